@@ -1,0 +1,184 @@
+// Package fhirclient is konform's HTTP client for NLL's FHIR interface: resty over mutual TLS,
+// NLL's message headers, and a record of every exchange. It is the only importer of resty.
+package fhirclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"github.com/google/uuid"
+)
+
+// FHIRJSON is the media type NLL speaks.
+const FHIRJSON = "application/fhir+json"
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the FHIR base, such as https://127.0.0.1:8443/fhir-server/fhir.
+	BaseURL string
+	// TLS is the mutual-TLS configuration from package pki. It must not be nil.
+	TLS *tls.Config
+	// Timeout bounds each request from connect to the last byte; zero means 30 seconds.
+	Timeout time.Duration
+	// Header holds headers sent with every request (x-org-info, authorization and so on).
+	Header http.Header
+	// UserAgent identifies konform in the User-Agent header.
+	UserAgent string
+}
+
+// Client sends FHIR requests and records each exchange. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	r       *resty.Client
+	timeout time.Duration
+	header  http.Header
+}
+
+// New builds a client. The transport is built here from cfg.TLS, because resty ignores its TLS
+// setters on a custom transport; retries are off so a tester sees the service's real answers.
+func New(cfg Config) (*Client, error) {
+	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
+	if err != nil || base.Scheme != "https" || base.Host == "" {
+		return nil, fmt.Errorf("base URL %q must be an absolute https URL", cfg.BaseURL)
+	}
+	if cfg.TLS == nil {
+		return nil, errors.New("fhirclient: Config.TLS is nil")
+	}
+	transport := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		TLSClientConfig:     cfg.TLS,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	r := resty.NewWithClient(&http.Client{Transport: transport})
+	r.SetRetryCount(0)
+	r.SetLogger(quietLogger{})
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = "konform"
+	}
+	header := cfg.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("User-Agent", ua)
+	return &Client{base: base, r: r, timeout: timeout, header: header}, nil
+}
+
+// BaseURL returns the FHIR base URL.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// CloseIdle closes idle keep-alive connections.
+func (c *Client) CloseIdle() { c.r.GetClient().CloseIdleConnections() }
+
+// Request is one FHIR interaction.
+type Request struct {
+	// Method is GET, POST or PUT.
+	Method string
+	// Path is relative to the base ("Patient/123", "$ping") or an absolute URL on the same host.
+	Path string
+	// Query holds search parameters.
+	Query url.Values
+	// Header holds headers for this request only; they override the client's.
+	Header http.Header
+	// Body is sent as application/fhir+json when not nil.
+	Body []byte
+}
+
+// Do sends req and returns the exchange. The error is a *TransportError when no complete answer
+// came (TLS refusal, network, timeout, truncated body); any HTTP status is an answer, not an error.
+func (c *Client) Do(ctx context.Context, req Request) (*Exchange, error) {
+	target, err := c.resolve(req.Path)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Query) > 0 {
+		target.RawQuery = req.Query.Encode()
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	header := c.header.Clone()
+	for k, v := range req.Header {
+		header[k] = v
+	}
+	if header.Get("X-Request-ID") == "" {
+		header.Set("X-Request-ID", uuid.NewString())
+	}
+	if header.Get("Accept") == "" {
+		header.Set("Accept", FHIRJSON)
+	}
+	r := c.r.R().SetContext(ctx).EnableTrace()
+	r.Header = header
+	if req.Body != nil {
+		if header.Get("Content-Type") == "" {
+			r.Header.Set("Content-Type", FHIRJSON+"; charset=utf-8")
+		}
+		r.SetBody(req.Body)
+	}
+	ex := &Exchange{Attempt: 1, Started: time.Now().UTC(), Request: Message{
+		Method: req.Method, URL: target.String(), Header: header.Clone(), Body: req.Body,
+	}}
+	resp, err := r.Execute(req.Method, target.String())
+	ex.Duration = time.Since(ex.Started)
+	if resp != nil && resp.Request != nil {
+		ex.Timings = timingsOf(resp.Request.TraceInfo())
+		if raw := resp.Request.RawRequest; raw != nil {
+			ex.Request.Header = raw.Header.Clone()
+		}
+	}
+	if resp != nil && resp.RawResponse != nil {
+		ex.Response = &Message{Status: resp.StatusCode(), Header: resp.Header().Clone(), Body: resp.Body()}
+		ex.TLS = tlsInfoOf(resp.RawResponse.TLS)
+	}
+	if err != nil {
+		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout}
+		ex.Err = terr.Error()
+		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
+		return ex, terr
+	}
+	return ex, nil
+}
+
+func (c *Client) resolve(path string) (*url.URL, error) {
+	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
+		u, err := url.Parse(path)
+		if err != nil {
+			return nil, fmt.Errorf("bad URL %q: %v", path, err)
+		}
+		if u.Host != c.base.Host {
+			return nil, fmt.Errorf("URL %s is not on the environment's host %s", path, c.base.Host)
+		}
+		return u, nil
+	}
+	rel, err := url.Parse(strings.TrimPrefix(path, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("bad path %q: %v", path, err)
+	}
+	u := *c.base
+	u.Path = c.base.Path + "/" + rel.Path
+	u.RawQuery = rel.RawQuery
+	return &u, nil
+}
+
+// quietLogger keeps resty's warnings out of the terminal: every problem reaches the caller as
+// an error or an exchange instead.
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}

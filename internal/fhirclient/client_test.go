@@ -1,0 +1,139 @@
+package fhirclient_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/sim"
+)
+
+// world is a simulator served over mTLS with a dev PKI, as konform run starts it.
+type world struct {
+	pki  pki.DevPKI
+	srv  *sim.Server
+	sim  *sim.Simulator
+}
+
+func start(t *testing.T, faults ...sim.Fault) *world {
+	t.Helper()
+	d, _, err := pki.EnsureDevPKI(t.TempDir(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pki.CertPool(d.Path(pki.CAFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.Serve(s, cfg, "127.0.0.1:0", s.BasePath(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return &world{pki: d, srv: srv, sim: s}
+}
+
+func (w *world) client(t *testing.T, cert, key string) *fhirclient.Client {
+	t.Helper()
+	pool, err := pki.CertPool(w.pki.Path(pki.CAFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id *pki.Identity
+	if cert != "" {
+		id, err = pki.LoadIdentity(w.pki.Path(cert), w.pki.Path(key), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: w.srv.URL, TLS: pki.ClientTLS(pool, id), Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestPingOverMutualTLSRecordsTheExchange(t *testing.T) {
+	w := start(t)
+	c := w.client(t, pki.ClientCertFile, pki.ClientKeyFile)
+	ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Response.Status != 200 || !strings.Contains(string(ex.Response.Body), `"Parameters"`) {
+		t.Fatalf("got %d %s", ex.Response.Status, ex.Response.Body)
+	}
+	sent := ex.Request.Header.Get("X-Request-ID")
+	if sent == "" || ex.Response.Header.Get("X-Request-ID") != sent {
+		t.Errorf("x-request-id sent %q, echoed %q", sent, ex.Response.Header.Get("X-Request-ID"))
+	}
+	if ex.TLS == nil || ex.TLS.Version != "TLS 1.3" || !strings.Contains(ex.TLS.PeerSubject, "konform NLL simulator") {
+		t.Errorf("TLS summary %+v", ex.TLS)
+	}
+	if ex.Timings.Total <= 0 {
+		t.Errorf("no timings recorded: %+v", ex.Timings)
+	}
+}
+
+func TestServerRefusesClientsWithoutAcceptedCertificate(t *testing.T) {
+	w := start(t)
+	for name, c := range map[string]*fhirclient.Client{
+		"none":       w.client(t, "", ""),
+		"expired":    w.client(t, pki.ExpiredCertFile, pki.ExpiredKeyFile),
+		"unknown CA": w.client(t, pki.UnknownCACertFile, pki.UnknownCAKeyFile),
+	} {
+		ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+		var terr *fhirclient.TransportError
+		if !errors.As(err, &terr) || !terr.Refused() {
+			t.Errorf("%s: want a TLS refusal, got %v", name, err)
+			continue
+		}
+		if ex.Response != nil || ex.Err == "" {
+			t.Errorf("%s: exchange should record the error and no answer: %+v", name, ex)
+		}
+	}
+}
+
+func TestTruncatedAnswerIsATransportError(t *testing.T) {
+	w := start(t, sim.Fault{Path: "$ping", Truncate: true})
+	_, err := w.client(t, pki.ClientCertFile, pki.ClientKeyFile).Do(context.Background(), fhirclient.Request{Method: "GET", Path: "$ping"})
+	var terr *fhirclient.TransportError
+	if !errors.As(err, &terr) || !strings.Contains(terr.Error(), "cut off") {
+		t.Fatalf("want a cut-off transport error, got %v", err)
+	}
+}
+
+func TestTimeoutNamesTheURL(t *testing.T) {
+	w := start(t, sim.Fault{Path: "$ping", Latency: 5 * time.Second})
+	_, err := w.client(t, pki.ClientCertFile, pki.ClientKeyFile).Do(context.Background(), fhirclient.Request{Method: "GET", Path: "$ping"})
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "$ping") {
+		t.Fatalf("want a timeout naming the URL, got %v", err)
+	}
+}
+
+func TestSearchSendsQuery(t *testing.T) {
+	w := start(t)
+	q := url.Values{"identifier": {"http://electronichealth.se/identifier/personnummer|189001019802"}}
+	ex, err := w.client(t, pki.ClientCertFile, pki.ClientKeyFile).Do(context.Background(), fhirclient.Request{Method: "GET", Path: "Patient", Query: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ex.Response.Body), `"total":1`) {
+		t.Fatalf("search answer %s", ex.Response.Body)
+	}
+}

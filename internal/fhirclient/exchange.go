@@ -1,0 +1,140 @@
+package fhirclient
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Exchange is one request and its answer, as the evidence records it.
+type Exchange struct {
+	// Attempt numbers the tries of one logical request, from 1.
+	Attempt int
+	// Started is when the request was sent, in UTC.
+	Started time.Time
+	// Duration is the time from sending to the last byte of the answer.
+	Duration time.Duration
+	// Request is what was sent.
+	Request Message
+	// Response is what came back; nil when no complete answer came.
+	Response *Message
+	// Timings break Duration down (DNS, connect, TLS, server).
+	Timings Timings
+	// TLS describes the connection; nil when no answer came.
+	TLS *TLSInfo
+	// Err describes why no answer came; empty when one did.
+	Err string
+}
+
+// Message is a request or a response.
+type Message struct {
+	// Method and URL are set on requests.
+	Method, URL string
+	// Status is set on responses.
+	Status int
+	// Header holds the headers as sent or received.
+	Header http.Header
+	// Body is the raw body.
+	Body []byte
+}
+
+// Timings are the phases of an exchange.
+type Timings struct {
+	DNS, Connect, TLSHandshake, Server, Total time.Duration
+	// Reused is true when a kept-alive connection carried the request.
+	Reused bool
+}
+
+// TLSInfo summarises the TLS connection an answer came over.
+type TLSInfo struct {
+	Version     string
+	CipherSuite string
+	// PeerSubject is the subject of the server's certificate.
+	PeerSubject string
+	// PeerIssuer is the issuer of the server's certificate.
+	PeerIssuer string
+}
+
+func timingsOf(t resty.TraceInfo) Timings {
+	return Timings{DNS: t.DNSLookup, Connect: t.TCPConnTime, TLSHandshake: t.TLSHandshake,
+		Server: t.ServerTime, Total: t.TotalTime, Reused: t.IsConnReused}
+}
+
+func tlsInfoOf(cs *tls.ConnectionState) *TLSInfo {
+	if cs == nil {
+		return nil
+	}
+	info := &TLSInfo{Version: tls.VersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite)}
+	if len(cs.PeerCertificates) > 0 {
+		info.PeerSubject = cs.PeerCertificates[0].Subject.String()
+		info.PeerIssuer = cs.PeerCertificates[0].Issuer.String()
+	}
+	return info
+}
+
+// TransportError means no complete answer came: the harness or the connection broke, so the
+// scenario gets no verdict (outcome "error").
+type TransportError struct {
+	Method, URL string
+	Err         error
+	// Timeout is the per-request limit that was in force.
+	Timeout time.Duration
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("no answer to %s %s: %s", e.Method, e.URL, e.Cause())
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Cause names what went wrong in words a supplier can act on.
+func (e *TransportError) Cause() string {
+	var verr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var netErr net.Error
+	switch {
+	case e.Refused():
+		return fmt.Sprintf("the server refused the TLS connection (%s); check that the client certificate is valid and issued by a CA the service accepts", remoteAlert(e.Err))
+	case errors.As(e.Err, &unknownAuth), errors.As(e.Err, &verr) && errors.As(verr.Err, &unknownAuth):
+		return "the server's certificate is not issued by a CA in the CA bundle; check the environment's CA file"
+	case errors.As(e.Err, &hostErr):
+		return "the server's certificate does not match the host name: " + hostErr.Error()
+	case errors.As(e.Err, &verr):
+		return "the server's certificate was not accepted: " + verr.Err.Error()
+	case errors.Is(e.Err, context.DeadlineExceeded) || errors.As(e.Err, &netErr) && netErr.Timeout():
+		return fmt.Sprintf("timed out after %s; check that the service is up or raise the timeout", e.Timeout)
+	case errors.Is(e.Err, syscall.ECONNREFUSED):
+		return "connection refused; check the URL and that the service is running"
+	case errors.Is(e.Err, syscall.ECONNRESET), errors.Is(e.Err, io.EOF):
+		return "the server closed the connection without an answer"
+	case errors.Is(e.Err, io.ErrUnexpectedEOF):
+		return "the answer was cut off before its end"
+	}
+	return e.Err.Error()
+}
+
+// Refused reports whether the server refused the TLS handshake, as it must when the client
+// certificate is missing, expired or issued by a CA it does not accept.
+func (e *TransportError) Refused() bool {
+	return remoteAlert(e.Err) != ""
+}
+
+// remoteAlert returns the TLS alert the peer sent ("tls: certificate required"), or "".
+// crypto/tls reports a received alert as a *net.OpError with Op "remote error".
+func remoteAlert(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil {
+		return op.Err.Error()
+	}
+	return ""
+}

@@ -1,0 +1,232 @@
+// Package pki loads client identities (PEM or PKCS#12), builds TLS configurations for the client
+// and the simulator, checks certificates, and generates the development PKI.
+package pki
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// Identity is a client certificate with its private key and the chain that came with it.
+type Identity struct {
+	// Source names the file(s) the identity was loaded from, for messages.
+	Source string
+	// Leaf is the client certificate.
+	Leaf *x509.Certificate
+	// Chain holds the intermediate and root certificates that came with the leaf, if any.
+	Chain []*x509.Certificate
+	// Key is the private key matching Leaf.
+	Key crypto.Signer
+}
+
+// IsPKCS12 reports whether a file name looks like a PKCS#12 bundle (.p12 or .pfx).
+func IsPKCS12(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".p12" || ext == ".pfx"
+}
+
+// LoadIdentity loads a client identity. A .p12 or .pfx certFile is read as PKCS#12 with password
+// (OpenSSL 3 and legacy encodings). Otherwise certFile holds PEM certificates (leaf first) and
+// keyFile the PEM private key; an empty keyFile means the key is in certFile.
+func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
+	data, err := os.ReadFile(certFile)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("client certificate %s not found; run \"konform certs\" for a test identity or pass --cert", certFile)
+		}
+		return nil, fmt.Errorf("cannot read client certificate %s: %v", certFile, err)
+	}
+	if IsPKCS12(certFile) {
+		return loadPKCS12(certFile, data, password)
+	}
+	keyData := data
+	source := certFile
+	if keyFile != "" {
+		source = certFile + " + " + keyFile
+		keyData, err = os.ReadFile(keyFile)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("private key %s not found; pass the key of %s with --key", keyFile, certFile)
+			}
+			return nil, fmt.Errorf("cannot read private key %s: %v", keyFile, err)
+		}
+	}
+	pair, err := tls.X509KeyPair(data, keyData)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use client certificate %s: %s", source, pemProblem(err))
+	}
+	id := &Identity{Source: source, Leaf: pair.Leaf}
+	signer, ok := pair.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("cannot use client certificate %s: unsupported private key type", source)
+	}
+	id.Key = signer
+	for _, der := range pair.Certificate[1:] {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("cannot use client certificate %s: bad chain certificate: %v", source, err)
+		}
+		id.Chain = append(id.Chain, c)
+	}
+	return id, nil
+}
+
+func pemProblem(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "does not match"):
+		return "the private key does not belong to the certificate; pass the matching --key"
+	case strings.Contains(msg, "failed to find any PEM data in certificate"):
+		return "no PEM certificate in the file; pass a PEM certificate or a .p12 file"
+	case strings.Contains(msg, "failed to find") && strings.Contains(msg, "PRIVATE KEY"):
+		return "no PEM private key found; pass the key file with --key"
+	}
+	return strings.TrimPrefix(msg, "tls: ")
+}
+
+func loadPKCS12(file string, data []byte, password string) (*Identity, error) {
+	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
+			if password == "" {
+				return nil, fmt.Errorf("cannot open %s: it needs a password; set KONFORM_CERT_PASSWORD", file)
+			}
+			return nil, fmt.Errorf("cannot open %s: wrong password; set KONFORM_CERT_PASSWORD to the file's password", file)
+		}
+		return nil, fmt.Errorf("cannot read PKCS#12 file %s: %v", file, err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("cannot use %s: unsupported private key type %T", file, key)
+	}
+	return &Identity{Source: file, Leaf: leaf, Chain: chain, Key: signer}, nil
+}
+
+// TLSCertificate returns the identity as a tls.Certificate with its chain.
+func (id *Identity) TLSCertificate() tls.Certificate {
+	c := tls.Certificate{Certificate: [][]byte{id.Leaf.Raw}, PrivateKey: id.Key, Leaf: id.Leaf}
+	for _, ch := range id.Chain {
+		c.Certificate = append(c.Certificate, ch.Raw)
+	}
+	return c
+}
+
+// Fingerprint returns the SHA-256 fingerprint of the leaf certificate in hex.
+func (id *Identity) Fingerprint() string {
+	sum := sha256.Sum256(id.Leaf.Raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckValidity returns an error when the certificate is not valid at now or lacks the
+// clientAuth usage.
+func (id *Identity) CheckValidity(now time.Time) error {
+	switch {
+	case now.After(id.Leaf.NotAfter):
+		return fmt.Errorf("client certificate %s expired on %s; renew it or pass --cert", id.Source, id.Leaf.NotAfter.UTC().Format("2006-01-02"))
+	case now.Before(id.Leaf.NotBefore):
+		return fmt.Errorf("client certificate %s is not valid until %s; check the clock or pass --cert", id.Source, id.Leaf.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	if len(id.Leaf.ExtKeyUsage) > 0 && !hasUsage(id.Leaf, x509.ExtKeyUsageClientAuth) {
+		return fmt.Errorf("client certificate %s lacks the clientAuth usage; ask the issuer for a client (function) certificate", id.Source)
+	}
+	return nil
+}
+
+func hasUsage(c *x509.Certificate, u x509.ExtKeyUsage) bool {
+	for _, x := range c.ExtKeyUsage {
+		if x == u || x == x509.ExtKeyUsageAny {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadCertificateFile reads the first PEM certificate of a file.
+func ReadCertificateFile(path string) (*x509.Certificate, error) {
+	certs, err := ReadCertificates(path)
+	if err != nil {
+		return nil, err
+	}
+	return certs[0], nil
+}
+
+// ReadCertificates reads every PEM certificate of a file, such as a CA bundle.
+func ReadCertificates(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("certificate file %s not found", path)
+		}
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("bad certificate in %s: %v", path, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("no PEM certificate in %s", path)
+	}
+	return certs, nil
+}
+
+// CertPool reads a PEM CA bundle into a pool.
+func CertPool(caFile string) (*x509.CertPool, error) {
+	certs, err := ReadCertificates(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("CA bundle: %w", err)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// ClientTLS builds the client side of mutual TLS: the server is verified against roots, and id
+// (which may be nil, for "no client certificate") is presented. Minimum version TLS 1.2.
+func ClientTLS(roots *x509.CertPool, id *Identity) *tls.Config {
+	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	if id != nil {
+		cfg.Certificates = []tls.Certificate{id.TLSCertificate()}
+	}
+	return cfg
+}
+
+// ServerTLS builds the server side of mutual TLS: clients must present a certificate that chains
+// to clientCAs. Minimum version TLS 1.2.
+func ServerTLS(certFile, keyFile string, clientCAs *x509.CertPool) (*tls.Config, error) {
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load server certificate %s: %v", certFile, err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{pair},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    clientCAs,
+		MinVersion:   tls.VersionTLS12,
+	}, nil
+}

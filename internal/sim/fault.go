@@ -1,0 +1,148 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault is a misbehaviour the simulator injects into matching responses. Tests use faults to show
+// that every check can fail; suppliers use them to try their outage handling.
+type Fault struct {
+	// Method limits the fault to one HTTP method; empty matches any.
+	Method string `json:"method,omitempty"`
+	// Path limits the fault to requests whose path below the base starts with it, such as
+	// "Patient" or "$ping"; empty matches every request.
+	Path string `json:"path,omitempty"`
+	// Latency delays the answer.
+	Latency time.Duration `json:"latency,omitempty"`
+	// Status replaces the status code.
+	Status int `json:"status,omitempty"`
+	// RetryAfter sets a Retry-After header (seconds), usually with Status 503.
+	RetryAfter int `json:"retryAfter,omitempty"`
+	// Remove deletes a field from the JSON body, as a dotted path ("id", "meta.versionId",
+	// "entry"); array elements are not addressed.
+	Remove string `json:"remove,omitempty"`
+	// ResourceType replaces the body's resourceType.
+	ResourceType string `json:"resourceType,omitempty"`
+	// HTML answers with an HTML error page instead of FHIR (status 503 unless Status is set).
+	HTML bool `json:"html,omitempty"`
+	// Truncate cuts the body in half, keeping the Content-Length of the whole.
+	Truncate bool `json:"truncate,omitempty"`
+	// Reset drops the connection without an answer.
+	Reset bool `json:"reset,omitempty"`
+}
+
+func (f Fault) validate() error {
+	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
+		return fmt.Errorf("fault status %d is not an HTTP status", f.Status)
+	}
+	if f.Latency < 0 || f.RetryAfter < 0 {
+		return fmt.Errorf("fault latency and retryAfter must not be negative")
+	}
+	return nil
+}
+
+func (f Fault) matches(method, rel string) bool {
+	if f.Method != "" && !strings.EqualFold(f.Method, method) {
+		return false
+	}
+	return strings.HasPrefix(rel, strings.Trim(f.Path, "/"))
+}
+
+// String describes the fault for messages and logs.
+func (f Fault) String() string {
+	data, _ := json.Marshal(f)
+	return string(data)
+}
+
+// applyFaults runs next into a recorder, then writes its answer changed by faults.
+func applyFaults(w http.ResponseWriter, r *http.Request, faults []Fault, next func(http.ResponseWriter)) {
+	for _, f := range faults {
+		if f.Latency > 0 {
+			select {
+			case <-time.After(f.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if f.Reset {
+			panic(http.ErrAbortHandler) // net/http closes the connection and logs nothing
+		}
+	}
+	rec := httptest.NewRecorder()
+	// Headers already set on w (X-Request-ID) belong to the answer too.
+	for k, v := range w.Header() {
+		rec.Header()[k] = v
+	}
+	next(rec)
+	status, body := rec.Code, rec.Body.Bytes()
+	header := w.Header()
+	for k, v := range rec.Header() {
+		header[k] = v
+	}
+	truncate := false
+	for _, f := range faults {
+		if f.Status != 0 {
+			status = f.Status
+		}
+		if f.RetryAfter > 0 {
+			header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		}
+		if f.Remove != "" || f.ResourceType != "" {
+			body = rewriteJSON(body, f)
+		}
+		if f.HTML {
+			if f.Status == 0 {
+				status = http.StatusServiceUnavailable
+			}
+			header.Set("Content-Type", "text/html; charset=utf-8")
+			body = []byte("<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>" +
+				"<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>")
+		}
+		truncate = truncate || f.Truncate
+	}
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	if truncate {
+		body = body[:len(body)/2]
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	if truncate {
+		_ = http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler) // end the connection short of Content-Length
+	}
+}
+
+// rewriteJSON applies the body faults of f; a body that is not a JSON object is left alone.
+func rewriteJSON(body []byte, f Fault) []byte {
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return body
+	}
+	if f.ResourceType != "" {
+		doc["resourceType"] = f.ResourceType
+	}
+	if f.Remove != "" {
+		removePath(doc, strings.Split(f.Remove, "."))
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+func removePath(doc map[string]any, path []string) {
+	if len(path) == 1 {
+		delete(doc, path[0])
+		return
+	}
+	if child, ok := doc[path[0]].(map[string]any); ok {
+		removePath(child, path[1:])
+	}
+}

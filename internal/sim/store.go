@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// resource is a FHIR resource as decoded JSON. The simulator keeps resources as generic JSON so
+// that nothing the client sent is silently dropped by a typed model.
+type resource = map[string]any
+
+// store is the simulator's in-memory database: every version of every resource.
+type store struct {
+	mu   sync.RWMutex
+	data map[string]map[string][]resource // type → id → versions, oldest first
+}
+
+func newStore() *store {
+	return &store{data: map[string]map[string][]resource{}}
+}
+
+// seed loads every *.json file of the given directories of fsys as a resource.
+func (s *store) seed(fsys fs.FS, dirs ...string) error {
+	for _, dir := range dirs {
+		files, err := fs.Glob(fsys, dir+"/*.json")
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			raw, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return err
+			}
+			var r resource
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return fmt.Errorf("fixture %s: %v", f, err)
+			}
+			typ, _ := r["resourceType"].(string)
+			id, _ := r["id"].(string)
+			if typ == "" || id == "" {
+				return fmt.Errorf("fixture %s: needs resourceType and id", f)
+			}
+			s.put(typ, id, r)
+		}
+	}
+	return nil
+}
+
+// put stores r as the next version of typ/id and returns that version number.
+func (s *store) put(typ, id string, r resource) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byID := s.data[typ]
+	if byID == nil {
+		byID = map[string][]resource{}
+		s.data[typ] = byID
+	}
+	byID[id] = append(byID[id], r)
+	return len(byID[id])
+}
+
+// create stores a new resource, setting id, meta.versionId and meta.lastUpdated.
+func (s *store) create(typ string, r resource, id string, now time.Time) resource {
+	r["id"] = id
+	setMeta(r, 1, now)
+	s.put(typ, id, r)
+	return r
+}
+
+func setMeta(r resource, version int, now time.Time) {
+	meta, _ := r["meta"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		r["meta"] = meta
+	}
+	meta["versionId"] = strconv.Itoa(version)
+	meta["lastUpdated"] = now.UTC().Format(time.RFC3339)
+}
+
+// read returns the current version of typ/id.
+func (s *store) read(typ, id string) (resource, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	versions := s.data[typ][id]
+	if len(versions) == 0 {
+		return nil, false
+	}
+	return versions[len(versions)-1], true
+}
+
+// list returns the current version of every resource of typ that match keeps, ordered by id so
+// that searches are deterministic.
+func (s *store) list(typ string, match func(resource) bool) []resource {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.data[typ]))
+	for id := range s.data[typ] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []resource
+	for _, id := range ids {
+		versions := s.data[typ][id]
+		r := versions[len(versions)-1]
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
