@@ -147,7 +147,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Exchange, error) {
 	}
 	if err != nil {
 		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout}
-		ex.Err = terr.Error()
+		ex.Err = terr.Cause()
 		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
 		return ex, terr
 	}

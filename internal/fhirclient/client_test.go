@@ -17,9 +17,9 @@ import (
 
 // world is a simulator served over mTLS with a dev PKI, as konform run starts it.
 type world struct {
-	pki  pki.DevPKI
-	srv  *sim.Server
-	sim  *sim.Simulator
+	pki pki.DevPKI
+	srv *sim.Server
+	sim *sim.Simulator
 }
 
 func start(t *testing.T, faults ...sim.Fault) *world {

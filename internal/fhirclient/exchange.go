@@ -31,7 +31,7 @@ type Exchange struct {
 	Timings Timings
 	// TLS describes the connection; nil when no answer came.
 	TLS *TLSInfo
-	// Err describes why no answer came; empty when one did.
+	// Err says why no answer came, in words a supplier can act on; empty when one came.
 	Err string
 }
 

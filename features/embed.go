@@ -1,0 +1,10 @@
+// Package features embeds the agency test pack: Gherkin feature files in Swedish, one per use
+// case (tillämpningsanvisning) or connection topic.
+package features
+
+import "embed"
+
+// FS holds the bundled feature files, below nll/ and anslutning/.
+//
+//go:embed nll anslutning
+var FS embed.FS

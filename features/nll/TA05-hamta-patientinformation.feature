@@ -1,0 +1,52 @@
+# language: sv
+@ta:05
+Egenskap: TA 05 Hämta patientinformation
+  Systemet hämtar patientens uppgifter ur NLL, med personnummer eller med patientens logiska id.
+  En sökning ger alltid en Bundle (tom när inget matchar); en läsning av ett okänt id ger ett fel
+  med en OperationOutcome som systemet ska visa för användaren.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+
+  @tc:NLL-TA05-01 @krav:FHIR-SEARCH @obligatorisk
+  Scenario: Sök patient med personnummer
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+    Och Bundle innehåller 1 träff
+    Och Bundle har 1 post
+    Och FHIRPath-uttrycket "Bundle.entry.resource.identifier.where(system = 'http://electronichealth.se/identifier/personnummer').value" ger värdet "{{patient.personnummer}}"
+
+  @tc:NLL-TA05-02 @krav:FHIR-SEARCH @obligatorisk
+  Scenario: Sökning på ett personnummer som NLL inte känner ger en tom Bundle
+    Givet att testpatienten har personnummer "193104219096"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+    Och Bundle innehåller 0 träffar
+    Och Bundle har 0 poster
+
+  @tc:NLL-TA05-03 @krav:FHIR-READ @obligatorisk
+  Scenario: Hämta patient med logiskt id
+    Givet att testpatienten har personnummer "189002019819"
+    När systemet hämtar "Patient/{{patient.id}}"
+    Så är svarets statuskod 200
+    Och resurstypen är "Patient"
+    Och FHIRPath-uttrycket "Patient.id" ger värdet "{{patient.id}}"
+    Och FHIRPath-uttrycket "Patient.active" ger värdet "true"
+
+  @tc:NLL-TA05-04 @krav:FHIR-READ @krav:TK1 @obligatorisk
+  Scenario: Ett okänt patient-id ger 404 med en OperationOutcome
+    När systemet hämtar "Patient/00000000-0000-0000-0000-000000000000"
+    Så är svarets statuskod 404
+    Och resurstypen är "OperationOutcome"
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "not-found"
+
+  @tc:NLL-TA05-05 @krav:HDR-REQUEST-ID @obligatorisk
+  Scenario: Svaret bär begärans x-request-id
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 200
+    Och svaret ekar begärans x-request-id

@@ -1,0 +1,54 @@
+# language: sv
+@vard
+Egenskap: Skapa förskrivning
+  Förskrivaren registrerar en förskrivning i NLL med POST [base]/MedicationRequest. NLL sätter ett
+  unikt id och versionen 1 (Auto01), svarar 201 med Location och, utan Prefer, en tom kropp
+  (return=minimal). Förskrivaren är alltid en innesluten (contained) Practitioner.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och att testpatienten har personnummer "199802262387"
+
+  @tc:NLL-FSK-01 @krav:FHIR-CREATE @krav:AUTO01 @krav:PREFER @obligatorisk
+  Scenario: Skapa en förskrivning och läs tillbaka den
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
+    Och svaret har headern "Location"
+    Och svarets kropp är tom
+    När systemet läser tillbaka den skapade resursen
+    Så är svarets statuskod 200
+    Och resurstypen är "MedicationRequest"
+    Och FHIRPath-uttrycket "MedicationRequest.id" ger värdet "{{created.id}}"
+    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "1"
+    Och FHIRPath-uttrycket "MedicationRequest.subject.reference" ger värdet "Patient/{{patient.id}}"
+    Och FHIRPath-uttrycket "MedicationRequest.requester.reference.startsWith('#')" är sant
+
+  @tc:NLL-FSK-02 @krav:PREFER @obligatorisk
+  Scenario: Med Prefer return=representation svarar NLL med den skapade förskrivningen
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
+    Och resurstypen är "MedicationRequest"
+    Och FHIRPath-uttrycket "MedicationRequest.id" ger värdet "{{created.id}}"
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
+
+  @tc:NLL-FSK-03 @krav:FHIR-SEARCH @obligatorisk
+  Scenario: Den skapade förskrivningen finns bland patientens förskrivningar
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant
+
+  @tc:NLL-FSK-04 @krav:TK1 @obligatorisk
+  Scenario: En förskrivning till en patient som NLL inte känner avvisas
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-okand-patient.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "processing"
+
+  @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk
+  Scenario: En okänd förskrivning ger 404 med en OperationOutcome
+    När systemet hämtar "MedicationRequest/00000000-0000-0000-0000-000000000000"
+    Så är svarets statuskod 404
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "not-found"

@@ -1,0 +1,103 @@
+// Package cli holds konform's commands. Each command parses its flags into an options struct and
+// hands it to the package that executes it; process state arrives through System, so tests run
+// whole commands on buffers.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/konform/konform/internal/run"
+)
+
+// Version is konform's version, set at build time with -ldflags "-X .../cli.Version=…".
+var Version = "dev"
+
+// System is the process state commands use.
+type System struct {
+	Stdout, Stderr io.Writer
+	// Getenv reads the environment.
+	Getenv func(string) string
+	// Now is the clock.
+	Now func() time.Time
+	// Terminal is true when stderr is a terminal (progress lines) and CI is not set.
+	Terminal bool
+}
+
+// exitError carries an exit code out of a cobra command.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Main runs konform with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, sys System, args []string) int {
+	root := newRoot(ctx, sys)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee exitError
+	switch {
+	case err == nil:
+		return run.ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	default: // flag and argument errors
+		msg := err.Error()
+		if !strings.Contains(msg, "--help") {
+			msg += "; see konform --help"
+		}
+		fmt.Fprintf(sys.Stderr, "konform: %s\n", msg)
+		return run.ExitUsage
+	}
+}
+
+func newRoot(ctx context.Context, sys System) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "konform",
+		Short: "Run the eHealth Agency's NLL approval test cases and write evidence",
+		Long: "konform runs the Swedish eHealth Agency's approval test cases (Gherkin, in Swedish) against\n" +
+			"Nationella läkemedelslistan's FHIR interface over mutual TLS, and writes evidence for the\n" +
+			"approval case. With no arguments, \"konform run\" runs the bundled pack against the built-in\n" +
+			"NLL simulator.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetOut(sys.Stdout)
+	root.SetErr(sys.Stderr)
+	root.SetContext(ctx)
+	root.AddCommand(newRunCmd(sys), newCertsCmd(sys), newSimCmd(sys), newVersionCmd(sys))
+	root.CompletionOptions.DisableDefaultCmd = true
+	return root
+}
+
+// exit turns an exit code into a command result.
+func exit(code int) error {
+	if code == run.ExitOK {
+		return nil
+	}
+	return exitError{code}
+}
+
+// fail prints one error line and returns the code.
+func fail(sys System, code int, err error) error {
+	fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+	return exit(code)
+}
+
+func newVersionCmd(sys System) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print konform's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(sys.Stdout, "konform %s\n", Version)
+			return nil
+		},
+	}
+}

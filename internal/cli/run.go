@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/konform/konform/internal/run"
+)
+
+// PasswordEnv names the environment variable that holds a PKCS#12 file's password.
+const PasswordEnv = "KONFORM_CERT_PASSWORD"
+
+// executeRun is run.Execute; tests replace it to check flag parsing alone.
+var executeRun = run.Execute
+
+func newRunCmd(sys System) *cobra.Command {
+	var opts run.Options
+	cmd := &cobra.Command{
+		Use:   "run [flags] [FEATURE_PATHS...]",
+		Short: "Run the test pack and write evidence to reports/<run-id>/",
+		Long: "Run the test pack (the bundled one, or the feature files and folders given) against an\n" +
+			"environment, and write the evidence to reports/<run-id>/ (reports/latest points to it).\n\n" +
+			"Exit codes: 0 every mandatory case passed · 1 a mandatory case failed · 2 usage or\n" +
+			"configuration error · 3 harness or connection error · 4 undefined or pending steps ·\n" +
+			"130 interrupted (the evidence of finished cases is written).\n\n" +
+			"A PKCS#12 client certificate's password is read from " + PasswordEnv + ".",
+		Example: "  konform run\n" +
+			"  konform run --tags @tc:NLL-TA05-01\n" +
+			"  konform run --cert certs/client.p12 features/nll",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			opts.Password = sys.Getenv(PasswordEnv)
+			opts.Version = Version
+			code := executeRun(cmd.Context(), run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Progress: sys.Terminal}, opts)
+			return exit(code)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Env, "env", "sim", "target environment (sim: the built-in NLL simulator)")
+	f.StringVar(&opts.Tags, "tags", "", "run only scenarios matching a tag expression, e.g. \"@tc:NLL-TA05-01\" or \"@obligatorisk && ~@sim\"")
+	f.StringVar(&opts.Out, "out", "reports", "folder for the evidence; each run writes <out>/<run-id>/")
+	f.IntVar(&opts.Concurrency, "concurrency", 4, "scenarios run at once")
+	f.Int64Var(&opts.Seed, "seed", 0, "order seed, to repeat a run's order (0 picks one; the evidence records it)")
+	f.StringVar(&opts.CertsDir, "certs", "certs", "folder of the dev PKI (generated when missing)")
+	f.StringVar(&opts.Cert, "cert", "", "client certificate: PEM (with --key) or PKCS#12 (.p12/.pfx); default the dev PKI's client")
+	f.StringVar(&opts.Key, "key", "", "private key (PEM) of --cert, when not in the same file")
+	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per request (default 30s)")
+	return cmd
+}

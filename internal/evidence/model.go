@@ -1,0 +1,186 @@
+// Package evidence owns the results of a run and the files that record them for an approval case:
+// junit.xml, summary.json and later the report, the exchanges and the signed manifest. It does not
+// import godog: package run adapts godog's hooks to this model.
+package evidence
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Outcome is the result of a step or a case, one vocabulary from steps to exit code.
+type Outcome string
+
+// The outcomes.
+const (
+	// Passed: every step held.
+	Passed Outcome = "passed"
+	// Failed: the service or the supplier's system broke a requirement.
+	Failed Outcome = "failed"
+	// Skipped: not applicable here, or not reached after an earlier step stopped the case.
+	Skipped Outcome = "skipped"
+	// Error: the harness or the connection broke, so the case has no verdict.
+	Error Outcome = "error"
+	// Undefined: the pack uses a step konform lacks.
+	Undefined Outcome = "undefined"
+	// Pending: the step exists but is not implemented yet.
+	Pending Outcome = "pending"
+)
+
+// severity orders outcomes: a case takes the most severe outcome of its steps.
+var severity = map[Outcome]int{Passed: 0, Skipped: 1, Failed: 2, Error: 3, Pending: 4, Undefined: 5}
+
+// Worse returns the more severe of two outcomes.
+func Worse(a, b Outcome) Outcome {
+	if severity[b] > severity[a] {
+		return b
+	}
+	return a
+}
+
+// Run is everything one run of the pack produced.
+type Run struct {
+	ID            string    `json:"runId"`
+	RunnerVersion string    `json:"runnerVersion"`
+	Environment   string    `json:"environment"`
+	BaseURL       string    `json:"baseUrl"`
+	Started       time.Time `json:"started"`
+	Ended         time.Time `json:"ended"`
+	// Seed is the order seed; the same seed gives the same order.
+	Seed int64 `json:"seed"`
+	// Client describes the client certificate the run used.
+	Client CertInfo `json:"clientCertificate"`
+	// Interrupted is true when the run was stopped before every case ran.
+	Interrupted bool    `json:"interrupted"`
+	Cases       []*Case `json:"cases"`
+}
+
+// CertInfo identifies a certificate.
+type CertInfo struct {
+	Subject     string    `json:"subject"`
+	Issuer      string    `json:"issuer"`
+	Fingerprint string    `json:"sha256"`
+	NotAfter    time.Time `json:"notAfter"`
+}
+
+// Case is one executed scenario.
+type Case struct {
+	// ID is the test-case id from the @tc tag.
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Feature string `json:"feature"`
+	// File and Line locate the scenario (or its example row).
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Requirements are the @krav ids.
+	Requirements []string `json:"requirements"`
+	// Mandatory is true for @obligatorisk cases; only they decide the verdict.
+	Mandatory bool          `json:"mandatory"`
+	Tags      []string      `json:"tags"`
+	Outcome   Outcome       `json:"outcome"`
+	Duration  time.Duration `json:"durationNs"`
+	Steps     []Step        `json:"steps"`
+	// Exchanges summarises each HTTP exchange, one line each.
+	Exchanges []string `json:"exchanges,omitempty"`
+}
+
+// Step is one executed step.
+type Step struct {
+	Keyword string        `json:"keyword"`
+	Text    string        `json:"text"`
+	Line    int           `json:"line"`
+	Outcome Outcome       `json:"outcome"`
+	Message string        `json:"message,omitempty"`
+	Expect  string        `json:"expected,omitempty"`
+	Actual  string        `json:"actual,omitempty"`
+	Time    time.Duration `json:"durationNs"`
+}
+
+// Problem returns the step that decided a case's outcome, or nil when the case passed.
+func (c *Case) Problem() *Step {
+	for i := range c.Steps {
+		if s := &c.Steps[i]; s.Outcome != Passed && s.Outcome != Skipped {
+			return s
+		}
+	}
+	return nil
+}
+
+// Location is "file:line".
+func (c *Case) Location() string { return fmt.Sprintf("%s:%d", c.File, c.Line) }
+
+// Counts tallies cases by outcome.
+type Counts struct {
+	Total     int `json:"total"`
+	Passed    int `json:"passed"`
+	Failed    int `json:"failed"`
+	Skipped   int `json:"skipped"`
+	Error     int `json:"error"`
+	Undefined int `json:"undefined"`
+	Pending   int `json:"pending"`
+}
+
+// Counts tallies the run's cases.
+func (r *Run) Counts() Counts {
+	var c Counts
+	for _, k := range r.Cases {
+		c.Total++
+		switch k.Outcome {
+		case Passed:
+			c.Passed++
+		case Failed:
+			c.Failed++
+		case Skipped:
+			c.Skipped++
+		case Error:
+			c.Error++
+		case Undefined:
+			c.Undefined++
+		case Pending:
+			c.Pending++
+		}
+	}
+	return c
+}
+
+// Verdict is the run's answer for the approval case.
+type Verdict string
+
+// The verdicts.
+const (
+	// Approved: every mandatory case passed.
+	Approved Verdict = "approved"
+	// NotApproved: a mandatory case failed.
+	NotApproved Verdict = "not approved"
+	// Inconclusive: no mandatory case failed, but one had no verdict (error, undefined, pending).
+	Inconclusive Verdict = "inconclusive"
+)
+
+// Verdict decides the run from its mandatory cases; optional ones never decide it.
+func (r *Run) Verdict() Verdict {
+	v := Approved
+	for _, c := range r.Cases {
+		if !c.Mandatory {
+			continue
+		}
+		switch c.Outcome {
+		case Failed:
+			return NotApproved
+		case Error, Undefined, Pending:
+			v = Inconclusive
+		}
+	}
+	return v
+}
+
+// Sort orders the cases by file and line, so that evidence does not depend on run order.
+func (r *Run) Sort() {
+	sort.SliceStable(r.Cases, func(i, j int) bool {
+		a, b := r.Cases[i], r.Cases[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+}

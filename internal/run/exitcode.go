@@ -1,0 +1,49 @@
+package run
+
+import "github.com/konform/konform/internal/evidence"
+
+// Exit codes of konform. Every command returns one of these; main passes it to the shell.
+const (
+	// ExitOK: every mandatory case passed (optional failures are listed, not fatal).
+	ExitOK = 0
+	// ExitFailed: a mandatory case failed, that is the service or the supplier's system broke a
+	// requirement.
+	ExitFailed = 1
+	// ExitUsage: a usage or configuration error (flag, feature file, certificate, tags), found
+	// before any request was sent.
+	ExitUsage = 2
+	// ExitHarness: the harness or the connection broke (TLS, network, timeout) so a mandatory
+	// case got no verdict.
+	ExitHarness = 3
+	// ExitUndefined: the pack uses a step konform lacks, or one that is pending.
+	ExitUndefined = 4
+	// ExitInterrupted: stopped by SIGINT or SIGTERM; the evidence of finished cases is written.
+	ExitInterrupted = 130
+)
+
+// ExitCode maps a finished run to its exit code. A run with several kinds of trouble reports the
+// one that most needs a person: an incomplete pack (4) before a broken harness (3) before a
+// failed case (1), since the later verdicts cannot be trusted while the earlier trouble remains.
+func ExitCode(run *evidence.Run) int {
+	code := ExitOK
+	rank := map[int]int{ExitOK: 0, ExitFailed: 1, ExitHarness: 2, ExitUndefined: 3}
+	for _, c := range run.Cases {
+		next := ExitOK
+		switch c.Outcome {
+		case evidence.Undefined, evidence.Pending:
+			next = ExitUndefined // an incomplete pack counts whether or not the case is mandatory
+		case evidence.Error:
+			if c.Mandatory {
+				next = ExitHarness
+			}
+		case evidence.Failed:
+			if c.Mandatory {
+				next = ExitFailed
+			}
+		}
+		if rank[next] > rank[code] {
+			code = next
+		}
+	}
+	return code
+}

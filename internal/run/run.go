@@ -1,0 +1,327 @@
+// Package run turns options into a godog run of the test pack against a target, adapts godog's
+// hooks to the evidence model, writes the evidence and maps the outcome to an exit code. It does
+// no formatting beyond the status lines on stderr.
+package run
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // the run's date is Swedish, on any machine
+
+	"github.com/cucumber/godog"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/steps"
+)
+
+// Options configure one run.
+type Options struct {
+	// Env names the target environment; "sim" (the default) is the built-in simulator.
+	Env string
+	// Paths are feature files or folders; empty runs the bundled pack.
+	Paths []string
+	// Tags is a godog tag expression selecting scenarios, such as "@tc:NLL-TA05-01".
+	Tags string
+	// Out is the folder that receives one evidence folder per run.
+	Out string
+	// Concurrency is how many scenarios run at once.
+	Concurrency int
+	// Seed orders the scenarios; 0 picks one, which the evidence records.
+	Seed int64
+	// CertsDir holds the dev PKI, generated when missing.
+	CertsDir string
+	// Cert, Key and Password name the client identity; empty Cert means the dev PKI's client.
+	Cert, Key, Password string
+	// Timeout bounds each request; zero means 30 seconds.
+	Timeout time.Duration
+	// Faults are injected into the simulator, for tests of failure handling.
+	Faults []sim.Fault
+	// Version is konform's version, recorded in the evidence.
+	Version string
+}
+
+// IO is the process state a run touches, passed in so that tests run whole commands on buffers.
+type IO struct {
+	Stdout, Stderr io.Writer
+	// Now is the clock.
+	Now func() time.Time
+	// Progress prints a line per finished scenario (on a terminal); otherwise only problems.
+	Progress bool
+}
+
+// Execute runs the pack and returns konform's exit code. It writes the evidence of every
+// finished scenario, even when the run is interrupted through ctx.
+func Execute(ctx context.Context, sys IO, opts Options) int {
+	opts.setDefaults()
+	now := sys.Now()
+	fail := func(code int, err error) int {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return code
+	}
+	if opts.Env != "sim" {
+		return fail(ExitUsage, fmt.Errorf("unknown environment %q; this version runs against the built-in simulator only (--env sim)", opts.Env))
+	}
+	if opts.Concurrency < 1 {
+		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
+	}
+	pack, err := LoadPack(opts.Paths, opts.Tags)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	tgt, err := startSimulator(opts, now, io.Discard)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	defer tgt.close()
+
+	runID := newRunID(now)
+	dir := filepath.Join(opts.Out, runID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(ExitHarness, fmt.Errorf("cannot create the evidence folder %s: %v", dir, err))
+	}
+	if opts.Seed == 0 {
+		opts.Seed = randomSeed()
+	}
+	rec := &recorder{pack: pack, sys: sys, ctx: ctx, redactor: evidence.NewRedactor(), run: &evidence.Run{
+		ID: runID, RunnerVersion: opts.Version, Environment: opts.Env, BaseURL: tgt.baseURL, Started: now.UTC(),
+		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
+			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
+	}}
+	env := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fixtures: fixtures.FS}
+
+	var godogOut bytes.Buffer
+	suite := godog.TestSuite{
+		Name:                "konform",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, env) },
+		Options: &godog.Options{
+			FS: pack.FS, Paths: pack.Paths, Tags: pack.Tags, Dialect: "sv",
+			Format: "progress", Output: &godogOut, NoColors: true,
+			Strict: true, Concurrency: opts.Concurrency, Randomize: opts.Seed,
+		},
+	}
+	suite.Run()
+	rec.run.Ended = sys.Now().UTC()
+	rec.finish()
+
+	code := ExitCode(rec.run)
+	if ctx.Err() != nil {
+		rec.run.Interrupted = true
+		code = ExitInterrupted
+	}
+	if err := evidence.Write(dir, rec.run); err != nil {
+		return fail(ExitHarness, err)
+	}
+	if err := pointLatest(opts.Out, runID); err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: warning: %v\n", err)
+	}
+	rec.report(dir, godogOut.String())
+	fmt.Fprintln(sys.Stdout, dir)
+	return code
+}
+
+func (o *Options) setDefaults() {
+	if o.Env == "" {
+		o.Env = "sim"
+	}
+	if o.Out == "" {
+		o.Out = "reports"
+	}
+	if o.CertsDir == "" {
+		o.CertsDir = "certs"
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = 4
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+}
+
+func newRunID(now time.Time) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+func randomSeed() int64 {
+	n, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		return time.Now().UnixNano()
+	}
+	return n.Int64() + 1
+}
+
+func stockholm() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// pointLatest makes out/latest a symbolic link to the newest run's folder.
+func pointLatest(out, runID string) error {
+	latest := filepath.Join(out, "latest")
+	tmp := latest + ".tmp-" + runID
+	if err := os.Symlink(runID, tmp); err != nil {
+		return fmt.Errorf("cannot update %s: %v", latest, err)
+	}
+	if err := os.Rename(tmp, latest); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cannot update %s: %v", latest, err)
+	}
+	return nil
+}
+
+// recorder adapts godog's hooks to the evidence model.
+type recorder struct {
+	pack     *Pack
+	sys      IO
+	ctx      context.Context
+	redactor *evidence.Redactor
+
+	mu  sync.Mutex
+	run *evidence.Run
+}
+
+// initScenario is godog's ScenarioInitializer: a fresh World and hooks for one scenario.
+func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
+	w := steps.NewWorld(r.ctx, env)
+	steps.Register(sc, w)
+	var c *evidence.Case
+	var started time.Time
+	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
+		info := r.pack.scenarios[pk.Id]
+		c = &evidence.Case{ID: info.id, Name: r.redactor.Redact(info.name), Feature: info.feature, File: info.file, Line: info.line,
+			Requirements: info.requirements, Mandatory: info.mandatory, Tags: info.tags}
+		started = time.Now()
+		if r.ctx.Err() != nil {
+			return ctx, godog.ErrSkip // interrupted: the remaining scenarios do not start
+		}
+		r.mu.Lock()
+		r.run.Cases = append(r.run.Cases, c)
+		r.mu.Unlock()
+		return ctx, nil
+	})
+	var stepStarted time.Time
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		stepStarted = time.Now()
+		return ctx, nil
+	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		if c == nil {
+			return ctx, err
+		}
+		info := r.pack.steps[st.Id]
+		s := evidence.Step{Keyword: info.keyword, Text: r.redactor.Redact(st.Text), Line: info.line, Outcome: classify(status, err)}
+		if status != godog.StepSkipped {
+			s.Time = time.Since(stepStarted)
+		}
+		if err != nil && s.Outcome != evidence.Skipped {
+			s.Message = r.redactor.Redact(err.Error())
+			var m *evidence.Mismatch
+			if errors.As(err, &m) {
+				s.Expect, s.Actual = r.redactor.Redact(m.Expected), r.redactor.Redact(m.Actual)
+			}
+		}
+		c.Steps = append(c.Steps, s)
+		return ctx, err
+	})
+	sc.After(func(ctx context.Context, pk *godog.Scenario, err error) (context.Context, error) {
+		if c == nil {
+			return ctx, err
+		}
+		c.Duration = time.Since(started)
+		for _, ex := range w.Exchanges {
+			c.Exchanges = append(c.Exchanges, r.redactor.Redact(exchangeLine(ex)))
+		}
+		return ctx, err
+	})
+}
+
+// classify maps godog's step status and error to konform's outcome.
+func classify(status godog.StepResultStatus, err error) evidence.Outcome {
+	switch status {
+	case godog.StepPassed:
+		return evidence.Passed
+	case godog.StepSkipped:
+		return evidence.Skipped
+	case godog.StepUndefined:
+		return evidence.Undefined
+	case godog.StepPending:
+		return evidence.Pending
+	case godog.StepAmbiguous:
+		return evidence.Error
+	}
+	var terr *fhirclient.TransportError
+	if errors.As(err, &terr) || errors.Is(err, steps.ErrHarness) {
+		return evidence.Error
+	}
+	return evidence.Failed
+}
+
+func exchangeLine(ex *fhirclient.Exchange) string {
+	if ex.Response == nil {
+		return fmt.Sprintf("%s %s → no answer: %s", ex.Request.Method, ex.Request.URL, ex.Err)
+	}
+	return fmt.Sprintf("%s %s → %d (%d ms)", ex.Request.Method, ex.Request.URL, ex.Response.Status, ex.Duration.Milliseconds())
+}
+
+// finish decides each case's outcome from its steps, once every hook has run.
+func (r *recorder) finish() {
+	for _, c := range r.run.Cases {
+		c.Outcome = evidence.Passed
+		if len(c.Steps) == 0 {
+			c.Outcome = evidence.Skipped
+		}
+		for _, s := range c.Steps {
+			c.Outcome = evidence.Worse(c.Outcome, s.Outcome)
+		}
+	}
+	r.run.Sort()
+}
+
+// report prints the status lines: each case on a terminal, every problem always, then the counts.
+func (r *recorder) report(dir, godogOut string) {
+	out := r.sys.Stderr
+	marks := map[evidence.Outcome]string{evidence.Passed: "✔", evidence.Failed: "✘", evidence.Error: "!",
+		evidence.Skipped: "-", evidence.Undefined: "?", evidence.Pending: "?"}
+	for _, c := range r.run.Cases {
+		p := c.Problem()
+		if p == nil && !r.sys.Progress {
+			continue
+		}
+		kind := "mandatory"
+		if !c.Mandatory {
+			kind = "optional"
+		}
+		fmt.Fprintf(out, "%s %-7s %s %s (%s)\n", marks[c.Outcome], c.Outcome, c.ID, c.Name, kind)
+		if p != nil {
+			fmt.Fprintf(out, "    %s:%d: %s%s\n    %s\n", c.File, p.Line, p.Keyword, p.Text, p.Message)
+		}
+	}
+	if i := strings.Index(godogOut, "You can implement step definitions for undefined steps"); i >= 0 {
+		fmt.Fprintf(out, "\nkonform does not know some steps of the pack: check their wording against docs/steps.md,\nor add them to the vocabulary in steps/. Go snippets to start from:\n\n%s\n", strings.TrimSpace(godogOut[i:]))
+	}
+	n := r.run.Counts()
+	fmt.Fprintf(out, "%d cases: %d passed, %d failed, %d error, %d skipped, %d undefined · verdict: %s · seed %d\n",
+		n.Total, n.Passed, n.Failed, n.Error, n.Skipped, n.Undefined+n.Pending, r.run.Verdict(), r.run.Seed)
+	if r.run.Interrupted {
+		fmt.Fprintln(out, "interrupted: the evidence holds the cases that finished")
+	}
+	fmt.Fprintf(out, "evidence: %s\n", dir)
+}

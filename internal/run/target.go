@@ -1,0 +1,119 @@
+package run
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/steps"
+)
+
+// target is the NLL a run talks to, with a client per identity.
+type target struct {
+	baseURL  string
+	identity *pki.Identity
+	devPKI   pki.DevPKI
+	roots    string // CA bundle file
+	timeout  time.Duration
+	version  string
+
+	mu      sync.Mutex
+	clients map[steps.Identity]*fhirclient.Client
+	closers []func()
+}
+
+// startSimulator starts the NLL simulator in-process on a free loopback port, with the dev PKI of
+// opts.CertsDir (generated when missing), and loads the run's client identity.
+func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, error) {
+	d, _, err := pki.EnsureDevPKI(opts.CertsDir, now)
+	if err != nil {
+		return nil, err
+	}
+	id, err := loadRunIdentity(opts, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := id.CheckValidity(now); err != nil {
+		return nil, err
+	}
+	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults})
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pki.CertPool(d.Path(pki.CAFile))
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sim.Serve(s, tlsCfg, "127.0.0.1:0", s.BasePath(), errLog)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), timeout: opts.Timeout,
+		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}}
+	t.closers = append(t.closers, func() { srv.Close() })
+	return t, nil
+}
+
+func loadRunIdentity(opts Options, d pki.DevPKI) (*pki.Identity, error) {
+	if opts.Cert == "" {
+		return pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
+	}
+	return pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+}
+
+// client returns the FHIR client for an identity, building it once.
+func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.clients[which]; ok {
+		return c, nil
+	}
+	var id *pki.Identity
+	var err error
+	switch which {
+	case steps.RunIdentity:
+		id = t.identity
+	case steps.NoCertificate:
+	case steps.ExpiredCertificate:
+		id, err = pki.LoadIdentity(t.devPKI.Path(pki.ExpiredCertFile), t.devPKI.Path(pki.ExpiredKeyFile), "")
+	case steps.UnknownCACertificate:
+		id, err = pki.LoadIdentity(t.devPKI.Path(pki.UnknownCACertFile), t.devPKI.Path(pki.UnknownCAKeyFile), "")
+	default:
+		return nil, fmt.Errorf("unknown identity %q", which)
+	}
+	if err != nil {
+		return nil, err
+	}
+	roots, err := pki.CertPool(t.roots)
+	if err != nil {
+		return nil, err
+	}
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: t.baseURL, TLS: pki.ClientTLS(roots, id), Timeout: t.timeout,
+		UserAgent: "konform/" + t.version})
+	if err != nil {
+		return nil, err
+	}
+	t.clients[which] = c
+	return c, nil
+}
+
+// close releases the clients' connections and stops the simulator.
+func (t *target) close() {
+	t.mu.Lock()
+	for _, c := range t.clients {
+		c.CloseIdle()
+	}
+	t.mu.Unlock()
+	for _, f := range t.closers {
+		f()
+	}
+}

@@ -1,0 +1,311 @@
+package steps
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gofhir/fhirpath"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/fhirclient"
+)
+
+var placeholder = regexp.MustCompile(`\{\{[^}]*\}\}`)
+
+func parseJSON(body []byte) (map[string]any, error) {
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// firstString follows path through objects, taking the first element of every array.
+func firstString(v any, path ...string) string {
+	for _, p := range path {
+		if arr, ok := v.([]any); ok {
+			if len(arr) == 0 {
+				return ""
+			}
+			v = arr[0]
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = obj[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// fhirBody returns the last answer's body as a FHIR resource: JSON with a resourceType, sent
+// with a FHIR or JSON content type. Anything else is a conformance failure of its own.
+func (w *World) fhirBody() (map[string]any, []byte, error) {
+	resp, err := w.response()
+	if err != nil {
+		return nil, nil, err
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if mt != fhirclient.FHIRJSON && mt != "application/json" {
+		return nil, nil, &evidence.Mismatch{Check: "Content-Type", Expected: fhirclient.FHIRJSON, Actual: quoteOrNone(ct),
+			Detail: fmt.Sprintf("status %d, body %s", resp.Status, snippet(resp.Body))}
+	}
+	doc, err := parseJSON(resp.Body)
+	if err != nil {
+		return nil, nil, &evidence.Mismatch{Check: "response body", Expected: "a FHIR JSON resource", Actual: "invalid JSON: " + err.Error(),
+			Detail: snippet(resp.Body)}
+	}
+	if rt, _ := doc["resourceType"].(string); rt == "" {
+		return nil, nil, &evidence.Mismatch{Check: "response body", Expected: "a FHIR resource with resourceType", Actual: "JSON without resourceType"}
+	}
+	return doc, resp.Body, nil
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return strconv.Quote(s)
+}
+
+// snippet shortens a body for a message.
+func snippet(b []byte) string {
+	const max = 200
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if s == "" {
+		return "(empty)"
+	}
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+// outcomeDetail summarises an OperationOutcome body for a status mismatch.
+func outcomeDetail(body []byte) string {
+	doc, err := parseJSON(body)
+	if err != nil || doc["resourceType"] != "OperationOutcome" {
+		return ""
+	}
+	issue := firstString(doc, "issue", "code")
+	diag := firstString(doc, "issue", "diagnostics")
+	return strings.TrimSpace("OperationOutcome " + issue + ": " + diag)
+}
+
+func (w *World) statusIs(want int) error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if resp.Status != want {
+		return &evidence.Mismatch{Check: "status code", Expected: strconv.Itoa(want), Actual: strconv.Itoa(resp.Status),
+			Detail: outcomeDetail(resp.Body)}
+	}
+	return nil
+}
+
+func (w *World) resourceTypeIs(want string) error {
+	doc, _, err := w.fhirBody()
+	if err != nil {
+		return err
+	}
+	if got := doc["resourceType"]; got != want {
+		return &evidence.Mismatch{Check: "resourceType", Expected: strconv.Quote(want), Actual: fmt.Sprintf("%q", got)}
+	}
+	return nil
+}
+
+func (w *World) bundle() (map[string]any, error) {
+	doc, _, err := w.fhirBody()
+	if err != nil {
+		return nil, err
+	}
+	if doc["resourceType"] != "Bundle" {
+		return nil, &evidence.Mismatch{Check: "resourceType", Expected: `"Bundle"`, Actual: fmt.Sprintf("%q", doc["resourceType"])}
+	}
+	return doc, nil
+}
+
+func (w *World) bundleTotalIs(want int) error {
+	doc, err := w.bundle()
+	if err != nil {
+		return err
+	}
+	n, ok := doc["total"].(json.Number)
+	if !ok {
+		return &evidence.Mismatch{Check: "Bundle.total", Expected: strconv.Itoa(want), Actual: "no total"}
+	}
+	if n.String() != strconv.Itoa(want) {
+		return &evidence.Mismatch{Check: "Bundle.total", Expected: strconv.Itoa(want), Actual: n.String()}
+	}
+	return nil
+}
+
+func (w *World) bundleEntriesAre(want int) error {
+	doc, err := w.bundle()
+	if err != nil {
+		return err
+	}
+	entries, _ := doc["entry"].([]any)
+	if len(entries) != want {
+		return &evidence.Mismatch{Check: "number of Bundle.entry", Expected: strconv.Itoa(want), Actual: strconv.Itoa(len(entries))}
+	}
+	return nil
+}
+
+func (w *World) outcomeHasIssue(severity, code string) error {
+	doc, _, err := w.fhirBody()
+	if err != nil {
+		return err
+	}
+	if doc["resourceType"] != "OperationOutcome" {
+		return &evidence.Mismatch{Check: "resourceType", Expected: `"OperationOutcome"`, Actual: fmt.Sprintf("%q", doc["resourceType"])}
+	}
+	issues, _ := doc["issue"].([]any)
+	var seen []string
+	for _, x := range issues {
+		issue, _ := x.(map[string]any)
+		s, _ := issue["severity"].(string)
+		c, _ := issue["code"].(string)
+		if s == severity && c == code {
+			return nil
+		}
+		seen = append(seen, s+"/"+c)
+	}
+	actual := "no issues"
+	if len(seen) > 0 {
+		actual = strings.Join(seen, ", ")
+	}
+	return &evidence.Mismatch{Check: "OperationOutcome issue (severity/code)", Expected: severity + "/" + code, Actual: actual}
+}
+
+func (w *World) headerPresent(name string) error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if resp.Header.Get(name) == "" {
+		return &evidence.Mismatch{Check: "response header " + name, Expected: "present", Actual: "absent"}
+	}
+	return nil
+}
+
+func (w *World) headerIs(name, want string) error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	want, err = w.fill(want)
+	if err != nil {
+		return err
+	}
+	if got := resp.Header.Get(name); got != want {
+		return &evidence.Mismatch{Check: "response header " + name, Expected: strconv.Quote(want), Actual: quoteOrNone(got)}
+	}
+	return nil
+}
+
+func (w *World) requestIDEchoed() error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	sent := w.last.Request.Header.Get("X-Request-ID")
+	if got := resp.Header.Get("X-Request-ID"); got != sent {
+		return &evidence.Mismatch{Check: "response header x-request-id", Expected: strconv.Quote(sent) + " (as sent)", Actual: quoteOrNone(got)}
+	}
+	return nil
+}
+
+func (w *World) bodyIsEmpty() error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(resp.Body)) != 0 {
+		return &evidence.Mismatch{Check: "response body", Expected: "empty", Actual: snippet(resp.Body)}
+	}
+	return nil
+}
+
+func (w *World) connectionRefused() error {
+	if w.last == nil {
+		return harnessError("no request has been sent in this scenario; add a request step before checking the connection")
+	}
+	var terr *fhirclient.TransportError
+	if errors.As(w.lastErr, &terr) {
+		if terr.Refused() {
+			return nil
+		}
+		return &evidence.Mismatch{Check: "connection", Expected: "refused in the TLS handshake", Actual: terr.Cause()}
+	}
+	return &evidence.Mismatch{Check: "connection", Expected: "refused in the TLS handshake",
+		Actual: fmt.Sprintf("accepted, status %d", w.last.Response.Status)}
+}
+
+// evalFHIRPath evaluates expr on the last answer's body.
+func (w *World) evalFHIRPath(expr string) (string, error) {
+	expr, err := w.fill(expr)
+	if err != nil {
+		return "", err
+	}
+	_, body, err := w.fhirBody()
+	if err != nil {
+		return "", err
+	}
+	compiled, err := fhirpath.GetCached(expr)
+	if err != nil {
+		return "", harnessError("FHIRPath %q does not parse: %v", expr, err)
+	}
+	result, err := compiled.Evaluate(body)
+	if err != nil {
+		return "", harnessError("FHIRPath %q cannot be evaluated: %v", expr, err)
+	}
+	parts := make([]string, 0, len(result))
+	for _, v := range result {
+		parts = append(parts, v.String())
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func (w *World) fhirPathTrue(expr string) error {
+	got, err := w.evalFHIRPath(expr)
+	if err != nil {
+		return err
+	}
+	if got != "true" {
+		if got == "" {
+			got = "an empty collection"
+		}
+		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "true", Actual: got}
+	}
+	return nil
+}
+
+func (w *World) fhirPathEquals(expr, want string) error {
+	want, err := w.fill(want)
+	if err != nil {
+		return err
+	}
+	got, err := w.evalFHIRPath(expr)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		if got == "" {
+			got = "an empty collection"
+		}
+		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: strconv.Quote(want), Actual: got}
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+package steps
+
+import (
+	"github.com/cucumber/godog"
+)
+
+// Def is one step of the vocabulary: a Swedish and an English pattern bound to one function.
+type Def struct {
+	// Group is the heading the step is listed under in docs/steps.md.
+	Group string
+	// SV and EN are the step's patterns (regular expressions without keyword).
+	SV, EN string
+	// ExampleSV and ExampleEN are full example lines, keyword included.
+	ExampleSV, ExampleEN string
+	// Doc says what the step does.
+	Doc string
+	// Bind returns the step function for a scenario's World.
+	Bind func(*World) any
+}
+
+const (
+	quoted = `"([^"]*)"`
+	number = `(\d+)`
+)
+
+// Vocabulary returns every step konform knows.
+func Vocabulary() []Def {
+	return []Def{
+		{
+			Group:     "Anslutning och identitet",
+			SV:        `^att systemet är anslutet till NLL med sitt testcertifikat$`,
+			EN:        `^the system is connected to NLL with its test certificate$`,
+			ExampleSV: "Givet att systemet är anslutet till NLL med sitt testcertifikat",
+			ExampleEN: "Given the system is connected to NLL with its test certificate",
+			Doc:       "Connect with the run's client certificate (the default).",
+			Bind:      func(w *World) any { return w.connectWithRunIdentity },
+		},
+		{
+			Group:     "Anslutning och identitet",
+			SV:        `^att systemet ansluter utan klientcertifikat$`,
+			EN:        `^the system connects without a client certificate$`,
+			ExampleSV: "Givet att systemet ansluter utan klientcertifikat",
+			ExampleEN: "Given the system connects without a client certificate",
+			Doc:       "Connect without presenting any client certificate.",
+			Bind:      func(w *World) any { return w.connectWithoutCertificate },
+		},
+		{
+			Group:     "Anslutning och identitet",
+			SV:        `^att systemet ansluter med testcertifikatet ` + quoted + `$`,
+			EN:        `^the system connects with the test certificate ` + quoted + `$`,
+			ExampleSV: `Givet att systemet ansluter med testcertifikatet "utgånget"`,
+			ExampleEN: `Given the system connects with the test certificate "expired"`,
+			Doc:       "Connect with a certificate of the dev PKI: giltigt/valid, utgånget/expired, okänd-ca/unknown-ca.",
+			Bind:      func(w *World) any { return w.connectWithCertificate },
+		},
+		{
+			Group:     "Meddelandehuvud",
+			SV:        `^att ändamålet är ` + quoted + ` och åtkomsttypen ` + quoted + `$`,
+			EN:        `^the purpose is ` + quoted + ` and the access type ` + quoted + `$`,
+			ExampleSV: `Givet att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"`,
+			ExampleEN: `Given the purpose is "VARD" and the access type "TILLFALLIGT_SAMTYCKE"`,
+			Doc:       "Send x-purpose and x-access with every following request.",
+			Bind:      func(w *World) any { return w.setPurposeAndAccess },
+		},
+		{
+			Group:     "Meddelandehuvud",
+			SV:        `^att begäran har headern ` + quoted + ` med värdet ` + quoted + `$`,
+			EN:        `^the request has the header ` + quoted + ` with the value ` + quoted + `$`,
+			ExampleSV: `Givet att begäran har headern "Prefer" med värdet "return=representation"`,
+			ExampleEN: `Given the request has the header "Prefer" with the value "return=representation"`,
+			Doc:       "Send a header with every following request; placeholders are filled.",
+			Bind:      func(w *World) any { return w.setHeader },
+		},
+		{
+			Group:     "Testdata",
+			SV:        `^att testpatienten har personnummer ` + quoted + `$`,
+			EN:        `^the test patient has personnummer ` + quoted + `$`,
+			ExampleSV: `Givet att testpatienten har personnummer "189001019802"`,
+			ExampleEN: `Given the test patient has personnummer "189001019802"`,
+			Doc:       "Choose the scenario's test patient (a test personnummer); {{patient.id}} looks it up in NLL.",
+			Bind:      func(w *World) any { return w.setTestPatient },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet hämtar ` + quoted + `$`,
+			EN:        `^the system reads ` + quoted + `$`,
+			ExampleSV: `När systemet hämtar "Patient/{{patient.id}}"`,
+			ExampleEN: `When the system reads "Patient/{{patient.id}}"`,
+			Doc:       "GET a path below the base URL ($ping, Type/id); placeholders are filled.",
+			Bind:      func(w *World) any { return w.read },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet anropar ` + quoted + ` med (GET|POST)$`,
+			EN:        `^the system calls ` + quoted + ` with (GET|POST)$`,
+			ExampleSV: `När systemet anropar "$ping" med POST`,
+			ExampleEN: `When the system calls "$ping" with POST`,
+			Doc:       "Call a path below the base URL with GET or POST and no body; placeholders are filled.",
+			Bind:      func(w *World) any { return w.call },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet söker ` + quoted + ` med ` + quoted + `$`,
+			EN:        `^the system searches ` + quoted + ` with ` + quoted + `$`,
+			ExampleSV: `När systemet söker "MedicationRequest" med "patient={{patient.id}}"`,
+			ExampleEN: `When the system searches "MedicationRequest" with "patient={{patient.id}}"`,
+			Doc:       "Search a resource type with URL-encoded search parameters; placeholders are filled.",
+			Bind:      func(w *World) any { return w.search },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet söker testpatienten på personnummer$`,
+			EN:        `^the system searches the test patient by personnummer$`,
+			ExampleSV: "När systemet söker testpatienten på personnummer",
+			ExampleEN: "When the system searches the test patient by personnummer",
+			Doc:       "GET Patient?identifier=<personnummer system>|<the test patient's personnummer>.",
+			Bind:      func(w *World) any { return w.searchTestPatient },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet skapar en ` + quoted + ` från mallen ` + quoted + `$`,
+			EN:        `^the system creates a ` + quoted + ` from the template ` + quoted + `$`,
+			ExampleSV: `När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"`,
+			ExampleEN: `When the system creates a "MedicationRequest" from the template "forskrivning.json"`,
+			Doc:       "POST a resource built from fixtures/templates/<file> with its placeholders filled.",
+			Bind:      func(w *World) any { return w.create },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet läser tillbaka den skapade resursen$`,
+			EN:        `^the system reads back the created resource$`,
+			ExampleSV: "När systemet läser tillbaka den skapade resursen",
+			ExampleEN: "When the system reads back the created resource",
+			Doc:       "GET the Location of the last created resource (its current version).",
+			Bind:      func(w *World) any { return w.readBackCreated },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:är svarets statuskod|svarets statuskod är) ` + number + `$`,
+			EN:        `^the response status is ` + number + `$`,
+			ExampleSV: "Så är svarets statuskod 200",
+			ExampleEN: "Then the response status is 200",
+			Doc:       "The HTTP status of the last answer.",
+			Bind:      func(w *World) any { return w.statusIs },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:är resurstypen|resurstypen är) ` + quoted + `$`,
+			EN:        `^the resource type is ` + quoted + `$`,
+			ExampleSV: `Och resurstypen är "Bundle"`,
+			ExampleEN: `And the resource type is "Bundle"`,
+			Doc:       "The answer is FHIR JSON with this resourceType.",
+			Bind:      func(w *World) any { return w.resourceTypeIs },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:innehåller Bundle|Bundle innehåller) ` + number + ` träff(?:ar)?$`,
+			EN:        `^the Bundle total is ` + number + `$`,
+			ExampleSV: "Och Bundle innehåller 1 träff",
+			ExampleEN: "And the Bundle total is 1",
+			Doc:       "The answer is a Bundle whose total is this number.",
+			Bind:      func(w *World) any { return w.bundleTotalIs },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:har Bundle|Bundle har) ` + number + ` post(?:er)?$`,
+			EN:        `^the Bundle has ` + number + ` entr(?:y|ies)$`,
+			ExampleSV: "Och Bundle har 1 post",
+			ExampleEN: "And the Bundle has 1 entry",
+			Doc:       "The answer is a Bundle with this many entries.",
+			Bind:      func(w *World) any { return w.bundleEntriesAre },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:har OperationOutcome|OperationOutcome har) en issue med allvarlighetsgrad ` + quoted + ` och kod ` + quoted + `$`,
+			EN:        `^the OperationOutcome has an issue with severity ` + quoted + ` and code ` + quoted + `$`,
+			ExampleSV: `Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "not-found"`,
+			ExampleEN: `And the OperationOutcome has an issue with severity "error" and code "not-found"`,
+			Doc:       "The answer is an OperationOutcome with an issue of this severity and code.",
+			Bind:      func(w *World) any { return w.outcomeHasIssue },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:har svaret|svaret har) headern ` + quoted + `$`,
+			EN:        `^the response has the header ` + quoted + `$`,
+			ExampleSV: `Och svaret har headern "Location"`,
+			ExampleEN: `And the response has the header "Location"`,
+			Doc:       "The answer carries this header.",
+			Bind:      func(w *World) any { return w.headerPresent },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:har svaret|svaret har) headern ` + quoted + ` med värdet ` + quoted + `$`,
+			EN:        `^the response has the header ` + quoted + ` with the value ` + quoted + `$`,
+			ExampleSV: `Och svaret har headern "Content-Type" med värdet "application/fhir+json; charset=utf-8"`,
+			ExampleEN: `And the response has the header "Content-Type" with the value "application/fhir+json; charset=utf-8"`,
+			Doc:       "The answer carries this header with exactly this value.",
+			Bind:      func(w *World) any { return w.headerIs },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:ekar svaret|svaret ekar) begärans x-request-id$`,
+			EN:        `^the response echoes the request's x-request-id$`,
+			ExampleSV: "Och svaret ekar begärans x-request-id",
+			ExampleEN: "And the response echoes the request's x-request-id",
+			Doc:       "The answer's x-request-id equals the one sent.",
+			Bind:      func(w *World) any { return w.requestIDEchoed },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:är svarets kropp|svarets kropp är) tom$`,
+			EN:        `^the response body is empty$`,
+			ExampleSV: "Och svarets kropp är tom",
+			ExampleEN: "And the response body is empty",
+			Doc:       "The answer has no body (Prefer: return=minimal).",
+			Bind:      func(w *World) any { return w.bodyIsEmpty },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:är FHIRPath-uttrycket|FHIRPath-uttrycket) ` + quoted + `(?: är)? sant$`,
+			EN:        `^the FHIRPath expression ` + quoted + ` is true$`,
+			ExampleSV: `Och FHIRPath-uttrycket "MedicationRequest.requester.reference.startsWith('#')" är sant`,
+			ExampleEN: `And the FHIRPath expression "MedicationRequest.requester.reference.startsWith('#')" is true`,
+			Doc:       "A FHIRPath expression over the answer evaluates to true.",
+			Bind:      func(w *World) any { return w.fhirPathTrue },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:ger FHIRPath-uttrycket|FHIRPath-uttrycket) ` + quoted + `(?: ger)? värdet ` + quoted + `$`,
+			EN:        `^the FHIRPath expression ` + quoted + ` gives ` + quoted + `$`,
+			ExampleSV: `Och FHIRPath-uttrycket "Patient.identifier.value" ger värdet "{{patient.personnummer}}"`,
+			ExampleEN: `And the FHIRPath expression "Patient.identifier.value" gives "{{patient.personnummer}}"`,
+			Doc:       "A FHIRPath expression evaluates to this value (several results joined by \", \"); placeholders are filled.",
+			Bind:      func(w *World) any { return w.fhirPathEquals },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:avvisas anslutningen|anslutningen avvisas)$`,
+			EN:        `^the connection is refused$`,
+			ExampleSV: "Så avvisas anslutningen",
+			ExampleEN: "Then the connection is refused",
+			Doc:       "The last request was refused in the TLS handshake (mutual TLS).",
+			Bind:      func(w *World) any { return w.connectionRefused },
+		},
+	}
+}
+
+// Register binds every step, in both languages, to w's functions.
+func Register(sc *godog.ScenarioContext, w *World) {
+	for _, d := range Vocabulary() {
+		fn := d.Bind(w)
+		sc.Step(d.SV, fn)
+		sc.Step(d.EN, fn)
+	}
+}

@@ -1,0 +1,187 @@
+// Package steps holds konform's step vocabulary: every step in Swedish and English bound to one Go
+// function, and World, the state of one scenario. Steps talk to NLL through fhirclient only.
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/konform/konform/internal/fhirclient"
+)
+
+// Identity names a client identity a scenario may connect with.
+type Identity string
+
+// The identities a scenario can ask for. The run's own identity is the default.
+const (
+	// RunIdentity is the certificate the run was started with.
+	RunIdentity Identity = ""
+	// NoCertificate connects without a client certificate.
+	NoCertificate Identity = "none"
+	// ExpiredCertificate is a client certificate whose validity has ended.
+	ExpiredCertificate Identity = "expired"
+	// UnknownCACertificate is a client certificate from a CA the service does not accept.
+	UnknownCACertificate Identity = "unknown-ca"
+)
+
+// Env is what every scenario of a run shares. The run fills it once; scenarios only read it.
+type Env struct {
+	// RunID marks the data the run creates.
+	RunID string
+	// Today is the run's date, YYYY-MM-DD, for templates.
+	Today string
+	// Client returns the FHIR client for an identity. It must be safe for concurrent use.
+	Client func(Identity) (*fhirclient.Client, error)
+	// Fixtures holds templates/*.json.
+	Fixtures fs.FS
+}
+
+// PersonnummerSystem is the identifier system of Swedish personnummer in NLL.
+const PersonnummerSystem = "http://electronichealth.se/identifier/personnummer"
+
+// ErrHarness marks a step error that is not a verdict on the service: a precondition or the
+// harness itself broke. Such a case ends as "error", not "failed".
+var ErrHarness = errors.New("harness")
+
+func harnessError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrHarness, fmt.Sprintf(format, args...))
+}
+
+// World is the state of one scenario. A fresh World is made for every scenario, so scenarios
+// share nothing.
+type World struct {
+	env      *Env
+	ctx      context.Context
+	identity Identity
+	header   http.Header
+	pnr      string
+	patient  string // NLL's logical id of the test patient, once looked up
+
+	last    *fhirclient.Exchange
+	lastErr error
+	// created is the Location of the last resource the scenario created.
+	created string
+
+	// Exchanges are every exchange of the scenario, in order.
+	Exchanges []*fhirclient.Exchange
+}
+
+// NewWorld makes the state of one scenario.
+func NewWorld(ctx context.Context, env *Env) *World {
+	return &World{env: env, ctx: ctx, header: http.Header{}}
+}
+
+// send performs one request with the scenario's identity and headers and keeps the answer.
+// A transport error is kept too: the next assertion reports it as the case's error, and
+// "the connection is refused" checks it.
+func (w *World) send(req fhirclient.Request) error {
+	c, err := w.env.Client(w.identity)
+	if err != nil {
+		return harnessError("%v", err)
+	}
+	h := w.header.Clone()
+	for k, v := range req.Header {
+		h[k] = v
+	}
+	req.Header = h
+	ex, err := c.Do(w.ctx, req)
+	if ex != nil {
+		w.Exchanges = append(w.Exchanges, ex)
+	}
+	w.last, w.lastErr = ex, err
+	var terr *fhirclient.TransportError
+	if err != nil && !errors.As(err, &terr) {
+		return harnessError("%v", err) // a request konform could not even build
+	}
+	return nil
+}
+
+// response returns the last answer, or the reason there is none.
+func (w *World) response() (*fhirclient.Message, error) {
+	if w.lastErr != nil {
+		return nil, w.lastErr
+	}
+	if w.last == nil || w.last.Response == nil {
+		return nil, harnessError("no request has been sent in this scenario; add a request step before checking the answer")
+	}
+	return w.last.Response, nil
+}
+
+// fill replaces the placeholders of a template or a path.
+func (w *World) fill(s string) (string, error) {
+	if !strings.Contains(s, "{{") {
+		return s, nil
+	}
+	var err error
+	out := placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		name := strings.TrimSpace(m[2 : len(m)-2])
+		switch name {
+		case "run.id":
+			return w.env.RunID
+		case "today":
+			return w.env.Today
+		case "patient.personnummer":
+			if w.pnr == "" {
+				err = harnessError("{{patient.personnummer}} needs a test patient; add \"Givet att testpatienten har personnummer ...\"")
+			}
+			return w.pnr
+		case "created.id":
+			if w.created == "" {
+				err = harnessError("{{created.id}} needs a created resource; create one first")
+			}
+			return createdID(w.created)
+		case "patient.id":
+			id, e := w.patientID()
+			if e != nil {
+				err = e
+			}
+			return id
+		}
+		err = harnessError("unknown placeholder {{%s}}; known: {{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{run.id}}, {{today}}", name)
+		return m
+	})
+	return out, err
+}
+
+// patientID looks the test patient up in NLL once, by personnummer.
+func (w *World) patientID() (string, error) {
+	if w.patient != "" {
+		return w.patient, nil
+	}
+	if w.pnr == "" {
+		return "", harnessError("{{patient.id}} needs a test patient; add \"Givet att testpatienten har personnummer ...\"")
+	}
+	saved, savedErr := w.last, w.lastErr
+	defer func() { w.last, w.lastErr = saved, savedErr }()
+	if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: "Patient",
+		Query: url.Values{"identifier": {PersonnummerSystem + "|" + w.pnr}}}); err != nil {
+		return "", err
+	}
+	resp, err := w.response()
+	if err != nil {
+		return "", harnessError("cannot look up test patient %s: %v", w.pnr, err)
+	}
+	doc, err := parseJSON(resp.Body)
+	if err != nil || resp.Status != http.StatusOK {
+		return "", harnessError("cannot look up test patient %s: status %d", w.pnr, resp.Status)
+	}
+	id := firstString(doc, "entry", "resource", "id")
+	if id == "" {
+		return "", harnessError("test patient %s is not registered in NLL; pick a patient the environment knows", w.pnr)
+	}
+	w.patient = id
+	return id, nil
+}
+
+// createdID returns the logical id in a Location such as [base]/MedicationRequest/<id>/_history/1.
+func createdID(location string) string {
+	if i := strings.Index(location, "/_history/"); i >= 0 {
+		location = location[:i]
+	}
+	return location[strings.LastIndexByte(location, '/')+1:]
+}
