@@ -167,8 +167,9 @@ func (w *World) patientID() (string, error) {
 		return "", harnessError("cannot look up test patient %s: %v", w.pnr, err)
 	}
 	doc, err := parseJSON(resp.Body)
-	if err != nil || resp.Status != http.StatusOK {
-		return "", harnessError("cannot look up test patient %s: status %d", w.pnr, resp.Status)
+	if err != nil || resp.Status != http.StatusOK || doc["resourceType"] != "Bundle" {
+		return "", harnessError("cannot look up test patient %s: the search answered %d %s, not a Bundle",
+			w.pnr, resp.Status, quoteOrNone(resp.Header.Get("Content-Type")))
 	}
 	id := firstString(doc, "entry", "resource", "id")
 	if id == "" {

@@ -99,6 +99,10 @@ func parseError(err error, prefix string) error {
 				first = strings.TrimSpace(first[end+1:])
 			}
 		}
+		first = strings.TrimSpace(strings.TrimPrefix(first, ":"))
+		if _, got, ok := strings.Cut(first, ", got "); ok && strings.HasPrefix(first, "expected:") {
+			first = "unexpected line " + strings.TrimSpace(got)
+		}
 		loc := prefix + path
 		if line != "" {
 			loc += ":" + line

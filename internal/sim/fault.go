@@ -24,6 +24,8 @@ type Fault struct {
 	Status int `json:"status,omitempty"`
 	// RetryAfter sets a Retry-After header (seconds), usually with Status 503.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// DropHeader deletes a response header, such as "X-Request-ID" or "Location".
+	DropHeader string `json:"dropHeader,omitempty"`
 	// Remove deletes a field from the JSON body, as a dotted path ("id", "meta.versionId",
 	// "entry"); array elements are not addressed.
 	Remove string `json:"remove,omitempty"`
@@ -89,6 +91,9 @@ func applyFaults(w http.ResponseWriter, r *http.Request, faults []Fault, next fu
 	for _, f := range faults {
 		if f.Status != 0 {
 			status = f.Status
+		}
+		if f.DropHeader != "" {
+			header.Del(f.DropHeader)
 		}
 		if f.RetryAfter > 0 {
 			header.Set("Retry-After", strconv.Itoa(f.RetryAfter))

@@ -1,0 +1,280 @@
+package run_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
+)
+
+// result is what one whole run left behind.
+type result struct {
+	code           int
+	stdout, stderr string
+	dir            string
+	summary        evidence.Summary
+}
+
+// execute runs konform run in a fresh folder, as a user would, and reads the evidence.
+func execute(t *testing.T, opts run.Options) result {
+	t.Helper()
+	root := t.TempDir()
+	if opts.Out == "" {
+		opts.Out = filepath.Join(root, "reports")
+	}
+	if opts.CertsDir == "" {
+		opts.CertsDir = filepath.Join(root, "certs")
+	}
+	var stdout, stderr bytes.Buffer
+	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now}, opts)
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
+		t.Fatalf("stack trace on stderr:\n%s", r.stderr)
+	}
+	r.dir = strings.TrimSpace(r.stdout)
+	if r.dir != "" {
+		data, err := os.ReadFile(filepath.Join(r.dir, evidence.SummaryFile))
+		if err != nil {
+			t.Fatalf("no summary.json: %v\nstderr:\n%s", err, r.stderr)
+		}
+		if err := json.Unmarshal(data, &r.summary); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+func (r result) outcome(t *testing.T, id string) *evidence.Case {
+	t.Helper()
+	for _, c := range r.summary.Run.Cases {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("case %s not in the evidence; stderr:\n%s", id, r.stderr)
+	return nil
+}
+
+// TestBundledPackPassesAgainstTheSimulator runs every bundled feature in strict mode, four at a
+// time, in random order, as `konform run` does with no arguments.
+func TestBundledPackPassesAgainstTheSimulator(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Concurrency: 4})
+	if r.code != run.ExitOK {
+		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+	}
+	n := r.summary.Counts
+	if n.Total < 8 || n.Passed != n.Total {
+		t.Fatalf("counts %+v; want every case passed, at least 8", n)
+	}
+	if r.summary.Verdict != evidence.Approved || r.summary.Run.Seed == 0 {
+		t.Errorf("verdict %q seed %d", r.summary.Verdict, r.summary.Run.Seed)
+	}
+	data, err := os.ReadFile(filepath.Join(r.dir, evidence.JUnitFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Tests  int `xml:"tests,attr"`
+		Suites []struct {
+			File  string `xml:"file,attr"`
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		t.Fatalf("junit.xml is not XML: %v", err)
+	}
+	if suites.Tests != n.Total || len(suites.Suites) < 3 {
+		t.Errorf("junit.xml has %d tests in %d suites; summary says %d", suites.Tests, len(suites.Suites), n.Total)
+	}
+	latest, err := os.Readlink(filepath.Join(filepath.Dir(r.dir), "latest"))
+	if err != nil || latest != filepath.Base(r.dir) {
+		t.Errorf("reports/latest points to %q (%v), want %s", latest, err, filepath.Base(r.dir))
+	}
+	for _, f := range []string{"junit.xml", "summary.json"} {
+		data, _ := os.ReadFile(filepath.Join(r.dir, f))
+		if bytes.Contains(data, []byte("189001019802")) {
+			t.Errorf("%s holds a personnummer in clear", f)
+		}
+	}
+}
+
+// TestEachCheckFailsAgainstABrokenSimulator breaks the simulator one way at a time and checks that
+// the matching case fails (or errors) with a message naming the step, the expected and the actual.
+func TestEachCheckFailsAgainstABrokenSimulator(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		fault   sim.Fault
+		tags    string
+		tc      string
+		outcome evidence.Outcome
+		code    int
+		want    []string
+	}{
+		{"wrong status", sim.Fault{Path: "Patient", Status: 500}, "@tc:NLL-TA05-01", "NLL-TA05-01", evidence.Failed, run.ExitFailed,
+			[]string{"är svarets statuskod 200", "status code: expected 200, got 500"}},
+		{"missing field", sim.Fault{Method: "GET", Path: "MedicationRequest", Remove: "meta.versionId"}, "@tc:NLL-FSK-01", "NLL-FSK-01", evidence.Failed, run.ExitFailed,
+			[]string{"MedicationRequest.meta.versionId", `expected "1", got an empty collection`}},
+		{"wrong resourceType", sim.Fault{Path: "$ping", ResourceType: "Bundle"}, "@tc:NLL-ANSL-01", "NLL-ANSL-01", evidence.Failed, run.ExitFailed,
+			[]string{"resourceType", `expected "Parameters", got "Bundle"`}},
+		{"HTML error page", sim.Fault{Path: "$ping", HTML: true, Status: 200}, "@tc:NLL-ANSL-01", "NLL-ANSL-01", evidence.Failed, run.ExitFailed,
+			[]string{"Content-Type: expected application/fhir+json", "text/html"}},
+		{"no x-request-id echo", sim.Fault{Path: "Patient", DropHeader: "X-Request-ID"}, "@tc:NLL-TA05-05", "NLL-TA05-05", evidence.Failed, run.ExitFailed,
+			[]string{"response header x-request-id", "got none"}},
+		{"no Location", sim.Fault{Method: "POST", Path: "MedicationRequest", DropHeader: "Location"}, "@tc:NLL-FSK-01", "NLL-FSK-01", evidence.Failed, run.ExitFailed,
+			[]string{"response header Location: expected present, got absent"}},
+		{"empty search", sim.Fault{Path: "Patient", Remove: "entry"}, "@tc:NLL-TA05-01", "NLL-TA05-01", evidence.Failed, run.ExitFailed,
+			[]string{"number of Bundle.entry: expected 1, got 0"}},
+		{"truncated body", sim.Fault{Path: "$ping", Truncate: true}, "@tc:NLL-ANSL-01", "NLL-ANSL-01", evidence.Error, run.ExitHarness,
+			[]string{"cut off"}},
+		{"broken precondition", sim.Fault{Path: "Patient", HTML: true}, "@tc:NLL-TA05-03", "NLL-TA05-03", evidence.Error, run.ExitHarness,
+			[]string{"cannot look up test patient", "503", "text/html"}},
+		{"connection reset", sim.Fault{Path: "MedicationRequest", Reset: true}, "@tc:NLL-FSK-05", "NLL-FSK-05", evidence.Error, run.ExitHarness,
+			[]string{"closed the connection without an answer"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := execute(t, run.Options{Tags: c.tags, Faults: []sim.Fault{c.fault}, Concurrency: 1})
+			if r.code != c.code {
+				t.Errorf("exit %d, want %d\n%s", r.code, c.code, r.stderr)
+			}
+			got := r.outcome(t, c.tc)
+			if got.Outcome != c.outcome {
+				t.Fatalf("%s is %s, want %s\n%s", c.tc, got.Outcome, c.outcome, r.stderr)
+			}
+			p := got.Problem()
+			text := p.Keyword + p.Text + " " + p.Message
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("problem %q lacks %q", text, w)
+				}
+			}
+			if !strings.Contains(r.stderr, c.tc) || !strings.Contains(r.stderr, got.File) {
+				t.Errorf("stderr does not name the case and its file:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestOptionalFailureDoesNotFailTheRun(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@anslutning", Faults: []sim.Fault{{Method: "POST", Path: "$ping", Status: 503}}})
+	if r.code != run.ExitOK {
+		t.Fatalf("exit %d, want 0 (only an optional case failed)\n%s", r.code, r.stderr)
+	}
+	if c := r.outcome(t, "NLL-ANSL-02"); c.Outcome != evidence.Failed || c.Mandatory {
+		t.Fatalf("NLL-ANSL-02: %s mandatory=%t", c.Outcome, c.Mandatory)
+	}
+	if len(r.summary.OptionalNotPassed) != 1 || !strings.Contains(r.stderr, "NLL-ANSL-02") {
+		t.Errorf("optional failure not listed: %v\n%s", r.summary.OptionalNotPassed, r.stderr)
+	}
+}
+
+func writeFeature(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "prov.feature")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestUndefinedStepExits4WithASnippet(t *testing.T) {
+	t.Parallel()
+	path := writeFeature(t, `# language: sv
+Egenskap: Prov
+  @tc:PROV-01 @obligatorisk
+  Scenario: Ett steg som saknas
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    När systemet gör något som inte finns
+`)
+	r := execute(t, run.Options{Paths: []string{path}})
+	if r.code != run.ExitUndefined {
+		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
+	}
+	for _, w := range []string{"systemet gör något som inte finns", "ctx.Step(`^systemet gör något som inte finns$`", "docs/steps.md"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	if c := r.outcome(t, "PROV-01"); c.Outcome != evidence.Undefined {
+		t.Errorf("outcome %s, want undefined", c.Outcome)
+	}
+}
+
+func TestBadInputExits2WithOneClearLine(t *testing.T) {
+	t.Parallel()
+	malformed := writeFeature(t, "# language: sv\nEgenskap: Trasig\n  Scenario: A\n    Givet x\n  Egenskap: B\n")
+	untagged := writeFeature(t, "# language: sv\nEgenskap: Prov\n  Scenario: Utan id\n    Givet att systemet är anslutet till NLL med sitt testcertifikat\n")
+	dup := filepath.Join(t.TempDir(), "dup.feature")
+	os.WriteFile(dup, []byte("# language: sv\nEgenskap: Prov\n  @tc:X-1 @obligatorisk\n  Scenario: A\n    Givet att systemet är anslutet till NLL med sitt testcertifikat\n  @tc:X-1 @obligatorisk\n  Scenario: B\n    Givet att systemet är anslutet till NLL med sitt testcertifikat\n"), 0o644)
+
+	certs := t.TempDir()
+	d, _, err := pki.EnsureDevPKI(certs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		opts run.Options
+		want []string
+	}{
+		{"malformed feature", run.Options{Paths: []string{malformed}}, []string{malformed + ":5", "malformed feature file: unexpected line '  Egenskap: B'"}},
+		{"missing feature", run.Options{Paths: []string{"nowhere.feature"}}, []string{"nowhere.feature not found"}},
+		{"no @tc", run.Options{Paths: []string{untagged}}, []string{untagged + ":3", "@tc"}},
+		{"duplicate @tc", run.Options{Paths: []string{dup}}, []string{"@tc:X-1 is already used at " + dup + ":4"}},
+		{"unknown tag match", run.Options{Tags: "@tc:NO-SUCH"}, []string{"no scenario matches --tags"}},
+		{"missing certificate", run.Options{Cert: "certs/missing.p12"}, []string{"certs/missing.p12 not found"}},
+		{"wrong password", run.Options{CertsDir: certs, Cert: d.Path(pki.ClientP12File), Password: "fel"}, []string{d.Path(pki.ClientP12File), "wrong password"}},
+		{"no password", run.Options{CertsDir: certs, Cert: d.Path(pki.ClientP12File)}, []string{"needs a password", "KONFORM_CERT_PASSWORD"}},
+		{"expired certificate", run.Options{CertsDir: certs, Cert: d.Path(pki.ExpiredCertFile), Key: d.Path(pki.ExpiredKeyFile)}, []string{"expired on", "renew it"}},
+		{"unknown environment", run.Options{Env: "prod"}, []string{"unknown environment \"prod\""}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := execute(t, c.opts)
+			if r.code != run.ExitUsage {
+				t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+			}
+			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 {
+				t.Errorf("want one line on stderr, got %d:\n%s", lines, r.stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if r.stdout != "" {
+				t.Errorf("nothing should reach stdout, got %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestPKCS12IdentityWithPasswordRuns(t *testing.T) {
+	t.Parallel()
+	certs := t.TempDir()
+	d, _, err := pki.EnsureDevPKI(certs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := execute(t, run.Options{CertsDir: certs, Cert: d.Path(pki.ClientP12File), Password: pki.DevP12Password, Tags: "@tc:NLL-ANSL-01"})
+	if r.code != run.ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
