@@ -88,7 +88,7 @@ func pemProblem(err error) string {
 	switch {
 	case strings.Contains(msg, "does not match"):
 		return "the private key does not belong to the certificate; pass the matching --key"
-	case strings.Contains(msg, "failed to find any PEM data in certificate"):
+	case strings.Contains(msg, "PEM data in certificate input"):
 		return "no PEM certificate in the file; pass a PEM certificate or a .p12 file"
 	case strings.Contains(msg, "failed to find") && strings.Contains(msg, "PRIVATE KEY"):
 		return "no PEM private key found; pass the key file with --key"

@@ -22,6 +22,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/sim"
@@ -72,8 +73,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return code
 	}
-	if opts.Env != "sim" {
-		return fail(ExitUsage, fmt.Errorf("unknown environment %q; this version runs against the built-in simulator only (--env sim)", opts.Env))
+	if _, err := config.Lookup(opts.Env); err != nil {
+		return fail(ExitUsage, err)
 	}
 	if opts.Concurrency < 1 {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))

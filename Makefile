@@ -1,0 +1,44 @@
+# konform: make help lists the targets.
+GO      ?= go
+BIN     := bin/konform
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/konform/konform/internal/cli.Version=$(VERSION)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test build certs lint docs bench
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | awk -F': ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+## run: build konform and run the bundled test pack against the built-in NLL simulator
+run: build
+	./$(BIN) run
+
+## test: check formatting and go vet, then run every test with the race detector (includes the whole pack, concurrent and shuffled)
+test: lint
+	$(GO) test -race -count=1 ./...
+
+## build: build bin/konform
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/konform
+
+## certs: write the dev PKI to certs/ (konform run also does this when it is missing)
+certs: build
+	./$(BIN) certs
+
+## lint: fail on unformatted code, go vet findings or an untidy go.mod
+lint:
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+## docs: regenerate docs/steps.md from the step vocabulary
+docs:
+	$(GO) test ./steps -run TestStepReferenceIsCurrent -update
+
+## bench: measure make run's wall time and the in-process run (figures go in docs/performance.md)
+bench: build
+	bench/run.sh
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./internal/run/

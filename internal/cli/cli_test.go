@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/run"
+)
+
+func system(env map[string]string) (System, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return System{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: time.Now}, &out, &errb
+}
+
+// TestRunFlagsReachOptions checks flag parsing alone: execution is replaced.
+func TestRunFlagsReachOptions(t *testing.T) {
+	var got run.Options
+	executeRun = func(_ context.Context, _ run.IO, o run.Options) int { got = o; return 7 }
+	t.Cleanup(func() { executeRun = run.Execute })
+	sys, _, _ := system(map[string]string{PasswordEnv: "s3cret"})
+	code := Main(context.Background(), sys, []string{"run", "--tags", "@tc:NLL-TA05-01", "--concurrency", "2", "--seed", "42",
+		"--out", "ut", "--certs", "c", "--cert", "id.p12", "--timeout", "5s", "features/nll", "x.feature"})
+	if code != 7 {
+		t.Errorf("exit %d, want the executor's 7", code)
+	}
+	want := run.Options{Env: "sim", Tags: "@tc:NLL-TA05-01", Concurrency: 2, Seed: 42, Out: "ut", CertsDir: "c", Cert: "id.p12",
+		Password: "s3cret", Timeout: 5 * time.Second, Paths: []string{"features/nll", "x.feature"}, Version: Version}
+	if got.Tags != want.Tags || got.Concurrency != want.Concurrency || got.Seed != want.Seed || got.Out != want.Out ||
+		got.CertsDir != want.CertsDir || got.Cert != want.Cert || got.Password != want.Password || got.Timeout != want.Timeout ||
+		strings.Join(got.Paths, ",") != strings.Join(want.Paths, ",") || got.Env != want.Env {
+		t.Errorf("options %+v\nwant    %+v", got, want)
+	}
+}
+
+func TestUsageErrorsExit2WithOneLine(t *testing.T) {
+	for _, args := range [][]string{{"run", "--concurrency", "x"}, {"run", "--nope"}, {"frobnicate"}, {"version", "extra"}} {
+		sys, _, errb := system(nil)
+		if code := Main(context.Background(), sys, args); code != run.ExitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		msg := strings.TrimSpace(errb.String())
+		if !strings.HasPrefix(msg, "konform: ") || strings.Contains(msg, "\n") || !strings.Contains(msg, "--help") {
+			t.Errorf("%v: stderr %q", args, msg)
+		}
+	}
+}
+
+func TestCertsWritesADevPKI(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "certs")
+	sys, out, errb := system(nil)
+	if code := Main(context.Background(), sys, []string{"certs", "--dir", dir}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if strings.TrimSpace(out.String()) != dir {
+		t.Errorf("stdout %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, pki.ClientP12File)); err != nil {
+		t.Error(err)
+	}
+	sys, _, errb = system(nil)
+	Main(context.Background(), sys, []string{"certs", "--dir", dir})
+	if !strings.Contains(errb.String(), "kept it") {
+		t.Errorf("second run: %s", errb)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	sys, out, _ := system(nil)
+	if code := Main(context.Background(), sys, []string{"version"}); code != 0 || !strings.HasPrefix(out.String(), "konform ") {
+		t.Errorf("exit %d, %q", code, out)
+	}
+}
+
+// lockedBuffer is a buffer that a running command writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func TestSimServesUntilInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errb := &lockedBuffer{}, &lockedBuffer{}
+	sys := System{Stdout: out, Stderr: errb, Getenv: func(string) string { return "" }, Now: time.Now}
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, sys, []string{"sim", "--addr", "127.0.0.1:0", "--certs", t.TempDir()})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(errb.String(), "Ctrl-C") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.HasPrefix(out.String(), "https://127.0.0.1:") || !strings.Contains(errb.String(), "curl --cacert") {
+		t.Errorf("stdout %q stderr %q", out, errb)
+	}
+}

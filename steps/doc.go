@@ -1,0 +1,51 @@
+package steps
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Markdown renders the step reference, docs/steps.md, from the vocabulary.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("# Step reference\n\n" +
+		"Generated from `steps/vocabulary.go` by `make docs`; a test fails when this file is stale.\n\n" +
+		"Every step has a Swedish form (for `# language: sv` files, the agency's language) and an English\n" +
+		"form (for `# language: en`), bound to the same code. `\"…\"` is a quoted text parameter, `N` a\n" +
+		"whole number. Text parameters may hold placeholders: `{{patient.id}}` (the test patient's id\n" +
+		"in NLL, looked up by personnummer), `{{patient.personnummer}}`, `{{created.id}}` (the last\n" +
+		"created resource), `{{run.id}}` and `{{today}}`.\n")
+	group := ""
+	for _, d := range Vocabulary() {
+		if d.Group != group {
+			group = d.Group
+			fmt.Fprintf(&b, "\n## %s\n", group)
+		}
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n\n| | pattern | example |\n|---|---|---|\n", readable(d.SV), d.Doc)
+		fmt.Fprintf(&b, "| sv | `%s` | `%s` |\n", cell(readable(d.SV)), cell(d.ExampleSV))
+		fmt.Fprintf(&b, "| en | `%s` | `%s` |\n", cell(readable(d.EN)), cell(d.ExampleEN))
+	}
+	return b.String()
+}
+
+var (
+	quotedParam = regexp.MustCompile(regexp.QuoteMeta(quoted))
+	numberParam = regexp.MustCompile(regexp.QuoteMeta(number))
+	optional    = regexp.MustCompile(`\(\?:([^()|]*)\)\?`)
+	choice      = regexp.MustCompile(`\(\?:([^()]*)\)`)
+)
+
+// readable turns a step pattern into the form a test author reads: "…" for text, N for numbers.
+func readable(pattern string) string {
+	s := strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")
+	s = quotedParam.ReplaceAllString(s, `"…"`)
+	s = numberParam.ReplaceAllString(s, "N")
+	s = optional.ReplaceAllString(s, "[$1]")
+	s = choice.ReplaceAllString(s, "($1)")
+	s = strings.ReplaceAll(s, "(GET|POST)", "GET|POST")
+	return s
+}
+
+// cell escapes a table cell's pipes.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
