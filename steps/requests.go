@@ -31,6 +31,24 @@ func (w *World) connectWithCertificate(name string) error {
 	return nil
 }
 
+// roleNames maps the role names a feature file may use, in both languages, to roles.
+var roleNames = map[string]Role{"förskrivare": Prescriber, "prescriber": Prescriber, "farmaceut": Pharmacist, "pharmacist": Pharmacist}
+
+func (w *World) actAs(name string) error {
+	role, ok := roleNames[name]
+	if !ok {
+		return harnessError("unknown role %q; use förskrivare or farmaceut (prescriber, pharmacist)", name)
+	}
+	w.role = role
+	return nil
+}
+
+func (w *World) omitHeader(name string) error {
+	w.omit[http.CanonicalHeaderKey(name)] = true
+	w.header.Del(name)
+	return nil
+}
+
 func (w *World) setPurposeAndAccess(purpose, access string) error {
 	w.header.Set("X-Purpose", purpose)
 	w.header.Set("X-Access", access)
@@ -43,6 +61,7 @@ func (w *World) setHeader(name, value string) error {
 		return err
 	}
 	w.header.Set(name, value)
+	delete(w.omit, http.CanonicalHeaderKey(name))
 	return nil
 }
 

@@ -54,6 +54,15 @@ func Vocabulary() []Def {
 			Bind:      func(w *World) any { return w.connectWithCertificate },
 		},
 		{
+			Group:     "Anslutning och identitet",
+			SV:        `^att användaren är (förskrivare|farmaceut)$`,
+			EN:        `^the user is a (prescriber|pharmacist)$`,
+			ExampleSV: "Givet att användaren är farmaceut",
+			ExampleEN: "Given the user is a pharmacist",
+			Doc:       "Act as a user of this role: the token (authorization) and the workplace (x-org-info) follow. The default is a prescriber.",
+			Bind:      func(w *World) any { return w.actAs },
+		},
+		{
 			Group:     "Meddelandehuvud",
 			SV:        `^att ändamålet är ` + quoted + ` och åtkomsttypen ` + quoted + `$`,
 			EN:        `^the purpose is ` + quoted + ` and the access type ` + quoted + `$`,
@@ -70,6 +79,15 @@ func Vocabulary() []Def {
 			ExampleEN: `Given the request has the header "Prefer" with the value "return=representation"`,
 			Doc:       "Send a header with every following request; placeholders are filled.",
 			Bind:      func(w *World) any { return w.setHeader },
+		},
+		{
+			Group:     "Meddelandehuvud",
+			SV:        `^att begäran saknar headern ` + quoted + `$`,
+			EN:        `^the request lacks the header ` + quoted + `$`,
+			ExampleSV: `Givet att begäran saknar headern "x-provenance"`,
+			ExampleEN: `Given the request lacks the header "x-provenance"`,
+			Doc:       "Leave a header out of every following request, even one konform sends by default (authorization, x-org-info, x-provenance, x-request-id).",
+			Bind:      func(w *World) any { return w.omitHeader },
 		},
 		{
 			Group:     "Testdata",

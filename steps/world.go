@@ -4,6 +4,8 @@ package steps
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,6 +31,19 @@ const (
 	UnknownCACertificate Identity = "unknown-ca"
 )
 
+// Role is the kind of user a scenario acts as; the token and the workplace (x-org-info) follow.
+type Role string
+
+// The roles a scenario can take.
+const (
+	// DefaultRole is the run's own user: a prescriber unless configured otherwise.
+	DefaultRole Role = ""
+	// Prescriber is a förskrivare in care (vård).
+	Prescriber Role = "förskrivare"
+	// Pharmacist is a farmaceut at a pharmacy (apotek).
+	Pharmacist Role = "farmaceut"
+)
+
 // Env is what every scenario of a run shares. The run fills it once; scenarios only read it.
 type Env struct {
 	// RunID marks the data the run creates.
@@ -37,6 +52,9 @@ type Env struct {
 	Today string
 	// Client returns the FHIR client for an identity. It must be safe for concurrent use.
 	Client func(Identity) (*fhirclient.Client, error)
+	// Credentials returns the headers that identify a user of a role: authorization and
+	// x-org-info. It must be safe for concurrent use.
+	Credentials func(Role) (http.Header, error)
 	// Fixtures holds templates/*.json.
 	Fixtures fs.FS
 }
@@ -58,7 +76,9 @@ type World struct {
 	env      *Env
 	ctx      context.Context
 	identity Identity
+	role     Role
 	header   http.Header
+	omit     map[string]bool // headers the scenario leaves out on purpose
 	pnr      string
 	patient  string // NLL's logical id of the test patient, once looked up
 
@@ -73,7 +93,7 @@ type World struct {
 
 // NewWorld makes the state of one scenario.
 func NewWorld(ctx context.Context, env *Env) *World {
-	return &World{env: env, ctx: ctx, header: http.Header{}}
+	return &World{env: env, ctx: ctx, header: http.Header{}, omit: map[string]bool{}}
 }
 
 // send performs one request with the scenario's identity and headers and keeps the answer.
@@ -84,9 +104,21 @@ func (w *World) send(req fhirclient.Request) error {
 	if err != nil {
 		return harnessError("%v", err)
 	}
-	h := w.header.Clone()
-	for k, v := range req.Header {
-		h[k] = v
+	h, err := w.env.Credentials(w.role)
+	if err != nil {
+		return harnessError("%v", err)
+	}
+	if req.Method == http.MethodPost || req.Method == http.MethodPut {
+		h.Set("X-Provenance", w.defaultProvenance())
+	}
+	for _, extra := range []http.Header{w.header, req.Header} {
+		for k, v := range extra {
+			h[k] = v
+		}
+	}
+	for name := range w.omit {
+		h.Del(name)
+		req.Omit = append(req.Omit, name)
 	}
 	req.Header = h
 	ex, err := c.Do(w.ctx, req)
@@ -185,4 +217,15 @@ func createdID(location string) string {
 		location = location[:i]
 	}
 	return location[strings.LastIndexByte(location, '/')+1:]
+}
+
+// defaultProvenance is the X-Provenance konform sends on writes unless a scenario sets one:
+// base64-encoded JSON naming the activity and a reason that carries the run id.
+func (w *World) defaultProvenance() string {
+	raw, _ := json.Marshal(map[string]any{
+		"resourceType": "Provenance",
+		"activity":     map[string]any{"text": "konform testfall"},
+		"reason":       []any{map[string]any{"text": "Godkännandetest, körning " + w.env.RunID}},
+	})
+	return base64.StdEncoding.EncodeToString(raw)
 }

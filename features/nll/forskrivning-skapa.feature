@@ -45,7 +45,7 @@ Egenskap: Skapa förskrivning
   Scenario: En förskrivning till en patient som NLL inte känner avvisas
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-okand-patient.json"
     Så är svarets statuskod 422
-    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "processing"
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"
 
   @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk
   Scenario: En okänd förskrivning ger 404 med en OperationOutcome

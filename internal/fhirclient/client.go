@@ -97,6 +97,9 @@ type Request struct {
 	Header http.Header
 	// Body is sent as application/fhir+json when not nil.
 	Body []byte
+	// Omit names headers to leave out, even ones the client adds by default (X-Request-ID),
+	// for negative tests.
+	Omit []string
 }
 
 // Do sends req and returns the exchange. The error is a *TransportError when no complete answer
@@ -121,6 +124,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Exchange, error) {
 	}
 	if header.Get("Accept") == "" {
 		header.Set("Accept", FHIRJSON)
+	}
+	for _, name := range req.Omit {
+		header.Del(name)
 	}
 	r := c.r.R().SetContext(ctx).EnableTrace()
 	r.Header = header

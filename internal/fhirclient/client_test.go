@@ -129,7 +129,12 @@ func TestTimeoutNamesTheURL(t *testing.T) {
 func TestSearchSendsQuery(t *testing.T) {
 	w := start(t)
 	q := url.Values{"identifier": {"http://electronichealth.se/identifier/personnummer|189001019802"}}
-	ex, err := w.client(t, pki.ClientCertFile, pki.ClientKeyFile).Do(context.Background(), fhirclient.Request{Method: "GET", Path: "Patient", Query: q})
+	h := http.Header{
+		"Authorization": {"Bearer " + w.sim.Token(sim.PrescriberClaims(time.Now()))},
+		"X-Org-Info":    {`{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`},
+		"X-Purpose":     {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE"},
+	}
+	ex, err := w.client(t, pki.ClientCertFile, pki.ClientKeyFile).Do(context.Background(), fhirclient.Request{Method: "GET", Path: "Patient", Query: q, Header: h})
 	if err != nil {
 		t.Fatal(err)
 	}

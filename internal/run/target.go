@@ -3,6 +3,7 @@ package run
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"time"
 
@@ -22,9 +23,40 @@ type target struct {
 	timeout  time.Duration
 	version  string
 
+	// credentials holds the headers that identify each role's user.
+	credentials map[steps.Role]http.Header
+
 	mu      sync.Mutex
 	clients map[steps.Identity]*fhirclient.Client
 	closers []func()
+}
+
+// Workplaces (x-org-info) of the simulator's test users: a care unit by HSA id and a pharmacy by GLN.
+const (
+	careUnitOrgInfo = `{"orgNamn":"Testvardgivaren","orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA","orgenhetsNamn":"Vardcentralen Test","orgenhetsOrt":"Stockholm"}`
+	pharmacyOrgInfo = `{"orgNamn":"Testapoteket AB","orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN","orgenhetsNamn":"Apoteket Test","orgenhetsOrt":"Stockholm"}`
+)
+
+// simCredentials gives each role a token from the simulator and a workplace.
+func simCredentials(s *sim.Simulator, now time.Time) map[steps.Role]http.Header {
+	user := func(c sim.Claims, orgInfo string) http.Header {
+		return http.Header{"Authorization": {"Bearer " + s.Token(c)}, "X-Org-Info": {orgInfo}}
+	}
+	prescriber := user(sim.PrescriberClaims(now), careUnitOrgInfo)
+	return map[steps.Role]http.Header{
+		steps.DefaultRole: prescriber,
+		steps.Prescriber:  prescriber,
+		steps.Pharmacist:  user(sim.PharmacistClaims(now), pharmacyOrgInfo),
+	}
+}
+
+// credentialsFor returns a copy of the headers of a role's user.
+func (t *target) credentialsFor(role steps.Role) (http.Header, error) {
+	h, ok := t.credentials[role]
+	if !ok {
+		return nil, fmt.Errorf("no credentials for role %q in this environment", role)
+	}
+	return h.Clone(), nil
 }
 
 // startSimulator starts the NLL simulator in-process on a free loopback port, with the dev PKI of
@@ -58,7 +90,7 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 		return nil, err
 	}
 	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), timeout: opts.Timeout,
-		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}}
+		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}, credentials: simCredentials(s, now)}
 	t.closers = append(t.closers, func() { srv.Close() })
 	return t, nil
 }

@@ -6,13 +6,14 @@
 package sim
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"mime"
 	"net/http"
-	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,14 +28,31 @@ const DefaultBasePath = "/fhir-server/fhir"
 // maxBody bounds request bodies; NLL's own limit is not published.
 const maxBody = 4 << 20
 
+// Policy holds the simulator's choices where NLL's behaviour is not documented.
+type Policy struct {
+	// VersionConflictStatus answers a PUT based on an old version: 409 (default) or 412.
+	VersionConflictStatus int
+	// RequireRequestID rejects requests without a UUID x-request-id (400). Default true.
+	RequireRequestID bool
+	// PageSize is the number of entries per searchset page when _count is absent. Default 50.
+	PageSize int
+}
+
+// DefaultPolicy is the policy a simulator gets unless told otherwise.
+func DefaultPolicy() Policy {
+	return Policy{VersionConflictStatus: http.StatusConflict, RequireRequestID: true, PageSize: 50}
+}
+
 // Options configure a Simulator.
 type Options struct {
 	// BasePath is the FHIR base path; empty means DefaultBasePath.
 	BasePath string
-	// Fixtures holds patients/*.json to seed; nil means an empty store.
+	// Fixtures holds patients/*.json and medications/*.json to seed; nil means an empty store.
 	Fixtures fs.FS
 	// Faults are injected into matching responses, for tests of failure handling.
 	Faults []Fault
+	// Policy overrides DefaultPolicy; nil keeps it.
+	Policy *Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -44,18 +62,34 @@ type Simulator struct {
 	base   string
 	store  *store
 	now    func() time.Time
+	key    tokenKey
+	policy Policy
+
 	mu     sync.RWMutex
 	faults []Fault
+
+	// writeMu serialises writes, so that checks and the store agree and transactions are atomic.
+	writeMu     sync.Mutex
+	verified    map[string]time.Time // dispenses checked by $verify and not yet registered
+	listVersion map[string]int       // patient id → medication list version
 }
 
 // New builds a simulator with its store seeded from opts.Fixtures.
 func New(opts Options) (*Simulator, error) {
-	s := &Simulator{base: strings.TrimSuffix(opts.BasePath, "/"), store: newStore(), now: opts.Now, faults: opts.Faults}
+	s := &Simulator{base: strings.TrimSuffix(opts.BasePath, "/"), store: newStore(), now: opts.Now,
+		faults: opts.Faults, policy: DefaultPolicy(), verified: map[string]time.Time{}, listVersion: map[string]int{}}
+	if opts.Policy != nil {
+		s.policy = *opts.Policy
+	}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.key = make(tokenKey, 32)
+	if _, err := rand.Read(s.key); err != nil {
+		return nil, err
 	}
 	for _, f := range s.faults {
 		if err := f.validate(); err != nil {
@@ -63,7 +97,7 @@ func New(opts Options) (*Simulator, error) {
 		}
 	}
 	if opts.Fixtures != nil {
-		if err := s.store.seed(opts.Fixtures, "patients"); err != nil {
+		if err := s.store.seed(opts.Fixtures, "patients", "medications"); err != nil {
 			return nil, fmt.Errorf("cannot seed simulator: %w", err)
 		}
 	}
@@ -120,173 +154,220 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 	parts := strings.Split(rel, "/")
-	switch {
-	case rel == "$ping":
-		s.ping(w, r)
-	case len(parts) == 1 && parts[0] != "":
-		typ := parts[0]
-		if !s.supports(w, typ) {
-			return
+	allow := func(methods ...string) bool {
+		for _, m := range methods {
+			if r.Method == m {
+				return true
+			}
 		}
-		switch r.Method {
-		case http.MethodGet:
-			s.search(w, r, typ)
-		case http.MethodPost:
-			s.create(w, r, typ)
-		default:
-			methodNotAllowed(w, r, "GET, POST")
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeOutcome(w, http.StatusMethodNotAllowed, "error", "not-supported", r.Method+" is not allowed here; allowed: "+strings.Join(methods, ", "))
+		return false
+	}
+	switch {
+	case rel == "":
+		if allow(http.MethodPost) {
+			s.transaction(w, r)
+		}
+	case rel == "$ping":
+		if allow(http.MethodGet, http.MethodPost) {
+			s.ping(w, r)
+		}
+	case rel == "$verify":
+		if allow(http.MethodPost) {
+			s.verify(w, r, "")
+		}
+	case kinds[parts[0]] == nil:
+		writeOutcome(w, http.StatusNotFound, "error", "not-supported", "resource type "+parts[0]+" is not supported")
+	case len(parts) == 1:
+		if allow(http.MethodGet, http.MethodPost) {
+			if r.Method == http.MethodGet {
+				s.search(w, r, parts[0])
+			} else {
+				s.create(w, r, parts[0])
+			}
+		}
+	case len(parts) == 2 && parts[1] == "$verify":
+		if allow(http.MethodPost) {
+			s.verify(w, r, parts[0])
+		}
+	case len(parts) == 2 && parts[0] == "MedicationRequest" && parts[1] == "$end":
+		if allow(http.MethodPost) {
+			s.end(w, r)
 		}
 	case len(parts) == 2:
-		typ, id := parts[0], parts[1]
-		if !s.supports(w, typ) {
-			return
+		if allow(http.MethodGet, http.MethodPut) {
+			if r.Method == http.MethodGet {
+				s.read(w, r, parts[0], parts[1], 0)
+			} else {
+				s.update(w, r, parts[0], parts[1])
+			}
 		}
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, r, "GET")
-			return
+	case len(parts) == 3 && parts[0] == "Patient" && parts[2] == "MedicationListInfo":
+		if allow(http.MethodGet) {
+			s.medicationListInfo(w, r, parts[1])
 		}
-		s.read(w, typ, id)
+	case len(parts) == 4 && parts[2] == "_history":
+		v, err := strconv.Atoi(parts[3])
+		if err != nil || v < 1 {
+			writeError(w, invalid("version "+strconv.Quote(parts[3])+" is not a positive number"))
+		} else if allow(http.MethodGet) {
+			s.read(w, r, parts[0], parts[1], v)
+		}
 	default:
 		writeOutcome(w, http.StatusNotFound, "error", "not-supported", "the simulator does not serve "+r.URL.Path)
 	}
 }
 
-// resourceTypes lists what the simulator serves, with the search parameters of each.
-var resourceTypes = map[string]map[string]bool{
-	"Patient":           {"identifier": true, "_id": true},
-	"MedicationRequest": {"patient": true, "subject": true, "status": true, "identifier": true, "_id": true},
-}
-
-// creatable lists the types that accept POST.
-var creatable = map[string]bool{"MedicationRequest": true}
-
-func (s *Simulator) supports(w http.ResponseWriter, typ string) bool {
-	if _, ok := resourceTypes[typ]; !ok {
-		writeOutcome(w, http.StatusNotFound, "error", "not-supported", "resource type "+typ+" is not supported")
-		return false
-	}
-	return true
-}
-
-func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
-	w.Header().Set("Allow", allow)
-	writeOutcome(w, http.StatusMethodNotAllowed, "error", "not-supported", r.Method+" is not allowed here; allowed: "+allow)
-}
-
-// ping answers $ping: connectivity only when no token is sent (NLLPing).
+// ping answers $ping (NLLPing): without a token it checks connectivity only; with one it also
+// checks the token and answers with the role it gives.
 func (s *Simulator) ping(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		methodNotAllowed(w, r, "GET, POST")
+	c, aerr := s.authorize(r, need{})
+	if aerr != nil {
+		writeError(w, aerr)
 		return
 	}
-	writeJSON(w, http.StatusOK, resource{
-		"resourceType": "Parameters",
-		"parameter":    []any{map[string]any{"name": "result", "valueString": "OK"}},
-	})
+	params := []any{map[string]any{"name": "result", "valueString": "OK"}}
+	if c.role != "" {
+		params = append(params, map[string]any{"name": "role", "valueString": c.role})
+	}
+	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters", "parameter": params})
 }
 
-func (s *Simulator) read(w http.ResponseWriter, typ, id string) {
-	res, ok := s.store.read(typ, id)
-	if !ok {
-		writeOutcome(w, http.StatusNotFound, "error", "not-found", typ+"/"+id+" is not known")
+// read answers a read (v == 0) or a vread of version v.
+func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string, v int) {
+	n := needCheck
+	if kinds[typ].patientData {
+		n = needRead
+	}
+	c, aerr := s.authorize(r, n)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var res resource
+	var ok bool
+	if v == 0 {
+		res, ok = s.store.read(typ, id)
+	} else {
+		res, ok = s.store.readVersion(typ, id, v)
+	}
+	if !ok || !s.visible(c, typ, res) {
+		what := typ + "/" + id
+		if v > 0 {
+			what += "/_history/" + strconv.Itoa(v)
+		}
+		writeError(w, notFound(what))
 		return
 	}
 	setVersionHeaders(w, res)
 	writeJSON(w, http.StatusOK, res)
 }
 
-func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
-	query := r.URL.Query()
-	allowed := resourceTypes[typ]
-	for name := range query {
-		if !allowed[name] {
-			writeOutcome(w, http.StatusBadRequest, "error", "not-supported", "unknown search parameter "+name+" for "+typ)
-			return
+// visible reports whether the caller may see res: a data lock (spärr) on the patient, or on the
+// prescription chain, hides prescriptions and dispenses unless the access type unlocks them.
+func (s *Simulator) visible(c *caller, typ string, res resource) bool {
+	if (typ != "MedicationRequest" && typ != "MedicationDispense") || c.sees() {
+		return true
+	}
+	patient := kinds[typ].patientOf(res)
+	chain := stringAt(extension(res, ChainURL), "valueString")
+	if typ == "MedicationDispense" {
+		if mr, ok := s.store.read("MedicationRequest", referenceID(stringAt(res, "authorizingPrescription", "reference"), "MedicationRequest")); ok {
+			chain = stringAt(extension(mr, ChainURL), "valueString")
 		}
 	}
-	matches := s.store.list(typ, func(res resource) bool { return matchesAll(res, query) })
-	entries := make([]any, 0, len(matches))
-	for _, m := range matches {
-		entries = append(entries, map[string]any{
-			"fullUrl":  s.fullURL(r, typ+"/"+m["id"].(string)),
-			"resource": m,
-			"search":   map[string]any{"mode": "match"},
-		})
+	for _, lock := range s.locks(patient) {
+		lockChain := stringAt(extension(lock, ChainURL), "valueString")
+		if lockChain == "" || lockChain == chain {
+			return false
+		}
 	}
-	bundle := resource{
-		"resourceType": "Bundle",
-		"id":           uuid.NewString(),
-		"meta":         map[string]any{"lastUpdated": s.now().UTC().Format(time.RFC3339)},
-		"type":         "searchset",
-		"total":        len(matches),
-		"link":         []any{map[string]any{"relation": "self", "url": s.fullURL(r, typ) + queryString(query)}},
-	}
-	if len(entries) > 0 {
-		bundle["entry"] = entries
-	}
-	writeJSON(w, http.StatusOK, bundle)
+	return true
 }
 
-func queryString(q url.Values) string {
-	if len(q) == 0 {
-		return ""
+// locks returns the active data locks on a patient.
+func (s *Simulator) locks(patient string) []resource {
+	if patient == "" {
+		return nil
 	}
-	return "?" + q.Encode()
+	return s.store.list("Basic", func(b resource) bool {
+		return subjectPatient(b) == patient && stringAt(b, "code", "coding", "code") == "datalock"
+	})
 }
 
-func (s *Simulator) create(w http.ResponseWriter, r *http.Request, typ string) {
-	if !creatable[typ] {
-		methodNotAllowed(w, r, "GET")
-		return
-	}
+// body reads a request's JSON resource.
+func readResource(r *http.Request, w http.ResponseWriter) (resource, *apiError) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/fhir+json" && mt != "application/json" {
-		writeOutcome(w, http.StatusUnsupportedMediaType, "error", "not-supported", "Content-Type must be application/fhir+json, got "+fmt.Sprintf("%q", r.Header.Get("Content-Type")))
-		return
+		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "not-supported",
+			diagnostics: "Content-Type must be application/fhir+json, got " + strconv.Quote(r.Header.Get("Content-Type"))}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		writeOutcome(w, http.StatusRequestEntityTooLarge, "error", "too-costly", "request body over the simulator's limit of 4 MiB")
-		return
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "too-costly", diagnostics: "the body is over the simulator's limit of 4 MiB"}
 	}
 	var res resource
 	if err := json.Unmarshal(body, &res); err != nil {
-		writeOutcome(w, http.StatusBadRequest, "error", "invalid", "the body is not valid JSON: "+err.Error())
-		return
+		return nil, invalid("the body is not valid JSON: " + err.Error())
 	}
-	if got, _ := res["resourceType"].(string); got != typ {
-		writeOutcome(w, http.StatusBadRequest, "error", "invalid", fmt.Sprintf("resourceType is %q; POST %s needs %q", got, typ, typ))
-		return
-	}
-	if msg := s.checkSubject(res); msg != "" {
-		writeOutcome(w, http.StatusUnprocessableEntity, "error", "processing", msg)
-		return
-	}
-	id := uuid.NewString()
-	res = s.store.create(typ, res, id, s.now())
-	w.Header().Set("Location", s.fullURL(r, typ+"/"+id+"/_history/1"))
-	setVersionHeaders(w, res)
-	switch preferReturn(r) {
-	case "representation":
-		writeJSON(w, http.StatusCreated, res)
-	case "OperationOutcome":
-		writeOutcome(w, http.StatusCreated, "information", "informational", typ+"/"+id+" created")
-	default: // return=minimal is NLL's default
-		w.WriteHeader(http.StatusCreated)
-	}
+	return res, nil
 }
 
-// checkSubject returns why a MedicationRequest's subject is unacceptable, or "".
-func (s *Simulator) checkSubject(res resource) string {
-	subject, _ := res["subject"].(map[string]any)
-	ref, _ := subject["reference"].(string)
-	id, ok := strings.CutPrefix(ref, "Patient/")
-	if !ok {
-		return "subject.reference must be Patient/<id> of a patient with a personnummer"
+func (s *Simulator) create(w http.ResponseWriter, r *http.Request, typ string) {
+	s.writeOne(w, r, http.MethodPost, typ, "")
+}
+
+func (s *Simulator) update(w http.ResponseWriter, r *http.Request, typ, id string) {
+	s.writeOne(w, r, http.MethodPut, typ, id)
+}
+
+// writeOne answers a create or an update: 201 or 200 with Location, ETag, Last-Modified and the
+// body Prefer asks for (return=minimal when absent).
+func (s *Simulator) writeOne(w http.ResponseWriter, r *http.Request, method, typ, id string) {
+	c, aerr := s.authorize(r, needWrite)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
-	if _, found := s.store.read("Patient", id); !found {
-		return "subject " + ref + " is not a known patient"
+	res, aerr := readResource(r, w)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
-	return ""
+	wr := &write{method: method, typ: typ, id: id, res: res}
+	s.writeMu.Lock()
+	aerr = s.prepare(c, wr)
+	var done stored
+	if aerr == nil {
+		done = s.commit(c, wr)
+	}
+	s.writeMu.Unlock()
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	status := http.StatusCreated
+	if method == http.MethodPut {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", s.fullURL(r, fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)))
+	setVersionHeaders(w, done.res)
+	s.respond(w, r, status, done)
+}
+
+// respond writes a stored resource as Prefer asks: minimal (no body, the default),
+// representation (the resource) or OperationOutcome (the outcome, with any warnings).
+func (s *Simulator) respond(w http.ResponseWriter, r *http.Request, status int, done stored) {
+	switch preferReturn(r) {
+	case "representation":
+		writeJSON(w, status, done.res)
+	case "OperationOutcome":
+		issues := append([]issue{{severity: "information", code: "informational",
+			diagnostics: fmt.Sprintf("%s/%s version %d stored", done.typ, done.id, done.version)}}, done.warnings...)
+		writeJSON(w, status, outcome(issues...))
+	default:
+		w.WriteHeader(status)
+	}
 }
 
 // preferReturn returns the return= value of the Prefer header, "" when absent.
@@ -300,87 +381,14 @@ func preferReturn(r *http.Request) string {
 }
 
 func setVersionHeaders(w http.ResponseWriter, res resource) {
-	meta, _ := res["meta"].(map[string]any)
-	if v, ok := meta["versionId"].(string); ok {
+	if v := stringAt(res, "meta", "versionId"); v != "" {
 		w.Header().Set("ETag", `W/"`+v+`"`)
 	}
-	if lu, ok := meta["lastUpdated"].(string); ok {
-		if t, err := time.Parse(time.RFC3339, lu); err == nil {
-			w.Header().Set("Last-Modified", t.UTC().Format(http.TimeFormat))
-		}
+	if t, err := time.Parse(time.RFC3339, stringAt(res, "meta", "lastUpdated")); err == nil {
+		w.Header().Set("Last-Modified", t.UTC().Format(http.TimeFormat))
 	}
 }
 
 func (s *Simulator) fullURL(r *http.Request, rel string) string {
 	return "https://" + r.Host + s.base + "/" + rel
-}
-
-// matchesAll reports whether res matches every search parameter of q.
-func matchesAll(res resource, q url.Values) bool {
-	for name, values := range q {
-		for _, v := range values {
-			if !matchParam(res, name, v) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func matchParam(res resource, name, value string) bool {
-	switch name {
-	case "_id":
-		return res["id"] == value
-	case "identifier":
-		return matchIdentifier(res, value)
-	case "status":
-		return res["status"] == value
-	case "patient", "subject":
-		subject, _ := res["subject"].(map[string]any)
-		ref, _ := subject["reference"].(string)
-		return ref == value || ref == "Patient/"+value
-	}
-	return false
-}
-
-// matchIdentifier implements the token search "system|value" or "value".
-func matchIdentifier(res resource, token string) bool {
-	system, value, hasSystem := strings.Cut(token, "|")
-	if !hasSystem {
-		value, system = token, ""
-	}
-	ids, _ := res["identifier"].([]any)
-	for _, x := range ids {
-		id, _ := x.(map[string]any)
-		if id["value"] != value {
-			continue
-		}
-		if !hasSystem || id["system"] == system {
-			return true
-		}
-	}
-	return false
-}
-
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	data, err := json.Marshal(body)
-	if err != nil {
-		writeOutcome(w, http.StatusInternalServerError, "fatal", "exception", "cannot encode response")
-		return
-	}
-	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(data)
-}
-
-// writeOutcome answers with an OperationOutcome of one issue.
-func writeOutcome(w http.ResponseWriter, status int, severity, code, diagnostics string) {
-	writeJSON(w, status, resource{
-		"resourceType": "OperationOutcome",
-		"issue": []any{map[string]any{
-			"severity":    severity,
-			"code":        code,
-			"diagnostics": diagnostics,
-		}},
-	})
 }

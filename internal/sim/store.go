@@ -64,14 +64,6 @@ func (s *store) put(typ, id string, r resource) int {
 	return len(byID[id])
 }
 
-// create stores a new resource, setting id, meta.versionId and meta.lastUpdated.
-func (s *store) create(typ string, r resource, id string, now time.Time) resource {
-	r["id"] = id
-	setMeta(r, 1, now)
-	s.put(typ, id, r)
-	return r
-}
-
 func setMeta(r resource, version int, now time.Time) {
 	meta, _ := r["meta"].(map[string]any)
 	if meta == nil {
@@ -80,6 +72,24 @@ func setMeta(r resource, version int, now time.Time) {
 	}
 	meta["versionId"] = strconv.Itoa(version)
 	meta["lastUpdated"] = now.UTC().Format(time.RFC3339)
+}
+
+// version returns the number of the current version of typ/id, 0 when there is none.
+func (s *store) version(typ, id string) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.data[typ][id])
+}
+
+// readVersion returns version v (from 1) of typ/id.
+func (s *store) readVersion(typ, id string, v int) (resource, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	versions := s.data[typ][id]
+	if v < 1 || v > len(versions) {
+		return nil, false
+	}
+	return versions[v-1], true
 }
 
 // read returns the current version of typ/id.

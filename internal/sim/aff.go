@@ -1,0 +1,245 @@
+package sim
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// rule is one automatic format and legislation check (AFF). NLL's own rule codes are not public:
+// these codes are the simulator's, and docs/simulator.md lists them.
+type rule struct {
+	code, text string
+	warning    bool
+}
+
+// The AFF rules the simulator applies.
+var (
+	rulePersonnummer  = &rule{code: "SIM-AFF-01", text: "personnumret har fel kontrollsiffra"}
+	ruleDosage        = &rule{code: "SIM-AFF-02", text: "doseringsanvisning saknas"}
+	ruleValidity      = &rule{code: "SIM-AFF-03", text: "sista giltighetsdag ligger före utfärdandedagen"}
+	ruleVerifyFirst   = &rule{code: "SIM-AFF-04", text: "uttaget har inte kontrollerats med $verify först"}
+	ruleQuantity      = &rule{code: "SIM-AFF-05", text: "mängden ska vara större än noll"}
+	ruleArticle       = &rule{code: "SIM-AFF-06", text: "okänd artikel"}
+	rulePrescriber    = &rule{code: "SIM-AFF-07", text: "förskrivarkod saknas"}
+	ruleNotDispensing = &rule{code: "SIM-AFF-08", text: "förskrivningen är inte expedierbar (makulerad, avslutad eller parkerad)"}
+	rulePatient       = &rule{code: "SIM-AFF-09", text: "okänd patient"}
+	ruleRequester     = &rule{code: "SIM-AFF-10", text: "förskrivaren ska vara en innesluten Practitioner"}
+	ruleInactive      = &rule{code: "SIM-AFF-11", text: "patienten är inte aktiv (avliden eller inte folkbokförd)"}
+	ruleStatus        = &rule{code: "SIM-AFF-12", text: "otillåten statusövergång"}
+	ruleOnePatient    = &rule{code: "SIM-AFF-13", text: "$end gäller förskrivningar för en patient åt gången"}
+	ruleContainedPnr  = &rule{code: "SIM-AFF-14", text: "en patient med personnummer ska refereras, inte inneslutas"}
+	ruleDuplicate     = &rule{code: "SIM-VARN-01", text: "patienten har redan en aktiv förskrivning av samma artikel", warning: true}
+)
+
+// reject is an AFF rejection: 422 with the rule in the nllDetectedIssue extension.
+func reject(r *rule, expression string) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, code: "business-rule", diagnostics: r.code + " " + r.text,
+		expression: expression, rule: r}
+}
+
+func warn(r *rule, expression string) issue {
+	return issue{severity: "warning", code: "business-rule", diagnostics: r.code + " " + r.text, expression: expression, rule: r}
+}
+
+// prescriptionStatuses are the MedicationRequest statuses NLL uses, and the transitions allowed
+// by PUT: active ↔ on-hold (parkerad), and either → cancelled (makulerad) or completed (avslutad).
+var prescriptionStatuses = map[string][]string{
+	"active":    {"active", "on-hold", "cancelled", "completed"},
+	"on-hold":   {"on-hold", "active", "cancelled", "completed"},
+	"cancelled": nil,
+	"completed": nil,
+}
+
+func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
+	if c.role != RolePrescriber {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a prescriber (FORSKRIVARKOD in the token) creates prescriptions"}
+	}
+	status, _ := w.res["status"].(string)
+	if status != "active" && status != "on-hold" {
+		return reject(ruleStatus, "MedicationRequest.status")
+	}
+	if err := s.checkPrescription(w); err != nil {
+		return err
+	}
+	// Auto05: the first prescription of a chain gets a new chain id.
+	if extension(w.res, ChainURL) == nil {
+		setExtension(w.res, map[string]any{"url": ChainURL, "valueString": uuid.NewString()})
+	}
+	s.completeValidity(w.res)
+	if dup := s.duplicateOf(w); dup != "" {
+		w.warnings = append(w.warnings, warn(ruleDuplicate, "MedicationRequest.medicationCodeableConcept"))
+	}
+	return nil
+}
+
+func (s *Simulator) updatePrescription(c *caller, w *write) *apiError {
+	current, _ := s.store.read(w.typ, w.id)
+	from, _ := current["status"].(string)
+	to, _ := w.res["status"].(string)
+	if !contains(prescriptionStatuses[from], to) {
+		return reject(ruleStatus, "MedicationRequest.status")
+	}
+	if c.role == RolePharmacist && to != from && to != "completed" {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a pharmacist may only end (complete) a prescription"}
+	}
+	if err := s.checkPrescription(w); err != nil {
+		return err
+	}
+	if extension(w.res, ChainURL) == nil { // the chain id is NLL's; keep it when a client drops it
+		if ext := extension(current, ChainURL); ext != nil {
+			setExtension(w.res, deepCopy(ext).(map[string]any))
+		}
+	}
+	s.completeValidity(w.res)
+	return nil
+}
+
+// checkPrescription applies the AFF rules every version of a prescription must pass.
+func (s *Simulator) checkPrescription(w *write) *apiError {
+	res := w.res
+	requester := containedByRef(res, stringAt(res, "requester", "reference"))
+	if requester == nil || requester["resourceType"] != "Practitioner" {
+		return reject(ruleRequester, "MedicationRequest.requester")
+	}
+	if identifierValue(requester, ForskrivarkodSystem) == "" {
+		return reject(rulePrescriber, "MedicationRequest.contained.identifier")
+	}
+	if err := s.checkSubject(w, "MedicationRequest"); err != nil {
+		return err
+	}
+	if stringAt(res, "dosageInstruction", "text") == "" {
+		return reject(ruleDosage, "MedicationRequest.dosageInstruction")
+	}
+	if !s.knownArticle(object(res, "medicationCodeableConcept")) {
+		return reject(ruleArticle, "MedicationRequest.medicationCodeableConcept")
+	}
+	if q, ok := numberAt(res, "dispenseRequest", "quantity", "value"); ok && q <= 0 {
+		return reject(ruleQuantity, "MedicationRequest.dispenseRequest.quantity")
+	}
+	start := issueDate(res)
+	if end := stringAt(res, "dispenseRequest", "validityPeriod", "end"); end != "" && start != "" && end[:min(10, len(end))] < start {
+		return reject(ruleValidity, "MedicationRequest.dispenseRequest.validityPeriod.end")
+	}
+	return nil
+}
+
+// checkSubject accepts a reference to a known, active patient, or a contained patient without a
+// personnummer (people without one). It sets the write's patient.
+func (s *Simulator) checkSubject(w *write, typ string) *apiError {
+	ref := stringAt(w.res, "subject", "reference")
+	if contained := containedByRef(w.res, ref); contained != nil {
+		pnr := identifierValue(contained, PersonnummerSystem)
+		switch {
+		case pnr != "" && !validPersonnummer(pnr):
+			return reject(rulePersonnummer, typ+".contained.identifier")
+		case pnr != "":
+			return reject(ruleContainedPnr, typ+".subject")
+		}
+		return nil
+	}
+	id := referenceID(ref, "Patient")
+	patient, ok := s.store.read("Patient", id)
+	if id == "" || !ok {
+		return reject(rulePatient, typ+".subject")
+	}
+	if active, ok := patient["active"].(bool); ok && !active {
+		return reject(ruleInactive, typ+".subject")
+	}
+	w.patient = id
+	return nil
+}
+
+// knownArticle reports whether a CodeableConcept codes an article the simulator knows.
+func (s *Simulator) knownArticle(cc map[string]any) bool {
+	for _, x := range list(cc, "coding") {
+		code := stringAt(x, "code")
+		for _, m := range s.store.list("Medication", func(resource) bool { return true }) {
+			for _, y := range list(m, "code", "coding") {
+				if stringAt(y, "code") == code && stringAt(y, "system") == stringAt(x, "system") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// issueDate is the prescription's issue date: validityPeriod.start, else authoredOn (YYYY-MM-DD).
+func issueDate(res resource) string {
+	d := stringAt(res, "dispenseRequest", "validityPeriod", "start")
+	if d == "" {
+		d = stringAt(res, "authoredOn")
+	}
+	return d[:min(10, len(d))]
+}
+
+// completeValidity is Auto03: a missing last day of validity becomes the issue date + 1 year
+// (+ 2 weeks for a telephone prescription).
+func (s *Simulator) completeValidity(res resource) {
+	if stringAt(res, "dispenseRequest", "validityPeriod", "end") != "" {
+		return
+	}
+	start, err := time.Parse("2006-01-02", issueDate(res))
+	if err != nil {
+		start = s.now()
+	}
+	end := start.AddDate(1, 0, 0)
+	if tel := extension(res, TelephoneURL); tel != nil && tel["valueBoolean"] == true {
+		end = start.AddDate(0, 0, 14)
+	}
+	period := ensureObject(ensureObject(res, "dispenseRequest"), "validityPeriod")
+	if period["start"] == nil {
+		period["start"] = start.Format("2006-01-02")
+	}
+	period["end"] = end.Format("2006-01-02")
+}
+
+// duplicateOf returns the id of an active prescription of the same article for the same patient.
+func (s *Simulator) duplicateOf(w *write) string {
+	code := stringAt(w.res, "medicationCodeableConcept", "coding", "code")
+	subject := stringAt(w.res, "subject", "reference")
+	for _, other := range s.store.list("MedicationRequest", func(r resource) bool {
+		return r["status"] == "active" && stringAt(r, "subject", "reference") == subject &&
+			stringAt(r, "medicationCodeableConcept", "coding", "code") == code
+	}) {
+		id, _ := other["id"].(string)
+		return id
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validPersonnummer checks a 12-digit personnummer's check digit (Luhn over the last ten). The
+// simulator keeps its own copy so that it shares no code with the client side.
+func validPersonnummer(p string) bool {
+	if len(p) != 12 {
+		return false
+	}
+	sum := 0
+	for i := 2; i < 12; i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+		d := int(p[i] - '0')
+		if i == 11 {
+			return (10-sum%10)%10 == d
+		}
+		if i%2 == 0 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return false
+}

@@ -1,0 +1,127 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Dispenses (uttag). A dispense with authorizingPrescription is NLLMedicationDispense; one without
+// is NLLDispensePaperPrescription (NLL picks the profile from the content, not meta.profile).
+
+func (s *Simulator) createDispense(c *caller, w *write) *apiError {
+	if c.role != RolePharmacist {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) registers dispenses"}
+	}
+	if err := s.checkDispense(w); err != nil {
+		return err
+	}
+	key := dispenseKey(w.res)
+	if _, ok := s.verified[key]; !ok {
+		return reject(ruleVerifyFirst, "MedicationDispense")
+	}
+	delete(s.verified, key)
+	if mrID := referenceID(stringAt(w.res, "authorizingPrescription", "reference"), "MedicationRequest"); mrID != "" {
+		w.then = func() { s.countDispense(c, mrID) }
+	}
+	return nil
+}
+
+// checkDispense applies the AFF rules of a dispense; $verify runs the same checks.
+func (s *Simulator) checkDispense(w *write) *apiError {
+	if q, ok := numberAt(w.res, "quantity", "value"); !ok || q <= 0 {
+		return reject(ruleQuantity, "MedicationDispense.quantity")
+	}
+	if !s.knownArticle(object(w.res, "medicationCodeableConcept")) {
+		return reject(ruleArticle, "MedicationDispense.medicationCodeableConcept")
+	}
+	ref := stringAt(w.res, "authorizingPrescription", "reference")
+	if ref == "" { // a paper prescription: the patient must be known
+		return s.checkSubject(w, "MedicationDispense")
+	}
+	mr, ok := s.store.read("MedicationRequest", referenceID(ref, "MedicationRequest"))
+	if !ok {
+		return &apiError{status: http.StatusUnprocessableEntity, code: "not-found", diagnostics: ref + " is not known",
+			expression: "MedicationDispense.authorizingPrescription"}
+	}
+	if mr["status"] != "active" {
+		return reject(ruleNotDispensing, "MedicationDispense.authorizingPrescription")
+	}
+	if stringAt(w.res, "subject", "reference") == "" {
+		w.res["subject"] = deepCopy(mr["subject"])
+	}
+	w.patient = subjectPatient(mr)
+	return nil
+}
+
+// dispenseKey identifies the content $verify checked, so that the registration can be matched to it.
+func dispenseKey(res resource) string {
+	q, _ := numberAt(res, "quantity", "value")
+	return fmt.Sprintf("%s|%s|%s|%g", stringAt(res, "authorizingPrescription", "reference"),
+		stringAt(res, "subject", "reference"), stringAt(res, "medicationCodeableConcept", "coding", "code"), q)
+}
+
+// countDispense completes (slutexpedierar) a prescription when its dispenses exceed the allowed
+// repeats. It runs under the write lock as part of the dispense's commit.
+func (s *Simulator) countDispense(c *caller, mrID string) {
+	mr, ok := s.store.read("MedicationRequest", mrID)
+	if !ok {
+		return
+	}
+	n := len(s.store.list("MedicationDispense", func(d resource) bool {
+		return referenceID(stringAt(d, "authorizingPrescription", "reference"), "MedicationRequest") == mrID
+	}))
+	repeats, _ := numberAt(mr, "dispenseRequest", "numberOfRepeatsAllowed")
+	if float64(n) <= repeats {
+		return
+	}
+	next := deepCopy(mr).(map[string]any)
+	next["status"] = "completed"
+	version := s.store.version("MedicationRequest", mrID) + 1
+	setMeta(next, version, s.now())
+	s.store.put("MedicationRequest", mrID, next)
+	ended := *c
+	ended.provenance = map[string]any{"activity": map[string]any{"text": "slutexpedierad"}}
+	s.storeProvenance(&ended, "MedicationRequest/"+mrID+"/_history/"+strconv.Itoa(version), s.now())
+}
+
+// Basic resources: the data lock (spärr) and the multi-dose dispensing basis can be created; the
+// medication list info (medlistinfo) is computed and can only be searched.
+
+func (s *Simulator) createBasic(c *caller, w *write) *apiError {
+	switch code := stringAt(w.res, "code", "coding", "code"); code {
+	case "datalock", "multidosebasis":
+		return s.checkSubject(w, "Basic")
+	case "medlistinfo":
+		return &apiError{status: http.StatusMethodNotAllowed, code: "not-supported", diagnostics: "medlistinfo is computed by NLL and can only be searched"}
+	default:
+		return invalid("Basic.code must be datalock or multidosebasis (system " + BasicCodeSystem + "), got " + strconv.Quote(code))
+	}
+}
+
+// createConsent registers an access consent; one the patient accepted is valid for four years (TA 53).
+func (s *Simulator) createConsent(c *caller, w *write) *apiError {
+	ref := stringAt(w.res, "patient", "reference")
+	id := referenceID(ref, "Patient")
+	if _, ok := s.store.read("Patient", id); !ok {
+		return reject(rulePatient, "Consent.patient")
+	}
+	w.patient = id
+	if w.res["status"] == "active" {
+		provision := ensureObject(w.res, "provision")
+		if provision["period"] == nil {
+			today := s.now().In(stockholm)
+			provision["period"] = map[string]any{"start": today.Format("2006-01-02"), "end": today.AddDate(4, 0, 0).Format("2006-01-02")}
+		}
+	}
+	return nil
+}
+
+var stockholm = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()

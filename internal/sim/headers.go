@@ -1,0 +1,163 @@
+package sim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Purposes (x-purpose) and the access types (x-access) each allows. VARD and its access types
+// are documented; the code of the pharmacy purpose is not published, so EXPEDIERING is this
+// simulator's choice.
+var accessTypes = map[string]map[string]bool{
+	"VARD": {
+		"TILLFALLIGT_SAMTYCKE": true, "UTAN_KRAV_SAMTYCKE": true, "UTAN_KRAV_SAMTYCKE_BARN": true,
+		"DOSPATIENTS_UPPGIFTER": true, "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER": true, "NODATKOMST": true,
+		"FORMODAT_SAMTYCKE": true, "SAMTYCKE_PRIVAT_TILL_VARDPERSONAL": true,
+	},
+	"EXPEDIERING": {"UTAN_KRAV_SAMTYCKE": true},
+}
+
+// purposeOfRole is the purpose each role may use.
+var purposeOfRole = map[string]string{RolePrescriber: "VARD", RolePharmacist: "EXPEDIERING"}
+
+// unlockingAccess lists the access types that see data under a data lock (spärr): the patient's
+// consent to see locked data, and emergency access.
+var unlockingAccess = map[string]bool{"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER": true, "NODATKOMST": true}
+
+// need says which message headers an interaction requires.
+type need struct {
+	token      bool // authorization: Bearer
+	purpose    bool // x-purpose and x-access
+	provenance bool // x-provenance
+}
+
+var (
+	needRead  = need{token: true, purpose: true}
+	needWrite = need{token: true, provenance: true}
+	needCheck = need{token: true}
+)
+
+// caller is who calls and why, from the message headers.
+type caller struct {
+	claims     Claims
+	role       string
+	purpose    string
+	access     string
+	provenance map[string]any // decoded x-provenance
+	orgInfo    map[string]any
+}
+
+// sees reports whether the caller may see data under a data lock.
+func (c *caller) sees() bool { return unlockingAccess[c.access] }
+
+// authorize checks the message headers an interaction needs, in the order a client is most
+// likely to get wrong: token, organisation, purpose and access, provenance.
+func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
+	c := &caller{}
+	if s.policy.RequireRequestID && n.token { // $ping, the connectivity test, needs no request id
+		id := r.Header.Get("X-Request-ID")
+		if id == "" {
+			return nil, headerError(http.StatusBadRequest, "required", "x-request-id", "is missing; send a fresh UUID with every request")
+		}
+		if _, err := uuid.Parse(id); err != nil {
+			return nil, headerError(http.StatusBadRequest, "invalid", "x-request-id", "is not a UUID")
+		}
+	}
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		if n.token {
+			return nil, headerError(http.StatusUnauthorized, "login", "authorization", "is missing; send \"Bearer <access token>\"")
+		}
+		return c, nil
+	}
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		return nil, headerError(http.StatusUnauthorized, "login", "authorization", "is not \"Bearer <access token>\"")
+	}
+	claims, err := s.key.parse(strings.TrimSpace(token), s.now())
+	if err != nil {
+		return nil, headerError(http.StatusUnauthorized, "login", "authorization", "carries an invalid token: "+err.Error())
+	}
+	c.claims, c.role = claims, claims.Role()
+	if c.role == "" {
+		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token gives no role (no FORSKRIVARKOD or APOTEKSID)")
+	}
+	if claims.LoA < 3 {
+		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token has assurance level (loa) below 3")
+	}
+	if !n.token {
+		return c, nil // $ping with a token checks the token only
+	}
+	if aerr := c.readOrgInfo(r.Header.Get("X-Org-Info")); aerr != nil {
+		return nil, aerr
+	}
+	if n.purpose || r.Header.Get("X-Purpose") != "" {
+		if aerr := c.readPurpose(r.Header.Get("X-Purpose"), r.Header.Get("X-Access")); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if n.provenance {
+		if aerr := c.readProvenance(r.Header.Get("X-Provenance")); aerr != nil {
+			return nil, aerr
+		}
+	}
+	return c, nil
+}
+
+func (c *caller) readOrgInfo(v string) *apiError {
+	if v == "" {
+		return headerError(http.StatusBadRequest, "required", "x-org-info", "is missing; send the workplace as JSON (orgenhetsId, orgenhetsIdTyp, …)")
+	}
+	if err := json.Unmarshal([]byte(v), &c.orgInfo); err != nil {
+		return headerError(http.StatusBadRequest, "invalid", "x-org-info", "is not a JSON object")
+	}
+	typ, _ := c.orgInfo["orgenhetsIdTyp"].(string)
+	id, _ := c.orgInfo["orgenhetsId"].(string)
+	if id == "" || (typ != "HSA" && typ != "GLN") {
+		return headerError(http.StatusBadRequest, "invalid", "x-org-info", "needs orgenhetsId and orgenhetsIdTyp HSA or GLN")
+	}
+	return nil
+}
+
+func (c *caller) readPurpose(purpose, access string) *apiError {
+	switch {
+	case purpose == "":
+		return headerError(http.StatusBadRequest, "required", "x-purpose", "is missing; reading patient data needs a purpose (ändamål) such as VARD")
+	case accessTypes[purpose] == nil:
+		return headerError(http.StatusBadRequest, "code-invalid", "x-purpose", "has the unknown code "+purpose)
+	case access == "":
+		return headerError(http.StatusBadRequest, "required", "x-access", "is missing; reading patient data needs an access type (åtkomsttyp)")
+	case !accessTypes[purpose][access]:
+		return headerError(http.StatusBadRequest, "code-invalid", "x-access", "code "+access+" is not an access type of purpose "+purpose)
+	case purposeOfRole[c.role] != purpose:
+		return headerError(http.StatusForbidden, "forbidden", "x-purpose", purpose+" is not allowed for role "+c.role)
+	}
+	c.purpose, c.access = purpose, access
+	return nil
+}
+
+func (c *caller) readProvenance(v string) *apiError {
+	if v == "" {
+		return headerError(http.StatusBadRequest, "required", "x-provenance", "is missing; writes carry who and why as base64-encoded JSON")
+	}
+	raw, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "is not base64")
+	}
+	if err := json.Unmarshal(raw, &c.provenance); err != nil {
+		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "is not base64-encoded JSON")
+	}
+	if text := stringAt(c.provenance, "reason", "text"); len([]rune(text)) > 256 {
+		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "reason.text is longer than 256 characters")
+	}
+	return nil
+}
+
+// headerError names the header in the OperationOutcome's diagnostics and expression.
+func headerError(status int, code, header, problem string) *apiError {
+	return &apiError{status: status, code: code, diagnostics: header + " " + problem, expression: "http.header." + header}
+}

@@ -1,0 +1,151 @@
+package sim
+
+import "strings"
+
+// Extension URLs and code systems the simulator uses. NLL names these elements (nllPrescriptionChain,
+// nllMedicationlistVersion, nllPrivacyLock, nllControlledDrugs) but their full definitions are not
+// public; the URLs follow NLL's canonical base.
+const (
+	nllBase               = "http://electronichealth.se/fhir/StructureDefinition/"
+	ChainURL              = nllBase + "nllPrescriptionChain"
+	TelephoneURL          = nllBase + "nllTelephonePrescription"
+	MedicationListVersion = nllBase + "nllMedicationlistVersion"
+	PrivacyLockURL        = nllBase + "nllPrivacyLock"
+	ControlledDrugsURL    = nllBase + "nllControlledDrugs"
+	// BasicCodeSystem codes the kinds of Basic resource: medlistinfo, datalock, multidosebasis.
+	BasicCodeSystem = "http://electronichealth.se/CodeSystem/nll-basic-type"
+	// PersonnummerSystem is the identifier system of Swedish personnummer.
+	PersonnummerSystem = "http://electronichealth.se/identifier/personnummer"
+	// ForskrivarkodSystem identifies prescribers.
+	ForskrivarkodSystem = "http://electronichealth.se/identifier/forskrivarkod"
+	// GLNSystem identifies pharmacies by GLN (the simulator's choice of system URL).
+	GLNSystem = "http://electronichealth.se/identifier/gln"
+	// NPLPackIDSystem and NPLIDSystem code articles.
+	NPLPackIDSystem = "http://medication.ehm.se/nplpackid"
+	NPLIDSystem     = "http://medication.ehm.se/nplid"
+)
+
+// matcher reports whether a resource matches one value of a search parameter.
+type matcher func(res resource, value string) bool
+
+// kind is what the simulator knows about one resource type.
+type kind struct {
+	// search holds the type's search parameters.
+	search map[string]matcher
+	// patientData is true for types whose reads need a purpose and an access type.
+	patientData bool
+	// create and update are nil when the interaction is not allowed.
+	create, update func(s *Simulator, c *caller, w *write) *apiError
+	// patientOf returns the id of the patient a resource concerns, or "".
+	patientOf func(res resource) string
+}
+
+func refMatcher(path ...string) matcher {
+	return func(res resource, v string) bool {
+		ref := stringAt(res, path...)
+		return ref != "" && (ref == v || strings.HasSuffix(ref, "/"+v))
+	}
+}
+
+func anyRefMatcher(field string) matcher {
+	return func(res resource, v string) bool {
+		for _, x := range list(res, field) {
+			ref := stringAt(x, "reference")
+			ref, _, _ = strings.Cut(ref, "/_history/")
+			if ref == v || strings.HasSuffix(ref, "/"+v) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func fieldMatcher(field string) matcher {
+	return func(res resource, v string) bool { return res[field] == v }
+}
+
+// codeMatcher implements token search over a CodeableConcept: "system|code" or "code".
+func codeMatcher(path ...string) matcher {
+	return func(res resource, v string) bool {
+		system, code, hasSystem := strings.Cut(v, "|")
+		if !hasSystem {
+			code = v
+		}
+		for _, x := range list(res, append(path, "coding")...) {
+			if c, _ := x.(map[string]any); c != nil && c["code"] == code && (!hasSystem || c["system"] == system) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// identifierMatcher implements token search over identifiers: "system|value" or "value".
+func identifierMatcher(res resource, token string) bool {
+	system, value, hasSystem := strings.Cut(token, "|")
+	if !hasSystem {
+		value = token
+	}
+	for _, x := range list(res, "identifier") {
+		id, _ := x.(map[string]any)
+		if id != nil && id["value"] == value && (!hasSystem || id["system"] == system) {
+			return true
+		}
+	}
+	return false
+}
+
+func idMatcher(res resource, v string) bool { return res["id"] == v }
+
+func subjectPatient(res resource) string {
+	return referenceID(stringAt(res, "subject", "reference"), "Patient")
+}
+
+// kinds lists the resource types the simulator serves.
+var kinds = map[string]*kind{
+	"Patient": {
+		search:      map[string]matcher{"identifier": identifierMatcher, "_id": idMatcher},
+		patientData: true,
+		patientOf:   func(res resource) string { id, _ := res["id"].(string); return id },
+	},
+	"MedicationRequest": {
+		search: map[string]matcher{"patient": refMatcher("subject", "reference"), "subject": refMatcher("subject", "reference"),
+			"status": fieldMatcher("status"), "identifier": identifierMatcher, "_id": idMatcher},
+		patientData: true,
+		create:      (*Simulator).createPrescription,
+		update:      (*Simulator).updatePrescription,
+		patientOf:   subjectPatient,
+	},
+	"MedicationDispense": {
+		search: map[string]matcher{"patient": refMatcher("subject", "reference"), "subject": refMatcher("subject", "reference"),
+			"prescription": refMatcher("authorizingPrescription", "reference"), "_id": idMatcher},
+		patientData: true,
+		create:      (*Simulator).createDispense,
+		patientOf:   subjectPatient,
+	},
+	"Basic": {
+		search: map[string]matcher{"patient": refMatcher("subject", "reference"), "subject": refMatcher("subject", "reference"),
+			"code": codeMatcher("code"), "_id": idMatcher},
+		patientData: true,
+		create:      (*Simulator).createBasic,
+		patientOf:   subjectPatient,
+	},
+	"Consent": {
+		search:      map[string]matcher{"patient": refMatcher("patient", "reference"), "status": fieldMatcher("status"), "_id": idMatcher},
+		patientData: true,
+		create:      (*Simulator).createConsent,
+		patientOf:   func(res resource) string { return referenceID(stringAt(res, "patient", "reference"), "Patient") },
+	},
+	"Provenance": {
+		search:      map[string]matcher{"target": anyRefMatcher("target"), "_id": idMatcher},
+		patientData: true,
+		patientOf:   func(resource) string { return "" }, // a Provenance is never hidden by a data lock
+	},
+	"Medication": {
+		search:    map[string]matcher{"code": codeMatcher("code"), "_id": idMatcher},
+		patientOf: func(resource) string { return "" },
+	},
+}
+
+// commonParams are accepted on every search: paging.
+var commonParams = map[string]bool{"_count": true, "_offset": true}

@@ -1,0 +1,93 @@
+package sim
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// DetectedIssueURL is the extension that carries an automatic check's (AFF) finding on an
+// OperationOutcome issue. NLL names the extension nllDetectedIssue; its exact URL and content are
+// not public, so the simulator uses this URL and a CodeableConcept of its own rule codes.
+const DetectedIssueURL = "http://electronichealth.se/fhir/StructureDefinition/nllDetectedIssue"
+
+// RuleSystem is the code system of the simulator's AFF rule codes (see docs/simulator.md).
+const RuleSystem = "urn:konform:sim:aff"
+
+// apiError is an answer with an OperationOutcome of one error.
+type apiError struct {
+	status      int
+	code        string // IssueType
+	diagnostics string
+	expression  string
+	rule        *rule // set for AFF rejections
+}
+
+func (e *apiError) Error() string { return e.diagnostics }
+
+func notFound(what string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: "not-found", diagnostics: what + " is not known"}
+}
+
+func invalid(diag string) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "invalid", diagnostics: diag}
+}
+
+// issue is one OperationOutcome issue.
+type issue struct {
+	severity, code, diagnostics, expression string
+	rule                                    *rule
+}
+
+func (i issue) json() map[string]any {
+	out := map[string]any{"severity": i.severity, "code": i.code}
+	if i.diagnostics != "" {
+		out["diagnostics"] = i.diagnostics
+	}
+	if i.expression != "" {
+		out["expression"] = []any{i.expression}
+	}
+	if i.rule != nil {
+		out["extension"] = []any{map[string]any{
+			"url": DetectedIssueURL,
+			"valueCodeableConcept": map[string]any{
+				"coding": []any{map[string]any{"system": RuleSystem, "code": i.rule.code, "display": i.rule.text}},
+			},
+		}}
+	}
+	return out
+}
+
+func outcome(issues ...issue) resource {
+	list := make([]any, 0, len(issues))
+	for _, i := range issues {
+		list = append(list, i.json())
+	}
+	return resource{"resourceType": "OperationOutcome", "issue": list}
+}
+
+func (e *apiError) outcome() resource {
+	return outcome(issue{severity: "error", code: e.code, diagnostics: e.diagnostics, expression: e.expression, rule: e.rule})
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="NLL"`)
+	}
+	writeJSON(w, e.status, e.outcome())
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		status = http.StatusInternalServerError
+		data, _ = json.Marshal(outcome(issue{severity: "fatal", code: "exception", diagnostics: "cannot encode the answer"}))
+	}
+	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+// writeOutcome answers with an OperationOutcome of one issue.
+func writeOutcome(w http.ResponseWriter, status int, severity, code, diagnostics string) {
+	writeJSON(w, status, outcome(issue{severity: severity, code: code, diagnostics: diagnostics}))
+}

@@ -1,0 +1,176 @@
+package sim
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// maxCount bounds _count; NLL's own limit is not public.
+const maxCount = 1000
+
+// search answers GET [base]/Type?params with a searchset Bundle, paged by _count with next and
+// previous links (the simulator's own _offset parameter carries the position).
+func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
+	k := kinds[typ]
+	n := needCheck
+	if k.patientData {
+		n = needRead
+	}
+	c, aerr := s.authorize(r, n)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	query := r.URL.Query()
+	for name := range query {
+		if k.search[name] == nil && !commonParams[name] {
+			writeError(w, &apiError{status: http.StatusBadRequest, code: "not-supported", diagnostics: "unknown search parameter " + name + " for " + typ})
+			return
+		}
+	}
+	count, offset, aerr := s.paging(query)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if typ == "Basic" && contains(query["code"], "medlistinfo") {
+		patient := referenceID(query.Get("patient"), "Patient")
+		if patient == "" {
+			patient = query.Get("patient")
+		}
+		s.medicationListInfo(w, r, patient)
+		return
+	}
+	matches := s.store.list(typ, func(res resource) bool {
+		for name, values := range query {
+			if commonParams[name] {
+				continue
+			}
+			for _, v := range values {
+				if !k.search[name](res, v) {
+					return false
+				}
+			}
+		}
+		return s.visible(c, typ, res)
+	})
+	page := matches[min(offset, len(matches)):min(offset+count, len(matches))]
+	entries := make([]any, 0, len(page))
+	for _, m := range page {
+		entries = append(entries, map[string]any{
+			"fullUrl":  s.fullURL(r, typ+"/"+m["id"].(string)),
+			"resource": m,
+			"search":   map[string]any{"mode": "match"},
+		})
+	}
+	links := []any{s.pageLink(r, typ, "self", query, count, offset)}
+	if offset+count < len(matches) {
+		links = append(links, s.pageLink(r, typ, "next", query, count, offset+count))
+	}
+	if offset > 0 {
+		links = append(links, s.pageLink(r, typ, "previous", query, count, max(0, offset-count)))
+	}
+	s.writeBundle(w, "searchset", len(matches), links, entries)
+}
+
+func (s *Simulator) paging(q url.Values) (count, offset int, aerr *apiError) {
+	count = s.policy.PageSize
+	if v := q.Get("_count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxCount {
+			return 0, 0, invalid("_count must be a whole number from 0 to " + strconv.Itoa(maxCount) + ", got " + strconv.Quote(v))
+		}
+		count = n
+	}
+	if v := q.Get("_offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, invalid("_offset must be a whole number from 0, got " + strconv.Quote(v))
+		}
+		offset = n
+	}
+	return count, offset, nil
+}
+
+func (s *Simulator) pageLink(r *http.Request, typ, relation string, q url.Values, count, offset int) map[string]any {
+	p := url.Values{}
+	for k, v := range q {
+		p[k] = v
+	}
+	p.Set("_count", strconv.Itoa(count))
+	if offset > 0 {
+		p.Set("_offset", strconv.Itoa(offset))
+	} else {
+		p.Del("_offset")
+	}
+	return map[string]any{"relation": relation, "url": s.fullURL(r, typ) + "?" + p.Encode()}
+}
+
+func (s *Simulator) writeBundle(w http.ResponseWriter, typ string, total int, links, entries []any) {
+	bundle := resource{
+		"resourceType": "Bundle",
+		"id":           uuid.NewString(),
+		"meta":         map[string]any{"lastUpdated": s.now().UTC().Format(time.RFC3339)},
+		"type":         typ,
+	}
+	if typ == "searchset" {
+		bundle["total"] = total
+	}
+	if len(links) > 0 {
+		bundle["link"] = links
+	}
+	if len(entries) > 0 {
+		bundle["entry"] = entries
+	}
+	writeJSON(w, http.StatusOK, bundle)
+}
+
+// medicationListInfo answers the search for the patient's medication list info (NLLMedicationListInfo):
+// a Bundle of one computed Basic with the list version and whether a data lock exists.
+func (s *Simulator) medicationListInfo(w http.ResponseWriter, r *http.Request, patient string) {
+	if _, aerr := s.authorize(r, needRead); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if _, ok := s.store.read("Patient", patient); !ok {
+		writeError(w, invalid("medlistinfo needs patient=<id> of a known patient"))
+		return
+	}
+	s.writeMu.Lock()
+	version := s.listVersion[patient]
+	s.writeMu.Unlock()
+	controlled := false
+	for _, mr := range s.store.list("MedicationRequest", func(m resource) bool { return subjectPatient(m) == patient && m["status"] == "active" }) {
+		if s.controlledArticle(object(mr, "medicationCodeableConcept")) {
+			controlled = true
+		}
+	}
+	info := resource{
+		"resourceType": "Basic",
+		"id":           "medlistinfo-" + patient,
+		"code":         map[string]any{"coding": []any{map[string]any{"system": BasicCodeSystem, "code": "medlistinfo"}}},
+		"subject":      map[string]any{"reference": "Patient/" + patient},
+		"extension": []any{
+			map[string]any{"url": MedicationListVersion, "valueInteger": version},
+			map[string]any{"url": PrivacyLockURL, "valueBoolean": len(s.locks(patient)) > 0},
+			map[string]any{"url": ControlledDrugsURL, "valueBoolean": controlled},
+		},
+	}
+	entry := map[string]any{"fullUrl": s.fullURL(r, "Basic/"+info["id"].(string)), "resource": info, "search": map[string]any{"mode": "match"}}
+	s.writeBundle(w, "searchset", 1, nil, []any{entry})
+}
+
+// controlledArticle reports whether an article is a controlled drug (narkotikaklassad).
+func (s *Simulator) controlledArticle(cc map[string]any) bool {
+	code := stringAt(cc, "coding", "code")
+	for _, m := range s.store.list("Medication", func(resource) bool { return true }) {
+		if stringAt(m, "code", "coding", "code") == code && extension(m, ControlledDrugsURL)["valueBoolean"] == true {
+			return true
+		}
+	}
+	return false
+}
