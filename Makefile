@@ -15,9 +15,14 @@ help:
 run: build
 	./$(BIN) run
 
-## test: check formatting and go vet, then run every test with the race detector (includes the whole pack, concurrent and shuffled)
-test: lint
-	$(GO) test -race -count=1 ./...
+## test: check formatting and go vet, install the npm peers, then run every test with the race detector (the whole pack, concurrent and shuffled; the simulator's bodies validated by @medplum/core)
+test: lint interop/node_modules
+	KONFORM_REQUIRE_NODE=1 $(GO) test -race -count=1 ./...
+
+# The independent FHIR peers (validator and interop server) from the npm registry.
+interop/node_modules: interop/package.json interop/package-lock.json
+	cd interop && npm ci --no-audit --no-fund
+	@touch $@
 
 ## build: build bin/konform
 build:

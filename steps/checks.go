@@ -189,6 +189,42 @@ func (w *World) outcomeHasIssue(severity, code string) error {
 	return &evidence.Mismatch{Check: "OperationOutcome issue (severity/code)", Expected: severity + "/" + code, Actual: actual}
 }
 
+// DetectedIssueSuffix ends the URL of NLL's nllDetectedIssue extension, which carries an automatic
+// check's (AFF) finding on an OperationOutcome issue.
+const DetectedIssueSuffix = "/nllDetectedIssue"
+
+func (w *World) outcomeHasDetectedIssue(code string) error {
+	doc, _, err := w.fhirBody()
+	if err != nil {
+		return err
+	}
+	var seen []string
+	for _, x := range asList(doc["issue"]) {
+		issue, _ := x.(map[string]any)
+		for _, e := range asList(issue["extension"]) {
+			ext, _ := e.(map[string]any)
+			if url, _ := ext["url"].(string); !strings.HasSuffix(url, DetectedIssueSuffix) {
+				continue
+			}
+			got := firstString(ext, "valueCodeableConcept", "coding", "code")
+			if got == code {
+				return nil
+			}
+			seen = append(seen, got)
+		}
+	}
+	actual := "no nllDetectedIssue"
+	if len(seen) > 0 {
+		actual = strings.Join(seen, ", ")
+	}
+	return &evidence.Mismatch{Check: "nllDetectedIssue code", Expected: strconv.Quote(code), Actual: actual}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
 func (w *World) headerPresent(name string) error {
 	resp, err := w.response()
 	if err != nil {

@@ -1,7 +1,9 @@
 package steps
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -109,24 +111,99 @@ func (w *World) searchTestPatient() error {
 		Query: url.Values{"identifier": {PersonnummerSystem + "|" + w.pnr}}})
 }
 
-func (w *World) create(typ, template string) error {
-	raw, err := fs.ReadFile(w.env.Fixtures, "templates/"+template)
+// template reads fixtures/templates/<name> with its placeholders filled.
+func (w *World) template(name string) ([]byte, error) {
+	raw, err := fs.ReadFile(w.env.Fixtures, "templates/"+name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return harnessError("template %q not found in fixtures/templates", template)
+			return nil, harnessError("template %q not found in fixtures/templates", name)
 		}
-		return harnessError("template %q: %v", template, err)
+		return nil, harnessError("template %q: %v", name, err)
 	}
 	body, err := w.fill(string(raw))
+	return []byte(body), err
+}
+
+func (w *World) create(typ, template string) error {
+	body, err := w.template(template)
 	if err != nil {
 		return err
 	}
-	if err := w.send(fhirclient.Request{Method: http.MethodPost, Path: typ, Body: []byte(body)}); err != nil {
+	if err := w.send(fhirclient.Request{Method: http.MethodPost, Path: typ, Body: body}); err != nil {
 		return err
 	}
-	if w.lastErr == nil && w.last.Response != nil {
+	if w.lastErr == nil && w.last.Response != nil && w.last.Response.Header.Get("Location") != "" {
 		w.created = w.last.Response.Header.Get("Location")
 	}
+	return nil
+}
+
+// callWithTemplate POSTs a template to a path: an operation ($verify, $end) or the base (a
+// transaction, path "").
+func (w *World) callWithTemplate(path, template string) error {
+	path, err := w.fill(path)
+	if err != nil {
+		return err
+	}
+	body, err := w.template(template)
+	if err != nil {
+		return err
+	}
+	return w.send(fhirclient.Request{Method: http.MethodPost, Path: path, Body: body})
+}
+
+// changeCreated reads the current version of the created resource, sets a field and PUTs it.
+func (w *World) changeCreated(field, value string) error {
+	return w.changeVersion(field, value, 0)
+}
+
+// changeVersion does what changeCreated does, but starting from version n (0: the current one),
+// to show what an update based on an old version gets.
+func (w *World) changeVersion(field, value string, n int) error {
+	if w.created == "" {
+		return harnessError("no resource with a Location header was created in this scenario")
+	}
+	path, _, _ := strings.Cut(w.created, "/_history/")
+	read := path
+	if n > 0 {
+		read = fmt.Sprintf("%s/_history/%d", path, n)
+	}
+	if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: read}); err != nil {
+		return err
+	}
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if resp.Status != http.StatusOK {
+		return harnessError("cannot read %s to change it: status %d", read, resp.Status)
+	}
+	doc, err := parseJSON(resp.Body)
+	if err != nil {
+		return harnessError("cannot read %s to change it: %v", read, err)
+	}
+	value, err = w.fill(value)
+	if err != nil {
+		return err
+	}
+	if err := setField(doc, field, value); err != nil {
+		return err
+	}
+	body, _ := json.Marshal(doc)
+	return w.send(fhirclient.Request{Method: http.MethodPut, Path: path, Body: body})
+}
+
+// setField sets a dotted path of object keys to a string value.
+func setField(doc map[string]any, field, value string) error {
+	keys := strings.Split(field, ".")
+	for _, k := range keys[:len(keys)-1] {
+		child, ok := doc[k].(map[string]any)
+		if !ok {
+			return harnessError("field %q: %s is not an object", field, k)
+		}
+		doc = child
+	}
+	doc[keys[len(keys)-1]] = value
 	return nil
 }
 

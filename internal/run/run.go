@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,8 @@ type Options struct {
 	Timeout time.Duration
 	// Faults are injected into the simulator, for tests of failure handling.
 	Faults []sim.Fault
+	// SimTap sees every answer of the simulator, for tests that validate its bodies.
+	SimTap func(r *http.Request, status int, header http.Header, body []byte)
 	// Version is konform's version, recorded in the evidence.
 	Version string
 }

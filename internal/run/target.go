@@ -73,7 +73,7 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 	if err := id.CheckValidity(now); err != nil {
 		return nil, err
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults})
+	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Tap: opts.SimTap})
 	if err != nil {
 		return nil, err
 	}

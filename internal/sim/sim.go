@@ -6,6 +6,7 @@
 package sim
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -55,11 +56,15 @@ type Options struct {
 	Policy *Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Tap, when set, sees every answer the simulator sends (after faults), for tests that check
+	// the bodies with an independent validator.
+	Tap func(r *http.Request, status int, header http.Header, body []byte)
 }
 
 // Simulator is the NLL simulator's HTTP handler. It is safe for concurrent use.
 type Simulator struct {
 	base   string
+	tap    func(r *http.Request, status int, header http.Header, body []byte)
 	store  *store
 	now    func() time.Time
 	key    tokenKey
@@ -76,7 +81,7 @@ type Simulator struct {
 
 // New builds a simulator with its store seeded from opts.Fixtures.
 func New(opts Options) (*Simulator, error) {
-	s := &Simulator{base: strings.TrimSuffix(opts.BasePath, "/"), store: newStore(), now: opts.Now,
+	s := &Simulator{base: strings.TrimSuffix(opts.BasePath, "/"), tap: opts.Tap, store: newStore(), now: opts.Now,
 		faults: opts.Faults, policy: DefaultPolicy(), verified: map[string]time.Time{}, listVersion: map[string]int{}}
 	if opts.Policy != nil {
 		s.policy = *opts.Policy
@@ -134,6 +139,11 @@ func (s *Simulator) activeFaults(r *http.Request, rel string) []Fault {
 
 // ServeHTTP answers one FHIR request.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.tap != nil {
+		t := &tapWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() { s.tap(r, t.status, w.Header(), t.body.Bytes()) }()
+		w = t
+	}
 	reqID := r.Header.Get("X-Request-ID")
 	if reqID == "" {
 		reqID = uuid.NewString()
@@ -392,3 +402,23 @@ func setVersionHeaders(w http.ResponseWriter, res resource) {
 func (s *Simulator) fullURL(r *http.Request, rel string) string {
 	return "https://" + r.Host + s.base + "/" + rel
 }
+
+// tapWriter copies an answer for Options.Tap.
+type tapWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (t *tapWriter) WriteHeader(status int) {
+	t.status = status
+	t.ResponseWriter.WriteHeader(status)
+}
+
+func (t *tapWriter) Write(p []byte) (int, error) {
+	t.body.Write(p)
+	return t.ResponseWriter.Write(p)
+}
+
+// Flush lets faults that cut an answer short push what was written.
+func (t *tapWriter) Flush() { http.NewResponseController(t.ResponseWriter).Flush() }

@@ -1,0 +1,61 @@
+# language: sv
+@anslutning
+Egenskap: Meddelandehuvud
+  Varje anrop bär NLL:s meddelandehuvud: authorization (åtkomstintyg), x-org-info (arbetsplatsen),
+  x-request-id (ett nytt UUID per anrop), vid läsning x-purpose och x-access (ändamål och
+  åtkomsttyp) och vid skrivning x-provenance (vem och varför, base64-kodad JSON). Saknas en header
+  svarar NLL med ett fel och en OperationOutcome som pekar ut den.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att testpatienten har personnummer "189001019802"
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+
+  @tc:NLL-HDR-01 @krav:KONN @obligatorisk
+  Scenario: Konnektivitetstest ($ping) utan åtkomstintyg
+    Givet att begäran saknar headern "authorization"
+    När systemet hämtar "$ping"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').value" ger värdet "OK"
+
+  @tc:NLL-HDR-02 @krav:HDR-AUTHORIZATION @obligatorisk
+  Scenario: Läsning utan åtkomstintyg avvisas
+    Givet att begäran saknar headern "authorization"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 401
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "login"
+
+  @tc:NLL-HDR-03 @krav:HDR-PURPOSE @obligatorisk
+  Scenario: Läsning utan ändamål avvisas
+    Givet att begäran saknar headern "x-purpose"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 400
+    Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-purpose')" är sant
+
+  @tc:NLL-HDR-04 @krav:HDR-PURPOSE @obligatorisk
+  Scenario: En åtkomsttyp som inte hör till ändamålet avvisas
+    Givet att ändamålet är "VARD" och åtkomsttypen "PÅHITTAD"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 400
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "code-invalid"
+
+  @tc:NLL-HDR-05 @krav:HDR-PROVENANCE @obligatorisk
+  Scenario: Skrivning utan x-provenance avvisas
+    Givet att begäran saknar headern "x-provenance"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 400
+    Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-provenance')" är sant
+
+  @tc:NLL-HDR-06 @krav:HDR-ORG-INFO @obligatorisk
+  Scenario: Anrop utan x-org-info avvisas
+    Givet att begäran saknar headern "x-org-info"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 400
+    Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-org-info')" är sant
+
+  @tc:NLL-HDR-07 @krav:HDR-REQUEST-ID @obligatorisk
+  Scenario: Anrop utan x-request-id avvisas
+    Givet att begäran saknar headern "x-request-id"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 400
+    Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-request-id')" är sant

@@ -1,0 +1,28 @@
+# language: sv
+@ta:30
+Egenskap: TA 30 Avsluta och makulera förskrivning
+  Förskrivningar för en patient avslutas eller makuleras med MedicationRequest/$end (NLLEnd), utan
+  versionskontroll. En makulerad förskrivning kan inte makuleras igen.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och att testpatienten har personnummer "199802262387"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+
+  @tc:NLL-TA30-01 @krav:END @obligatorisk
+  Scenario: Makulera en förskrivning med $end
+    När systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
+    Så är svarets statuskod 200
+    Och resurstypen är "Parameters"
+    När systemet läser tillbaka den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "cancelled"
+    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"
+
+  @tc:NLL-TA30-02 @krav:END @krav:TK1 @obligatorisk
+  Scenario: En makulerad förskrivning kan inte makuleras igen
+    När systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
+    Och systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"

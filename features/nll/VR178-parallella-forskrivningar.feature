@@ -1,0 +1,28 @@
+# language: sv
+@vard
+Egenskap: VR178 Parallella förskrivningar i en transaktion
+  Flera förskrivningar registreras tillsammans i en NLLPrescriptionBundle, en transaktion som
+  skickas med POST [base]/ (inte [base]/Bundle). Transaktionen är allt eller inget: ett fel i en
+  post avvisar hela transaktionen och OperationOutcome pekar ut posten.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och att testpatienten har personnummer "199802262387"
+
+  @tc:NLL-VR178-01 @krav:VR178 @obligatorisk
+  Scenario: Två parallella förskrivningar registreras i en transaktion
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet anropar "" med mallen "transaktion-parallell.json"
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+    Och FHIRPath-uttrycket "Bundle.type" ger värdet "transaction-response"
+    Och Bundle har 2 poster
+    Och FHIRPath-uttrycket "Bundle.entry.all(response.status = '201 Created')" är sant
+
+  @tc:NLL-VR178-02 @krav:VR178 @krav:TK1 @obligatorisk
+  Scenario: Ett fel i en post avvisar hela transaktionen
+    När systemet anropar "" med mallen "transaktion-trasig.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"
+    Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('Bundle.entry[1]')" är sant

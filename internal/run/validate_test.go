@@ -1,0 +1,93 @@
+package run_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/konform/konform/internal/run"
+)
+
+// interopDir holds the npm packages of the independent FHIR peers (make test installs them).
+const interopDir = "../../interop"
+
+// needNode skips when the npm packages are missing, unless KONFORM_REQUIRE_NODE is set (make test
+// sets it, after installing them), in which case that is a failure.
+func needNode(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(interopDir, "node_modules", "@medplum", "core"))
+	}
+	if err != nil {
+		if os.Getenv("KONFORM_REQUIRE_NODE") != "" {
+			t.Fatalf("node or the npm packages in interop/ are missing (%v); run make test, which installs them", err)
+		}
+		t.Skipf("node or interop/node_modules missing (%v); make test installs them", err)
+	}
+	return node
+}
+
+// TestEverySimulatorBodyIsValidFHIR runs the whole pack and validates every FHIR body the
+// simulator sent with @medplum/core's validateResource, which shares no code with konform.
+func TestEverySimulatorBodyIsValidFHIR(t *testing.T) {
+	node := needNode(t)
+	t.Parallel()
+	dir := t.TempDir()
+	var mu sync.Mutex
+	n := 0
+	types := map[string]int{}
+	tap := func(r *http.Request, status int, header http.Header, body []byte) {
+		mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+		if mt != "application/fhir+json" || len(body) == 0 {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		types[resourceType(body)]++
+		name := fmt.Sprintf("%04d-%s-%d.json", n, strings.NewReplacer("/", "_", "$", "").Replace(r.URL.Path), status)
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	r := execute(t, run.Options{SimTap: tap})
+	if r.code != run.ExitOK {
+		t.Fatalf("the pack failed: exit %d\n%s", r.code, r.stderr)
+	}
+	out, err := exec.Command(node, filepath.Join(interopDir, "validate.mjs"), dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("invalid FHIR from the simulator:\n%s", out)
+	}
+	t.Logf("%d bodies valid: %v", n, types)
+	for _, want := range []string{"Bundle", "OperationOutcome", "Parameters", "Patient", "MedicationRequest"} {
+		if types[want] == 0 {
+			t.Errorf("the pack produced no %s body to validate", want)
+		}
+	}
+}
+
+func resourceType(body []byte) string {
+	var doc struct {
+		ResourceType string `json:"resourceType"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	return doc.ResourceType
+}
+
+// TestValidatorRejectsBrokenFHIR shows the validator is not a rubber stamp.
+func TestValidatorRejectsBrokenFHIR(t *testing.T) {
+	node := needNode(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"resourceType":"Bundle","type":"searchset","total":"one"}`), 0o644)
+	if out, err := exec.Command(node, filepath.Join(interopDir, "validate.mjs"), dir).CombinedOutput(); err == nil {
+		t.Fatalf("a Bundle with a text total passed validation:\n%s", out)
+	}
+}
