@@ -2,7 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/konform/konform/fixtures"
@@ -11,49 +14,88 @@ import (
 	"github.com/konform/konform/internal/sim"
 )
 
+// simOptions are the flags of konform sim.
+type simOptions struct {
+	addr, certs      string
+	faults           []string
+	conflict, pageSz int
+}
+
 func newSimCmd(sys System) *cobra.Command {
-	var addr, certs string
+	var o simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve the NLL simulator over mutual TLS until interrupted",
-		Args:  cobra.NoArgs,
+		Long: "Serve the NLL simulator over mutual TLS with the dev PKI, for developing against NLL offline.\n" +
+			"Prints the base URL (stdout), the certificate files, test tokens for a prescriber and a\n" +
+			"pharmacist, and a ready-to-paste curl command (stderr). docs/simulator.md lists its behaviour.",
+		Example: "  konform sim\n" +
+			"  konform sim --addr 127.0.0.1:9443 --fault 'path=MedicationRequest,status=503,retryAfter=30'\n" +
+			"  konform sim --fault 'path=Patient,latency=3s' --fault 'method=POST,html'",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, _, err := pki.EnsureDevPKI(certs, sys.Now())
+			policy := sim.DefaultPolicy()
+			if o.conflict != http.StatusConflict && o.conflict != http.StatusPreconditionFailed {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--version-conflict must be 409 or 412, got %d", o.conflict))
+			}
+			policy.VersionConflictStatus, policy.PageSize = o.conflict, o.pageSz
+			var faults []sim.Fault
+			for _, spec := range o.faults {
+				f, err := sim.ParseFault(spec)
+				if err != nil {
+					return fail(sys, run.ExitUsage, fmt.Errorf("--fault: %v", err))
+				}
+				faults = append(faults, f)
+			}
+			d, _, err := pki.EnsureDevPKI(o.certs, sys.Now())
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+			s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: faults, Policy: &policy})
 			if err != nil {
 				return fail(sys, run.ExitHarness, err)
 			}
-			pool, err := pki.CertPool(d.Path(pki.CAFile))
-			if err != nil {
-				return fail(sys, run.ExitUsage, err)
-			}
-			tlsCfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
-			if err != nil {
-				return fail(sys, run.ExitUsage, err)
-			}
-			srv, err := sim.Serve(s, tlsCfg, addr, s.BasePath(), sys.Stderr)
+			srv, err := sim.ServeDevPKI(s, d, o.addr, sys.Stderr)
 			if err != nil {
 				return fail(sys, run.ExitUsage, fmt.Errorf("%v; pick another --addr", err))
 			}
 			fmt.Fprintln(sys.Stdout, srv.URL)
-			fmt.Fprintf(sys.Stderr, "NLL simulator at %s\n"+
-				"  CA:                 %s\n"+
-				"  client (PEM):       %s + %s\n"+
-				"  client (PKCS#12):   %s (password %q)\n"+
-				"  try:  curl --cacert %s --cert %s --key %s %s/\\$ping\n"+
-				"Ctrl-C stops it.\n",
-				srv.URL, d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile),
-				d.Path(pki.ClientP12File), pki.DevP12Password,
-				d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), srv.URL)
+			printSimGuide(sys, srv.URL, d, s, faults)
 			<-cmd.Context().Done()
 			fmt.Fprintln(sys.Stderr, "stopping the simulator")
 			return srv.Close()
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8443", "address to listen on")
-	cmd.Flags().StringVar(&certs, "certs", "certs", "folder of the dev PKI (generated when missing)")
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8443", "address to listen on")
+	f.StringVar(&o.certs, "certs", "certs", "folder of the dev PKI (generated when missing)")
+	f.StringArrayVar(&o.faults, "fault", nil, "inject a fault, e.g. 'path=Patient,status=503,retryAfter=30' (repeatable; see docs/simulator.md)")
+	f.IntVar(&o.conflict, "version-conflict", http.StatusConflict, "status for an update based on an old version: 409 or 412")
+	f.IntVar(&o.pageSz, "page-size", 50, "searchset entries per page when _count is absent")
 	return cmd
+}
+
+func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, faults []sim.Fault) {
+	now := sys.Now()
+	prescriber, pharmacist := s.Token(sim.PrescriberClaims(now)), s.Token(sim.PharmacistClaims(now))
+	var b strings.Builder
+	fmt.Fprintf(&b, "NLL simulator at %s\n", url)
+	fmt.Fprintf(&b, "  CA:               %s\n", d.Path(pki.CAFile))
+	fmt.Fprintf(&b, "  client (PEM):     %s + %s\n", d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
+	fmt.Fprintf(&b, "  client (PKCS#12): %s, password %q\n", d.Path(pki.ClientP12File), pki.DevP12Password)
+	fmt.Fprintf(&b, "  prescriber token (12 h): %s\n", prescriber)
+	fmt.Fprintf(&b, "  pharmacist token (12 h): %s\n", pharmacist)
+	for _, f := range faults {
+		fmt.Fprintf(&b, "  fault: %s\n", f)
+	}
+	fmt.Fprintf(&b, "Try (connectivity, no token):\n  curl --cacert %s --cert %s --key %s '%s/$ping'\n",
+		d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), url)
+	fmt.Fprintf(&b, "Read a test patient:\n  curl --cacert %s --cert %s --key %s \\\n"+
+		"    -H 'Authorization: Bearer %s' \\\n"+
+		"    -H 'X-Org-Info: {\"orgenhetsId\":\"SE2321000016-TEST1\",\"orgenhetsIdTyp\":\"HSA\"}' \\\n"+
+		"    -H 'X-Purpose: VARD' -H 'X-Access: TILLFALLIGT_SAMTYCKE' -H 'X-Request-ID: %s' \\\n"+
+		"    '%s/Patient?identifier=http://electronichealth.se/identifier/personnummer|189001019802'\n",
+		d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), prescriber, uuid.NewString(), url)
+	b.WriteString("(send a fresh UUID as X-Request-ID with every request)\nCtrl-C stops it.\n")
+	fmt.Fprint(sys.Stderr, b.String())
 }

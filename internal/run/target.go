@@ -77,15 +77,7 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 	if err != nil {
 		return nil, err
 	}
-	pool, err := pki.CertPool(d.Path(pki.CAFile))
-	if err != nil {
-		return nil, err
-	}
-	tlsCfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := sim.Serve(s, tlsCfg, "127.0.0.1:0", s.BasePath(), errLog)
+	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", errLog)
 	if err != nil {
 		return nil, err
 	}

@@ -56,10 +56,26 @@ func (f Fault) matches(method, rel string) bool {
 	return strings.HasPrefix(rel, strings.Trim(f.Path, "/"))
 }
 
-// String describes the fault for messages and logs.
+// String gives the fault in the form ParseFault reads.
 func (f Fault) String() string {
-	data, _ := json.Marshal(f)
-	return string(data)
+	var parts []string
+	add := func(key string, value any, set bool) {
+		if set {
+			parts = append(parts, fmt.Sprintf("%s=%v", key, value))
+		}
+	}
+	add("method", f.Method, f.Method != "")
+	add("path", f.Path, f.Path != "")
+	add("latency", f.Latency, f.Latency != 0)
+	add("status", f.Status, f.Status != 0)
+	add("retryAfter", f.RetryAfter, f.RetryAfter != 0)
+	add("dropHeader", f.DropHeader, f.DropHeader != "")
+	add("remove", f.Remove, f.Remove != "")
+	add("resourceType", f.ResourceType, f.ResourceType != "")
+	add("html", true, f.HTML)
+	add("truncate", true, f.Truncate)
+	add("reset", true, f.Reset)
+	return strings.Join(parts, ",")
 }
 
 // applyFaults runs next into a recorder, then writes its answer changed by faults.
@@ -150,4 +166,56 @@ func removePath(doc map[string]any, path []string) {
 	if child, ok := doc[path[0]].(map[string]any); ok {
 		removePath(child, path[1:])
 	}
+}
+
+// ParseFault reads a fault from its command-line form: comma-separated key=value pairs, such as
+// "path=Patient,status=503,retryAfter=30" or "method=GET,latency=2s". Keys: method, path,
+// latency (a Go duration), status, retryAfter (seconds), dropHeader, remove, resourceType, and the
+// switches html, truncate and reset (given alone or as =true).
+func ParseFault(spec string) (Fault, error) {
+	var f Fault
+	bad := func(format string, args ...any) (Fault, error) {
+		return Fault{}, fmt.Errorf("fault %q: %s", spec, fmt.Sprintf(format, args...))
+	}
+	for _, part := range strings.Split(spec, ",") {
+		key, value, hasValue := strings.Cut(strings.TrimSpace(part), "=")
+		var err error
+		switch key {
+		case "method":
+			f.Method = strings.ToUpper(value)
+		case "path":
+			f.Path = value
+		case "latency":
+			f.Latency, err = time.ParseDuration(value)
+		case "status":
+			f.Status, err = strconv.Atoi(value)
+		case "retryAfter":
+			f.RetryAfter, err = strconv.Atoi(value)
+		case "dropHeader":
+			f.DropHeader = value
+		case "remove":
+			f.Remove = value
+		case "resourceType":
+			f.ResourceType = value
+		case "html", "truncate", "reset":
+			on := !hasValue || value == "true"
+			if hasValue && value != "true" && value != "false" {
+				return bad("%s takes true or false", key)
+			}
+			switch key {
+			case "html":
+				f.HTML = on
+			case "truncate":
+				f.Truncate = on
+			case "reset":
+				f.Reset = on
+			}
+		default:
+			return bad("unknown key %q; use method, path, latency, status, retryAfter, dropHeader, remove, resourceType, html, truncate or reset", key)
+		}
+		if err != nil {
+			return bad("bad value for %s: %q", key, value)
+		}
+	}
+	return f, f.validate()
 }

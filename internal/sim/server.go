@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/konform/konform/internal/pki"
 )
 
 // Server serves a handler over mutual TLS on a real socket.
@@ -59,4 +61,18 @@ func (s *Server) Close() error {
 	err := s.srv.Shutdown(ctx)
 	<-s.done
 	return err
+}
+
+// ServeDevPKI serves s over mutual TLS with the dev PKI: the server certificate of d, and client
+// certificates verified against d's CA.
+func ServeDevPKI(s *Simulator, d pki.DevPKI, addr string, errLog io.Writer) (*Server, error) {
+	pool, err := pki.CertPool(d.Path(pki.CAFile))
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
+	if err != nil {
+		return nil, err
+	}
+	return Serve(s, tlsCfg, addr, s.BasePath(), errLog)
 }
