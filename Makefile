@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/konform/konform/internal/cli.Version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build certs lint docs bench
+.PHONY: help run test build certs lint docs bench interop
 
 ## help: list the targets
 help:
@@ -42,6 +42,10 @@ lint:
 ## docs: regenerate docs/steps.md from the step vocabulary
 docs:
 	$(GO) test ./steps -run TestStepReferenceIsCurrent -update
+
+## interop: run the generic scenarios against an independent FHIR server (@medplum/fhir-router, mutual TLS, loopback)
+interop: build interop/node_modules
+	interop/run.sh
 
 ## bench: measure make run's wall time and the in-process run (figures go in docs/performance.md)
 bench: build

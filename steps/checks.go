@@ -283,9 +283,9 @@ func (w *World) connectionRefused() error {
 		if terr.Refused() {
 			return nil
 		}
-		return &evidence.Mismatch{Check: "connection", Expected: "refused in the TLS handshake", Actual: terr.Cause()}
+		return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, or closed before any answer)", Actual: terr.Cause()}
 	}
-	return &evidence.Mismatch{Check: "connection", Expected: "refused in the TLS handshake",
+	return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, or closed before any answer)",
 		Actual: fmt.Sprintf("accepted, status %d", w.last.Response.Status)}
 }
 

@@ -293,7 +293,7 @@ func Vocabulary() []Def {
 			EN:        `^the connection is refused$`,
 			ExampleSV: "Så avvisas anslutningen",
 			ExampleEN: "Then the connection is refused",
-			Doc:       "The last request was refused in the TLS handshake (mutual TLS).",
+			Doc:       "The last request was refused by the server: a TLS alert, or the connection closed before any answer (mutual TLS).",
 			Bind:      func(w *World) any { return w.connectionRefused },
 		},
 	}

@@ -20,19 +20,19 @@ Egenskap: Anslutning med ömsesidig TLS
     Så är svarets statuskod 200
     Och resurstypen är "Parameters"
 
-  @tc:NLL-ANSL-03 @krav:MTLS @obligatorisk
+  @tc:NLL-ANSL-03 @krav:MTLS @obligatorisk @generisk
   Scenario: Anslutning utan klientcertifikat avvisas
     Givet att systemet ansluter utan klientcertifikat
     När systemet hämtar "$ping"
     Så avvisas anslutningen
 
-  @tc:NLL-ANSL-04 @krav:MTLS @obligatorisk @sim
+  @tc:NLL-ANSL-04 @krav:MTLS @obligatorisk @sim @generisk
   Scenario: Anslutning med utgånget klientcertifikat avvisas
     Givet att systemet ansluter med testcertifikatet "utgånget"
     När systemet hämtar "$ping"
     Så avvisas anslutningen
 
-  @tc:NLL-ANSL-05 @krav:MTLS @obligatorisk @sim
+  @tc:NLL-ANSL-05 @krav:MTLS @obligatorisk @sim @generisk
   Scenario: Anslutning med klientcertifikat från okänd CA avvisas
     Givet att systemet ansluter med testcertifikatet "okänd-ca"
     När systemet hämtar "$ping"

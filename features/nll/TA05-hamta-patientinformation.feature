@@ -9,7 +9,7 @@ Egenskap: TA 05 Hämta patientinformation
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
 
-  @tc:NLL-TA05-01 @krav:FHIR-SEARCH @obligatorisk
+  @tc:NLL-TA05-01 @krav:FHIR-SEARCH @obligatorisk @generisk
   Scenario: Sök patient med personnummer
     Givet att testpatienten har personnummer "189001019802"
     När systemet söker testpatienten på personnummer
@@ -19,7 +19,7 @@ Egenskap: TA 05 Hämta patientinformation
     Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.identifier.where(system = 'http://electronichealth.se/identifier/personnummer').value" ger värdet "{{patient.personnummer}}"
 
-  @tc:NLL-TA05-02 @krav:FHIR-SEARCH @obligatorisk
+  @tc:NLL-TA05-02 @krav:FHIR-SEARCH @obligatorisk @generisk
   Scenario: Sökning på ett personnummer som NLL inte känner ger en tom Bundle
     Givet att testpatienten har personnummer "193104219096"
     När systemet söker testpatienten på personnummer
@@ -28,7 +28,7 @@ Egenskap: TA 05 Hämta patientinformation
     Och Bundle innehåller 0 träffar
     Och Bundle har 0 poster
 
-  @tc:NLL-TA05-03 @krav:FHIR-READ @obligatorisk
+  @tc:NLL-TA05-03 @krav:FHIR-READ @obligatorisk @generisk
   Scenario: Hämta patient med logiskt id
     Givet att testpatienten har personnummer "189002019819"
     När systemet hämtar "Patient/{{patient.id}}"
@@ -37,7 +37,7 @@ Egenskap: TA 05 Hämta patientinformation
     Och FHIRPath-uttrycket "Patient.id" ger värdet "{{patient.id}}"
     Och FHIRPath-uttrycket "Patient.active" ger värdet "true"
 
-  @tc:NLL-TA05-04 @krav:FHIR-READ @krav:TK1 @obligatorisk
+  @tc:NLL-TA05-04 @krav:FHIR-READ @krav:TK1 @obligatorisk @generisk
   Scenario: Ett okänt patient-id ger 404 med en OperationOutcome
     När systemet hämtar "Patient/00000000-0000-0000-0000-000000000000"
     Så är svarets statuskod 404

@@ -24,7 +24,7 @@ Egenskap: Skapa förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.subject.reference" ger värdet "Patient/{{patient.id}}"
     Och FHIRPath-uttrycket "MedicationRequest.requester.reference.startsWith('#')" är sant
 
-  @tc:NLL-FSK-02 @krav:PREFER @obligatorisk
+  @tc:NLL-FSK-02 @krav:PREFER @obligatorisk @generisk
   Scenario: Med Prefer return=representation svarar NLL med den skapade förskrivningen
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
@@ -47,7 +47,7 @@ Egenskap: Skapa förskrivning
     Så är svarets statuskod 422
     Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"
 
-  @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk
+  @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk @generisk
   Scenario: En okänd förskrivning ger 404 med en OperationOutcome
     När systemet hämtar "MedicationRequest/00000000-0000-0000-0000-000000000000"
     Så är svarets statuskod 404

@@ -30,12 +30,13 @@ func newRunCmd(sys System) *cobra.Command {
 			opts.Paths = args
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
-			code := executeRun(cmd.Context(), run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Progress: sys.Terminal}, opts)
+			code := executeRun(cmd.Context(), run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv, Progress: sys.Terminal}, opts)
 			return exit(code)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Env, "env", "sim", "target environment (sim: the built-in NLL simulator)")
+	f.StringVar(&opts.Env, "env", "sim", "target environment: sim (the built-in NLL simulator) or one of the configuration file")
+	f.StringVar(&opts.Config, "config", "", "configuration file with the environments (default konform.yaml, if present)")
 	f.StringVar(&opts.Tags, "tags", "", "run only scenarios matching a tag expression, e.g. \"@tc:NLL-TA05-01\" or \"@obligatorisk && ~@sim\"")
 	f.StringVar(&opts.Out, "out", "reports", "folder for the evidence; each run writes <out>/<run-id>/")
 	f.IntVar(&opts.Concurrency, "concurrency", 4, "scenarios run at once")

@@ -1,12 +1,21 @@
-// Package config resolves the environment a run targets. This version knows the built-in
-// simulator only; konform.yaml with the agency's EXT environments and the test-versus-production
-// guard belong here too.
+// Package config resolves the environment a run targets: the built-in simulator, or an
+// environment from konform.yaml (the agency's EXT environments, or any FHIR server over mutual
+// TLS), and refuses production environments.
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Kind tells test environments from production ones; konform runs against test environments only.
@@ -18,31 +27,170 @@ const (
 	Production Kind = "production"
 )
 
+// DefaultFile is the configuration file konform reads when --config is not given.
+const DefaultFile = "konform.yaml"
+
 // Environment is a target NLL.
 type Environment struct {
 	// Name is what --env takes.
-	Name string
-	// Kind is test or production.
-	Kind Kind
+	Name string `yaml:"-"`
+	// Kind is test or production; konform refuses production.
+	Kind Kind `yaml:"kind"`
 	// Simulated is true for the built-in simulator, which the run starts in-process.
-	Simulated bool
-	// Description says what the environment is, for messages and listings.
-	Description string
+	Simulated bool `yaml:"-"`
+	// Description says what the environment is.
+	Description string `yaml:"description"`
+	// BaseURL is the FHIR base, https only.
+	BaseURL string `yaml:"base_url"`
+	// CA is the PEM bundle of the CAs that issue the server's certificate.
+	CA string `yaml:"ca"`
+	// Client is the client identity.
+	Client Client `yaml:"client"`
+	// Users holds the credentials of each role (förskrivare, farmaceut); the first is the default.
+	Users map[string]User `yaml:"users"`
+	// Timeout bounds each request (a Go duration such as 30s).
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Client is a client certificate: PEM (cert and key) or PKCS#12 (p12, password from an
+// environment variable).
+type Client struct {
+	Cert        string `yaml:"cert"`
+	Key         string `yaml:"key"`
+	P12         string `yaml:"p12"`
+	PasswordEnv string `yaml:"password_env"`
+}
+
+// User is how a role's user identifies itself: a token and a workplace.
+type User struct {
+	// TokenEnv names an environment variable holding the access token.
+	TokenEnv string `yaml:"token_env"`
+	// TokenFile names a file holding the access token.
+	TokenFile string `yaml:"token_file"`
+	// OrgInfo is the x-org-info JSON of the workplace.
+	OrgInfo string `yaml:"org_info"`
+}
+
+// File is konform.yaml.
+type File struct {
+	Environments map[string]*Environment `yaml:"environments"`
 }
 
 var builtin = map[string]Environment{
 	"sim": {Name: "sim", Kind: Test, Simulated: true, Description: "the built-in NLL simulator, started in-process on a free loopback port"},
 }
 
-// Lookup returns the environment called name.
-func Lookup(name string) (Environment, error) {
+// Lookup returns the environment called name: a built-in one, or one of the configuration file
+// path (DefaultFile when empty; a missing default file is no error). Relative paths in the file
+// are taken from the file's folder.
+func Lookup(name, path string) (Environment, error) {
 	if env, ok := builtin[name]; ok {
 		return env, nil
 	}
-	names := make([]string, 0, len(builtin))
-	for n := range builtin {
-		names = append(names, n)
+	file, path, err := load(path)
+	if err != nil {
+		return Environment{}, err
 	}
-	sort.Strings(names)
-	return Environment{}, fmt.Errorf("unknown environment %q; known: %s", name, strings.Join(names, ", "))
+	env, ok := file.Environments[name]
+	if !ok {
+		return Environment{}, fmt.Errorf("unknown environment %q; known: %s", name, strings.Join(names(file), ", "))
+	}
+	env.Name = name
+	if err := env.check(path); err != nil {
+		return Environment{}, err
+	}
+	env.resolve(filepath.Dir(path))
+	return *env, nil
+}
+
+func load(path string) (*File, string, error) {
+	explicit := path != ""
+	if !explicit {
+		path = DefaultFile
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && !explicit {
+			return &File{}, path, nil
+		}
+		return nil, path, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		return nil, path, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return &f, path, nil
+}
+
+func names(f *File) []string {
+	var out []string
+	for n := range builtin {
+		out = append(out, n)
+	}
+	for n := range f.Environments {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// check refuses environments konform must not run against, before any connection.
+func (e *Environment) check(path string) error {
+	where := fmt.Sprintf("%s: environment %s", path, e.Name)
+	switch e.Kind {
+	case Test:
+	case Production:
+		return fmt.Errorf("%s is marked production; konform runs against test environments only (the agency's requirement 3.7.1 keeps test and production apart)", where)
+	default:
+		return fmt.Errorf("%s needs kind: test", where)
+	}
+	u, err := url.Parse(e.BaseURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%s: base_url %q must be an absolute https URL", where, e.BaseURL)
+	}
+	if e.CA == "" {
+		return fmt.Errorf("%s needs ca: the PEM bundle that issues the server's certificate", where)
+	}
+	if e.Client.P12 != "" && e.Client.Cert != "" {
+		return fmt.Errorf("%s: client has both p12 and cert; give one", where)
+	}
+	return nil
+}
+
+// resolve makes relative paths relative to the configuration file's folder.
+func (e *Environment) resolve(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	abs(&e.CA)
+	abs(&e.Client.Cert)
+	abs(&e.Client.Key)
+	abs(&e.Client.P12)
+	for role, u := range e.Users {
+		abs(&u.TokenFile)
+		e.Users[role] = u
+	}
+}
+
+// Token reads a user's token from its environment variable or file; "" when none is configured.
+func (u User) Token(getenv func(string) string) (string, error) {
+	switch {
+	case u.TokenEnv != "":
+		t := strings.TrimSpace(getenv(u.TokenEnv))
+		if t == "" {
+			return "", fmt.Errorf("the token variable %s is empty; set it to the access token", u.TokenEnv)
+		}
+		return t, nil
+	case u.TokenFile != "":
+		data, err := os.ReadFile(u.TokenFile)
+		if err != nil {
+			return "", fmt.Errorf("cannot read the token file %s: %v", u.TokenFile, err)
+		}
+		return strings.TrimSpace(string(data)), nil
+	}
+	return "", nil
 }

@@ -103,7 +103,7 @@ func (e *TransportError) Cause() string {
 	var hostErr x509.HostnameError
 	var netErr net.Error
 	switch {
-	case e.Refused():
+	case remoteAlert(e.Err) != "":
 		return fmt.Sprintf("the server refused the TLS connection (%s); check that the client certificate is valid and issued by a CA the service accepts", remoteAlert(e.Err))
 	case errors.As(e.Err, &unknownAuth), errors.As(e.Err, &verr) && errors.As(verr.Err, &unknownAuth):
 		return "the server's certificate is not issued by a CA in the CA bundle; check the environment's CA file"
@@ -115,7 +115,7 @@ func (e *TransportError) Cause() string {
 		return fmt.Sprintf("timed out after %s; check that the service is up or raise the timeout", e.Timeout)
 	case errors.Is(e.Err, syscall.ECONNREFUSED):
 		return "connection refused; check the URL and that the service is running"
-	case errors.Is(e.Err, syscall.ECONNRESET), errors.Is(e.Err, io.EOF):
+	case closedEarly(e.Err):
 		return "the server closed the connection without an answer"
 	case errors.Is(e.Err, io.ErrUnexpectedEOF):
 		return "the answer was cut off before its end"
@@ -123,10 +123,16 @@ func (e *TransportError) Cause() string {
 	return e.Err.Error()
 }
 
-// Refused reports whether the server refused the TLS handshake, as it must when the client
-// certificate is missing, expired or issued by a CA it does not accept.
+// Refused reports whether the server refused the connection, as it must when the client
+// certificate is missing, expired or issued by a CA it does not accept: with a TLS alert, or by
+// closing the connection before any answer (some TLS stacks close without an alert; with TLS 1.3
+// the client learns of the refusal only when it reads).
 func (e *TransportError) Refused() bool {
-	return remoteAlert(e.Err) != ""
+	return remoteAlert(e.Err) != "" || closedEarly(e.Err)
+}
+
+func closedEarly(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }
 
 // remoteAlert returns the TLS alert the peer sent ("tls: certificate required"), or "".

@@ -68,7 +68,7 @@ func LoadPack(paths []string, tags string) (*Pack, error) {
 	}
 	if len(p.scenarios) == 0 {
 		if tags != "" {
-			return nil, fmt.Errorf("no scenario matches --tags %q; see \"konform list\" for the test cases", tags)
+			return nil, fmt.Errorf("no scenario matches --tags %q; check the tags in the feature files", tags)
 		}
 		return nil, fmt.Errorf("no scenarios found in %s", strings.Join(p.Paths, ", "))
 	}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ import (
 type Options struct {
 	// Env names the target environment; "sim" (the default) is the built-in simulator.
 	Env string
+	// Config is the configuration file with the other environments; empty means konform.yaml.
+	Config string
 	// Paths are feature files or folders; empty runs the bundled pack.
 	Paths []string
 	// Tags is a godog tag expression selecting scenarios, such as "@tc:NLL-TA05-01".
@@ -52,6 +55,8 @@ type Options struct {
 	Timeout time.Duration
 	// Faults are injected into the simulator, for tests of failure handling.
 	Faults []sim.Fault
+	// SimTLS changes the simulator's TLS configuration, for tests that need a broken server.
+	SimTLS func(*tls.Config)
 	// SimTap sees every answer of the simulator, for tests that validate its bodies.
 	SimTap func(r *http.Request, status int, header http.Header, body []byte)
 	// Version is konform's version, recorded in the evidence.
@@ -63,6 +68,8 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	// Now is the clock.
 	Now func() time.Time
+	// Getenv reads the environment (token and password variables); nil reads nothing.
+	Getenv func(string) string
 	// Progress prints a line per finished scenario (on a terminal); otherwise only problems.
 	Progress bool
 }
@@ -71,12 +78,16 @@ type IO struct {
 // finished scenario, even when the run is interrupted through ctx.
 func Execute(ctx context.Context, sys IO, opts Options) int {
 	opts.setDefaults()
+	if sys.Getenv == nil {
+		sys.Getenv = func(string) string { return "" }
+	}
 	now := sys.Now()
 	fail := func(code int, err error) int {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return code
 	}
-	if _, err := config.Lookup(opts.Env); err != nil {
+	env, err := config.Lookup(opts.Env, opts.Config)
+	if err != nil {
 		return fail(ExitUsage, err)
 	}
 	if opts.Concurrency < 1 {
@@ -86,7 +97,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
-	tgt, err := startSimulator(opts, now, io.Discard)
+	tgt, err := startTarget(env, opts, sys)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
@@ -101,16 +112,16 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		opts.Seed = randomSeed()
 	}
 	rec := &recorder{pack: pack, sys: sys, ctx: ctx, redactor: evidence.NewRedactor(), run: &evidence.Run{
-		ID: runID, RunnerVersion: opts.Version, Environment: opts.Env, BaseURL: tgt.baseURL, Started: now.UTC(),
+		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	env := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Fixtures: fixtures.FS}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Fixtures: fixtures.FS}
 
 	var godogOut bytes.Buffer
 	suite := godog.TestSuite{
 		Name:                "konform",
-		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, env) },
+		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
 		Options: &godog.Options{
 			FS: pack.FS, Paths: pack.Paths, Tags: pack.Tags, Dialect: "sv",
 			Format: "progress", Output: &godogOut, NoColors: true,

@@ -3,6 +3,7 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
 	"os"
@@ -167,6 +168,20 @@ func TestEachCheckFailsAgainstABrokenSimulator(t *testing.T) {
 				t.Errorf("stderr does not name the case and its file:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestRefusalChecksFailAgainstAServerThatAcceptsAnyClient shows that the mutual-TLS scenarios
+// catch a server that does not verify client certificates.
+func TestRefusalChecksFailAgainstAServerThatAcceptsAnyClient(t *testing.T) {
+	t.Parallel()
+	lax := func(c *tls.Config) { c.ClientAuth = tls.RequestClientCert }
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-03,@tc:NLL-ANSL-04,@tc:NLL-ANSL-05", SimTLS: lax})
+	if r.code != run.ExitFailed || r.summary.Counts.Failed != 3 {
+		t.Fatalf("exit %d, counts %+v\n%s", r.code, r.summary.Counts, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "connection: expected refused (a TLS alert, or closed before any answer), got accepted, status 200") {
+		t.Errorf("message does not say what came:\n%s", r.stderr)
 	}
 }
 

@@ -1,13 +1,16 @@
 package run
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
@@ -59,6 +62,93 @@ func (t *target) credentialsFor(role steps.Role) (http.Header, error) {
 	return h.Clone(), nil
 }
 
+// startTarget prepares the environment a run talks to: the simulator, started in-process, or a
+// configured environment.
+func startTarget(env config.Environment, opts Options, sys IO) (*target, error) {
+	if env.Simulated {
+		return startSimulator(opts, sys.Now(), io.Discard)
+	}
+	return connectRemote(env, opts, sys)
+}
+
+// connectRemote loads a configured environment's CA bundle, client identity and users.
+func connectRemote(env config.Environment, opts Options, sys IO) (*target, error) {
+	now := sys.Now()
+	d, _, err := pki.EnsureDevPKI(opts.CertsDir, now) // the negative identities come from the dev PKI
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pki.CertPool(env.CA); err != nil {
+		return nil, fmt.Errorf("environment %s: %v", env.Name, err)
+	}
+	var id *pki.Identity
+	switch {
+	case opts.Cert != "":
+		id, err = pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+	case env.Client.P12 != "":
+		password := opts.Password
+		if env.Client.PasswordEnv != "" {
+			password = sys.Getenv(env.Client.PasswordEnv)
+		}
+		id, err = pki.LoadIdentity(env.Client.P12, "", password)
+	case env.Client.Cert != "":
+		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
+	default:
+		return nil, fmt.Errorf("environment %s has no client certificate; add client: {p12: …} or {cert: …, key: …} to the configuration, or pass --cert", env.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := id.CheckValidity(now); err != nil {
+		return nil, err
+	}
+	creds, err := configuredCredentials(env, sys.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = env.Timeout
+	}
+	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, roots: env.CA, timeout: timeout, version: opts.Version,
+		clients: map[steps.Identity]*fhirclient.Client{}, credentials: creds}, nil
+}
+
+// configuredCredentials builds each configured role's headers; the förskrivare (or else the
+// first role) is the default user.
+func configuredCredentials(env config.Environment, getenv func(string) string) (map[steps.Role]http.Header, error) {
+	creds := map[steps.Role]http.Header{}
+	roles := make([]string, 0, len(env.Users))
+	for r := range env.Users {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	for _, r := range roles {
+		u := env.Users[r]
+		h := http.Header{}
+		token, err := u.Token(getenv)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s, user %s: %v", env.Name, r, err)
+		}
+		if token != "" {
+			h.Set("Authorization", "Bearer "+token)
+		}
+		if u.OrgInfo != "" {
+			h.Set("X-Org-Info", u.OrgInfo)
+		}
+		creds[steps.Role(r)] = h
+	}
+	switch {
+	case creds[steps.Prescriber] != nil:
+		creds[steps.DefaultRole] = creds[steps.Prescriber]
+	case len(roles) > 0:
+		creds[steps.DefaultRole] = creds[steps.Role(roles[0])]
+	default:
+		creds[steps.DefaultRole] = http.Header{}
+	}
+	return creds, nil
+}
+
 // startSimulator starts the NLL simulator in-process on a free loopback port, with the dev PKI of
 // opts.CertsDir (generated when missing), and loads the run's client identity.
 func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, error) {
@@ -77,7 +167,11 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 	if err != nil {
 		return nil, err
 	}
-	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", errLog)
+	var tweaks []func(*tls.Config)
+	if opts.SimTLS != nil {
+		tweaks = append(tweaks, opts.SimTLS)
+	}
+	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", errLog, tweaks...)
 	if err != nil {
 		return nil, err
 	}

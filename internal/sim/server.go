@@ -64,8 +64,9 @@ func (s *Server) Close() error {
 }
 
 // ServeDevPKI serves s over mutual TLS with the dev PKI: the server certificate of d, and client
-// certificates verified against d's CA.
-func ServeDevPKI(s *Simulator, d pki.DevPKI, addr string, errLog io.Writer) (*Server, error) {
+// certificates verified against d's CA. tweaks may change the TLS configuration first (tests
+// use this to serve a broken server).
+func ServeDevPKI(s *Simulator, d pki.DevPKI, addr string, errLog io.Writer, tweaks ...func(*tls.Config)) (*Server, error) {
 	pool, err := pki.CertPool(d.Path(pki.CAFile))
 	if err != nil {
 		return nil, err
@@ -73,6 +74,9 @@ func ServeDevPKI(s *Simulator, d pki.DevPKI, addr string, errLog io.Writer) (*Se
 	tlsCfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
 	if err != nil {
 		return nil, err
+	}
+	for _, tweak := range tweaks {
+		tweak(tlsCfg)
 	}
 	return Serve(s, tlsCfg, addr, s.BasePath(), errLog)
 }
