@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -132,7 +133,10 @@ func (e *TransportError) Refused() bool {
 }
 
 func closedEarly(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
+	// net/http reports a connection the server closed before answering as the unexported
+	// errServerClosedIdle when the handshake had already completed on the client's side.
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) ||
+		strings.Contains(err.Error(), "http: server closed idle connection")
 }
 
 // remoteAlert returns the TLS alert the peer sent ("tls: certificate required"), or "".
