@@ -47,7 +47,8 @@ docs:
 interop: build interop/node_modules
 	interop/run.sh
 
-## bench: measure make run's wall time and the in-process run (figures go in docs/performance.md)
-bench: build
+## bench: measure make run's wall time, the in-process run, and reads/searches per second of the simulator and the interop peer (figures go in docs/performance.md)
+bench: build interop/node_modules
 	bench/run.sh
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./internal/run/
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./bench/

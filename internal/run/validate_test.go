@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/konform/konform/internal/interop"
 	"github.com/konform/konform/internal/run"
 )
 
@@ -22,10 +23,7 @@ const interopDir = "../../interop"
 // sets it, after installing them), in which case that is a failure.
 func needNode(t *testing.T) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(interopDir, "node_modules", "@medplum", "core"))
-	}
+	node, err := interop.Node(interopDir)
 	if err != nil {
 		if os.Getenv("KONFORM_REQUIRE_NODE") != "" {
 			t.Fatalf("node or the npm packages in interop/ are missing (%v); run make test, which installs them", err)
