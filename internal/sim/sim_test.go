@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -601,5 +602,36 @@ func TestFaultsChangeTheAnswer(t *testing.T) {
 	}
 	if err := s.SetFaults([]sim.Fault{{Status: 42}}); err == nil {
 		t.Error("a status of 42 was accepted")
+	}
+}
+
+// TestConcurrentSearchesAndWritesFinish guards against a lock-order deadlock: a search that checks
+// data locks reads the store while writers wait for it.
+func TestConcurrentSearchesAndWritesFinish(t *testing.T) {
+	s := newSim(t)
+	u := prescriber(t, s)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for g := 0; g < 6; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := 0; i < 150; i++ {
+					if g%3 == 0 {
+						u.do("POST", "MedicationRequest", prescription(gustav, nil))
+					} else {
+						u.do("GET", "MedicationRequest?patient="+gustav, nil)
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("concurrent searches and writes did not finish: deadlock")
 	}
 }

@@ -104,20 +104,23 @@ func (s *store) read(typ, id string) (resource, bool) {
 }
 
 // list returns the current version of every resource of typ that match keeps, ordered by id so
-// that searches are deterministic.
+// that searches are deterministic. match runs outside the store's lock, so it may read the store.
 func (s *store) list(typ string, match func(resource) bool) []resource {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	ids := make([]string, 0, len(s.data[typ]))
 	for id := range s.data[typ] {
 		ids = append(ids, id)
 	}
+	current := make(map[string]resource, len(ids))
+	for _, id := range ids {
+		versions := s.data[typ][id]
+		current[id] = versions[len(versions)-1]
+	}
+	s.mu.RUnlock()
 	sort.Strings(ids)
 	var out []resource
 	for _, id := range ids {
-		versions := s.data[typ][id]
-		r := versions[len(versions)-1]
-		if match(r) {
+		if r := current[id]; match(r) {
 			out = append(out, r)
 		}
 	}
