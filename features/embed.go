@@ -4,7 +4,8 @@ package features
 
 import "embed"
 
-// FS holds the bundled feature files, below nll/ and anslutning/.
+// FS holds the bundled feature files, below nll/ and anslutning/, and the requirement
+// catalogue krav.yaml.
 //
-//go:embed nll anslutning
+//go:embed nll anslutning krav.yaml
 var FS embed.FS

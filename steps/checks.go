@@ -314,6 +314,19 @@ func (w *World) evalFHIRPath(expr string) (string, error) {
 	return strings.Join(parts, ", "), nil
 }
 
+// saveFHIRPath keeps the value of an expression over the last answer for {{var.<name>}}.
+func (w *World) saveFHIRPath(expr, name string) error {
+	got, err := w.evalFHIRPath(expr)
+	if err != nil {
+		return err
+	}
+	if got == "" {
+		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "a value to save as " + strconv.Quote(name), Actual: "an empty collection"}
+	}
+	w.vars[name] = got
+	return nil
+}
+
 func (w *World) fhirPathTrue(expr string) error {
 	got, err := w.evalFHIRPath(expr)
 	if err != nil {

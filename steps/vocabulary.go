@@ -289,6 +289,15 @@ func Vocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:att )?värdet av FHIRPath-uttrycket ` + quoted + ` sparas som ` + quoted + `$`,
+			EN:        `^the value of the FHIRPath expression ` + quoted + ` is saved as ` + quoted + `$`,
+			ExampleSV: `Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "första"`,
+			ExampleEN: `And the value of the FHIRPath expression "MedicationRequest.id" is saved as "first"`,
+			Doc:       "Keep a value of the last answer for later steps of the scenario, as {{var.<name>}}; an empty result fails.",
+			Bind:      func(w *World) any { return w.saveFHIRPath },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:avvisas anslutningen|anslutningen avvisas)$`,
 			EN:        `^the connection is refused$`,
 			ExampleSV: "Så avvisas anslutningen",

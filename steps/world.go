@@ -78,7 +78,8 @@ type World struct {
 	identity Identity
 	role     Role
 	header   http.Header
-	omit     map[string]bool // headers the scenario leaves out on purpose
+	omit     map[string]bool   // headers the scenario leaves out on purpose
+	vars     map[string]string // values saved by the scenario, for {{var.<name>}}
 	pnr      string
 	patient  string // NLL's logical id of the test patient, once looked up
 
@@ -93,7 +94,7 @@ type World struct {
 
 // NewWorld makes the state of one scenario.
 func NewWorld(ctx context.Context, env *Env) *World {
-	return &World{env: env, ctx: ctx, header: http.Header{}, omit: map[string]bool{}}
+	return &World{env: env, ctx: ctx, header: http.Header{}, omit: map[string]bool{}, vars: map[string]string{}}
 }
 
 // send performs one request with the scenario's identity and headers and keeps the answer.
@@ -174,7 +175,14 @@ func (w *World) fill(s string) (string, error) {
 			}
 			return id
 		}
-		err = harnessError("unknown placeholder {{%s}}; known: {{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{run.id}}, {{today}}", name)
+		if v, ok := strings.CutPrefix(name, "var."); ok {
+			value, saved := w.vars[v]
+			if !saved {
+				err = harnessError("{{%s}} has not been saved in this scenario; save it first with the step: värdet av FHIRPath-uttrycket … sparas som …", name)
+			}
+			return value
+		}
+		err = harnessError("unknown placeholder {{%s}}; known: {{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{var.<name>}}, {{run.id}}, {{today}}", name)
 		return m
 	})
 	return out, err

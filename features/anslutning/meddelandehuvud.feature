@@ -46,7 +46,7 @@ Egenskap: Meddelandehuvud
     Så är svarets statuskod 400
     Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-provenance')" är sant
 
-  @tc:NLL-HDR-06 @krav:HDR-ORG-INFO @obligatorisk
+  @tc:NLL-HDR-06 @krav:HDR-ORG-INFO @krav:GK4 @krav:GK5 @obligatorisk
   Scenario: Anrop utan x-org-info avvisas
     Givet att begäran saknar headern "x-org-info"
     När systemet söker testpatienten på personnummer
@@ -59,3 +59,10 @@ Egenskap: Meddelandehuvud
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 400
     Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-request-id')" är sant
+
+  @tc:NLL-HDR-08 @krav:KONN @krav:BEHORIGHET @obligatorisk
+  Scenario: Konnektivitetstest ($ping) med åtkomstintyg visar användarens roll
+    Givet att användaren är farmaceut
+    När systemet hämtar "$ping"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'role').exists()" är sant

@@ -9,7 +9,7 @@ Egenskap: TA 12 Hämta information om patientens läkemedelslista
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     Och att testpatienten har personnummer "189001019802"
 
-  @tc:NLL-TA12-01 @krav:FHIR-SEARCH @obligatorisk
+  @tc:NLL-TA12-01 @krav:MEDLISTINFO @krav:FHIR-SEARCH @obligatorisk
   Scenario: Sök information om läkemedelslistan
     När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
     Så är svarets statuskod 200

@@ -52,3 +52,31 @@ Egenskap: Skapa förskrivning
     När systemet hämtar "MedicationRequest/00000000-0000-0000-0000-000000000000"
     Så är svarets statuskod 404
     Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "not-found"
+
+  @tc:NLL-FSK-06 @krav:AUTO02 @krav:AUTO03 @krav:AUTO05 @obligatorisk
+  Scenario: NLL kompletterar en ny förskrivning med lagringstid, sista giltighetsdag och kedje-id
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.meta.lastUpdated.exists()" är sant
+    Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 1 year" är sant
+    Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).exists()" är sant
+
+  @tc:NLL-FSK-07 @krav:AUTO01 @obligatorisk
+  Scenario: Två förskrivningar får olika id
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "första"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.id != '{{var.första}}'" är sant
+
+  @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk
+  Scenario: Sökresultat delas upp i sidor med _count och en next-länk
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och systemet söker "MedicationRequest" med "patient={{patient.id}}&_count=1"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    Och FHIRPath-uttrycket "Bundle.total >= 2" är sant
+    Och FHIRPath-uttrycket "Bundle.link.where(relation = 'next').exists()" är sant

@@ -27,6 +27,7 @@ import (
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/sim"
 	"github.com/konform/konform/steps"
 )
@@ -93,7 +94,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Concurrency < 1 {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
 	}
-	pack, err := LoadPack(opts.Paths, opts.Tags)
+	p, err := pack.Load(opts.Paths, opts.Tags)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
@@ -111,7 +112,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Seed == 0 {
 		opts.Seed = randomSeed()
 	}
-	rec := &recorder{pack: pack, sys: sys, ctx: ctx, redactor: evidence.NewRedactor(), run: &evidence.Run{
+	rec := &recorder{pack: p, sys: sys, ctx: ctx, redactor: evidence.NewRedactor(), run: &evidence.Run{
 		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
@@ -123,7 +124,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Name:                "konform",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
 		Options: &godog.Options{
-			FS: pack.FS, Paths: pack.Paths, Tags: pack.Tags, Dialect: "sv",
+			FS: p.FS, Paths: p.Paths, Tags: p.Tags, Dialect: "sv",
 			Format: "progress", Output: &godogOut, NoColors: true,
 			Strict: true, Concurrency: opts.Concurrency, Randomize: opts.Seed,
 		},
@@ -204,7 +205,7 @@ func pointLatest(out, runID string) error {
 
 // recorder adapts godog's hooks to the evidence model.
 type recorder struct {
-	pack     *Pack
+	pack     *pack.Pack
 	sys      IO
 	ctx      context.Context
 	redactor *evidence.Redactor
@@ -220,9 +221,9 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 	var c *evidence.Case
 	var started time.Time
 	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
-		info := r.pack.scenarios[pk.Id]
-		c = &evidence.Case{ID: info.id, Name: r.redactor.Redact(info.name), Feature: info.feature, File: info.file, Line: info.line,
-			Requirements: info.requirements, Mandatory: info.mandatory, Tags: info.tags}
+		info := r.pack.Case(pk.Id)
+		c = &evidence.Case{ID: info.ID, Name: r.redactor.Redact(info.Name), Feature: info.Feature, File: info.File, Line: info.Line,
+			Requirements: info.Requirements, Mandatory: info.Mandatory, Tags: info.Tags}
 		started = time.Now()
 		if r.ctx.Err() != nil {
 			return ctx, godog.ErrSkip // interrupted: the remaining scenarios do not start
@@ -241,8 +242,8 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		if c == nil {
 			return ctx, err
 		}
-		info := r.pack.steps[st.Id]
-		s := evidence.Step{Keyword: info.keyword, Text: r.redactor.Redact(st.Text), Line: info.line, Outcome: classify(status, err)}
+		info := r.pack.Step(st.Id)
+		s := evidence.Step{Keyword: info.Keyword, Text: r.redactor.Redact(st.Text), Line: info.Line, Outcome: classify(status, err)}
 		if status != godog.StepSkipped {
 			s.Time = time.Since(stepStarted)
 		}

@@ -1,9 +1,13 @@
-package run
+// Package pack loads a test pack: the feature files (the bundled ones, or files and folders given
+// on the command line) with their test-case ids, requirement tags and step locations, and the
+// requirement catalogue (krav.yaml) the tags refer to. It checks the pack before any request.
+package pack
 
 import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,35 +21,52 @@ import (
 // Pack is a parsed test pack: what godog will run, and what the evidence needs to know about
 // each scenario and step that godog's hooks do not carry.
 type Pack struct {
-	// FS and Paths are what godog reads.
+	// FS and Paths are what godog reads (FS nil means the operating system's files).
 	FS    fs.FS
 	Paths []string
 	// Tags is the tag expression that selects scenarios.
 	Tags string
-	// prefix turns a feature URI into the path a person knows ("features/" for the bundled pack).
-	prefix    string
-	scenarios map[string]*scenarioInfo // by pickle id
-	steps     map[string]stepInfo      // by pickle step id
+	// Cases are the selected scenarios in file and line order.
+	Cases []*Case
+	// Catalogue is the requirement catalogue the @krav tags refer to.
+	Catalogue *Catalogue
+
+	prefix   string // turns a feature URI into the path a person knows ("features/" when bundled)
+	byPickle map[string]*Case
+	steps    map[string]Step
 }
 
-type scenarioInfo struct {
-	id, name, feature, file string
-	line                    int
-	tags, requirements      []string
-	mandatory               bool
+// Case is one scenario (or one example row of a Scenario Outline).
+type Case struct {
+	// ID is the @tc id; an outline's rows get /1, /2, ….
+	ID, Name, Feature, File string
+	Line                    int
+	Tags, Requirements      []string
+	// Mandatory is true for @obligatorisk, false for @valfri.
+	Mandatory bool
 }
 
-type stepInfo struct {
-	keyword string
-	line    int
+// Step locates a step of a scenario.
+type Step struct {
+	Keyword string
+	Line    int
 }
 
-// LoadPack parses the feature files at paths (the bundled pack when paths is empty) and checks
-// that every scenario has a unique @tc id and is @obligatorisk or @valfri.
-func LoadPack(paths []string, tags string) (*Pack, error) {
-	p := &Pack{Tags: tags, scenarios: map[string]*scenarioInfo{}, steps: map[string]stepInfo{}}
+// Case returns the case of a godog pickle id, or nil.
+func (p *Pack) Case(pickleID string) *Case { return p.byPickle[pickleID] }
+
+// Step returns the location of a godog pickle step id.
+func (p *Pack) Step(stepID string) Step { return p.steps[stepID] }
+
+// Load parses the feature files at paths (the bundled pack when paths is empty), selects by tags,
+// and checks that every scenario has a unique @tc id, is @obligatorisk or @valfri, and tags only
+// requirements of the catalogue: the bundled features/krav.yaml, or a krav.yaml in a given folder.
+func Load(paths []string, tags string) (*Pack, error) {
+	p := &Pack{Tags: tags, byPickle: map[string]*Case{}, steps: map[string]Step{}}
+	var err error
 	if len(paths) == 0 {
 		p.FS, p.Paths, p.prefix = features.FS, []string{"."}, "features/"
+		p.Catalogue, err = ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
 	} else {
 		for _, path := range paths {
 			file, _ := splitLine(path)
@@ -53,7 +74,11 @@ func LoadPack(paths []string, tags string) (*Pack, error) {
 				return nil, fmt.Errorf("feature path %s not found; pass a .feature file or a folder of them", file)
 			}
 		}
-		p.FS, p.Paths = nil, paths
+		p.Paths = paths
+		p.Catalogue, err = catalogueFor(paths)
+	}
+	if err != nil {
+		return nil, err
 	}
 	suite := godog.TestSuite{Options: &godog.Options{FS: p.FS, Paths: p.Paths, Tags: tags, Dialect: "sv"}}
 	feats, err := suite.RetrieveFeatures()
@@ -66,13 +91,32 @@ func LoadPack(paths []string, tags string) (*Pack, error) {
 			return nil, err
 		}
 	}
-	if len(p.scenarios) == 0 {
+	if len(p.Cases) == 0 {
 		if tags != "" {
-			return nil, fmt.Errorf("no scenario matches --tags %q; check the tags in the feature files", tags)
+			return nil, fmt.Errorf("no scenario matches --tags %q; konform list shows the test cases and their tags", tags)
 		}
 		return nil, fmt.Errorf("no scenarios found in %s", strings.Join(p.Paths, ", "))
 	}
+	sort.SliceStable(p.Cases, func(i, j int) bool {
+		a, b := p.Cases[i], p.Cases[j]
+		return a.File < b.File || a.File == b.File && a.Line < b.Line
+	})
 	return p, nil
+}
+
+// catalogueFor finds krav.yaml in the folder of the first path (or the folder itself); without
+// one, the bundled catalogue applies.
+func catalogueFor(paths []string) (*Catalogue, error) {
+	first, _ := splitLine(paths[0])
+	dir := first
+	if info, err := os.Stat(first); err == nil && !info.IsDir() {
+		dir = filepath.Dir(first)
+	}
+	path := filepath.Join(dir, CatalogueFile)
+	if _, err := os.Stat(path); err == nil {
+		return ReadCatalogue(os.DirFS(dir), CatalogueFile, path)
+	}
+	return ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
 }
 
 // splitLine separates a godog "file.feature:12" path into file and line.
@@ -112,15 +156,16 @@ func parseError(err error, prefix string) error {
 	return fmt.Errorf("cannot read the feature files: %s", msg)
 }
 
-func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, seen map[string]string) error {
+// locations maps the AST ids of a document to their lines and step keywords.
+func locations(doc *messages.GherkinDocument) (map[string]int64, map[string]string) {
 	lines := map[string]int64{}
 	keywords := map[string]string{}
-	var walk func(children []*messages.FeatureChild)
 	addSteps := func(steps []*messages.Step) {
 		for _, s := range steps {
 			lines[s.Id], keywords[s.Id] = s.Location.Line, s.Keyword
 		}
 	}
+	var walk func(children []*messages.FeatureChild)
 	walk = func(children []*messages.FeatureChild) {
 		for _, c := range children {
 			if c.Background != nil {
@@ -142,47 +187,59 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 			}
 		}
 	}
+	if doc.Feature != nil {
+		walk(doc.Feature.Children)
+	}
+	return lines, keywords
+}
+
+func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, seen map[string]string) error {
 	if doc.Feature == nil {
 		return nil
 	}
-	walk(doc.Feature.Children)
+	lines, keywords := locations(doc)
 	file := p.prefix + doc.Uri
 	rows := map[string]int{} // example rows seen per scenario, for outline ids
 	for _, pk := range pickles {
 		astID := pk.AstNodeIds[len(pk.AstNodeIds)-1]
-		info := &scenarioInfo{name: pk.Name, feature: doc.Feature.Name, file: file, line: int(lines[astID])}
+		c := &Case{Name: pk.Name, Feature: doc.Feature.Name, File: file, Line: int(lines[astID])}
+		loc := fmt.Sprintf("%s:%d", file, c.Line)
 		var tcs []string
 		for _, t := range pk.Tags {
-			info.tags = append(info.tags, t.Name)
+			c.Tags = append(c.Tags, t.Name)
 			switch {
 			case strings.HasPrefix(t.Name, "@tc:"):
 				tcs = append(tcs, strings.TrimPrefix(t.Name, "@tc:"))
 			case strings.HasPrefix(t.Name, "@krav:"):
-				info.requirements = append(info.requirements, strings.TrimPrefix(t.Name, "@krav:"))
+				id := strings.TrimPrefix(t.Name, "@krav:")
+				if p.Catalogue.Requirement(id) == nil {
+					return fmt.Errorf("%s: unknown requirement %s; add it to %s or fix the tag", loc, t.Name, p.Catalogue.Source)
+				}
+				c.Requirements = append(c.Requirements, id)
 			case t.Name == "@obligatorisk":
-				info.mandatory = true
+				c.Mandatory = true
 			}
 		}
-		loc := fmt.Sprintf("%s:%d", file, info.line)
 		if len(tcs) != 1 {
 			return fmt.Errorf("%s: scenario %q needs exactly one @tc:<id> tag, has %d; give every scenario a unique test-case id", loc, pk.Name, len(tcs))
 		}
-		if info.mandatory == hasTag(info.tags, "@valfri") {
+		if c.Mandatory == hasTag(c.Tags, "@valfri") {
 			return fmt.Errorf("%s: scenario %q needs exactly one of @obligatorisk and @valfri", loc, pk.Name)
 		}
-		info.id = tcs[0]
+		c.ID = tcs[0]
 		if len(pk.AstNodeIds) > 1 { // an example row of a Scenario Outline
 			rows[pk.AstNodeIds[0]]++
-			info.id += "/" + strconv.Itoa(rows[pk.AstNodeIds[0]])
+			c.ID += "/" + strconv.Itoa(rows[pk.AstNodeIds[0]])
 		}
-		if prev, dup := seen[info.id]; dup {
-			return fmt.Errorf("%s: test-case id @tc:%s is already used at %s; test-case ids must be unique", loc, info.id, prev)
+		if prev, dup := seen[c.ID]; dup {
+			return fmt.Errorf("%s: test-case id @tc:%s is already used at %s; test-case ids must be unique", loc, c.ID, prev)
 		}
-		seen[info.id] = loc
-		sort.Strings(info.requirements)
-		p.scenarios[pk.Id] = info
+		seen[c.ID] = loc
+		sort.Strings(c.Requirements)
+		p.byPickle[pk.Id] = c
+		p.Cases = append(p.Cases, c)
 		for _, st := range pk.Steps {
-			p.steps[st.Id] = stepInfo{keyword: keywords[st.AstNodeIds[0]], line: int(lines[st.AstNodeIds[0]])}
+			p.steps[st.Id] = Step{Keyword: keywords[st.AstNodeIds[0]], Line: int(lines[st.AstNodeIds[0]])}
 		}
 	}
 	return nil

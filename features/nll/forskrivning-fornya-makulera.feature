@@ -1,0 +1,36 @@
+# language: sv
+@vard
+Egenskap: Förnya och makulera förskrivning – vård
+  En förnyad förskrivning hör till samma kedja som den den ersätter (nllPrescriptionChain).
+  En förskrivning som makulerats med PUT kan inte längre expedieras.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och att testpatienten har personnummer "199802262387"
+    Och att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+
+  @tc:NLL-FSK-20 @krav:AUTO05 @krav:FHIR-CREATE @obligatorisk
+  Scenario: En förnyad förskrivning får samma kedje-id
+    Givet värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
+    När systemet skapar en "MedicationRequest" från mallen "fornyelse.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" ger värdet "{{var.kedja}}"
+    Och FHIRPath-uttrycket "MedicationRequest.priorPrescription.exists()" är sant
+
+  @tc:NLL-FSK-21 @krav:FHIR-UPDATE @obligatorisk
+  Scenario: Makulera en förskrivning med PUT
+    När systemet ändrar "status" till "cancelled" i den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "cancelled"
+    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"
+
+  @tc:NLL-FSK-22 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk
+  Scenario: En makulerad förskrivning kan inte expedieras
+    När systemet ändrar "status" till "cancelled" i den skapade resursen
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    Och systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'detectedIssues').value" ger värdet "true"

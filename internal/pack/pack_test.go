@@ -1,0 +1,99 @@
+package pack
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBundledPackMeetsItsRules(t *testing.T) {
+	p, err := Load(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mandatory := 0
+	for _, c := range p.Cases {
+		if c.Mandatory {
+			mandatory++
+		}
+		if len(c.Requirements) == 0 {
+			t.Errorf("%s (%s:%d) traces to no requirement", c.ID, c.File, c.Line)
+		}
+		if !strings.HasPrefix(c.File, "features/") || c.Line == 0 {
+			t.Errorf("%s has no location: %s:%d", c.ID, c.File, c.Line)
+		}
+	}
+	if len(p.Cases) < 40 || mandatory*100 < 80*len(p.Cases) {
+		t.Errorf("%d cases, %d mandatory: want at least 40, 80%% mandatory", len(p.Cases), mandatory)
+	}
+	for _, cov := range p.Coverage() {
+		if len(cov.Cases) == 0 && cov.Uncovered == "" {
+			t.Errorf("requirement %s has no scenario and no reason", cov.ID)
+		}
+	}
+}
+
+func TestTagsSelectCases(t *testing.T) {
+	p, err := Load(nil, "@tc:NLL-TA05-01")
+	if err != nil || len(p.Cases) != 1 || p.Cases[0].ID != "NLL-TA05-01" {
+		t.Fatalf("%v %v", p, err)
+	}
+}
+
+func write(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestUnknownRequirementStopsTheLoad(t *testing.T) {
+	dir := t.TempDir()
+	f := write(t, dir, "a.feature", "# language: sv\nEgenskap: A\n  @tc:A-1 @krav:NOPE @obligatorisk\n  Scenario: a\n    Givet x\n")
+	_, err := Load([]string{f}, "")
+	if err == nil || !strings.Contains(err.Error(), f+":4: unknown requirement @krav:NOPE; add it to features/krav.yaml") {
+		t.Fatalf("%v", err)
+	}
+	write(t, dir, "krav.yaml", "krav:\n  - {id: NOPE, text: t, level: BÖR, source: https://x}\n")
+	p, err := Load([]string{f}, "")
+	if err != nil || p.Catalogue.Source != filepath.Join(dir, "krav.yaml") {
+		t.Fatalf("a krav.yaml beside the features is not used: %v", err)
+	}
+}
+
+func TestOutlineRowsGetTheirOwnIDs(t *testing.T) {
+	f := write(t, t.TempDir(), "o.feature", `# language: sv
+Egenskap: O
+  @tc:O-1 @valfri
+  Abstrakt Scenario: rad <n>
+    Givet x <n>
+    Exempel:
+      | n |
+      | 1 |
+      | 2 |
+`)
+	p, err := Load([]string{f}, "")
+	if err != nil || len(p.Cases) != 2 || p.Cases[0].ID != "O-1/1" || p.Cases[1].ID != "O-1/2" || p.Cases[1].Line != 9 {
+		t.Fatalf("%+v %v", p.Cases, err)
+	}
+}
+
+func TestCatalogueErrors(t *testing.T) {
+	cases := map[string]string{
+		"krav:\n  - {id: A, text: t, level: SKA, source: s}\n  - {id: A, text: t, level: SKA, source: s}\n": "listed twice",
+		"krav:\n  - {id: A, text: t, level: KANSKE, source: s}\n":                                         `level "KANSKE"`,
+		"krav:\n  - {id: A, level: SKA, source: s}\n":                                                     "needs text and source",
+		"krav:\n  - {id: A, text: t, level: SKA, source: s, extra: 1}\n":                                  "field extra not found",
+	}
+	for body, want := range cases {
+		dir := t.TempDir()
+		write(t, dir, "krav.yaml", body)
+		_, err := ReadCatalogue(os.DirFS(dir), "krav.yaml", "krav.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
+}
