@@ -84,9 +84,9 @@ Egenskap: O
 func TestCatalogueErrors(t *testing.T) {
 	cases := map[string]string{
 		"krav:\n  - {id: A, text: t, level: SKA, source: s}\n  - {id: A, text: t, level: SKA, source: s}\n": "listed twice",
-		"krav:\n  - {id: A, text: t, level: KANSKE, source: s}\n":                                         `level "KANSKE"`,
-		"krav:\n  - {id: A, level: SKA, source: s}\n":                                                     "needs text and source",
-		"krav:\n  - {id: A, text: t, level: SKA, source: s, extra: 1}\n":                                  "field extra not found",
+		"krav:\n  - {id: A, text: t, level: KANSKE, source: s}\n":                                           `level "KANSKE"`,
+		"krav:\n  - {id: A, level: SKA, source: s}\n":                                                       "needs text and source",
+		"krav:\n  - {id: A, text: t, level: SKA, source: s, extra: 1}\n":                                    "field extra not found",
 	}
 	for body, want := range cases {
 		dir := t.TempDir()
