@@ -135,6 +135,7 @@ func (w *World) create(typ, template string) error {
 	if w.lastErr == nil && w.last.Response != nil && w.last.Response.Header.Get("Location") != "" {
 		w.created = w.last.Response.Header.Get("Location")
 	}
+	w.notePrescriptions()
 	return nil
 }
 
@@ -149,7 +150,11 @@ func (w *World) callWithTemplate(path, template string) error {
 	if err != nil {
 		return err
 	}
-	return w.send(fhirclient.Request{Method: http.MethodPost, Path: path, Body: body})
+	if err := w.send(fhirclient.Request{Method: http.MethodPost, Path: path, Body: body}); err != nil {
+		return err
+	}
+	w.notePrescriptions()
+	return nil
 }
 
 // changeCreated reads the current version of the created resource, sets a field and PUTs it.

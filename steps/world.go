@@ -87,6 +87,8 @@ type World struct {
 	lastErr error
 	// created is the Location of the last resource the scenario created.
 	created string
+	// prescriptions are the ids of the prescriptions the scenario created, for Cleanup.
+	prescriptions []string
 
 	// Exchanges are every exchange of the scenario, in order.
 	Exchanges []*fhirclient.Exchange
@@ -236,4 +238,53 @@ func (w *World) defaultProvenance() string {
 		"reason":       []any{map[string]any{"text": "Godkännandetest, körning " + w.env.RunID}},
 	})
 	return base64.StdEncoding.EncodeToString(raw)
+}
+
+// notePrescriptions remembers prescriptions a successful answer created: from its Location, or
+// from the locations of a transaction-response.
+func (w *World) notePrescriptions() {
+	if w.lastErr != nil || w.last == nil || w.last.Response == nil {
+		return
+	}
+	resp := w.last.Response
+	locations := []string{resp.Header.Get("Location")}
+	if doc, err := parseJSON(resp.Body); err == nil && doc["type"] == "transaction-response" {
+		for _, e := range asList(doc["entry"]) {
+			locations = append(locations, firstString(e, "response", "location"))
+		}
+	}
+	for _, loc := range locations {
+		path, _, _ := strings.Cut(loc, "/_history/")
+		if i := strings.LastIndex(path, "MedicationRequest/"); i >= 0 && (resp.Status == http.StatusCreated || resp.Status == http.StatusOK) {
+			w.prescriptions = append(w.prescriptions, path[i+len("MedicationRequest/"):])
+		}
+	}
+}
+
+// Cleanup cancels (makulerar) the prescriptions the scenario created, with the run's own
+// certificate and user, so that test data does not pile up in a shared test environment. It runs
+// after every scenario, also a failed one; a prescription already ended is left as it is. The
+// exchanges join the scenario's evidence. It returns what could not be cleaned up.
+func (w *World) Cleanup(ctx context.Context) []string {
+	var problems []string
+	w.ctx, w.identity, w.role, w.omit = ctx, RunIdentity, DefaultRole, map[string]bool{}
+	w.header = http.Header{}
+	for _, id := range w.prescriptions {
+		body, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
+			map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
+			map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Testdata från konform, körning " + w.env.RunID}},
+			map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera"}},
+		}})
+		if err := w.send(fhirclient.Request{Method: http.MethodPost, Path: "MedicationRequest/$end", Body: body}); err != nil {
+			problems = append(problems, fmt.Sprintf("MedicationRequest/%s: %v", id, err))
+			continue
+		}
+		switch {
+		case w.lastErr != nil:
+			problems = append(problems, fmt.Sprintf("MedicationRequest/%s: %v", id, w.lastErr))
+		case w.last.Response.Status != http.StatusOK && w.last.Response.Status != http.StatusUnprocessableEntity:
+			problems = append(problems, fmt.Sprintf("MedicationRequest/%s: $end answered %d", id, w.last.Response.Status))
+		}
+	}
+	return problems
 }

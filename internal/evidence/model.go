@@ -81,8 +81,10 @@ type Case struct {
 	Outcome   Outcome       `json:"outcome"`
 	Duration  time.Duration `json:"durationNs"`
 	Steps     []Step        `json:"steps"`
-	// Exchanges summarises each HTTP exchange, one line each.
+	// Exchanges summarises each HTTP exchange, one line each, the cleanup's last.
 	Exchanges []string `json:"exchanges,omitempty"`
+	// CleanupProblems lists test data the run could not remove after the case.
+	CleanupProblems []string `json:"cleanupProblems,omitempty"`
 }
 
 // Step is one executed step.

@@ -262,6 +262,9 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 			return ctx, err
 		}
 		c.Duration = time.Since(started)
+		cleanupCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		c.CleanupProblems = w.Cleanup(cleanupCtx)
+		cancel()
 		for _, ex := range w.Exchanges {
 			c.Exchanges = append(c.Exchanges, r.redactor.Redact(exchangeLine(ex)))
 		}
@@ -328,6 +331,11 @@ func (r *recorder) report(dir, godogOut string) {
 		fmt.Fprintf(out, "%s %-7s %s %s (%s)\n", marks[c.Outcome], c.Outcome, c.ID, c.Name, kind)
 		if p != nil {
 			fmt.Fprintf(out, "    %s:%d: %s%s\n    %s\n", c.File, p.Line, p.Keyword, p.Text, p.Message)
+		}
+	}
+	for _, c := range r.run.Cases {
+		for _, problem := range c.CleanupProblems {
+			fmt.Fprintf(out, "cleanup after %s left test data: %s\n", c.ID, problem)
 		}
 	}
 	if i := strings.Index(godogOut, "You can implement step definitions for undefined steps"); i >= 0 {

@@ -185,6 +185,26 @@ func TestRefusalChecksFailAgainstAServerThatAcceptsAnyClient(t *testing.T) {
 	}
 }
 
+// TestCreatedPrescriptionsAreCancelledAfterAFailedScenario checks the cleanup: prescriptions a
+// scenario creates are cancelled with $end after it, even when it fails.
+func TestCreatedPrescriptionsAreCancelledAfterAFailedScenario(t *testing.T) {
+	t.Parallel()
+	broken, _ := sim.ParseFault("method=GET,path=MedicationRequest,remove=meta.versionId")
+	r := execute(t, run.Options{Tags: "@tc:NLL-FSK-01", Faults: []sim.Fault{broken}})
+	c := r.outcome(t, "NLL-FSK-01")
+	if c.Outcome != evidence.Failed {
+		t.Fatalf("outcome %s", c.Outcome)
+	}
+	last := c.Exchanges[len(c.Exchanges)-1]
+	if !strings.Contains(last, "POST ") || !strings.Contains(last, "MedicationRequest/$end → 200") || len(c.CleanupProblems) > 0 {
+		t.Errorf("no cleanup after the failure: %v %v", c.Exchanges, c.CleanupProblems)
+	}
+	r = execute(t, run.Options{Tags: "@tc:NLL-FSK-01", Faults: []sim.Fault{{Path: "MedicationRequest/$end", Status: 500}}})
+	if c := r.outcome(t, "NLL-FSK-01"); len(c.CleanupProblems) != 1 || !strings.Contains(r.stderr, "cleanup after NLL-FSK-01 left test data") {
+		t.Errorf("a failed cleanup is not reported: %v\n%s", c.CleanupProblems, r.stderr)
+	}
+}
+
 func TestOptionalFailureDoesNotFailTheRun(t *testing.T) {
 	t.Parallel()
 	r := execute(t, run.Options{Tags: "@anslutning", Faults: []sim.Fault{{Method: "POST", Path: "$ping", Status: 503}}})
