@@ -268,7 +268,9 @@ func (w *World) notePrescriptions() {
 func (w *World) Cleanup(ctx context.Context) []string {
 	var problems []string
 	w.ctx, w.identity, w.role, w.omit = ctx, RunIdentity, DefaultRole, map[string]bool{}
-	w.header = http.Header{}
+	// The access type with the patient's consent to locked data, so that a data lock the
+	// scenario placed does not hide its own prescriptions from the cleanup.
+	w.header = http.Header{"X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"}}
 	for _, id := range w.prescriptions {
 		body, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
 			map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},

@@ -78,6 +78,11 @@ func TestBundledPackPassesAgainstTheSimulator(t *testing.T) {
 	if n.Total < 8 || n.Passed != n.Total {
 		t.Fatalf("counts %+v; want every case passed, at least 8", n)
 	}
+	for _, c := range r.summary.Run.Cases {
+		if len(c.CleanupProblems) > 0 {
+			t.Errorf("%s left test data: %v", c.ID, c.CleanupProblems)
+		}
+	}
 	if r.summary.Verdict != evidence.Approved || r.summary.Run.Seed == 0 {
 		t.Errorf("verdict %q seed %d", r.summary.Verdict, r.summary.Run.Seed)
 	}

@@ -141,6 +141,12 @@ var kinds = map[string]*kind{
 		patientData: true,
 		patientOf:   func(resource) string { return "" }, // a Provenance is never hidden by a data lock
 	},
+	"RelatedPerson": {
+		search: map[string]matcher{"identifier": identifierMatcher, "patient": refMatcher("patient", "reference"),
+			"relationship": codeMatcher("relationship"), "_id": idMatcher},
+		patientData: true,
+		patientOf:   func(res resource) string { return referenceID(stringAt(res, "patient", "reference"), "Patient") },
+	},
 	"Medication": {
 		search:    map[string]matcher{"code": codeMatcher("code"), "_id": idMatcher},
 		patientOf: func(resource) string { return "" },

@@ -48,7 +48,8 @@ func DefaultPolicy() Policy {
 type Options struct {
 	// BasePath is the FHIR base path; empty means DefaultBasePath.
 	BasePath string
-	// Fixtures holds patients/*.json and medications/*.json to seed; nil means an empty store.
+	// Fixtures holds patients/, medications/ and relatedpersons/ (*.json) to seed; nil means an
+	// empty store.
 	Fixtures fs.FS
 	// Faults are injected into matching responses, for tests of failure handling.
 	Faults []Fault
@@ -102,7 +103,7 @@ func New(opts Options) (*Simulator, error) {
 		}
 	}
 	if opts.Fixtures != nil {
-		if err := s.store.seed(opts.Fixtures, "patients", "medications"); err != nil {
+		if err := s.store.seed(opts.Fixtures, "patients", "medications", "relatedpersons"); err != nil {
 			return nil, fmt.Errorf("cannot seed simulator: %w", err)
 		}
 	}

@@ -1,0 +1,24 @@
+# language: sv
+@ta:08
+Egenskap: TA 08 Kontrollera vårdnadshavare
+  Systemet kontrollerar att en person är vårdnadshavare för ett barn genom att söka RelatedPerson
+  (NLLRelatedPerson) på vårdnadshavarens personnummer och barnet. En person som inte är
+  vårdnadshavare ger en tom Bundle.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "UTAN_KRAV_SAMTYCKE_BARN"
+    Och att testpatienten har personnummer "201311122392"
+
+  @tc:NLL-TA08-01 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk
+  Scenario: En vårdnadshavare hittas för barnet
+    När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|199802262387&patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och Bundle innehåller 1 träff
+    Och FHIRPath-uttrycket "Bundle.entry.resource.relationship.coding.code" ger värdet "GUARD"
+
+  @tc:NLL-TA08-02 @krav:VARDNADSHAVARE @obligatorisk
+  Scenario: En person som inte är vårdnadshavare ger ingen träff
+    När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|189001019802&patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och Bundle innehåller 0 träffar
