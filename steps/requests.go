@@ -45,6 +45,20 @@ func (w *World) actAs(name string) error {
 	return nil
 }
 
+// setClaim changes a claim of the user's token; a value that reads as JSON (3, true, ["LK"]) is
+// taken as such, anything else as text.
+func (w *World) setClaim(name, value string) error {
+	var v any
+	if err := json.Unmarshal([]byte(value), &v); err != nil {
+		v = value
+	}
+	if w.claims == nil {
+		w.claims = map[string]any{}
+	}
+	w.claims[name] = v
+	return nil
+}
+
 func (w *World) omitHeader(name string) error {
 	w.omit[http.CanonicalHeaderKey(name)] = true
 	w.header.Del(name)

@@ -63,6 +63,15 @@ func Vocabulary() []Def {
 			Bind:      func(w *World) any { return w.actAs },
 		},
 		{
+			Group:     "Anslutning och identitet",
+			SV:        `^att åtkomstintyget har ` + quoted + ` satt till ` + quoted + `$`,
+			EN:        `^the access token has ` + quoted + ` set to ` + quoted + `$`,
+			ExampleSV: `Givet att åtkomstintyget har "loa" satt till "2"`,
+			ExampleEN: `Given the access token has "loa" set to "2"`,
+			Doc:       "Change a claim of the user's token (FORSKRIVARKOD, VARDGIVARE, YRKESKOD, APOTEKSID, loa; JSON values such as 2 or [\"LK\"] are read as such). Only the simulator issues such tokens.",
+			Bind:      func(w *World) any { return w.setClaim },
+		},
+		{
 			Group:     "Meddelandehuvud",
 			SV:        `^att ändamålet är ` + quoted + ` och åtkomsttypen ` + quoted + `$`,
 			EN:        `^the purpose is ` + quoted + ` and the access type ` + quoted + `$`,

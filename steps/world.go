@@ -55,6 +55,9 @@ type Env struct {
 	// Credentials returns the headers that identify a user of a role: authorization and
 	// x-org-info. It must be safe for concurrent use.
 	Credentials func(Role) (http.Header, error)
+	// Token issues a token for a role's user with some claims changed; nil where the environment's
+	// tokens come from elsewhere (only the simulator can issue them).
+	Token func(role Role, claims map[string]any) (string, error)
 	// Fixtures holds templates/*.json.
 	Fixtures fs.FS
 }
@@ -80,6 +83,7 @@ type World struct {
 	header   http.Header
 	omit     map[string]bool   // headers the scenario leaves out on purpose
 	vars     map[string]string // values saved by the scenario, for {{var.<name>}}
+	claims   map[string]any    // token claims the scenario changed
 	pnr      string
 	patient  string // NLL's logical id of the test patient, once looked up
 
@@ -110,6 +114,16 @@ func (w *World) send(req fhirclient.Request) error {
 	h, err := w.env.Credentials(w.role)
 	if err != nil {
 		return harnessError("%v", err)
+	}
+	if len(w.claims) > 0 {
+		if w.env.Token == nil {
+			return harnessError("this environment cannot issue tokens with changed claims; run the scenario against the simulator (@sim)")
+		}
+		token, err := w.env.Token(w.role, w.claims)
+		if err != nil {
+			return harnessError("%v", err)
+		}
+		h.Set("Authorization", "Bearer "+token)
 	}
 	if req.Method == http.MethodPost || req.Method == http.MethodPut {
 		h.Set("X-Provenance", w.defaultProvenance())

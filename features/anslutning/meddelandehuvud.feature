@@ -66,3 +66,10 @@ Egenskap: Meddelandehuvud
     När systemet hämtar "$ping"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'role').exists()" är sant
+
+  @tc:NLL-HDR-09 @krav:HDR-AUTHORIZATION @obligatorisk @sim
+  Scenario: Ett åtkomstintyg med för låg tillitsnivå avvisas
+    Givet att åtkomstintyget har "loa" satt till "2"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 403
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "forbidden"

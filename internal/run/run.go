@@ -117,7 +117,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Fixtures: fixtures.FS}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS}
 
 	var godogOut bytes.Buffer
 	suite := godog.TestSuite{

@@ -2,6 +2,7 @@ package run
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,8 @@ type target struct {
 
 	// credentials holds the headers that identify each role's user.
 	credentials map[steps.Role]http.Header
+	// token issues tokens with changed claims; nil outside the simulator.
+	token func(steps.Role, map[string]any) (string, error)
 
 	mu      sync.Mutex
 	clients map[steps.Identity]*fhirclient.Client
@@ -50,6 +53,28 @@ func simCredentials(s *sim.Simulator, now time.Time) map[steps.Role]http.Header 
 		steps.DefaultRole: prescriber,
 		steps.Prescriber:  prescriber,
 		steps.Pharmacist:  user(sim.PharmacistClaims(now), pharmacyOrgInfo),
+	}
+}
+
+// simToken issues simulator tokens for a role's test user with some claims changed.
+func simToken(s *sim.Simulator, now time.Time) func(steps.Role, map[string]any) (string, error) {
+	return func(role steps.Role, changes map[string]any) (string, error) {
+		base := sim.PrescriberClaims(now)
+		if role == steps.Pharmacist {
+			base = sim.PharmacistClaims(now)
+		}
+		claims := map[string]any{}
+		raw, _ := json.Marshal(base)
+		_ = json.Unmarshal(raw, &claims)
+		for k, v := range changes {
+			claims[k] = v
+		}
+		raw, _ = json.Marshal(claims)
+		var c sim.Claims
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return "", fmt.Errorf("token claims %v do not fit NLL's claims: %v", changes, err)
+		}
+		return s.Token(c), nil
 	}
 }
 
@@ -176,7 +201,8 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 		return nil, err
 	}
 	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), timeout: opts.Timeout,
-		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}, credentials: simCredentials(s, now)}
+		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}, credentials: simCredentials(s, now),
+		token: simToken(s, now)}
 	t.closers = append(t.closers, func() { srv.Close() })
 	return t, nil
 }
