@@ -28,7 +28,7 @@ func TestValidPersonnummer(t *testing.T) {
 func TestJUnitIsValidXMLEvenWithControlCharacters(t *testing.T) {
 	run := &Run{ID: "r", Started: time.Now(), Ended: time.Now(), Cases: []*Case{{
 		ID: "T-1", Name: "bad\x01name", Feature: "F", File: "f.feature", Line: 3, Mandatory: true, Outcome: Failed,
-		Requirements: []string{"TK1"},
+		Requirements: []string{"TK1"}, Exchanges: []ExchangeRef{{File: "exchanges/T-1/001.http", Summary: "GET x → 500"}},
 		Steps: []Step{{Keyword: "Så ", Text: "är svarets statuskod 200", Line: 4, Outcome: Failed,
 			Message: "status code: expected 200, got 500 \x00\x1b[31m ]]> end", Expect: "200", Actual: "500"}},
 	}}}
@@ -50,7 +50,7 @@ func TestJUnitIsValidXMLEvenWithControlCharacters(t *testing.T) {
 		t.Fatalf("invalid XML: %v\n%s", err, b.String())
 	}
 	data := doc.Suites[0].Cases[0].Failure.Data
-	for _, w := range []string{"step: Så är svarets statuskod 200 (f.feature:4)", "expected: 200", "actual: 500", "requirements: TK1", "]]> end"} {
+	for _, w := range []string{"step: Så är svarets statuskod 200 (f.feature:4)", "expected: 200", "actual: 500", "requirements: TK1", "]]> end", "exchange: exchanges/T-1/001.http"} {
 		if !strings.Contains(data, w) {
 			t.Errorf("failure text lacks %q:\n%s", w, data)
 		}
@@ -72,5 +72,37 @@ func TestVerdictCountsOnlyMandatoryCases(t *testing.T) {
 		if got := (&Run{Cases: k.cases}).Verdict(); got != k.want {
 			t.Errorf("%d: %s, want %s", i, got, k.want)
 		}
+	}
+}
+
+func TestScrubRemovesSecrets(t *testing.T) {
+	r := NewRedactor()
+	in := `token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl and {"password": "hemligt", "client_secret":"x"}
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49
+-----END PRIVATE KEY-----
+pnr 189001019802`
+	out := r.Scrub(in)
+	for _, bad := range []string{"eyJhbGci", "hemligt", `"x"`, "MIGHAgEA", "189001019802"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%q survives:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"[token redacted]", `"password": "[redacted]"`, "[private key redacted]", "[personnummer-1]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q missing:\n%s", want, out)
+		}
+	}
+}
+
+func TestFormatRedactsAuthorization(t *testing.T) {
+	e := &Exchange{Method: "GET", URL: "https://x/Patient?identifier=189001019802", Status: 200,
+		ReqHeader: map[string][]string{"Authorization": {"Bearer abc.def"}, "X-Purpose": {"VARD"}}}
+	out := e.Format(NewRedactor(), true)
+	if !strings.Contains(out, "Authorization: Bearer [redacted]") || strings.Contains(out, "abc.def") || !strings.Contains(out, "X-Purpose: VARD") {
+		t.Errorf("%s", out)
+	}
+	if clear := e.Format(NewRedactor(), false); !strings.Contains(clear, "Bearer abc.def") {
+		t.Errorf("without redaction: %s", clear)
 	}
 }

@@ -60,7 +60,11 @@ func testcase(c *Case) junit.Testcase {
 		Status:    string(c.Outcome),
 	}
 	if len(c.Exchanges) > 0 {
-		tc.SystemOut = &junit.Output{Data: xmlText(strings.Join(c.Exchanges, "\n"))}
+		lines := make([]string, len(c.Exchanges))
+		for i, e := range c.Exchanges {
+			lines[i] = e.File + "  " + e.Summary
+		}
+		tc.SystemOut = &junit.Output{Data: xmlText(strings.Join(lines, "\n"))}
 	}
 	p := c.Problem()
 	switch c.Outcome {
@@ -88,6 +92,9 @@ func result(c *Case, p *Step, kind string) *junit.Result {
 		fmt.Fprintf(&b, "requirements: %s\n", strings.Join(c.Requirements, ", "))
 	}
 	fmt.Fprintf(&b, "mandatory: %t\n", c.Mandatory)
+	for _, e := range c.Exchanges {
+		fmt.Fprintf(&b, "exchange: %s\n", e.File)
+	}
 	return &junit.Result{Message: xmlText(firstLine(p.Message)), Type: kind, Data: xmlText(b.String())}
 }
 

@@ -52,8 +52,10 @@ type Run struct {
 	// Client describes the client certificate the run used.
 	Client CertInfo `json:"clientCertificate"`
 	// Interrupted is true when the run was stopped before every case ran.
-	Interrupted bool    `json:"interrupted"`
-	Cases       []*Case `json:"cases"`
+	Interrupted bool `json:"interrupted"`
+	// Redacted is true when personal data and secrets were scrubbed (the default).
+	Redacted bool    `json:"redacted"`
+	Cases    []*Case `json:"cases"`
 }
 
 // CertInfo identifies a certificate.
@@ -81,8 +83,8 @@ type Case struct {
 	Outcome   Outcome       `json:"outcome"`
 	Duration  time.Duration `json:"durationNs"`
 	Steps     []Step        `json:"steps"`
-	// Exchanges summarises each HTTP exchange, one line each, the cleanup's last.
-	Exchanges []string `json:"exchanges,omitempty"`
+	// Exchanges point to the case's exchange files, in order; the cleanup's come last.
+	Exchanges []ExchangeRef `json:"exchanges,omitempty"`
 	// CleanupProblems lists test data the run could not remove after the case.
 	CleanupProblems []string `json:"cleanupProblems,omitempty"`
 }

@@ -62,6 +62,8 @@ type Options struct {
 	SimTap func(r *http.Request, status int, header http.Header, body []byte)
 	// Version is konform's version, recorded in the evidence.
 	Version string
+	// NoRedact keeps personal data and secrets in the evidence in clear (opt-in; the report says so).
+	NoRedact bool
 }
 
 // IO is the process state a run touches, passed in so that tests run whole commands on buffers.
@@ -112,8 +114,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Seed == 0 {
 		opts.Seed = randomSeed()
 	}
-	rec := &recorder{pack: p, sys: sys, ctx: ctx, redactor: evidence.NewRedactor(), run: &evidence.Run{
-		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
+	rec := &recorder{pack: p, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
+		Redacted: !opts.NoRedact,
+		ID:       runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
@@ -207,6 +210,8 @@ func pointLatest(out, runID string) error {
 type recorder struct {
 	pack     *pack.Pack
 	sys      IO
+	dir      string // the evidence folder
+	redact   bool
 	ctx      context.Context
 	redactor *evidence.Redactor
 
@@ -265,9 +270,7 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		cleanupCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		c.CleanupProblems = w.Cleanup(cleanupCtx)
 		cancel()
-		for _, ex := range w.Exchanges {
-			c.Exchanges = append(c.Exchanges, r.redactor.Redact(exchangeLine(ex)))
-		}
+		r.writeExchanges(c, w.Exchanges)
 		return ctx, err
 	})
 }
@@ -293,11 +296,53 @@ func classify(status godog.StepResultStatus, err error) evidence.Outcome {
 	return evidence.Failed
 }
 
-func exchangeLine(ex *fhirclient.Exchange) string {
-	if ex.Response == nil {
-		return fmt.Sprintf("%s %s → no answer: %s", ex.Request.Method, ex.Request.URL, ex.Err)
+// writeExchanges writes a case's exchanges to exchanges/<case>/NNN.http, scrubbed unless
+// --no-redact, and points the case to them.
+func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange) {
+	if len(exchanges) == 0 {
+		return
 	}
-	return fmt.Sprintf("%s %s → %d (%d ms)", ex.Request.Method, ex.Request.URL, ex.Response.Status, ex.Duration.Milliseconds())
+	folder := filepath.Join("exchanges", safeName(c.ID))
+	if err := os.MkdirAll(filepath.Join(r.dir, folder), 0o755); err != nil {
+		c.CleanupProblems = append(c.CleanupProblems, "cannot write the exchanges: "+err.Error())
+		return
+	}
+	for i, ex := range exchanges {
+		e := toEvidence(ex)
+		file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("%03d.http", i+1)))
+		text := e.Format(r.redactor, r.redact)
+		if err := os.WriteFile(filepath.Join(r.dir, file), []byte(text), 0o644); err != nil {
+			c.CleanupProblems = append(c.CleanupProblems, "cannot write "+file+": "+err.Error())
+			continue
+		}
+		summary := e.Summary()
+		if r.redact {
+			summary = r.redactor.Scrub(summary)
+		}
+		c.Exchanges = append(c.Exchanges, evidence.ExchangeRef{File: file, Summary: summary})
+	}
+}
+
+// safeName turns a case id into a folder name.
+func safeName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < ' ' {
+			return '_'
+		}
+		return r
+	}, id)
+}
+
+func toEvidence(ex *fhirclient.Exchange) *evidence.Exchange {
+	e := &evidence.Exchange{Attempt: ex.Attempt, Started: ex.Started, Duration: ex.Duration, Method: ex.Request.Method,
+		URL: ex.Request.URL, ReqHeader: ex.Request.Header, ReqBody: ex.Request.Body, Err: ex.Err}
+	if ex.Response != nil {
+		e.Status, e.RespHeader, e.RespBody = ex.Response.Status, ex.Response.Header, ex.Response.Body
+	}
+	if ex.TLS != nil {
+		e.TLSVersion, e.Cipher, e.PeerSubject = ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject
+	}
+	return e
 }
 
 // finish decides each case's outcome from its steps, once every hook has run.

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -109,11 +110,53 @@ func TestBundledPackPassesAgainstTheSimulator(t *testing.T) {
 	if err != nil || latest != filepath.Base(r.dir) {
 		t.Errorf("reports/latest points to %q (%v), want %s", latest, err, filepath.Base(r.dir))
 	}
-	for _, f := range []string{"junit.xml", "summary.json"} {
-		data, _ := os.ReadFile(filepath.Join(r.dir, f))
-		if bytes.Contains(data, []byte("189001019802")) {
-			t.Errorf("%s holds a personnummer in clear", f)
+	scanForSecrets(t, r.dir)
+}
+
+// scanForSecrets fails for any evidence file that holds a personnummer, a token, a private key
+// or an Authorization header in clear.
+func scanForSecrets(t *testing.T, dir string) {
+	t.Helper()
+	files := 0
+	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.`)
+	auth := regexp.MustCompile(`(?m)^Authorization: (.*)$`)
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		files++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		text := string(data)
+		if evidence.NewRedactor().Redact(text) != text {
+			t.Errorf("%s holds a personnummer in clear", path)
+		}
+		if jwt.MatchString(text) || strings.Contains(text, "PRIVATE KEY") {
+			t.Errorf("%s holds a token or a private key", path)
+		}
+		for _, m := range auth.FindAllStringSubmatch(text, -1) {
+			if m[1] != "Bearer [redacted]" {
+				t.Errorf("%s: Authorization: %s", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 50 {
+		t.Errorf("scanned %d files: %v", files, err)
+	}
+}
+
+func TestNoRedactKeepsDataInClear(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", NoRedact: true})
+	data, err := os.ReadFile(filepath.Join(r.dir, "exchanges", "NLL-TA05-01", "001.http"))
+	if err != nil || !bytes.Contains(data, []byte("189001019802")) || !bytes.Contains(data, []byte("Authorization: Bearer eyJ")) {
+		t.Errorf("--no-redact scrubbed the exchange: %v\n%s", err, data)
+	}
+	if r.summary.Run.Redacted {
+		t.Error("summary says redacted")
 	}
 }
 
@@ -200,7 +243,7 @@ func TestCreatedPrescriptionsAreCancelledAfterAFailedScenario(t *testing.T) {
 	if c.Outcome != evidence.Failed {
 		t.Fatalf("outcome %s", c.Outcome)
 	}
-	last := c.Exchanges[len(c.Exchanges)-1]
+	last := c.Exchanges[len(c.Exchanges)-1].Summary
 	if !strings.Contains(last, "POST ") || !strings.Contains(last, "MedicationRequest/$end → 200") || len(c.CleanupProblems) > 0 {
 		t.Errorf("no cleanup after the failure: %v %v", c.Exchanges, c.CleanupProblems)
 	}

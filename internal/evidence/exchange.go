@@ -1,0 +1,122 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Exchange is one HTTP exchange as the evidence keeps it.
+type Exchange struct {
+	Attempt    int
+	Started    time.Time
+	Duration   time.Duration
+	Method     string
+	URL        string
+	ReqHeader  http.Header
+	ReqBody    []byte
+	Status     int // 0 when no answer came
+	RespHeader http.Header
+	RespBody   []byte
+	// Err says why no answer came.
+	Err string
+	// TLS summary of the connection.
+	TLSVersion, Cipher, PeerSubject string
+}
+
+// ExchangeRef points from a case to one of its exchange files.
+type ExchangeRef struct {
+	// File is the path below the evidence folder, such as exchanges/NLL-TA05-01/001.http.
+	File string `json:"file"`
+	// Summary is one line: method, URL, status, time.
+	Summary string `json:"summary"`
+}
+
+var (
+	jwtPattern        = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	privateKeyPattern = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----`)
+	secretField       = regexp.MustCompile(`(?i)("(?:password|passwd|client_secret|secret|refresh_token|access_token)"\s*:\s*)"[^"]*"`)
+)
+
+// secretHeaders never reach the evidence in clear.
+var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true}
+
+// Scrub removes secrets and personal data from text: personnummer become the run's pseudonyms,
+// tokens, private keys and password fields become markers.
+func (r *Redactor) Scrub(s string) string {
+	s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
+	s = jwtPattern.ReplaceAllString(s, "[token redacted]")
+	s = secretField.ReplaceAllString(s, `$1"[redacted]"`)
+	return r.Redact(s)
+}
+
+// Format renders an exchange as plain text, the request and then the response, as the file
+// exchanges/<case>/NNN.http holds it. With redact, secrets and personal data are scrubbed.
+func (e *Exchange) Format(r *Redactor, redact bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# attempt %d · sent %s · %d ms\n", e.Attempt, e.Started.UTC().Format(time.RFC3339Nano), e.Duration.Milliseconds())
+	if e.TLSVersion != "" {
+		fmt.Fprintf(&b, "# %s · %s · server %s\n", e.TLSVersion, e.Cipher, e.PeerSubject)
+	}
+	fmt.Fprintf(&b, "\n%s %s\n", e.Method, e.URL)
+	writeHeaders(&b, e.ReqHeader, redact)
+	writeBody(&b, e.ReqBody)
+	if e.Status == 0 {
+		fmt.Fprintf(&b, "\n# no answer: %s\n", e.Err)
+	} else {
+		fmt.Fprintf(&b, "\nHTTP %d %s\n", e.Status, http.StatusText(e.Status))
+		writeHeaders(&b, e.RespHeader, redact)
+		writeBody(&b, e.RespBody)
+	}
+	if !redact {
+		return b.String()
+	}
+	return r.Scrub(b.String())
+}
+
+// Summary is the exchange in one line.
+func (e *Exchange) Summary() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("%s %s → no answer: %s", e.Method, e.URL, e.Err)
+	}
+	return fmt.Sprintf("%s %s → %d (%d ms)", e.Method, e.URL, e.Status, e.Duration.Milliseconds())
+}
+
+func writeHeaders(b *strings.Builder, h http.Header, redact bool) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			if redact && secretHeaders[k] {
+				scheme, _, _ := strings.Cut(v, " ")
+				if scheme == v {
+					scheme = ""
+				}
+				v = strings.TrimSpace(scheme + " [redacted]")
+			}
+			fmt.Fprintf(b, "%s: %s\n", k, v)
+		}
+	}
+}
+
+func writeBody(b *strings.Builder, body []byte) {
+	if len(body) == 0 {
+		return
+	}
+	b.WriteString("\n")
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, body, "", "  ") == nil {
+		b.Write(pretty.Bytes())
+	} else {
+		b.Write(body)
+	}
+	b.WriteString("\n")
+}
