@@ -45,6 +45,8 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.Cert, "cert", "", "client certificate: PEM (with --key) or PKCS#12 (.p12/.pfx); default the dev PKI's client")
 	f.StringVar(&opts.Key, "key", "", "private key (PEM) of --cert, when not in the same file")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per request (default 30s)")
+	f.StringVar(&opts.Case, "case", "", "the agency's case id (ärendenummer), recorded in the evidence")
+	f.StringVar(&opts.SystemFile, "system", "", "system.yaml: name, version and components of the system under approval")
 	f.BoolVar(&opts.NoRedact, "no-redact", false, "keep personnummer and secrets in the evidence in clear (the report says so)")
 	return cmd
 }

@@ -50,6 +50,19 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	s.AddProperty("konform.client_certificate.sha256", run.Client.Fingerprint)
 	s.AddProperty("konform.client_certificate.not_after", run.Client.NotAfter.UTC().Format(time.RFC3339))
 	s.AddProperty("konform.verdict", string(run.Verdict()))
+	s.AddProperty("konform.case", run.Case)
+	s.AddProperty("konform.pack_digest", run.PackDigest)
+	s.AddProperty("konform.redacted", fmt.Sprint(run.Redacted))
+	if run.ClockOffsetMs != nil {
+		s.AddProperty("konform.clock_offset_ms", fmt.Sprint(*run.ClockOffsetMs))
+	}
+	if sys := run.System; sys != nil {
+		s.AddProperty("konform.system.name", sys.Name)
+		s.AddProperty("konform.system.version", sys.Version)
+		for _, c := range sys.Components {
+			s.AddProperty("konform.system.component", c.Name+" "+c.Version)
+		}
+	}
 }
 
 func testcase(c *Case) junit.Testcase {

@@ -4,9 +4,13 @@
 package evidence
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"sort"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Outcome is the result of a step or a case, one vocabulary from steps to exit code.
@@ -49,6 +53,14 @@ type Run struct {
 	Ended         time.Time `json:"ended"`
 	// Seed is the order seed; the same seed gives the same order.
 	Seed int64 `json:"seed"`
+	// Case is the agency's case id (--case).
+	Case string `json:"case,omitempty"`
+	// System is the supplier's system under approval (--system).
+	System *System `json:"system,omitempty"`
+	// PackDigest is the SHA-256 of the test pack's feature files and catalogue.
+	PackDigest string `json:"packDigest"`
+	// ClockOffsetMs is the server's clock minus konform's, from the answers' Date headers.
+	ClockOffsetMs *int64 `json:"clockOffsetMs,omitempty"`
 	// Client describes the client certificate the run used.
 	Client CertInfo `json:"clientCertificate"`
 	// Interrupted is true when the run was stopped before every case ran.
@@ -56,6 +68,20 @@ type Run struct {
 	// Redacted is true when personal data and secrets were scrubbed (the default).
 	Redacted bool    `json:"redacted"`
 	Cases    []*Case `json:"cases"`
+}
+
+// System is the supplier's system under approval: its name and version and those of its
+// components (the agency's architecture requirement 3.1.3).
+type System struct {
+	Name       string      `json:"name" yaml:"name"`
+	Version    string      `json:"version" yaml:"version"`
+	Components []Component `json:"components,omitempty" yaml:"components"`
+}
+
+// Component is a part of the supplier's system.
+type Component struct {
+	Name    string `json:"name" yaml:"name"`
+	Version string `json:"version" yaml:"version"`
 }
 
 // CertInfo identifies a certificate.
@@ -187,4 +213,27 @@ func (r *Run) Sort() {
 		}
 		return a.Line < b.Line
 	})
+}
+
+// ReadSystem reads a system description (--system system.yaml): name, version and components.
+func ReadSystem(path string) (*System, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the system description %s: %v", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s System
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if s.Name == "" || s.Version == "" {
+		return nil, fmt.Errorf("%s needs name and version (the agency's requirement 3.1.3)", path)
+	}
+	for i, c := range s.Components {
+		if c.Name == "" || c.Version == "" {
+			return nil, fmt.Errorf("%s: component %d needs name and version", path, i+1)
+		}
+	}
+	return &s, nil
 }

@@ -32,6 +32,7 @@ type Catalogue struct {
 	Source       string        `yaml:"-"`
 	Requirements []Requirement `yaml:"krav"`
 	byID         map[string]*Requirement
+	raw          []byte
 }
 
 // ReadCatalogue reads and checks a catalogue: unique ids, a text, a level of SKA or BÖR and a
@@ -43,7 +44,7 @@ func ReadCatalogue(fsys fs.FS, name, source string) (*Catalogue, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	c := &Catalogue{Source: source, byID: map[string]*Requirement{}}
+	c := &Catalogue{Source: source, byID: map[string]*Requirement{}, raw: data}
 	if err := dec.Decode(c); err != nil {
 		return nil, fmt.Errorf("%s: %v", source, err)
 	}

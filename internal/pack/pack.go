@@ -4,6 +4,8 @@
 package pack
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -30,6 +32,9 @@ type Pack struct {
 	Cases []*Case
 	// Catalogue is the requirement catalogue the @krav tags refer to.
 	Catalogue *Catalogue
+	// Digest is the SHA-256 (hex) of every feature file read and of the catalogue, so that the
+	// evidence names the exact pack that ran.
+	Digest string
 
 	prefix   string // turns a feature URI into the path a person knows ("features/" when bundled)
 	byPickle map[string]*Case
@@ -80,16 +85,44 @@ func Load(paths []string, tags string) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	suite := godog.TestSuite{Options: &godog.Options{FS: p.FS, Paths: p.Paths, Tags: tags, Dialect: "sv"}}
-	feats, err := suite.RetrieveFeatures()
+	// The whole pack is read and checked whatever the tags select, so that the digest and the
+	// id checks do not depend on the selection.
+	all, err := p.parse("")
 	if err != nil {
-		return nil, parseError(err, p.prefix)
+		return nil, err
 	}
+	h := sha256.New()
+	sort.Slice(all, func(i, j int) bool { return all[i].uri < all[j].uri })
+	for _, f := range all {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.uri, len(f.content))
+		h.Write(f.content)
+	}
+	h.Write(p.Catalogue.raw)
+	p.Digest = hex.EncodeToString(h.Sum(nil))
 	seen := map[string]string{} // tc id → location
-	for _, f := range feats {
-		if err := p.index(f.GherkinDocument, f.Pickles, seen); err != nil {
+	for _, f := range all {
+		if err := p.index(f.doc, f.pickles, seen); err != nil {
 			return nil, err
 		}
+	}
+	if tags != "" {
+		selected, err := p.parse(tags)
+		if err != nil {
+			return nil, err
+		}
+		keep := map[string]bool{}
+		for _, f := range selected {
+			for _, pk := range f.pickles {
+				keep[pk.Id] = true
+			}
+		}
+		var cases []*Case
+		for id, c := range p.byPickle {
+			if keep[id] {
+				cases = append(cases, c)
+			}
+		}
+		p.Cases = cases
 	}
 	if len(p.Cases) == 0 {
 		if tags != "" {
@@ -102,6 +135,28 @@ func Load(paths []string, tags string) (*Pack, error) {
 		return a.File < b.File || a.File == b.File && a.Line < b.Line
 	})
 	return p, nil
+}
+
+// feature is one parsed feature file.
+type feature struct {
+	uri     string
+	content []byte
+	doc     *messages.GherkinDocument
+	pickles []*messages.Pickle
+}
+
+// parse reads the feature files with godog's parser, as the run will.
+func (p *Pack) parse(tags string) ([]feature, error) {
+	suite := godog.TestSuite{Options: &godog.Options{FS: p.FS, Paths: p.Paths, Tags: tags, Dialect: "sv"}}
+	feats, err := suite.RetrieveFeatures()
+	if err != nil {
+		return nil, parseError(err, p.prefix)
+	}
+	out := make([]feature, len(feats))
+	for i, f := range feats {
+		out[i] = feature{uri: f.Uri, content: f.Content, doc: f.GherkinDocument, pickles: f.Pickles}
+	}
+	return out, nil
 }
 
 // catalogueFor finds krav.yaml in the folder of the first path (or the folder itself); without

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +64,10 @@ type Options struct {
 	SimTap func(r *http.Request, status int, header http.Header, body []byte)
 	// Version is konform's version, recorded in the evidence.
 	Version string
+	// Case is the agency's case id, recorded in the evidence.
+	Case string
+	// SystemFile describes the supplier's system (name, version, components), for the evidence.
+	SystemFile string
 	// NoRedact keeps personal data and secrets in the evidence in clear (opt-in; the report says so).
 	NoRedact bool
 }
@@ -100,6 +106,12 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
+	var system *evidence.System
+	if opts.SystemFile != "" {
+		if system, err = evidence.ReadSystem(opts.SystemFile); err != nil {
+			return fail(ExitUsage, err)
+		}
+	}
 	tgt, err := startTarget(env, opts, sys)
 	if err != nil {
 		return fail(ExitUsage, err)
@@ -115,8 +127,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		opts.Seed = randomSeed()
 	}
 	rec := &recorder{pack: p, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
-		Redacted: !opts.NoRedact,
-		ID:       runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
+		Redacted: !opts.NoRedact, Case: opts.Case, System: system, PackDigest: p.Digest,
+		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
@@ -141,7 +153,11 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		rec.run.Interrupted = true
 		code = ExitInterrupted
 	}
+	rec.run.ClockOffsetMs = rec.clockOffset()
 	if err := evidence.Write(dir, rec.run); err != nil {
+		return fail(ExitHarness, err)
+	}
+	if err := evidence.WriteManifest(dir, manifestOf(rec.run), tgt.identity.Key, append([]*x509.Certificate{tgt.identity.Leaf}, tgt.identity.Chain...)); err != nil {
 		return fail(ExitHarness, err)
 	}
 	if err := pointLatest(opts.Out, runID); err != nil {
@@ -215,8 +231,9 @@ type recorder struct {
 	ctx      context.Context
 	redactor *evidence.Redactor
 
-	mu  sync.Mutex
-	run *evidence.Run
+	mu      sync.Mutex
+	run     *evidence.Run
+	offsets []int64 // server clock minus ours, per answer, in ms
 }
 
 // initScenario is godog's ScenarioInitializer: a fresh World and hooks for one scenario.
@@ -308,6 +325,7 @@ func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exch
 		return
 	}
 	for i, ex := range exchanges {
+		r.noteClock(ex)
 		e := toEvidence(ex)
 		file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("%03d.http", i+1)))
 		text := e.Format(r.redactor, r.redact)
@@ -343,6 +361,40 @@ func toEvidence(ex *fhirclient.Exchange) *evidence.Exchange {
 		e.TLSVersion, e.Cipher, e.PeerSubject = ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject
 	}
 	return e
+}
+
+// manifestOf copies the run's metadata into a manifest.
+func manifestOf(run *evidence.Run) evidence.Manifest {
+	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion, Environment: run.Environment,
+		BaseURL: run.BaseURL, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Started: run.Started,
+		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, Client: evidence.SignerInfo{CertInfo: run.Client}}
+}
+
+// noteClock records the server's clock against konform's from an answer's Date header.
+func (r *recorder) noteClock(ex *fhirclient.Exchange) {
+	if ex.Response == nil {
+		return
+	}
+	date, err := http.ParseTime(ex.Response.Header.Get("Date"))
+	if err != nil {
+		return
+	}
+	// The server's clock read somewhere in [date, date+1s): take the middle.
+	mid := ex.Started.Add(ex.Duration / 2)
+	r.mu.Lock()
+	r.offsets = append(r.offsets, date.Add(500*time.Millisecond).Sub(mid).Milliseconds())
+	r.mu.Unlock()
+}
+
+// clockOffset is the median offset of the server's clock, nil when no answer had a Date. The
+// Date header has whole seconds, so offsets within ±500 ms mean the clocks agree.
+func (r *recorder) clockOffset() *int64 {
+	if len(r.offsets) == 0 {
+		return nil
+	}
+	sort.Slice(r.offsets, func(i, j int) bool { return r.offsets[i] < r.offsets[j] })
+	m := r.offsets[len(r.offsets)/2]
+	return &m
 }
 
 // finish decides each case's outcome from its steps, once every hook has run.
