@@ -47,6 +47,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per request (default 30s)")
 	f.StringVar(&opts.Case, "case", "", "the agency's case id (ärendenummer), recorded in the evidence")
 	f.StringVar(&opts.SystemFile, "system", "", "system.yaml: name, version and components of the system under approval")
+	f.StringVar(&opts.Lang, "lang", "sv", "language of report.html: sv or en")
 	f.BoolVar(&opts.NoRedact, "no-redact", false, "keep personnummer and secrets in the evidence in clear (the report says so)")
 	return cmd
 }

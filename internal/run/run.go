@@ -68,6 +68,8 @@ type Options struct {
 	Case string
 	// SystemFile describes the supplier's system (name, version, components), for the evidence.
 	SystemFile string
+	// Lang is the report's language: sv (default) or en.
+	Lang string
 	// NoRedact keeps personal data and secrets in the evidence in clear (opt-in; the report says so).
 	NoRedact bool
 }
@@ -98,6 +100,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	env, err := config.Lookup(opts.Env, opts.Config)
 	if err != nil {
 		return fail(ExitUsage, err)
+	}
+	if opts.Lang != "sv" && opts.Lang != "en" {
+		return fail(ExitUsage, fmt.Errorf("--lang must be sv or en, got %q", opts.Lang))
 	}
 	if opts.Concurrency < 1 {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
@@ -157,6 +162,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err := evidence.Write(dir, rec.run); err != nil {
 		return fail(ExitHarness, err)
 	}
+	if err := evidence.WriteReport(dir, rec.run, coverageOf(p), opts.Lang); err != nil {
+		return fail(ExitHarness, err)
+	}
 	if err := evidence.WriteManifest(dir, manifestOf(rec.run), tgt.identity.Key, append([]*x509.Certificate{tgt.identity.Leaf}, tgt.identity.Chain...)); err != nil {
 		return fail(ExitHarness, err)
 	}
@@ -183,6 +191,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Version == "" {
 		o.Version = "dev"
+	}
+	if o.Lang == "" {
+		o.Lang = "sv"
 	}
 }
 
@@ -361,6 +372,15 @@ func toEvidence(ex *fhirclient.Exchange) *evidence.Exchange {
 		e.TLSVersion, e.Cipher, e.PeerSubject = ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject
 	}
 	return e
+}
+
+// coverageOf lists the catalogue's requirements with the cases of this run that cover them.
+func coverageOf(p *pack.Pack) []evidence.Coverage {
+	var out []evidence.Coverage
+	for _, c := range p.Coverage() {
+		out = append(out, evidence.Coverage{ID: c.ID, Text: c.Text, Level: c.Level, Source: c.Source, Cases: c.Cases, Uncovered: c.Uncovered})
+	}
+	return out
 }
 
 // manifestOf copies the run's metadata into a manifest.

@@ -1,0 +1,133 @@
+package evidence
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ReportFile is the case officer's report.
+const ReportFile = "report.html"
+
+// Inline limits: an exchange larger than inlineExchange, or any exchange once the report holds
+// inlineTotal bytes of them, is linked rather than inlined, so that a run of thousands of
+// scenarios still gives a report a browser opens.
+const (
+	inlineExchange = 16 << 10
+	inlineTotal    = 12 << 20
+)
+
+// Coverage is one requirement of the catalogue and the cases that evidence it, for the report.
+type Coverage struct {
+	ID, Text, Level, Source string
+	// Cases are the ids of the cases tagged with the requirement.
+	Cases []string
+	// Uncovered says why no case covers the requirement.
+	Uncovered string
+}
+
+//go:embed report.html.tmpl
+var reportTemplate string
+
+// Labels hold the report's words in one language.
+type Labels map[string]string
+
+// labels are the report's words in Swedish (the default, the agency's language) and English.
+var labels = map[string]Labels{
+	"sv": {
+		"title": "Bevis för godkännande", "verdict": "Utslag", "approved": "Godkänt", "not approved": "Ej godkänt",
+		"inconclusive": "Utan utslag", "case": "Ärende", "system": "System", "components": "Komponenter",
+		"environment": "Miljö", "baseUrl": "Adress", "certificate": "Klientcertifikat", "issuer": "Utfärdare",
+		"fingerprint": "SHA-256", "validTo": "Giltigt till", "run": "Körning", "started": "Start (UTC)",
+		"ended": "Slut (UTC)", "clock": "Klockavvikelse mot servern", "pack": "Testpaketets kontrollsumma",
+		"runner": "konform-version", "counts": "Antal", "cases": "Testfall", "id": "Id", "name": "Titel",
+		"kind": "Typ", "outcome": "Resultat", "requirements": "Krav", "location": "Plats", "mandatory": "obligatorisk",
+		"optional": "valfri", "steps": "Steg", "exchanges": "Anrop", "expected": "Förväntat", "actual": "Faktiskt",
+		"coverage": "Kravtäckning", "level": "Nivå", "text": "Krav", "covered": "Täcks av", "uncovered": "Ej täckt",
+		"linked": "för stort för att visas här; öppna filen", "unredacted": "OBS: beviset är inte maskerat (--no-redact); det innehåller personnummer och hemligheter i klartext.",
+		"interrupted": "Körningen avbröts; beviset omfattar de testfall som hann slutföras.", "none": "–",
+		"passed": "godkänt", "failed": "underkänt", "error": "fel", "skipped": "hoppades över", "undefined": "odefinierat",
+		"pending": "ej implementerat", "cleanup": "Kvarlämnade testdata", "ms": "ms", "notMeasured": "ej uppmätt",
+		"integrity": "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
+	},
+	"en": {
+		"title": "Evidence for approval", "verdict": "Verdict", "approved": "Approved", "not approved": "Not approved",
+		"inconclusive": "Inconclusive", "case": "Case", "system": "System", "components": "Components",
+		"environment": "Environment", "baseUrl": "Base URL", "certificate": "Client certificate", "issuer": "Issuer",
+		"fingerprint": "SHA-256", "validTo": "Valid until", "run": "Run", "started": "Started (UTC)",
+		"ended": "Ended (UTC)", "clock": "Clock offset to the server", "pack": "Test pack digest",
+		"runner": "konform version", "counts": "Counts", "cases": "Test cases", "id": "Id", "name": "Title",
+		"kind": "Kind", "outcome": "Outcome", "requirements": "Requirements", "location": "Location", "mandatory": "mandatory",
+		"optional": "optional", "steps": "Steps", "exchanges": "Exchanges", "expected": "Expected", "actual": "Actual",
+		"coverage": "Requirement coverage", "level": "Level", "text": "Requirement", "covered": "Covered by", "uncovered": "Not covered",
+		"linked": "too large to show here; open the file", "unredacted": "NOTE: this evidence is not redacted (--no-redact); it holds personnummer and secrets in clear.",
+		"interrupted": "The run was interrupted; the evidence holds the cases that finished.", "none": "–",
+		"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped", "undefined": "undefined",
+		"pending": "pending", "cleanup": "Test data left behind", "ms": "ms", "notMeasured": "not measured",
+		"integrity": "Check that the evidence is unchanged with: konform verify <folder>",
+	},
+}
+
+// Languages lists the report's languages.
+func Languages() []string { return []string{"sv", "en"} }
+
+type reportExchange struct {
+	ExchangeRef
+	Text   string
+	Linked bool
+}
+
+type reportCase struct {
+	*Case
+	Exchanges []reportExchange
+}
+
+// WriteReport writes report.html into dir: one self-contained file (no scripts, no external
+// requests), readable with JavaScript off, in lang ("sv" or "en"). The case's exchange files
+// must already be in dir.
+func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
+	l, ok := labels[lang]
+	if !ok {
+		return fmt.Errorf("no report language %q; use sv or en", lang)
+	}
+	budget := inlineTotal
+	cases := make([]reportCase, len(run.Cases))
+	for i, c := range run.Cases {
+		rc := reportCase{Case: c}
+		for _, e := range c.Exchanges {
+			re := reportExchange{ExchangeRef: e, Linked: true}
+			if info, err := os.Stat(filepath.Join(dir, e.File)); err == nil && info.Size() <= inlineExchange && int(info.Size()) <= budget {
+				if data, err := os.ReadFile(filepath.Join(dir, e.File)); err == nil {
+					re.Text, re.Linked = string(data), false
+					budget -= len(data)
+				}
+			}
+			rc.Exchanges = append(rc.Exchanges, re)
+		}
+		cases[i] = rc
+	}
+	t, err := template.New("report").Funcs(template.FuncMap{
+		"t":    func(key string) string { return l[key] },
+		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"join": strings.Join,
+		"ms":   func(d time.Duration) int64 { return d.Milliseconds() },
+	}).Parse(reportTemplate)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, ReportFile))
+	if err != nil {
+		return fmt.Errorf("cannot write the report: %w", err)
+	}
+	err = t.Execute(f, map[string]any{"Run": run, "Lang": lang, "Verdict": run.Verdict(), "Counts": run.Counts(),
+		"Cases": cases, "Coverage": coverage})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

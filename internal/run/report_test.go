@@ -1,0 +1,92 @@
+package run_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
+)
+
+// browser returns Debian's chromium, skipping when it is missing unless KONFORM_REQUIRE_BROWSER
+// is set (make test installs it and sets it).
+func browser(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("KONFORM_REQUIRE_BROWSER") != "" {
+			t.Fatal("chromium is not installed; make test installs it (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed; make test installs it")
+	}
+	return path
+}
+
+// chromiumArgs are the flags of a quiet headless chromium on a closed network.
+func chromiumArgs(t *testing.T, extra ...string) []string {
+	return append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir()}, extra...)
+}
+
+// render loads a file in headless chromium and returns the DOM it built, with a screenshot.
+// The report has no scripts and no event handlers (checked separately), so what chromium shows
+// is what a browser with JavaScript off shows; chromium's own --dump-dom needs scripting on.
+func render(t *testing.T, chromium, file string) string {
+	t.Helper()
+	out, err := exec.Command(chromium, chromiumArgs(t, "--dump-dom", "file://"+file)...).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	png := filepath.Join(t.TempDir(), "report.png")
+	if err := exec.Command(chromium, chromiumArgs(t, "--window-size=1280,1600", "--screenshot="+png, "file://"+file)...).Run(); err != nil {
+		t.Fatalf("chromium screenshot: %v", err)
+	}
+	if info, err := os.Stat(png); err != nil || info.Size() < 10000 {
+		t.Errorf("no screenshot of the report: %v", err)
+	}
+	return string(out)
+}
+
+func TestReportShowsTheVerdictInABrowser(t *testing.T) {
+	chromium := browser(t)
+	t.Parallel()
+	broken, _ := sim.ParseFault("path=Patient,remove=entry")
+	for _, c := range []struct{ lang, verdict, failed string }{
+		{"sv", "Utslag: Ej godkänt", "underkänt"},
+		{"en", "Verdict: Not approved", "failed"},
+	} {
+		r := execute(t, run.Options{Tags: "@ta:05", Faults: []sim.Fault{broken}, Lang: c.lang, Case: "Dnr 2026/1"})
+		file := filepath.Join(r.dir, evidence.ReportFile)
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if regexp.MustCompile(`(?i)<script|<link|<img|<iframe|src=|@import|url\(|\son[a-z]+=`).Match(raw) {
+			t.Errorf("%s: the report loads something or has a script", c.lang)
+		}
+		dom := render(t, chromium, file)
+		verdict := regexp.MustCompile(`<div id="verdict"[^>]*>([^<]*)</div>`).FindStringSubmatch(dom)
+		if verdict == nil || verdict[1] != c.verdict {
+			t.Errorf("%s: verdict %v, want %q", c.lang, verdict, c.verdict)
+		}
+		for _, want := range []string{"Dnr 2026/1", "NLL-TA05-01", c.failed, "number of Bundle.entry", "exchanges/NLL-TA05-01/001.http"} {
+			if !strings.Contains(dom, want) {
+				t.Errorf("%s: the rendered report lacks %q", c.lang, want)
+			}
+		}
+	}
+}
+
+func TestUnredactedReportSaysSo(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-01", NoRedact: true, Lang: "en"})
+	raw, _ := os.ReadFile(filepath.Join(r.dir, evidence.ReportFile))
+	if !strings.Contains(string(raw), "this evidence is not redacted") {
+		t.Error("no banner for an unredacted run")
+	}
+}
