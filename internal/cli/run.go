@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
 )
 
 // PasswordEnv names the environment variable that holds a PKCS#12 file's password.
@@ -14,6 +17,7 @@ var executeRun = run.Execute
 
 func newRunCmd(sys System) *cobra.Command {
 	var opts run.Options
+	var faults []string
 	cmd := &cobra.Command{
 		Use:   "run [flags] [FEATURE_PATHS...]",
 		Short: "Run the test pack and write evidence to reports/<run-id>/",
@@ -27,6 +31,13 @@ func newRunCmd(sys System) *cobra.Command {
 			"  konform run --tags @tc:NLL-TA05-01\n" +
 			"  konform run --cert certs/client.p12 features/nll",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, spec := range faults {
+				f, err := sim.ParseFault(spec)
+				if err != nil {
+					return fail(sys, run.ExitUsage, fmt.Errorf("--fault: %v", err))
+				}
+				opts.Faults = append(opts.Faults, f)
+			}
 			opts.Paths = args
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
@@ -47,6 +58,8 @@ func newRunCmd(sys System) *cobra.Command {
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per request (default 30s)")
 	f.StringVar(&opts.Case, "case", "", "the agency's case id (ärendenummer), recorded in the evidence")
 	f.StringVar(&opts.SystemFile, "system", "", "system.yaml: name, version and components of the system under approval")
+	f.StringArrayVar(&faults, "fault", nil, "with --env sim: break the simulator, e.g. 'path=Patient,status=503' (see docs/simulator.md)")
+	f.StringVar(&opts.WaiversFile, "waivers", "", "waivers.yaml: cases the agency waived, each with reason and reference")
 	f.StringVar(&opts.Lang, "lang", "sv", "language of report.html: sv or en")
 	f.BoolVar(&opts.NoRedact, "no-redact", false, "keep personnummer and secrets in the evidence in clear (the report says so)")
 	return cmd

@@ -14,16 +14,20 @@ type Summary struct {
 	Counts             Counts   `json:"counts"`
 	MandatoryNotPassed []string `json:"mandatoryNotPassed"`
 	OptionalNotPassed  []string `json:"optionalNotPassed"`
+	Waived             []string `json:"waived"`
 	*Run
 }
 
 // NewSummary builds the summary of a run.
 func NewSummary(run *Run) Summary {
 	s := Summary{Verdict: run.Verdict(), Counts: run.Counts(), Run: run,
-		MandatoryNotPassed: []string{}, OptionalNotPassed: []string{}}
+		MandatoryNotPassed: []string{}, OptionalNotPassed: []string{}, Waived: []string{}}
 	for _, c := range run.Cases {
 		if c.Outcome == Passed || c.Outcome == Skipped {
 			continue
+		}
+		if c.Waiver != nil {
+			s.Waived = append(s.Waived, c.ID)
 		}
 		if c.Mandatory {
 			s.MandatoryNotPassed = append(s.MandatoryNotPassed, c.ID)
@@ -36,8 +40,9 @@ func NewSummary(run *Run) Summary {
 
 // Files of an evidence bundle.
 const (
-	JUnitFile   = "junit.xml"
-	SummaryFile = "summary.json"
+	JUnitFile    = "junit.xml"
+	SummaryFile  = "summary.json"
+	CucumberFile = "cucumber.json"
 )
 
 // Write writes the run's evidence files into dir, which must exist.

@@ -109,6 +109,8 @@ type Case struct {
 	Outcome   Outcome       `json:"outcome"`
 	Duration  time.Duration `json:"durationNs"`
 	Steps     []Step        `json:"steps"`
+	// Waiver, when set, is the agency's decision that the case's outcome does not count.
+	Waiver *Waiver `json:"waiver,omitempty"`
 	// Exchanges point to the case's exchange files, in order; the cleanup's come last.
 	Exchanges []ExchangeRef `json:"exchanges,omitempty"`
 	// CleanupProblems lists test data the run could not remove after the case.
@@ -185,13 +187,53 @@ const (
 	NotApproved Verdict = "not approved"
 	// Inconclusive: no mandatory case failed, but one had no verdict (error, undefined, pending).
 	Inconclusive Verdict = "inconclusive"
+	// ApprovedWithWaivers: every mandatory case passed or is waived, and one is waived.
+	ApprovedWithWaivers Verdict = "approved with waivers"
 )
 
-// Verdict decides the run from its mandatory cases; optional ones never decide it.
+// Waiver is the agency's decision that a case's outcome does not count towards the verdict.
+type Waiver struct {
+	Case      string `json:"case" yaml:"case"`
+	Reason    string `json:"reason" yaml:"reason"`
+	Reference string `json:"reference" yaml:"reference"`
+}
+
+// ReadWaivers reads a waivers file (--waivers): a list of case, reason and the agency's reference.
+func ReadWaivers(path string) (map[string]*Waiver, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the waivers file %s: %v", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f struct {
+		Waivers []Waiver `yaml:"waivers"`
+	}
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	out := map[string]*Waiver{}
+	for i := range f.Waivers {
+		w := &f.Waivers[i]
+		if w.Case == "" || w.Reason == "" || w.Reference == "" {
+			return nil, fmt.Errorf("%s: waiver %d needs case, reason and reference (the agency's decision)", path, i+1)
+		}
+		out[w.Case] = w
+	}
+	return out, nil
+}
+
+// Verdict decides the run from its mandatory cases; optional ones never decide it, and a waived
+// case counts as passed (the verdict then says so).
 func (r *Run) Verdict() Verdict {
 	v := Approved
+	waived := false
 	for _, c := range r.Cases {
-		if !c.Mandatory {
+		if !c.Mandatory || c.Outcome == Passed || c.Outcome == Skipped {
+			continue
+		}
+		if c.Waiver != nil {
+			waived = true
 			continue
 		}
 		switch c.Outcome {
@@ -200,6 +242,9 @@ func (r *Run) Verdict() Verdict {
 		case Error, Undefined, Pending:
 			v = Inconclusive
 		}
+	}
+	if v == Approved && waived {
+		return ApprovedWithWaivers
 	}
 	return v
 }

@@ -52,7 +52,8 @@ var labels = map[string]Labels{
 		"interrupted": "Körningen avbröts; beviset omfattar de testfall som hann slutföras.", "none": "–",
 		"passed": "godkänt", "failed": "underkänt", "error": "fel", "skipped": "hoppades över", "undefined": "odefinierat",
 		"pending": "ej implementerat", "cleanup": "Kvarlämnade testdata", "ms": "ms", "notMeasured": "ej uppmätt",
-		"integrity": "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
+		"integrity":             "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
+		"approved with waivers": "Godkänt med undantag", "waived": "undantaget", "waiver": "Undantag",
 	},
 	"en": {
 		"title": "Evidence for approval", "verdict": "Verdict", "approved": "Approved", "not approved": "Not approved",
@@ -68,7 +69,8 @@ var labels = map[string]Labels{
 		"interrupted": "The run was interrupted; the evidence holds the cases that finished.", "none": "–",
 		"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped", "undefined": "undefined",
 		"pending": "pending", "cleanup": "Test data left behind", "ms": "ms", "notMeasured": "not measured",
-		"integrity": "Check that the evidence is unchanged with: konform verify <folder>",
+		"integrity":             "Check that the evidence is unchanged with: konform verify <folder>",
+		"approved with waivers": "Approved with waivers", "waived": "waived", "waiver": "Waiver",
 	},
 }
 

@@ -60,6 +60,16 @@ type Step struct {
 // Case returns the case of a godog pickle id, or nil.
 func (p *Pack) Case(pickleID string) *Case { return p.byPickle[pickleID] }
 
+// Has reports whether the whole pack (whatever the tags select) has a case with id.
+func (p *Pack) Has(id string) bool {
+	for _, c := range p.byPickle {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // Step returns the location of a godog pickle step id.
 func (p *Pack) Step(stepID string) Step { return p.steps[stepID] }
 

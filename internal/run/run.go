@@ -68,6 +68,8 @@ type Options struct {
 	Case string
 	// SystemFile describes the supplier's system (name, version, components), for the evidence.
 	SystemFile string
+	// WaiversFile lists cases the agency waived, with reason and reference.
+	WaiversFile string
 	// Lang is the report's language: sv (default) or en.
 	Lang string
 	// NoRedact keeps personal data and secrets in the evidence in clear (opt-in; the report says so).
@@ -101,6 +103,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
+	if len(opts.Faults) > 0 && !env.Simulated {
+		return fail(ExitUsage, fmt.Errorf("--fault breaks the built-in simulator; environment %s is not simulated", env.Name))
+	}
 	if opts.Lang != "sv" && opts.Lang != "en" {
 		return fail(ExitUsage, fmt.Errorf("--lang must be sv or en, got %q", opts.Lang))
 	}
@@ -110,6 +115,17 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	p, err := pack.Load(opts.Paths, opts.Tags)
 	if err != nil {
 		return fail(ExitUsage, err)
+	}
+	var waivers map[string]*evidence.Waiver
+	if opts.WaiversFile != "" {
+		if waivers, err = evidence.ReadWaivers(opts.WaiversFile); err != nil {
+			return fail(ExitUsage, err)
+		}
+		for id := range waivers {
+			if !p.Has(id) {
+				return fail(ExitUsage, fmt.Errorf("%s waives %s, which is not a test case of the pack; check the id with konform list", opts.WaiversFile, id))
+			}
+		}
 	}
 	var system *evidence.System
 	if opts.SystemFile != "" {
@@ -131,7 +147,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Seed == 0 {
 		opts.Seed = randomSeed()
 	}
-	rec := &recorder{pack: p, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
+	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
 		Redacted: !opts.NoRedact, Case: opts.Case, System: system, PackDigest: p.Digest,
 		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
@@ -145,7 +161,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
 		Options: &godog.Options{
 			FS: p.FS, Paths: p.Paths, Tags: p.Tags, Dialect: "sv",
-			Format: "progress", Output: &godogOut, NoColors: true,
+			Format: "progress,cucumber:" + filepath.Join(dir, evidence.CucumberFile), Output: &godogOut, NoColors: true,
 			Strict: true, Concurrency: opts.Concurrency, Randomize: opts.Seed,
 		},
 	}
@@ -159,6 +175,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		code = ExitInterrupted
 	}
 	rec.run.ClockOffsetMs = rec.clockOffset()
+	if err := rec.scrubFile(filepath.Join(dir, evidence.CucumberFile)); err != nil {
+		return fail(ExitHarness, err)
+	}
 	if err := evidence.Write(dir, rec.run); err != nil {
 		return fail(ExitHarness, err)
 	}
@@ -236,6 +255,7 @@ func pointLatest(out, runID string) error {
 // recorder adapts godog's hooks to the evidence model.
 type recorder struct {
 	pack     *pack.Pack
+	waivers  map[string]*evidence.Waiver
 	sys      IO
 	dir      string // the evidence folder
 	redact   bool
@@ -256,7 +276,7 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
 		info := r.pack.Case(pk.Id)
 		c = &evidence.Case{ID: info.ID, Name: r.redactor.Redact(info.Name), Feature: info.Feature, File: info.File, Line: info.Line,
-			Requirements: info.Requirements, Mandatory: info.Mandatory, Tags: info.Tags}
+			Requirements: info.Requirements, Mandatory: info.Mandatory, Tags: info.Tags, Waiver: r.waivers[info.ID]}
 		started = time.Now()
 		if r.ctx.Err() != nil {
 			return ctx, godog.ErrSkip // interrupted: the remaining scenarios do not start
@@ -350,6 +370,18 @@ func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exch
 		}
 		c.Exchanges = append(c.Exchanges, evidence.ExchangeRef{File: file, Summary: summary})
 	}
+}
+
+// scrubFile scrubs a file godog wrote (cucumber.json) like the rest of the evidence.
+func (r *recorder) scrubFile(path string) error {
+	if !r.redact {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	return os.WriteFile(path, []byte(r.redactor.Scrub(string(data))), 0o644)
 }
 
 // safeName turns a case id into a folder name.

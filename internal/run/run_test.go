@@ -361,3 +361,52 @@ func TestPKCS12IdentityWithPasswordRuns(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+func TestWaivedFailureDoesNotFailTheRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	waivers := filepath.Join(dir, "waivers.yaml")
+	os.WriteFile(waivers, []byte("waivers:\n  - case: NLL-TA05-01\n    reason: Känt fel i EXT\n    reference: Dnr 2026/99\n"), 0o644)
+	broken, _ := sim.ParseFault("path=Patient,remove=entry")
+	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", Faults: []sim.Fault{broken}, WaiversFile: waivers})
+	if r.code != run.ExitOK || r.summary.Verdict != evidence.ApprovedWithWaivers || len(r.summary.Waived) != 1 {
+		t.Fatalf("exit %d, verdict %q, waived %v\n%s", r.code, r.summary.Verdict, r.summary.Waived, r.stderr)
+	}
+	os.WriteFile(waivers, []byte("waivers:\n  - case: NLL-NOPE\n    reason: x\n    reference: y\n"), 0o644)
+	if r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", WaiversFile: waivers}); r.code != run.ExitUsage || !strings.Contains(r.stderr, "NLL-NOPE, which is not a test case") {
+		t.Errorf("unknown case in waivers: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestInterruptedRunWritesTheFinishedCases cancels a run midway, as SIGINT does through main's
+// context: the evidence holds the finished cases, says the run is incomplete, and verifies.
+func TestInterruptedRunWritesTheFinishedCases(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	slow, _ := sim.ParseFault("path=MedicationRequest,latency=150ms")
+	var stdout, stderr bytes.Buffer
+	time.AfterFunc(700*time.Millisecond, cancel)
+	code := run.Execute(ctx, run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now}, run.Options{
+		Out: filepath.Join(root, "reports"), CertsDir: filepath.Join(root, "certs"), Concurrency: 1, Seed: 1,
+		Faults: []sim.Fault{slow}})
+	if code != run.ExitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s", code, stderr.String())
+	}
+	dir := strings.TrimSpace(stdout.String())
+	data, err := os.ReadFile(filepath.Join(dir, evidence.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s evidence.Summary
+	json.Unmarshal(data, &s)
+	if !s.Run.Interrupted || s.Counts.Total == 0 || s.Counts.Total >= 40 {
+		t.Errorf("interrupted %t with %d cases", s.Run.Interrupted, s.Counts.Total)
+	}
+	if v, err := evidence.Verify(dir, ""); err != nil || len(v.Problems) > 0 {
+		t.Errorf("the evidence of an interrupted run does not verify: %v %v", err, v)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr does not say so:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSignalsWriteThePartialEvidence runs the real binary and interrupts it with SIGINT and with
+// SIGTERM: exit 130, and the evidence of the finished cases, marked incomplete.
+func TestSignalsWriteThePartialEvidence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "konform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			work := t.TempDir()
+			cmd := exec.Command(bin, "run", "--concurrency", "1", "--seed", "1", "--fault", "path=MedicationRequest,latency=150ms")
+			cmd.Dir = work
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1500 * time.Millisecond)
+			cmd.Process.Signal(sig)
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+				t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+			}
+			if strings.Contains(stderr.String(), "goroutine ") {
+				t.Errorf("stack trace:\n%s", stderr.String())
+			}
+			data, err := os.ReadFile(filepath.Join(work, strings.TrimSpace(stdout.String()), "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				Interrupted bool `json:"interrupted"`
+				Counts      struct{ Total int }
+			}
+			json.Unmarshal(data, &s)
+			if !s.Interrupted || s.Counts.Total == 0 {
+				t.Errorf("summary: %+v", s)
+			}
+		})
+	}
+}
