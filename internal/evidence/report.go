@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bufio"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -16,9 +17,12 @@ const ReportFile = "report.html"
 // Inline limits: an exchange larger than inlineExchange, or any exchange once the report holds
 // inlineTotal bytes of them, is linked rather than inlined, so that a run of thousands of
 // scenarios still gives a report a browser opens.
+// Beyond detailLimit cases, passed and skipped cases get a table row only; their steps stay in
+// summary.json and junit.xml and their exchanges in exchanges/.
 const (
 	inlineExchange = 16 << 10
-	inlineTotal    = 12 << 20
+	inlineTotal    = 8 << 20
+	detailLimit    = 2000
 )
 
 // Coverage is one requirement of the catalogue and the cases that evidence it, for the report.
@@ -54,6 +58,7 @@ var labels = map[string]Labels{
 		"pending": "ej implementerat", "cleanup": "Kvarlämnade testdata", "ms": "ms", "notMeasured": "ej uppmätt",
 		"integrity":             "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
 		"approved with waivers": "Godkänt med undantag", "waived": "undantaget", "waiver": "Undantag",
+		"abridged": "Körningen har många testfall: rapporten visar steg och anrop för de testfall som inte blev godkända. Alla steg finns i summary.json och junit.xml, alla anrop i mappen exchanges/.",
 	},
 	"en": {
 		"title": "Evidence for approval", "verdict": "Verdict", "approved": "Approved", "not approved": "Not approved",
@@ -71,6 +76,7 @@ var labels = map[string]Labels{
 		"pending": "pending", "cleanup": "Test data left behind", "ms": "ms", "notMeasured": "not measured",
 		"integrity":             "Check that the evidence is unchanged with: konform verify <folder>",
 		"approved with waivers": "Approved with waivers", "waived": "waived", "waiver": "Waiver",
+		"abridged": "This run has many test cases: the report shows steps and exchanges of the cases that did not pass. Every step is in summary.json and junit.xml, every exchange in the folder exchanges/.",
 	},
 }
 
@@ -86,6 +92,8 @@ type reportExchange struct {
 type reportCase struct {
 	*Case
 	Exchanges []reportExchange
+	// Detailed is false for a passed case of a large run: the report gives it a row only.
+	Detailed bool
 }
 
 // WriteReport writes report.html into dir: one self-contained file (no scripts, no external
@@ -98,8 +106,13 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 	}
 	budget := inlineTotal
 	cases := make([]reportCase, len(run.Cases))
+	all := len(run.Cases) <= detailLimit
 	for i, c := range run.Cases {
-		rc := reportCase{Case: c}
+		rc := reportCase{Case: c, Detailed: all || (c.Outcome != Passed && c.Outcome != Skipped)}
+		if !rc.Detailed {
+			cases[i] = rc
+			continue
+		}
 		for _, e := range c.Exchanges {
 			re := reportExchange{ExchangeRef: e, Linked: true}
 			if info, err := os.Stat(filepath.Join(dir, e.File)); err == nil && info.Size() <= inlineExchange && int(info.Size()) <= budget {
@@ -126,8 +139,12 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 	if err != nil {
 		return fmt.Errorf("cannot write the report: %w", err)
 	}
-	err = t.Execute(f, map[string]any{"Run": run, "Lang": lang, "Verdict": run.Verdict(), "Counts": run.Counts(),
-		"Cases": cases, "Coverage": coverage})
+	w := bufio.NewWriterSize(f, 1<<16)
+	err = t.Execute(w, map[string]any{"Run": run, "Lang": lang, "Verdict": run.Verdict(), "Counts": run.Counts(),
+		"Cases": cases, "Coverage": coverage, "Abridged": !all})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

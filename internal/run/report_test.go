@@ -1,12 +1,14 @@
 package run_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/run"
@@ -38,10 +40,7 @@ func chromiumArgs(t *testing.T, extra ...string) []string {
 // is what a browser with JavaScript off shows; chromium's own --dump-dom needs scripting on.
 func render(t *testing.T, chromium, file string) string {
 	t.Helper()
-	out, err := exec.Command(chromium, chromiumArgs(t, "--dump-dom", "file://"+file)...).Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
+	dom := dumpDOM(t, chromium, file)
 	png := filepath.Join(t.TempDir(), "report.png")
 	if err := exec.Command(chromium, chromiumArgs(t, "--window-size=1280,1600", "--screenshot="+png, "file://"+file)...).Run(); err != nil {
 		t.Fatalf("chromium screenshot: %v", err)
@@ -49,6 +48,18 @@ func render(t *testing.T, chromium, file string) string {
 	if info, err := os.Stat(png); err != nil || info.Size() < 10000 {
 		t.Errorf("no screenshot of the report: %v", err)
 	}
+	return dom
+}
+
+// dumpDOM loads a file in headless chromium and returns the DOM it built.
+func dumpDOM(t *testing.T, chromium, file string) string {
+	t.Helper()
+	start := time.Now()
+	out, err := exec.Command(chromium, chromiumArgs(t, "--dump-dom", "file://"+file)...).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	t.Logf("chromium opened %s in %s", filepath.Base(file), time.Since(start).Round(time.Millisecond))
 	return string(out)
 }
 
@@ -88,5 +99,41 @@ func TestUnredactedReportSaysSo(t *testing.T) {
 	raw, _ := os.ReadFile(filepath.Join(r.dir, evidence.ReportFile))
 	if !strings.Contains(string(raw), "this evidence is not redacted") {
 		t.Error("no banner for an unredacted run")
+	}
+}
+
+// TestReportOfTenThousandCasesOpens writes the report of a 10,000-case run, one in ten failed,
+// checks it stays under 25 MB and that a browser opens it.
+func TestReportOfTenThousandCasesOpens(t *testing.T) {
+	chromium := browser(t)
+	t.Parallel()
+	dir := t.TempDir()
+	run := &evidence.Run{ID: "large", Environment: "sim", Redacted: true}
+	body := []byte("GET https://127.0.0.1/fhir-server/fhir/Patient\n\nHTTP 500 Internal Server Error\n\n{\"resourceType\":\"OperationOutcome\"}\n")
+	for i := 0; i < 10000; i++ {
+		c := &evidence.Case{ID: fmt.Sprintf("NLL-L-%05d", i), Name: "Sök patient", Mandatory: true, Outcome: evidence.Passed,
+			File: "features/x.feature", Line: i, Requirements: []string{"FHIR-SEARCH"}}
+		step := evidence.Step{Keyword: "Så ", Text: "är svarets statuskod 200", Outcome: evidence.Passed}
+		if i%10 == 0 {
+			c.Outcome, step.Outcome, step.Message, step.Expect, step.Actual = evidence.Failed, evidence.Failed, "status code: expected 200, got 500", "200", "500"
+		}
+		c.Steps = []evidence.Step{step}
+		file := fmt.Sprintf("exchanges/%s/001.http", c.ID)
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(file)), 0o755)
+		os.WriteFile(filepath.Join(dir, file), body, 0o644)
+		c.Exchanges = []evidence.ExchangeRef{{File: file, Summary: "GET https://127.0.0.1/fhir-server/fhir/Patient → 500 (1 ms)"}}
+		run.Cases = append(run.Cases, c)
+	}
+	if err := evidence.WriteReport(dir, run, nil, "sv"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, evidence.ReportFile)
+	info, _ := os.Stat(file)
+	if info.Size() > 25<<20 {
+		t.Errorf("report of 10,000 cases is %d MB", info.Size()>>20)
+	}
+	dom := dumpDOM(t, chromium, file)
+	if !strings.Contains(dom, "Utslag: Ej godkänt") || !strings.Contains(dom, "NLL-L-09990") {
+		t.Error("the browser did not show the large report")
 	}
 }
