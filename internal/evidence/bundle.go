@@ -56,7 +56,11 @@ func Write(dir string, run *Run) error {
 	if err != nil {
 		return fmt.Errorf("cannot encode summary.json: %w", err)
 	}
-	for name, data := range map[string][]byte{JUnitFile: junitXML.Bytes(), SummaryFile: append(summary, '\n')} {
+	var cucumber bytes.Buffer
+	if err := WriteCucumber(&cucumber, run); err != nil {
+		return fmt.Errorf("cannot encode cucumber.json: %w", err)
+	}
+	for name, data := range map[string][]byte{JUnitFile: junitXML.Bytes(), SummaryFile: append(summary, '\n'), CucumberFile: cucumber.Bytes()} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return fmt.Errorf("cannot write evidence: %w", err)
 		}

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"strings"
 	"testing"
@@ -104,5 +105,36 @@ func TestFormatRedactsAuthorization(t *testing.T) {
 	}
 	if clear := e.Format(NewRedactor(), false); !strings.Contains(clear, "Bearer abc.def") {
 		t.Errorf("without redaction: %s", clear)
+	}
+}
+
+func TestCucumberJSON(t *testing.T) {
+	run := &Run{Cases: []*Case{
+		{ID: "A-1", Name: "a", Feature: "F", File: "f.feature", Line: 4, Tags: []string{"@tc:A-1"}, Outcome: Failed,
+			Steps: []Step{{Keyword: "Så ", Text: "x", Line: 5, Outcome: Failed, Message: "boom"}, {Keyword: "Och ", Text: "y", Line: 6, Outcome: Skipped}}},
+		{ID: "B-1", Name: "b", Feature: "G", File: "g.feature", Line: 2, Outcome: Error, Steps: []Step{{Text: "z", Outcome: Error}}},
+	}}
+	var b bytes.Buffer
+	if err := WriteCucumber(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	var doc []struct {
+		URI      string
+		Elements []struct {
+			Name  string
+			Steps []struct {
+				Result struct {
+					Status, Error_message string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc) != 2 || doc[0].URI != "f.feature" || doc[0].Elements[0].Steps[0].Result.Status != "failed" ||
+		doc[0].Elements[0].Steps[0].Result.Error_message != "boom" || doc[0].Elements[0].Steps[1].Result.Status != "skipped" ||
+		doc[1].Elements[0].Steps[0].Result.Status != "failed" {
+		t.Errorf("%s", b.String())
 	}
 }

@@ -161,7 +161,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
 		Options: &godog.Options{
 			FS: p.FS, Paths: p.Paths, Tags: p.Tags, Dialect: "sv",
-			Format: "progress,cucumber:" + filepath.Join(dir, evidence.CucumberFile), Output: &godogOut, NoColors: true,
+			Format: "progress", Output: &godogOut, NoColors: true,
 			Strict: true, Concurrency: opts.Concurrency, Randomize: opts.Seed,
 		},
 	}
@@ -175,9 +175,6 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		code = ExitInterrupted
 	}
 	rec.run.ClockOffsetMs = rec.clockOffset()
-	if err := rec.scrubFile(filepath.Join(dir, evidence.CucumberFile)); err != nil {
-		return fail(ExitHarness, err)
-	}
 	if err := evidence.Write(dir, rec.run); err != nil {
 		return fail(ExitHarness, err)
 	}
@@ -370,18 +367,6 @@ func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exch
 		}
 		c.Exchanges = append(c.Exchanges, evidence.ExchangeRef{File: file, Summary: summary})
 	}
-}
-
-// scrubFile scrubs a file godog wrote (cucumber.json) like the rest of the evidence.
-func (r *recorder) scrubFile(path string) error {
-	if !r.redact {
-		return nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %v", path, err)
-	}
-	return os.WriteFile(path, []byte(r.redactor.Scrub(string(data))), 0o644)
 }
 
 // safeName turns a case id into a folder name.
