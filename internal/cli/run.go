@@ -59,6 +59,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.Case, "case", "", "the agency's case id (ärendenummer), recorded in the evidence")
 	f.StringVar(&opts.SystemFile, "system", "", "system.yaml: name, version and components of the system under approval")
 	f.StringArrayVar(&faults, "fault", nil, "with --env sim: break the simulator, e.g. 'path=Patient,status=503' (see docs/simulator.md)")
+	f.StringVar(&opts.Shard, "shard", "", "run the K-th of N deterministic slices of the cases, K/N (join them with konform merge)")
 	f.StringVar(&opts.WaiversFile, "waivers", "", "waivers.yaml: cases the agency waived, each with reason and reference")
 	f.StringVar(&opts.Lang, "lang", "sv", "language of report.html: sv or en")
 	f.BoolVar(&opts.NoRedact, "no-redact", false, "keep personnummer and secrets in the evidence in clear (the report says so)")

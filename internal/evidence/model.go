@@ -55,6 +55,10 @@ type Run struct {
 	Seed int64 `json:"seed"`
 	// Case is the agency's case id (--case).
 	Case string `json:"case,omitempty"`
+	// Shard is "K/N" for one slice of a sharded run; empty for a whole run or a merged one.
+	Shard string `json:"shard,omitempty"`
+	// Shards lists the run ids a merged run was made from.
+	Shards []string `json:"shards,omitempty"`
 	// System is the supplier's system under approval (--system).
 	System *System `json:"system,omitempty"`
 	// PackDigest is the SHA-256 of the test pack's feature files and catalogue.

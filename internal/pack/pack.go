@@ -60,6 +60,53 @@ type Step struct {
 // Case returns the case of a godog pickle id, or nil.
 func (p *Pack) Case(pickleID string) *Case { return p.byPickle[pickleID] }
 
+// Shard keeps the k-th of n deterministic slices of the selected cases (k from 1): cases are
+// dealt out by test-case id, so every shard of the same pack and tags gets the same cases on
+// every machine, and the rows of a Scenario Outline stay together.
+func (p *Pack) Shard(k, n int) error {
+	if n < 1 || k < 1 || k > n {
+		return fmt.Errorf("--shard %d/%d: use K/N with 1 ≤ K ≤ N", k, n)
+	}
+	var bases []string
+	seen := map[string]bool{}
+	for _, c := range p.Cases {
+		if b := baseID(c.ID); !seen[b] {
+			seen[b] = true
+			bases = append(bases, b)
+		}
+	}
+	sort.Strings(bases)
+	mine := map[string]bool{}
+	for i, b := range bases {
+		if i%n == k-1 {
+			mine[b] = true
+		}
+	}
+	var cases, tags []string
+	var kept []*Case
+	for _, c := range p.Cases {
+		if mine[baseID(c.ID)] {
+			kept = append(kept, c)
+			cases = append(cases, c.ID)
+		}
+	}
+	for b := range mine {
+		tags = append(tags, "@tc:"+b)
+	}
+	sort.Strings(tags)
+	if len(kept) == 0 {
+		return fmt.Errorf("--shard %d/%d selects no case: the selection has %d", k, n, len(bases))
+	}
+	p.Cases, p.Tags = kept, strings.Join(tags, ",")
+	return nil
+}
+
+// baseID is a case id without an outline row's /n.
+func baseID(id string) string {
+	b, _, _ := strings.Cut(id, "/")
+	return b
+}
+
 // Has reports whether the whole pack (whatever the tags select) has a case with id.
 func (p *Pack) Has(id string) bool {
 	for _, c := range p.byPickle {

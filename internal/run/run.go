@@ -68,6 +68,8 @@ type Options struct {
 	Case string
 	// SystemFile describes the supplier's system (name, version, components), for the evidence.
 	SystemFile string
+	// Shard runs the K-th of N slices of the selected cases, "K/N"; empty runs them all.
+	Shard string
 	// WaiversFile lists cases the agency waived, with reason and reference.
 	WaiversFile string
 	// Lang is the report's language: sv (default) or en.
@@ -116,6 +118,15 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
+	if opts.Shard != "" {
+		var k, n int
+		if _, err := fmt.Sscanf(opts.Shard, "%d/%d", &k, &n); err != nil {
+			return fail(ExitUsage, fmt.Errorf("--shard %q: use K/N, such as 2/4", opts.Shard))
+		}
+		if err := p.Shard(k, n); err != nil {
+			return fail(ExitUsage, err)
+		}
+	}
 	var waivers map[string]*evidence.Waiver
 	if opts.WaiversFile != "" {
 		if waivers, err = evidence.ReadWaivers(opts.WaiversFile); err != nil {
@@ -148,7 +159,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		opts.Seed = randomSeed()
 	}
 	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
-		Redacted: !opts.NoRedact, Case: opts.Case, System: system, PackDigest: p.Digest,
+		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest,
 		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},

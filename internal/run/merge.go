@@ -1,0 +1,95 @@
+package run
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pack"
+	"github.com/konform/konform/internal/pki"
+)
+
+// MergeOptions configure konform merge.
+type MergeOptions struct {
+	// Dirs are the shards' evidence folders.
+	Dirs []string
+	// Out is the folder that receives the merged evidence folder (reports by default).
+	Out string
+	// CertsDir, Cert, Key and Password name the identity that signs the merged manifest: the
+	// client certificate the shards ran with (the dev PKI's client by default).
+	CertsDir, Cert, Key, Password string
+	// Lang is the report's language.
+	Lang string
+}
+
+// Merge joins the evidence of a sharded run into one folder that verifies, and returns the exit
+// code the whole run would have had.
+func Merge(_ context.Context, sys IO, opts MergeOptions) int {
+	fail := func(code int, err error) int {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return code
+	}
+	if len(opts.Dirs) < 2 {
+		return fail(ExitUsage, fmt.Errorf("merge needs the evidence folders of at least two shards"))
+	}
+	if opts.Out == "" {
+		opts.Out = "reports"
+	}
+	if opts.Lang == "" {
+		opts.Lang = "sv"
+	}
+	if opts.CertsDir == "" {
+		opts.CertsDir = "certs"
+	}
+	id, err := mergeIdentity(opts)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	runID := newRunID(sys.Now())
+	dir := filepath.Join(opts.Out, runID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(ExitHarness, fmt.Errorf("cannot create %s: %v", dir, err))
+	}
+	merged, err := evidence.Merge(dir, runID, opts.Dirs)
+	if err != nil {
+		os.RemoveAll(dir)
+		return fail(ExitUsage, err)
+	}
+	if id.Fingerprint() != merged.Client.Fingerprint {
+		os.RemoveAll(dir)
+		return fail(ExitUsage, fmt.Errorf("%s is not the client certificate the shards ran with (%s); sign with that one (--cert)", id.Source, merged.Client.Subject))
+	}
+	var coverage []evidence.Coverage
+	if p, err := pack.Load(nil, ""); err == nil && p.Digest == merged.PackDigest {
+		coverage = coverageOf(p)
+	}
+	if err := evidence.Write(dir, merged); err != nil {
+		return fail(ExitHarness, err)
+	}
+	if err := evidence.WriteReport(dir, merged, coverage, opts.Lang); err != nil {
+		return fail(ExitHarness, err)
+	}
+	m := manifestOf(merged)
+	if err := evidence.WriteManifest(dir, m, id.Key, append([]*x509.Certificate{id.Leaf}, id.Chain...)); err != nil {
+		return fail(ExitHarness, err)
+	}
+	if err := pointLatest(opts.Out, runID); err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: warning: %v\n", err)
+	}
+	n := merged.Counts()
+	fmt.Fprintf(sys.Stderr, "merged %d shards: %d cases, %d passed, %d failed, %d error · verdict: %s\nevidence: %s\n",
+		len(opts.Dirs), n.Total, n.Passed, n.Failed, n.Error, merged.Verdict(), dir)
+	fmt.Fprintln(sys.Stdout, dir)
+	return ExitCode(merged)
+}
+
+func mergeIdentity(opts MergeOptions) (*pki.Identity, error) {
+	if opts.Cert != "" {
+		return pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+	}
+	d := pki.DevPKI{Dir: opts.CertsDir}
+	return pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
+}

@@ -1,0 +1,71 @@
+package run_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/run"
+)
+
+// TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence runs three shards with one dev PKI,
+// merges them and checks that every case ran exactly once and the result verifies.
+func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	certs := filepath.Join(root, "certs")
+	var dirs, ids []string
+	for _, shard := range []string{"1/3", "2/3", "3/3"} {
+		r := execute(t, run.Options{Shard: shard, CertsDir: certs, Out: filepath.Join(root, "shards")})
+		if r.code != run.ExitOK || r.summary.Run.Shard != shard {
+			t.Fatalf("shard %s: exit %d\n%s", shard, r.code, r.stderr)
+		}
+		dirs = append(dirs, r.dir)
+		for _, c := range r.summary.Run.Cases {
+			ids = append(ids, c.ID)
+		}
+	}
+	whole := execute(t, run.Options{CertsDir: certs})
+	var all []string
+	for _, c := range whole.summary.Run.Cases {
+		all = append(all, c.ID)
+	}
+	sort.Strings(ids)
+	sort.Strings(all)
+	if strings.Join(ids, " ") != strings.Join(all, " ") {
+		t.Fatalf("shards ran %d cases, the whole pack has %d (or some twice)", len(ids), len(all))
+	}
+	merge := func(dirs ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run.Merge(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
+			run.MergeOptions{Dirs: dirs, CertsDir: certs, Out: filepath.Join(root, "merged")})
+		return code, strings.TrimSpace(stdout.String()), stderr.String()
+	}
+	code, out, stderr := merge(dirs...)
+	if code != run.ExitOK {
+		t.Fatalf("merge: exit %d\n%s", code, stderr)
+	}
+	if v, err := evidence.Verify(out, ""); err != nil || len(v.Problems) > 0 {
+		t.Fatalf("merged evidence does not verify: %v %v", err, v)
+	}
+	s, _ := evidence.ReadSummary(out)
+	if s.Counts.Total != len(all) || len(s.Run.Shards) != 3 {
+		t.Errorf("merged %d cases from %d shards", s.Counts.Total, len(s.Run.Shards))
+	}
+	if code, _, stderr := merge(dirs[0], dirs[0]); code != run.ExitUsage || !strings.Contains(stderr, "is in both") {
+		t.Errorf("the same shard twice: exit %d %s", code, stderr)
+	}
+	os.WriteFile(filepath.Join(dirs[1], "junit.xml"), []byte("<changed/>"), 0o644)
+	if code, _, stderr := merge(dirs...); code != run.ExitUsage || !strings.Contains(stderr, "does not verify (changed: junit.xml)") {
+		t.Errorf("a changed shard: exit %d %s", code, stderr)
+	}
+	if r := execute(t, run.Options{Shard: "4/3"}); r.code != run.ExitUsage {
+		t.Errorf("--shard 4/3: exit %d", r.code)
+	}
+}
