@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,83 @@ func TestCucumberJSON(t *testing.T) {
 		doc[1].Elements[0].Steps[0].Result.Status != "failed" {
 		t.Errorf("%s", b.String())
 	}
+}
+
+// TestJUnitKeepsToTheAntSchema checks the rules of the common (Apache Ant) JUnit schema that
+// CI tools validate against: which attributes each element may and must have, and the order
+// and presence of a suite's children.
+func TestJUnitKeepsToTheAntSchema(t *testing.T) {
+	run := &Run{ID: "r", Started: time.Now(), Ended: time.Now(), Cases: []*Case{
+		{ID: "A-1", Name: "a", Feature: "F", File: "f.feature", Outcome: Passed, Exchanges: []ExchangeRef{{File: "exchanges/A-1/001.http", Summary: "GET x → 200"}}},
+		{ID: "A-2", Name: "b", Feature: "F", File: "f.feature", Outcome: Failed, Steps: []Step{{Outcome: Failed, Message: "m"}}},
+		{ID: "B-1", Name: "c", Feature: "G", File: "g.feature", Outcome: Error, Steps: []Step{{Outcome: Error, Message: "e"}}},
+		{ID: "B-2", Name: "d", Feature: "G", File: "g.feature", Outcome: Skipped},
+	}}
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]map[string]bool{
+		"testsuites": {},
+		"testsuite":  {"name": true, "timestamp": true, "hostname": true, "tests": true, "failures": true, "errors": true, "skipped": true, "time": true, "package": true, "id": true},
+		"properties": {}, "property": {"name": true, "value": true},
+		"testcase": {"name": true, "classname": true, "time": true},
+		"failure":  {"message": true, "type": true}, "error": {"message": true, "type": true}, "skipped": {"message": true, "type": true},
+		"system-out": {}, "system-err": {},
+	}
+	required := map[string][]string{
+		"testsuite": {"name", "timestamp", "hostname", "tests", "failures", "errors", "time", "package", "id"},
+		"testcase":  {"name", "classname", "time"}, "failure": {"type"}, "error": {"type"}, "property": {"name", "value"},
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b.Bytes()))
+	var stack []string
+	children := map[int][]string{}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			name := e.Name.Local
+			attrs := map[string]bool{}
+			for _, a := range e.Attr {
+				if !allowed[name][a.Name.Local] {
+					t.Errorf("<%s> has attribute %s, which the schema does not allow", name, a.Name.Local)
+				}
+				attrs[a.Name.Local] = true
+			}
+			for _, r := range required[name] {
+				if !attrs[r] {
+					t.Errorf("<%s> lacks the required attribute %s", name, r)
+				}
+			}
+			if _, ok := allowed[name]; !ok {
+				t.Errorf("element <%s> is not in the schema", name)
+			}
+			if name == "testsuite" && !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$`).MatchString(attr(e, "timestamp")) {
+				t.Errorf("timestamp %q is not the schema's pattern", attr(e, "timestamp"))
+			}
+			children[len(stack)] = append(children[len(stack)], name)
+			stack = append(stack, name)
+		case xml.EndElement:
+			if stack[len(stack)-1] == "testsuite" {
+				kids := strings.Join(children[len(stack)], " ")
+				if !regexp.MustCompile(`^properties( testcase)* system-out system-err$`).MatchString(kids) {
+					t.Errorf("testsuite children %q: want properties, testcases, system-out, system-err", kids)
+				}
+			}
+			delete(children, len(stack))
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+func attr(e xml.StartElement, name string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
 }

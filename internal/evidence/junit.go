@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -9,32 +10,57 @@ import (
 	"github.com/jstemmer/go-junit-report/v2/junit"
 )
 
-// WriteJUnit writes the run as JUnit XML: one testsuite per feature file, one testcase per case.
-// A failure or error names the step, expected and actual, and the requirement ids; the run's
-// metadata are properties of every suite.
+// WriteJUnit writes the run as JUnit XML that keeps to the common (Apache Ant) JUnit schema:
+// one testsuite per feature file, one testcase per case. A failure or error names the step,
+// expected and actual, the requirement ids and the exchange files; the run's metadata are
+// properties of every suite, and each suite's system-out lists its cases' exchanges.
 func WriteJUnit(w io.Writer, run *Run) error {
-	suites := junit.Testsuites{Name: "konform " + run.ID}
+	var suites junit.Testsuites
 	var current *junit.Testsuite
 	var elapsed time.Duration
+	var out []string
 	flush := func() {
 		if current != nil {
 			current.Time = seconds(elapsed)
+			// The schema requires system-out and system-err on every suite.
+			current.SystemOut = &junit.Output{Data: xmlText(strings.Join(out, "\n"))}
+			current.SystemErr = &junit.Output{}
 			suites.AddSuite(*current)
 		}
 	}
+	var file string
 	for _, c := range run.Cases {
-		if current == nil || current.File != c.File {
+		if current == nil || file != c.File {
 			flush()
-			current = &junit.Testsuite{Name: c.Feature, File: c.File, ID: len(suites.Suites), Timestamp: run.Started.UTC().Format(time.RFC3339)}
+			file, out, elapsed = c.File, nil, 0
+			// The schema wants a timestamp without a zone (it is UTC) and a hostname.
+			current = &junit.Testsuite{Name: c.Feature, Package: c.File, ID: len(suites.Suites),
+				Hostname: "localhost", Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05")}
 			addProperties(current, run)
-			elapsed = 0
 		}
 		elapsed += c.Duration
 		current.AddTestcase(testcase(c))
+		for _, e := range c.Exchanges {
+			out = append(out, c.ID+"  "+e.File+"  "+e.Summary)
+		}
 	}
 	flush()
-	suites.Time = seconds(run.Ended.Sub(run.Started))
-	return suites.WriteXML(w)
+	// The schema's testsuites element has no attributes: write the suites without the totals
+	// junit.Testsuites would add.
+	doc := struct {
+		XMLName xml.Name          `xml:"testsuites"`
+		Suites  []junit.Testsuite `xml:"testsuite"`
+	}{Suites: suites.Suites}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "\t")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 func addProperties(s *junit.Testsuite, run *Run) {
@@ -70,14 +96,6 @@ func testcase(c *Case) junit.Testcase {
 		Name:      c.ID + " " + c.Name,
 		Classname: c.Feature,
 		Time:      seconds(c.Duration),
-		Status:    string(c.Outcome),
-	}
-	if len(c.Exchanges) > 0 {
-		lines := make([]string, len(c.Exchanges))
-		for i, e := range c.Exchanges {
-			lines[i] = e.File + "  " + e.Summary
-		}
-		tc.SystemOut = &junit.Output{Data: xmlText(strings.Join(lines, "\n"))}
 	}
 	p := c.Problem()
 	switch c.Outcome {
@@ -86,7 +104,7 @@ func testcase(c *Case) junit.Testcase {
 	case Error, Undefined, Pending:
 		tc.Error = result(c, p, string(c.Outcome))
 	case Skipped:
-		tc.Skipped = &junit.Result{Message: "skipped"}
+		tc.Skipped = &junit.Result{Message: "skipped", Type: "skipped"}
 	}
 	return tc
 }
