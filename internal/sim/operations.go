@@ -10,14 +10,8 @@ import (
 // saving. The body is the resource, or Parameters with it in a "resource" part. A dispense that
 // passes may then be registered (NLL requires $verify before every dispense).
 func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
-	c, aerr := s.authorize(r, needCheck)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	res, aerr := readResource(r, w)
-	if aerr != nil {
-		writeError(w, aerr)
+	c, res, ok := s.authorizedBody(w, r, needCheck)
+	if !ok {
 		return
 	}
 	if res["resourceType"] == "Parameters" {
@@ -36,6 +30,7 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 		return
 	}
 	wr := &write{method: http.MethodPost, typ: typ, res: res}
+	var aerr *apiError
 	s.writeMu.Lock()
 	if typ == "MedicationDispense" {
 		if c.role != RolePharmacist {
@@ -71,14 +66,8 @@ var endActivities = map[string]string{"makulera": "cancelled", "avsluta": "compl
 // one patient, without version checks. Parameters: entry (valueReference, 1..*), reason
 // (valueCodeableConcept, 1..1), activity (valueCoding or valueCodeableConcept, 1..1).
 func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
-	c, aerr := s.authorize(r, needCheck)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	body, aerr := readResource(r, w)
-	if aerr != nil {
-		writeError(w, aerr)
+	c, body, ok := s.authorizedBody(w, r, needCheck)
+	if !ok {
 		return
 	}
 	if body["resourceType"] != "Parameters" {
@@ -100,6 +89,7 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status := endActivities[stringAt(activity, "code")]
+	var aerr *apiError
 	switch {
 	case len(ids) == 0:
 		aerr = invalid("$end needs at least one entry (valueReference MedicationRequest/<id>)")
@@ -163,14 +153,8 @@ const ProvenanceDetailsURL = nllBase + "nllProvenanceDetails"
 // transaction answers POST [base]/ with a transaction Bundle: every entry is checked first, and
 // one failing entry rejects the whole Bundle with an OperationOutcome that names it.
 func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
-	c, aerr := s.authorize(r, needCheck)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	body, aerr := readResource(r, w)
-	if aerr != nil {
-		writeError(w, aerr)
+	c, body, ok := s.authorizedBody(w, r, needCheck)
+	if !ok {
 		return
 	}
 	if body["resourceType"] != "Bundle" || body["type"] != "transaction" {

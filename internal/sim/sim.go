@@ -307,7 +307,21 @@ func (s *Simulator) locks(patient string) []resource {
 	})
 }
 
-// body reads a request's JSON resource.
+// authorizedBody checks a request's headers and reads its JSON body; on a problem it answers with
+// the OperationOutcome and returns false.
+func (s *Simulator) authorizedBody(w http.ResponseWriter, r *http.Request, n need) (*caller, resource, bool) {
+	c, aerr := s.authorize(r, n)
+	if aerr == nil {
+		var res resource
+		if res, aerr = readResource(r, w); aerr == nil {
+			return c, res, true
+		}
+	}
+	writeError(w, aerr)
+	return nil, nil, false
+}
+
+// readResource reads a request's JSON resource.
 func readResource(r *http.Request, w http.ResponseWriter) (resource, *apiError) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/fhir+json" && mt != "application/json" {
 		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "not-supported",
@@ -335,19 +349,13 @@ func (s *Simulator) update(w http.ResponseWriter, r *http.Request, typ, id strin
 // writeOne answers a create or an update: 201 or 200 with Location, ETag, Last-Modified and the
 // body Prefer asks for (return=minimal when absent).
 func (s *Simulator) writeOne(w http.ResponseWriter, r *http.Request, method, typ, id string) {
-	c, aerr := s.authorize(r, needWrite)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	res, aerr := readResource(r, w)
-	if aerr != nil {
-		writeError(w, aerr)
+	c, res, ok := s.authorizedBody(w, r, needWrite)
+	if !ok {
 		return
 	}
 	wr := &write{method: method, typ: typ, id: id, res: res}
 	s.writeMu.Lock()
-	aerr = s.prepare(c, wr)
+	aerr := s.prepare(c, wr)
 	var done stored
 	if aerr == nil {
 		done = s.commit(c, wr)
