@@ -140,7 +140,7 @@ func (w *World) send(req fhirclient.Request) error {
 	req.Header = h
 	ex, err := c.Do(w.ctx, req)
 	if ex != nil {
-		w.Exchanges = append(w.Exchanges, ex)
+		w.Exchanges = append(append(w.Exchanges, ex.Earlier...), ex)
 	}
 	w.last, w.lastErr = ex, err
 	var terr *fhirclient.TransportError

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -50,6 +51,25 @@ type Environment struct {
 	Users map[string]User `yaml:"users"`
 	// Timeout bounds each request (a Go duration such as 30s).
 	Timeout time.Duration `yaml:"timeout"`
+	// Headers are sent with every request (for example a fixed x-user-agent).
+	Headers map[string]string `yaml:"headers"`
+	// Retries retries idempotent requests (GET) on 429, 502, 503, 504 and connection errors.
+	Retries Retries `yaml:"retries"`
+	// ProductionIssuers adds issuer names to the built-in list of production CAs.
+	ProductionIssuers []string `yaml:"production_issuers"`
+	// DenyURLs lists parts of URLs konform must never connect to (production hosts).
+	DenyURLs []string `yaml:"deny_urls"`
+}
+
+// Retries is an environment's retry policy; the default is no retries, so that a tester sees the
+// service's real answers.
+type Retries struct {
+	// Max is the number of retries after the first attempt.
+	Max int `yaml:"max"`
+	// Wait is the shortest wait between attempts (a Retry-After header can make it longer).
+	Wait time.Duration `yaml:"wait"`
+	// MaxWait bounds one wait.
+	MaxWait time.Duration `yaml:"max_wait"`
 }
 
 // Client is a client certificate: PEM (cert and key) or PKCS#12 (p12, password from an
@@ -59,6 +79,8 @@ type Client struct {
 	Key         string `yaml:"key"`
 	P12         string `yaml:"p12"`
 	PasswordEnv string `yaml:"password_env"`
+	// PasswordFile names a file holding the PKCS#12 password.
+	PasswordFile string `yaml:"password_file"`
 }
 
 // User is how a role's user identifies itself: a token and a workplace.
@@ -67,6 +89,9 @@ type User struct {
 	TokenEnv string `yaml:"token_env"`
 	// TokenFile names a file holding the access token.
 	TokenFile string `yaml:"token_file"`
+	// TokenCommand runs a command that prints the access token (the agency's token exchange
+	// stays on the supplier's side).
+	TokenCommand []string `yaml:"token_command"`
 	// OrgInfo is the x-org-info JSON of the workplace.
 	OrgInfo string `yaml:"org_info"`
 }
@@ -156,7 +181,10 @@ func (e *Environment) check(path string) error {
 	if e.Client.P12 != "" && e.Client.Cert != "" {
 		return fmt.Errorf("%s: client has both p12 and cert; give one", where)
 	}
-	return nil
+	if e.Retries.Max < 0 || e.Retries.Max > 10 {
+		return fmt.Errorf("%s: retries.max must be from 0 to 10", where)
+	}
+	return e.CheckURL()
 }
 
 // resolve makes relative paths relative to the configuration file's folder.
@@ -170,6 +198,7 @@ func (e *Environment) resolve(dir string) {
 	abs(&e.Client.Cert)
 	abs(&e.Client.Key)
 	abs(&e.Client.P12)
+	abs(&e.Client.PasswordFile)
 	for role, u := range e.Users {
 		abs(&u.TokenFile)
 		e.Users[role] = u
@@ -191,6 +220,32 @@ func (u User) Token(getenv func(string) string) (string, error) {
 			return "", fmt.Errorf("cannot read the token file %s: %v", u.TokenFile, err)
 		}
 		return strings.TrimSpace(string(data)), nil
+	case len(u.TokenCommand) > 0:
+		out, err := exec.Command(u.TokenCommand[0], u.TokenCommand[1:]...).Output()
+		if err != nil {
+			return "", fmt.Errorf("the token command %s failed: %v", u.TokenCommand[0], err)
+		}
+		t := strings.TrimSpace(string(out))
+		if t == "" {
+			return "", fmt.Errorf("the token command %s printed no token", u.TokenCommand[0])
+		}
+		return t, nil
 	}
 	return "", nil
+}
+
+// Password returns the PKCS#12 password: from password_file, from password_env, or else fallback
+// (KONFORM_CERT_PASSWORD).
+func (c Client) Password(getenv func(string) string, fallback string) (string, error) {
+	switch {
+	case c.PasswordFile != "":
+		data, err := os.ReadFile(c.PasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("cannot read the password file %s: %v", c.PasswordFile, err)
+		}
+		return strings.TrimRight(string(data), "\r\n"), nil
+	case c.PasswordEnv != "":
+		return getenv(c.PasswordEnv), nil
+	}
+	return fallback, nil
 }

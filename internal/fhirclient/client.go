@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 	"github.com/google/uuid"
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // FHIRJSON is the media type NLL speaks.
@@ -32,6 +33,15 @@ type Config struct {
 	Header http.Header
 	// UserAgent identifies konform in the User-Agent header.
 	UserAgent string
+	// Retries, when Max > 0, retries GET requests on 429, 502, 503, 504 and connection errors
+	// (go-retryablehttp's policy), waiting as its backoff says (Retry-After honoured).
+	Retries Retries
+}
+
+// Retries is a retry policy. The zero value retries nothing.
+type Retries struct {
+	Max           int
+	Wait, MaxWait time.Duration
 }
 
 // Client sends FHIR requests and records each exchange. It is safe for concurrent use.
@@ -40,6 +50,7 @@ type Client struct {
 	r       *resty.Client
 	timeout time.Duration
 	header  http.Header
+	retries Retries
 }
 
 // New builds a client. The transport is built here from cfg.TLS, because resty ignores its TLS
@@ -76,7 +87,14 @@ func New(cfg Config) (*Client, error) {
 		header = http.Header{}
 	}
 	header.Set("User-Agent", ua)
-	return &Client{base: base, r: r, timeout: timeout, header: header}, nil
+	retries := cfg.Retries
+	if retries.Wait == 0 {
+		retries.Wait = time.Second
+	}
+	if retries.MaxWait == 0 {
+		retries.MaxWait = 30 * time.Second
+	}
+	return &Client{base: base, r: r, timeout: timeout, header: header, retries: retries}, nil
 }
 
 // BaseURL returns the FHIR base URL.
@@ -104,10 +122,52 @@ type Request struct {
 
 // Do sends req and returns the exchange. The error is a *TransportError when no complete answer
 // came (TLS refusal, network, timeout, truncated body); any HTTP status is an answer, not an error.
+// With a retry policy, a GET is sent again as the policy says; the returned exchange is the last
+// attempt and Earlier holds the others, so that every attempt is in the evidence.
 func (c *Client) Do(ctx context.Context, req Request) (*Exchange, error) {
+	var earlier []*Exchange
+	for attempt := 1; ; attempt++ {
+		ex, resp, err := c.attempt(ctx, req)
+		if ex != nil {
+			ex.Attempt = attempt
+		}
+		if c.retries.Max < attempt || (req.Method != http.MethodGet && req.Method != http.MethodHead) || ex == nil {
+			return withEarlier(ex, earlier), err
+		}
+		retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, unwrapTransport(err))
+		if !retry {
+			return withEarlier(ex, earlier), err
+		}
+		wait := retryablehttp.DefaultBackoff(c.retries.Wait, c.retries.MaxWait, attempt-1, resp)
+		earlier = append(earlier, ex)
+		select {
+		case <-ctx.Done():
+			return withEarlier(ex, earlier[:len(earlier)-1]), err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func withEarlier(ex *Exchange, earlier []*Exchange) *Exchange {
+	if ex != nil {
+		ex.Earlier = earlier
+	}
+	return ex
+}
+
+func unwrapTransport(err error) error {
+	var terr *TransportError
+	if errors.As(err, &terr) {
+		return terr.Err
+	}
+	return err
+}
+
+// attempt sends req once.
+func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Response, error) {
 	target, err := c.resolve(req.Path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(req.Query) > 0 {
 		target.RawQuery = req.Query.Encode()
@@ -151,13 +211,17 @@ func (c *Client) Do(ctx context.Context, req Request) (*Exchange, error) {
 		ex.Response = &Message{Status: resp.StatusCode(), Header: resp.Header().Clone(), Body: resp.Body()}
 		ex.TLS = tlsInfoOf(resp.RawResponse.TLS)
 	}
+	var raw *http.Response
+	if resp != nil {
+		raw = resp.RawResponse
+	}
 	if err != nil {
 		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout}
 		ex.Err = terr.Cause()
 		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
-		return ex, terr
+		return ex, raw, terr
 	}
-	return ex, nil
+	return ex, raw, nil
 }
 
 func (c *Client) resolve(path string) (*url.URL, error) {

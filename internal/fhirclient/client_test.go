@@ -142,3 +142,26 @@ func TestSearchSendsQuery(t *testing.T) {
 		t.Fatalf("search answer %s", ex.Response.Body)
 	}
 }
+
+func TestRetriesOnlyIdempotentRequestsAndRecordsEveryAttempt(t *testing.T) {
+	w := start(t, sim.Fault{Path: "$ping", Status: 503, RetryAfter: 1})
+	pool, _ := pki.CertPool(w.pki.Path(pki.CAFile))
+	id, _ := pki.LoadIdentity(w.pki.Path(pki.ClientCertFile), w.pki.Path(pki.ClientKeyFile), "")
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: w.srv.URL, TLS: pki.ClientTLS(pool, id),
+		Retries: fhirclient.Retries{Max: 2, Wait: 10 * time.Millisecond, MaxWait: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+	if err != nil || ex.Response.Status != 503 || ex.Attempt != 3 || len(ex.Earlier) != 2 || ex.Earlier[0].Attempt != 1 {
+		t.Fatalf("GET: %v attempt %d, %d earlier", err, ex.Attempt, len(ex.Earlier))
+	}
+	if time.Since(start) < 2*time.Second {
+		t.Errorf("Retry-After: 1 was not honoured: %s for three attempts", time.Since(start))
+	}
+	ex, err = c.Do(context.Background(), fhirclient.Request{Method: http.MethodPost, Path: "$ping"})
+	if err != nil || ex.Attempt != 1 || len(ex.Earlier) != 0 {
+		t.Errorf("a POST was retried: attempt %d", ex.Attempt)
+	}
+}

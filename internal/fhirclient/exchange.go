@@ -34,6 +34,8 @@ type Exchange struct {
 	TLS *TLSInfo
 	// Err says why no answer came, in words a supplier can act on; empty when one came.
 	Err string
+	// Earlier holds the earlier attempts of a retried request, oldest first.
+	Earlier []*Exchange
 }
 
 // Message is a request or a response.

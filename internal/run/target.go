@@ -25,6 +25,7 @@ type target struct {
 	devPKI   pki.DevPKI
 	roots    string // CA bundle file
 	timeout  time.Duration
+	retries  fhirclient.Retries
 	version  string
 
 	// credentials holds the headers that identify each role's user.
@@ -111,11 +112,10 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	case opts.Cert != "":
 		id, err = pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
 	case env.Client.P12 != "":
-		password := opts.Password
-		if env.Client.PasswordEnv != "" {
-			password = sys.Getenv(env.Client.PasswordEnv)
+		var password string
+		if password, err = env.Client.Password(sys.Getenv, opts.Password); err == nil {
+			id, err = pki.LoadIdentity(env.Client.P12, "", password)
 		}
-		id, err = pki.LoadIdentity(env.Client.P12, "", password)
 	case env.Client.Cert != "":
 		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
 	default:
@@ -127,6 +127,9 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	if err := id.CheckValidity(now); err != nil {
 		return nil, err
 	}
+	if err := env.CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
+		return nil, err
+	}
 	creds, err := configuredCredentials(env, sys.Getenv)
 	if err != nil {
 		return nil, err
@@ -136,6 +139,7 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 		timeout = env.Timeout
 	}
 	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, roots: env.CA, timeout: timeout, version: opts.Version,
+		retries: fhirclient.Retries{Max: env.Retries.Max, Wait: env.Retries.Wait, MaxWait: env.Retries.MaxWait},
 		clients: map[steps.Identity]*fhirclient.Client{}, credentials: creds}, nil
 }
 
@@ -161,7 +165,14 @@ func configuredCredentials(env config.Environment, getenv func(string) string) (
 		if u.OrgInfo != "" {
 			h.Set("X-Org-Info", u.OrgInfo)
 		}
+		for k, v := range env.Headers {
+			h.Set(k, v)
+		}
 		creds[steps.Role(r)] = h
+	}
+	base := http.Header{}
+	for k, v := range env.Headers {
+		base.Set(k, v)
 	}
 	switch {
 	case creds[steps.Prescriber] != nil:
@@ -169,7 +180,7 @@ func configuredCredentials(env config.Environment, getenv func(string) string) (
 	case len(roles) > 0:
 		creds[steps.DefaultRole] = creds[steps.Role(roles[0])]
 	default:
-		creds[steps.DefaultRole] = http.Header{}
+		creds[steps.DefaultRole] = base
 	}
 	return creds, nil
 }
@@ -186,6 +197,9 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 		return nil, err
 	}
 	if err := id.CheckValidity(now); err != nil {
+		return nil, err
+	}
+	if err := (config.Environment{Name: "sim"}).CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
 		return nil, err
 	}
 	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Tap: opts.SimTap})
@@ -242,7 +256,7 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 		return nil, err
 	}
 	c, err := fhirclient.New(fhirclient.Config{BaseURL: t.baseURL, TLS: pki.ClientTLS(roots, id), Timeout: t.timeout,
-		UserAgent: "konform/" + t.version})
+		UserAgent: "konform/" + t.version, Retries: t.retries})
 	if err != nil {
 		return nil, err
 	}
