@@ -71,7 +71,7 @@ func newRoot(ctx context.Context, sys System) *cobra.Command {
 	root.SetOut(sys.Stdout)
 	root.SetErr(sys.Stderr)
 	root.SetContext(ctx)
-	root.AddCommand(newRunCmd(sys), newListCmd(sys), newVerifyCmd(sys), newMergeCmd(sys), newCertsCmd(sys), newSimCmd(sys), newVersionCmd(sys))
+	root.AddCommand(newRunCmd(sys), newListCmd(sys), newVerifyCmd(sys), newMergeCmd(sys), newDoctorCmd(sys), newCertsCmd(sys), newSimCmd(sys), newVersionCmd(sys))
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

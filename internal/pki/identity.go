@@ -138,6 +138,11 @@ func (id *Identity) CheckValidity(now time.Time) error {
 	case now.Before(id.Leaf.NotBefore):
 		return fmt.Errorf("client certificate %s is not valid until %s; check the clock or pass --cert", id.Source, id.Leaf.NotBefore.UTC().Format("2006-01-02 15:04 MST"))
 	}
+	return id.CheckUsage()
+}
+
+// CheckUsage returns an error when the certificate's extended key usage excludes clientAuth.
+func (id *Identity) CheckUsage() error {
 	if len(id.Leaf.ExtKeyUsage) > 0 && !hasUsage(id.Leaf, x509.ExtKeyUsageClientAuth) {
 		return fmt.Errorf("client certificate %s lacks the clientAuth usage; ask the issuer for a client (function) certificate", id.Source)
 	}

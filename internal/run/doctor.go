@@ -1,0 +1,235 @@
+package run
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/steps"
+)
+
+// doctor runs the preflight checks and prints one line per check.
+type doctor struct {
+	out   io.Writer
+	worst int // the exit code so far
+}
+
+func (d *doctor) line(status, check, detail string, code int) {
+	fmt.Fprintf(d.out, "%-4s  %-12s  %s\n", status, check, detail)
+	if code > d.worst && !(d.worst == ExitUsage && code == ExitHarness) {
+		d.worst = code
+	}
+}
+
+func (d *doctor) ok(check, detail string)   { d.line("ok", check, detail, ExitOK) }
+func (d *doctor) warn(check, detail string) { d.line("warn", check, detail, ExitOK) }
+
+// fail records a failed check; code is ExitUsage for configuration and certificate problems,
+// ExitHarness for the network, TLS and the service.
+func (d *doctor) fail(check, detail string, code int) { d.line("FAIL", check, detail, code) }
+
+// Doctor checks, before any test case, everything a run needs: the configuration, the client
+// certificate (readable, key matching, valid, clientAuth, chain, test issuer), DNS, TCP, the TLS
+// handshake, $ping without and with a token, and the clock against the server. It prints one line
+// per check to stdout and returns 0 when nothing failed (warnings allowed), 2 for a configuration
+// or certificate problem, 3 for a network, TLS or service problem.
+func Doctor(ctx context.Context, sys IO, opts Options) int {
+	opts.setDefaults()
+	if sys.Getenv == nil {
+		sys.Getenv = func(string) string { return "" }
+	}
+	d := &doctor{out: sys.Stdout}
+	now := sys.Now()
+	env, err := config.Lookup(opts.Env, opts.Config)
+	if err != nil {
+		d.fail("environment", err.Error(), ExitUsage)
+		return d.worst
+	}
+	d.ok("environment", fmt.Sprintf("%s (%s)", env.Name, env.Kind))
+	dev, _, err := pki.EnsureDevPKI(opts.CertsDir, now)
+	if err != nil {
+		d.fail("dev PKI", err.Error(), ExitUsage)
+		return d.worst
+	}
+	baseURL, caFile := env.BaseURL, env.CA
+	var creds map[steps.Role]http.Header
+	if env.Simulated {
+		s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+		if err != nil {
+			d.fail("simulator", err.Error(), ExitHarness)
+			return d.worst
+		}
+		srv, err := sim.ServeDevPKI(s, dev, "127.0.0.1:0", nil)
+		if err != nil {
+			d.fail("simulator", err.Error(), ExitHarness)
+			return d.worst
+		}
+		defer srv.Close()
+		baseURL, caFile, creds = srv.URL, dev.Path(pki.CAFile), simCredentials(s, now)
+	} else if creds, err = configuredCredentials(env, sys.Getenv); err != nil {
+		d.fail("token", err.Error(), ExitUsage)
+	}
+	id := d.checkCertificate(env, opts, dev, caFile, sys, now)
+	roots, err := pki.CertPool(caFile)
+	if err != nil {
+		d.fail("CA bundle", err.Error(), ExitUsage)
+		return d.worst
+	}
+	d.ok("CA bundle", caFile)
+	d.checkNetwork(ctx, baseURL, roots, id, creds[steps.DefaultRole], opts.Timeout)
+	return d.worst
+}
+
+// checkCertificate reports on the client certificate and returns it (nil when unreadable).
+func (d *doctor) checkCertificate(env config.Environment, opts Options, dev pki.DevPKI, caFile string, sys IO, now time.Time) *pki.Identity {
+	var id *pki.Identity
+	var err error
+	switch {
+	case opts.Cert != "":
+		id, err = pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+	case env.Client.P12 != "":
+		var password string
+		if password, err = env.Client.Password(sys.Getenv, opts.Password); err == nil {
+			id, err = pki.LoadIdentity(env.Client.P12, "", password)
+		}
+	case env.Client.Cert != "":
+		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
+	case env.Simulated:
+		id, err = pki.LoadIdentity(dev.Path(pki.ClientCertFile), dev.Path(pki.ClientKeyFile), "")
+	default:
+		err = fmt.Errorf("environment %s has no client certificate; add client: to the configuration or pass --cert", env.Name)
+	}
+	if err != nil {
+		d.fail("certificate", err.Error(), ExitUsage)
+		return nil
+	}
+	d.ok("certificate", fmt.Sprintf("%s readable, key matches: %s", id.Source, id.Leaf.Subject))
+	switch left := id.Leaf.NotAfter.Sub(now); {
+	case left < 0 || now.Before(id.Leaf.NotBefore):
+		d.fail("validity", id.CheckValidity(now).Error(), ExitUsage)
+	case left < 30*24*time.Hour:
+		d.warn("validity", fmt.Sprintf("expires %s, in %d days; order a new certificate", id.Leaf.NotAfter.UTC().Format("2006-01-02"), int(left.Hours()/24)))
+	default:
+		d.ok("validity", "valid until "+id.Leaf.NotAfter.UTC().Format("2006-01-02"))
+	}
+	if err := id.CheckUsage(); err != nil {
+		d.fail("usage", err.Error(), ExitUsage)
+	} else {
+		d.ok("usage", "clientAuth")
+	}
+	if err := env.CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
+		d.fail("issuer", err.Error(), ExitUsage)
+	} else {
+		d.ok("issuer", id.Leaf.Issuer.CommonName+" (not a production CA)")
+	}
+	if roots, err := pki.CertPool(caFile); err == nil {
+		inter := x509.NewCertPool()
+		for _, c := range id.Chain {
+			inter.AddCert(c)
+		}
+		_, err := id.Leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+		if err != nil {
+			d.warn("chain", fmt.Sprintf("the certificate does not chain to a CA in %s (%v); the service may refuse it", caFile, err))
+		} else {
+			d.ok("chain", "chains to a CA in "+caFile)
+		}
+	}
+	return id
+}
+
+// checkNetwork resolves, connects, shakes hands and pings.
+func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.CertPool, id *pki.Identity, user http.Header, timeout time.Duration) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		d.fail("base URL", err.Error(), ExitUsage)
+		return
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+	}
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		d.fail("DNS", fmt.Sprintf("cannot resolve %s: %v; check the base URL and the network (HTTPS_PROXY?)", host, err), ExitHarness)
+		return
+	}
+	d.ok("DNS", fmt.Sprintf("%s → %v", host, addrs))
+	conn, err := (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		d.fail("TCP", fmt.Sprintf("cannot connect to %s:%s: %v; check the firewall opening for this environment", host, port, err), ExitHarness)
+		return
+	}
+	tconn := tls.Client(conn, func() *tls.Config { c := pki.ClientTLS(roots, id); c.ServerName = host; return c }())
+	err = tconn.HandshakeContext(ctx)
+	if err != nil {
+		conn.Close()
+		d.fail("TLS", fmt.Sprintf("handshake with %s failed: %v", host, err), ExitHarness)
+		return
+	}
+	cs := tconn.ConnectionState()
+	tconn.Close()
+	d.ok("TCP", net.JoinHostPort(host, port))
+	d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite),
+		cs.PeerCertificates[0].Subject, cs.PeerCertificates[0].Issuer.CommonName))
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: baseURL, TLS: pki.ClientTLS(roots, id), Timeout: timeout})
+	if err != nil {
+		d.fail("$ping", err.Error(), ExitUsage)
+		return
+	}
+	ex := d.ping(ctx, c, "$ping", http.Header{}, "without token")
+	if user.Get("Authorization") != "" {
+		d.ping(ctx, c, "$ping+token", user, "with the user's token")
+	} else {
+		d.warn("$ping+token", "no token configured for this environment; add users: to the configuration")
+	}
+	if ex != nil && ex.Response != nil {
+		if date, err := http.ParseTime(ex.Response.Header.Get("Date")); err == nil {
+			offset := date.Add(500 * time.Millisecond).Sub(ex.Started.Add(ex.Duration / 2))
+			if offset > time.Second || offset < -time.Second {
+				d.warn("clock", fmt.Sprintf("differs from the server's by %s; synchronise it (the agency's requirement 3.6.1)", offset.Round(time.Millisecond)))
+			} else {
+				d.ok("clock", fmt.Sprintf("within a second of the server's (%s)", offset.Round(time.Millisecond)))
+			}
+		}
+	}
+}
+
+func (d *doctor) ping(ctx context.Context, c *fhirclient.Client, check string, header http.Header, how string) *fhirclient.Exchange {
+	ex, err := c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping", Header: header})
+	if err != nil {
+		d.fail(check, err.Error(), ExitHarness)
+		return nil
+	}
+	var params struct {
+		Parameter []struct {
+			Name        string `json:"name"`
+			ValueString string `json:"valueString"`
+		} `json:"parameter"`
+	}
+	_ = json.Unmarshal(ex.Response.Body, &params)
+	result := ""
+	for _, p := range params.Parameter {
+		if p.Name == "result" || p.Name == "role" {
+			result += p.Name + "=" + p.ValueString + " "
+		}
+	}
+	if ex.Response.Status != http.StatusOK {
+		d.fail(check, fmt.Sprintf("%s answered %d %s", how, ex.Response.Status, http.StatusText(ex.Response.Status)), ExitHarness)
+		return ex
+	}
+	d.ok(check, fmt.Sprintf("%s: 200 %s(%d ms)", how, result, ex.Duration.Milliseconds()))
+	return ex
+}

@@ -1,0 +1,101 @@
+package run_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/run"
+)
+
+// issue writes a client certificate (PEM cert and key) signed by a new CA called caName.
+func issue(t *testing.T, dir, caName string, notAfter time.Time) (string, string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: caName}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "leverantör"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: notAfter, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	cert, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "c.key")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return cert, keyFile
+}
+
+func doctor(t *testing.T, opts run.Options) (int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run.Doctor(context.Background(), run.IO{Stdout: &out, Stderr: &errb, Now: time.Now}, opts)
+	if strings.Contains(out.String()+errb.String(), "goroutine ") {
+		t.Fatalf("stack trace:\n%s%s", out.String(), errb.String())
+	}
+	return code, out.String()
+}
+
+func TestDoctorOnTheSimulator(t *testing.T) {
+	t.Parallel()
+	certs := t.TempDir()
+	d, _, err := pki.EnsureDevPKI(certs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := doctor(t, run.Options{CertsDir: certs})
+	if code != run.ExitOK || strings.Contains(out, "FAIL") || strings.Count(out, "\nok") < 12 {
+		t.Fatalf("healthy: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"TLS 1.3", "role=FORSKRIVARE", "clock "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("healthy output lacks %q:\n%s", want, out)
+		}
+	}
+	production, productionKey := issue(t, t.TempDir(), "SITHS e-id Function CA v1", time.Now().AddDate(1, 0, 0))
+	soon, soonKey := issue(t, t.TempDir(), "TEST SITHS e-id Function CA v1", time.Now().AddDate(0, 0, 10))
+	cases := []struct {
+		name, cert, key string
+		code            int
+		want            []string
+	}{
+		{"expired", d.Path(pki.ExpiredCertFile), d.Path(pki.ExpiredKeyFile), run.ExitUsage, []string{"FAIL  validity", "expired on", "FAIL  $ping"}},
+		{"unknown CA", d.Path(pki.UnknownCACertFile), d.Path(pki.UnknownCAKeyFile), run.ExitHarness, []string{"warn  chain", "FAIL  $ping", "refused the TLS connection"}},
+		{"missing", filepath.Join(certs, "none.pem"), "", run.ExitUsage, []string{"FAIL  certificate", "none.pem not found"}},
+		{"production CA", production, productionKey, run.ExitUsage, []string{"FAIL  issuer", "production CA \"SITHS e-id Function CA v1\""}},
+		{"expires soon", soon, soonKey, run.ExitHarness, []string{"warn  validity", "order a new certificate"}},
+	}
+	for _, c := range cases {
+		code, out := doctor(t, run.Options{CertsDir: certs, Cert: c.cert, Key: c.key})
+		if code != c.code {
+			t.Errorf("%s: exit %d, want %d\n%s", c.name, code, c.code, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s", c.name, w, out)
+			}
+		}
+	}
+}
+
+func TestProductionCertificateIsRefusedBeforeAnyConnection(t *testing.T) {
+	t.Parallel()
+	cert, key := issue(t, t.TempDir(), "SITHS e-id Function CA v1", time.Now().AddDate(1, 0, 0))
+	r := execute(t, run.Options{Cert: cert, Key: key})
+	if r.code != run.ExitUsage || !strings.Contains(r.stderr, "issued by the production CA") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
