@@ -304,3 +304,36 @@ func (w *World) Cleanup(ctx context.Context) []string {
 	}
 	return problems
 }
+
+// CleanupRun finds the prescriptions an earlier run left behind (identifier urn:konform:run|runID,
+// status active or on hold) and cancels them, for `konform cleanup --run ID` after an aborted run.
+// It returns how many it found, the exchanges it made and what it could not clean up.
+func CleanupRun(ctx context.Context, env *Env, runID string) (int, []*fhirclient.Exchange, []string) {
+	w := NewWorld(ctx, env)
+	w.header = http.Header{"X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"}}
+	q := url.Values{"identifier": {RunIdentifierSystem + "|" + runID}, "_count": {"1000"}}
+	if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: "MedicationRequest", Query: q}); err != nil {
+		return 0, w.Exchanges, []string{err.Error()}
+	}
+	resp, err := w.response()
+	if err != nil {
+		return 0, w.Exchanges, []string{err.Error()}
+	}
+	doc, err := parseJSON(resp.Body)
+	if err != nil || resp.Status != http.StatusOK {
+		return 0, w.Exchanges, []string{fmt.Sprintf("the search for the run's prescriptions answered %d", resp.Status)}
+	}
+	for _, e := range asList(doc["entry"]) {
+		status := firstString(e, "resource", "status")
+		if id := firstString(e, "resource", "id"); id != "" && (status == "active" || status == "on-hold") {
+			w.prescriptions = append(w.prescriptions, id)
+		}
+	}
+	found := len(w.prescriptions)
+	problems := w.Cleanup(ctx)
+	return found, w.Exchanges, problems
+}
+
+// RunIdentifierSystem is the identifier system that marks the data a run creates; the value is
+// the run id ({{run.id}} in the templates).
+const RunIdentifierSystem = "urn:konform:run"

@@ -28,6 +28,13 @@ type System struct {
 	Now func() time.Time
 	// Terminal is true when stderr is a terminal (progress lines) and CI is not set.
 	Terminal bool
+	// Prompt asks for a secret on the terminal without echo; nil without a terminal.
+	Prompt func(question string) (string, error)
+}
+
+// io turns the process state into the run package's.
+func (sys System) io() run.IO {
+	return run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv, Progress: sys.Terminal, Prompt: sys.Prompt}
 }
 
 // exitError carries an exit code out of a cobra command.
@@ -71,7 +78,7 @@ func newRoot(ctx context.Context, sys System) *cobra.Command {
 	root.SetOut(sys.Stdout)
 	root.SetErr(sys.Stderr)
 	root.SetContext(ctx)
-	root.AddCommand(newRunCmd(sys), newListCmd(sys), newVerifyCmd(sys), newMergeCmd(sys), newDoctorCmd(sys), newCertsCmd(sys), newSimCmd(sys), newVersionCmd(sys))
+	root.AddCommand(newRunCmd(sys), newListCmd(sys), newVerifyCmd(sys), newMergeCmd(sys), newDoctorCmd(sys), newCleanupCmd(sys), newCertsCmd(sys), newSimCmd(sys), newVersionCmd(sys))
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

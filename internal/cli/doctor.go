@@ -21,7 +21,7 @@ func newDoctorCmd(sys System) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
-			return exit(run.Doctor(cmd.Context(), run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv}, opts))
+			return exit(run.Doctor(cmd.Context(), sys.io(), opts))
 		},
 	}
 	f := cmd.Flags()

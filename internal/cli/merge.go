@@ -23,7 +23,7 @@ func newMergeCmd(sys System) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dirs = args
 			opts.Password = sys.Getenv(PasswordEnv)
-			return exit(executeMerge(cmd.Context(), run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv}, opts))
+			return exit(executeMerge(cmd.Context(), sys.io(), opts))
 		},
 	}
 	f := cmd.Flags()

@@ -41,7 +41,7 @@ func newRunCmd(sys System) *cobra.Command {
 			opts.Paths = args
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
-			code := executeRun(cmd.Context(), run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv, Progress: sys.Terminal}, opts)
+			code := executeRun(cmd.Context(), sys.io(), opts)
 			return exit(code)
 		},
 	}

@@ -19,6 +19,10 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
+// ErrNeedsPassword marks the error of a PKCS#12 file opened without its password, so that a
+// caller on a terminal can ask for it.
+var ErrNeedsPassword = errors.New("needs a password")
+
 // Identity is a client certificate with its private key and the chain that came with it.
 type Identity struct {
 	// Source names the file(s) the identity was loaded from, for messages.
@@ -101,7 +105,7 @@ func loadPKCS12(file string, data []byte, password string) (*Identity, error) {
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
 			if password == "" {
-				return nil, fmt.Errorf("cannot open %s: it needs a password; set KONFORM_CERT_PASSWORD", file)
+				return nil, fmt.Errorf("cannot open %s: it %w; set KONFORM_CERT_PASSWORD", file, ErrNeedsPassword)
 			}
 			return nil, fmt.Errorf("cannot open %s: wrong password; set KONFORM_CERT_PASSWORD to the file's password", file)
 		}

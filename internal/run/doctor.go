@@ -98,11 +98,11 @@ func (d *doctor) checkCertificate(env config.Environment, opts Options, dev pki.
 	var err error
 	switch {
 	case opts.Cert != "":
-		id, err = pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+		id, err = loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
 	case env.Client.P12 != "":
 		var password string
 		if password, err = env.Client.Password(sys.Getenv, opts.Password); err == nil {
-			id, err = pki.LoadIdentity(env.Client.P12, "", password)
+			id, err = loadIdentity(sys, env.Client.P12, "", password)
 		}
 	case env.Client.Cert != "":
 		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")

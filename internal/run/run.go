@@ -85,6 +85,9 @@ type IO struct {
 	Now func() time.Time
 	// Getenv reads the environment (token and password variables); nil reads nothing.
 	Getenv func(string) string
+	// Prompt asks the person at the terminal for a secret without echoing it; nil when there is
+	// no terminal (CI), and a missing password is then an error.
+	Prompt func(question string) (string, error)
 	// Progress prints a line per finished scenario (on a terminal); otherwise only problems.
 	Progress bool
 }

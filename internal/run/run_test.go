@@ -413,3 +413,20 @@ func TestInterruptedRunWritesTheFinishedCases(t *testing.T) {
 		t.Errorf("stderr does not say so:\n%s", stderr.String())
 	}
 }
+
+func TestPasswordIsAskedForOnATerminal(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	d, _, err := pki.EnsureDevPKI(filepath.Join(root, "certs"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked string
+	prompt := func(q string) (string, error) { asked = q; return pki.DevP12Password, nil }
+	var stdout, stderr bytes.Buffer
+	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now, Prompt: prompt},
+		run.Options{Out: filepath.Join(root, "reports"), CertsDir: d.Dir, Cert: d.Path(pki.ClientP12File), Tags: "@tc:NLL-ANSL-01"})
+	if code != run.ExitOK || !strings.Contains(asked, "client.p12") {
+		t.Fatalf("exit %d, asked %q\n%s", code, asked, stderr.String())
+	}
+}

@@ -3,6 +3,7 @@ package run
 import (
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,7 +93,7 @@ func (t *target) credentialsFor(role steps.Role) (http.Header, error) {
 // configured environment.
 func startTarget(env config.Environment, opts Options, sys IO) (*target, error) {
 	if env.Simulated {
-		return startSimulator(opts, sys.Now(), io.Discard)
+		return startSimulator(opts, sys, io.Discard)
 	}
 	return connectRemote(env, opts, sys)
 }
@@ -110,11 +111,11 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	var id *pki.Identity
 	switch {
 	case opts.Cert != "":
-		id, err = pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+		id, err = loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
 	case env.Client.P12 != "":
 		var password string
 		if password, err = env.Client.Password(sys.Getenv, opts.Password); err == nil {
-			id, err = pki.LoadIdentity(env.Client.P12, "", password)
+			id, err = loadIdentity(sys, env.Client.P12, "", password)
 		}
 	case env.Client.Cert != "":
 		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
@@ -187,12 +188,13 @@ func configuredCredentials(env config.Environment, getenv func(string) string) (
 
 // startSimulator starts the NLL simulator in-process on a free loopback port, with the dev PKI of
 // opts.CertsDir (generated when missing), and loads the run's client identity.
-func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, error) {
+func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
+	now := sys.Now()
 	d, _, err := pki.EnsureDevPKI(opts.CertsDir, now)
 	if err != nil {
 		return nil, err
 	}
-	id, err := loadRunIdentity(opts, d)
+	id, err := loadRunIdentity(opts, d, sys)
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +223,25 @@ func startSimulator(opts Options, now time.Time, errLog io.Writer) (*target, err
 	return t, nil
 }
 
-func loadRunIdentity(opts Options, d pki.DevPKI) (*pki.Identity, error) {
+func loadRunIdentity(opts Options, d pki.DevPKI, sys IO) (*pki.Identity, error) {
 	if opts.Cert == "" {
 		return pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
 	}
-	return pki.LoadIdentity(opts.Cert, opts.Key, opts.Password)
+	return loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
+}
+
+// loadIdentity loads a client identity, asking for a PKCS#12 password on a terminal when none
+// was given.
+func loadIdentity(sys IO, cert, key, password string) (*pki.Identity, error) {
+	id, err := pki.LoadIdentity(cert, key, password)
+	if errors.Is(err, pki.ErrNeedsPassword) && sys.Prompt != nil {
+		asked, perr := sys.Prompt(fmt.Sprintf("Password for %s: ", cert))
+		if perr != nil {
+			return nil, fmt.Errorf("cannot read the password for %s: %v", cert, perr)
+		}
+		return pki.LoadIdentity(cert, key, asked)
+	}
+	return id, err
 }
 
 // client returns the FHIR client for an identity, building it once.
