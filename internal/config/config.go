@@ -49,8 +49,12 @@ type Environment struct {
 	Client Client `yaml:"client"`
 	// Users holds the credentials of each role (förskrivare, farmaceut); the first is the default.
 	Users map[string]User `yaml:"users"`
-	// Timeout bounds each request (a Go duration such as 30s).
+	// Timeout bounds each request from connect to the last byte (a Go duration such as 30s).
 	Timeout time.Duration `yaml:"timeout"`
+	// ConnectTimeout bounds the TCP connect and the TLS handshake (default 10s).
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// Proxy is an HTTP proxy for CONNECT tunnels; empty means HTTPS_PROXY (and NO_PROXY).
+	Proxy string `yaml:"proxy"`
 	// Headers are sent with every request (for example a fixed x-user-agent).
 	Headers map[string]string `yaml:"headers"`
 	// Retries retries idempotent requests (GET) on 429, 502, 503, 504 and connection errors.
@@ -180,6 +184,11 @@ func (e *Environment) check(path string) error {
 	}
 	if e.Client.P12 != "" && e.Client.Cert != "" {
 		return fmt.Errorf("%s: client has both p12 and cert; give one", where)
+	}
+	if e.Proxy != "" {
+		if p, err := url.Parse(e.Proxy); err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
+			return fmt.Errorf("%s: proxy %q must be an http(s) URL such as http://proxy.example:3128", where, e.Proxy)
+		}
 	}
 	if e.Retries.Max < 0 || e.Retries.Max > 10 {
 		return fmt.Errorf("%s: retries.max must be from 0 to 10", where)

@@ -33,6 +33,10 @@ type Config struct {
 	Header http.Header
 	// UserAgent identifies konform in the User-Agent header.
 	UserAgent string
+	// ConnectTimeout bounds the TCP connect and the TLS handshake; zero means 10 seconds.
+	ConnectTimeout time.Duration
+	// Proxy, when set, tunnels through this HTTP proxy; nil means HTTPS_PROXY and NO_PROXY.
+	Proxy *url.URL
 	// Retries, when Max > 0, retries GET requests on 429, 502, 503, 504 and connection errors
 	// (go-retryablehttp's policy), waiting as its backoff says (Retry-After honoured).
 	Retries Retries
@@ -63,11 +67,19 @@ func New(cfg Config) (*Client, error) {
 	if cfg.TLS == nil {
 		return nil, errors.New("fhirclient: Config.TLS is nil")
 	}
+	connect := cfg.ConnectTimeout
+	if connect == 0 {
+		connect = 10 * time.Second
+	}
+	proxy := http.ProxyFromEnvironment
+	if cfg.Proxy != nil {
+		proxy = http.ProxyURL(cfg.Proxy)
+	}
 	transport := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
+		Proxy:               proxy,
 		TLSClientConfig:     cfg.TLS,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout: 10 * time.Second,
+		DialContext:         (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: connect,
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     90 * time.Second,
 	}

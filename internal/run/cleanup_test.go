@@ -5,15 +5,20 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
@@ -22,8 +27,15 @@ import (
 
 // TestCleanupRemovesWhatAnAbortedRunLeft serves a simulator as a configured ("remote")
 // environment, leaves two prescriptions marked with a run id in it, and cleans them up.
-func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
-	t.Parallel()
+// remote serves a simulator as a configured environment "lokal" of a konform.yaml (with extra
+// lines for the environment), as a supplier's EXT environment would be configured.
+type remote struct {
+	cfg, certs, url, token string
+	dev                    pki.DevPKI
+}
+
+func remoteEnv(t *testing.T, extra string) remote {
+	t.Helper()
 	root := t.TempDir()
 	certs := filepath.Join(root, "certs")
 	d, _, err := pki.EnsureDevPKI(certs, time.Now())
@@ -35,7 +47,7 @@ func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
 	token := s.Token(sim.PrescriberClaims(time.Now()))
 	os.WriteFile(filepath.Join(root, "token"), []byte(token+"\n"), 0o600)
 	cfg := filepath.Join(root, "konform.yaml")
@@ -47,11 +59,18 @@ func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
     client: {cert: certs/client.pem, key: certs/client.key}
     users:
       förskrivare: {token_file: token, org_info: '{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}'}
-`, srv.URL)), 0o644)
+%s`, srv.URL, extra)), 0o644)
+	return remote{cfg: cfg, certs: certs, url: srv.URL, token: token, dev: d}
+}
+
+func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
+	t.Parallel()
+	env := remoteEnv(t, "")
+	cfg, certs, d, token := env.cfg, env.certs, env.dev, env.token
 
 	id, _ := pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
 	roots, _ := pki.CertPool(d.Path(pki.CAFile))
-	c, _ := fhirclient.New(fhirclient.Config{BaseURL: srv.URL, TLS: pki.ClientTLS(roots, id)})
+	c, _ := fhirclient.New(fhirclient.Config{BaseURL: env.url, TLS: pki.ClientTLS(roots, id)})
 	h := http.Header{"Authorization": {"Bearer " + token}, "X-Org-Info": {`{"orgenhetsId":"x","orgenhetsIdTyp":"HSA"}`},
 		"X-Provenance": {base64.StdEncoding.EncodeToString([]byte(`{"reason":{"text":"test"}}`))}, "X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE"}}
 	template, _ := os.ReadFile("../../fixtures/templates/forskrivning.json")
@@ -76,5 +95,51 @@ func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
 	r := execute(t, run.Options{Env: "lokal", Config: cfg, CertsDir: certs, Tags: "@tc:NLL-TA05-01"})
 	if r.code != run.ExitOK {
 		t.Errorf("a configured environment with a token file: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestProxyIsUsed runs through an HTTP CONNECT proxy on loopback, configured with proxy: (the
+// same transport path takes HTTPS_PROXY, which Go never applies to loopback addresses).
+func TestProxyIsUsed(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	tunnels := 0
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		upstream, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		mu.Lock()
+		tunnels++
+		mu.Unlock()
+		conn, buf, _ := http.NewResponseController(w).Hijack()
+		buf.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+		buf.Flush()
+		go func() { io.Copy(upstream, conn); upstream.Close() }()
+		io.Copy(conn, upstream)
+		conn.Close()
+	}))
+	defer proxy.Close()
+	env := remoteEnv(t, "    proxy: "+proxy.URL+"\n")
+	r := execute(t, run.Options{Env: "lokal", Config: env.cfg, CertsDir: env.certs, Tags: "@tc:NLL-TA05-01"})
+	mu.Lock()
+	defer mu.Unlock()
+	if r.code != run.ExitOK || tunnels == 0 {
+		t.Fatalf("exit %d, %d tunnels through the proxy\n%s", r.code, tunnels, r.stderr)
+	}
+}
+
+func TestTimeoutIsAnErrorNamingTheURL(t *testing.T) {
+	t.Parallel()
+	slow, _ := sim.ParseFault("path=$ping,latency=2s")
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-01", Faults: []sim.Fault{slow}, Timeout: 300 * time.Millisecond})
+	if c := r.outcome(t, "NLL-ANSL-01"); c.Outcome != evidence.Error || r.code != run.ExitHarness ||
+		!strings.Contains(r.stderr, "timed out after 300ms") || !strings.Contains(r.stderr, "/fhir-server/fhir/$ping") {
+		t.Errorf("outcome %s, exit %d\n%s", c.Outcome, r.code, r.stderr)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
@@ -27,6 +28,8 @@ type target struct {
 	roots    string // CA bundle file
 	timeout  time.Duration
 	retries  fhirclient.Retries
+	connect  time.Duration
+	proxy    *url.URL
 	version  string
 
 	// credentials holds the headers that identify each role's user.
@@ -139,8 +142,13 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	if timeout == 0 {
 		timeout = env.Timeout
 	}
+	var proxy *url.URL
+	if env.Proxy != "" {
+		proxy, _ = url.Parse(env.Proxy) // checked by config
+	}
 	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, roots: env.CA, timeout: timeout, version: opts.Version,
 		retries: fhirclient.Retries{Max: env.Retries.Max, Wait: env.Retries.Wait, MaxWait: env.Retries.MaxWait},
+		connect: env.ConnectTimeout, proxy: proxy,
 		clients: map[steps.Identity]*fhirclient.Client{}, credentials: creds}, nil
 }
 
@@ -272,7 +280,7 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 		return nil, err
 	}
 	c, err := fhirclient.New(fhirclient.Config{BaseURL: t.baseURL, TLS: pki.ClientTLS(roots, id), Timeout: t.timeout,
-		UserAgent: "konform/" + t.version, Retries: t.retries})
+		UserAgent: "konform/" + t.version, Retries: t.retries, ConnectTimeout: t.connect, Proxy: t.proxy})
 	if err != nil {
 		return nil, err
 	}
