@@ -94,23 +94,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 
 // checkCertificate reports on the client certificate and returns it (nil when unreadable).
 func (d *doctor) checkCertificate(env config.Environment, opts Options, dev pki.DevPKI, caFile string, sys IO, now time.Time) *pki.Identity {
-	var id *pki.Identity
-	var err error
-	switch {
-	case opts.Cert != "":
-		id, err = loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
-	case env.Client.P12 != "":
-		var password string
-		if password, err = env.Client.Password(sys.Getenv, opts.Password); err == nil {
-			id, err = loadIdentity(sys, env.Client.P12, "", password)
-		}
-	case env.Client.Cert != "":
-		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
-	case env.Simulated:
-		id, err = pki.LoadIdentity(dev.Path(pki.ClientCertFile), dev.Path(pki.ClientKeyFile), "")
-	default:
-		err = fmt.Errorf("environment %s has no client certificate; add client: to the configuration or pass --cert", env.Name)
-	}
+	id, err := clientIdentity(env, opts, dev, sys)
 	if err != nil {
 		d.fail("certificate", err.Error(), ExitUsage)
 		return nil

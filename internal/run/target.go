@@ -111,20 +111,7 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	if _, err := pki.CertPool(env.CA); err != nil {
 		return nil, fmt.Errorf("environment %s: %v", env.Name, err)
 	}
-	var id *pki.Identity
-	switch {
-	case opts.Cert != "":
-		id, err = loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
-	case env.Client.P12 != "":
-		var password string
-		if password, err = env.Client.Password(sys.Getenv, opts.Password); err == nil {
-			id, err = loadIdentity(sys, env.Client.P12, "", password)
-		}
-	case env.Client.Cert != "":
-		id, err = pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
-	default:
-		return nil, fmt.Errorf("environment %s has no client certificate; add client: {p12: …} or {cert: …, key: …} to the configuration, or pass --cert", env.Name)
-	}
+	id, err := clientIdentity(env, opts, d, sys)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +189,7 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := loadRunIdentity(opts, d, sys)
+	id, err := clientIdentity(config.Environment{Name: "sim", Simulated: true}, opts, d, sys)
 	if err != nil {
 		return nil, err
 	}
@@ -231,11 +218,24 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	return t, nil
 }
 
-func loadRunIdentity(opts Options, d pki.DevPKI, sys IO) (*pki.Identity, error) {
-	if opts.Cert == "" {
-		return pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
+// clientIdentity loads the run's client certificate: --cert, else the environment's client:,
+// else (for the simulator) the dev PKI's client.
+func clientIdentity(env config.Environment, opts Options, dev pki.DevPKI, sys IO) (*pki.Identity, error) {
+	switch {
+	case opts.Cert != "":
+		return loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
+	case env.Client.P12 != "":
+		password, err := env.Client.Password(sys.Getenv, opts.Password)
+		if err != nil {
+			return nil, err
+		}
+		return loadIdentity(sys, env.Client.P12, "", password)
+	case env.Client.Cert != "":
+		return pki.LoadIdentity(env.Client.Cert, env.Client.Key, "")
+	case env.Simulated:
+		return pki.LoadIdentity(dev.Path(pki.ClientCertFile), dev.Path(pki.ClientKeyFile), "")
 	}
-	return loadIdentity(sys, opts.Cert, opts.Key, opts.Password)
+	return nil, fmt.Errorf("environment %s has no client certificate; add client: {p12: …} or {cert: …, key: …} to the configuration, or pass --cert", env.Name)
 }
 
 // loadIdentity loads a client identity, asking for a PKCS#12 password on a terminal when none
