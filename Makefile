@@ -37,11 +37,12 @@ build:
 certs: build
 	./$(BIN) certs
 
-## lint: fail on unformatted code, go vet findings or an untidy go.mod
+## lint: fail on unformatted code, go vet or staticcheck findings, or an untidy go.mod
 lint:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 	$(GO) mod tidy -diff
 
 ## docs: regenerate docs/steps.md from the step vocabulary

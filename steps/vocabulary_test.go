@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestEveryStepHasTwinsAndWorkingExamples(t *testing.T) {
 }
 
 func TestFillKnowsItsPlaceholders(t *testing.T) {
-	w := NewWorld(nil, &Env{RunID: "run-1", Today: "2026-11-23"})
+	w := NewWorld(context.Background(), &Env{RunID: "run-1", Today: "2026-11-23"})
 	w.pnr = "189001019802"
 	w.created = "https://h/fhir/MedicationRequest/abc/_history/1"
 	got, err := w.fill("{{run.id}} {{today}} {{patient.personnummer}} {{created.id}}")

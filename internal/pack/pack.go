@@ -82,12 +82,11 @@ func (p *Pack) Shard(k, n int) error {
 			mine[b] = true
 		}
 	}
-	var cases, tags []string
+	var tags []string
 	var kept []*Case
 	for _, c := range p.Cases {
 		if mine[baseID(c.ID)] {
 			kept = append(kept, c)
-			cases = append(cases, c.ID)
 		}
 	}
 	for b := range mine {
