@@ -63,6 +63,8 @@ type Environment struct {
 	ProductionIssuers []string `yaml:"production_issuers"`
 	// DenyURLs lists parts of URLs konform must never connect to (production hosts).
 	DenyURLs []string `yaml:"deny_urls"`
+
+	line int // where the environment starts in the file, for messages
 }
 
 // Retries is an environment's retry policy; the default is no retries, so that a tester sees the
@@ -150,7 +152,26 @@ func load(path string) (*File, string, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
 		return nil, path, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) > 0 {
+		envs := child(doc.Content[0], "environments")
+		for i := 0; envs != nil && i+1 < len(envs.Content); i += 2 {
+			if e := f.Environments[envs.Content[i].Value]; e != nil {
+				e.line = envs.Content[i].Line
+			}
+		}
+	}
 	return &f, path, nil
+}
+
+// child returns the value of key in a YAML mapping node, or nil.
+func child(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
 
 func names(f *File) []string {
@@ -167,7 +188,7 @@ func names(f *File) []string {
 
 // check refuses environments konform must not run against, before any connection.
 func (e *Environment) check(path string) error {
-	where := fmt.Sprintf("%s: environment %s", path, e.Name)
+	where := fmt.Sprintf("%s:%d: environment %s", path, e.line, e.Name)
 	switch e.Kind {
 	case Test:
 	case Production:

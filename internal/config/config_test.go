@@ -53,7 +53,7 @@ func TestEnvironmentFromFile(t *testing.T) {
 
 func TestBadConfigurationsAreRefused(t *testing.T) {
 	cases := map[string]string{
-		"environments:\n  x:\n    kind: production\n    base_url: https://a\n    ca: c\n": "marked production",
+		"environments:\n  x:\n    kind: production\n    base_url: https://a\n    ca: c\n": "konform.yaml:2: environment x is marked production",
 		"environments:\n  x:\n    base_url: https://a\n    ca: c\n":                       "needs kind: test",
 		"environments:\n  x:\n    kind: test\n    base_url: http://a\n    ca: c\n":        "must be an absolute https URL",
 		"environments:\n  x:\n    kind: test\n    base_url: https://a\n":                  "needs ca",
