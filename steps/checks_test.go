@@ -1,0 +1,76 @@
+package steps
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/konform/konform/internal/fhirclient"
+)
+
+// answered makes a World whose last request got this answer.
+func answered(status int, body string, header http.Header) *World {
+	w := NewWorld(context.Background(), &Env{})
+	if header == nil {
+		header = http.Header{}
+	}
+	if header.Get("Content-Type") == "" {
+		header.Set("Content-Type", "application/fhir+json")
+	}
+	w.last = &fhirclient.Exchange{Request: fhirclient.Message{Header: http.Header{"X-Request-Id": {"abc"}}},
+		Response: &fhirclient.Message{Status: status, Header: header, Body: []byte(body)}}
+	return w
+}
+
+const outcomeBody = `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"business-rule",
+ "extension":[{"url":"http://electronichealth.se/fhir/StructureDefinition/nllDetectedIssue","valueCodeableConcept":{"coding":[{"code":"SIM-AFF-04"}]}}]}]}`
+
+// TestEveryCheckPassesAndFails runs each assertion against an answer that meets it and one that
+// does not, so that no check can only pass.
+func TestEveryCheckPassesAndFails(t *testing.T) {
+	bundle := `{"resourceType":"Bundle","total":1,"entry":[{"resource":{"resourceType":"Patient","id":"p"}}]}`
+	cases := []struct {
+		name       string
+		check      func(*World) error
+		good, bad  *World
+		badMessage string
+	}{
+		{"status", func(w *World) error { return w.statusIs(200) }, answered(200, bundle, nil), answered(500, outcomeBody, nil), "expected 200, got 500"},
+		{"resourceType", func(w *World) error { return w.resourceTypeIs("Bundle") }, answered(200, bundle, nil), answered(200, outcomeBody, nil), `got "OperationOutcome"`},
+		{"not FHIR", func(w *World) error { return w.resourceTypeIs("Bundle") }, answered(200, bundle, nil),
+			answered(200, "<html/>", http.Header{"Content-Type": {"text/html"}}), "Content-Type"},
+		{"total", func(w *World) error { return w.bundleTotalIs(1) }, answered(200, bundle, nil), answered(200, `{"resourceType":"Bundle","total":2}`, nil), "expected 1, got 2"},
+		{"entries", func(w *World) error { return w.bundleEntriesAre(1) }, answered(200, bundle, nil), answered(200, `{"resourceType":"Bundle","total":1}`, nil), "expected 1, got 0"},
+		{"issue", func(w *World) error { return w.outcomeHasIssue("error", "business-rule") }, answered(422, outcomeBody, nil),
+			answered(422, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid"}]}`, nil), "got error/invalid"},
+		{"detected issue", func(w *World) error { return w.outcomeHasDetectedIssue("SIM-AFF-04") }, answered(422, outcomeBody, nil),
+			answered(422, strings.Replace(outcomeBody, "SIM-AFF-04", "SIM-AFF-05", 1), nil), `expected "SIM-AFF-04", got SIM-AFF-05`},
+		{"header", func(w *World) error { return w.headerPresent("Location") }, answered(201, "", http.Header{"Location": {"x"}}), answered(201, "", nil), "absent"},
+		{"header value", func(w *World) error { return w.headerIs("ETag", `W/"1"`) }, answered(200, "", http.Header{"Etag": {`W/"1"`}}),
+			answered(200, "", http.Header{"Etag": {`W/"2"`}}), `got "W/\"2\""`},
+		{"request id", (*World).requestIDEchoed, answered(200, "", http.Header{"X-Request-Id": {"abc"}}), answered(200, "", nil), "got none"},
+		{"empty body", (*World).bodyIsEmpty, answered(201, "", nil), answered(201, bundle, nil), "expected empty"},
+		{"FHIRPath true", func(w *World) error { return w.fhirPathTrue("Bundle.total = 1") }, answered(200, bundle, nil),
+			answered(200, `{"resourceType":"Bundle","total":3}`, nil), "expected true, got false"},
+		{"FHIRPath value", func(w *World) error { return w.fhirPathEquals("Bundle.entry.resource.id", "p") }, answered(200, bundle, nil),
+			answered(200, `{"resourceType":"Bundle","total":0}`, nil), "got an empty collection"},
+		{"refused", (*World).connectionRefused, refused(), answered(200, bundle, nil), "got accepted, status 200"},
+	}
+	for _, c := range cases {
+		if err := c.check(c.good); err != nil {
+			t.Errorf("%s: fails on a good answer: %v", c.name, err)
+		}
+		if err := c.check(c.bad); err == nil || !strings.Contains(err.Error(), c.badMessage) {
+			t.Errorf("%s: on a bad answer: %v, want %q", c.name, err, c.badMessage)
+		}
+	}
+}
+
+func refused() *World {
+	w := NewWorld(context.Background(), &Env{})
+	w.last = &fhirclient.Exchange{}
+	w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF}
+	return w
+}
