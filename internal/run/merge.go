@@ -2,7 +2,6 @@ package run
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,18 +65,8 @@ func Merge(_ context.Context, sys IO, opts MergeOptions) int {
 	if p, err := pack.Load(nil, ""); err == nil && p.Digest == merged.PackDigest {
 		coverage = coverageOf(p)
 	}
-	if err := evidence.Write(dir, merged); err != nil {
+	if err := writeEvidence(sys, opts.Out, dir, merged, coverage, opts.Lang, id); err != nil {
 		return fail(ExitHarness, err)
-	}
-	if err := evidence.WriteReport(dir, merged, coverage, opts.Lang); err != nil {
-		return fail(ExitHarness, err)
-	}
-	m := manifestOf(merged)
-	if err := evidence.WriteManifest(dir, m, id.Key, append([]*x509.Certificate{id.Leaf}, id.Chain...)); err != nil {
-		return fail(ExitHarness, err)
-	}
-	if err := pointLatest(opts.Out, runID); err != nil {
-		fmt.Fprintf(sys.Stderr, "konform: warning: %v\n", err)
 	}
 	n := merged.Counts()
 	fmt.Fprintf(sys.Stderr, "merged %d shards: %d cases, %d passed, %d failed, %d error · verdict: %s\nevidence: %s\n",

@@ -30,6 +30,7 @@ import (
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pack"
+	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
 	"github.com/konform/konform/steps"
 )
@@ -189,17 +190,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		code = ExitInterrupted
 	}
 	rec.run.ClockOffsetMs = rec.clockOffset()
-	if err := evidence.Write(dir, rec.run); err != nil {
+	if err := writeEvidence(sys, opts.Out, dir, rec.run, coverageOf(p), opts.Lang, tgt.identity); err != nil {
 		return fail(ExitHarness, err)
-	}
-	if err := evidence.WriteReport(dir, rec.run, coverageOf(p), opts.Lang); err != nil {
-		return fail(ExitHarness, err)
-	}
-	if err := evidence.WriteManifest(dir, manifestOf(rec.run), tgt.identity.Key, append([]*x509.Certificate{tgt.identity.Leaf}, tgt.identity.Chain...)); err != nil {
-		return fail(ExitHarness, err)
-	}
-	if err := pointLatest(opts.Out, runID); err != nil {
-		fmt.Fprintf(sys.Stderr, "konform: warning: %v\n", err)
 	}
 	rec.report(dir, godogOut.String())
 	fmt.Fprintln(sys.Stdout, dir)
@@ -403,6 +395,24 @@ func toEvidence(ex *fhirclient.Exchange) *evidence.Exchange {
 		e.TLSVersion, e.Cipher, e.PeerSubject = ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject
 	}
 	return e
+}
+
+// writeEvidence writes a finished run's files (junit.xml, summary.json, cucumber.json,
+// report.html) into dir, signs them with the client identity, and points <out>/latest at dir.
+func writeEvidence(sys IO, out, dir string, run *evidence.Run, coverage []evidence.Coverage, lang string, id *pki.Identity) error {
+	if err := evidence.Write(dir, run); err != nil {
+		return err
+	}
+	if err := evidence.WriteReport(dir, run, coverage, lang); err != nil {
+		return err
+	}
+	if err := evidence.WriteManifest(dir, manifestOf(run), id.Key, append([]*x509.Certificate{id.Leaf}, id.Chain...)); err != nil {
+		return err
+	}
+	if err := pointLatest(out, filepath.Base(dir)); err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: warning: %v\n", err)
+	}
+	return nil
 }
 
 // coverageOf lists the catalogue's requirements with the cases of this run that cover them.
