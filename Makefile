@@ -13,7 +13,7 @@ help:
 
 ## run: build konform and run the bundled test pack against the built-in NLL simulator
 run: build
-	./$(BIN) run
+	./$(BIN) run --sut ref
 
 ## test: check formatting and go vet, install the npm peers and chromium, then run every test with the race detector (the whole pack, concurrent and shuffled; the simulator's bodies validated by @medplum/core; the report rendered in chromium)
 test: lint interop/node_modules browser

@@ -4,8 +4,8 @@ package features
 
 import "embed"
 
-// FS holds the bundled feature files, below nll/ and anslutning/, and the requirement
+// FS holds the bundled feature files, below nll/, anslutning/ and sut/ (the cases that drive the system under test), and the requirement
 // catalogue krav.yaml.
 //
-//go:embed nll anslutning krav.yaml
+//go:embed nll anslutning sut krav.yaml
 var FS embed.FS

@@ -25,6 +25,11 @@ const (
 
 // Vocabulary returns every step konform knows.
 func Vocabulary() []Def {
+	return append(serviceVocabulary(), sutVocabulary()...)
+}
+
+// serviceVocabulary are the steps in which konform itself calls NLL.
+func serviceVocabulary() []Def {
 	return []Def{
 		{
 			Group:     "Anslutning och identitet",

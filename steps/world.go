@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/fhirclient"
 )
 
@@ -60,6 +61,8 @@ type Env struct {
 	Token func(role Role, claims map[string]any) (string, error)
 	// Fixtures holds templates/*.json.
 	Fixtures fs.FS
+	// SUT is the supplier's system in the loop, for @sut scenarios; nil when the run has no driver.
+	SUT SUT
 }
 
 // PersonnummerSystem is the identifier system of Swedish personnummer in NLL.
@@ -93,6 +96,11 @@ type World struct {
 	created string
 	// prescriptions are the ids of the prescriptions the scenario created, for Cleanup.
 	prescriptions []string
+
+	// sutResult is what the SUT reported after its last action; sutMark is the number of its
+	// calls before that action began.
+	sutResult *driver.Result
+	sutMark   int
 
 	// Exchanges are every exchange of the scenario, in order.
 	Exchanges []*fhirclient.Exchange
@@ -275,13 +283,23 @@ func (w *World) notePrescriptions() {
 	}
 }
 
-// Cleanup cancels (makulerar) the prescriptions the scenario created, with the run's own
+// Cleanup cancels (makulerar) the prescriptions the scenario and the system under test created, with the run's own
 // certificate and user, so that test data does not pile up in a shared test environment. It runs
 // after every scenario, also a failed one; a prescription already ended is left as it is. The
 // exchanges join the scenario's evidence. It returns what could not be cleaned up.
 func (w *World) Cleanup(ctx context.Context) []string {
 	var problems []string
-	w.ctx, w.identity, w.role, w.omit = ctx, RunIdentity, DefaultRole, map[string]bool{}
+	w.ctx, w.identity, w.role, w.omit, w.claims = ctx, RunIdentity, DefaultRole, map[string]bool{}, nil
+	seen := map[string]bool{}
+	for _, id := range w.prescriptions {
+		seen[id] = true
+	}
+	for _, id := range w.sutPrescriptions() {
+		if !seen[id] {
+			seen[id] = true
+			w.prescriptions = append(w.prescriptions, id)
+		}
+	}
 	// The access type with the patient's consent to locked data, so that a data lock the
 	// scenario placed does not hide its own prescriptions from the cleanup.
 	w.header = http.Header{"X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"}}

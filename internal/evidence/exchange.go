@@ -27,6 +27,12 @@ type Exchange struct {
 	Err string
 	// TLS summary of the connection.
 	TLSVersion, Cipher, PeerSubject string
+	// Origin is "sut" for a call the system under test made through the gateway, "" for konform's own.
+	Origin string
+	// ClientSubject is the client certificate the system under test presented to the gateway.
+	ClientSubject string
+	// Upstream says what the gateway did with a SUT call: forwarded, unavailable, dropped, refused.
+	Upstream string
 }
 
 // ExchangeRef points from a case to one of its exchange files.
@@ -59,16 +65,26 @@ func (r *Redactor) Scrub(s string) string {
 // exchanges/<case>/NNN.http holds it. With redact, secrets and personal data are scrubbed.
 func (e *Exchange) Format(r *Redactor, redact bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# attempt %d · sent %s · %d ms\n", e.Attempt, e.Started.UTC().Format(time.RFC3339Nano), e.Duration.Milliseconds())
-	if e.TLSVersion != "" {
+	if e.Origin == "sut" {
+		fmt.Fprintf(&b, "# call of the system under test, through konform's gateway · received %s · %d ms · gateway: %s\n",
+			e.Started.UTC().Format(time.RFC3339Nano), e.Duration.Milliseconds(), e.Upstream)
+		fmt.Fprintf(&b, "# %s · %s · client certificate %s\n", e.TLSVersion, e.Cipher, quoteOrDash(e.ClientSubject))
+	} else {
+		fmt.Fprintf(&b, "# attempt %d · sent %s · %d ms\n", e.Attempt, e.Started.UTC().Format(time.RFC3339Nano), e.Duration.Milliseconds())
+	}
+	if e.TLSVersion != "" && e.Origin != "sut" {
 		fmt.Fprintf(&b, "# %s · %s · server %s\n", e.TLSVersion, e.Cipher, e.PeerSubject)
 	}
-	fmt.Fprintf(&b, "\n%s %s\n", e.Method, e.URL)
+	if e.Method == "" {
+		fmt.Fprintf(&b, "\n# no request: %s\n", e.Err)
+	} else {
+		fmt.Fprintf(&b, "\n%s %s\n", e.Method, e.URL)
+	}
 	writeHeaders(&b, e.ReqHeader, redact)
 	writeBody(&b, e.ReqBody)
-	if e.Status == 0 {
+	if e.Status == 0 && e.Method != "" {
 		fmt.Fprintf(&b, "\n# no answer: %s\n", e.Err)
-	} else {
+	} else if e.Status != 0 {
 		fmt.Fprintf(&b, "\nHTTP %d %s\n", e.Status, http.StatusText(e.Status))
 		writeHeaders(&b, e.RespHeader, redact)
 		writeBody(&b, e.RespBody)
@@ -79,8 +95,18 @@ func (e *Exchange) Format(r *Redactor, redact bool) string {
 	return r.Scrub(b.String())
 }
 
+func quoteOrDash(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
 // Summary is the exchange in one line.
 func (e *Exchange) Summary() string {
+	if e.Method == "" {
+		return "connection refused by the gateway: " + e.Err
+	}
 	if e.Status == 0 {
 		return fmt.Sprintf("%s %s → no answer: %s", e.Method, e.URL, e.Err)
 	}

@@ -43,6 +43,9 @@ func WriteJUnit(w io.Writer, run *Run) error {
 		for _, e := range c.Exchanges {
 			out = append(out, c.ID+"  "+e.File+"  "+e.Summary)
 		}
+		for _, e := range c.SUTCalls {
+			out = append(out, c.ID+"  "+e.File+"  system under test: "+e.Summary)
+		}
 	}
 	flush()
 	// The schema's testsuites element has no attributes: write the suites without the totals
@@ -82,6 +85,13 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	if run.ClockOffsetMs != nil {
 		s.AddProperty("konform.clock_offset_ms", fmt.Sprint(*run.ClockOffsetMs))
 	}
+	if sut := run.SUT; sut != nil {
+		s.AddProperty("konform.sut.driver", sut.Driver)
+		s.AddProperty("konform.sut.gateway", sut.Gateway)
+		if sut.Defect != "" {
+			s.AddProperty("konform.sut.defect", sut.Defect)
+		}
+	}
 	if sys := run.System; sys != nil {
 		s.AddProperty("konform.system.name", sys.Name)
 		s.AddProperty("konform.system.version", sys.Version)
@@ -105,6 +115,9 @@ func testcase(c *Case) junit.Testcase {
 		tc.Error = result(c, p, string(c.Outcome))
 	case Skipped:
 		tc.Skipped = &junit.Result{Message: "skipped", Type: "skipped"}
+		if c.SkipReason != "" {
+			tc.Skipped.Message = xmlText(c.SkipReason)
+		}
 	}
 	return tc
 }
@@ -125,6 +138,9 @@ func result(c *Case, p *Step, kind string) *junit.Result {
 	fmt.Fprintf(&b, "mandatory: %t\n", c.Mandatory)
 	for _, e := range c.Exchanges {
 		fmt.Fprintf(&b, "exchange: %s\n", e.File)
+	}
+	for _, e := range c.SUTCalls {
+		fmt.Fprintf(&b, "system under test's call: %s  %s\n", e.File, e.Summary)
 	}
 	return &junit.Result{Message: xmlText(firstLine(p.Message)), Type: kind, Data: xmlText(b.String())}
 }

@@ -70,8 +70,22 @@ type Run struct {
 	// Interrupted is true when the run was stopped before every case ran.
 	Interrupted bool `json:"interrupted"`
 	// Redacted is true when personal data and secrets were scrubbed (the default).
-	Redacted bool    `json:"redacted"`
-	Cases    []*Case `json:"cases"`
+	Redacted bool `json:"redacted"`
+	// SUT describes the system under test in the loop, when the run had a driver.
+	SUT *SUTInfo `json:"sut,omitempty"`
+	// Unattributed are calls the system under test made through the gateway while no scenario ran.
+	Unattributed []ExchangeRef `json:"unattributedSutCalls,omitempty"`
+	Cases        []*Case       `json:"cases"`
+}
+
+// SUTInfo says how the system under test was in the loop.
+type SUTInfo struct {
+	// Driver is how konform made it act: ref (konform's reference connecting system), ….
+	Driver string `json:"driver"`
+	// Defect is the reference system's deliberate defect, "" for none.
+	Defect string `json:"defect,omitempty"`
+	// Gateway is the base URL the system called NLL through.
+	Gateway string `json:"gateway"`
 }
 
 // System is the supplier's system under approval: its name and version and those of its
@@ -117,6 +131,11 @@ type Case struct {
 	Waiver *Waiver `json:"waiver,omitempty"`
 	// Exchanges point to the case's exchange files, in order; the cleanup's come last.
 	Exchanges []ExchangeRef `json:"exchanges,omitempty"`
+	// SUTCalls point to the calls the system under test made to NLL through the gateway while the
+	// case ran (exchanges/<case>/sut-NNN.http), in order.
+	SUTCalls []ExchangeRef `json:"sutCalls,omitempty"`
+	// SkipReason says why a case was skipped before it started, such as no driver for @sut.
+	SkipReason string `json:"skipReason,omitempty"`
 	// CleanupProblems lists test data the run could not remove after the case.
 	CleanupProblems []string `json:"cleanupProblems,omitempty"`
 }
@@ -189,7 +208,8 @@ const (
 	Approved Verdict = "approved"
 	// NotApproved: a mandatory case failed.
 	NotApproved Verdict = "not approved"
-	// Inconclusive: no mandatory case failed, but one had no verdict (error, undefined, pending).
+	// Inconclusive: no mandatory case failed, but one had no verdict (error, undefined, pending,
+	// or skipped before it started, such as an @sut case without a driver).
 	Inconclusive Verdict = "inconclusive"
 	// ApprovedWithWaivers: every mandatory case passed or is waived, and one is waived.
 	ApprovedWithWaivers Verdict = "approved with waivers"
@@ -233,7 +253,7 @@ func (r *Run) Verdict() Verdict {
 	v := Approved
 	waived := false
 	for _, c := range r.Cases {
-		if !c.Mandatory || c.Outcome == Passed || c.Outcome == Skipped {
+		if !c.Mandatory || c.Outcome == Passed || (c.Outcome == Skipped && c.SkipReason == "") {
 			continue
 		}
 		if c.Waiver != nil {
@@ -243,7 +263,7 @@ func (r *Run) Verdict() Verdict {
 		switch c.Outcome {
 		case Failed:
 			return NotApproved
-		case Error, Undefined, Pending:
+		case Error, Undefined, Pending, Skipped:
 			v = Inconclusive
 		}
 	}

@@ -57,6 +57,8 @@ var labels = map[string]Labels{
 		"passed": "godkänt", "failed": "underkänt", "error": "fel", "skipped": "hoppades över", "undefined": "odefinierat",
 		"pending": "ej implementerat", "cleanup": "Kvarlämnade testdata", "ms": "ms", "notMeasured": "ej uppmätt",
 		"integrity":             "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
+		"sutCalls": "Systemets anrop till NLL", "sut": "Systemet under test", "unattributed": "Anrop från systemet utanför testfallen",
+		"driver": "drivrutin", "defect": "avsiktligt fel", "gateway": "via konforms gateway", "skipReason": "Skäl",
 		"approved with waivers": "Godkänt med undantag", "waived": "undantaget", "waiver": "Undantag",
 		"abridged": "Körningen har många testfall: rapporten visar steg och anrop för de testfall som inte blev godkända. Alla steg finns i summary.json och junit.xml, alla anrop i mappen exchanges/.",
 	},
@@ -75,6 +77,8 @@ var labels = map[string]Labels{
 		"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped", "undefined": "undefined",
 		"pending": "pending", "cleanup": "Test data left behind", "ms": "ms", "notMeasured": "not measured",
 		"integrity":             "Check that the evidence is unchanged with: konform verify <folder>",
+		"sutCalls": "The system's calls to NLL", "sut": "System under test", "unattributed": "Calls of the system outside the test cases",
+		"driver": "driver", "defect": "deliberate defect", "gateway": "through konform's gateway", "skipReason": "Reason",
 		"approved with waivers": "Approved with waivers", "waived": "waived", "waiver": "Waiver",
 		"abridged": "This run has many test cases: the report shows steps and exchanges of the cases that did not pass. Every step is in summary.json and junit.xml, every exchange in the folder exchanges/.",
 	},
@@ -92,8 +96,25 @@ type reportExchange struct {
 type reportCase struct {
 	*Case
 	Exchanges []reportExchange
+	SUTCalls  []reportExchange
 	// Detailed is false for a passed case of a large run: the report gives it a row only.
 	Detailed bool
+}
+
+// inline reads exchange files small enough to show in the report, within the report's budget.
+func inline(dir string, refs []ExchangeRef, budget *int) []reportExchange {
+	var out []reportExchange
+	for _, e := range refs {
+		re := reportExchange{ExchangeRef: e, Linked: true}
+		if info, err := os.Stat(filepath.Join(dir, e.File)); err == nil && info.Size() <= inlineExchange && int(info.Size()) <= *budget {
+			if data, err := os.ReadFile(filepath.Join(dir, e.File)); err == nil {
+				re.Text, re.Linked = string(data), false
+				*budget -= len(data)
+			}
+		}
+		out = append(out, re)
+	}
+	return out
 }
 
 // WriteReport writes report.html into dir: one self-contained file (no scripts, no external
@@ -113,16 +134,8 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 			cases[i] = rc
 			continue
 		}
-		for _, e := range c.Exchanges {
-			re := reportExchange{ExchangeRef: e, Linked: true}
-			if info, err := os.Stat(filepath.Join(dir, e.File)); err == nil && info.Size() <= inlineExchange && int(info.Size()) <= budget {
-				if data, err := os.ReadFile(filepath.Join(dir, e.File)); err == nil {
-					re.Text, re.Linked = string(data), false
-					budget -= len(data)
-				}
-			}
-			rc.Exchanges = append(rc.Exchanges, re)
-		}
+		rc.Exchanges = inline(dir, c.Exchanges, &budget)
+		rc.SUTCalls = inline(dir, c.SUTCalls, &budget)
 		cases[i] = rc
 	}
 	t, err := template.New("report").Funcs(template.FuncMap{

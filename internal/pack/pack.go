@@ -116,6 +116,19 @@ func (p *Pack) Has(id string) bool {
 	return false
 }
 
+// Count returns how many selected cases carry tag, or, for "~@tag", do not.
+func (p *Pack) Count(tag string) int {
+	without := strings.HasPrefix(tag, "~")
+	tag = strings.TrimPrefix(tag, "~")
+	n := 0
+	for _, c := range p.Cases {
+		if hasTag(c.Tags, tag) != without {
+			n++
+		}
+	}
+	return n
+}
+
 // Step returns the location of a godog pickle step id.
 func (p *Pack) Step(stepID string) Step { return p.steps[stepID] }
 

@@ -39,6 +39,10 @@ func ExitCode(run *evidence.Run) int {
 			if c.Mandatory {
 				next = ExitHarness
 			}
+		case evidence.Skipped:
+			if c.Mandatory && c.SkipReason != "" { // never started: no verdict, as for a harness error
+				next = ExitHarness
+			}
 		case evidence.Failed:
 			if c.Mandatory {
 				next = ExitFailed

@@ -77,6 +77,16 @@ type Options struct {
 	Lang string
 	// NoRedact keeps personal data and secrets in the evidence in clear (opt-in; the report says so).
 	NoRedact bool
+	// SUT names the driver of the system under test for @sut scenarios: "ref" is konform's
+	// reference connecting system; empty skips those scenarios (and their verdict is open).
+	SUT string
+	// SUTDefect switches the reference system to one of its defects (refsys.Defects).
+	SUTDefect string
+	// SUTTimeout bounds one action of the system under test; zero means 30 seconds.
+	SUTTimeout time.Duration
+	// GatewayAddr is where the gateway listens for the system under test; empty picks a free
+	// loopback port.
+	GatewayAddr string
 }
 
 // IO is the process state a run touches, passed in so that tests run whole commands on buffers.
@@ -114,6 +124,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	if opts.Lang != "sv" && opts.Lang != "en" {
 		return fail(ExitUsage, fmt.Errorf("--lang must be sv or en, got %q", opts.Lang))
+	}
+	if opts.SUTDefect != "" && opts.SUT != "ref" {
+		return fail(ExitUsage, fmt.Errorf("--sut-defect breaks the reference system; add --sut ref"))
 	}
 	if opts.Concurrency < 1 {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
@@ -169,18 +182,42 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS}
-
-	var godogOut bytes.Buffer
-	suite := godog.TestSuite{
-		Name:                "konform",
-		ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
-		Options: &godog.Options{
-			FS: p.FS, Paths: p.Paths, Tags: p.Tags, Dialect: "sv",
-			Format: "progress", Output: &godogOut, NoColors: true,
-			Strict: true, Concurrency: opts.Concurrency, Randomize: opts.Seed,
-		},
+	if opts.SUT != "" && p.Count(SUTTag) > 0 {
+		loop, err := startSUT(opts, tgt, system, runID)
+		if err != nil {
+			return fail(ExitUsage, err)
+		}
+		defer loop.shutdown()
+		rec.sut, stepEnv.SUT, rec.run.SUT = loop, loop, loop.info
+		if opts.SystemFile == "" {
+			rec.run.System = loop.system
+		}
 	}
-	suite.Run()
+
+	// The system under test's scenarios run one at a time after the others, so that every call
+	// the gateway sees while one runs is that scenario's.
+	var godogOut bytes.Buffer
+	for _, phase := range []struct {
+		tag         string
+		concurrency int
+	}{{"~" + SUTTag, opts.Concurrency}, {SUTTag, 1}} {
+		if ctx.Err() != nil || p.Count(phase.tag) == 0 {
+			continue
+		}
+		suite := godog.TestSuite{
+			Name:                "konform",
+			ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
+			Options: &godog.Options{
+				FS: p.FS, Paths: p.Paths, Tags: andTag(p.Tags, phase.tag), Dialect: "sv",
+				Format: "progress", Output: &godogOut, NoColors: true,
+				Strict: true, Concurrency: phase.concurrency, Randomize: opts.Seed,
+			},
+		}
+		suite.Run()
+	}
+	if rec.sut != nil {
+		rec.run.Unattributed, _ = rec.writeSUTCalls(filepath.Join("exchanges", "_unattributed"), rec.sut.unattributed())
+	}
 	rec.run.Ended = sys.Now().UTC()
 	rec.finish()
 
@@ -217,6 +254,20 @@ func (o *Options) setDefaults() {
 	if o.Lang == "" {
 		o.Lang = "sv"
 	}
+	if o.SUTTimeout == 0 {
+		o.SUTTimeout = 30 * time.Second
+	}
+	if o.GatewayAddr == "" {
+		o.GatewayAddr = "127.0.0.1:0"
+	}
+}
+
+// andTag narrows a godog tag expression (groups joined by &&) by one more tag.
+func andTag(expr, tag string) string {
+	if strings.TrimSpace(expr) == "" {
+		return tag
+	}
+	return expr + " && " + tag
 }
 
 func newRunID(now time.Time) string {
@@ -265,6 +316,8 @@ type recorder struct {
 	ctx      context.Context
 	redactor *evidence.Redactor
 
+	sut *sutLoop // the system under test in the loop; nil without a driver
+
 	mu      sync.Mutex
 	run     *evidence.Run
 	offsets []int64 // server clock minus ours, per answer, in ms
@@ -276,6 +329,7 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 	steps.Register(sc, w)
 	var c *evidence.Case
 	var started time.Time
+	var sutCase bool
 	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
 		info := r.pack.Case(pk.Id)
 		c = &evidence.Case{ID: info.ID, Name: r.redactor.Redact(info.Name), Feature: info.Feature, File: info.File, Line: info.Line,
@@ -287,6 +341,14 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		r.mu.Lock()
 		r.run.Cases = append(r.run.Cases, c)
 		r.mu.Unlock()
+		if hasTag(info.Tags, SUTTag) {
+			if r.sut == nil {
+				c.SkipReason = steps.ErrNoSUT.Error()
+				return ctx, godog.ErrSkip
+			}
+			sutCase = true
+			r.sut.begin()
+		}
 		return ctx, nil
 	})
 	var stepStarted time.Time
@@ -322,8 +384,21 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		c.CleanupProblems = w.Cleanup(cleanupCtx)
 		cancel()
 		r.writeExchanges(c, w.Exchanges)
+		if sutCase {
+			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
+			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
+		}
 		return ctx, err
 	})
+}
+
+func hasTag(tags []string, tag string) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // classify maps godog's step status and error to konform's outcome.
@@ -490,6 +565,15 @@ func (r *recorder) report(dir, godogOut string) {
 		if p != nil {
 			fmt.Fprintf(out, "    %s:%d: %s%s\n    %s\n", c.File, p.Line, p.Keyword, p.Text, p.Message)
 		}
+	}
+	skipped := map[string]int{}
+	for _, c := range r.run.Cases {
+		if c.SkipReason != "" {
+			skipped[c.SkipReason]++
+		}
+	}
+	for reason, n := range skipped {
+		fmt.Fprintf(out, "%d cases skipped: %s\n", n, reason)
 	}
 	for _, c := range r.run.Cases {
 		for _, problem := range c.CleanupProblems {

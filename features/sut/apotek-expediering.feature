@@ -1,0 +1,73 @@
+# language: sv
+@sut @apotek
+Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssystem
+  En förskrivare (konform själv) registrerar en förskrivning; sedan ber konform apotekssystemet
+  under test att hämta och expediera den. Kontrollerna gäller de anrop systemet gjorde genom
+  konforms gateway, och uttaget som NLL registrerade.
+
+  Bakgrund:
+    Givet att testpatienten har personnummer "189001019802"
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+
+  @tc:SUT-APO-01 @krav:HDR-PURPOSE @krav:BEHORIGHET @obligatorisk
+  Scenario: Apoteket hämtar kundens förskrivningar med ett ändamål som NLL godtar för apotek
+    När systemet under test utför "hämta förskrivningar för expediering" för testpatienten
+    Så har systemet anropat NLL med GET "MedicationRequest"
+    Och varje läsande anrop från systemet har headern "x-purpose" som matchar "^[A-Z_]+$"
+    Och varje läsande anrop från systemet besvarades med en statuskod under 400
+
+  @tc:SUT-APO-02 @krav:VERIFY-FORE-UTTAG @obligatorisk
+  Scenario: Apoteket kontrollerar uttaget med $verify innan det registreras
+    När systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    Så har systemet anropat NLL med POST "MedicationDispense/$verify" före POST "MedicationDispense"
+
+  @tc:SUT-APO-03 @krav:FHIR-CREATE @obligatorisk
+  Scenario: Uttaget som apoteket registrerar finns i NLL och gäller förskrivningen
+    När systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    Så varje skrivande anrop från systemet har en kropp där FHIRPath-uttrycket "MedicationDispense.authorizingPrescription.reference = 'MedicationRequest/{{created.id}}'" är sant
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
+    När konform hämtar uttaget som systemet under test skapade
+    Så är svarets statuskod 200
+    Och resurstypen är "MedicationDispense"
+
+  @tc:SUT-APO-04 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk
+  Scenario: När $verify hittar avvikelser registrerar apoteket inte uttaget
+    Givet systemet ändrar "status" till "cancelled" i den skapade resursen
+    När systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    Så har systemet anropat NLL med POST "MedicationDispense/$verify"
+    Och har systemet inte anropat NLL med POST "MedicationDispense"
+    Och resultatet "avvikelser" från systemet under test är "ja"
+
+  @tc:SUT-APO-05 @krav:HDR-REQUEST-ID @obligatorisk
+  Scenario: Varje anrop från apotekssystemet har ett eget x-request-id
+    När systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    Så varje anrop från systemet har ett eget x-request-id
+
+  @tc:SUT-APO-06 @krav:HDR-PROVENANCE @obligatorisk
+  Scenario: Apoteket anger vem och varför i x-provenance när uttaget registreras
+    När systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    Så har systemet anropat NLL med POST "MedicationDispense"
+    Och varje skrivande anrop från systemet har ett giltigt x-provenance
+
+  @tc:SUT-APO-07 @krav:GK4 @krav:GK5 @obligatorisk
+  Scenario: Apotekssystemets anrop anger apoteket med GLN i x-org-info
+    När systemet under test utför "hämta förskrivningar för expediering" för testpatienten
+    Så varje anrop från systemet har headern "x-org-info" som matchar "orgenhetsIdTyp.{1,5}GLN"
+
+  @tc:SUT-APO-08 @krav:ANDAMAL @obligatorisk
+  Scenario: När apoteket byter kund anropar systemet NLL bara för den nya kunden
+    När systemet under test utför "hämta förskrivningar för expediering" med:
+      | patient | 199802262387 |
+    Och systemet under test utför "hämta förskrivningar för expediering" för testpatienten
+    Så systemets anrop i den senaste åtgärden gällde bara testpatienten
+
+  @tc:SUT-APO-09 @krav:ARK-3.1.3 @valfri
+  Scenario: Apotekssystemet anger sitt namn och sin version i x-user-agent
+    När systemet under test utför "hämta förskrivningar för expediering" för testpatienten
+    Så varje anrop från systemet anger systemets namn och version i x-user-agent

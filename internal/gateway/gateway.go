@@ -1,0 +1,424 @@
+// Package gateway is the recording reverse proxy between the supplier's system under test (SUT)
+// and NLL. It presents NLL's FHIR base URL to the SUT over mutual TLS, forwards every call
+// unchanged (but for hop-by-hop headers) to the upstream NLL with the run's own client identity,
+// and records each call for the scenario that is running. It can make the upstream unavailable,
+// for the outage cases. Forwarding is net/http/httputil.ReverseProxy; nothing here rewrites a body.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultMaxBody bounds what the gateway records of one body, and what it accepts from the SUT.
+const DefaultMaxBody = 8 << 20
+
+// Config configures a gateway.
+type Config struct {
+	// Upstream is NLL's base URL, such as https://127.0.0.1:40123/fhir-server/fhir. The gateway
+	// serves the same path, so the SUT's base URL differs from NLL's only in host and port.
+	Upstream string
+	// UpstreamTLS is the client side towards NLL: the run's client identity and NLL's CA.
+	UpstreamTLS *tls.Config
+	// ServerTLS is the side the SUT sees: the gateway's server certificate, and in ClientCAs the
+	// CAs whose client certificates the gateway accepts from the SUT. ClientAuth is ignored: the
+	// gateway verifies the SUT's certificate itself, so that a missing or wrong one becomes a
+	// finding in the evidence rather than a silent handshake failure.
+	ServerTLS *tls.Config
+	// Addr is where to listen, such as 127.0.0.1:0 (a free port) or 127.0.0.1:9443.
+	Addr string
+	// Timeout bounds one forwarded call; zero means 60 seconds.
+	Timeout time.Duration
+	// MaxBody bounds a request body from the SUT (larger ones get 413) and what is recorded of
+	// an answer; zero means DefaultMaxBody.
+	MaxBody int64
+	// Proxy, when set, is the HTTP CONNECT proxy towards the upstream.
+	Proxy *url.URL
+	// ErrorLog receives the server's own errors; nil discards them.
+	ErrorLog io.Writer
+}
+
+// Call is one call of the SUT as the gateway saw it.
+type Call struct {
+	// Seq numbers the calls of the gateway's whole life, from 1.
+	Seq int
+	// Started is when the request arrived; Duration runs to the end of the answer.
+	Started  time.Time
+	Duration time.Duration
+	// Method and Target are the request line as the SUT sent it (path and query).
+	Method, Target string
+	// Path is the part of the target's path below the base URL, such as MedicationRequest/7;
+	// RawQuery is its query.
+	Path, RawQuery string
+	ReqHeader      http.Header
+	ReqBody        []byte
+	// Status is the answer's status, 0 when none came.
+	Status     int
+	RespHeader http.Header
+	RespBody   []byte
+	// Truncated is true when a body was larger than the gateway records.
+	Truncated bool
+	// Err says why the SUT got no answer from NLL (the upstream broke, or the gateway refused).
+	Err string
+	// ClientSubject is the subject of the client certificate the SUT presented, "" when none.
+	ClientSubject string
+	// Refused is set when the gateway refused the SUT's connection at the TLS handshake: no client
+	// certificate, or one NLL would not accept. Such a call has no request.
+	Refused string
+	// Upstream says what the gateway did: "forwarded", or the outage it simulated.
+	Upstream string
+	// TLSVersion and Cipher describe the SUT's connection to the gateway.
+	TLSVersion, Cipher string
+}
+
+// Outage is what the upstream looks like to the SUT.
+type Outage int
+
+// The outages a scenario can ask for.
+const (
+	// Available forwards every call (the default).
+	Available Outage = iota
+	// Unavailable answers every call 503 with Retry-After and a non-FHIR body, as a load balancer
+	// in front of a service that is down does.
+	Unavailable
+	// Dropped closes every connection without an answer.
+	Dropped
+)
+
+// RetryAfterSeconds is the Retry-After the gateway sends while the upstream is Unavailable.
+const RetryAfterSeconds = 30
+
+// Gateway is a running gateway.
+type Gateway struct {
+	// URL is the base URL the SUT points at, with the upstream's path.
+	URL string
+	// Addr is the address the gateway listens on.
+	Addr string
+
+	basePath string
+	upstream *url.URL
+	maxBody  int64
+	verify   func(cs tls.ConnectionState) error
+	proxy    *httputil.ReverseProxy
+	srv      *http.Server
+	done     chan struct{}
+
+	mu           sync.Mutex
+	seq          int
+	scope        *scope
+	unattributed []*Call
+	outage       Outage
+}
+
+// scope collects the calls of one scenario.
+type scope struct {
+	mu    sync.Mutex
+	calls []*Call
+}
+
+// Start listens on cfg.Addr and serves until Close.
+func Start(cfg Config) (*Gateway, error) {
+	up, err := url.Parse(cfg.Upstream)
+	if err != nil || up.Scheme != "https" || up.Host == "" {
+		return nil, fmt.Errorf("gateway: upstream %q is not an https URL", cfg.Upstream)
+	}
+	if cfg.ServerTLS == nil || len(cfg.ServerTLS.Certificates) == 0 || cfg.ServerTLS.ClientCAs == nil {
+		return nil, errors.New("gateway: a server certificate and the CAs of the SUT's client certificates are needed")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("gateway port %s is in use; stop what listens there or choose another address", cfg.Addr)
+		}
+		return nil, fmt.Errorf("gateway cannot listen on %s: %v", cfg.Addr, err)
+	}
+	g := &Gateway{Addr: ln.Addr().String(), basePath: strings.TrimSuffix(up.Path, "/"), upstream: up,
+		maxBody: cfg.MaxBody, done: make(chan struct{})}
+	g.URL = "https://" + g.Addr + g.basePath
+
+	transport := &http.Transport{
+		TLSClientConfig:       cfg.UpstreamTLS,
+		Proxy:                 http.ProxyURL(cfg.Proxy),
+		DisableCompression:    true, // the SUT gets NLL's bytes, compressed or not, as NLL sent them
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   cfg.Timeout,
+		ResponseHeaderTimeout: cfg.Timeout,
+		ForceAttemptHTTP2:     false,
+	}
+	if cfg.Proxy == nil {
+		transport.Proxy = nil
+	}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.Host = up.Scheme, up.Host, up.Host
+		},
+		Transport:      transport,
+		FlushInterval:  -1,
+		ModifyResponse: g.recordResponse,
+		ErrorHandler:   g.upstreamFailed,
+		ErrorLog:       log.New(io.Discard, "", 0),
+	}
+
+	roots := cfg.ServerTLS.ClientCAs
+	serverTLS := cfg.ServerTLS.Clone()
+	serverTLS.ClientAuth = tls.RequestClientCert
+	serverTLS.NextProtos = []string{"http/1.1"}
+	g.verify = func(cs tls.ConnectionState) error {
+		return verifyClient(cs, roots)
+	}
+	serverTLS.VerifyConnection = func(cs tls.ConnectionState) error {
+		if err := g.verify(cs); err != nil {
+			g.refused(cs, err)
+			return err
+		}
+		return nil
+	}
+	errLog := cfg.ErrorLog
+	if errLog == nil {
+		errLog = io.Discard
+	}
+	g.srv = &http.Server{
+		Handler:           g,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(errLog, "gateway: ", 0),
+		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	go func() {
+		defer close(g.done)
+		_ = g.srv.Serve(tls.NewListener(ln, serverTLS))
+	}()
+	return g, nil
+}
+
+// verifyClient checks the SUT's client certificate as NLL checks the supplier's: present, within
+// its validity, issued by an accepted CA, for client authentication.
+func verifyClient(cs tls.ConnectionState, roots *x509.CertPool) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("the system presented no client certificate")
+	}
+	leaf := cs.PeerCertificates[0]
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil {
+		return fmt.Errorf("the system's client certificate %q is not accepted: %v", leaf.Subject.String(), err)
+	}
+	return nil
+}
+
+// refused records a connection the gateway refused at the handshake, as a finding.
+func (g *Gateway) refused(cs tls.ConnectionState, why error) {
+	c := &Call{Started: time.Now().UTC(), Refused: why.Error(), Err: why.Error(), Upstream: "refused",
+		TLSVersion: tls.VersionName(cs.Version), Cipher: tls.CipherSuiteName(cs.CipherSuite)}
+	if len(cs.PeerCertificates) > 0 {
+		c.ClientSubject = cs.PeerCertificates[0].Subject.String()
+	}
+	g.add(g.currentScope(), c)
+}
+
+// Close stops accepting connections and waits up to five seconds for calls in flight.
+func (g *Gateway) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := g.srv.Shutdown(ctx)
+	<-g.done
+	if t, ok := g.proxy.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	return err
+}
+
+// Begin attributes every call from now on to a new scenario, until End.
+func (g *Gateway) Begin() {
+	g.mu.Lock()
+	g.scope = &scope{}
+	g.outage = Available
+	g.mu.Unlock()
+}
+
+// End stops attributing calls, makes the upstream available again, and returns the scenario's
+// calls in the order they arrived.
+func (g *Gateway) End() []*Call {
+	g.mu.Lock()
+	s := g.scope
+	g.scope, g.outage = nil, Available
+	g.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Call(nil), s.calls...)
+}
+
+// Calls returns the calls of the running scenario so far (finished ones, in order of arrival).
+func (g *Gateway) Calls() []*Call {
+	s := g.currentScope()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Call(nil), s.calls...)
+}
+
+// Unattributed returns the calls that arrived while no scenario was running.
+func (g *Gateway) Unattributed() []*Call {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]*Call(nil), g.unattributed...)
+}
+
+// SetUpstream makes the upstream available or simulates an outage, until changed or End.
+func (g *Gateway) SetUpstream(o Outage) {
+	g.mu.Lock()
+	g.outage = o
+	g.mu.Unlock()
+}
+
+func (g *Gateway) currentScope() *scope {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.scope
+}
+
+// add numbers a finished call and files it under its scenario, or as unattributed.
+func (g *Gateway) add(s *scope, c *Call) {
+	g.mu.Lock()
+	g.seq++
+	c.Seq = g.seq
+	if s == nil {
+		g.unattributed = append(g.unattributed, c)
+	}
+	g.mu.Unlock()
+	if s != nil {
+		s.mu.Lock()
+		s.calls = append(s.calls, c)
+		s.mu.Unlock()
+	}
+}
+
+type callKey struct{}
+
+// ServeHTTP records one call of the SUT and forwards it, or simulates the outage set.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	s, outage := g.scope, g.outage
+	g.mu.Unlock()
+	c := &Call{Started: time.Now().UTC(), Method: r.Method, Target: r.URL.RequestURI(), RawQuery: r.URL.RawQuery,
+		Path: strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, g.basePath), "/"), ReqHeader: r.Header.Clone()}
+	if r.TLS != nil {
+		c.TLSVersion, c.Cipher = tls.VersionName(r.TLS.Version), tls.CipherSuiteName(r.TLS.CipherSuite)
+		if len(r.TLS.PeerCertificates) > 0 {
+			c.ClientSubject = r.TLS.PeerCertificates[0].Subject.String()
+		}
+	}
+	defer func() {
+		c.Duration = time.Since(c.Started)
+		g.add(s, c)
+	}()
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
+	if err != nil {
+		c.Err = "the gateway could not read the request body: " + err.Error()
+		http.Error(w, c.Err, http.StatusBadRequest)
+		c.Status = http.StatusBadRequest
+		return
+	}
+	c.ReqBody = body
+	if int64(len(body)) > g.maxBody {
+		c.ReqBody, c.Truncated = body[:g.maxBody], true
+		c.Err = fmt.Sprintf("the request body is larger than the gateway accepts (%d bytes)", g.maxBody)
+		c.Status, c.Upstream = http.StatusRequestEntityTooLarge, "refused"
+		http.Error(w, c.Err, c.Status)
+		return
+	}
+
+	switch outage {
+	case Unavailable:
+		c.Upstream = "unavailable"
+		page := "<html><body><h1>503 Service Unavailable</h1></body></html>\n"
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Retry-After", fmt.Sprint(RetryAfterSeconds))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, page)
+		c.Status, c.RespHeader, c.RespBody = http.StatusServiceUnavailable, w.Header().Clone(), []byte(page)
+		return
+	case Dropped:
+		c.Upstream, c.Err = "dropped", "the gateway closed the connection without an answer (simulated outage)"
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+
+	c.Upstream = "forwarded"
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+}
+
+// recordResponse copies NLL's answer into the call, bounded, and passes it on untouched.
+func (g *Gateway) recordResponse(resp *http.Response) error {
+	c, _ := resp.Request.Context().Value(callKey{}).(*Call)
+	if c == nil {
+		return nil
+	}
+	c.Status, c.RespHeader = resp.StatusCode, resp.Header.Clone()
+	head, err := io.ReadAll(io.LimitReader(resp.Body, g.maxBody))
+	if err != nil {
+		c.Err = "NLL's answer broke off: " + err.Error()
+		return err
+	}
+	c.RespBody = head
+	if int64(len(head)) == g.maxBody {
+		c.Truncated = true
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+		return nil
+	}
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(head))
+	return nil
+}
+
+// upstreamFailed answers 502 when NLL could not be reached, and records why.
+func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
+	c, _ := r.Context().Value(callKey{}).(*Call)
+	msg := "the gateway could not reach NLL: " + err.Error()
+	if c != nil {
+		if c.Err == "" {
+			c.Err = msg
+		}
+		c.Status = http.StatusBadGateway
+	}
+	http.Error(w, msg, http.StatusBadGateway)
+}

@@ -1,0 +1,821 @@
+package gateway_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/gateway"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/sim"
+)
+
+// patientID is the test patient 189001019802 of the fixtures.
+const patientID = "3f1b6a52-7c1e-4d0a-9d6e-1a2b3c4d5e01"
+
+// tapped is one answer of the simulator as its Tap saw it.
+type tapped struct {
+	method, path string
+	header       http.Header // the request's headers as they reached the simulator
+	status       int
+	body         []byte
+}
+
+// env is a dev PKI, the simulator serving over mutual TLS, and a gateway in front of it.
+type env struct {
+	t     *testing.T
+	d     pki.DevPKI
+	roots *x509.CertPool
+	s     *sim.Simulator
+	srv   *sim.Server
+	g     *gateway.Gateway
+	token string
+
+	mu   sync.Mutex
+	taps []tapped
+}
+
+// newEnv starts the simulator and a gateway in front of it; tweak may change the gateway's
+// configuration first.
+func newEnv(t *testing.T, tweak func(*gateway.Config)) *env {
+	t.Helper()
+	e := &env{t: t}
+	d, _, err := pki.EnsureDevPKI(t.TempDir(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.d = d
+	if e.roots, err = pki.CertPool(d.Path(pki.CAFile)); err != nil {
+		t.Fatal(err)
+	}
+	e.s, err = sim.New(sim.Options{Fixtures: fixtures.FS, Tap: func(r *http.Request, status int, header http.Header, body []byte) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.taps = append(e.taps, tapped{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), status: status,
+			body: bytes.Clone(body)})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.token = e.s.Token(sim.PrescriberClaims(time.Now()))
+	if e.srv, err = sim.ServeDevPKI(e.s, d, "127.0.0.1:0", nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.srv.Close() })
+	e.g = e.start(e.config(e.srv.URL, tweak))
+	return e
+}
+
+// config is the gateway configuration towards upstream: the run's client identity towards NLL,
+// the dev server certificate and the dev CA for the SUT.
+func (e *env) config(upstream string, tweak func(*gateway.Config)) gateway.Config {
+	e.t.Helper()
+	id, err := pki.LoadIdentity(e.d.Path(pki.ClientCertFile), e.d.Path(pki.ClientKeyFile), "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	serverTLS, err := pki.ServerTLS(e.d.Path(pki.ServerCertFile), e.d.Path(pki.ServerKeyFile), e.roots)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cfg := gateway.Config{Upstream: upstream, UpstreamTLS: pki.ClientTLS(e.roots, id), ServerTLS: serverTLS, Addr: "127.0.0.1:0"}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	return cfg
+}
+
+func (e *env) start(cfg gateway.Config) *gateway.Gateway {
+	e.t.Helper()
+	g, err := gateway.Start(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = g.Close() })
+	return g
+}
+
+// settled waits until the running scenario holds n calls, so that End does not race the
+// recording of a call whose answer the SUT already has (see
+// TestGatewayRecordsACallBeforeTheSUTHasTheAnswer); tests of other behaviour use it.
+func (e *env) settled(g *gateway.Gateway, n int) {
+	e.t.Helper()
+	waitFor(e.t, func() bool { return len(g.Calls()) >= n }, "%d calls in the scenario", n)
+}
+
+// unattributed waits until n calls are unattributed and returns them.
+func (e *env) unattributed(n int) []*gateway.Call {
+	e.t.Helper()
+	waitFor(e.t, func() bool { return len(e.g.Unattributed()) >= n }, "%d unattributed calls", n)
+	return e.g.Unattributed()
+}
+
+func waitFor(t *testing.T, cond func() bool, what string, args ...any) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5s for "+what, args...)
+		}
+	}
+}
+
+// answers returns what the simulator has answered so far.
+func (e *env) answers() []tapped {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]tapped(nil), e.taps...)
+}
+
+// sut is a system under test: a plain net/http client with its own TLS configuration.
+type sut struct {
+	*http.Client
+	cert *x509.Certificate // the certificate it presents, nil for none
+}
+
+// sut returns a client presenting the dev PKI certificate in certFile and keyFile ("" for none).
+// It presents the certificate whatever CAs the server asks for, as curl and OpenSSL do.
+func (e *env) sut(certFile, keyFile string) *sut {
+	e.t.Helper()
+	cfg := &tls.Config{RootCAs: e.roots, MinVersion: tls.VersionTLS12}
+	c := &sut{}
+	if certFile != "" {
+		pair, err := tls.LoadX509KeyPair(e.d.Path(certFile), e.d.Path(keyFile))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		c.cert = pair.Leaf
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &pair, nil }
+	}
+	tr := &http.Transport{TLSClientConfig: cfg, DisableCompression: true}
+	e.t.Cleanup(tr.CloseIdleConnections)
+	c.Client = &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	return c
+}
+
+// goodSUT presents the dev client certificate.
+func (e *env) goodSUT() *sut { return e.sut(pki.ClientCertFile, pki.ClientKeyFile) }
+
+// readHeader is what a prescriber's system sends with a read.
+func (e *env) readHeader() http.Header {
+	return http.Header{
+		"Authorization": {"Bearer " + e.token},
+		"X-Org-Info":    {`{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`},
+		"X-Purpose":     {"VARD"},
+		"X-Access":      {"TILLFALLIGT_SAMTYCKE"},
+		"X-Request-Id":  {uuid.NewString()},
+	}
+}
+
+// writeHeader is what a prescriber's system sends with a write.
+func (e *env) writeHeader() http.Header {
+	h := e.readHeader()
+	prov, err := json.Marshal(map[string]any{
+		"resourceType": "Provenance",
+		"recorded":     time.Now().UTC().Format(time.RFC3339),
+		"activity":     map[string]any{"text": "förskrivning"},
+		"reason":       []any{map[string]any{"text": "gateway test"}},
+		"agent":        []any{map[string]any{"who": map[string]any{"display": "Test Doktorsson"}}},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	h.Set("X-Provenance", base64.StdEncoding.EncodeToString(prov))
+	h.Set("Content-Type", "application/fhir+json")
+	return h
+}
+
+// answer is what the SUT got.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends one request through c and reads the whole answer.
+func (e *env) do(c *sut, method, url string, header http.Header, body []byte) (answer, error) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{resp.StatusCode, resp.Header, b}, nil
+}
+
+// mustDo is do for calls that must get an answer.
+func (e *env) mustDo(c *sut, method, url string, header http.Header, body []byte) answer {
+	e.t.Helper()
+	a, err := e.do(c, method, url, header, body)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return a
+}
+
+// prescription fills the prescription template as a step would.
+func prescription(t *testing.T, runID string) []byte {
+	t.Helper()
+	raw, err := fs.ReadFile(fixtures.FS, "templates/forskrivning.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := strings.NewReplacer("{{patient.id}}", patientID, "{{run.id}}", runID,
+		"{{today}}", time.Now().Format("2006-01-02")).Replace(string(raw))
+	if strings.Contains(filled, "{{") {
+		t.Fatalf("template left a placeholder: %s", filled)
+	}
+	return []byte(filled)
+}
+
+// checkSentHeaders fails unless got holds every header of sent with the same values.
+func checkSentHeaders(t *testing.T, what string, got, sent http.Header) {
+	t.Helper()
+	for k, v := range sent {
+		if g := got.Values(k); strings.Join(g, "\n") != strings.Join(v, "\n") {
+			t.Errorf("%s: header %s = %q, sent %q", what, k, g, v)
+		}
+	}
+}
+
+func TestGatewayForwardsAReadAndAWriteUnchangedAndRecordsThem(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	e.g.Begin()
+
+	readHeader := e.readHeader()
+	read := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, readHeader, nil)
+
+	runID := uuid.NewString()
+	body := prescription(t, runID)
+	writeHeader := e.writeHeader()
+	writeHeader.Set("Prefer", "return=representation")
+	write := e.mustDo(c, "POST", e.g.URL+"/MedicationRequest", writeHeader, body)
+	e.settled(e.g, 2)
+	calls := e.g.End()
+
+	taps := e.answers()
+	if len(taps) != 2 {
+		t.Fatalf("the simulator answered %d requests, want 2", len(taps))
+	}
+	// The SUT gets the simulator's answer as the simulator sent it.
+	for i, x := range []struct {
+		name   string
+		got    answer
+		header http.Header
+		status int
+	}{{"read", read, readHeader, 200}, {"write", write, writeHeader, 201}} {
+		tp := taps[i]
+		if x.got.status != x.status || tp.status != x.status {
+			t.Errorf("%s: SUT got %d, simulator sent %d, want %d: %s", x.name, x.got.status, tp.status, x.status, x.got.body)
+		}
+		if !bytes.Equal(x.got.body, tp.body) {
+			t.Errorf("%s: SUT got body\n%s\nthe simulator sent\n%s", x.name, x.got.body, tp.body)
+		}
+		if id := x.got.header.Get("X-Request-ID"); id != x.header.Get("X-Request-ID") {
+			t.Errorf("%s: x-request-id echoed %q, sent %q", x.name, id, x.header.Get("X-Request-ID"))
+		}
+		checkSentHeaders(t, x.name+" at the simulator", tp.header, x.header)
+	}
+	if ct := write.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
+		t.Errorf("write answer Content-Type %q", ct)
+	}
+	if !strings.Contains(write.header.Get("Location"), "MedicationRequest/") {
+		t.Errorf("write answer Location %q", write.header.Get("Location"))
+	}
+	// The simulator stored the body the SUT sent.
+	var stored map[string]any
+	if err := json.Unmarshal(write.body, &stored); err != nil {
+		t.Fatalf("write answer is not JSON: %v: %s", err, write.body)
+	}
+	if !strings.Contains(string(write.body), runID) || stored["authoredOn"] != time.Now().Format("2006-01-02") {
+		t.Errorf("the stored prescription is not the one sent: %s", write.body)
+	}
+
+	// The gateway recorded both calls, in order, as they were.
+	if len(calls) != 2 {
+		t.Fatalf("recorded %d calls, want 2: %+v", len(calls), calls)
+	}
+	if unattributed := e.g.Unattributed(); len(unattributed) != 0 {
+		t.Errorf("calls inside a scenario were also recorded as unattributed: %+v", unattributed)
+	}
+	wantSubject := c.cert.Subject.String()
+	if !strings.Contains(wantSubject, "konform testklient") {
+		t.Fatalf("test setup: client subject %q", wantSubject)
+	}
+	for i, x := range []struct {
+		method, path string
+		header       http.Header
+		reqBody      []byte
+		got          answer
+	}{
+		{"GET", "Patient/" + patientID, readHeader, nil, read},
+		{"POST", "MedicationRequest", writeHeader, body, write},
+	} {
+		rc := calls[i]
+		if rc.Method != x.method || rc.Path != x.path || rc.Target != e.s.BasePath()+"/"+x.path || rc.RawQuery != "" {
+			t.Errorf("call %d: %s %q target %q query %q, want %s %q", i, rc.Method, rc.Path, rc.Target, rc.RawQuery, x.method, x.path)
+		}
+		checkSentHeaders(t, "recorded call", rc.ReqHeader, x.header)
+		if !bytes.Equal(rc.ReqBody, x.reqBody) {
+			t.Errorf("call %d: recorded request body %q, sent %q", i, rc.ReqBody, x.reqBody)
+		}
+		if rc.Status != x.got.status || !bytes.Equal(rc.RespBody, x.got.body) {
+			t.Errorf("call %d: recorded %d %q, SUT got %d %q", i, rc.Status, rc.RespBody, x.got.status, x.got.body)
+		}
+		if rc.RespHeader.Get("X-Request-ID") != x.header.Get("X-Request-ID") || rc.RespHeader.Get("Content-Type") != x.got.header.Get("Content-Type") {
+			t.Errorf("call %d: recorded answer headers %v, SUT got %v", i, rc.RespHeader, x.got.header)
+		}
+		if rc.ClientSubject != wantSubject {
+			t.Errorf("call %d: ClientSubject %q, want %q", i, rc.ClientSubject, wantSubject)
+		}
+		if rc.Upstream != "forwarded" || rc.Err != "" || rc.Refused != "" || rc.Truncated {
+			t.Errorf("call %d: Upstream %q Err %q Refused %q Truncated %v", i, rc.Upstream, rc.Err, rc.Refused, rc.Truncated)
+		}
+		if rc.Duration <= 0 || rc.Started.IsZero() || time.Since(rc.Started) > time.Minute {
+			t.Errorf("call %d: Started %v Duration %v", i, rc.Started, rc.Duration)
+		}
+		if rc.TLSVersion == "" || rc.Cipher == "" {
+			t.Errorf("call %d: TLS %q cipher %q", i, rc.TLSVersion, rc.Cipher)
+		}
+	}
+	if calls[0].Seq < 1 || calls[1].Seq != calls[0].Seq+1 {
+		t.Errorf("Seq %d then %d, want n ≥ 1 then n+1", calls[0].Seq, calls[1].Seq)
+	}
+	if !calls[1].Started.After(calls[0].Started) {
+		t.Errorf("second call started %v, not after the first %v", calls[1].Started, calls[0].Started)
+	}
+}
+
+func TestGatewayKeepsCallsOutsideAScenarioUnattributed(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	get := func() string {
+		h := e.readHeader()
+		if a := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil); a.status != 200 {
+			t.Fatalf("read: %d %s", a.status, a.body)
+		}
+		return h.Get("X-Request-ID")
+	}
+	ids := func(calls []*gateway.Call) []string {
+		var out []string
+		for _, c := range calls {
+			out = append(out, c.ReqHeader.Get("X-Request-ID"))
+		}
+		return out
+	}
+
+	before := get()
+	e.unattributed(1)
+	if got := e.g.Calls(); got != nil {
+		t.Errorf("Calls() outside a scenario = %v, want none", got)
+	}
+	e.g.Begin()
+	inside := get()
+	e.settled(e.g, 1)
+	if got := ids(e.g.Calls()); len(got) != 1 || got[0] != inside {
+		t.Errorf("Calls() during the scenario = %v, want [%s]", got, inside)
+	}
+	scenario := e.g.End()
+	after := get()
+	e.unattributed(2)
+	e.g.Begin()
+	next := e.g.End()
+
+	if got := ids(scenario); len(got) != 1 || got[0] != inside {
+		t.Errorf("the scenario's calls = %v, want [%s] (not %s before it)", got, inside, before)
+	}
+	if got := ids(next); len(got) != 0 {
+		t.Errorf("a later scenario got calls made before it began: %v", got)
+	}
+	un := e.g.Unattributed()
+	if got := ids(un); len(got) != 2 || got[0] != before || got[1] != after {
+		t.Fatalf("unattributed = %v, want [%s %s]", got, before, after)
+	}
+	if !(un[0].Seq < scenario[0].Seq && scenario[0].Seq < un[1].Seq) {
+		t.Errorf("Seq %d, %d, %d do not follow the order of the calls", un[0].Seq, scenario[0].Seq, un[1].Seq)
+	}
+}
+
+func TestGatewayRefusesBadClientCertificatesAtTheHandshake(t *testing.T) {
+	e := newEnv(t, nil)
+	good := e.goodSUT()
+	for _, tc := range []struct {
+		name, cert, key, refused string
+	}{
+		{"no certificate", "", "", "no client certificate"},
+		{"unknown CA", pki.UnknownCACertFile, pki.UnknownCAKeyFile, "unknown authority"},
+		{"expired", pki.ExpiredCertFile, pki.ExpiredKeyFile, "expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := e.sut(tc.cert, tc.key)
+			seen := len(e.answers())
+			e.g.Begin()
+			a, err := e.do(bad, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+			if err == nil {
+				t.Fatalf("a client with %s got an answer: %d %s", tc.name, a.status, a.body)
+			}
+			e.settled(e.g, 1)
+			calls := e.g.End()
+			if len(e.answers()) != seen {
+				t.Errorf("a refused call reached the simulator")
+			}
+			if len(calls) != 1 {
+				t.Fatalf("recorded %d calls, want the one refusal: %+v", len(calls), calls)
+			}
+			rc := calls[0]
+			if rc.Refused == "" || !strings.Contains(rc.Refused, tc.refused) {
+				t.Errorf("Refused = %q, want it to say %q", rc.Refused, tc.refused)
+			}
+			if rc.Upstream != "refused" || rc.Status != 0 || rc.Method != "" || rc.Seq < 1 {
+				t.Errorf("refusal recorded as Upstream %q Status %d Method %q Seq %d", rc.Upstream, rc.Status, rc.Method, rc.Seq)
+			}
+			want := ""
+			if bad.cert != nil {
+				want = bad.cert.Subject.String()
+			}
+			if rc.ClientSubject != want {
+				t.Errorf("ClientSubject %q, want %q", rc.ClientSubject, want)
+			}
+			if want != "" && !strings.Contains(rc.Refused, want) {
+				t.Errorf("Refused %q does not name the certificate %q", rc.Refused, want)
+			}
+
+			// The gateway goes on serving a good client.
+			if a := e.mustDo(good, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil); a.status != 200 {
+				t.Errorf("after the refusal a good client got %d %s", a.status, a.body)
+			}
+		})
+	}
+}
+
+// A Go (or Java) client picks its certificate by the CAs the server names in its certificate
+// request, so a certificate from an unknown CA is not even sent; the refusal is then recorded
+// as "no client certificate". This test documents what the gateway records in that case.
+func TestGatewayRecordsAGoClientWithAnUnknownCAAsPresentingNone(t *testing.T) {
+	e := newEnv(t, nil)
+	id, err := pki.LoadIdentity(e.d.Path(pki.UnknownCACertFile), e.d.Path(pki.UnknownCAKeyFile), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{TLSClientConfig: pki.ClientTLS(e.roots, id)}
+	defer tr.CloseIdleConnections()
+	e.g.Begin()
+	resp, err := (&http.Client{Transport: tr, Timeout: 20 * time.Second}).Get(e.g.URL + "/metadata")
+	calls := e.g.End()
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("a client with an unknown CA's certificate got %d", resp.StatusCode)
+	}
+	if len(calls) != 1 || calls[0].Refused == "" {
+		t.Fatalf("recorded %+v, want one refusal", calls)
+	}
+	t.Logf("recorded: Refused %q, ClientSubject %q", calls[0].Refused, calls[0].ClientSubject)
+}
+
+func TestGatewaySimulatesOutages(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	url := e.g.URL + "/Patient/" + patientID
+
+	e.g.Begin()
+	e.g.SetUpstream(gateway.Unavailable)
+	a := e.mustDo(c, "GET", url, e.readHeader(), nil)
+	if a.status != http.StatusServiceUnavailable {
+		t.Errorf("Unavailable: status %d, want 503", a.status)
+	}
+	if ra := a.header.Get("Retry-After"); ra != "30" {
+		t.Errorf("Unavailable: Retry-After %q, want \"30\"", ra)
+	}
+	if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || !strings.Contains(string(a.body), "<html") {
+		t.Errorf("Unavailable: %q body %q, want an HTML page", ct, a.body)
+	}
+	if n := len(e.answers()); n != 0 {
+		t.Errorf("Unavailable: %d requests reached the simulator", n)
+	}
+
+	e.g.SetUpstream(gateway.Dropped)
+	// A fresh connection, so that net/http does not retry the GET on another one.
+	dropping := e.sut(pki.ClientCertFile, pki.ClientKeyFile)
+	dropping.Transport.(*http.Transport).DisableKeepAlives = true
+	if a, err := e.do(dropping, "GET", url, e.readHeader(), nil); err == nil {
+		t.Errorf("Dropped: the SUT got an answer %d %q", a.status, a.body)
+	}
+	if n := len(e.answers()); n != 0 {
+		t.Errorf("Dropped: %d requests reached the simulator", n)
+	}
+	e.settled(e.g, 2)
+	calls := e.g.End()
+
+	if len(calls) != 2 {
+		t.Fatalf("recorded %d calls, want 2: %+v", len(calls), calls)
+	}
+	if u := calls[0]; u.Upstream != "unavailable" || u.Status != 503 || !bytes.Equal(u.RespBody, a.body) || u.RespHeader.Get("Retry-After") != "30" {
+		t.Errorf("unavailable call recorded as %q %d %q %v", u.Upstream, u.Status, u.RespBody, u.RespHeader)
+	}
+	if d := calls[1]; d.Upstream != "dropped" || d.Status != 0 || d.Err == "" || d.Method != "GET" {
+		t.Errorf("dropped call recorded as %q %d %q %q", d.Upstream, d.Status, d.Err, d.Method)
+	}
+
+	// End makes the upstream available again.
+	if a := e.mustDo(c, "GET", url, e.readHeader(), nil); a.status != 200 {
+		t.Errorf("after End: %d %s", a.status, a.body)
+	}
+	if n := len(e.answers()); n != 1 {
+		t.Errorf("after End: %d requests reached the simulator, want 1", n)
+	}
+	if un := e.unattributed(1); len(un) != 1 || un[0].Upstream != "forwarded" {
+		t.Errorf("after End: unattributed %+v, want one forwarded call", un)
+	}
+
+	// Begin starts a scenario with the upstream available, whatever the last one left.
+	e.g.SetUpstream(gateway.Unavailable)
+	e.g.Begin()
+	if a := e.mustDo(c, "GET", url, e.readHeader(), nil); a.status != 200 {
+		t.Errorf("after Begin: %d %s", a.status, a.body)
+	}
+	e.g.End()
+}
+
+func TestGatewayRefusesARequestBodyOverMaxBody(t *testing.T) {
+	const limit = 1024
+	e := newEnv(t, func(cfg *gateway.Config) { cfg.MaxBody = limit })
+	c := e.goodSUT()
+	url := e.g.URL + "/MedicationRequest"
+
+	e.g.Begin()
+	big := bytes.Repeat([]byte("x"), 4*limit)
+	a := e.mustDo(c, "POST", url, e.writeHeader(), big)
+	// A body of exactly the limit is forwarded (the simulator finds it is not JSON).
+	exact := bytes.Repeat([]byte("y"), limit)
+	b := e.mustDo(c, "POST", url, e.writeHeader(), exact)
+	e.settled(e.g, 2)
+	calls := e.g.End()
+
+	if a.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body of %d bytes: %d %s, want 413", len(big), a.status, a.body)
+	}
+	if b.status == http.StatusRequestEntityTooLarge || b.status/100 != 4 {
+		t.Errorf("a body of exactly %d bytes: %d %s, want the simulator's 4xx", limit, b.status, b.body)
+	}
+	taps := e.answers()
+	if len(taps) != 1 || taps[0].status != b.status {
+		t.Errorf("the simulator answered %d requests, want only the one within the limit", len(taps))
+	}
+	if len(calls) != 2 {
+		t.Fatalf("recorded %d calls, want 2", len(calls))
+	}
+	rc := calls[0]
+	if rc.Status != 413 || rc.Upstream != "refused" || !rc.Truncated || !bytes.Equal(rc.ReqBody, big[:limit]) ||
+		!strings.Contains(rc.Err, "1024") {
+		t.Errorf("oversized call recorded as %d %q truncated %v body %d bytes, Err %q", rc.Status, rc.Upstream, rc.Truncated, len(rc.ReqBody), rc.Err)
+	}
+	if rc := calls[1]; rc.Upstream != "forwarded" || rc.Truncated || !bytes.Equal(rc.ReqBody, exact) {
+		t.Errorf("call at the limit recorded as %q truncated %v body %d bytes", rc.Upstream, rc.Truncated, len(rc.ReqBody))
+	}
+}
+
+// endless is a request body that never ends.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'z'
+	}
+	return len(p), nil
+}
+
+func TestGatewayRefusesABodyThatNeverEndsWithoutReadingItAll(t *testing.T) {
+	e := newEnv(t, func(cfg *gateway.Config) { cfg.MaxBody = 1024 })
+	c := e.goodSUT()
+	c.Timeout = 5 * time.Second
+	req, err := http.NewRequest("POST", e.g.URL+"/MedicationRequest", endless{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = e.writeHeader()
+	e.g.Begin()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("a body over the limit got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", resp.StatusCode)
+	}
+	e.settled(e.g, 1)
+	if calls := e.g.End(); len(calls) != 1 || calls[0].Upstream != "refused" || len(calls[0].ReqBody) != 1024 {
+		t.Errorf("recorded %+v", calls)
+	}
+	if n := len(e.answers()); n != 0 {
+		t.Errorf("%d requests reached the simulator", n)
+	}
+}
+
+func TestGatewayForwardsALargeAnswerWholeAndRecordsItTruncated(t *testing.T) {
+	const limit = 1024
+	e := newEnv(t, func(cfg *gateway.Config) { cfg.MaxBody = limit })
+	c := e.goodSUT()
+	e.g.Begin()
+	a := e.mustDo(c, "GET", e.g.URL+"/Patient?_count=50", e.readHeader(), nil)
+	e.settled(e.g, 1)
+	calls := e.g.End()
+	taps := e.answers()
+	if a.status != 200 || len(taps) != 1 || len(taps[0].body) <= limit {
+		t.Fatalf("test setup: want a 200 answer over %d bytes, got %d with %d bytes", limit, a.status, len(a.body))
+	}
+	if !bytes.Equal(a.body, taps[0].body) {
+		t.Errorf("the SUT got %d bytes, the simulator sent %d", len(a.body), len(taps[0].body))
+	}
+	if len(calls) != 1 {
+		t.Fatalf("recorded %d calls", len(calls))
+	}
+	if rc := calls[0]; !rc.Truncated || !bytes.Equal(rc.RespBody, taps[0].body[:limit]) || rc.RawQuery != "_count=50" {
+		t.Errorf("recorded truncated %v, %d bytes of the answer, query %q", rc.Truncated, len(rc.RespBody), rc.RawQuery)
+	}
+}
+
+func TestGatewayNamesAPortInUse(t *testing.T) {
+	e := newEnv(t, nil)
+	_, port, err := net.SplitHostPort(e.g.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := gateway.Start(e.config(e.srv.URL, func(cfg *gateway.Config) { cfg.Addr = e.g.Addr }))
+	if err == nil {
+		g2.Close()
+		t.Fatalf("a second gateway started on %s", e.g.Addr)
+	}
+	if !strings.Contains(err.Error(), port) || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("error %q does not name port %s as in use", err, port)
+	}
+}
+
+func TestGatewayAnswers502WhenNLLCannotBeReached(t *testing.T) {
+	e := newEnv(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	g := e.start(e.config("https://"+closed+e.s.BasePath(), nil))
+	c := e.goodSUT()
+
+	g.Begin()
+	a := e.mustDo(c, "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+	e.settled(g, 1)
+	calls := g.End()
+	if a.status != http.StatusBadGateway {
+		t.Errorf("SUT got %d %s, want 502", a.status, a.body)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("recorded %d calls", len(calls))
+	}
+	rc := calls[0]
+	if rc.Status != 502 || !strings.Contains(rc.Err, "connection refused") || !strings.Contains(rc.Err, closed) {
+		t.Errorf("recorded %d with Err %q, want 502 naming %s and the refused connection", rc.Status, rc.Err, closed)
+	}
+	if !strings.Contains(string(a.body), "connection refused") {
+		t.Errorf("the SUT's 502 does not say why: %q", a.body)
+	}
+}
+
+func TestGatewayDropsHopByHopHeaders(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	h := e.readHeader()
+	h.Set("Connection", "X-Hop-Only")
+	h.Set("X-Hop-Only", "for the gateway")
+	h.Set("Keep-Alive", "timeout=5")
+	h.Set("X-User-Agent", "TestJournal/4.2")
+	e.g.Begin()
+	if a := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil); a.status != 200 {
+		t.Fatalf("read: %d %s", a.status, a.body)
+	}
+	e.settled(e.g, 1)
+	calls := e.g.End()
+	taps := e.answers()
+	if len(taps) != 1 {
+		t.Fatalf("the simulator answered %d requests", len(taps))
+	}
+	got := taps[0].header
+	for _, k := range []string{"Connection", "X-Hop-Only", "Keep-Alive"} {
+		if v, ok := got[k]; ok {
+			t.Errorf("hop-by-hop header %s: %q reached the simulator", k, v)
+		}
+	}
+	if got.Get("X-User-Agent") != "TestJournal/4.2" {
+		t.Errorf("X-User-Agent reached the simulator as %q", got.Get("X-User-Agent"))
+	}
+	checkSentHeaders(t, "the simulator", got, http.Header{"X-Request-Id": h["X-Request-Id"], "Authorization": h["Authorization"]})
+	// The record keeps what the SUT sent, hop-by-hop headers included.
+	if len(calls) != 1 || calls[0].ReqHeader.Get("X-Hop-Only") != "for the gateway" || calls[0].ReqHeader.Get("X-User-Agent") != "TestJournal/4.2" {
+		t.Errorf("recorded request headers %v", calls)
+	}
+}
+
+// A call that arrived during a scenario belongs to its evidence even when it is still running
+// at End: it must be returned by End (or at least recorded somewhere), not lost.
+func TestGatewayEndKeepsACallInFlight(t *testing.T) {
+	e := newEnv(t, nil)
+	if err := e.s.SetFaults([]sim.Fault{{Path: "Patient", Latency: 400 * time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.goodSUT()
+	e.g.Begin()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.do(c, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+		done <- err
+	}()
+	time.Sleep(150 * time.Millisecond) // the call is at the simulator now
+	calls := e.g.End()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if len(calls) == 0 && len(e.g.Unattributed()) == 0 {
+		t.Errorf("a call that arrived during the scenario and ended after End is in no record")
+	}
+}
+
+// End is documented to return the scenario's calls in the order they arrived.
+func TestGatewayEndReturnsCallsInOrderOfArrival(t *testing.T) {
+	e := newEnv(t, nil)
+	if err := e.s.SetFaults([]sim.Fault{{Path: "Patient/" + patientID, Latency: 300 * time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.goodSUT()
+	e.g.Begin()
+	slow := e.readHeader()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.do(c, "GET", e.g.URL+"/Patient/"+patientID, slow, nil)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	fast := e.readHeader()
+	if a := e.mustDo(c, "GET", e.g.URL+"/Medication?_count=1", fast, nil); a.status != 200 {
+		t.Fatalf("fast call: %d %s", a.status, a.body)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	e.settled(e.g, 2)
+	calls := e.g.End()
+	if len(calls) != 2 {
+		t.Fatalf("recorded %d calls", len(calls))
+	}
+	if calls[0].ReqHeader.Get("X-Request-ID") != slow.Get("X-Request-ID") || calls[0].Seq > calls[1].Seq {
+		t.Errorf("End returned the call that arrived second first (Seq %d %s, then Seq %d %s)",
+			calls[0].Seq, calls[0].Path, calls[1].Seq, calls[1].Path)
+	}
+}
+
+// The SUT's call has ended when it has its answer; End right after must hold it.
+func TestGatewayRecordsACallBeforeTheSUTHasTheAnswer(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	const n = 500
+	missing := 0
+	for i := 0; i < n; i++ {
+		e.g.Begin()
+		if a := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil); a.status != 200 {
+			t.Fatalf("read: %d", a.status)
+		}
+		if calls := e.g.End(); len(calls) != 1 {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("End right after the SUT had its answer missed the call %d times in %d", missing, n)
+	}
+}

@@ -1,0 +1,605 @@
+package refsys
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/konform/konform/internal/driver"
+)
+
+// NLL's identifier systems and the extensions the system reads.
+const (
+	personnummerSystem = "http://electronichealth.se/identifier/personnummer"
+	forskrivarkod      = "http://electronichealth.se/identifier/forskrivarkod"
+	basicTypeSystem    = "http://electronichealth.se/CodeSystem/nll-basic-type"
+)
+
+// careAccess and pharmacyAccess are the purpose and access type of each role's ordinary reads.
+func (s *System) purposeOf(role string) string {
+	care := role == Prescriber
+	if s.has(WrongPurpose) {
+		care = !care
+	}
+	if care {
+		return "VARD"
+	}
+	return "EXPEDIERING"
+}
+
+// headersFor returns the purpose and access of a role's reads.
+func (s *System) readAs(role, access string) (string, string) {
+	if role == Pharmacist && access == "" {
+		access = "UTAN_KRAV_SAMTYCKE"
+	}
+	if access == "" {
+		access = "TILLFALLIGT_SAMTYCKE"
+	}
+	return s.purposeOf(role), access
+}
+
+// patientID looks a patient up by personnummer, once per session, and makes the patient the open
+// one. With the wrong-patient defect, opening another patient first refreshes the previous one.
+func (s *System) patientID(ctx context.Context, role, pnr, access string) (string, *driver.Result, error) {
+	if prev := s.s.current; s.has(WrongPatient) && prev != "" && prev != pnr {
+		if id := s.s.patients[prev]; id != "" {
+			purpose, acc := s.readAs(role, access)
+			_, _ = s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest",
+				query: url.Values{"patient": {id}}, purpose: purpose, access: acc})
+		}
+	}
+	s.s.current = pnr
+	if id, ok := s.s.patients[pnr]; ok {
+		return id, nil, nil
+	}
+	purpose, acc := s.readAs(role, access)
+	a, err := s.call(ctx, request{role: role, method: http.MethodGet, path: "Patient",
+		query: url.Values{"identifier": {personnummerSystem + "|" + pnr}}, purpose: purpose, access: acc})
+	if err != nil {
+		r := unreachable("Patienten kunde inte hämtas", err)
+		return "", &r, nil
+	}
+	if a.status != http.StatusOK {
+		r := shown("Patienten kunde inte hämtas", a)
+		return "", &r, nil
+	}
+	id := firstID(a.doc)
+	if id == "" {
+		r := driver.Result{Status: a.status, Shown: "Patienten finns inte i NLL", Values: map[string]string{}}
+		return "", &r, nil
+	}
+	s.s.patients[pnr] = id
+	return id, nil, nil
+}
+
+// readMedicationList reads the patient's medication list information and prescriptions.
+func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lockConsent bool) (driver.Result, error) {
+	if !consent && !s.has(ReadWithoutConsent) {
+		s.s.current = pnr
+		return driver.Result{Shown: "Patienten har inte samtyckt; läkemedelslistan hämtas inte", Values: map[string]string{}}, nil
+	}
+	id, stop, err := s.patientID(ctx, Prescriber, pnr, "")
+	if stop != nil || err != nil {
+		return deref(stop), err
+	}
+	purpose, access := s.readAs(Prescriber, "")
+	info, err := s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "Basic",
+		query: url.Values{"code": {"medlistinfo"}, "patient": {id}}, purpose: purpose, access: access})
+	if err != nil {
+		return unreachable("Läkemedelslistan kunde inte hämtas", err), nil
+	}
+	if info.status != http.StatusOK {
+		return shown("Läkemedelslistan kunde inte hämtas", info), nil
+	}
+	locked := hasTrueExtension(info.doc, "nllPrivacyLock")
+	if locked && (lockConsent || s.has(ReadWithoutConsent)) {
+		access = "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"
+	}
+	a, err := s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "MedicationRequest",
+		query: url.Values{"patient": {id}}, purpose: purpose, access: access})
+	if err != nil {
+		return unreachable("Läkemedelslistan kunde inte hämtas", err), nil
+	}
+	if a.status != http.StatusOK {
+		return shown("Läkemedelslistan kunde inte hämtas", a), nil
+	}
+	r := driver.Result{Status: a.status, Values: map[string]string{"antal": fmt.Sprint(total(a.doc)), "spärr": yesNo(locked)}}
+	r.Shown = fmt.Sprintf("Läkemedelslistan: %d förskrivningar", total(a.doc))
+	if locked && access != "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER" {
+		r.Shown += "; patienten har spärrade uppgifter som inte visas utan patientens samtycke"
+	}
+	return r, nil
+}
+
+// createPrescription posts a prescription built from a template. When NLL does not answer or
+// answers 503, the prescription is queued (the reservrutin) and sent by "skicka köade
+// förskrivningar".
+func (s *System) createPrescription(ctx context.Context, pnr, template string) (driver.Result, error) {
+	r, err := s.tryCreate(ctx, pnr, template)
+	if err != nil || !s.outage(&r) {
+		return r, err
+	}
+	if s.has(NoQueue) {
+		r.Shown += "; förskrivningen sparades inte"
+		return r, nil
+	}
+	s.s.queue = append(s.s.queue, pending{pnr: pnr, template: template})
+	r.Shown += "; förskrivningen är köad och skickas när NLL svarar igen"
+	r.Values["köad"] = "ja"
+	return r, nil
+}
+
+// pending is a prescription queued during an outage.
+type pending struct{ pnr, template string }
+
+// tryCreate looks the patient up and posts the prescription once; a 4xx is shown at once and
+// not repeated.
+func (s *System) tryCreate(ctx context.Context, pnr, template string) (driver.Result, error) {
+	id, stop, err := s.patientID(ctx, Prescriber, pnr, "")
+	if stop != nil || err != nil {
+		return deref(stop), err
+	}
+	doc, err := s.template(template, map[string]string{"patient.id": id})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	if s.has(NoContainedPractitioner) {
+		delete(doc, "contained")
+		doc["requester"] = map[string]any{"identifier": map[string]any{"system": forskrivarkod, "value": "9000027"}}
+	}
+	return s.postPrescription(ctx, doc)
+}
+
+// postPrescription sends one prescription and reports the answer.
+func (s *System) postPrescription(ctx context.Context, doc map[string]any) (driver.Result, error) {
+	body, _ := json.Marshal(doc)
+	send := func() (*answer, error) {
+		return s.call(ctx, request{role: Prescriber, method: http.MethodPost, path: "MedicationRequest", body: body, activity: "nyordination"})
+	}
+	a, err := send()
+	if err != nil {
+		return unreachable("Förskrivningen kunde inte skickas", err), nil
+	}
+	for i := 0; i < 2 && a.status == http.StatusUnprocessableEntity && s.has(RetryAfter422); i++ {
+		if again, err := send(); err == nil {
+			a = again
+		}
+	}
+	if !a.ok() {
+		return shown("Förskrivningen avvisades", a), nil
+	}
+	id := idFromLocation(a.header.Get("Location"))
+	doc["id"] = id
+	doc["meta"] = map[string]any{"versionId": "1"}
+	s.s.last = doc
+	r := shown("Förskrivningen är registrerad", a)
+	r.Values["id"] = id
+	return r, nil
+}
+
+// outage reports a result that means NLL did not answer or answered 503.
+func (s *System) outage(r *driver.Result) bool {
+	return r.Status == 0 || r.Status == http.StatusServiceUnavailable
+}
+
+// sendQueue sends the queued prescriptions, oldest first, until NLL fails again.
+func (s *System) sendQueue(ctx context.Context) (driver.Result, error) {
+	sent := 0
+	last := driver.Result{Values: map[string]string{}}
+	for len(s.s.queue) > 0 {
+		p := s.s.queue[0]
+		r, err := s.tryCreate(ctx, p.pnr, p.template)
+		if err != nil {
+			return r, err
+		}
+		if s.outage(&r) {
+			r.Shown = "Kön kunde inte skickas: " + r.Shown
+			return r, nil
+		}
+		s.s.queue = s.s.queue[1:]
+		if r.Values["id"] != "" {
+			sent++
+		}
+		last = r
+	}
+	last.Values["skickade"] = strconv.Itoa(sent)
+	last.Shown = fmt.Sprintf("%d köade förskrivningar skickade", sent)
+	return last, nil
+}
+
+// prescriptionID is the action's prescription, or the one last created or opened.
+func (s *System) prescriptionID(id string) (string, error) {
+	if id != "" {
+		return id, nil
+	}
+	if s.s.last != nil {
+		if id, _ := s.s.last["id"].(string); id != "" {
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("the action needs förskrivning: no prescription was created or opened in this scenario")
+}
+
+// read fetches a prescription.
+func (s *System) read(ctx context.Context, role, id string) (*answer, error) {
+	purpose, access := s.readAs(role, "")
+	return s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest/" + id, purpose: purpose, access: access})
+}
+
+// open reads a prescription and keeps it as the form the user edits.
+func (s *System) open(ctx context.Context, id string) (driver.Result, error) {
+	id, err := s.prescriptionID(id)
+	if err != nil {
+		return driver.Result{}, err
+	}
+	a, err := s.read(ctx, Prescriber, id)
+	if err != nil {
+		return unreachable("Förskrivningen kunde inte hämtas", err), nil
+	}
+	if a.status != http.StatusOK {
+		return shown("Förskrivningen kunde inte hämtas", a), nil
+	}
+	s.s.opened, s.s.last = a.doc, a.doc
+	r := shown("Förskrivningen är öppnad", a)
+	r.Values["version"] = versionOf(a.doc)
+	return r, nil
+}
+
+// update changes a field of the latest version of a prescription.
+func (s *System) update(ctx context.Context, id, field, value string) (driver.Result, error) {
+	id, err := s.prescriptionID(id)
+	if err != nil {
+		return driver.Result{}, err
+	}
+	current := s.s.last
+	if !s.has(StaleVersion) || current == nil || current["id"] != id {
+		a, err := s.read(ctx, Prescriber, id)
+		if err != nil {
+			return unreachable("Förskrivningen kunde inte hämtas", err), nil
+		}
+		if a.status != http.StatusOK {
+			return shown("Förskrivningen kunde inte hämtas", a), nil
+		}
+		current = a.doc
+	}
+	return s.put(ctx, id, current, field, value)
+}
+
+// saveOpened saves the user's change to the prescription opened earlier.
+func (s *System) saveOpened(ctx context.Context, field, value string) (driver.Result, error) {
+	if s.s.opened == nil {
+		return driver.Result{}, fmt.Errorf("spara öppnad förskrivning needs a prescription opened first (öppna förskrivning)")
+	}
+	id, _ := s.s.opened["id"].(string)
+	return s.put(ctx, id, s.s.opened, field, value)
+}
+
+// put sends the whole prescription with one field changed; a version conflict makes a correct
+// system read the latest version, apply the change again and send it once more.
+func (s *System) put(ctx context.Context, id string, doc map[string]any, field, value string) (driver.Result, error) {
+	send := func(doc map[string]any) (*answer, error) {
+		if err := set(doc, field, value); err != nil {
+			return nil, err
+		}
+		body, _ := json.Marshal(doc)
+		return s.call(ctx, request{role: Prescriber, method: http.MethodPut, path: "MedicationRequest/" + id, body: body, activity: "andring"})
+	}
+	a, err := send(doc)
+	if err != nil {
+		return unreachable("Ändringen kunde inte sparas", err), nil
+	}
+	if (a.status == http.StatusConflict || a.status == http.StatusPreconditionFailed) && !s.has(Ignore409) {
+		latest, err := s.read(ctx, Prescriber, id)
+		if err != nil {
+			return unreachable("Ändringen kunde inte sparas", err), nil
+		}
+		if latest.status != http.StatusOK {
+			return shown("Ändringen kunde inte sparas", latest), nil
+		}
+		if a, err = send(latest.doc); err != nil {
+			return unreachable("Ändringen kunde inte sparas", err), nil
+		}
+	}
+	if !a.ok() {
+		return shown("Ändringen kunde inte sparas", a), nil
+	}
+	s.s.last, s.s.opened = nil, nil
+	return shown("Ändringen är sparad", a), nil
+}
+
+// renew posts a new prescription in the chain of an earlier one.
+func (s *System) renew(ctx context.Context, id, template string) (driver.Result, error) {
+	id, err := s.prescriptionID(id)
+	if err != nil {
+		return driver.Result{}, err
+	}
+	a, err := s.read(ctx, Prescriber, id)
+	if err != nil {
+		return unreachable("Förskrivningen kunde inte hämtas", err), nil
+	}
+	if a.status != http.StatusOK {
+		return shown("Förskrivningen kunde inte hämtas", a), nil
+	}
+	chain := ""
+	for _, e := range list(a.doc["extension"]) {
+		if m, _ := e.(map[string]any); m != nil && strings.HasSuffix(fmt.Sprint(m["url"]), "nllPrescriptionChain") {
+			chain, _ = m["valueString"].(string)
+		}
+	}
+	patient := strings.TrimPrefix(stringAt(a.doc, "subject", "reference"), "Patient/")
+	doc, err := s.template(template, map[string]string{"patient.id": patient, "created.id": id, "var.kedja": chain})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	return s.postPrescription(ctx, doc)
+}
+
+// cancel ends a prescription with $end (makulera).
+func (s *System) cancel(ctx context.Context, id string) (driver.Result, error) {
+	id, err := s.prescriptionID(id)
+	if err != nil {
+		return driver.Result{}, err
+	}
+	body, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
+		map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
+		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Felregistrerad (referenssystemet, körning " + s.cfg.RunID + ")"}},
+		map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera", "display": "Makulera"}},
+	}})
+	a, err := s.call(ctx, request{role: Prescriber, method: http.MethodPost, path: "MedicationRequest/$end", body: body, activity: "makulera"})
+	if err != nil {
+		return unreachable("Förskrivningen kunde inte makuleras", err), nil
+	}
+	if !a.ok() {
+		return shown("Förskrivningen kunde inte makuleras", a), nil
+	}
+	return shown("Förskrivningen är makulerad", a), nil
+}
+
+// registerConsent registers the patient's access consent (TA 53).
+func (s *System) registerConsent(ctx context.Context, pnr string) (driver.Result, error) {
+	id, stop, err := s.patientID(ctx, Prescriber, pnr, "")
+	if stop != nil || err != nil {
+		return deref(stop), err
+	}
+	doc, err := s.template("samtycke.json", map[string]string{"patient.id": id})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	body, _ := json.Marshal(doc)
+	a, err := s.call(ctx, request{role: Prescriber, method: http.MethodPost, path: "Consent", body: body, activity: "samtycke"})
+	if err != nil {
+		return unreachable("Samtycket kunde inte registreras", err), nil
+	}
+	if !a.ok() {
+		return shown("Samtycket kunde inte registreras", a), nil
+	}
+	r := shown("Samtycket är registrerat", a)
+	r.Values["id"] = idFromLocation(a.header.Get("Location"))
+	return r, nil
+}
+
+// readForDispensing searches a customer's active prescriptions at the pharmacy.
+func (s *System) readForDispensing(ctx context.Context, pnr string) (driver.Result, error) {
+	id, stop, err := s.patientID(ctx, Pharmacist, pnr, "")
+	if stop != nil || err != nil {
+		return deref(stop), err
+	}
+	purpose, access := s.readAs(Pharmacist, "")
+	a, err := s.call(ctx, request{role: Pharmacist, method: http.MethodGet, path: "MedicationRequest",
+		query: url.Values{"patient": {id}, "status": {"active"}}, purpose: purpose, access: access})
+	if err != nil {
+		return unreachable("Förskrivningarna kunde inte hämtas", err), nil
+	}
+	if a.status != http.StatusOK {
+		return shown("Förskrivningarna kunde inte hämtas", a), nil
+	}
+	r := shown(fmt.Sprintf("%d förskrivningar att expediera", total(a.doc)), a)
+	r.Values["antal"] = fmt.Sprint(total(a.doc))
+	return r, nil
+}
+
+// dispense checks a dispense with $verify and registers it when no issue was found.
+func (s *System) dispense(ctx context.Context, id, template string) (driver.Result, error) {
+	if id == "" {
+		return driver.Result{}, fmt.Errorf("expediera förskrivning needs förskrivning: the prescription's id")
+	}
+	a, err := s.read(ctx, Pharmacist, id)
+	if err != nil {
+		return unreachable("Förskrivningen kunde inte hämtas", err), nil
+	}
+	if a.status != http.StatusOK {
+		return shown("Förskrivningen kunde inte hämtas", a), nil
+	}
+	patient := strings.TrimPrefix(stringAt(a.doc, "subject", "reference"), "Patient/")
+	doc, err := s.template(template, map[string]string{"patient.id": patient, "created.id": id})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	body, _ := json.Marshal(doc)
+	purpose, access := s.readAs(Pharmacist, "")
+	if !s.has(DispenseWithoutVerify) {
+		v, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPost, path: "MedicationDispense/$verify", body: body,
+			purpose: purpose, access: access, activity: "kontroll"})
+		if err != nil {
+			return unreachable("Uttaget kunde inte kontrolleras", err), nil
+		}
+		if v.status != http.StatusOK {
+			return shown("Uttaget kunde inte kontrolleras", v), nil
+		}
+		if detectedIssues(v.doc) {
+			r := shown("Kontrollen fann avvikelser; uttaget registreras inte", v)
+			r.Values["avvikelser"] = "ja"
+			return r, nil
+		}
+	}
+	d, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPost, path: "MedicationDispense", body: body,
+		purpose: purpose, access: access, activity: "expediering"})
+	if err != nil {
+		return unreachable("Uttaget kunde inte registreras", err), nil
+	}
+	if !d.ok() {
+		return shown("Uttaget avvisades", d), nil
+	}
+	r := shown("Uttaget är registrerat", d)
+	r.Values["id"] = idFromLocation(d.header.Get("Location"))
+	return r, nil
+}
+
+// template reads templates/<name> and fills its placeholders: the given values, {{run.id}} and
+// {{today}} (the system's own clock).
+func (s *System) template(name string, values map[string]string) (map[string]any, error) {
+	raw, err := fs.ReadFile(s.cfg.Templates, "templates/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("the reference system has no template %q (fixtures/templates)", name)
+	}
+	text := string(raw)
+	values["run.id"], values["today"] = s.cfg.RunID, s.now().Format("2006-01-02")
+	for k, v := range values {
+		text = strings.ReplaceAll(text, "{{"+k+"}}", v)
+	}
+	if i := strings.Index(text, "{{"); i >= 0 {
+		return nil, fmt.Errorf("template %s has a placeholder the reference system does not fill: %s", name, text[i:min(len(text), i+30)])
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		return nil, fmt.Errorf("template %s: %v", name, err)
+	}
+	return doc, nil
+}
+
+// now is the system's clock, ten minutes fast with the clock-skew defect.
+func (s *System) now() time.Time {
+	if s.has(ClockSkew) {
+		return s.cfg.Now().Add(10 * time.Minute)
+	}
+	return s.cfg.Now()
+}
+
+func unreachableOr(what string, a *answer, err error) driver.Result {
+	if err != nil {
+		return unreachable(what, err)
+	}
+	return shown(what, a)
+}
+
+func deref(r *driver.Result) driver.Result {
+	if r == nil {
+		return driver.Result{Values: map[string]string{}}
+	}
+	return *r
+}
+
+// set changes a field given as a dotted path (list items by index), such as status or
+// dosageInstruction.0.text.
+func set(doc map[string]any, path, value string) error {
+	parts := strings.Split(path, ".")
+	var cur any = doc
+	for i, p := range parts {
+		last := i == len(parts)-1
+		switch node := cur.(type) {
+		case map[string]any:
+			if last {
+				node[p] = value
+				return nil
+			}
+			if node[p] == nil {
+				node[p] = map[string]any{}
+			}
+			cur = node[p]
+		case []any:
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 0 || n >= len(node) {
+				return fmt.Errorf("field %s: %q is not an index of the list", path, p)
+			}
+			if last {
+				node[n] = value
+				return nil
+			}
+			cur = node[n]
+		default:
+			return fmt.Errorf("field %s: %q is not an object", path, p)
+		}
+	}
+	return nil
+}
+
+func stringAt(doc map[string]any, keys ...string) string {
+	var cur any = doc
+	for _, k := range keys {
+		m, _ := cur.(map[string]any)
+		if m == nil {
+			return ""
+		}
+		cur = m[k]
+	}
+	s, _ := cur.(string)
+	return s
+}
+
+func firstID(bundle map[string]any) string {
+	for _, e := range list(bundle["entry"]) {
+		if m, _ := e.(map[string]any); m != nil {
+			if res, _ := m["resource"].(map[string]any); res != nil {
+				if id, _ := res["id"].(string); id != "" {
+					return id
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func total(bundle map[string]any) int {
+	n, _ := bundle["total"].(float64)
+	return int(n)
+}
+
+func versionOf(doc map[string]any) string { return stringAt(doc, "meta", "versionId") }
+
+// hasTrueExtension reports whether a Bundle's resources carry an extension ending in name with
+// valueBoolean true.
+func hasTrueExtension(bundle map[string]any, name string) bool {
+	for _, e := range list(bundle["entry"]) {
+		m, _ := e.(map[string]any)
+		res, _ := m["resource"].(map[string]any)
+		for _, x := range list(res["extension"]) {
+			ext, _ := x.(map[string]any)
+			if strings.HasSuffix(fmt.Sprint(ext["url"]), name) && ext["valueBoolean"] == true {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// detectedIssues reads the $verify answer's detectedIssues.
+func detectedIssues(params map[string]any) bool {
+	for _, p := range list(params["parameter"]) {
+		m, _ := p.(map[string]any)
+		if m["name"] == "detectedIssues" {
+			return m["valueBoolean"] == true
+		}
+	}
+	return false
+}
+
+// idFromLocation is the logical id in a Location such as [base]/MedicationRequest/<id>/_history/1.
+func idFromLocation(loc string) string {
+	loc, _, _ = strings.Cut(loc, "/_history/")
+	return loc[strings.LastIndexByte(loc, '/')+1:]
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "ja"
+	}
+	return "nej"
+}

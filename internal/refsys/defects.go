@@ -1,0 +1,83 @@
+package refsys
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The defects the reference system can be switched to (`konform run --sut ref --sut-defect NAME`).
+// Each is a mistake real connecting systems make; docs/sut.md lists the scenario that catches it.
+const (
+	// WrongPurpose sends the other role's x-purpose: VARD from the pharmacy, EXPEDIERING in care.
+	WrongPurpose = "wrong-purpose"
+	// ReusedRequestID sends the same x-request-id with every call.
+	ReusedRequestID = "reused-request-id"
+	// NoProvenance leaves x-provenance out of writes.
+	NoProvenance = "no-provenance"
+	// StaleVersion updates from the version it has in memory instead of reading the latest first.
+	StaleVersion = "stale-version"
+	// Ignore409 gives up on a version conflict instead of reading the latest version again.
+	Ignore409 = "ignore-409"
+	// ReadWithoutConsent reads the medication list (and locked data) although the patient said no.
+	ReadWithoutConsent = "read-without-consent"
+	// DispenseWithoutVerify registers a dispense without checking it with $verify first.
+	DispenseWithoutVerify = "dispense-without-verify"
+	// NoContainedPractitioner names the prescriber by identifier instead of a contained Practitioner.
+	NoContainedPractitioner = "no-contained-practitioner"
+	// RetryAfter422 repeats a POST that NLL rejected with 422, twice, before showing the error.
+	RetryAfter422 = "retry-after-422"
+	// WrongPatient refreshes the previously open patient's data when the user opens another patient.
+	WrongPatient = "wrong-patient"
+	// ClockSkew runs with a clock ten minutes fast, which shows in authoredOn.
+	ClockSkew = "clock-skew"
+	// NoQueue drops a prescription NLL could not take during an outage instead of queueing it.
+	NoQueue = "no-queue"
+	// NoUserAgent does not identify itself in x-user-agent.
+	NoUserAgent = "no-user-agent"
+	// NoOrgInfo leaves x-org-info (the workplace) out of every call.
+	NoOrgInfo = "no-org-info"
+)
+
+// Defect describes one defect.
+type Defect struct {
+	// Name is the value of --sut-defect.
+	Name string
+	// Doc says what the system does wrong.
+	Doc string
+}
+
+// Defects lists every defect of the reference system.
+var Defects = []Defect{
+	{WrongPurpose, "sends the other role's x-purpose (VARD from the pharmacy, EXPEDIERING in care)"},
+	{ReusedRequestID, "sends the same x-request-id with every call"},
+	{NoProvenance, "leaves x-provenance out of POST and PUT"},
+	{StaleVersion, "PUTs the version it has in memory instead of reading the latest first"},
+	{Ignore409, "gives up on 409/412 instead of reading the latest version again"},
+	{ReadWithoutConsent, "reads the medication list, and locked data, although the patient did not consent"},
+	{DispenseWithoutVerify, "registers a dispense without MedicationDispense/$verify first"},
+	{NoContainedPractitioner, "names the prescriber by identifier instead of a contained Practitioner"},
+	{RetryAfter422, "repeats a POST that NLL rejected with 422, twice"},
+	{WrongPatient, "refreshes the previously open patient's list when the user opens another patient"},
+	{ClockSkew, "runs with a clock ten minutes fast (authoredOn)"},
+	{NoQueue, "drops a prescription NLL could not take during an outage instead of queueing it"},
+	{NoUserAgent, "does not identify itself in x-user-agent"},
+	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
+}
+
+// CheckDefect returns an error naming the known defects when name is not one ("" is no defect).
+func CheckDefect(name string) error {
+	if name == "" {
+		return nil
+	}
+	names := make([]string, 0, len(Defects))
+	for _, d := range Defects {
+		if d.Name == name {
+			return nil
+		}
+		names = append(names, d.Name)
+	}
+	return fmt.Errorf("--sut-defect %q is not a defect of the reference system; choose one of %s", name, strings.Join(names, ", "))
+}
+
+// has reports whether the system runs with defect.
+func (s *System) has(defect string) bool { return s.cfg.Defect == defect }

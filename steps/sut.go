@@ -1,0 +1,675 @@
+package steps
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+	"github.com/gofhir/fhirpath"
+	"github.com/google/uuid"
+
+	"github.com/konform/konform/internal/driver"
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/gateway"
+)
+
+// SUT is the supplier's system under test in the loop: a driver that makes it act, and the
+// gateway's record of the calls it makes to NLL while the scenario runs.
+type SUT interface {
+	// Act tells the system to perform a catalogue action.
+	Act(ctx context.Context, a driver.Action) (driver.Result, error)
+	// Calls returns the system's calls of the running scenario, in order of arrival.
+	Calls() []*gateway.Call
+	// SetUpstream makes NLL available to the system or simulates an outage.
+	SetUpstream(gateway.Outage)
+	// System is what the system under approval is: --system, or the driver's own description.
+	System() *evidence.System
+	// ActionTimeout bounds one action.
+	ActionTimeout() time.Duration
+}
+
+// ErrNoSUT is the reason an @sut step cannot run: the run has no driver.
+var ErrNoSUT = errors.New("this case drives the system under test, and the run has no driver: pass --sut ref (konform's reference system) or configure the system's driver")
+
+func (w *World) sut() (SUT, error) {
+	if w.env.SUT == nil {
+		return nil, harnessError("%v", ErrNoSUT)
+	}
+	return w.env.SUT, nil
+}
+
+// act tells the SUT to perform an action; "för testpatienten" passes the test patient's
+// personnummer, a template name passes mall.
+func (w *World) act(name, forPatient, template string) error {
+	params := map[string]string{}
+	if forPatient != "" {
+		if w.pnr == "" {
+			return harnessError("\"för testpatienten\" needs a test patient; add \"Givet att testpatienten har personnummer ...\"")
+		}
+		params["patient"] = w.pnr
+	}
+	if template != "" {
+		params["mall"] = template
+	}
+	return w.perform(name, params)
+}
+
+// actWith tells the SUT to perform an action with the parameters of a two-column table.
+func (w *World) actWith(name string, table *godog.Table) error {
+	params := map[string]string{}
+	for _, row := range table.Rows {
+		if len(row.Cells) != 2 {
+			return harnessError("the parameters of %q are a table of two columns: name | value", name)
+		}
+		v, err := w.fill(row.Cells[1].Value)
+		if err != nil {
+			return err
+		}
+		params[row.Cells[0].Value] = v
+	}
+	return w.perform(name, params)
+}
+
+func (w *World) perform(name string, params map[string]string) error {
+	s, err := w.sut()
+	if err != nil {
+		return err
+	}
+	a, err := driver.Check(driver.Action{Name: name, Params: params})
+	if err != nil {
+		return harnessError("%v", err)
+	}
+	w.sutMark = len(s.Calls())
+	ctx, cancel := context.WithTimeout(w.ctx, s.ActionTimeout())
+	defer cancel()
+	res, err := s.Act(ctx, a)
+	if ctx.Err() == context.DeadlineExceeded {
+		return harnessError("the system under test did not finish %q within %s; check that it runs, or raise the action timeout (--sut-timeout)", name, s.ActionTimeout())
+	}
+	if err != nil {
+		return harnessError("the system under test could not perform %q: %v", name, err)
+	}
+	w.sutResult = &res
+	return nil
+}
+
+func (w *World) result() (*driver.Result, error) {
+	if w.sutResult == nil {
+		return nil, harnessError("the system under test has not acted in this scenario; add \"När systemet under test utför ...\" first")
+	}
+	return w.sutResult, nil
+}
+
+// reportedStatus checks that the SUT showed its user NLL's status (TK 1).
+func (w *World) reportedStatus(want int) error {
+	r, err := w.result()
+	if err != nil {
+		return err
+	}
+	if r.Status != want {
+		return &evidence.Mismatch{Check: "status the system showed its user", Expected: strconv.Itoa(want),
+			Actual: fmt.Sprintf("%d (%s)", r.Status, quoteOrNone(r.Shown))}
+	}
+	return nil
+}
+
+// resultIs checks a value the SUT reported, such as köad = ja.
+func (w *World) resultIs(name, want string) error {
+	r, err := w.result()
+	if err != nil {
+		return err
+	}
+	if got := r.Values[name]; got != want {
+		return &evidence.Mismatch{Check: "the system's result " + strconv.Quote(name), Expected: strconv.Quote(want),
+			Actual: fmt.Sprintf("%s (%s)", quoteOrNone(got), quoteOrNone(r.Shown))}
+	}
+	return nil
+}
+
+// calls returns the SUT's calls of the scenario.
+func (w *World) calls() ([]*gateway.Call, error) {
+	s, err := w.sut()
+	if err != nil {
+		return nil, err
+	}
+	return s.Calls(), nil
+}
+
+// callPattern matches calls by method and a path below the base URL, where * stands for one
+// path segment (or part of one); a pattern with ? also matches the query.
+type callPattern struct {
+	method, text string
+	re           *regexp.Regexp
+	withQuery    bool
+}
+
+func (w *World) pattern(method, p string) (callPattern, error) {
+	p, err := w.fill(p)
+	if err != nil {
+		return callPattern{}, err
+	}
+	p = strings.TrimPrefix(p, "/")
+	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, `[^/?]*`) + "$"
+	return callPattern{method: method, text: method + " " + p, re: regexp.MustCompile(re), withQuery: strings.Contains(p, "?")}, nil
+}
+
+func (p callPattern) matches(c *gateway.Call) bool {
+	if c.Refused != "" || c.Method != p.method {
+		return false
+	}
+	target := c.Path
+	if p.withQuery {
+		q, _ := url.QueryUnescape(c.RawQuery)
+		target += "?" + q
+	}
+	return p.re.MatchString(target)
+}
+
+// describe lists calls for a failure message.
+func describe(calls []*gateway.Call) string {
+	if len(calls) == 0 {
+		return "no call"
+	}
+	parts := make([]string, 0, len(calls))
+	for _, c := range calls {
+		parts = append(parts, callLine(c))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func callLine(c *gateway.Call) string {
+	if c.Refused != "" {
+		return "a connection refused by the gateway (" + c.Refused + ")"
+	}
+	line := c.Method + " " + c.Path
+	if c.RawQuery != "" {
+		q, _ := url.QueryUnescape(c.RawQuery)
+		line += "?" + q
+	}
+	if c.Status != 0 {
+		return line + " → " + strconv.Itoa(c.Status)
+	}
+	return line + " → no answer"
+}
+
+func (w *World) called(method, p string) error { return w.calledWithin(method, p, 0) }
+
+// calledWithin waits up to n seconds for a matching call.
+func (w *World) calledWithin(method, p string, n int) error {
+	pat, err := w.pattern(method, p)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(time.Duration(n) * time.Second)
+	for {
+		calls, err := w.calls()
+		if err != nil {
+			return err
+		}
+		for _, c := range calls {
+			if pat.matches(c) {
+				return nil
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return &evidence.Mismatch{Check: "the system's calls to NLL", Expected: "a call " + pat.text, Actual: describe(calls)}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (w *World) calledTimes(method, p string, n int) error {
+	pat, err := w.pattern(method, p)
+	if err != nil {
+		return err
+	}
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	got := 0
+	for _, c := range calls {
+		if pat.matches(c) {
+			got++
+		}
+	}
+	if got != n {
+		return &evidence.Mismatch{Check: "calls " + pat.text, Expected: fmt.Sprintf("%d", n), Actual: fmt.Sprintf("%d (%s)", got, describe(calls))}
+	}
+	return nil
+}
+
+func (w *World) notCalledAtAll() error {
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	if len(calls) > 0 {
+		return &evidence.Mismatch{Check: "the system's calls to NLL", Expected: "no call", Actual: describe(calls)}
+	}
+	return nil
+}
+
+func (w *World) notCalled(method, p string) error {
+	pat, err := w.pattern(method, p)
+	if err != nil {
+		return err
+	}
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		if pat.matches(c) {
+			return &evidence.Mismatch{Check: "the system's calls to NLL", Expected: "no call " + pat.text, Actual: describe(calls)}
+		}
+	}
+	return nil
+}
+
+// calledBefore checks that the first call matching the second pattern comes after a call
+// matching the first.
+func (w *World) calledBefore(m1, p1, m2, p2 string) error {
+	first, err := w.pattern(m1, p1)
+	if err != nil {
+		return err
+	}
+	then, err := w.pattern(m2, p2)
+	if err != nil {
+		return err
+	}
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	seen := false
+	for _, c := range calls {
+		if then.matches(c) {
+			if seen {
+				return nil
+			}
+			return &evidence.Mismatch{Check: "order of the system's calls", Expected: first.text + " before " + then.text, Actual: describe(calls)}
+		}
+		seen = seen || first.matches(c)
+	}
+	return &evidence.Mismatch{Check: "order of the system's calls", Expected: first.text + " before " + then.text,
+		Actual: "no call " + then.text + " (" + describe(calls) + ")"}
+}
+
+// rereadAfterConflict checks that every PUT answered 409 or 412 was followed by a GET of the
+// same resource. A scenario in which NLL never answered so has not tested it: that is an error.
+func (w *World) rereadAfterConflict() error {
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	conflicts := 0
+	for i, c := range calls {
+		if c.Method != http.MethodPut || (c.Status != http.StatusConflict && c.Status != http.StatusPreconditionFailed) {
+			continue
+		}
+		conflicts++
+		reread := false
+		for _, later := range calls[i+1:] {
+			if later.Method == http.MethodGet && later.Path == c.Path && later.Status == http.StatusOK {
+				reread = true
+				break
+			}
+		}
+		if !reread {
+			return &evidence.Mismatch{Check: "handling of a version conflict", Expected: "GET " + c.Path + " after the " + strconv.Itoa(c.Status) + " answer",
+				Actual: describe(calls)}
+		}
+	}
+	if conflicts == 0 {
+		return harnessError("NLL never answered the system's update with 409 or 412, so re-reading could not be checked; the scenario must change the resource before the system saves it (%s)", describe(calls))
+	}
+	return nil
+}
+
+// selector picks calls: every call, every read (GET), every write (POST, PUT), or call N.
+type selector struct {
+	text string
+	pick func([]*gateway.Call) []*gateway.Call
+}
+
+var callN = regexp.MustCompile(`^(?:anrop|call) (\d+)$`)
+
+func parseSelector(s string) (selector, error) {
+	filter := func(keep func(*gateway.Call) bool) func([]*gateway.Call) []*gateway.Call {
+		return func(calls []*gateway.Call) []*gateway.Call {
+			var out []*gateway.Call
+			for _, c := range calls {
+				if keep(c) {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+	}
+	switch s {
+	case "varje anrop", "every call":
+		return selector{"every call", filter(func(*gateway.Call) bool { return true })}, nil
+	case "varje läsande anrop", "every read":
+		return selector{"every read (GET)", filter(func(c *gateway.Call) bool { return c.Method == http.MethodGet })}, nil
+	case "varje skrivande anrop", "every write":
+		return selector{"every write (POST, PUT)", filter(func(c *gateway.Call) bool { return c.Method == http.MethodPost || c.Method == http.MethodPut })}, nil
+	}
+	if m := callN.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return selector{"call " + m[1], func(calls []*gateway.Call) []*gateway.Call {
+			if n < 1 || n > len(calls) {
+				return nil
+			}
+			return calls[n-1 : n]
+		}}, nil
+	}
+	return selector{}, harnessError("unknown selection of calls %q; use varje anrop, varje läsande anrop, varje skrivande anrop or anrop N", s)
+}
+
+// eachSelected runs check on every selected call; none selected is a failure, since the system
+// did not make the calls the scenario is about.
+func (w *World) eachSelected(which string, check func(*gateway.Call) error) error {
+	sel, err := parseSelector(which)
+	if err != nil {
+		return err
+	}
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	picked := sel.pick(calls)
+	if len(picked) == 0 {
+		return &evidence.Mismatch{Check: sel.text + " of the system", Expected: "at least one call", Actual: describe(calls)}
+	}
+	for _, c := range picked {
+		if err := check(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func headerOf(c *gateway.Call, name string) string {
+	if c.ReqHeader == nil {
+		return ""
+	}
+	return c.ReqHeader.Get(name)
+}
+
+func (w *World) callHeaderIs(which, name, want string) error {
+	want, err := w.fill(want)
+	if err != nil {
+		return err
+	}
+	return w.eachSelected(which, func(c *gateway.Call) error {
+		if got := headerOf(c, name); got != want {
+			return &evidence.Mismatch{Check: name + " of " + callLine(c), Expected: strconv.Quote(want), Actual: quoteOrNone(got)}
+		}
+		return nil
+	})
+}
+
+func (w *World) callHeaderMatches(which, name, expr string) error {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return harnessError("%q is not a regular expression: %v", expr, err)
+	}
+	return w.eachSelected(which, func(c *gateway.Call) error {
+		if got := headerOf(c, name); !re.MatchString(got) {
+			return &evidence.Mismatch{Check: name + " of " + callLine(c), Expected: "a value matching " + strconv.Quote(expr), Actual: quoteOrNone(got)}
+		}
+		return nil
+	})
+}
+
+// validProvenance checks x-provenance as NLL documents it: base64-encoded JSON (a Provenance
+// with a reason of at most 256 characters).
+func (w *World) validProvenance(which string) error {
+	return w.eachSelected(which, func(c *gateway.Call) error {
+		v := headerOf(c, "X-Provenance")
+		fail := func(why string) error {
+			return &evidence.Mismatch{Check: "x-provenance of " + callLine(c), Expected: "base64-encoded JSON (NLLProvenance)", Actual: why}
+		}
+		if v == "" {
+			return fail("none")
+		}
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return fail("not base64")
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return fail("base64, but not JSON")
+		}
+		for _, r := range asList(doc["reason"]) {
+			if text, _ := r.(map[string]any)["text"].(string); len([]rune(text)) > 256 {
+				return fail("a reason.text longer than 256 characters")
+			}
+		}
+		return nil
+	})
+}
+
+// uniqueRequestIDs checks that every call carried its own UUID in x-request-id.
+func (w *World) uniqueRequestIDs() error {
+	seen := map[string]string{}
+	return w.eachSelected("varje anrop", func(c *gateway.Call) error {
+		id := headerOf(c, "X-Request-ID")
+		if _, err := uuid.Parse(id); err != nil {
+			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "a UUID", Actual: quoteOrNone(id)}
+		}
+		if earlier, dup := seen[id]; dup {
+			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "an id no other call used",
+				Actual: strconv.Quote(id) + ", also sent with " + earlier}
+		}
+		seen[id] = callLine(c)
+		return nil
+	})
+}
+
+// callBody evaluates a FHIRPath expression on a call's request body.
+func callBody(c *gateway.Call, expr string) (string, error) {
+	compiled, err := fhirpath.GetCached(expr)
+	if err != nil {
+		return "", harnessError("FHIRPath %q does not parse: %v", expr, err)
+	}
+	result, err := compiled.Evaluate(c.ReqBody)
+	if err != nil {
+		return "", &evidence.Mismatch{Check: "body of " + callLine(c), Expected: "FHIR JSON", Actual: snippet(c.ReqBody)}
+	}
+	parts := make([]string, 0, len(result))
+	for _, v := range result {
+		parts = append(parts, v.String())
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func (w *World) callBodyTrue(which, expr string) error {
+	expr, err := w.fill(expr)
+	if err != nil {
+		return err
+	}
+	return w.eachSelected(which, func(c *gateway.Call) error {
+		got, err := callBody(c, expr)
+		if err != nil {
+			return err
+		}
+		if got != "true" {
+			return &evidence.Mismatch{Check: "FHIRPath " + expr + " on the body of " + callLine(c), Expected: "true", Actual: quoteOrNone(got)}
+		}
+		return nil
+	})
+}
+
+// callTimeNear checks that a time in a call's body is within n minutes of konform's clock at the
+// moment the gateway received the call.
+func (w *World) callTimeNear(which, expr string, n int) error {
+	return w.eachSelected(which, func(c *gateway.Call) error {
+		got, err := callBody(c, expr)
+		if err != nil {
+			return err
+		}
+		if day, derr := time.Parse("2006-01-02", got); derr == nil {
+			// A date alone cannot be ten minutes wrong; it must be the day of the call (± a day for zones).
+			if d := day.Sub(c.Started.Truncate(24 * time.Hour)); d > 24*time.Hour || d < -24*time.Hour {
+				return &evidence.Mismatch{Check: expr + " of " + callLine(c), Expected: "the date of the call, " + c.Started.Format("2006-01-02"), Actual: got}
+			}
+			return nil
+		}
+		t, perr := time.Parse(time.RFC3339, got)
+		if perr != nil {
+			return &evidence.Mismatch{Check: expr + " of " + callLine(c), Expected: "a date and time (dateTime with a zone)", Actual: quoteOrNone(got)}
+		}
+		if d := t.Sub(c.Started); d > time.Duration(n)*time.Minute || d < -time.Duration(n)*time.Minute {
+			return &evidence.Mismatch{Check: expr + " of " + callLine(c), Expected: fmt.Sprintf("within %d minutes of %s (konform's clock)", n, c.Started.Format(time.RFC3339)),
+				Actual: fmt.Sprintf("%s (%s off)", got, d.Round(time.Second))}
+		}
+		return nil
+	})
+}
+
+func (w *World) answeredBelow400(which string) error {
+	return w.eachSelected(which, func(c *gateway.Call) error {
+		if c.Status == 0 || c.Status >= 400 {
+			return &evidence.Mismatch{Check: "NLL's answer to " + callLine(c), Expected: "a status below 400", Actual: callLine(c)}
+		}
+		return nil
+	})
+}
+
+// identifiesItself checks x-user-agent against the system under approval's name and version.
+// NLL does not publish the header's format, so any value naming both passes.
+func (w *World) identifiesItself() error {
+	s, err := w.sut()
+	if err != nil {
+		return err
+	}
+	sys := s.System()
+	if sys == nil {
+		return harnessError("the run does not say which system is under approval; pass --system system.yaml")
+	}
+	return w.eachSelected("varje anrop", func(c *gateway.Call) error {
+		got := headerOf(c, "X-User-Agent")
+		if !strings.Contains(got, sys.Name) || !strings.Contains(got, sys.Version) {
+			return &evidence.Mismatch{Check: "x-user-agent of " + callLine(c), Expected: "the system's name " + strconv.Quote(sys.Name) + " and version " + strconv.Quote(sys.Version),
+				Actual: quoteOrNone(got)}
+		}
+		return nil
+	})
+}
+
+var (
+	patientRef  = regexp.MustCompile(`Patient/([A-Za-z0-9\-.]{1,64})`)
+	patientArg  = regexp.MustCompile(`(?:^|[?&])(?:patient|subject)=([A-Za-z0-9\-.]{1,64})`)
+	pnrArgument = regexp.MustCompile(`personnummer\|(\d{12})`)
+)
+
+// onlyTestPatient checks that the calls of the last action concerned the test patient alone: every
+// patient id and personnummer in their paths, queries and bodies.
+func (w *World) onlyTestPatient() error {
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	if w.sutResult == nil {
+		return harnessError("the system under test has not acted in this scenario")
+	}
+	id, err := w.patientID()
+	if err != nil {
+		return err
+	}
+	if w.sutMark > len(calls) {
+		w.sutMark = len(calls)
+	}
+	for _, c := range calls[w.sutMark:] {
+		q, _ := url.QueryUnescape(c.RawQuery)
+		text := c.Path + "?" + q + " " + string(c.ReqBody)
+		for _, m := range patientRef.FindAllStringSubmatch(text, -1) {
+			if m[1] != id {
+				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient Patient/" + id, Actual: "Patient/" + m[1]}
+			}
+		}
+		for _, m := range patientArg.FindAllStringSubmatch("?"+q, -1) {
+			if m[1] != id {
+				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient " + id, Actual: m[1]}
+			}
+		}
+		for _, m := range pnrArgument.FindAllStringSubmatch(text, -1) {
+			if m[1] != w.pnr {
+				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient's personnummer " + w.pnr, Actual: m[1]}
+			}
+		}
+	}
+	return nil
+}
+
+// upstream names the outages a scenario can set.
+var upstream = map[string]gateway.Outage{
+	"inte är tillgängligt": gateway.Unavailable, "is unavailable": gateway.Unavailable,
+	"stänger anslutningarna": gateway.Dropped, "drops the connections": gateway.Dropped,
+	"är tillgängligt igen": gateway.Available, "is available again": gateway.Available,
+}
+
+func (w *World) setUpstream(state string) error {
+	s, err := w.sut()
+	if err != nil {
+		return err
+	}
+	s.SetUpstream(upstream[state])
+	return nil
+}
+
+// createdKinds maps the names of what the SUT created to resource types.
+var createdKinds = map[string]string{
+	"förskrivningen": "MedicationRequest", "prescription": "MedicationRequest",
+	"uttaget": "MedicationDispense", "dispense": "MedicationDispense",
+	"samtycket": "Consent", "consent": "Consent",
+}
+
+// readSUTCreated reads, with konform's own client, the resource NLL created for the SUT's last
+// successful POST of that type, so that the following checks see NLL's state.
+func (w *World) readSUTCreated(kind string) error {
+	typ := createdKinds[kind]
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	location := ""
+	for _, c := range calls {
+		if c.Method == http.MethodPost && c.Path == typ && c.Status == http.StatusCreated && c.RespHeader != nil {
+			location = c.RespHeader.Get("Location")
+		}
+	}
+	if location == "" {
+		return &evidence.Mismatch{Check: "what the system created", Expected: "a POST " + typ + " that NLL answered 201 with a Location", Actual: describe(calls)}
+	}
+	w.created = location
+	return w.readBackCreated()
+}
+
+// sutPrescriptions lists the prescriptions the SUT created in the scenario (POST MedicationRequest
+// answered 201), for the cleanup.
+func (w *World) sutPrescriptions() []string {
+	if w.env.SUT == nil {
+		return nil
+	}
+	var ids []string
+	for _, c := range w.env.SUT.Calls() {
+		if c.Method == http.MethodPost && c.Path == "MedicationRequest" && c.Status == http.StatusCreated && c.RespHeader != nil {
+			if loc := c.RespHeader.Get("Location"); loc != "" {
+				ids = append(ids, createdID(loc))
+			}
+		}
+	}
+	return ids
+}
