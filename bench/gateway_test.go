@@ -33,6 +33,7 @@ func (h *swappableSim) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.p.L
 
 // gatewayBench is the simulator over mutual TLS, a gateway in front of it, and the SUT side.
 type gatewayBench struct {
+	dev      pki.DevPKI
 	h        *swappableSim
 	token    string // valid for the current simulator
 	body     []byte // the filled prescription template
@@ -63,7 +64,7 @@ func newGatewayBench(b *testing.B) *gatewayBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	gb := &gatewayBench{h: &swappableSim{}}
+	gb := &gatewayBench{dev: d, h: &swappableSim{}}
 	gb.freshSimulator(b)
 	srv, err := sim.Serve(gb.h, serverTLS, "127.0.0.1:0", sim.DefaultBasePath, nil)
 	if err != nil {

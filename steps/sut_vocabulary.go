@@ -24,9 +24,9 @@ func sutVocabulary() []Def {
 			Group:     sutGroup,
 			SV:        `^systemet under test utför ` + quoted + ` med:$`,
 			EN:        `^the system under test performs ` + quoted + ` with:$`,
-			ExampleSV: "När systemet under test utför \"expediera förskrivning\" med:\n  | förskrivning | {{created.id}} |",
-			ExampleEN: "When the system under test performs \"dispense prescription\" with:\n  | förskrivning | {{created.id}} |",
-			Doc:       "As above, with the action's parameters in a table of name and value; placeholders are filled.",
+			ExampleSV: `När systemet under test utför "expediera förskrivning" med:`,
+			ExampleEN: `When the system under test performs "dispense prescription" with:`,
+			Doc:       "As above, with the action's parameters in a table of two columns below the step, name | value (such as | förskrivning | {{created.id}} |); placeholders are filled.",
 			Bind:      func(w *World) any { return w.actWith },
 		},
 		{

@@ -13,9 +13,9 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
   @tc:SUT-APO-01 @krav:HDR-PURPOSE @krav:BEHORIGHET @obligatorisk
   Scenario: Apoteket hämtar kundens förskrivningar med ett ändamål som NLL godtar för apotek
     När systemet under test utför "hämta förskrivningar för expediering" för testpatienten
-    Så har systemet anropat NLL med GET "MedicationRequest"
-    Och varje läsande anrop från systemet har headern "x-purpose" som matchar "^[A-Z_]+$"
+    Så varje läsande anrop från systemet har headern "x-purpose" som matchar "^[A-Z_]+$"
     Och varje läsande anrop från systemet besvarades med en statuskod under 400
+    Och har systemet anropat NLL med GET "MedicationRequest"
 
   @tc:SUT-APO-02 @krav:VERIFY-FORE-UTTAG @obligatorisk
   Scenario: Apoteket kontrollerar uttaget med $verify innan det registreras
@@ -38,8 +38,8 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     Givet systemet ändrar "status" till "cancelled" i den skapade resursen
     När systemet under test utför "expediera förskrivning" med:
       | förskrivning | {{created.id}} |
-    Så har systemet anropat NLL med POST "MedicationDispense/$verify"
-    Och har systemet inte anropat NLL med POST "MedicationDispense"
+    Så har systemet inte anropat NLL med POST "MedicationDispense"
+    Och har systemet anropat NLL med POST "MedicationDispense/$verify"
     Och resultatet "avvikelser" från systemet under test är "ja"
 
   @tc:SUT-APO-05 @krav:HDR-REQUEST-ID @obligatorisk

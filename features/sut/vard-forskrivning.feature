@@ -54,10 +54,10 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
   @tc:SUT-VARD-08 @krav:HDR-PURPOSE @obligatorisk
   Scenario: Systemet läser läkemedelslistan med ändamålet vård och en åtkomsttyp
     När systemet under test utför "läs läkemedelslista" för testpatienten
-    Så har systemet anropat NLL med GET "MedicationRequest"
-    Och varje läsande anrop från systemet har headern "x-purpose" med värdet "VARD"
+    Så varje läsande anrop från systemet har headern "x-purpose" med värdet "VARD"
     Och varje läsande anrop från systemet har headern "x-access" som matchar "^[A-Z_]+$"
     Och varje läsande anrop från systemet besvarades med en statuskod under 400
+    Och har systemet anropat NLL med GET "MedicationRequest"
 
   @tc:SUT-VARD-09 @krav:ANDAMAL @krav:SAMTYCKE @obligatorisk
   Scenario: Utan patientens samtycke läser systemet inte läkemedelslistan

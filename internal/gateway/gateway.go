@@ -323,6 +323,22 @@ func (g *Gateway) add(s *scope, c *Call) {
 
 type callKey struct{}
 
+// pending is a call in progress. It is filed once, before the SUT has the whole answer, so that
+// a scenario's next step, which runs as soon as the SUT has its answer, sees the call.
+type pending struct {
+	g    *Gateway
+	s    *scope
+	c    *Call
+	once sync.Once
+}
+
+func (p *pending) file() {
+	p.once.Do(func() {
+		p.c.Duration = time.Since(p.c.Started)
+		p.g.add(p.s, p.c)
+	})
+}
+
 // ServeHTTP records one call of the SUT and forwards it, or simulates the outage set.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
@@ -336,16 +352,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.ClientSubject = r.TLS.PeerCertificates[0].Subject.String()
 		}
 	}
-	defer func() {
-		c.Duration = time.Since(c.Started)
-		g.add(s, c)
-	}()
+	p := &pending{g: g, s: s, c: c}
+	defer p.file()
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
 	if err != nil {
-		c.Err = "the gateway could not read the request body: " + err.Error()
+		c.Err, c.Status = "the gateway could not read the request body: "+err.Error(), http.StatusBadRequest
+		p.file()
 		http.Error(w, c.Err, http.StatusBadRequest)
-		c.Status = http.StatusBadRequest
 		return
 	}
 	c.ReqBody = body
@@ -353,22 +367,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.ReqBody, c.Truncated = body[:g.maxBody], true
 		c.Err = fmt.Sprintf("the request body is larger than the gateway accepts (%d bytes)", g.maxBody)
 		c.Status, c.Upstream = http.StatusRequestEntityTooLarge, "refused"
+		p.file()
 		http.Error(w, c.Err, c.Status)
 		return
 	}
 
 	switch outage {
 	case Unavailable:
-		c.Upstream = "unavailable"
 		page := "<html><body><h1>503 Service Unavailable</h1></body></html>\n"
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Retry-After", fmt.Sprint(RetryAfterSeconds))
+		c.Upstream, c.Status, c.RespHeader, c.RespBody = "unavailable", http.StatusServiceUnavailable, w.Header().Clone(), []byte(page)
+		p.file()
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, page)
-		c.Status, c.RespHeader, c.RespBody = http.StatusServiceUnavailable, w.Header().Clone(), []byte(page)
 		return
 	case Dropped:
 		c.Upstream, c.Err = "dropped", "the gateway closed the connection without an answer (simulated outage)"
+		p.file()
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
@@ -381,15 +397,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.Upstream = "forwarded"
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, p)))
 }
 
-// recordResponse copies NLL's answer into the call, bounded, and passes it on untouched.
+// recordResponse copies NLL's answer into the call, bounded, files the call, and passes the
+// answer on untouched.
 func (g *Gateway) recordResponse(resp *http.Response) error {
-	c, _ := resp.Request.Context().Value(callKey{}).(*Call)
-	if c == nil {
+	p, _ := resp.Request.Context().Value(callKey{}).(*pending)
+	if p == nil {
 		return nil
 	}
+	c := p.c
 	c.Status, c.RespHeader = resp.StatusCode, resp.Header.Clone()
 	head, err := io.ReadAll(io.LimitReader(resp.Body, g.maxBody))
 	if err != nil {
@@ -403,22 +421,24 @@ func (g *Gateway) recordResponse(resp *http.Response) error {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
-		return nil
+	} else {
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(head))
 	}
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(head))
+	p.file()
 	return nil
 }
 
 // upstreamFailed answers 502 when NLL could not be reached, and records why.
 func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
-	c, _ := r.Context().Value(callKey{}).(*Call)
+	p, _ := r.Context().Value(callKey{}).(*pending)
 	msg := "the gateway could not reach NLL: " + err.Error()
-	if c != nil {
-		if c.Err == "" {
-			c.Err = msg
+	if p != nil {
+		if p.c.Err == "" {
+			p.c.Err = msg
 		}
-		c.Status = http.StatusBadGateway
+		p.c.Status = http.StatusBadGateway
+		p.file()
 	}
 	http.Error(w, msg, http.StatusBadGateway)
 }

@@ -38,6 +38,9 @@ func TestEveryScenarioFailsAgainstItsFault(t *testing.T) {
 	}
 	var unbroken []string
 	for _, c := range p.Cases {
+		if hasTag(c.Tags, run.SUTTag) {
+			continue // the system under test's cases are broken by the reference system's defects (TestEveryDefectIsCaught)
+		}
 		b, ok := pairs[c.ID]
 		if !ok {
 			unbroken = append(unbroken, c.ID)
@@ -79,4 +82,13 @@ func TestEveryScenarioFailsAgainstItsFault(t *testing.T) {
 	if len(stale) > 0 {
 		t.Errorf("pairs for scenarios the pack does not have: %v", stale)
 	}
+}
+
+func hasTag(tags []string, tag string) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }

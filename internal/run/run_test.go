@@ -71,7 +71,7 @@ func (r result) outcome(t *testing.T, id string) *evidence.Case {
 // time, in random order, as `konform run` does with no arguments.
 func TestBundledPackPassesAgainstTheSimulator(t *testing.T) {
 	t.Parallel()
-	r := execute(t, run.Options{Concurrency: 4})
+	r := execute(t, run.Options{Concurrency: 4, SUT: "ref"})
 	if r.code != run.ExitOK {
 		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
 	}

@@ -1,0 +1,160 @@
+package run_test
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pack"
+	"github.com/konform/konform/internal/refsys"
+	"github.com/konform/konform/internal/run"
+)
+
+// TestSUTPackPassesWithTheReferenceSystem runs every @sut scenario with konform's reference
+// connecting system behind the gateway, and reads the system's calls in the evidence.
+func TestSUTPackPassesWithTheReferenceSystem(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: run.SUTTag, SUT: "ref", Concurrency: 4})
+	if r.code != run.ExitOK {
+		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+	}
+	n := r.summary.Counts
+	if n.Total < 23 || n.Passed != n.Total {
+		t.Fatalf("counts %+v; want every SUT case passed, at least 15 + 8", n)
+	}
+	if s := r.summary.Run.SUT; s == nil || s.Driver != "ref" || !strings.HasPrefix(s.Gateway, "https://127.0.0.1:") {
+		t.Fatalf("summary.json sut = %+v", s)
+	}
+	if sys := r.summary.Run.System; sys == nil || sys.Name != refsys.Name {
+		t.Fatalf("system under approval = %+v, want the reference system", sys)
+	}
+	c := r.outcome(t, "SUT-VARD-01")
+	if len(c.SUTCalls) < 2 {
+		t.Fatalf("SUT-VARD-01 has %d calls of the system in the evidence, want the patient lookup and the POST", len(c.SUTCalls))
+	}
+	data, err := os.ReadFile(filepath.Join(r.dir, c.SUTCalls[len(c.SUTCalls)-1].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, want := range []string{"call of the system under test", "client certificate", "POST ", "X-Provenance:", "HTTP 201", "Authorization: Bearer [redacted]"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", c.SUTCalls[0].File, want, text)
+		}
+	}
+	if strings.Contains(text, "199802262387") {
+		t.Errorf("%s holds the test personnummer in clear", c.SUTCalls[0].File)
+	}
+	if v, err := evidence.Verify(r.dir, ""); err != nil || len(v.Problems) > 0 {
+		t.Fatalf("the SUT run's evidence does not verify: %v %v", err, v)
+	}
+}
+
+// TestEveryDefectIsCaught runs the SUT pack once per defect of the reference system. Each defect
+// must fail the scenarios testdata/sut-defects.yaml names, as failed (not error) and at the named
+// step; and every SUT scenario must fail under at least one defect.
+func TestEveryDefectIsCaught(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/sut-defects.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]map[string]string
+	if err := yaml.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pack.Load(nil, run.SUTTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caught := map[string][]string{}
+	for _, d := range refsys.Defects {
+		cases, ok := want[d.Name]
+		if !ok || len(cases) == 0 {
+			t.Errorf("defect %s has no scenario in testdata/sut-defects.yaml", d.Name)
+			continue
+		}
+		r := execute(t, run.Options{Tags: run.SUTTag, SUT: "ref", SUTDefect: d.Name, Concurrency: 4})
+		if r.code == run.ExitOK && anyMandatory(p, cases) {
+			t.Errorf("defect %s: exit 0", d.Name)
+		}
+		for _, c := range r.summary.Run.Cases {
+			if c.Outcome == evidence.Failed || c.Outcome == evidence.Error {
+				caught[c.ID] = append(caught[c.ID], d.Name)
+			}
+		}
+		for id, step := range cases {
+			c := r.outcome(t, id)
+			if c.Outcome != evidence.Failed {
+				t.Errorf("defect %s: %s is %s, want failed", d.Name, id, c.Outcome)
+				continue
+			}
+			if p := c.Problem(); p == nil || !strings.Contains(p.Text, step) {
+				t.Errorf("defect %s: %s failed at %+v, want the step with %q", d.Name, id, p, step)
+			}
+		}
+		delete(want, d.Name)
+	}
+	for name := range want {
+		t.Errorf("testdata/sut-defects.yaml names %s, which is not a defect of the reference system", name)
+	}
+	var uncaught []string
+	for _, c := range p.Cases {
+		if len(caught[c.ID]) == 0 {
+			uncaught = append(uncaught, c.ID)
+		}
+	}
+	sort.Strings(uncaught)
+	if len(uncaught) > 0 {
+		t.Errorf("no defect fails these SUT scenarios: %v", uncaught)
+	}
+}
+
+func anyMandatory(p *pack.Pack, ids map[string]string) bool {
+	for _, c := range p.Cases {
+		if _, ok := ids[c.ID]; ok && c.Mandatory {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSUTCaseWithoutADriverIsSkippedAndInconclusive checks that an @sut case never passes when no
+// system is in the loop.
+func TestSUTCaseWithoutADriverIsSkippedAndInconclusive(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01"})
+	c := r.outcome(t, "SUT-VARD-01")
+	if c.Outcome != evidence.Skipped || !strings.Contains(c.SkipReason, "--sut ref") {
+		t.Fatalf("outcome %s, reason %q; want skipped naming --sut", c.Outcome, c.SkipReason)
+	}
+	if r.summary.Verdict != evidence.Inconclusive || r.code != run.ExitHarness {
+		t.Fatalf("verdict %s, exit %d; want inconclusive and 3", r.summary.Verdict, r.code)
+	}
+	if !strings.Contains(r.stderr, "--sut ref") {
+		t.Fatalf("stderr does not say how to add the system:\n%s", r.stderr)
+	}
+}
+
+// TestGatewayPortInUseExits2 checks the one line for a gateway address that is taken.
+func TestGatewayPortInUseExits2(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", SUT: "ref", GatewayAddr: ln.Addr().String()})
+	if r.code != run.ExitUsage || !strings.Contains(r.stderr, ln.Addr().String()) || !strings.Contains(r.stderr, "in use") {
+		t.Fatalf("exit %d, stderr %q; want 2 naming the port in use", r.code, r.stderr)
+	}
+	if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Fatalf("more than one line:\n%s", r.stderr)
+	}
+}

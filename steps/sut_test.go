@@ -1,0 +1,143 @@
+package steps
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/driver"
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/gateway"
+)
+
+// recorded is a system under test whose calls are given: the checks read nothing else.
+type recorded struct {
+	calls  []*gateway.Call
+	result driver.Result
+}
+
+func (r *recorded) Act(context.Context, driver.Action) (driver.Result, error) { return r.result, nil }
+func (r *recorded) Calls() []*gateway.Call                                     { return r.calls }
+func (r *recorded) SetUpstream(gateway.Outage)                                 {}
+func (r *recorded) System() *evidence.System                                   { return &evidence.System{Name: "Journalen", Version: "4.2"} }
+func (r *recorded) ActionTimeout() time.Duration                               { return time.Second }
+
+func call(method, path string, status int, header http.Header, body string) *gateway.Call {
+	p, q, _ := strings.Cut(path, "?")
+	if header == nil {
+		header = http.Header{}
+	}
+	return &gateway.Call{Method: method, Path: p, RawQuery: q, Status: status, ReqHeader: header, ReqBody: []byte(body), Started: time.Now()}
+}
+
+func sutWorld(r *recorded) *World {
+	w := NewWorld(context.Background(), &Env{SUT: r})
+	w.sutResult = &r.result
+	return w
+}
+
+func hdr(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
+	}
+	return h
+}
+
+// TestEverySUTCheckPassesAndFails runs each check of the system's calls against calls that meet
+// it and calls that do not, so that no check can only pass.
+func TestEverySUTCheckPassesAndFails(t *testing.T) {
+	prov := base64.StdEncoding.EncodeToString([]byte(`{"resourceType":"Provenance","reason":[{"text":"ny"}]}`))
+	id1, id2 := "6f1c2b9e-6a43-4b0e-9a57-1b1e8d1c0a01", "6f1c2b9e-6a43-4b0e-9a57-1b1e8d1c0a02"
+	mr := `{"resourceType":"MedicationRequest","requester":{"reference":"#p"},"contained":[{"resourceType":"Practitioner","id":"p"}],"authoredOn":"` + time.Now().UTC().Format(time.RFC3339) + `"}`
+	skewed := strings.Replace(mr, time.Now().UTC().Format(time.RFC3339), time.Now().UTC().Add(10*time.Minute).Format(time.RFC3339), 1)
+	cases := []struct {
+		name      string
+		check     func(*World) error
+		good, bad *recorded
+		badText   string
+	}{
+		{"called", func(w *World) error { return w.called("POST", "MedicationRequest") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest", 200, nil, "")}}, "expected a call POST MedicationRequest"},
+		{"called times", func(w *World) error { return w.calledTimes("POST", "MedicationRequest", 1) },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, ""), call("POST", "MedicationRequest", 422, nil, "")}}, "expected 1, got 2"},
+		{"not called", func(w *World) error { return w.notCalled("GET", "MedicationRequest") },
+			&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient=p", 200, nil, "")}}, "expected no call GET MedicationRequest"},
+		{"no call at all", (*World).notCalledAtAll, &recorded{},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}}, "expected no call"},
+		{"order", func(w *World) error { return w.calledBefore("GET", "MedicationRequest/*", "PUT", "MedicationRequest/*") },
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest/1", 200, nil, ""), call("PUT", "MedicationRequest/1", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, ""), call("GET", "MedicationRequest/1", 200, nil, ""), call("PUT", "MedicationRequest/1", 200, nil, "")}},
+			"GET MedicationRequest/* before PUT MedicationRequest/*"},
+		{"re-read after 409", (*World).rereadAfterConflict,
+			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, ""), call("GET", "MedicationRequest/1", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, "")}}, "GET MedicationRequest/1 after the 409"},
+		{"header value", func(w *World) error { return w.callHeaderIs("varje läsande anrop", "X-Purpose", "VARD") },
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Purpose", "VARD"), "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 403, hdr("X-Purpose", "EXPEDIERING"), "")}}, `expected "VARD", got "EXPEDIERING"`},
+		{"header match", func(w *World) error { return w.callHeaderMatches("anrop 1", "X-Org-Info", "orgenhetsIdTyp.{1,5}HSA") },
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Org-Info", `{"orgenhetsIdTyp":"HSA"}`), "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 400, nil, "")}}, "got none"},
+		{"empty selection", func(w *World) error { return w.validProvenance("varje skrivande anrop") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", prov), "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}}, "at least one call"},
+		{"provenance", func(w *World) error { return w.validProvenance("varje skrivande anrop") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", prov), "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", "{not base64"), "")}}, "got not base64"},
+		{"unique request ids", (*World).uniqueRequestIDs,
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", id1), ""), call("POST", "MedicationRequest", 201, hdr("X-Request-ID", id2), "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", id1), ""), call("POST", "MedicationRequest", 201, hdr("X-Request-ID", id1), "")}}, "also sent with GET Patient"},
+		{"body", func(w *World) error {
+			return w.callBodyTrue("varje skrivande anrop", "MedicationRequest.requester.reference.startsWith('#') and MedicationRequest.contained.exists()")
+		},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, mr)}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, `{"resourceType":"MedicationRequest","requester":{"identifier":{"value":"9000027"}}}`)}}, "expected true"},
+		{"time", func(w *World) error { return w.callTimeNear("varje skrivande anrop", "MedicationRequest.authoredOn", 2) },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, mr)}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, skewed)}}, "off)"},
+		{"answered", func(w *World) error { return w.answeredBelow400("varje anrop") },
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, ""), {Refused: "the system presented no client certificate"}}}, "refused by the gateway"},
+		{"user agent", (*World).identifiesItself,
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-User-Agent", "Journalen/4.2"), "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-User-Agent", "Journalen/4.1"), "")}}, `version "4.2"`},
+		{"reported status", func(w *World) error { return w.reportedStatus(422) },
+			&recorded{result: driver.Result{Status: 422}}, &recorded{result: driver.Result{Status: 201, Shown: "ok"}}, "expected 422, got 201"},
+		{"result value", func(w *World) error { return w.resultIs("köad", "ja") },
+			&recorded{result: driver.Result{Values: map[string]string{"köad": "ja"}}}, &recorded{result: driver.Result{}}, `expected "ja"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.check(sutWorld(c.good)); err != nil {
+				t.Fatalf("fails on calls that meet it: %v", err)
+			}
+			err := c.check(sutWorld(c.bad))
+			if err == nil || !strings.Contains(err.Error(), c.badText) {
+				t.Fatalf("on calls that do not meet it: %v; want a failure containing %q", err, c.badText)
+			}
+		})
+	}
+}
+
+// TestNoConflictIsAnErrorNotAPass checks that a scenario that never provoked a conflict cannot pass
+// the re-read check.
+func TestNoConflictIsAnErrorNotAPass(t *testing.T) {
+	w := sutWorld(&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 200, nil, "")}})
+	if err := w.rereadAfterConflict(); err == nil || !strings.Contains(err.Error(), ErrHarness.Error()) {
+		t.Fatalf("got %v, want a harness error", err)
+	}
+}
+
+// TestSUTStepsWithoutADriverAreErrors checks the message a step gives when the run has no driver.
+func TestSUTStepsWithoutADriverAreErrors(t *testing.T) {
+	w := NewWorld(context.Background(), &Env{})
+	if err := w.act("skapa förskrivning", "", ""); err == nil || !strings.Contains(err.Error(), "--sut ref") {
+		t.Fatalf("got %v", err)
+	}
+}
