@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,11 +51,13 @@ type Config struct {
 	Proxy *url.URL
 	// ErrorLog receives the server's own errors; nil discards them.
 	ErrorLog io.Writer
+	// OnCall, when set, sees every call once it is recorded (konform gateway prints a line each).
+	OnCall func(*Call)
 }
 
 // Call is one call of the SUT as the gateway saw it.
 type Call struct {
-	// Seq numbers the calls of the gateway's whole life, from 1.
+	// Seq numbers the calls of the gateway's whole life in order of arrival, from 1.
 	Seq int
 	// Started is when the request arrived; Duration runs to the end of the answer.
 	Started  time.Time
@@ -117,6 +120,8 @@ type Gateway struct {
 	srv      *http.Server
 	done     chan struct{}
 
+	onCall func(*Call)
+
 	mu           sync.Mutex
 	seq          int
 	scope        *scope
@@ -128,6 +133,7 @@ type Gateway struct {
 type scope struct {
 	mu    sync.Mutex
 	calls []*Call
+	ended bool // End has returned the calls; a call that finishes later is unattributed
 }
 
 // Start listens on cfg.Addr and serves until Close.
@@ -153,7 +159,7 @@ func Start(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %v", cfg.Addr, err)
 	}
 	g := &Gateway{Addr: ln.Addr().String(), basePath: strings.TrimSuffix(up.Path, "/"), upstream: up,
-		maxBody: cfg.MaxBody, done: make(chan struct{})}
+		maxBody: cfg.MaxBody, done: make(chan struct{}), onCall: cfg.OnCall}
 	g.URL = "https://" + g.Addr + g.basePath
 
 	transport := &http.Transport{
@@ -236,6 +242,7 @@ func (g *Gateway) refused(cs tls.ConnectionState, why error) {
 	if len(cs.PeerCertificates) > 0 {
 		c.ClientSubject = cs.PeerCertificates[0].Subject.String()
 	}
+	g.arrived(c)
 	g.add(g.currentScope(), c)
 }
 
@@ -271,7 +278,8 @@ func (g *Gateway) End() []*Call {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*Call(nil), s.calls...)
+	s.ended = true
+	return sorted(s.calls)
 }
 
 // Calls returns the calls of the running scenario so far (finished ones, in order of arrival).
@@ -282,14 +290,14 @@ func (g *Gateway) Calls() []*Call {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*Call(nil), s.calls...)
+	return sorted(s.calls)
 }
 
 // Unattributed returns the calls that arrived while no scenario was running.
 func (g *Gateway) Unattributed() []*Call {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]*Call(nil), g.unattributed...)
+	return sorted(g.unattributed)
 }
 
 // SetUpstream makes the upstream available or simulates an outage, until changed or End.
@@ -305,19 +313,39 @@ func (g *Gateway) currentScope() *scope {
 	return g.scope
 }
 
-// add numbers a finished call and files it under its scenario, or as unattributed.
-func (g *Gateway) add(s *scope, c *Call) {
+// arrived numbers a call in order of arrival.
+func (g *Gateway) arrived(c *Call) {
 	g.mu.Lock()
 	g.seq++
 	c.Seq = g.seq
-	if s == nil {
-		g.unattributed = append(g.unattributed, c)
-	}
 	g.mu.Unlock()
+}
+
+// sorted returns a copy of calls in order of arrival.
+func sorted(calls []*Call) []*Call {
+	out := append([]*Call(nil), calls...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// add files a finished call it under its scenario, or as unattributed when it
+// belongs to none (or finished after its scenario ended).
+func (g *Gateway) add(s *scope, c *Call) {
+	filed := false
 	if s != nil {
 		s.mu.Lock()
-		s.calls = append(s.calls, c)
+		if !s.ended {
+			s.calls, filed = append(s.calls, c), true
+		}
 		s.mu.Unlock()
+	}
+	if !filed {
+		g.mu.Lock()
+		g.unattributed = append(g.unattributed, c)
+		g.mu.Unlock()
+	}
+	if g.onCall != nil {
+		g.onCall(c)
 	}
 }
 
@@ -352,6 +380,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.ClientSubject = r.TLS.PeerCertificates[0].Subject.String()
 		}
 	}
+	g.arrived(c)
 	p := &pending{g: g, s: s, c: c}
 	defer p.file()
 

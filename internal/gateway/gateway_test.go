@@ -477,9 +477,10 @@ func TestGatewayRefusesBadClientCertificatesAtTheHandshake(t *testing.T) {
 }
 
 // A Go (or Java) client picks its certificate by the CAs the server names in its certificate
-// request, so a certificate from an unknown CA is not even sent; the refusal is then recorded
-// as "no client certificate". This test documents what the gateway records in that case.
-func TestGatewayRecordsAGoClientWithAnUnknownCAAsPresentingNone(t *testing.T) {
+// request. The gateway names the dev CA there, so a Go client does not even send a certificate
+// from an unknown CA: the gateway must still refuse it, and records it as presenting none (the
+// log shows what was recorded).
+func TestGatewayRefusesAGoClientWithAnUnknownCACertificate(t *testing.T) {
 	e := newEnv(t, nil)
 	id, err := pki.LoadIdentity(e.d.Path(pki.UnknownCACertFile), e.d.Path(pki.UnknownCAKeyFile), "")
 	if err != nil {
@@ -494,8 +495,11 @@ func TestGatewayRecordsAGoClientWithAnUnknownCAAsPresentingNone(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("a client with an unknown CA's certificate got %d", resp.StatusCode)
 	}
-	if len(calls) != 1 || calls[0].Refused == "" {
+	if len(calls) != 1 || calls[0].Refused == "" || calls[0].Upstream != "refused" {
 		t.Fatalf("recorded %+v, want one refusal", calls)
+	}
+	if n := len(e.answers()); n != 0 {
+		t.Errorf("%d requests reached the simulator", n)
 	}
 	t.Logf("recorded: Refused %q, ClientSubject %q", calls[0].Refused, calls[0].ClientSubject)
 }

@@ -58,22 +58,14 @@ func startSUT(opts Options, tgt *target, system *evidence.System, runID string) 
 	if err := refsys.CheckDefect(opts.SUTDefect); err != nil {
 		return nil, err
 	}
-	d := tgt.devPKI
-	upstreamRoots, err := pki.CertPool(tgt.roots)
+	gw, err := startGateway(opts, tgt, nil)
 	if err != nil {
 		return nil, err
 	}
+	d := tgt.devPKI
 	devRoots, err := pki.CertPool(d.Path(pki.CAFile))
 	if err != nil {
-		return nil, err
-	}
-	serverTLS, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), devRoots)
-	if err != nil {
-		return nil, err
-	}
-	gw, err := gateway.Start(gateway.Config{Upstream: tgt.baseURL, UpstreamTLS: pki.ClientTLS(upstreamRoots, tgt.identity),
-		ServerTLS: serverTLS, Addr: opts.GatewayAddr, Timeout: tgt.timeout, Proxy: tgt.proxy})
-	if err != nil {
+		gw.Close()
 		return nil, err
 	}
 	sutID, err := pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
@@ -99,6 +91,26 @@ func startSUT(opts Options, tgt *target, system *evidence.System, runID string) 
 	return &sutLoop{gw: gw, drv: ref, system: system, timeout: opts.SUTTimeout,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
 		close: func() { ref.Close(); gw.Close() }}, nil
+}
+
+// startGateway starts the gateway in front of the target: the dev PKI's server certificate,
+// client certificates of the dev CA, and the run's own client identity towards NLL.
+func startGateway(opts Options, tgt *target, onCall func(*gateway.Call)) (*gateway.Gateway, error) {
+	d := tgt.devPKI
+	upstreamRoots, err := pki.CertPool(tgt.roots)
+	if err != nil {
+		return nil, err
+	}
+	devRoots, err := pki.CertPool(d.Path(pki.CAFile))
+	if err != nil {
+		return nil, err
+	}
+	serverTLS, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), devRoots)
+	if err != nil {
+		return nil, err
+	}
+	return gateway.Start(gateway.Config{Upstream: tgt.baseURL, UpstreamTLS: pki.ClientTLS(upstreamRoots, tgt.identity),
+		ServerTLS: serverTLS, Addr: opts.GatewayAddr, Timeout: tgt.timeout, Proxy: tgt.proxy, OnCall: onCall})
 }
 
 // writeSUTCalls writes the system's calls to <folder>/sut-NNN.http, scrubbed unless --no-redact,

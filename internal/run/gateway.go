@@ -1,0 +1,80 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/gateway"
+	"github.com/konform/konform/internal/pki"
+)
+
+// GatewayOptions configure konform gateway.
+type GatewayOptions struct {
+	// Env and Config name the upstream NLL: "sim" (the built-in simulator) or an environment.
+	Env, Config string
+	// Addr is where the gateway listens.
+	Addr string
+	// CertsDir holds the dev PKI: the gateway's server certificate and the CA of the SUT's
+	// client certificates.
+	CertsDir string
+	// Cert, Key and Password name the client identity towards NLL (as for konform run).
+	Cert, Key, Password string
+}
+
+// ServeGateway serves the recording gateway in front of an environment (or the simulator, started
+// in-process) until ctx ends, printing its base URL on stdout and a line per call of the system
+// on stderr. It returns konform's exit code.
+func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
+	if sys.Getenv == nil {
+		sys.Getenv = func(string) string { return "" }
+	}
+	opts := Options{Env: o.Env, Config: o.Config, CertsDir: o.CertsDir, Cert: o.Cert, Key: o.Key, Password: o.Password, GatewayAddr: o.Addr}
+	opts.setDefaults()
+	env, err := config.Lookup(opts.Env, opts.Config)
+	if err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return ExitUsage
+	}
+	tgt, err := startTarget(env, opts, sys)
+	if err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return ExitUsage
+	}
+	defer tgt.close()
+	var mu sync.Mutex
+	gw, err := startGateway(opts, tgt, func(c *gateway.Call) {
+		mu.Lock()
+		defer mu.Unlock()
+		printCall(sys.Stderr, c)
+	})
+	if err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return ExitUsage
+	}
+	defer gw.Close()
+	d := tgt.devPKI
+	fmt.Fprintln(sys.Stdout, gw.URL)
+	fmt.Fprintf(sys.Stderr, "konform's gateway at %s, in front of %s (%s)\n", gw.URL, env.Name, tgt.baseURL)
+	fmt.Fprintf(sys.Stderr, "  the system trusts:        %s\n", d.Path(pki.CAFile))
+	fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by that CA, such as %s + %s\n", d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
+	fmt.Fprintf(sys.Stderr, "Point the system's NLL base URL at %s. Every call is printed below; Ctrl-C stops.\n", gw.URL)
+	<-ctx.Done()
+	fmt.Fprintln(sys.Stderr, "stopping the gateway")
+	return ExitOK
+}
+
+// printCall writes one line for a call of the system.
+func printCall(w io.Writer, c *gateway.Call) {
+	switch {
+	case c.Refused != "":
+		fmt.Fprintf(w, "%s  refused: %s\n", c.Started.Format("15:04:05"), c.Refused)
+	case c.Status == 0:
+		fmt.Fprintf(w, "%s  %s /%s → no answer: %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Err)
+	default:
+		fmt.Fprintf(w, "%s  %s /%s → %d (%d ms) x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
+			c.Duration.Milliseconds(), c.ReqHeader.Get("X-Request-ID"))
+	}
+}
