@@ -9,11 +9,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$bin" certs >/dev/null 2>&1 # the first run of a fresh clone also writes the dev PKI; measure it once
-start=$(date +%s%N); rm -rf certs; "$bin" run >/dev/null 2>&1; first=$(( ($(date +%s%N) - start) / 1000000 ))
+start=$(date +%s%N); rm -rf certs; "$bin" run --sut ref >/dev/null 2>&1; first=$(( ($(date +%s%N) - start) / 1000000 ))
 times=()
 for _ in $(seq "$n"); do
   start=$(date +%s%N)
-  "$bin" run >/dev/null 2>&1
+  "$bin" run --sut ref >/dev/null 2>&1
   times+=($(( ($(date +%s%N) - start) / 1000000 )))
 done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))

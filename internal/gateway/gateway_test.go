@@ -798,9 +798,10 @@ func TestGatewayEndReturnsCallsInOrderOfArrival(t *testing.T) {
 	if len(calls) != 2 {
 		t.Fatalf("recorded %d calls", len(calls))
 	}
-	if calls[0].ReqHeader.Get("X-Request-ID") != slow.Get("X-Request-ID") || calls[0].Seq > calls[1].Seq {
-		t.Errorf("End returned the call that arrived second first (Seq %d %s, then Seq %d %s)",
-			calls[0].Seq, calls[0].Path, calls[1].Seq, calls[1].Path)
+	if calls[0].Started.After(calls[1].Started) || calls[0].Seq > calls[1].Seq {
+		t.Errorf("End returned the call that arrived second first: Seq %d %s started %s, then Seq %d %s started %s",
+			calls[0].Seq, calls[0].Path, calls[0].Started.Format("15:04:05.000"),
+			calls[1].Seq, calls[1].Path, calls[1].Started.Format("15:04:05.000"))
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // simulator: start the simulator, run every scenario over mutual TLS, write the evidence.
 func BenchmarkBundledPack(b *testing.B) {
 	root := b.TempDir()
-	opts := run.Options{Out: root + "/reports", CertsDir: root + "/certs"}
+	opts := run.Options{Out: root + "/reports", CertsDir: root + "/certs", SUT: "ref"}
 	sys := run.IO{Stdout: io.Discard, Stderr: io.Discard, Now: time.Now}
 	for i := 0; i < b.N; i++ {
 		if code := run.Execute(context.Background(), sys, opts); code != run.ExitOK {

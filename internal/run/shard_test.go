@@ -22,7 +22,7 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 	certs := filepath.Join(root, "certs")
 	var dirs, ids []string
 	for _, shard := range []string{"1/3", "2/3", "3/3"} {
-		r := execute(t, run.Options{Shard: shard, CertsDir: certs, Out: filepath.Join(root, "shards")})
+		r := execute(t, run.Options{Shard: shard, CertsDir: certs, Out: filepath.Join(root, "shards"), SUT: "ref"})
 		if r.code != run.ExitOK || r.summary.Run.Shard != shard {
 			t.Fatalf("shard %s: exit %d\n%s", shard, r.code, r.stderr)
 		}
@@ -31,7 +31,7 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 			ids = append(ids, c.ID)
 		}
 	}
-	whole := execute(t, run.Options{CertsDir: certs})
+	whole := execute(t, run.Options{CertsDir: certs, SUT: "ref"})
 	var all []string
 	for _, c := range whole.summary.Run.Cases {
 		all = append(all, c.ID)

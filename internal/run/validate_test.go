@@ -56,7 +56,7 @@ func TestEverySimulatorBodyIsValidFHIR(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	r := execute(t, run.Options{SimTap: tap})
+	r := execute(t, run.Options{SimTap: tap, SUT: "ref"})
 	if r.code != run.ExitOK {
 		t.Fatalf("the pack failed: exit %d\n%s", r.code, r.stderr)
 	}
