@@ -20,10 +20,12 @@ type recorded struct {
 }
 
 func (r *recorded) Act(context.Context, driver.Action) (driver.Result, error) { return r.result, nil }
-func (r *recorded) Calls() []*gateway.Call                                     { return r.calls }
-func (r *recorded) SetUpstream(gateway.Outage)                                 {}
-func (r *recorded) System() *evidence.System                                   { return &evidence.System{Name: "Journalen", Version: "4.2"} }
-func (r *recorded) ActionTimeout() time.Duration                               { return time.Second }
+func (r *recorded) Calls() []*gateway.Call                                    { return r.calls }
+func (r *recorded) SetUpstream(gateway.Outage)                                {}
+func (r *recorded) System() *evidence.System {
+	return &evidence.System{Name: "Journalen", Version: "4.2"}
+}
+func (r *recorded) ActionTimeout() time.Duration { return time.Second }
 
 func call(method, path string, status int, header http.Header, body string) *gateway.Call {
 	p, q, _ := strings.Cut(path, "?")
@@ -71,7 +73,9 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient=p", 200, nil, "")}}, "expected no call GET MedicationRequest"},
 		{"no call at all", (*World).notCalledAtAll, &recorded{},
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}}, "expected no call"},
-		{"order", func(w *World) error { return w.calledBefore("GET", "MedicationRequest/*", "PUT", "MedicationRequest/*") },
+		{"order", func(w *World) error {
+			return w.calledBefore("GET", "MedicationRequest/*", "PUT", "MedicationRequest/*")
+		},
 			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest/1", 200, nil, ""), call("PUT", "MedicationRequest/1", 200, nil, "")}},
 			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, ""), call("GET", "MedicationRequest/1", 200, nil, ""), call("PUT", "MedicationRequest/1", 200, nil, "")}},
 			"GET MedicationRequest/* before PUT MedicationRequest/*"},
@@ -98,7 +102,9 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		},
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, mr)}},
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, `{"resourceType":"MedicationRequest","requester":{"identifier":{"value":"9000027"}}}`)}}, "expected true"},
-		{"time", func(w *World) error { return w.callTimeNear("varje skrivande anrop", "MedicationRequest.authoredOn", 2) },
+		{"time", func(w *World) error {
+			return w.callTimeNear("varje skrivande anrop", "MedicationRequest.authoredOn", 2)
+		},
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, mr)}},
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, skewed)}}, "off)"},
 		{"answered", func(w *World) error { return w.answeredBelow400("varje anrop") },

@@ -9,6 +9,7 @@ import (
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/steps"
 )
 
 // GatewayOptions configure konform gateway.
@@ -60,6 +61,13 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 	fmt.Fprintf(sys.Stderr, "konform's gateway at %s, in front of %s (%s)\n", gw.URL, env.Name, tgt.baseURL)
 	fmt.Fprintf(sys.Stderr, "  the system trusts:        %s\n", d.Path(pki.CAFile))
 	fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by that CA, such as %s + %s\n", d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
+	if env.Simulated {
+		for _, role := range []steps.Role{steps.Prescriber, steps.Pharmacist} {
+			if h, err := tgt.credentialsFor(role); err == nil {
+				fmt.Fprintf(sys.Stderr, "  %s (simulator test user): Authorization: %s\n      X-Org-Info: %s\n", role, h.Get("Authorization"), h.Get("X-Org-Info"))
+			}
+		}
+	}
 	fmt.Fprintf(sys.Stderr, "Point the system's NLL base URL at %s. Every call is printed below; Ctrl-C stops.\n", gw.URL)
 	<-ctx.Done()
 	fmt.Fprintln(sys.Stderr, "stopping the gateway")
