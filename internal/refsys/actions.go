@@ -483,13 +483,6 @@ func (s *System) now() time.Time {
 	return s.cfg.Now()
 }
 
-func unreachableOr(what string, a *answer, err error) driver.Result {
-	if err != nil {
-		return unreachable(what, err)
-	}
-	return shown(what, a)
-}
-
 func deref(r *driver.Result) driver.Result {
 	if r == nil {
 		return driver.Result{Values: map[string]string{}}
