@@ -59,7 +59,7 @@ type Config struct {
 type Call struct {
 	// Seq numbers the calls of the gateway's whole life in order of arrival, from 1.
 	Seq int
-	// Started is when the request arrived; Duration runs to the end of the answer.
+	// Started is when the request arrived; Duration runs until NLL's answer was read.
 	Started  time.Time
 	Duration time.Duration
 	// Method and Target are the request line as the SUT sent it (path and query).
@@ -178,7 +178,13 @@ func Start(cfg Config) (*Gateway, error) {
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.Host = up.Scheme, up.Host, up.Host
+			for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				if v, ok := pr.In.Header[h]; ok { // Rewrite drops them; the SUT's own pass unchanged
+					pr.Out.Header[h] = v
+				}
+			}
 		},
+		BufferPool:     &bufferPool{},
 		Transport:      transport,
 		FlushInterval:  -1,
 		ModifyResponse: g.recordResponse,
@@ -189,6 +195,7 @@ func Start(cfg Config) (*Gateway, error) {
 	roots := cfg.ServerTLS.ClientCAs
 	serverTLS := cfg.ServerTLS.Clone()
 	serverTLS.ClientAuth = tls.RequestClientCert
+	serverTLS.ClientCAs = nil // advertise no CA list, so that a client sends whatever certificate it has and the evidence names it
 	serverTLS.NextProtos = []string{"http/1.1"}
 	g.verify = func(cs tls.ConnectionState) error {
 		return verifyClient(cs, roots)
@@ -293,7 +300,8 @@ func (g *Gateway) Calls() []*Call {
 	return sorted(s.calls)
 }
 
-// Unattributed returns the calls that arrived while no scenario was running.
+// Unattributed returns the calls that arrived while no scenario was running, or finished after
+// their scenario ended.
 func (g *Gateway) Unattributed() []*Call {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -471,3 +479,15 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, err err
 	}
 	http.Error(w, msg, http.StatusBadGateway)
 }
+
+// bufferPool reuses the proxy's copy buffers.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
