@@ -299,13 +299,29 @@ func (w *World) evalFHIRPath(expr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	got, err := evaluate(expr, body)
+	var bad *unevaluable
+	if errors.As(err, &bad) {
+		return "", harnessError("FHIRPath %q cannot be evaluated: %v", expr, bad.err)
+	}
+	return got, err
+}
+
+// unevaluable is a body a FHIRPath expression cannot be evaluated on.
+type unevaluable struct{ err error }
+
+func (u *unevaluable) Error() string { return u.err.Error() }
+
+// evaluate runs a FHIRPath expression over a JSON body, joining several results with ", ". An
+// expression that does not parse is a harness error; a body it cannot run on is *unevaluable.
+func evaluate(expr string, body []byte) (string, error) {
 	compiled, err := fhirpath.GetCached(expr)
 	if err != nil {
 		return "", harnessError("FHIRPath %q does not parse: %v", expr, err)
 	}
 	result, err := compiled.Evaluate(body)
 	if err != nil {
-		return "", harnessError("FHIRPath %q cannot be evaluated: %v", expr, err)
+		return "", &unevaluable{err}
 	}
 	parts := make([]string, 0, len(result))
 	for _, v := range result {

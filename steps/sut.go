@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
-	"github.com/gofhir/fhirpath"
 	"github.com/google/uuid"
 
 	"github.com/konform/konform/internal/driver"
@@ -158,9 +157,33 @@ func (w *World) pattern(method, p string) (callPattern, error) {
 		return callPattern{}, err
 	}
 	p = strings.TrimPrefix(p, "/")
-	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, `[^/?]*`) + "$"
-	return callPattern{method: method, text: method + " " + p, re: regexp.MustCompile(re), withQuery: strings.Contains(p, "?")}, nil
+	return callPattern{method: method, text: method + " " + p, re: regexp.MustCompile("^" + patternRegexp(p) + "$"), withQuery: strings.Contains(p, "?")}, nil
 }
+
+var alternatives = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// patternRegexp turns a call pattern into a regular expression: * is any text within a path
+// segment, and {a,b} is either alternative (such as {$verify,MedicationDispense/$verify}, where
+// NLL documents two endpoints for one operation).
+func patternRegexp(p string) string {
+	var b strings.Builder
+	for {
+		loc := alternatives.FindStringSubmatchIndex(p)
+		if loc == nil {
+			b.WriteString(literal(p))
+			return b.String()
+		}
+		b.WriteString(literal(p[:loc[0]]))
+		parts := strings.Split(p[loc[2]:loc[3]], ",")
+		for i := range parts {
+			parts[i] = literal(parts[i])
+		}
+		b.WriteString("(?:" + strings.Join(parts, "|") + ")")
+		p = p[loc[1]:]
+	}
+}
+
+func literal(s string) string { return strings.ReplaceAll(regexp.QuoteMeta(s), `\*`, `[^/?]*`) }
 
 func (p callPattern) matches(c *gateway.Call) bool {
 	if c.Refused != "" || c.Method != p.method {
@@ -479,19 +502,12 @@ func (w *World) uniqueRequestIDs() error {
 
 // callBody evaluates a FHIRPath expression on a call's request body.
 func callBody(c *gateway.Call, expr string) (string, error) {
-	compiled, err := fhirpath.GetCached(expr)
-	if err != nil {
-		return "", harnessError("FHIRPath %q does not parse: %v", expr, err)
-	}
-	result, err := compiled.Evaluate(c.ReqBody)
-	if err != nil {
+	got, err := evaluate(expr, c.ReqBody)
+	var bad *unevaluable
+	if errors.As(err, &bad) {
 		return "", &evidence.Mismatch{Check: "body of " + callLine(c), Expected: "FHIR JSON", Actual: snippet(c.ReqBody)}
 	}
-	parts := make([]string, 0, len(result))
-	for _, v := range result {
-		parts = append(parts, v.String())
-	}
-	return strings.Join(parts, ", "), nil
+	return got, err
 }
 
 func (w *World) callBodyTrue(which, expr string) error {

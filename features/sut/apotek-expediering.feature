@@ -21,17 +21,19 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
   Scenario: Apoteket kontrollerar uttaget med $verify innan det registreras
     När systemet under test utför "expediera förskrivning" med:
       | förskrivning | {{created.id}} |
-    Så har systemet anropat NLL med POST "MedicationDispense/$verify" före POST "MedicationDispense"
+    Så har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}" före POST "MedicationDispense"
 
   @tc:SUT-APO-03 @krav:FHIR-CREATE @obligatorisk
   Scenario: Uttaget som apoteket registrerar finns i NLL och gäller förskrivningen
+    Givet systemet läser tillbaka den skapade resursen
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "förskrivning"
     När systemet under test utför "expediera förskrivning" med:
-      | förskrivning | {{created.id}} |
-    Så varje skrivande anrop från systemet har en kropp där FHIRPath-uttrycket "MedicationDispense.authorizingPrescription.reference = 'MedicationRequest/{{created.id}}'" är sant
-    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
+      | förskrivning | {{var.förskrivning}} |
+    Så varje skrivande anrop från systemet besvarades med en statuskod under 400
     När konform hämtar uttaget som systemet under test skapade
     Så är svarets statuskod 200
     Och resurstypen är "MedicationDispense"
+    Och FHIRPath-uttrycket "MedicationDispense.authorizingPrescription.reference" ger värdet "MedicationRequest/{{var.förskrivning}}"
 
   @tc:SUT-APO-04 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk
   Scenario: När $verify hittar avvikelser registrerar apoteket inte uttaget
@@ -39,7 +41,7 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     När systemet under test utför "expediera förskrivning" med:
       | förskrivning | {{created.id}} |
     Så har systemet inte anropat NLL med POST "MedicationDispense"
-    Och har systemet anropat NLL med POST "MedicationDispense/$verify"
+    Och har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}"
     Och resultatet "avvikelser" från systemet under test är "ja"
 
   @tc:SUT-APO-05 @krav:HDR-REQUEST-ID @obligatorisk

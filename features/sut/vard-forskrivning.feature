@@ -79,7 +79,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Och systemet skapar en "Basic" från mallen "sparr.json"
     När systemet under test utför "läs läkemedelslista" för testpatienten
     Så har systemet anropat NLL med GET "MedicationRequest"
-    Och varje läsande anrop från systemet har headern "x-access" med värdet "TILLFALLIGT_SAMTYCKE"
+    # Varje dokumenterad åtkomsttyp utom de som öppnar spärrade uppgifter (…_SPARRADE_UPPGIFTER, NODATKOMST).
+    Och varje läsande anrop från systemet har headern "x-access" som matchar "^(TILLFALLIGT_SAMTYCKE|UTAN_KRAV_SAMTYCKE|UTAN_KRAV_SAMTYCKE_BARN|DOSPATIENTS_UPPGIFTER|FORMODAT_SAMTYCKE|SAMTYCKE_PRIVAT_TILL_VARDPERSONAL)$"
 
   @tc:SUT-VARD-12 @krav:VERSION @krav:FHIR-UPDATE @obligatorisk
   Scenario: Systemet uppdaterar en förskrivning från den senaste versionen
