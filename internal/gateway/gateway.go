@@ -164,16 +164,14 @@ func Start(cfg Config) (*Gateway, error) {
 
 	transport := &http.Transport{
 		TLSClientConfig:       cfg.UpstreamTLS,
-		Proxy:                 http.ProxyURL(cfg.Proxy),
 		DisableCompression:    true, // the SUT gets NLL's bytes, compressed or not, as NLL sent them
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
-		ForceAttemptHTTP2:     false,
 	}
-	if cfg.Proxy == nil {
-		transport.Proxy = nil
+	if cfg.Proxy != nil {
+		transport.Proxy = http.ProxyURL(cfg.Proxy)
 	}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {

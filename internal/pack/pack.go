@@ -51,6 +51,9 @@ type Case struct {
 	Mandatory bool
 }
 
+// Has reports whether the case carries tag, such as "@sut".
+func (c *Case) Has(tag string) bool { return hasTag(c.Tags, tag) }
+
 // Step locates a step of a scenario.
 type Step struct {
 	Keyword string
@@ -122,7 +125,7 @@ func (p *Pack) Count(tag string) int {
 	tag = strings.TrimPrefix(tag, "~")
 	n := 0
 	for _, c := range p.Cases {
-		if hasTag(c.Tags, tag) != without {
+		if c.Has(tag) != without {
 			n++
 		}
 	}

@@ -18,64 +18,58 @@ import (
 const (
 	personnummerSystem = "http://electronichealth.se/identifier/personnummer"
 	forskrivarkod      = "http://electronichealth.se/identifier/forskrivarkod"
-	basicTypeSystem    = "http://electronichealth.se/CodeSystem/nll-basic-type"
 )
 
-// careAccess and pharmacyAccess are the purpose and access type of each role's ordinary reads.
-func (s *System) purposeOf(role string) string {
+// readAs returns the purpose and access type of a role's ordinary reads: care reads with VARD
+// and the patient's temporary consent, the pharmacy with EXPEDIERING. The wrong-purpose defect
+// swaps the purposes.
+func (s *System) readAs(role string) (purpose, access string) {
 	care := role == Prescriber
 	if s.has(WrongPurpose) {
 		care = !care
 	}
+	purpose = "EXPEDIERING"
 	if care {
-		return "VARD"
+		purpose = "VARD"
 	}
-	return "EXPEDIERING"
-}
-
-// headersFor returns the purpose and access of a role's reads.
-func (s *System) readAs(role, access string) (string, string) {
-	if role == Pharmacist && access == "" {
-		access = "UTAN_KRAV_SAMTYCKE"
+	if role == Pharmacist {
+		return purpose, "UTAN_KRAV_SAMTYCKE"
 	}
-	if access == "" {
-		access = "TILLFALLIGT_SAMTYCKE"
-	}
-	return s.purposeOf(role), access
+	return purpose, "TILLFALLIGT_SAMTYCKE"
 }
 
 // patientID looks a patient up by personnummer, once per session, and makes the patient the open
 // one. With the wrong-patient defect, opening another patient first refreshes the previous one.
-func (s *System) patientID(ctx context.Context, role, pnr, access string) (string, *driver.Result, error) {
+// A nil result means the id was found; otherwise the result is what the user is shown.
+func (s *System) patientID(ctx context.Context, role, pnr string) (string, *driver.Result) {
+	purpose, acc := s.readAs(role)
 	if prev := s.s.current; s.has(WrongPatient) && prev != "" && prev != pnr {
 		if id := s.s.patients[prev]; id != "" {
-			purpose, acc := s.readAs(role, access)
 			_, _ = s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest",
 				query: url.Values{"patient": {id}}, purpose: purpose, access: acc})
 		}
 	}
 	s.s.current = pnr
 	if id, ok := s.s.patients[pnr]; ok {
-		return id, nil, nil
+		return id, nil
 	}
-	purpose, acc := s.readAs(role, access)
 	a, err := s.call(ctx, request{role: role, method: http.MethodGet, path: "Patient",
 		query: url.Values{"identifier": {personnummerSystem + "|" + pnr}}, purpose: purpose, access: acc})
 	if err != nil {
 		r := unreachable("Patienten kunde inte hämtas", err)
-		return "", &r, nil
+		return "", &r
 	}
 	if a.status != http.StatusOK {
 		r := shown("Patienten kunde inte hämtas", a)
-		return "", &r, nil
+		return "", &r
 	}
 	id := firstID(a.doc)
 	if id == "" {
 		r := driver.Result{Status: a.status, Shown: "Patienten finns inte i NLL", Values: map[string]string{}}
-		return "", &r, nil
+		return "", &r
 	}
 	s.s.patients[pnr] = id
-	return id, nil, nil
+	return id, nil
 }
 
 // readMedicationList reads the patient's medication list information and prescriptions.
@@ -84,11 +78,11 @@ func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lo
 		s.s.current = pnr
 		return driver.Result{Shown: "Patienten har inte samtyckt; läkemedelslistan hämtas inte", Values: map[string]string{}}, nil
 	}
-	id, stop, err := s.patientID(ctx, Prescriber, pnr, "")
-	if stop != nil || err != nil {
-		return deref(stop), err
+	id, stop := s.patientID(ctx, Prescriber, pnr)
+	if stop != nil {
+		return *stop, nil
 	}
-	purpose, access := s.readAs(Prescriber, "")
+	purpose, access := s.readAs(Prescriber)
 	info, err := s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "Basic",
 		query: url.Values{"code": {"medlistinfo"}, "patient": {id}}, purpose: purpose, access: access})
 	if err != nil {
@@ -141,9 +135,9 @@ type pending struct{ pnr, template string }
 // tryCreate looks the patient up and posts the prescription once; a 4xx is shown at once and
 // not repeated.
 func (s *System) tryCreate(ctx context.Context, pnr, template string) (driver.Result, error) {
-	id, stop, err := s.patientID(ctx, Prescriber, pnr, "")
-	if stop != nil || err != nil {
-		return deref(stop), err
+	id, stop := s.patientID(ctx, Prescriber, pnr)
+	if stop != nil {
+		return *stop, nil
 	}
 	doc, err := s.template(template, map[string]string{"patient.id": id})
 	if err != nil {
@@ -227,10 +221,20 @@ func (s *System) prescriptionID(id string) (string, error) {
 	return "", fmt.Errorf("the action needs förskrivning: no prescription was created or opened in this scenario")
 }
 
-// read fetches a prescription.
-func (s *System) read(ctx context.Context, role, id string) (*answer, error) {
-	purpose, access := s.readAs(role, "")
-	return s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest/" + id, purpose: purpose, access: access})
+// read fetches a prescription. When NLL does not return it, the result is what the user is
+// shown, starting with what failed.
+func (s *System) read(ctx context.Context, role, id, what string) (map[string]any, *driver.Result) {
+	purpose, access := s.readAs(role)
+	a, err := s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest/" + id, purpose: purpose, access: access})
+	if err != nil {
+		r := unreachable(what, err)
+		return nil, &r
+	}
+	if a.status != http.StatusOK {
+		r := shown(what, a)
+		return nil, &r
+	}
+	return a.doc, nil
 }
 
 // open reads a prescription and keeps it as the form the user edits.
@@ -239,17 +243,12 @@ func (s *System) open(ctx context.Context, id string) (driver.Result, error) {
 	if err != nil {
 		return driver.Result{}, err
 	}
-	a, err := s.read(ctx, Prescriber, id)
-	if err != nil {
-		return unreachable("Förskrivningen kunde inte hämtas", err), nil
+	doc, stop := s.read(ctx, Prescriber, id, "Förskrivningen kunde inte hämtas")
+	if stop != nil {
+		return *stop, nil
 	}
-	if a.status != http.StatusOK {
-		return shown("Förskrivningen kunde inte hämtas", a), nil
-	}
-	s.s.opened, s.s.last = a.doc, a.doc
-	r := shown("Förskrivningen är öppnad", a)
-	r.Values["version"] = versionOf(a.doc)
-	return r, nil
+	s.s.opened, s.s.last = doc, doc
+	return driver.Result{Status: http.StatusOK, Shown: "Förskrivningen är öppnad", Values: map[string]string{"version": versionOf(doc)}}, nil
 }
 
 // update changes a field of the latest version of a prescription.
@@ -260,14 +259,11 @@ func (s *System) update(ctx context.Context, id, field, value string) (driver.Re
 	}
 	current := s.s.last
 	if !s.has(StaleVersion) || current == nil || current["id"] != id {
-		a, err := s.read(ctx, Prescriber, id)
-		if err != nil {
-			return unreachable("Förskrivningen kunde inte hämtas", err), nil
+		doc, stop := s.read(ctx, Prescriber, id, "Förskrivningen kunde inte hämtas")
+		if stop != nil {
+			return *stop, nil
 		}
-		if a.status != http.StatusOK {
-			return shown("Förskrivningen kunde inte hämtas", a), nil
-		}
-		current = a.doc
+		current = doc
 	}
 	return s.put(ctx, id, current, field, value)
 }
@@ -296,14 +292,11 @@ func (s *System) put(ctx context.Context, id string, doc map[string]any, field, 
 		return unreachable("Ändringen kunde inte sparas", err), nil
 	}
 	if (a.status == http.StatusConflict || a.status == http.StatusPreconditionFailed) && !s.has(Ignore409) {
-		latest, err := s.read(ctx, Prescriber, id)
-		if err != nil {
-			return unreachable("Ändringen kunde inte sparas", err), nil
+		latest, stop := s.read(ctx, Prescriber, id, "Ändringen kunde inte sparas")
+		if stop != nil {
+			return *stop, nil
 		}
-		if latest.status != http.StatusOK {
-			return shown("Ändringen kunde inte sparas", latest), nil
-		}
-		if a, err = send(latest.doc); err != nil {
+		if a, err = send(latest); err != nil {
 			return unreachable("Ändringen kunde inte sparas", err), nil
 		}
 	}
@@ -320,20 +313,17 @@ func (s *System) renew(ctx context.Context, id, template string) (driver.Result,
 	if err != nil {
 		return driver.Result{}, err
 	}
-	a, err := s.read(ctx, Prescriber, id)
-	if err != nil {
-		return unreachable("Förskrivningen kunde inte hämtas", err), nil
-	}
-	if a.status != http.StatusOK {
-		return shown("Förskrivningen kunde inte hämtas", a), nil
+	prior, stop := s.read(ctx, Prescriber, id, "Förskrivningen kunde inte hämtas")
+	if stop != nil {
+		return *stop, nil
 	}
 	chain := ""
-	for _, e := range list(a.doc["extension"]) {
+	for _, e := range list(prior["extension"]) {
 		if m, _ := e.(map[string]any); m != nil && strings.HasSuffix(fmt.Sprint(m["url"]), "nllPrescriptionChain") {
 			chain, _ = m["valueString"].(string)
 		}
 	}
-	patient := strings.TrimPrefix(stringAt(a.doc, "subject", "reference"), "Patient/")
+	patient := strings.TrimPrefix(stringAt(prior, "subject", "reference"), "Patient/")
 	doc, err := s.template(template, map[string]string{"patient.id": patient, "created.id": id, "var.kedja": chain})
 	if err != nil {
 		return driver.Result{}, err
@@ -365,9 +355,9 @@ func (s *System) cancel(ctx context.Context, id string) (driver.Result, error) {
 
 // registerConsent registers the patient's access consent (TA 53).
 func (s *System) registerConsent(ctx context.Context, pnr string) (driver.Result, error) {
-	id, stop, err := s.patientID(ctx, Prescriber, pnr, "")
-	if stop != nil || err != nil {
-		return deref(stop), err
+	id, stop := s.patientID(ctx, Prescriber, pnr)
+	if stop != nil {
+		return *stop, nil
 	}
 	doc, err := s.template("samtycke.json", map[string]string{"patient.id": id})
 	if err != nil {
@@ -388,11 +378,11 @@ func (s *System) registerConsent(ctx context.Context, pnr string) (driver.Result
 
 // readForDispensing searches a customer's active prescriptions at the pharmacy.
 func (s *System) readForDispensing(ctx context.Context, pnr string) (driver.Result, error) {
-	id, stop, err := s.patientID(ctx, Pharmacist, pnr, "")
-	if stop != nil || err != nil {
-		return deref(stop), err
+	id, stop := s.patientID(ctx, Pharmacist, pnr)
+	if stop != nil {
+		return *stop, nil
 	}
-	purpose, access := s.readAs(Pharmacist, "")
+	purpose, access := s.readAs(Pharmacist)
 	a, err := s.call(ctx, request{role: Pharmacist, method: http.MethodGet, path: "MedicationRequest",
 		query: url.Values{"patient": {id}, "status": {"active"}}, purpose: purpose, access: access})
 	if err != nil {
@@ -411,20 +401,17 @@ func (s *System) dispense(ctx context.Context, id, template string) (driver.Resu
 	if id == "" {
 		return driver.Result{}, fmt.Errorf("expediera förskrivning needs förskrivning: the prescription's id")
 	}
-	a, err := s.read(ctx, Pharmacist, id)
-	if err != nil {
-		return unreachable("Förskrivningen kunde inte hämtas", err), nil
+	prescription, stop := s.read(ctx, Pharmacist, id, "Förskrivningen kunde inte hämtas")
+	if stop != nil {
+		return *stop, nil
 	}
-	if a.status != http.StatusOK {
-		return shown("Förskrivningen kunde inte hämtas", a), nil
-	}
-	patient := strings.TrimPrefix(stringAt(a.doc, "subject", "reference"), "Patient/")
+	patient := strings.TrimPrefix(stringAt(prescription, "subject", "reference"), "Patient/")
 	doc, err := s.template(template, map[string]string{"patient.id": patient, "created.id": id})
 	if err != nil {
 		return driver.Result{}, err
 	}
 	body, _ := json.Marshal(doc)
-	purpose, access := s.readAs(Pharmacist, "")
+	purpose, access := s.readAs(Pharmacist)
 	if !s.has(DispenseWithoutVerify) {
 		v, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPost, path: "MedicationDispense/$verify", body: body,
 			purpose: purpose, access: access, activity: "kontroll"})
@@ -481,13 +468,6 @@ func (s *System) now() time.Time {
 		return s.cfg.Now().Add(10 * time.Minute)
 	}
 	return s.cfg.Now()
-}
-
-func deref(r *driver.Result) driver.Result {
-	if r == nil {
-		return driver.Result{Values: map[string]string{}}
-	}
-	return *r
 }
 
 // set changes a field given as a dotted path (list items by index), such as status or

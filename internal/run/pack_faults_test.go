@@ -38,7 +38,7 @@ func TestEveryScenarioFailsAgainstItsFault(t *testing.T) {
 	}
 	var unbroken []string
 	for _, c := range p.Cases {
-		if hasTag(c.Tags, run.SUTTag) {
+		if c.Has(run.SUTTag) {
 			continue // the system under test's cases are broken by the reference system's defects (TestEveryDefectIsCaught)
 		}
 		b, ok := pairs[c.ID]
@@ -82,13 +82,4 @@ func TestEveryScenarioFailsAgainstItsFault(t *testing.T) {
 	if len(stale) > 0 {
 		t.Errorf("pairs for scenarios the pack does not have: %v", stale)
 	}
-}
-
-func hasTag(tags []string, tag string) bool {
-	for _, t := range tags {
-		if t == tag {
-			return true
-		}
-	}
-	return false
 }

@@ -341,7 +341,7 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		r.mu.Lock()
 		r.run.Cases = append(r.run.Cases, c)
 		r.mu.Unlock()
-		if hasTag(info.Tags, SUTTag) {
+		if info.Has(SUTTag) {
 			if r.sut == nil {
 				c.SkipReason = steps.ErrNoSUT.Error()
 				return ctx, godog.ErrSkip
@@ -390,15 +390,6 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		}
 		return ctx, err
 	})
-}
-
-func hasTag(tags []string, tag string) bool {
-	for _, t := range tags {
-		if t == tag {
-			return true
-		}
-	}
-	return false
 }
 
 // classify maps godog's step status and error to konform's outcome.
