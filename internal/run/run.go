@@ -61,6 +61,9 @@ type Options struct {
 	Faults []sim.Fault
 	// SimTLS changes the simulator's TLS configuration, for tests that need a broken server.
 	SimTLS func(*tls.Config)
+	// SimPolicy changes the simulator's choices where NLL's documentation is silent (nil keeps
+	// the defaults), for tests that the pack accepts every plausible answer.
+	SimPolicy *sim.Policy
 	// SimTap sees every answer of the simulator, for tests that validate its bodies.
 	SimTap func(r *http.Request, status int, header http.Header, body []byte)
 	// Version is konform's version, recorded in the evidence.

@@ -199,7 +199,7 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	if err := (config.Environment{Name: "sim"}).CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
 		return nil, err
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Tap: opts.SimTap})
+	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Tap: opts.SimTap, Policy: opts.SimPolicy})
 	if err != nil {
 		return nil, err
 	}
