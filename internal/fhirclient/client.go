@@ -236,25 +236,33 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 	return ex, raw, nil
 }
 
+// resolve turns a request path into a URL on the environment's base. A path from a scenario is
+// relative to the base ("Patient/123", "$ping"); a link from an answer (Location, a Bundle's next
+// link) may be absolute ("https://host/fhir/Patient/123"), absolute-path ("/fhir/Patient/123") or
+// relative. Each is resolved per RFC 3986 against the base taken as a folder, and the result must
+// keep the base's scheme, host and port: konform never sends its token elsewhere.
 func (c *Client) resolve(path string) (*url.URL, error) {
-	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
-		u, err := url.Parse(path)
-		if err != nil {
-			return nil, fmt.Errorf("bad URL %q: %v", path, err)
-		}
-		if u.Host != c.base.Host {
-			return nil, fmt.Errorf("URL %s is not on the environment's host %s", path, c.base.Host)
-		}
-		return u, nil
-	}
-	rel, err := url.Parse(strings.TrimPrefix(path, "/"))
+	ref, err := url.Parse(path)
 	if err != nil {
 		return nil, fmt.Errorf("bad path %q: %v", path, err)
 	}
-	u := *c.base
-	u.Path = c.base.Path + "/" + rel.Path
-	u.RawQuery = rel.RawQuery
-	return &u, nil
+	folder := *c.base
+	folder.Path = strings.TrimSuffix(c.base.Path, "/") + "/"
+	folder.RawPath = ""
+	u := folder.ResolveReference(ref)
+	if u.Scheme != c.base.Scheme || hostPort(u) != hostPort(c.base) {
+		return nil, fmt.Errorf("%s is not on the environment's base %s://%s; konform follows no link to another scheme, host or port", path, c.base.Scheme, c.base.Host)
+	}
+	return u, nil
+}
+
+// hostPort is the URL's host and port, with https's default port made explicit.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" && u.Scheme == "https" {
+		port = "443"
+	}
+	return strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // quietLogger keeps resty's warnings out of the terminal: every problem reaches the caller as

@@ -165,3 +165,41 @@ func TestRetriesOnlyIdempotentRequestsAndRecordsEveryAttempt(t *testing.T) {
 		t.Errorf("a POST was retried: attempt %d", ex.Attempt)
 	}
 }
+
+// TestLinksResolveAgainstTheBaseAndStayOnIt: a Location or next link may be absolute,
+// absolute-path or relative (RFC 3986); each lands on the base's scheme, host and port, and a link
+// elsewhere is refused before anything is sent.
+func TestLinksResolveAgainstTheBaseAndStayOnIt(t *testing.T) {
+	w := start(t)
+	c := w.client(t, pki.ClientCertFile, pki.ClientKeyFile)
+	base, _ := url.Parse(w.srv.URL)
+	origin := base.Scheme + "://" + base.Host
+	for path, want := range map[string]string{
+		"$ping":                                                        w.srv.URL + "/$ping",
+		"MedicationRequest/1/_history/2":                               w.srv.URL + "/MedicationRequest/1/_history/2",
+		base.Path + "/MedicationRequest/1":                             w.srv.URL + "/MedicationRequest/1",
+		w.srv.URL + "/MedicationRequest?_offset=5":                     w.srv.URL + "/MedicationRequest?_offset=5",
+		"MedicationRequest?patient=x&_offset=50":                       w.srv.URL + "/MedicationRequest?patient=x&_offset=50",
+		"https://" + strings.ToUpper(base.Host) + base.Path + "/$ping": origin + base.Path + "/$ping",
+	} {
+		ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: path})
+		if ex == nil {
+			t.Errorf("%s: nothing sent: %v", path, err)
+			continue
+		}
+		if !strings.EqualFold(ex.Request.URL, want) {
+			t.Errorf("%s was sent to %s, want %s", path, ex.Request.URL, want)
+		}
+	}
+	for _, path := range []string{
+		"http://" + base.Host + base.Path + "/$ping",   // another scheme: the token would go in clear
+		"https://" + base.Hostname() + ":1/fhir/$ping", // another port
+		"https://example.org" + base.Path + "/$ping",   // another host
+		"//example.org/fhir/$ping",                     // network-path reference
+	} {
+		ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: path})
+		if err == nil || ex != nil {
+			t.Errorf("%s: followed (%v)", path, err)
+		}
+	}
+}
