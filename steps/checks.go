@@ -283,7 +283,8 @@ func (w *World) connectionRefused() error {
 		if terr.Refused() {
 			return nil
 		}
-		return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, or closed before any answer)", Actual: terr.Cause()}
+		// No handshake reached the certificate: nothing was tried, so there is no verdict.
+		return terr
 	}
 	return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, or closed before any answer)",
 		Actual: fmt.Sprintf("accepted, status %d", w.last.Response.Status)}

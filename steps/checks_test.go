@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -71,6 +72,19 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 func refused() *World {
 	w := NewWorld(context.Background(), &Env{})
 	w.last = &fhirclient.Exchange{}
-	w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF}
+	w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF, Handshake: &fhirclient.Handshake{}}
 	return w
+}
+
+// TestARefusalBeforeAnyCertificateIsAnError: a connection that closed before the server asked for
+// a certificate (or never opened) tried nothing, so the check has no verdict: a transport error,
+// which the run records as error, never as passed or failed.
+func TestARefusalBeforeAnyCertificateIsAnError(t *testing.T) {
+	w := NewWorld(context.Background(), &Env{})
+	w.last = &fhirclient.Exchange{}
+	w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF}
+	var terr *fhirclient.TransportError
+	if err := w.connectionRefused(); !errors.As(err, &terr) {
+		t.Fatalf("got %v, want the transport error", err)
+	}
 }

@@ -26,13 +26,13 @@ Egenskap: Anslutning med ömsesidig TLS
     När systemet hämtar "$ping"
     Så avvisas anslutningen
 
-  @tc:NLL-ANSL-04 @krav:MTLS @obligatorisk @sim @generisk
+  @tc:NLL-ANSL-04 @krav:MTLS @obligatorisk @generisk
   Scenario: Anslutning med utgånget klientcertifikat avvisas
     Givet att systemet ansluter med testcertifikatet "utgånget"
     När systemet hämtar "$ping"
     Så avvisas anslutningen
 
-  @tc:NLL-ANSL-05 @krav:MTLS @obligatorisk @sim @generisk
+  @tc:NLL-ANSL-05 @krav:MTLS @obligatorisk @generisk
   Scenario: Anslutning med klientcertifikat från okänd CA avvisas
     Givet att systemet ansluter med testcertifikatet "okänd-ca"
     När systemet hämtar "$ping"

@@ -29,8 +29,12 @@ type Exchange struct {
 	TLSVersion, Cipher, PeerSubject string
 	// Origin is "sut" for a call the system under test made through the gateway, "" for konform's own.
 	Origin string
-	// ClientSubject is the client certificate the system under test presented to the gateway.
+	// ClientSubject is the client certificate presented: by the system under test to the gateway,
+	// or by konform on a new connection.
 	ClientSubject string
+	// Handshake is true when konform's request made a new TLS connection on which the server asked
+	// for a client certificate.
+	Handshake bool
 	// Upstream says what the gateway did with a SUT call: forwarded, unavailable, dropped, refused.
 	Upstream string
 }
@@ -74,6 +78,9 @@ func (e *Exchange) Format(r *Redactor, redact bool) string {
 	}
 	if e.TLSVersion != "" && e.Origin != "sut" {
 		fmt.Fprintf(&b, "# %s · %s · server %s\n", e.TLSVersion, e.Cipher, e.PeerSubject)
+	}
+	if e.Handshake && e.Origin != "sut" {
+		fmt.Fprintf(&b, "# new connection: the server asked for a client certificate; presented %s\n", quoteOrDash(e.ClientSubject))
 	}
 	if e.Method == "" {
 		fmt.Fprintf(&b, "\n# no request: %s\n", e.Err)

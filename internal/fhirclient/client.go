@@ -77,7 +77,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	transport := &http.Transport{
 		Proxy:               proxy,
-		TLSClientConfig:     cfg.TLS,
+		TLSClientConfig:     recordingTLS(cfg.TLS),
 		DialContext:         (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout: connect,
 		MaxIdleConnsPerHost: 16,
@@ -200,19 +200,22 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 	for _, name := range req.Omit {
 		header.Del(name)
 	}
-	r := c.r.R().SetContext(ctx).EnableTrace()
-	r.Header = header
-	if req.Body != nil {
-		if header.Get("Content-Type") == "" {
-			r.Header.Set("Content-Type", FHIRJSON+"; charset=utf-8")
-		}
-		r.SetBody(req.Body)
+	if req.Body != nil && header.Get("Content-Type") == "" {
+		header.Set("Content-Type", FHIRJSON+"; charset=utf-8")
 	}
+	hs := &handshake{}
+	ctx = context.WithValue(ctx, handshakeKey{}, hs)
 	ex := &Exchange{Attempt: 1, Started: time.Now().UTC(), Request: Message{
 		Method: req.Method, URL: target.String(), Header: header.Clone(), Body: req.Body,
 	}}
+	r := c.r.R().SetContext(ctx).EnableTrace()
+	r.Header = header
+	if req.Body != nil {
+		r.SetBody(req.Body)
+	}
 	resp, err := r.Execute(req.Method, target.String())
 	ex.Duration = time.Since(ex.Started)
+	ex.Handshake = hs.get()
 	if resp != nil && resp.Request != nil {
 		ex.Timings = timingsOf(resp.Request.TraceInfo())
 		if raw := resp.Request.RawRequest; raw != nil {
@@ -228,7 +231,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 		raw = resp.RawResponse
 	}
 	if err != nil {
-		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout}
+		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout, Handshake: ex.Handshake}
 		ex.Err = terr.Cause()
 		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
 		return ex, raw, terr

@@ -2,7 +2,9 @@ package fhirclient_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -105,6 +107,76 @@ func TestServerRefusesClientsWithoutAcceptedCertificate(t *testing.T) {
 		}
 		if ex.Response != nil || ex.Err == "" {
 			t.Errorf("%s: exchange should record the error and no answer: %+v", name, ex)
+		}
+		if ex.Handshake == nil || (name == "none") != (ex.Handshake.Presented == "") {
+			t.Errorf("%s: the exchange does not record what was presented: %+v", name, ex.Handshake)
+		}
+	}
+}
+
+// TestEveryCertificateIsPresentedWhateverCAsTheServerNames: a server that advertises only the dev
+// CA but accepts any certificate must see the unknown-CA and the expired certificate, so a check
+// that they are refused fails against it (Go's default would silently send none).
+func TestEveryCertificateIsPresentedWhateverCAsTheServerNames(t *testing.T) {
+	d, _, err := pki.EnsureDevPKI(t.TempDir(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := pki.CertPool(d.Path(pki.CAFile))
+	cfg, err := pki.ServerTLS(d.Path(pki.ServerCertFile), d.Path(pki.ServerKeyFile), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ClientAuth = tls.RequireAnyClientCert // names the dev CA, accepts any certificate
+	seen := make(chan string, 1)
+	srv, err := sim.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.TLS.PeerCertificates[0].Subject.String()
+	}), cfg, "127.0.0.1:0", "/fhir", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, file := range [][2]string{{pki.UnknownCACertFile, pki.UnknownCAKeyFile}, {pki.ExpiredCertFile, pki.ExpiredKeyFile}} {
+		id, err := pki.LoadIdentity(d.Path(file[0]), d.Path(file[1]), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := fhirclient.New(fhirclient.Config{BaseURL: srv.URL, TLS: pki.ClientTLS(pool, id), Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+		if err != nil {
+			t.Fatalf("%s: %v", file[0], err)
+		}
+		if got := <-seen; got != id.Leaf.Subject.String() || ex.Handshake == nil || ex.Handshake.SHA256 != id.Fingerprint() {
+			t.Errorf("%s: server saw %q, exchange recorded %+v", file[0], got, ex.Handshake)
+		}
+	}
+}
+
+// TestUnreachableIsNoRefusal: a name that does not resolve or a closed port is no certificate
+// refusal; the error says the service is unreachable.
+func TestUnreachableIsNoRefusal(t *testing.T) {
+	w := start(t)
+	closed := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}()
+	pool, _ := pki.CertPool(w.pki.Path(pki.CAFile))
+	for _, base := range []string{"https://konform-no-such-host.invalid/fhir", "https://" + closed + "/fhir"} {
+		c, err := fhirclient.New(fhirclient.Config{BaseURL: base, TLS: pki.ClientTLS(pool, nil), Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+		var terr *fhirclient.TransportError
+		if !errors.As(err, &terr) || terr.Refused() || !terr.Unreachable() {
+			t.Errorf("%s: want unreachable and not refused, got %v", base, err)
 		}
 	}
 }

@@ -36,6 +36,9 @@ type Exchange struct {
 	Err string
 	// Earlier holds the earlier attempts of a retried request, oldest first.
 	Earlier []*Exchange
+	// Handshake says whether the server asked for a client certificate on a new connection and
+	// what was presented; nil on a reused connection or when no request came.
+	Handshake *Handshake
 }
 
 // Message is a request or a response.
@@ -91,6 +94,8 @@ type TransportError struct {
 	Err         error
 	// Timeout is the per-request limit that was in force.
 	Timeout time.Duration
+	// Handshake is set when the server asked for a client certificate before the failure.
+	Handshake *Handshake
 }
 
 func (e *TransportError) Error() string {
@@ -130,8 +135,27 @@ func (e *TransportError) Cause() string {
 // certificate is missing, expired or issued by a CA it does not accept: with a TLS alert, or by
 // closing the connection before any answer (some TLS stacks close without an alert; with TLS 1.3
 // the client learns of the refusal only when it reads).
+//
+// It is true only when the handshake got as far as the server asking for a client certificate,
+// so that a refusal proves the certificate (or its absence) was actually tried: a name that does
+// not resolve, a closed port or a timeout is no refusal.
 func (e *TransportError) Refused() bool {
-	return remoteAlert(e.Err) != "" || closedEarly(e.Err)
+	return e.Handshake != nil && (remoteAlert(e.Err) != "" || closedEarly(e.Err))
+}
+
+// Unreachable reports whether the service could not be reached at all: the name did not resolve,
+// no TCP connection or proxy tunnel was made, or the server's own certificate was not trusted.
+// Every request of a run would then fail the same way.
+func (e *TransportError) Unreachable() bool {
+	var dnsErr *net.DNSError
+	var op *net.OpError
+	var verr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	return errors.As(e.Err, &dnsErr) || errors.Is(e.Err, syscall.ECONNREFUSED) ||
+		errors.As(e.Err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") ||
+		errors.As(e.Err, &verr) || errors.As(e.Err, &unknownAuth) || errors.As(e.Err, &hostErr) ||
+		e.Handshake == nil && errors.Is(e.Err, context.DeadlineExceeded)
 }
 
 func closedEarly(err error) bool {

@@ -216,13 +216,18 @@ func CertPool(caFile string) (*x509.CertPool, error) {
 }
 
 // ClientTLS builds the client side of mutual TLS: the server is verified against roots, and id
-// (which may be nil, for "no client certificate") is presented. Minimum version TLS 1.2.
+// (which may be nil, for "no client certificate") is presented whenever the server asks for a
+// certificate, whatever CA list it advertises. Go's default would send a certificate only when
+// its issuer is in that list, so a certificate from an unknown CA would never be tried and a
+// check that it is refused would pass without it. Minimum version TLS 1.2.
 func ClientTLS(roots *x509.CertPool, id *Identity) *tls.Config {
-	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	cert := &tls.Certificate{} // an empty certificate: none is sent
 	if id != nil {
-		cfg.Certificates = []tls.Certificate{id.TLSCertificate()}
+		c := id.TLSCertificate()
+		cert = &c
 	}
-	return cfg
+	return &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }}
 }
 
 // ServerTLS builds the server side of mutual TLS: clients must present a certificate that chains

@@ -51,6 +51,8 @@ func TestEveryScenarioFailsAgainstItsFault(t *testing.T) {
 		switch {
 		case b.TLS == "lax":
 			opts.SimTLS = func(c *tls.Config) { c.ClientAuth = tls.RequestClientCert }
+		case b.TLS == "anyca":
+			opts.SimTLS = func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }
 		case b.Fault != "":
 			f, err := sim.ParseFault(b.Fault)
 			if err != nil {

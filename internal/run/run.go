@@ -463,6 +463,12 @@ func toEvidence(ex *fhirclient.Exchange) *evidence.Exchange {
 	if ex.TLS != nil {
 		e.TLSVersion, e.Cipher, e.PeerSubject = ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject
 	}
+	if hs := ex.Handshake; hs != nil {
+		e.Handshake = true
+		if hs.Presented != "" {
+			e.ClientSubject = hs.Presented + " (sha256 " + hs.SHA256 + ")"
+		}
+	}
 	return e
 }
 
