@@ -69,9 +69,34 @@ func TestVerdictCountsOnlyMandatoryCases(t *testing.T) {
 		{[]*Case{c(true, Passed), c(true, Error)}, Inconclusive},
 		{[]*Case{c(true, Error), c(true, Failed)}, NotApproved},
 		{[]*Case{c(true, Skipped)}, Approved},
+		{[]*Case{c(true, Passed), {Mandatory: true, Outcome: Failed, Waiver: &Waiver{}}}, ApprovedWithWaivers},
 	}
 	for i, k := range cases {
 		if got := (&Run{Cases: k.cases}).Verdict(); got != k.want {
+			t.Errorf("%d: %s, want %s", i, got, k.want)
+		}
+	}
+}
+
+// TestVerdictNeedsTheWholeRequiredSet: a run of less than every mandatory case gives no verdict,
+// even when what ran passed or failed; one that could not reach its target is inconclusive.
+func TestVerdictNeedsTheWholeRequiredSet(t *testing.T) {
+	passed := []*Case{{Mandatory: true, Outcome: Passed}}
+	failed := []*Case{{Mandatory: true, Outcome: Failed}}
+	for i, k := range []struct {
+		run  Run
+		want Verdict
+	}{
+		{Run{Cases: passed, Selection: Selection{Tags: "@tc:NLL-TA05-01", NotRun: []string{"x"}}}, Partial},
+		{Run{Cases: failed, Selection: Selection{Tags: "@krav:MTLS"}}, Partial},
+		{Run{Cases: passed, Selection: Selection{Shard: "2/4"}}, Partial},
+		{Run{Cases: passed, Selection: Selection{Paths: []string{"features/nll"}}}, Partial},
+		{Run{Cases: passed, Selection: Selection{NotRun: []string{"NLL-TA05-02"}}}, Inconclusive}, // interrupted
+		{Run{Cases: failed, Selection: Selection{NotRun: []string{"NLL-TA05-02"}}}, NotApproved},
+		{Run{Unreachable: "no such host"}, Inconclusive},
+		{Run{Cases: passed}, Approved},
+	} {
+		if got := k.run.Verdict(); got != k.want {
 			t.Errorf("%d: %s, want %s", i, got, k.want)
 		}
 	}

@@ -70,6 +70,7 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	s.AddProperty("konform.run_id", run.ID)
 	s.AddProperty("konform.version", run.RunnerVersion)
 	s.AddProperty("konform.environment", run.Environment)
+	s.AddProperty("konform.environment.kind", run.EnvironmentKind)
 	s.AddProperty("konform.base_url", run.BaseURL)
 	s.AddProperty("konform.seed", fmt.Sprint(run.Seed))
 	s.AddProperty("konform.started", run.Started.UTC().Format(time.RFC3339))
@@ -79,6 +80,16 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	s.AddProperty("konform.client_certificate.sha256", run.Client.Fingerprint)
 	s.AddProperty("konform.client_certificate.not_after", run.Client.NotAfter.UTC().Format(time.RFC3339))
 	s.AddProperty("konform.verdict", string(run.Verdict()))
+	if sel := run.Selection; sel.Partial() {
+		s.AddProperty("konform.selection", sel.Describe())
+		s.AddProperty("konform.selection.tags", sel.Tags)
+		s.AddProperty("konform.selection.paths", strings.Join(sel.Paths, " "))
+		s.AddProperty("konform.selection.shard", sel.Shard)
+		s.AddProperty("konform.selection.mandatory_not_run", strings.Join(sel.NotRun, " "))
+	}
+	if run.Unreachable != "" {
+		s.AddProperty("konform.unreachable", run.Unreachable)
+	}
 	s.AddProperty("konform.case", run.Case)
 	s.AddProperty("konform.pack_digest", run.PackDigest)
 	s.AddProperty("konform.redacted", fmt.Sprint(run.Redacted))

@@ -24,27 +24,50 @@ import (
 const (
 	ManifestFile  = "manifest.json"
 	SignatureFile = "manifest.sig"
-	// ManifestFormat names the manifest's format and version.
-	ManifestFormat = "konform-evidence/1"
+	// ManifestFormat names the manifest's format and version. Version 2 added the environment's
+	// kind, the verdict and the selection; verify still reads version 1.
+	ManifestFormat  = "konform-evidence/2"
+	manifestFormat1 = "konform-evidence/1"
 )
 
 // Manifest lists every file of an evidence folder with its SHA-256, and says what was run, by
 // whom and against what. manifest.sig signs it with the client certificate's key.
 type Manifest struct {
-	Format        string    `json:"format"`
-	RunID         string    `json:"runId"`
-	RunnerVersion string    `json:"runnerVersion"`
-	Environment   string    `json:"environment"`
-	BaseURL       string    `json:"baseUrl"`
-	Case          string    `json:"case,omitempty"`
-	System        *System   `json:"system,omitempty"`
-	PackDigest    string    `json:"packDigest"`
-	Started       time.Time `json:"started"`
-	Ended         time.Time `json:"ended"`
+	Format        string          `json:"format"`
+	RunID         string          `json:"runId"`
+	RunnerVersion string          `json:"runnerVersion"`
+	Environment   EnvironmentInfo `json:"environment"`
+	// Verdict is the run's verdict; Selection says which part of the pack ran.
+	Verdict    Verdict    `json:"verdict,omitempty"`
+	Selection  *Selection `json:"selection,omitempty"`
+	Case       string     `json:"case,omitempty"`
+	System     *System    `json:"system,omitempty"`
+	PackDigest string     `json:"packDigest"`
+	Started    time.Time  `json:"started"`
+	Ended      time.Time  `json:"ended"`
 	// ClockOffsetMs is the server's clock minus konform's, from the answers' Date headers.
 	ClockOffsetMs *int64      `json:"clockOffsetMs,omitempty"`
 	Client        SignerInfo  `json:"clientCertificate"`
 	Files         []FileEntry `json:"files"`
+}
+
+// EnvironmentInfo says what a run ran against: the environment's name, its kind (simulator or
+// test) and its FHIR base URL.
+type EnvironmentInfo struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	BaseURL string `json:"baseUrl"`
+}
+
+// UnmarshalJSON also reads a version-1 manifest, whose environment is its name alone.
+func (e *EnvironmentInfo) UnmarshalJSON(data []byte) error {
+	var name string
+	if json.Unmarshal(data, &name) == nil {
+		*e = EnvironmentInfo{Name: name}
+		return nil
+	}
+	type plain EnvironmentInfo
+	return json.Unmarshal(data, (*plain)(e))
 }
 
 // SignerInfo identifies the certificate whose key signs the manifest, with its chain as PEM.
@@ -149,6 +172,10 @@ type Verification struct {
 	Files int
 	// Signer is the certificate that signed the manifest.
 	Signer CertInfo
+	// Environment is what the run ran against; its Kind is "" in a version-1 manifest.
+	Environment EnvironmentInfo
+	// Verdict is the verdict the manifest records, "" in a version-1 manifest.
+	Verdict Verdict
 }
 
 // Verify checks an evidence folder offline: the signature of manifest.json with the certificate
@@ -160,10 +187,10 @@ func Verify(dir, pinSHA256 string) (*Verification, error) {
 		return nil, fmt.Errorf("%s has no %s; is it a konform evidence folder?", dir, ManifestFile)
 	}
 	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat {
+	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
-	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo}
+	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict}
 	v.Problems = append(v.Problems, checkSignature(dir, data, m, pinSHA256)...)
 	have, err := hashFiles(dir)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -31,6 +32,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 	merged := &Run{ID: id, Redacted: true}
 	seen := map[string]string{}
 	var offsets []int64
+	var shards, notRun []string
 	for i, dir := range dirs {
 		v, err := Verify(dir, "")
 		if err != nil {
@@ -46,6 +48,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		r := s.Run
 		if i == 0 {
 			merged.RunnerVersion, merged.Environment, merged.BaseURL = r.RunnerVersion, r.Environment, r.BaseURL
+			merged.EnvironmentKind, merged.Selection = r.EnvironmentKind, Selection{Tags: r.Selection.Tags, Paths: r.Selection.Paths, Required: r.Selection.Required}
 			merged.Case, merged.System, merged.PackDigest, merged.Client = r.Case, r.System, r.PackDigest, r.Client
 			merged.Started, merged.Ended, merged.Redacted = r.Started, r.Ended, r.Redacted
 		}
@@ -58,6 +61,8 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			return nil, fmt.Errorf("%s belongs to case %q, not %q", dir, r.Case, merged.Case)
 		case r.Client.Fingerprint != merged.Client.Fingerprint:
 			return nil, fmt.Errorf("%s was run with another client certificate (%s)", dir, r.Client.Subject)
+		case r.Selection.Tags != merged.Selection.Tags || strings.Join(r.Selection.Paths, "\x00") != strings.Join(merged.Selection.Paths, "\x00"):
+			return nil, fmt.Errorf("%s selected other cases (%s); merge the shards of one run", dir, r.Selection.Describe())
 		case r.Redacted != merged.Redacted:
 			return nil, fmt.Errorf("%s is %s, the others are not", dir, map[bool]string{true: "redacted", false: "unredacted"}[r.Redacted])
 		}
@@ -75,12 +80,20 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		}
 		merged.Interrupted = merged.Interrupted || r.Interrupted
 		merged.Shards = append(merged.Shards, r.ID)
+		shards = append(shards, r.Shard)
+		notRun = append(notRun, r.Selection.NotRun...)
+		for _, u := range r.Unattributed {
+			if err := copyFile(filepath.Join(dir, u.File), filepath.Join(out, u.File)); err != nil {
+				return nil, err
+			}
+			merged.Unattributed = append(merged.Unattributed, u)
+		}
 		for _, c := range r.Cases {
 			if prev, dup := seen[c.ID]; dup {
 				return nil, fmt.Errorf("case %s is in both %s and %s; merge the shards of one run", c.ID, prev, dir)
 			}
 			seen[c.ID] = dir
-			for _, e := range c.Exchanges {
+			for _, e := range append(append([]ExchangeRef{}, c.Exchanges...), c.SUTCalls...) {
 				if err := copyFile(filepath.Join(dir, e.File), filepath.Join(out, e.File)); err != nil {
 					return nil, err
 				}
@@ -88,12 +101,45 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			merged.Cases = append(merged.Cases, c)
 		}
 	}
+	merged.Selection.Shard = shardsMissing(shards)
+	for _, id := range notRun {
+		if _, ran := seen[id]; !ran && !slices.Contains(merged.Selection.NotRun, id) {
+			merged.Selection.NotRun = append(merged.Selection.NotRun, id)
+		}
+	}
+	sort.Strings(merged.Selection.NotRun)
 	if len(offsets) > 0 {
 		sort.Slice(offsets, func(i, j int) bool { return offsets[i] < offsets[j] })
 		merged.ClockOffsetMs = &offsets[len(offsets)/2]
 	}
 	merged.Sort()
 	return merged, nil
+}
+
+// shardsMissing returns "" when the shards are all K/N of one N, or no shards at all; otherwise
+// the shards that were merged, such as "1,3/4", so that the selection stays partial.
+func shardsMissing(shards []string) string {
+	n, have := 0, map[int]bool{}
+	for _, sh := range shards {
+		var k, m int
+		if _, err := fmt.Sscanf(sh, "%d/%d", &k, &m); err != nil {
+			return strings.Join(shards, ",") // a whole run merged with shards: say what was merged
+		}
+		if n != 0 && m != n {
+			return strings.Join(shards, ",")
+		}
+		n, have[k] = m, true
+	}
+	if len(have) == n {
+		return ""
+	}
+	var ks []string
+	for k := 1; k <= n; k++ {
+		if have[k] {
+			ks = append(ks, fmt.Sprint(k))
+		}
+	}
+	return fmt.Sprintf("%s/%d", strings.Join(ks, ","), n)
 }
 
 func copyFile(from, to string) error {

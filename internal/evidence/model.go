@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -45,12 +46,15 @@ func Worse(a, b Outcome) Outcome {
 
 // Run is everything one run of the pack produced.
 type Run struct {
-	ID            string    `json:"runId"`
-	RunnerVersion string    `json:"runnerVersion"`
-	Environment   string    `json:"environment"`
-	BaseURL       string    `json:"baseUrl"`
-	Started       time.Time `json:"started"`
-	Ended         time.Time `json:"ended"`
+	ID            string `json:"runId"`
+	RunnerVersion string `json:"runnerVersion"`
+	Environment   string `json:"environment"`
+	// EnvironmentKind is simulator for konform's built-in simulator, else the configured kind
+	// (test): evidence from the simulator is no evidence for approval.
+	EnvironmentKind string    `json:"environmentKind"`
+	BaseURL         string    `json:"baseUrl"`
+	Started         time.Time `json:"started"`
+	Ended           time.Time `json:"ended"`
 	// Seed is the order seed; the same seed gives the same order.
 	Seed int64 `json:"seed"`
 	// Case is the agency's case id (--case).
@@ -59,6 +63,12 @@ type Run struct {
 	Shard string `json:"shard,omitempty"`
 	// Shards lists the run ids a merged run was made from.
 	Shards []string `json:"shards,omitempty"`
+	// Selection says which part of the pack ran: a run of less than the whole required set gets
+	// no verdict (partial).
+	Selection Selection `json:"selection"`
+	// Unreachable is set when the run stopped before any case because the target could not be
+	// reached: the URL and the cause.
+	Unreachable string `json:"unreachable,omitempty"`
 	// System is the supplier's system under approval (--system).
 	System *System `json:"system,omitempty"`
 	// PackDigest is the SHA-256 of the test pack's feature files and catalogue.
@@ -76,6 +86,53 @@ type Run struct {
 	// Unattributed are calls the system under test made through the gateway while no scenario ran.
 	Unattributed []ExchangeRef `json:"unattributedSutCalls,omitempty"`
 	Cases        []*Case       `json:"cases"`
+}
+
+// The kinds of environment evidence can come from.
+const (
+	// SimulatorKind is konform's built-in NLL simulator.
+	SimulatorKind = "simulator"
+	// TestKind is one of the agency's test environments (EXT, …) or another configured one.
+	TestKind = "test"
+)
+
+// Selection records which cases a run selected from its pack. The required set is every
+// mandatory case of the pack; a run that selected less (a tag expression, feature paths, one
+// shard) is partial and gets no verdict, whatever its results.
+type Selection struct {
+	// Tags is the tag expression (--tags), "" for none.
+	Tags string `json:"tags,omitempty"`
+	// Paths are the feature files or folders given instead of the bundled pack.
+	Paths []string `json:"paths,omitempty"`
+	// Shard is "K/N" for one unmerged slice of a sharded run.
+	Shard string `json:"shard,omitempty"`
+	// Required is the number of mandatory cases in the required set.
+	Required int `json:"requiredMandatory"`
+	// NotRun lists the mandatory cases of the required set that this run did not run.
+	NotRun []string `json:"mandatoryNotRun,omitempty"`
+}
+
+// Partial reports whether the run covers less than the whole required set.
+func (s Selection) Partial() bool {
+	return s.Tags != "" || len(s.Paths) > 0 || s.Shard != "" || len(s.NotRun) > 0
+}
+
+// Describe says in one line what was selected, "" for the whole pack.
+func (s Selection) Describe() string {
+	var parts []string
+	if s.Tags != "" {
+		parts = append(parts, "--tags "+s.Tags)
+	}
+	if len(s.Paths) > 0 {
+		parts = append(parts, "paths "+strings.Join(s.Paths, " "))
+	}
+	if s.Shard != "" {
+		parts = append(parts, "shard "+s.Shard)
+	}
+	if len(s.NotRun) > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d mandatory cases not run", len(s.NotRun), s.Required))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // SUTInfo says how the system under test was in the loop.
@@ -213,6 +270,9 @@ const (
 	Inconclusive Verdict = "inconclusive"
 	// ApprovedWithWaivers: every mandatory case passed or is waived, and one is waived.
 	ApprovedWithWaivers Verdict = "approved with waivers"
+	// Partial: the run covered less than the whole required set (tags, paths, one shard), so it
+	// gives no verdict whatever its results; the exit code still follows them.
+	Partial Verdict = "partial"
 )
 
 // Waiver is the agency's decision that a case's outcome does not count towards the verdict.
@@ -249,7 +309,26 @@ func ReadWaivers(path string) (map[string]*Waiver, error) {
 
 // Verdict decides the run from its mandatory cases; optional ones never decide it, and a waived
 // case counts as passed (the verdict then says so).
+//
+// A run that could not reach its target is inconclusive; a run of less than the required set is
+// partial, and one that stopped before every required case ran (interrupted) is inconclusive
+// unless a mandatory case already failed.
 func (r *Run) Verdict() Verdict {
+	if r.Unreachable != "" {
+		return Inconclusive
+	}
+	if s := r.Selection; s.Tags != "" || len(s.Paths) > 0 || s.Shard != "" {
+		return Partial
+	}
+	v := r.resultVerdict()
+	if len(r.Selection.NotRun) > 0 && v != NotApproved {
+		return Inconclusive
+	}
+	return v
+}
+
+// resultVerdict decides from the mandatory cases that ran.
+func (r *Run) resultVerdict() Verdict {
 	v := Approved
 	waived := false
 	for _, c := range r.Cases {

@@ -119,6 +119,19 @@ func (p *Pack) Has(id string) bool {
 	return false
 }
 
+// Required returns the ids of every mandatory case of the whole pack, whatever the tags select,
+// sorted: the set a run must cover to give a verdict.
+func (p *Pack) Required() []string {
+	var ids []string
+	for _, c := range p.byPickle {
+		if c.Mandatory {
+			ids = append(ids, c.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
 // Count returns how many selected cases carry tag, or, for "~@tag", do not.
 func (p *Pack) Count(tag string) int {
 	without := strings.HasPrefix(tag, "~")

@@ -178,9 +178,14 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Seed == 0 {
 		opts.Seed = randomSeed()
 	}
+	kind := string(env.Kind)
+	if env.Simulated {
+		kind = evidence.SimulatorKind
+	}
 	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
 		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest,
-		ID: runID, RunnerVersion: opts.Version, Environment: env.Name, BaseURL: tgt.baseURL, Started: now.UTC(),
+		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: opts.Paths, Shard: opts.Shard, Required: len(p.Required())},
+		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
@@ -197,6 +202,13 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		}
 	}
 
+	// When the target cannot be reached at all, every case would fail the same way: stop with
+	// one line, and evidence that says so.
+	if why := tgt.unreachable(ctx); why != "" {
+		rec.run.Unreachable = why
+		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s\n  check the URL, the network and the proxy with: konform doctor --env %s\n", tgt.baseURL, why, env.Name)
+	}
+
 	// The system under test's scenarios run one at a time after the others, so that every call
 	// the gateway sees while one runs is that scenario's.
 	var godogOut bytes.Buffer
@@ -204,7 +216,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		tag         string
 		concurrency int
 	}{{"~" + SUTTag, opts.Concurrency}, {SUTTag, 1}} {
-		if ctx.Err() != nil || p.Count(phase.tag) == 0 {
+		if ctx.Err() != nil || rec.run.Unreachable != "" || p.Count(phase.tag) == 0 {
 			continue
 		}
 		suite := godog.TestSuite{
@@ -225,17 +237,36 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	rec.finish()
 
 	code := ExitCode(rec.run)
+	if rec.run.Unreachable != "" {
+		code = ExitHarness
+	}
 	if ctx.Err() != nil {
 		rec.run.Interrupted = true
 		code = ExitInterrupted
 	}
 	rec.run.ClockOffsetMs = rec.clockOffset()
+	rec.run.Selection.NotRun = notRun(p.Required(), rec.run.Cases)
 	if err := writeEvidence(sys, opts.Out, dir, rec.run, coverageOf(p), opts.Lang, tgt.identity); err != nil {
 		return fail(ExitHarness, err)
 	}
 	rec.report(dir, godogOut.String())
 	fmt.Fprintln(sys.Stdout, dir)
 	return code
+}
+
+// notRun lists the required cases that have no case in the run.
+func notRun(required []string, cases []*evidence.Case) []string {
+	ran := map[string]bool{}
+	for _, c := range cases {
+		ran[c.ID] = true
+	}
+	var out []string
+	for _, id := range required {
+		if !ran[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (o *Options) setDefaults() {
@@ -501,8 +532,9 @@ func coverageOf(p *pack.Pack) []evidence.Coverage {
 
 // manifestOf copies the run's metadata into a manifest.
 func manifestOf(run *evidence.Run) evidence.Manifest {
-	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion, Environment: run.Environment,
-		BaseURL: run.BaseURL, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Started: run.Started,
+	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion,
+		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL},
+		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Started: run.Started,
 		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, Client: evidence.SignerInfo{CertInfo: run.Client}}
 }
 

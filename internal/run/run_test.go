@@ -372,7 +372,8 @@ func TestWaivedFailureDoesNotFailTheRun(t *testing.T) {
 	os.WriteFile(waivers, []byte("waivers:\n  - case: NLL-TA05-01\n    reason: Känt fel i EXT\n    reference: Dnr 2026/99\n"), 0o644)
 	broken, _ := sim.ParseFault("path=Patient,remove=entry")
 	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", Faults: []sim.Fault{broken}, WaiversFile: waivers})
-	if r.code != run.ExitOK || r.summary.Verdict != evidence.ApprovedWithWaivers || len(r.summary.Waived) != 1 {
+	// One case is a partial run: no verdict, but the exit code follows the (waived) result.
+	if r.code != run.ExitOK || r.summary.Verdict != evidence.Partial || len(r.summary.Waived) != 1 {
 		t.Fatalf("exit %d, verdict %q, waived %v\n%s", r.code, r.summary.Verdict, r.summary.Waived, r.stderr)
 	}
 	os.WriteFile(waivers, []byte("waivers:\n  - case: NLL-NOPE\n    reason: x\n    reference: y\n"), 0o644)

@@ -14,17 +14,22 @@ import (
 	"github.com/konform/konform/internal/run"
 )
 
-// TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence runs three shards with one dev PKI,
-// merges them and checks that every case ran exactly once and the result verifies.
+// TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence runs four shards with one dev PKI, as
+// docs/ci.md's GitLab example does, merges them and checks that every case ran exactly once, that
+// each shard alone is partial while the merge of all four gets the full verdict, and that the
+// result verifies.
 func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	certs := filepath.Join(root, "certs")
 	var dirs, ids []string
-	for _, shard := range []string{"1/3", "2/3", "3/3"} {
+	for _, shard := range []string{"1/4", "2/4", "3/4", "4/4"} {
 		r := execute(t, run.Options{Shard: shard, CertsDir: certs, Out: filepath.Join(root, "shards"), SUT: "ref"})
 		if r.code != run.ExitOK || r.summary.Run.Shard != shard {
 			t.Fatalf("shard %s: exit %d\n%s", shard, r.code, r.stderr)
+		}
+		if sel := r.summary.Run.Selection; r.summary.Verdict != evidence.Partial || sel.Shard != shard || len(sel.NotRun) == 0 {
+			t.Errorf("shard %s: verdict %s, selection %+v; want partial with the mandatory cases not run", shard, r.summary.Verdict, sel)
 		}
 		dirs = append(dirs, r.dir)
 		for _, c := range r.summary.Run.Cases {
@@ -55,8 +60,16 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 		t.Fatalf("merged evidence does not verify: %v %v", err, v)
 	}
 	s, _ := evidence.ReadSummary(out)
-	if s.Counts.Total != len(all) || len(s.Run.Shards) != 3 {
+	if s.Counts.Total != len(all) || len(s.Run.Shards) != 4 {
 		t.Errorf("merged %d cases from %d shards", s.Counts.Total, len(s.Run.Shards))
+	}
+	if s.Verdict != evidence.Approved || s.Run.Selection.Partial() {
+		t.Errorf("the merge of every shard: verdict %s, selection %+v; want approved", s.Verdict, s.Run.Selection)
+	}
+	code, out, stderr = merge(dirs[0], dirs[1], dirs[3])
+	s, _ = evidence.ReadSummary(out)
+	if code != run.ExitOK || s.Verdict != evidence.Partial || s.Run.Selection.Shard != "1,2,4/4" || len(s.Run.Selection.NotRun) == 0 {
+		t.Errorf("three of four shards: exit %d, verdict %s, selection %+v\n%s", code, s.Verdict, s.Run.Selection, stderr)
 	}
 	if code, _, stderr := merge(dirs[0], dirs[0]); code != run.ExitUsage || !strings.Contains(stderr, "is in both") {
 		t.Errorf("the same shard twice: exit %d %s", code, stderr)

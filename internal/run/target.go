@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -286,6 +287,22 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 	}
 	t.clients[which] = c
 	return c, nil
+}
+
+// unreachable sends the run's first request, $ping with the run's certificate, and returns the
+// cause when the target cannot be reached at all (no name, no connection, an untrusted server
+// certificate); "" when it answered or refused the certificate, which the cases then judge.
+func (t *target) unreachable(ctx context.Context) string {
+	c, err := t.client(steps.RunIdentity)
+	if err != nil {
+		return err.Error()
+	}
+	_, err = c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+	var terr *fhirclient.TransportError
+	if errors.As(err, &terr) && terr.Unreachable() {
+		return terr.Cause()
+	}
+	return ""
 }
 
 // close releases the clients' connections and stops the simulator.
