@@ -15,15 +15,29 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal stops the run after the cases in flight, and the evidence of every
+		// finished case is written; a second one exits at once with what is written by then.
+		<-signals
+		fmt.Fprintln(os.Stderr, "konform: stopping after the work in flight; interrupt again to exit at once")
+		cancel()
+		<-signals
+		fmt.Fprintln(os.Stderr, "konform: exiting at once; the evidence holds only what was written so far")
+		os.Exit(130)
+	}()
+	ci := cli.InCI(os.Getenv)
 	sys := cli.System{
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Getenv:   os.Getenv,
 		Now:      time.Now,
-		Terminal: isTerminal(os.Stderr) && os.Getenv("CI") == "",
+		Terminal: isTerminal(os.Stderr) && !ci,
+		Args:     os.Args,
 	}
-	if term.IsTerminal(int(os.Stdin.Fd())) && os.Getenv("CI") == "" {
+	if term.IsTerminal(int(os.Stdin.Fd())) && !ci {
 		sys.Prompt = func(question string) (string, error) {
 			fmt.Fprint(os.Stderr, question)
 			secret, err := term.ReadPassword(int(os.Stdin.Fd()))
@@ -32,7 +46,7 @@ func main() {
 		}
 	}
 	code := cli.Main(ctx, sys, os.Args[1:])
-	stop()
+	cancel()
 	os.Exit(code)
 }
 

@@ -58,3 +58,39 @@ func TestSignalsWriteThePartialEvidence(t *testing.T) {
 		})
 	}
 }
+
+// TestSecondInterruptExitsAtOnce: while a slow cleanup runs after the first SIGINT, a second one
+// exits at once with 130 instead of waiting for it.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "konform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "run", "--tags", "@tc:NLL-FSK-02", "--fault", "path=MedicationRequest/$end,latency=25s")
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the case has run; its cleanup waits on $end
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(500 * time.Millisecond)
+	if cmd.Process.Signal(syscall.Signal(0)) != nil {
+		t.Fatalf("the first interrupt did not wait for the cleanup\n%s", stderr.String())
+	}
+	second := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || time.Since(second) > 5*time.Second {
+		t.Fatalf("exit %v after %s, want 130 at once\n%s", err, time.Since(second), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "exiting at once") {
+		t.Errorf("stderr does not say so:\n%s", stderr.String())
+	}
+}

@@ -30,6 +30,27 @@ type System struct {
 	Terminal bool
 	// Prompt asks for a secret on the terminal without echo; nil without a terminal.
 	Prompt func(question string) (string, error)
+	// Args is the command line as started, program name first, for the evidence.
+	Args []string
+}
+
+// commandLine is the command as typed, quoted where a word needs it.
+func (sys System) commandLine() string {
+	words := make([]string, len(sys.Args))
+	for i, a := range sys.Args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$&|;<>()*?!`") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		words[i] = a
+	}
+	return strings.Join(words, " ")
+}
+
+// InCI reports whether the CI variable says konform runs in continuous integration: set, and
+// neither "false" nor "0".
+func InCI(getenv func(string) string) bool {
+	v := strings.ToLower(strings.TrimSpace(getenv("CI")))
+	return v != "" && v != "false" && v != "0"
 }
 
 // io turns the process state into the run package's.

@@ -111,3 +111,36 @@ func TestSimServesUntilInterrupted(t *testing.T) {
 		t.Errorf("stdout %q stderr %q", out, errb)
 	}
 }
+
+func TestInCI(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "false": false, "0": false, "FALSE": false, "true": true, "1": true, "yes": true} {
+		if got := InCI(func(string) string { return v }); got != want {
+			t.Errorf("CI=%q: %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestVerifySaysTheEnvironmentKind: a simulator run verifies, says so, and --require-env test
+// refuses it.
+func TestVerifySaysTheEnvironmentKind(t *testing.T) {
+	root := t.TempDir()
+	sys, out, errb := system(nil)
+	sys.Args = []string{"konform", "run", "--tags", "@tc:NLL-ANSL-01"}
+	if code := Main(context.Background(), sys, []string{"run", "--tags", "@tc:NLL-ANSL-01", "--out", filepath.Join(root, "r"), "--certs", filepath.Join(root, "c"), "--operator", "Test Testsson"}); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, errb)
+	}
+	dir := strings.TrimSpace(out.String())
+	report, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+	for _, want := range []string{"Test Testsson", "konform run --tags @tc:NLL-ANSL-01"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	for args, want := range map[string]int{"": 0, "--require-env simulator": 0, "--require-env test": 1, "--require-env prod": 2} {
+		sys, _, errb := system(nil)
+		code := Main(context.Background(), sys, append(append([]string{"verify"}, strings.Fields(args)...), dir))
+		if code != want || code < 2 && !strings.Contains(errb.String(), "kind simulator") {
+			t.Errorf("verify %s: exit %d, want %d\n%s", args, code, want, errb)
+		}
+	}
+}

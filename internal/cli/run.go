@@ -41,6 +41,7 @@ func newRunCmd(sys System) *cobra.Command {
 			opts.Paths = args
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
+			opts.CommandLine = sys.commandLine()
 			code := executeRun(cmd.Context(), sys.io(), opts)
 			return exit(code)
 		},
@@ -66,6 +67,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.SUT, "sut", "", "driver of the system under test for @sut cases: ref (konform's reference connecting system); without one those cases are skipped")
 	f.StringVar(&opts.SUTDefect, "sut-defect", "", "make the reference system commit a defect (see docs/sut.md), to see the SUT cases fail")
 	f.DurationVar(&opts.SUTTimeout, "sut-timeout", 0, "limit per action of the system under test (default 30s)")
+	f.StringVar(&opts.Operator, "operator", "", "who runs the cases, for the evidence (default the OS user)")
 	f.StringVar(&opts.GatewayAddr, "gateway-addr", "", "address of the gateway the system under test calls NLL through (default a free loopback port)")
 	return cmd
 }

@@ -57,6 +57,11 @@ type Run struct {
 	Ended           time.Time `json:"ended"`
 	// Seed is the order seed; the same seed gives the same order.
 	Seed int64 `json:"seed"`
+	// Operator is who ran konform (--operator, else the OS user); Host is the machine; Command is
+	// the command line.
+	Operator string `json:"operator,omitempty"`
+	Host     string `json:"host,omitempty"`
+	Command  string `json:"command,omitempty"`
 	// Case is the agency's case id (--case).
 	Case string `json:"case,omitempty"`
 	// Shard is "K/N" for one slice of a sharded run; empty for a whole run or a merged one.
@@ -75,6 +80,9 @@ type Run struct {
 	PackDigest string `json:"packDigest"`
 	// ClockOffsetMs is the server's clock minus konform's, from the answers' Date headers.
 	ClockOffsetMs *int64 `json:"clockOffsetMs,omitempty"`
+	// ClockToleranceMs is the offset the run accepts as synchronised (the agency's requirement
+	// 3.6.1 on time); a larger offset is flagged in the report.
+	ClockToleranceMs int64 `json:"clockToleranceMs,omitempty"`
 	// Client describes the client certificate the run used.
 	Client CertInfo `json:"clientCertificate"`
 	// Interrupted is true when the run was stopped before every case ran.
@@ -193,20 +201,25 @@ type Case struct {
 	SUTCalls []ExchangeRef `json:"sutCalls,omitempty"`
 	// SkipReason says why a case was skipped before it started, such as no driver for @sut.
 	SkipReason string `json:"skipReason,omitempty"`
+	// FailedExchange is the number (from 1) of the exchange the case's first failing step judged,
+	// 0 when none; the report opens it.
+	FailedExchange int `json:"failedExchange,omitempty"`
 	// CleanupProblems lists test data the run could not remove after the case.
 	CleanupProblems []string `json:"cleanupProblems,omitempty"`
 }
 
 // Step is one executed step.
 type Step struct {
-	Keyword string        `json:"keyword"`
-	Text    string        `json:"text"`
-	Line    int           `json:"line"`
-	Outcome Outcome       `json:"outcome"`
-	Message string        `json:"message,omitempty"`
-	Expect  string        `json:"expected,omitempty"`
-	Actual  string        `json:"actual,omitempty"`
-	Time    time.Duration `json:"durationNs"`
+	Keyword string  `json:"keyword"`
+	Text    string  `json:"text"`
+	Line    int     `json:"line"`
+	Outcome Outcome `json:"outcome"`
+	Message string  `json:"message,omitempty"`
+	// Check names what a failed check looked at; Expect and Actual are its values.
+	Check  string        `json:"check,omitempty"`
+	Expect string        `json:"expected,omitempty"`
+	Actual string        `json:"actual,omitempty"`
+	Time   time.Duration `json:"durationNs"`
 }
 
 // Problem returns the step that decided a case's outcome, or nil when the case passed.

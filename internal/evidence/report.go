@@ -61,6 +61,14 @@ var labels = map[string]Labels{
 		"driver": "drivrutin", "defect": "avsiktligt fel", "gateway": "via konforms gateway", "skipReason": "Skäl",
 		"approved with waivers": "Godkänt med undantag", "waived": "undantaget", "waiver": "Undantag",
 		"abridged": "Körningen har många testfall: rapporten visar steg och anrop för de testfall som inte blev godkända. Alla steg finns i summary.json och junit.xml, alla anrop i mappen exchanges/.",
+		"partial":  "Delkörning – inget utslag", "simBanner": "Körning mot konforms simulator – inte bevis för godkännande",
+		"unreachable": "Målmiljön kunde inte nås, så inga testfall kördes:", "selection": "Urval", "wholePack": "hela testpaketet",
+		"notRun": "obligatoriska testfall kördes inte", "deviations": "Avvikelser", "noDeviations": "Inga: varje obligatoriskt testfall som kördes blev godkänt.",
+		"status": "Status", "met": "uppfyllt", "notMet": "ej uppfyllt", "notTried": "ej prövat", "undecided": "utan utslag",
+		"operator": "Utförd av", "host": "Dator", "command": "Kommando", "seed": "Slumpfrö (ordning)", "local": "svensk tid",
+		"tolerance": "tolerans", "withinTol": "inom toleransen", "outsideTol": "utanför toleransen",
+		"envKind": "Typ av miljö", "kind-simulator": "konforms simulator", "kind-test": "testmiljö",
+		"verifyHint": "Kontrollera att beviset är oförändrat och signerat med leverantörens testcertifikat:", "check": "Kontroll",
 	},
 	"en": {
 		"title": "Evidence for approval", "verdict": "Verdict", "approved": "Approved", "not approved": "Not approved",
@@ -81,7 +89,79 @@ var labels = map[string]Labels{
 		"driver": "driver", "defect": "deliberate defect", "gateway": "through konform's gateway", "skipReason": "Reason",
 		"approved with waivers": "Approved with waivers", "waived": "waived", "waiver": "Waiver",
 		"abridged": "This run has many test cases: the report shows steps and exchanges of the cases that did not pass. Every step is in summary.json and junit.xml, every exchange in the folder exchanges/.",
+		"partial":  "Partial run – no verdict", "simBanner": "Run against konform's simulator – no evidence for approval",
+		"unreachable": "The target could not be reached, so no test case ran:", "selection": "Selection", "wholePack": "the whole test pack",
+		"notRun": "mandatory test cases did not run", "deviations": "Deviations", "noDeviations": "None: every mandatory test case that ran passed.",
+		"status": "Status", "met": "met", "notMet": "not met", "notTried": "not tried", "undecided": "no verdict",
+		"operator": "Run by", "host": "Host", "command": "Command", "seed": "Seed (order)", "local": "Swedish time",
+		"tolerance": "tolerance", "withinTol": "within the tolerance", "outsideTol": "outside the tolerance",
+		"envKind": "Kind of environment", "kind-simulator": "konform's simulator", "kind-test": "test environment",
+		"verifyHint": "Check that the evidence is unchanged and signed with the supplier's test certificate:", "check": "Check",
 	},
+}
+
+// swedish renders the fixed English words of konform's check messages in Swedish, for the
+// Swedish report; values (quoted text, FHIRPath, status codes) pass unchanged.
+var swedish = strings.NewReplacer(
+	" (as sent)", " (som skickat)", "response header ", "svarshuvudet ", "status code", "statuskod",
+	"number of ", "antal ", "resource type", "resurstyp", "response body", "svarets kropp", "FHIRPath ", "FHIRPath-uttrycket ",
+	" on the body of ", " på kroppen i ",
+	"refused (a TLS alert, or closed before any answer)", "avvisad (ett TLS-larm, eller stängd före svar)",
+	"accepted, status ", "accepterad, status ", "a value matching ", "ett värde som matchar ", "a UUID", "ett UUID",
+	"an empty collection", "en tom samling", ": expected ", ": förväntat ", ", got ", ", faktiskt ",
+	"no answer to ", "inget svar på ", "what the system created", "det systemet skapade",
+)
+
+// text renders a message in the report's language.
+func text(lang, s string) string {
+	if lang != "sv" {
+		return s
+	}
+	if s == "none" {
+		return "saknas"
+	}
+	return swedish.Replace(s)
+}
+
+// reportCoverage is a requirement with its status in this run.
+type reportCoverage struct {
+	Coverage
+	// Status is met, notMet, undecided or notTried (a label key).
+	Status string
+}
+
+// statusOf decides a requirement's status from the outcomes of the cases that cover it.
+func statusOf(c Coverage, outcomes map[string]Outcome) string {
+	status, ran := "met", false
+	for _, id := range c.Cases {
+		o, ok := outcomes[id]
+		if !ok || o == Skipped {
+			continue
+		}
+		ran = true
+		switch o {
+		case Failed:
+			return "notMet"
+		case Passed:
+		default:
+			status = "undecided"
+		}
+	}
+	if !ran {
+		return "notTried"
+	}
+	return status
+}
+
+// deviations are the mandatory cases that did not pass, for the list under the verdict.
+func deviations(run *Run) []*Case {
+	var out []*Case
+	for _, c := range run.Cases {
+		if c.Mandatory && c.Outcome != Passed && (c.Outcome != Skipped || c.SkipReason != "") {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Languages lists the report's languages.
@@ -138,8 +218,32 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 		rc.SUTCalls = inline(dir, c.SUTCalls, &budget)
 		cases[i] = rc
 	}
+	outcomes := map[string]Outcome{}
+	for _, c := range run.Cases {
+		outcomes[c.ID] = Worse(outcomes[c.ID], c.Outcome)
+		if base, _, row := strings.Cut(c.ID, "/"); row { // an outline row counts for its scenario's id too
+			outcomes[base] = Worse(outcomes[base], c.Outcome)
+		}
+	}
+	cov := make([]reportCoverage, len(coverage))
+	for i, c := range coverage {
+		cov[i] = reportCoverage{Coverage: c, Status: statusOf(c, outcomes)}
+	}
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		stockholm = time.UTC
+	}
 	t, err := template.New("report").Funcs(template.FuncMap{
-		"t":    func(key string) string { return l[key] },
+		"t":     func(key string) string { return l[key] },
+		"msg":   func(s string) string { return text(lang, s) },
+		"local": func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
+		"add":   func(a, b int) int { return a + b },
+		"abs": func(n int64) int64 {
+			if n < 0 {
+				return -n
+			}
+			return n
+		},
 		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"join": strings.Join,
@@ -154,7 +258,7 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	err = t.Execute(w, map[string]any{"Run": run, "Lang": lang, "Verdict": run.Verdict(), "Counts": run.Counts(),
-		"Cases": cases, "Coverage": coverage, "Abridged": !all})
+		"Cases": cases, "Coverage": cov, "Abridged": !all, "Deviations": deviations(run)})
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}

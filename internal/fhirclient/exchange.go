@@ -110,7 +110,10 @@ func (e *TransportError) Cause() string {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var netErr net.Error
+	var dnsErr *net.DNSError
 	switch {
+	case errors.As(e.Err, &dnsErr):
+		return fmt.Sprintf("the host name %s does not resolve (%s); check the URL and the DNS or proxy settings", dnsErr.Name, dnsErr.Err)
 	case remoteAlert(e.Err) != "":
 		return fmt.Sprintf("the server refused the TLS connection (%s); check that the client certificate is valid and issued by a CA the service accepts", remoteAlert(e.Err))
 	case errors.As(e.Err, &unknownAuth), errors.As(e.Err, &verr) && errors.As(verr.Err, &unknownAuth):

@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -87,6 +88,10 @@ type Options struct {
 	SUTDefect string
 	// SUTTimeout bounds one action of the system under test; zero means 30 seconds.
 	SUTTimeout time.Duration
+	// Operator is who runs konform, for the evidence; empty means the OS user.
+	Operator string
+	// CommandLine is the command as typed, for the evidence.
+	CommandLine string
 	// GatewayAddr is where the gateway listens for the system under test; empty picks a free
 	// loopback port.
 	GatewayAddr string
@@ -186,7 +191,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest,
 		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: opts.Paths, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
-		Seed: opts.Seed, Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
+		Seed: opts.Seed, Operator: operator(opts.Operator), Host: hostname(), Command: opts.CommandLine, ClockToleranceMs: ClockTolerance.Milliseconds(),
+		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS}
@@ -252,6 +258,25 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	rec.report(dir, godogOut.String())
 	fmt.Fprintln(sys.Stdout, dir)
 	return code
+}
+
+// ClockTolerance is the clock offset to the server a run accepts as synchronised, as doctor does.
+const ClockTolerance = time.Second
+
+// operator is --operator, else the OS user.
+func operator(name string) string {
+	if name != "" {
+		return name
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 // notRun lists the required cases that have no case in the run.
@@ -353,6 +378,7 @@ type recorder struct {
 	sut *sutLoop // the system under test in the loop; nil without a driver
 
 	mu      sync.Mutex
+	done    int // cases finished, for the progress counter
 	run     *evidence.Run
 	offsets []int64 // server clock minus ours, per answer, in ms
 }
@@ -403,7 +429,10 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 			s.Message = r.redactor.Redact(err.Error())
 			var m *evidence.Mismatch
 			if errors.As(err, &m) {
-				s.Expect, s.Actual = r.redactor.Redact(m.Expected), r.redactor.Redact(m.Actual)
+				s.Check, s.Expect, s.Actual = r.redactor.Redact(m.Check), r.redactor.Redact(m.Expected), r.redactor.Redact(m.Actual)
+			}
+			if c.FailedExchange == 0 {
+				c.FailedExchange = len(w.Exchanges)
 			}
 		}
 		c.Steps = append(c.Steps, s)
@@ -422,8 +451,42 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
 		}
+		c.Outcome = caseOutcome(c)
+		if r.sys.Progress {
+			r.mu.Lock()
+			r.done++
+			r.printCase(fmt.Sprintf("[%d/%d] ", r.done, len(r.pack.Cases)), c)
+			r.mu.Unlock()
+		}
 		return ctx, err
 	})
+}
+
+// caseOutcome is the most severe outcome of a case's steps; a case with no step was skipped.
+func caseOutcome(c *evidence.Case) evidence.Outcome {
+	o := evidence.Passed
+	if len(c.Steps) == 0 {
+		o = evidence.Skipped
+	}
+	for _, s := range c.Steps {
+		o = evidence.Worse(o, s.Outcome)
+	}
+	return o
+}
+
+// printCase prints a case's status line and, when it did not pass, the step that decided it.
+func (r *recorder) printCase(prefix string, c *evidence.Case) {
+	marks := map[evidence.Outcome]string{evidence.Passed: "✔", evidence.Failed: "✘", evidence.Error: "!",
+		evidence.Skipped: "-", evidence.Undefined: "?", evidence.Pending: "?"}
+	kind := "mandatory"
+	if !c.Mandatory {
+		kind = "optional"
+	}
+	out := r.sys.Stderr
+	fmt.Fprintf(out, "%s%s %-7s %s %s (%s)\n", prefix, marks[c.Outcome], c.Outcome, c.ID, c.Name, kind)
+	if p := c.Problem(); p != nil {
+		fmt.Fprintf(out, "    %s:%d: %s%s\n    %s\n", c.File, p.Line, p.Keyword, p.Text, p.Message)
+	}
 }
 
 // classify maps godog's step status and error to konform's outcome.
@@ -568,13 +631,7 @@ func (r *recorder) clockOffset() *int64 {
 // finish decides each case's outcome from its steps, once every hook has run.
 func (r *recorder) finish() {
 	for _, c := range r.run.Cases {
-		c.Outcome = evidence.Passed
-		if len(c.Steps) == 0 {
-			c.Outcome = evidence.Skipped
-		}
-		for _, s := range c.Steps {
-			c.Outcome = evidence.Worse(c.Outcome, s.Outcome)
-		}
+		c.Outcome = caseOutcome(c)
 	}
 	r.run.Sort()
 }
@@ -582,20 +639,11 @@ func (r *recorder) finish() {
 // report prints the status lines: each case on a terminal, every problem always, then the counts.
 func (r *recorder) report(dir, godogOut string) {
 	out := r.sys.Stderr
-	marks := map[evidence.Outcome]string{evidence.Passed: "✔", evidence.Failed: "✘", evidence.Error: "!",
-		evidence.Skipped: "-", evidence.Undefined: "?", evidence.Pending: "?"}
-	for _, c := range r.run.Cases {
-		p := c.Problem()
-		if p == nil && !r.sys.Progress {
-			continue
-		}
-		kind := "mandatory"
-		if !c.Mandatory {
-			kind = "optional"
-		}
-		fmt.Fprintf(out, "%s %-7s %s %s (%s)\n", marks[c.Outcome], c.Outcome, c.ID, c.Name, kind)
-		if p != nil {
-			fmt.Fprintf(out, "    %s:%d: %s%s\n    %s\n", c.File, p.Line, p.Keyword, p.Text, p.Message)
+	if !r.sys.Progress { // on a terminal each case was printed as it finished
+		for _, c := range r.run.Cases {
+			if c.Problem() != nil {
+				r.printCase("", c)
+			}
 		}
 	}
 	skipped := map[string]int{}
@@ -618,6 +666,12 @@ func (r *recorder) report(dir, godogOut string) {
 	n := r.run.Counts()
 	fmt.Fprintf(out, "%d cases: %d passed, %d failed, %d error, %d skipped, %d undefined · verdict: %s · seed %d\n",
 		n.Total, n.Passed, n.Failed, n.Error, n.Skipped, n.Undefined+n.Pending, r.run.Verdict(), r.run.Seed)
+	if sel := r.run.Selection; sel.Partial() {
+		fmt.Fprintf(out, "partial run (%s): no verdict; run the whole pack, or merge every shard, for one\n", sel.Describe())
+	}
+	if r.run.EnvironmentKind == evidence.SimulatorKind {
+		fmt.Fprintln(out, "run against konform's simulator: no evidence for approval")
+	}
 	if r.run.Interrupted {
 		fmt.Fprintln(out, "interrupted: the evidence holds the cases that finished")
 	}

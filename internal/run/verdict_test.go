@@ -1,0 +1,76 @@
+package run_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/run"
+)
+
+// TestUnreachableTargetStopsEarlyWithOneLine: against a name that does not resolve or a port
+// nobody listens on, the run tries no case, prints one line naming the URL and the cause, exits 3
+// and writes evidence whose verdict is inconclusive, never "not approved".
+func TestUnreachableTargetStopsEarlyWithOneLine(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	for _, base := range []string{"https://" + closed + "/fhir", "https://konform-no-such-host.invalid/fhir"} {
+		root := t.TempDir()
+		certs := filepath.Join(root, "certs")
+		if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		cfg := filepath.Join(root, "konform.yaml")
+		os.WriteFile(cfg, []byte(fmt.Sprintf(`environments:
+  borta:
+    kind: test
+    base_url: %s
+    ca: %s
+    client: {cert: %s, key: %s}
+`, base, filepath.Join(certs, pki.CAFile), filepath.Join(certs, pki.ClientCertFile), filepath.Join(certs, pki.ClientKeyFile))), 0o644)
+		r := execute(t, run.Options{Env: "borta", Config: cfg, CertsDir: certs})
+		if r.code != run.ExitHarness || r.summary.Verdict != evidence.Inconclusive || len(r.summary.Run.Cases) != 0 {
+			t.Errorf("%s: exit %d, verdict %s, %d cases; want 3, inconclusive, none tried\n%s", base, r.code, r.summary.Verdict, len(r.summary.Run.Cases), r.stderr)
+		}
+		if n := strings.Count(r.stderr, base); n != 1 || !strings.Contains(r.stderr, "konform: cannot reach") || r.summary.Run.Unreachable == "" {
+			t.Errorf("%s: the URL appears %d times; want one line naming it and the cause:\n%s", base, n, r.stderr)
+		}
+	}
+}
+
+// TestPartialRunRecordsItsSelection: one case of the pack gets the verdict partial, and the
+// selection is in the summary, the junit properties, the signed manifest and the report.
+func TestPartialRunRecordsItsSelection(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01"})
+	sel := r.summary.Run.Selection
+	if r.code != run.ExitOK || r.summary.Verdict != evidence.Partial || sel.Tags != "@tc:NLL-TA05-01" || len(sel.NotRun) != sel.Required-1 || sel.Required < 40 {
+		t.Fatalf("exit %d, verdict %s, selection %+v", r.code, r.summary.Verdict, sel)
+	}
+	for file, want := range map[string][]string{
+		evidence.JUnitFile:    {`name="konform.verdict" value="partial"`, `name="konform.selection.tags" value="@tc:NLL-TA05-01"`, `name="konform.environment.kind" value="simulator"`},
+		evidence.ManifestFile: {`"verdict": "partial"`, `"tags": "@tc:NLL-TA05-01"`, `"kind": "simulator"`, `"mandatoryNotRun"`},
+		evidence.ReportFile:   {"Delkörning – inget utslag", "@tc:NLL-TA05-01", "Körning mot konforms simulator – inte bevis för godkännande"},
+	} {
+		data, err := os.ReadFile(filepath.Join(r.dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(data), w) {
+				t.Errorf("%s lacks %s", file, w)
+			}
+		}
+	}
+}
