@@ -66,7 +66,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 	baseURL, caFile := env.BaseURL, env.CA
 	var creds map[steps.Role]http.Header
 	if env.Simulated {
-		s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+		s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Policy: opts.SimPolicy})
 		if err != nil {
 			d.fail("simulator", err.Error(), ExitHarness)
 			return d.worst
@@ -198,7 +198,8 @@ func (d *doctor) ping(ctx context.Context, c *fhirclient.Client, check string, h
 		return nil
 	}
 	var params struct {
-		Parameter []struct {
+		ResourceType string `json:"resourceType"`
+		Parameter    []struct {
 			Name        string `json:"name"`
 			ValueString string `json:"valueString"`
 		} `json:"parameter"`
@@ -206,14 +207,22 @@ func (d *doctor) ping(ctx context.Context, c *fhirclient.Client, check string, h
 	_ = json.Unmarshal(ex.Response.Body, &params)
 	result := ""
 	for _, p := range params.Parameter {
-		if p.Name == "result" || p.Name == "role" {
+		if p.ValueString != "" {
 			result += p.Name + "=" + p.ValueString + " "
 		}
 	}
-	if ex.Response.Status != http.StatusOK {
+	switch {
+	case ex.Response.Status != http.StatusOK:
 		d.fail(check, fmt.Sprintf("%s answered %d %s", how, ex.Response.Status, http.StatusText(ex.Response.Status)), ExitHarness)
-		return ex
+	case params.ResourceType != "Parameters" && params.ResourceType != "OperationOutcome":
+		// Any 200 is not enough: a search page or a web server's start page also answers 200.
+		got := params.ResourceType
+		if got == "" {
+			got = "no FHIR resource (" + ex.Response.Header.Get("Content-Type") + ")"
+		}
+		d.fail(check, fmt.Sprintf("%s answered 200 with %s, not the Parameters or OperationOutcome of $ping; check that the base URL is NLL's FHIR base", how, got), ExitHarness)
+	default:
+		d.ok(check, fmt.Sprintf("%s: 200 %s %s(%d ms)", how, params.ResourceType, result, ex.Duration.Milliseconds()))
 	}
-	d.ok(check, fmt.Sprintf("%s: 200 %s(%d ms)", how, result, ex.Duration.Milliseconds()))
 	return ex
 }

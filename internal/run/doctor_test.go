@@ -18,6 +18,7 @@ import (
 
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
 )
 
 // issue writes a client certificate (PEM cert and key) signed by a new CA called caName.
@@ -88,6 +89,20 @@ func TestDoctorOnTheSimulator(t *testing.T) {
 				t.Errorf("%s: output lacks %q:\n%s", c.name, w, out)
 			}
 		}
+	}
+}
+
+// TestDoctorPingNeedsAPingAnswer: a 200 that is not $ping's Parameters or OperationOutcome (an
+// empty search Bundle, a web page) fails the $ping check.
+func TestDoctorPingNeedsAPingAnswer(t *testing.T) {
+	t.Parallel()
+	bundle, err := sim.ParseFault("path=$ping,resourceType=Bundle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := doctor(t, run.Options{CertsDir: t.TempDir(), Faults: []sim.Fault{bundle}})
+	if code != run.ExitHarness || !strings.Contains(out, "FAIL  $ping") || !strings.Contains(out, "answered 200 with Bundle") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
 
