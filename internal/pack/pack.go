@@ -38,7 +38,7 @@ type Pack struct {
 
 	prefix   string // turns a feature URI into the path a person knows ("features/" when bundled)
 	byPickle map[string]*Case
-	steps    map[string]Step
+	byKey    map[string]*Case // by key(pickle)
 }
 
 // Case is one scenario (or one example row of a Scenario Outline).
@@ -49,6 +49,8 @@ type Case struct {
 	Tags, Requirements      []string
 	// Mandatory is true for @obligatorisk, false for @valfri.
 	Mandatory bool
+
+	steps []Step // in the order of the pickle's steps
 }
 
 // Has reports whether the case carries tag, such as "@sut".
@@ -60,8 +62,44 @@ type Step struct {
 	Line    int
 }
 
-// Case returns the case of a godog pickle id, or nil.
-func (p *Pack) Case(pickleID string) *Case { return p.byPickle[pickleID] }
+// Match returns the case a godog pickle runs, found by its file, its @tc id, name and steps
+// (which tell the rows of a Scenario Outline apart), not by godog's pickle numbering, which
+// depends on the order the files were parsed in. Nil when the pack has no such case.
+func (p *Pack) Match(pk *messages.Pickle) *Case { return p.byKey[key(pk)] }
+
+// key identifies a pickle by content: file, @tc tag, name and step texts.
+func key(pk *messages.Pickle) string {
+	var b strings.Builder
+	b.WriteString(pk.Uri)
+	for _, t := range pk.Tags {
+		if strings.HasPrefix(t.Name, "@tc:") {
+			b.WriteString("\x00" + t.Name)
+		}
+	}
+	b.WriteString("\x00" + pk.Name)
+	for _, st := range pk.Steps {
+		b.WriteString("\x00" + st.Text)
+		if st.Argument != nil && st.Argument.DocString != nil {
+			b.WriteString("\x00" + st.Argument.DocString.Content)
+		}
+		if st.Argument != nil && st.Argument.DataTable != nil {
+			for _, row := range st.Argument.DataTable.Rows {
+				for _, cell := range row.Cells {
+					b.WriteString("\x01" + cell.Value)
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// StepAt returns the location of the i-th step (from 0) of a case.
+func (c *Case) StepAt(i int) Step {
+	if i < 0 || i >= len(c.steps) {
+		return Step{}
+	}
+	return c.steps[i]
+}
 
 // Shard keeps the k-th of n deterministic slices of the selected cases (k from 1): cases are
 // dealt out by test-case id, so every shard of the same pack and tags gets the same cases on
@@ -145,14 +183,11 @@ func (p *Pack) Count(tag string) int {
 	return n
 }
 
-// Step returns the location of a godog pickle step id.
-func (p *Pack) Step(stepID string) Step { return p.steps[stepID] }
-
 // Load parses the feature files at paths (the bundled pack when paths is empty), selects by tags,
 // and checks that every scenario has a unique @tc id, is @obligatorisk or @valfri, and tags only
 // requirements of the catalogue: the bundled features/krav.yaml, or a krav.yaml in a given folder.
 func Load(paths []string, tags string) (*Pack, error) {
-	p := &Pack{Tags: tags, byPickle: map[string]*Case{}, steps: map[string]Step{}}
+	p := &Pack{Tags: tags, byPickle: map[string]*Case{}, byKey: map[string]*Case{}}
 	var err error
 	if len(paths) == 0 {
 		p.FS, p.Paths, p.prefix = features.FS, []string{"."}, "features/"
@@ -377,9 +412,14 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 		seen[c.ID] = loc
 		sort.Strings(c.Requirements)
 		p.byPickle[pk.Id] = c
+		k := key(pk)
+		if prev, dup := p.byKey[k]; dup {
+			return fmt.Errorf("%s: scenario %q repeats the one at %s:%d word for word; give each row or scenario its own values", loc, pk.Name, prev.File, prev.Line)
+		}
+		p.byKey[k] = c
 		p.Cases = append(p.Cases, c)
 		for _, st := range pk.Steps {
-			p.steps[st.Id] = Step{Keyword: keywords[st.AstNodeIds[0]], Line: int(lines[st.AstNodeIds[0]])}
+			c.steps = append(c.steps, Step{Keyword: keywords[st.AstNodeIds[0]], Line: int(lines[st.AstNodeIds[0]])})
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cucumber/godog"
 )
 
 func TestBundledPackMeetsItsRules(t *testing.T) {
@@ -95,5 +97,47 @@ func TestCatalogueErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", body, err, want)
 		}
+	}
+}
+
+// TestCasesMatchByFileAndIDWhateverTheParseOrder: godog numbers pickles in the order it parses
+// files, so a run that reads the files in another order than the pack did must still find each
+// scenario's case, and every outline row its own.
+func TestCasesMatchByFileAndIDWhateverTheParseOrder(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "a.feature", "# language: sv\nEgenskap: A\n  @tc:A-1 @valfri\n  Scenario: a\n    Givet x 1\n")
+	b := write(t, dir, "b.feature", `# language: sv
+Egenskap: B
+  @tc:B-1 @valfri
+  Abstrakt Scenario: rad
+    Givet x <n>
+    Exempel:
+      | n |
+      | 1 |
+      | 2 |
+`)
+	p, err := Load([]string{a, b}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats, err := (&godog.TestSuite{Options: &godog.Options{Paths: []string{b, a}, Dialect: "sv"}}).RetrieveFeatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range feats {
+		for _, pk := range f.Pickles {
+			c := p.Match(pk)
+			if c == nil {
+				t.Fatalf("no case for %s %q", pk.Uri, pk.Steps[0].Text)
+			}
+			got = append(got, c.ID+"="+pk.Steps[0].Text)
+		}
+	}
+	if strings.Join(got, " ") != "B-1/1=x 1 B-1/2=x 2 A-1=x 1" {
+		t.Fatalf("matched %v", got)
+	}
+	if _, err := Load([]string{write(t, dir, "c.feature", "# language: sv\nEgenskap: C\n  @tc:C-1 @valfri\n  Abstrakt Scenario: rad\n    Givet x\n    Exempel:\n      | n |\n      | 1 |\n      | 1 |\n")}, ""); err == nil || !strings.Contains(err.Error(), "word for word") {
+		t.Errorf("two identical rows: %v", err)
 	}
 }

@@ -390,8 +390,14 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 	var c *evidence.Case
 	var started time.Time
 	var sutCase bool
+	var pickle *godog.Scenario
+	var pc *pack.Case
 	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
-		info := r.pack.Case(pk.Id)
+		info := r.pack.Match(pk)
+		if info == nil {
+			return ctx, fmt.Errorf("%w: scenario %q of %s is not in the pack konform read; are two scenarios identical?", steps.ErrHarness, pk.Name, pk.Uri)
+		}
+		pickle, pc = pk, info
 		c = &evidence.Case{ID: info.ID, Name: r.redactor.Redact(info.Name), Feature: info.Feature, File: info.File, Line: info.Line,
 			Requirements: info.Requirements, Mandatory: info.Mandatory, Tags: info.Tags, Waiver: r.waivers[info.ID]}
 		started = time.Now()
@@ -420,7 +426,12 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		if c == nil {
 			return ctx, err
 		}
-		info := r.pack.Step(st.Id)
+		info := pack.Step{}
+		for i, ps := range pickle.Steps {
+			if ps.Id == st.Id {
+				info = pc.StepAt(i)
+			}
+		}
 		s := evidence.Step{Keyword: info.Keyword, Text: r.redactor.Redact(st.Text), Line: info.Line, Outcome: classify(status, err)}
 		if status != godog.StepSkipped {
 			s.Time = time.Since(stepStarted)
