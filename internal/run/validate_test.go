@@ -80,12 +80,21 @@ func resourceType(body []byte) string {
 	return doc.ResourceType
 }
 
-// TestValidatorRejectsBrokenFHIR shows the validator is not a rubber stamp.
+// TestValidatorRejectsBrokenFHIR shows the validator is not a rubber stamp, nor a script that
+// fails whatever it reads: a valid Bundle passes, and a broken one fails for the broken element.
 func TestValidatorRejectsBrokenFHIR(t *testing.T) {
 	node := needNode(t)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"resourceType":"Bundle","type":"searchset","total":"one"}`), 0o644)
-	if out, err := exec.Command(node, filepath.Join(interopDir, "validate.mjs"), dir).CombinedOutput(); err == nil {
-		t.Fatalf("a Bundle with a text total passed validation:\n%s", out)
+	validate := func(body string) (string, error) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "b.json"), []byte(body), 0o644)
+		out, err := exec.Command(node, filepath.Join(interopDir, "validate.mjs"), dir).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := validate(`{"resourceType":"Bundle","type":"searchset","total":1}`); err != nil || !strings.Contains(out, "1 passed, 0 failed") {
+		t.Fatalf("a valid Bundle did not pass (%v):\n%s", err, out)
+	}
+	out, err := validate(`{"resourceType":"Bundle","type":"searchset","total":"one"}`)
+	if err == nil || !strings.Contains(out, "b.json: invalid FHIR R4") || !strings.Contains(out, "total") || !strings.Contains(out, "0 passed, 1 failed") {
+		t.Fatalf("a Bundle with a text total: %v\n%s", err, out)
 	}
 }
