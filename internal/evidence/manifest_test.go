@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/json"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -120,5 +121,17 @@ func TestVerifyRejectsASignatureByAnotherKey(t *testing.T) {
 func TestVerifyNeedsAManifest(t *testing.T) {
 	if _, err := Verify(t.TempDir(), ""); err == nil || !strings.Contains(err.Error(), "no manifest.json") {
 		t.Errorf("%v", err)
+	}
+}
+
+// TestVersion1ManifestEnvironmentStillReads: evidence written before the environment's kind was
+// recorded still reads, with the kind unknown.
+func TestVersion1ManifestEnvironmentStillReads(t *testing.T) {
+	var m Manifest
+	if err := json.Unmarshal([]byte(`{"format":"konform-evidence/1","environment":"ext"}`), &m); err != nil || m.Environment.Name != "ext" || m.Environment.Kind != "" {
+		t.Fatalf("%+v %v", m.Environment, err)
+	}
+	if err := json.Unmarshal([]byte(`{"environment":{"name":"sim","kind":"simulator","baseUrl":"https://x"}}`), &m); err != nil || m.Environment.Kind != "simulator" {
+		t.Fatalf("%+v %v", m.Environment, err)
 	}
 }
