@@ -1,6 +1,8 @@
 package run_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -72,5 +74,27 @@ func TestPartialRunRecordsItsSelection(t *testing.T) {
 				t.Errorf("%s lacks %s", file, w)
 			}
 		}
+	}
+}
+
+// TestProgressCountsEachCaseAsItFinishes: on a terminal each case's line carries [n/N].
+func TestProgressCountsEachCaseAsItFinishes(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	root := t.TempDir()
+	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now, Progress: true},
+		run.Options{Tags: "@anslutning", Out: filepath.Join(root, "r"), CertsDir: filepath.Join(root, "c")})
+	lines := strings.Split(stderr.String(), "\n")
+	var counted []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "[") {
+			counted = append(counted, l[:strings.Index(l, "]")+1])
+		}
+	}
+	if code != run.ExitOK || len(counted) < 5 || counted[0] != fmt.Sprintf("[1/%d]", len(counted)) || counted[len(counted)-1] != fmt.Sprintf("[%d/%d]", len(counted), len(counted)) {
+		t.Fatalf("exit %d, counters %v\n%s", code, counted, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "NLL-ANSL-01 "); n != 1 {
+		t.Errorf("NLL-ANSL-01 printed %d times", n)
 	}
 }
