@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -374,4 +375,169 @@ func (w *World) fhirPathEquals(expr, want string) error {
 		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: strconv.Quote(want), Actual: got}
 	}
 	return nil
+}
+
+// statusSeparators split a set of statuses: "409 eller 412", "400, 403 or 422".
+var statusSeparators = regexp.MustCompile(`, | eller | or `)
+
+// statusIn checks the last answer's status against a set of codes and classes ("409 eller 412",
+// "4xx"), for what NLL's documentation leaves open.
+func (w *World) statusIn(set string) error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	got := strconv.Itoa(resp.Status)
+	for _, s := range statusSeparators.Split(set, -1) {
+		if s == got || (strings.HasSuffix(s, "xx") && len(s) == 3 && len(got) == 3 && got[0] == s[0]) {
+			return nil
+		}
+	}
+	return &evidence.Mismatch{Check: "status code", Expected: set, Actual: got, Detail: outcomeDetail(resp.Body)}
+}
+
+func (w *World) headerMatches(name, expr string) error {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return harnessError("%q is not a regular expression: %v", expr, err)
+	}
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if got := resp.Header.Get(name); got == "" || !re.MatchString(got) {
+		return &evidence.Mismatch{Check: "response header " + name, Expected: "a value matching " + strconv.Quote(expr), Actual: quoteOrNone(got)}
+	}
+	return nil
+}
+
+// outcome returns the last answer as an OperationOutcome's issues.
+func (w *World) outcome() ([]map[string]any, error) {
+	doc, _, err := w.fhirBody()
+	if err != nil {
+		return nil, err
+	}
+	if doc["resourceType"] != "OperationOutcome" {
+		return nil, &evidence.Mismatch{Check: "resourceType", Expected: `"OperationOutcome"`, Actual: fmt.Sprintf("%q", doc["resourceType"])}
+	}
+	var issues []map[string]any
+	for _, x := range asList(doc["issue"]) {
+		if issue, ok := x.(map[string]any); ok {
+			issues = append(issues, issue)
+		}
+	}
+	return issues, nil
+}
+
+// outcomeHasError checks for an issue that made the request fail: severity error or fatal (FHIR
+// gives both that meaning), and, when codes lists any, one of those issue codes.
+func (w *World) outcomeHasError(codes string) error {
+	issues, err := w.outcome()
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, c := range strings.Split(codes, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			want[c] = true
+		}
+	}
+	var seen []string
+	for _, issue := range issues {
+		s, _ := issue["severity"].(string)
+		c, _ := issue["code"].(string)
+		if (s == "error" || s == "fatal") && (len(want) == 0 || want[c]) {
+			return nil
+		}
+		seen = append(seen, s+"/"+c)
+	}
+	expected := "an issue of severity error or fatal"
+	if len(want) > 0 {
+		expected += " with a code among " + codes
+	}
+	actual := "no issues"
+	if len(seen) > 0 {
+		actual = strings.Join(seen, ", ")
+	}
+	return &evidence.Mismatch{Check: "OperationOutcome issue (severity/code)", Expected: expected, Actual: actual}
+}
+
+// outcomePointsAt checks that an issue points at an element (such as Bundle.entry[1]): by an
+// expression or location that is the element or lies below it, or by diagnostics that name it.
+func (w *World) outcomePointsAt(element string) error {
+	issues, err := w.outcome()
+	if err != nil {
+		return err
+	}
+	var seen []string
+	for _, issue := range issues {
+		for _, field := range []string{"expression", "location"} {
+			for _, x := range asList(issue[field]) {
+				path, _ := x.(string)
+				if path == element || strings.HasPrefix(path, element+".") {
+					return nil
+				}
+				seen = append(seen, field+" "+path)
+			}
+		}
+		if diag, _ := issue["diagnostics"].(string); diag != "" {
+			if strings.Contains(diag, element) {
+				return nil
+			}
+			seen = append(seen, "diagnostics "+strconv.Quote(diag))
+		}
+	}
+	actual := "no expression, location or diagnostics"
+	if len(seen) > 0 {
+		actual = strings.Join(seen, "; ")
+	}
+	return &evidence.Mismatch{Check: "OperationOutcome issue points at", Expected: element + " (expression, location or diagnostics)", Actual: actual}
+}
+
+// maxPages bounds how many pages of a search result a check follows.
+const maxPages = 50
+
+// fhirPathTrueOnSomePage evaluates an expression on the last answer, a searchset Bundle, and on
+// each further page its next links lead to, until it is true: NLL's page size is not
+// documented, so a match need not be on the first page.
+func (w *World) fhirPathTrueOnSomePage(expr string) error {
+	var results []string
+	for page := 1; ; page++ {
+		got, err := w.evalFHIRPath(expr)
+		if err != nil {
+			return err
+		}
+		if got == "true" {
+			return nil
+		}
+		if got == "" {
+			got = "an empty collection"
+		}
+		results = append(results, got)
+		doc, err := w.bundle()
+		if err != nil {
+			return err
+		}
+		next := ""
+		for _, l := range asList(doc["link"]) {
+			if link, _ := l.(map[string]any); link["relation"] == "next" {
+				next, _ = link["url"].(string)
+			}
+		}
+		if next == "" || page == maxPages {
+			return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "true on some page of the search result",
+				Actual: fmt.Sprintf("%s on %d page(s)", strings.Join(results, ", "), page)}
+		}
+		if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: next}); err != nil {
+			return err
+		}
+		resp, err := w.response()
+		if err != nil {
+			return err
+		}
+		if resp.Status != http.StatusOK {
+			return &evidence.Mismatch{Check: "status code of page " + strconv.Itoa(page+1) + " (the next link " + next + ")",
+				Expected: "200", Actual: strconv.Itoa(resp.Status), Detail: outcomeDetail(resp.Body)}
+		}
+	}
 }

@@ -39,6 +39,8 @@ var (
 // readable turns a step pattern into the form a test author reads: "…" for text, N for numbers.
 func readable(pattern string) string {
 	s := strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")
+	s = strings.ReplaceAll(s, statusSetSV, "N eller M | Nxx")
+	s = strings.ReplaceAll(s, statusSetEN, "N or M | Nxx")
 	s = quotedParam.ReplaceAllString(s, `"…"`)
 	s = numberParam.ReplaceAllString(s, "N")
 	s = optional.ReplaceAllString(s, "[$1]")

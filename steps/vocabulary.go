@@ -21,6 +21,10 @@ type Def struct {
 const (
 	quoted = `"([^"]*)"`
 	number = `(\d+)`
+	// statusSetSV and statusSetEN are a set of statuses: codes and classes, at least two codes or
+	// one class ("409 eller 412", "400, 403 eller 422", "4xx").
+	statusSetSV = `(\d(?:\d\d|xx)(?:(?:, | eller )\d(?:\d\d|xx))+|\dxx)`
+	statusSetEN = `(\d(?:\d\d|xx)(?:(?:, | or )\d(?:\d\d|xx))+|\dxx)`
 )
 
 // Vocabulary returns every step konform knows.
@@ -204,6 +208,15 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:är svarets statuskod|svarets statuskod är) ` + statusSetSV + `$`,
+			EN:        `^the response status is ` + statusSetEN + `$`,
+			ExampleSV: "Så är svarets statuskod 409 eller 412",
+			ExampleEN: "Then the response status is 409 or 412",
+			Doc:       "The HTTP status of the last answer is one of a set of codes, or in a class (4xx), for where NLL's documentation leaves the exact status open.",
+			Bind:      func(w *World) any { return w.statusIn },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:är resurstypen|resurstypen är) ` + quoted + `$`,
 			EN:        `^the resource type is ` + quoted + `$`,
 			ExampleSV: `Och resurstypen är "Bundle"`,
@@ -240,6 +253,24 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:har OperationOutcome|OperationOutcome har) ett fel(?: med en kod bland ` + quoted + `)?$`,
+			EN:        `^the OperationOutcome has an error(?: with a code among ` + quoted + `)?$`,
+			ExampleSV: `Och OperationOutcome har ett fel med en kod bland "conflict, processing"`,
+			ExampleEN: `And the OperationOutcome has an error with a code among "conflict, processing"`,
+			Doc:       "The answer is an OperationOutcome with an issue of severity error or fatal, and, when codes are listed (comma-separated), one of those codes. Without the list any code will do: NLL does not document its issue codes.",
+			Bind:      func(w *World) any { return w.outcomeHasError },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:pekar OperationOutcome|OperationOutcome pekar) ut ` + quoted + `$`,
+			EN:        `^the OperationOutcome points at ` + quoted + `$`,
+			ExampleSV: `Och OperationOutcome pekar ut "Bundle.entry[1]"`,
+			ExampleEN: `And the OperationOutcome points at "Bundle.entry[1]"`,
+			Doc:       "An issue points at this element: its expression or location is the element or lies below it, or its diagnostics name it.",
+			Bind:      func(w *World) any { return w.outcomePointsAt },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:har OperationOutcome|OperationOutcome har) en AFF-avvisning med kod ` + quoted + `$`,
 			EN:        `^the OperationOutcome has a detected issue with code ` + quoted + `$`,
 			ExampleSV: `Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-04"`,
@@ -267,6 +298,15 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:har svaret|svaret har) headern ` + quoted + ` som matchar ` + quoted + `$`,
+			EN:        `^the response has the header ` + quoted + ` matching ` + quoted + `$`,
+			ExampleSV: `Och svaret har headern "Location" som matchar "MedicationRequest/[^/]+"`,
+			ExampleEN: `And the response has the header "Location" matching "MedicationRequest/[^/]+"`,
+			Doc:       "The answer carries this header with a value matching a regular expression (^… for a prefix), for where NLL does not document the exact value (an absolute or relative Location).",
+			Bind:      func(w *World) any { return w.headerMatches },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:ekar svaret|svaret ekar) begärans x-request-id$`,
 			EN:        `^the response echoes the request's x-request-id$`,
 			ExampleSV: "Och svaret ekar begärans x-request-id",
@@ -291,6 +331,15 @@ func serviceVocabulary() []Def {
 			ExampleEN: `And the FHIRPath expression "MedicationRequest.requester.reference.startsWith('#')" is true`,
 			Doc:       "A FHIRPath expression over the answer evaluates to true.",
 			Bind:      func(w *World) any { return w.fhirPathTrue },
+		},
+		{
+			Group:     "Kontroller",
+			SV:        `^(?:är FHIRPath-uttrycket|FHIRPath-uttrycket) ` + quoted + `(?: är)? sant på någon sida av sökresultatet$`,
+			EN:        `^the FHIRPath expression ` + quoted + ` is true on some page of the search result$`,
+			ExampleSV: `Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet`,
+			ExampleEN: `And the FHIRPath expression "Bundle.entry.resource.where(id = '{{created.id}}').exists()" is true on some page of the search result`,
+			Doc:       "A FHIRPath expression is true on the last answer, a searchset Bundle, or on a later page: konform follows the next links (at most 50 pages), since NLL's page size is not documented.",
+			Bind:      func(w *World) any { return w.fhirPathTrueOnSomePage },
 		},
 		{
 			Group:     "Kontroller",

@@ -14,11 +14,11 @@ Egenskap: TA 08 Kontrollera vårdnadshavare
   Scenario: En vårdnadshavare hittas för barnet
     När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|199802262387&patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och Bundle innehåller 1 träff
+    Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.relationship.coding.code" ger värdet "GUARD"
 
   @tc:NLL-TA08-02 @krav:VARDNADSHAVARE @obligatorisk
   Scenario: En person som inte är vårdnadshavare ger ingen träff
     När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|189001019802&patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och Bundle innehåller 0 träffar
+    Och Bundle har 0 poster

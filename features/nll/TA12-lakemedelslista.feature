@@ -14,5 +14,5 @@ Egenskap: TA 12 Hämta information om patientens läkemedelslista
     När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
     Så är svarets statuskod 200
     Och resurstypen är "Bundle"
-    Och Bundle innehåller 1 träff
+    Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.extension.where(url.endsWith('nllMedicationlistVersion')).exists()" är sant

@@ -16,10 +16,10 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     Så är svarets statuskod 201
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och Bundle innehåller 0 träffar
+    Och Bundle har 0 poster
     Givet att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Bundle.total > 0" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.exists()" är sant
     När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
     Så FHIRPath-uttrycket "Bundle.entry.resource.extension.where(url.endsWith('nllPrivacyLock')).value" ger värdet "true"

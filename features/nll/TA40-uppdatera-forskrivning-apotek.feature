@@ -19,7 +19,8 @@ Egenskap: TA 40 Uppdatera förskrivning – Apotek
     När systemet läser tillbaka den skapade resursen
     Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
 
-  @tc:NLL-TA40-02 @krav:BEHORIGHET @obligatorisk
+  # Vilka ändringar ett apotek får göra är inte dokumenterat; simulatorns regel kontrolleras här.
+  @tc:NLL-TA40-02 @krav:BEHORIGHET @obligatorisk @sim
   Scenario: Apoteket får inte parkera en förskrivning
     När systemet ändrar "status" till "on-hold" i den skapade resursen
     Så är svarets statuskod 403

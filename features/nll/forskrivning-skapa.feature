@@ -14,7 +14,7 @@ Egenskap: Skapa förskrivning
   Scenario: Skapa en förskrivning och läs tillbaka den
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Så är svarets statuskod 201
-    Och svaret har headern "Location"
+    Och svaret har headern "Location" som matchar "MedicationRequest/[^/]+"
     Och svarets kropp är tom
     När systemet läser tillbaka den skapade resursen
     Så är svarets statuskod 200
@@ -39,19 +39,19 @@ Egenskap: Skapa förskrivning
     Och systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
     Och resurstypen är "Bundle"
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
 
   @tc:NLL-FSK-04 @krav:TK1 @obligatorisk
   Scenario: En förskrivning till en patient som NLL inte känner avvisas
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-okand-patient.json"
-    Så är svarets statuskod 422
-    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
 
   @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk @generisk
   Scenario: En okänd förskrivning ger 404 med en OperationOutcome
     När systemet hämtar "MedicationRequest/00000000-0000-0000-0000-000000000000"
     Så är svarets statuskod 404
-    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "not-found"
+    Och OperationOutcome har ett fel
 
   @tc:NLL-FSK-06 @krav:AUTO02 @krav:AUTO03 @krav:AUTO05 @obligatorisk
   Scenario: NLL kompletterar en ny förskrivning med lagringstid, sista giltighetsdag och kedje-id
@@ -59,7 +59,8 @@ Egenskap: Skapa förskrivning
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Så är svarets statuskod 201
     Och FHIRPath-uttrycket "MedicationRequest.meta.lastUpdated.exists()" är sant
-    Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 1 year" är sant
+    # Auto03: utfärdandedagen plus ett år, som handboken anger som 366 dagar.
+    Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 366 days" är sant
     Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).exists()" är sant
 
   @tc:NLL-FSK-07 @krav:AUTO01 @obligatorisk
@@ -71,7 +72,8 @@ Egenskap: Skapa förskrivning
     Så är svarets statuskod 201
     Och FHIRPath-uttrycket "MedicationRequest.id != '{{var.första}}'" är sant
 
-  @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk
+  # Sidindelning (_count, next-länkar) är inte dokumenterad för NLL.
+  @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk @sim
   Scenario: Sökresultat delas upp i sidor med _count och en next-länk
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"

@@ -175,8 +175,8 @@ func issueDate(res resource) string {
 	return d[:min(10, len(d))]
 }
 
-// completeValidity is Auto03: a missing last day of validity becomes the issue date + 1 year
-// (+ 2 weeks for a telephone prescription).
+// completeValidity is Auto03: a missing last day of validity becomes the issue date + 1 year,
+// which the handbook gives as 366 days (+ 2 weeks for a telephone prescription).
 func (s *Simulator) completeValidity(res resource) {
 	if stringAt(res, "dispenseRequest", "validityPeriod", "end") != "" {
 		return
@@ -185,7 +185,7 @@ func (s *Simulator) completeValidity(res resource) {
 	if err != nil {
 		start = s.now()
 	}
-	end := start.AddDate(1, 0, 0)
+	end := start.AddDate(0, 0, 366)
 	if tel := extension(res, TelephoneURL); tel != nil && tel["valueBoolean"] == true {
 		end = start.AddDate(0, 0, 14)
 	}

@@ -157,7 +157,8 @@ func (c *caller) readProvenance(v string) *apiError {
 	return nil
 }
 
-// headerError names the header in the OperationOutcome's diagnostics and expression.
+// headerError names the header in the OperationOutcome's diagnostics and expression (as
+// Policy.NamedDiagnostics says).
 func headerError(status int, code, header, problem string) *apiError {
-	return &apiError{status: status, code: code, diagnostics: header + " " + problem, expression: "http.header." + header}
+	return &apiError{status: status, code: code, diagnostics: header + " " + problem, expression: "http.header." + header, header: header}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // verify answers $verify (NLLVerify): the AFF checks of a prescription or dispense, without
@@ -26,7 +27,7 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 		typ = got
 	}
 	if got != typ || (typ != "MedicationRequest" && typ != "MedicationDispense") {
-		writeError(w, invalid(fmt.Sprintf("$verify checks a MedicationRequest or MedicationDispense; got %q", got)))
+		s.writeError(w, invalid(fmt.Sprintf("$verify checks a MedicationRequest or MedicationDispense; got %q", got)))
 		return
 	}
 	wr := &write{method: http.MethodPost, typ: typ, res: res}
@@ -45,7 +46,7 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 	issues := wr.warnings
 	if aerr != nil {
 		if aerr.rule == nil { // not an AFF finding: the request itself is wrong
-			writeError(w, aerr)
+			s.writeError(w, aerr)
 			return
 		}
 		issues = append([]issue{{severity: "error", code: aerr.code, diagnostics: aerr.diagnostics, expression: aerr.expression, rule: aerr.rule}}, issues...)
@@ -71,7 +72,7 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body["resourceType"] != "Parameters" {
-		writeError(w, invalid("$end takes Parameters"))
+		s.writeError(w, invalid("$end takes Parameters"))
 		return
 	}
 	var ids []string
@@ -99,7 +100,7 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 		aerr = invalid("$end needs an activity with code makulera or avsluta")
 	}
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
 	c.provenance = map[string]any{"activity": map[string]any{"coding": []any{activity}}, "reason": reason}
@@ -115,7 +116,12 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeMu.Unlock()
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
+		return
+	}
+	if !s.policy.EndParameters {
+		writeJSON(w, http.StatusOK, outcome(issue{severity: "information", code: "informational",
+			diagnostics: fmt.Sprintf("%d förskrivning(ar) ändrade till %s", len(ended), status)}))
 		return
 	}
 	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters",
@@ -158,12 +164,12 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body["resourceType"] != "Bundle" || body["type"] != "transaction" {
-		writeError(w, invalid("POST [base]/ takes a Bundle of type transaction"))
+		s.writeError(w, invalid("POST [base]/ takes a Bundle of type transaction"))
 		return
 	}
 	entries := list(body, "entry")
 	if len(entries) == 0 {
-		writeError(w, invalid("the transaction has no entries"))
+		s.writeError(w, invalid("the transaction has no entries"))
 		return
 	}
 	type pending struct {
@@ -185,20 +191,24 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if aerr != nil {
-			aerr.diagnostics = where + ": " + aerr.diagnostics
-			if aerr.expression == "" {
-				aerr.expression = where
-			}
-			writeError(w, aerr)
+			s.pointAtEntry(aerr, where, x)
+			s.writeError(w, aerr)
 			return
 		}
 	}
 	out := make([]any, 0, len(plan))
 	for _, p := range plan {
 		done := s.commit(p.caller, p.wr)
+		status, location := map[string]string{"POST": "201 Created", "PUT": "200 OK"}[p.wr.method], fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)
+		if !s.policy.ReasonPhrase {
+			status, _, _ = strings.Cut(status, " ")
+		}
+		if !s.policy.AbsoluteLocations { // Location is an absolute path, so response.location is absolute
+			location = s.fullURL(r, location)
+		}
 		resp := map[string]any{
-			"status":       map[string]string{"POST": "201 Created", "PUT": "200 OK"}[p.wr.method],
-			"location":     fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version),
+			"status":       status,
+			"location":     location,
 			"etag":         fmt.Sprintf(`W/"%d"`, done.version),
 			"lastModified": stringAt(done.res, "meta", "lastUpdated"),
 		}
@@ -212,6 +222,25 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 		out = append(out, entry)
 	}
 	s.writeBundle(w, "transaction-response", 0, nil, out)
+}
+
+// pointAtEntry makes a failing entry's problem name the entry: diagnostics starting with
+// "Bundle.entry[i]: " (named diagnostics), or only the expression Bundle.entry[i].resource.… .
+func (s *Simulator) pointAtEntry(aerr *apiError, where string, entry any) {
+	if s.policy.NamedDiagnostics {
+		aerr.diagnostics = where + ": " + aerr.diagnostics
+		if aerr.expression == "" {
+			aerr.expression = where
+		}
+		return
+	}
+	typ := stringAt(entry, "resource", "resourceType")
+	if rest, ok := strings.CutPrefix(aerr.expression, typ); ok && typ != "" && (rest == "" || rest[0] == '.') {
+		aerr.expression = where + ".resource" + rest
+	} else {
+		aerr.expression = where
+	}
+	aerr.header = "" // the entry's provenance, not the request's header, was wrong
 }
 
 // entryCaller gives an entry the provenance from its nllProvenanceDetails extension, else the

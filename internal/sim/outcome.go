@@ -19,7 +19,8 @@ type apiError struct {
 	code        string // IssueType
 	diagnostics string
 	expression  string
-	rule        *rule // set for AFF rejections
+	rule        *rule  // set for AFF rejections
+	header      string // set for a problem with a message header: its name
 }
 
 func (e *apiError) Error() string { return e.diagnostics }
@@ -69,11 +70,29 @@ func (e *apiError) outcome() resource {
 	return outcome(issue{severity: "error", code: e.code, diagnostics: e.diagnostics, expression: e.expression, rule: e.rule})
 }
 
-func writeError(w http.ResponseWriter, e *apiError) {
-	if e.status == http.StatusUnauthorized {
+// writeError answers with e's OperationOutcome, told as the policy says: the status of its kind
+// of problem, a specific or a generic issue code, and named or plain diagnostics.
+func (s *Simulator) writeError(w http.ResponseWriter, e *apiError) {
+	out := *e
+	switch {
+	case e.status == http.StatusUnauthorized:
+		out.status = s.policy.AuthStatus
+	case e.status == http.StatusForbidden:
+		out.status = s.policy.ForbiddenStatus
+	case e.status == http.StatusBadRequest && e.header != "":
+		out.status = s.policy.HeaderStatus
+	}
+	if e.header != "" && !s.policy.NamedDiagnostics {
+		out.diagnostics = "Anropet avvisades: meddelandehuvudet " + e.header + " saknas eller har ett otillåtet värde"
+		out.expression = ""
+	}
+	if s.policy.GenericIssueCodes {
+		out.code = "processing"
+	}
+	if out.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="NLL"`)
 	}
-	writeJSON(w, e.status, e.outcome())
+	writeJSON(w, out.status, out.outcome())
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
@@ -87,7 +106,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	_, _ = w.Write(data)
 }
 
-// writeOutcome answers with an OperationOutcome of one issue.
-func writeOutcome(w http.ResponseWriter, status int, severity, code, diagnostics string) {
-	writeJSON(w, status, outcome(issue{severity: severity, code: code, diagnostics: diagnostics}))
+// writeOutcome answers with an OperationOutcome of one error.
+func (s *Simulator) writeOutcome(w http.ResponseWriter, status int, code, diagnostics string) {
+	s.writeError(w, &apiError{status: status, code: code, diagnostics: diagnostics})
 }

@@ -22,19 +22,19 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 	}
 	c, aerr := s.authorize(r, n)
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
 	query := r.URL.Query()
 	for name := range query {
-		if k.search[name] == nil && !commonParams[name] {
-			writeError(w, &apiError{status: http.StatusBadRequest, code: "not-supported", diagnostics: "unknown search parameter " + name + " for " + typ})
+		if k.search[name] == nil && !commonParams[name] && s.policy.StrictSearch {
+			s.writeError(w, &apiError{status: http.StatusBadRequest, code: "not-supported", diagnostics: "unknown search parameter " + name + " for " + typ})
 			return
 		}
 	}
 	count, offset, aerr := s.paging(query)
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
 	if typ == "Basic" && contains(query["code"], "medlistinfo") {
@@ -47,7 +47,7 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 	}
 	matches := s.store.list(typ, func(res resource) bool {
 		for name, values := range query {
-			if commonParams[name] {
+			if commonParams[name] || k.search[name] == nil { // paging, or an unknown parameter a lenient search ignores
 				continue
 			}
 			for _, v := range values {
@@ -107,7 +107,7 @@ func (s *Simulator) pageLink(r *http.Request, typ, relation string, q url.Values
 	} else {
 		p.Del("_offset")
 	}
-	return map[string]any{"relation": relation, "url": s.fullURL(r, typ) + "?" + p.Encode()}
+	return map[string]any{"relation": relation, "url": s.link(r, typ) + "?" + p.Encode()}
 }
 
 func (s *Simulator) writeBundle(w http.ResponseWriter, typ string, total int, links, entries []any) {
@@ -117,7 +117,7 @@ func (s *Simulator) writeBundle(w http.ResponseWriter, typ string, total int, li
 		"meta":         map[string]any{"lastUpdated": s.now().UTC().Format(time.RFC3339)},
 		"type":         typ,
 	}
-	if typ == "searchset" {
+	if typ == "searchset" && s.policy.SearchTotal {
 		bundle["total"] = total
 	}
 	if len(links) > 0 {
@@ -133,11 +133,11 @@ func (s *Simulator) writeBundle(w http.ResponseWriter, typ string, total int, li
 // a Bundle of one computed Basic with the list version and whether a data lock exists.
 func (s *Simulator) medicationListInfo(w http.ResponseWriter, r *http.Request, patient string) {
 	if _, aerr := s.authorize(r, needRead); aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
 	if _, ok := s.store.read("Patient", patient); !ok {
-		writeError(w, invalid("medlistinfo needs patient=<id> of a known patient"))
+		s.writeError(w, invalid("medlistinfo needs patient=<id> of a known patient"))
 		return
 	}
 	s.writeMu.Lock()

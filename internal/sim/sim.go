@@ -29,19 +29,101 @@ const DefaultBasePath = "/fhir-server/fhir"
 // maxBody bounds request bodies; NLL's own limit is not published.
 const maxBody = 4 << 20
 
-// Policy holds the simulator's choices where NLL's behaviour is not documented.
+// Policy holds the simulator's choices where NLL's documentation is silent. DefaultPolicy is the
+// simulator's own personality; Personality("alt") takes the other plausible value of every choice,
+// so that a pack which passes against both asserts only what NLL documents. docs/simulator.md
+// lists each choice with both values.
 type Policy struct {
+	// BasePath is the FHIR base path when Options.BasePath is empty: DefaultBasePath, or "/fhir".
+	BasePath string
 	// VersionConflictStatus answers a PUT based on an old version: 409 (default) or 412.
 	VersionConflictStatus int
-	// RequireRequestID rejects requests without a UUID x-request-id (400). Default true.
+	// RequireRequestID rejects requests without a UUID x-request-id. Default true.
 	RequireRequestID bool
 	// PageSize is the number of entries per searchset page when _count is absent. Default 50.
 	PageSize int
+	// HeaderStatus answers a missing or invalid message header (x-request-id, x-org-info,
+	// x-purpose, x-access, x-provenance): 400 (default) or 422 (a validation rule).
+	HeaderStatus int
+	// AuthStatus answers a missing or invalid token: 401 (default) or 403.
+	AuthStatus int
+	// ForbiddenStatus answers a user whose role, purpose or assurance level does not allow what
+	// was asked: 403 (default) or 422 (a validation rule).
+	ForbiddenStatus int
+	// GenericIssueCodes gives every error issue the code processing, as HAPI FHIR does, instead of
+	// the specific code (not-found, conflict, required, login, forbidden, business-rule, …).
+	// Default false.
+	GenericIssueCodes bool
+	// NamedDiagnostics starts a header problem's diagnostics with the header's name (with the
+	// expression http.header.<name>) and a transaction problem's with "Bundle.entry[i]: " (default
+	// true). When false, a header problem is told in Swedish prose without an expression, and a
+	// transaction problem is pointed at by its expression alone (Bundle.entry[i].resource.…).
+	NamedDiagnostics bool
+	// AbsoluteLocations sends Location and the paging links as absolute URLs and a transaction
+	// entry's response.location relative to the base (default true). When false, Location and
+	// links are absolute paths (/fhir/MedicationRequest/…) and response.location absolute URLs.
+	AbsoluteLocations bool
+	// ReasonPhrase writes a transaction entry's response.status with its reason phrase, "201
+	// Created" (default true), or as the code alone, "201".
+	ReasonPhrase bool
+	// VersionHeaders sends ETag and Last-Modified with reads and writes. Default true.
+	VersionHeaders bool
+	// SearchTotal puts Bundle.total in searchset Bundles. Default true.
+	SearchTotal bool
+	// StrictSearch rejects an unknown search parameter with 400 (default true); when false it is
+	// ignored, FHIR's lenient handling.
+	StrictSearch bool
+	// PingResult is the text of $ping's result. Default "OK".
+	PingResult string
+	// PingRoleParameter answers $ping with a token with the role in a parameter of its own, role
+	// (default true); when false the role is told in result's text.
+	PingRoleParameter bool
+	// EndParameters answers MedicationRequest/$end with Parameters: result true and the ended
+	// versions (default true). When false it answers an OperationOutcome of severity information.
+	EndParameters bool
 }
 
-// DefaultPolicy is the policy a simulator gets unless told otherwise.
+// DefaultPolicy is the policy a simulator gets unless told otherwise: the "default" personality.
 func DefaultPolicy() Policy {
-	return Policy{VersionConflictStatus: http.StatusConflict, RequireRequestID: true, PageSize: 50}
+	return Policy{BasePath: DefaultBasePath, VersionConflictStatus: http.StatusConflict, RequireRequestID: true, PageSize: 50,
+		HeaderStatus: http.StatusBadRequest, AuthStatus: http.StatusUnauthorized, ForbiddenStatus: http.StatusForbidden,
+		NamedDiagnostics: true, AbsoluteLocations: true, ReasonPhrase: true, VersionHeaders: true, SearchTotal: true,
+		StrictSearch: true, PingResult: "OK", PingRoleParameter: true, EndParameters: true}
+}
+
+// Personalities names the simulator's personalities, for Personality.
+var Personalities = []string{"default", "alt"}
+
+// Personality returns the policy of a named personality: "default" (DefaultPolicy) or "alt", in
+// which every choice takes its other plausible value (412, 422 for header problems, 403 for a
+// missing token, the code processing for every error, Swedish diagnostics, absolute-path
+// Location under the base /fhir, "201" without a reason phrase, no ETag, no Bundle.total, pages of
+// 5, lenient search, no request id required, the role in $ping's result, an OperationOutcome from
+// $end).
+func Personality(name string) (Policy, error) {
+	switch name {
+	case "", "default":
+		return DefaultPolicy(), nil
+	case "alt":
+		return Policy{BasePath: "/fhir", VersionConflictStatus: http.StatusPreconditionFailed, RequireRequestID: false, PageSize: 5,
+			HeaderStatus: http.StatusUnprocessableEntity, AuthStatus: http.StatusForbidden, ForbiddenStatus: http.StatusUnprocessableEntity,
+			GenericIssueCodes: true, NamedDiagnostics: false, AbsoluteLocations: false, ReasonPhrase: false, VersionHeaders: false,
+			SearchTotal: false, StrictSearch: false, PingResult: "Anslutningen fungerar", PingRoleParameter: false, EndParameters: false}, nil
+	}
+	return Policy{}, fmt.Errorf("unknown simulator personality %q; use %s", name, strings.Join(Personalities, " or "))
+}
+
+// check rejects a policy with a value the simulator cannot serve.
+func (p Policy) check() error {
+	switch {
+	case p.VersionConflictStatus != http.StatusConflict && p.VersionConflictStatus != http.StatusPreconditionFailed:
+		return fmt.Errorf("version conflict status must be 409 or 412, got %d", p.VersionConflictStatus)
+	case p.PageSize < 1 || p.PageSize > maxCount:
+		return fmt.Errorf("page size must be from 1 to %d, got %d", maxCount, p.PageSize)
+	case p.HeaderStatus < 400 || p.HeaderStatus > 499 || p.AuthStatus < 400 || p.AuthStatus > 499 || p.ForbiddenStatus < 400 || p.ForbiddenStatus > 499:
+		return fmt.Errorf("header, auth and forbidden statuses must be 4xx, got %d, %d, %d", p.HeaderStatus, p.AuthStatus, p.ForbiddenStatus)
+	}
+	return nil
 }
 
 // Options configure a Simulator.
@@ -53,7 +135,7 @@ type Options struct {
 	Fixtures fs.FS
 	// Faults are injected into matching responses, for tests of failure handling.
 	Faults []Fault
-	// Policy overrides DefaultPolicy; nil keeps it.
+	// Policy overrides DefaultPolicy (see Personality); nil keeps it.
 	Policy *Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -86,6 +168,12 @@ func New(opts Options) (*Simulator, error) {
 		faults: opts.Faults, policy: DefaultPolicy(), verified: map[string]time.Time{}, listVersion: map[string]int{}}
 	if opts.Policy != nil {
 		s.policy = *opts.Policy
+	}
+	if err := s.policy.check(); err != nil {
+		return nil, err
+	}
+	if s.base == "" {
+		s.base = strings.TrimSuffix(s.policy.BasePath, "/")
 	}
 	if s.base == "" {
 		s.base = DefaultBasePath
@@ -152,7 +240,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-ID", reqID)
 	rel, ok := strings.CutPrefix(r.URL.Path, s.base)
 	if !ok || (rel != "" && rel[0] != '/') {
-		writeOutcome(w, http.StatusNotFound, "error", "not-found", "no FHIR endpoint at "+r.URL.Path+"; the base is "+s.base)
+		s.writeOutcome(w, http.StatusNotFound, "not-found", "no FHIR endpoint at "+r.URL.Path+"; the base is "+s.base)
 		return
 	}
 	rel = strings.Trim(rel, "/")
@@ -172,7 +260,7 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 			}
 		}
 		w.Header().Set("Allow", strings.Join(methods, ", "))
-		writeOutcome(w, http.StatusMethodNotAllowed, "error", "not-supported", r.Method+" is not allowed here; allowed: "+strings.Join(methods, ", "))
+		s.writeOutcome(w, http.StatusMethodNotAllowed, "not-supported", r.Method+" is not allowed here; allowed: "+strings.Join(methods, ", "))
 		return false
 	}
 	switch {
@@ -189,7 +277,7 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 			s.verify(w, r, "")
 		}
 	case kinds[parts[0]] == nil:
-		writeOutcome(w, http.StatusNotFound, "error", "not-supported", "resource type "+parts[0]+" is not supported")
+		s.writeOutcome(w, http.StatusNotFound, "not-supported", "resource type "+parts[0]+" is not supported")
 	case len(parts) == 1:
 		if allow(http.MethodGet, http.MethodPost) {
 			if r.Method == http.MethodGet {
@@ -221,12 +309,12 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 	case len(parts) == 4 && parts[2] == "_history":
 		v, err := strconv.Atoi(parts[3])
 		if err != nil || v < 1 {
-			writeError(w, invalid("version "+strconv.Quote(parts[3])+" is not a positive number"))
+			s.writeError(w, invalid("version "+strconv.Quote(parts[3])+" is not a positive number"))
 		} else if allow(http.MethodGet) {
 			s.read(w, r, parts[0], parts[1], v)
 		}
 	default:
-		writeOutcome(w, http.StatusNotFound, "error", "not-supported", "the simulator does not serve "+r.URL.Path)
+		s.writeOutcome(w, http.StatusNotFound, "not-supported", "the simulator does not serve "+r.URL.Path)
 	}
 }
 
@@ -235,11 +323,15 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 func (s *Simulator) ping(w http.ResponseWriter, r *http.Request) {
 	c, aerr := s.authorize(r, need{})
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
-	params := []any{map[string]any{"name": "result", "valueString": "OK"}}
-	if c.role != "" {
+	result := s.policy.PingResult
+	if c.role != "" && !s.policy.PingRoleParameter {
+		result += "; roll " + c.role
+	}
+	params := []any{map[string]any{"name": "result", "valueString": result}}
+	if c.role != "" && s.policy.PingRoleParameter {
 		params = append(params, map[string]any{"name": "role", "valueString": c.role})
 	}
 	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters", "parameter": params})
@@ -253,7 +345,7 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 	}
 	c, aerr := s.authorize(r, n)
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
 	var res resource
@@ -268,10 +360,10 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 		if v > 0 {
 			what += "/_history/" + strconv.Itoa(v)
 		}
-		writeError(w, notFound(what))
+		s.writeError(w, notFound(what))
 		return
 	}
-	setVersionHeaders(w, res)
+	s.setVersionHeaders(w, res)
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -317,7 +409,7 @@ func (s *Simulator) authorizedBody(w http.ResponseWriter, r *http.Request, n nee
 			return c, res, true
 		}
 	}
-	writeError(w, aerr)
+	s.writeError(w, aerr)
 	return nil, nil, false
 }
 
@@ -362,15 +454,15 @@ func (s *Simulator) writeOne(w http.ResponseWriter, r *http.Request, method, typ
 	}
 	s.writeMu.Unlock()
 	if aerr != nil {
-		writeError(w, aerr)
+		s.writeError(w, aerr)
 		return
 	}
 	status := http.StatusCreated
 	if method == http.MethodPut {
 		status = http.StatusOK
 	}
-	w.Header().Set("Location", s.fullURL(r, fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)))
-	setVersionHeaders(w, done.res)
+	w.Header().Set("Location", s.link(r, fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)))
+	s.setVersionHeaders(w, done.res)
 	s.respond(w, r, status, done)
 }
 
@@ -399,7 +491,11 @@ func preferReturn(r *http.Request) string {
 	return ""
 }
 
-func setVersionHeaders(w http.ResponseWriter, res resource) {
+// setVersionHeaders sends ETag and Last-Modified, unless the policy leaves them out.
+func (s *Simulator) setVersionHeaders(w http.ResponseWriter, res resource) {
+	if !s.policy.VersionHeaders {
+		return
+	}
 	if v := stringAt(res, "meta", "versionId"); v != "" {
 		w.Header().Set("ETag", `W/"`+v+`"`)
 	}
@@ -408,8 +504,18 @@ func setVersionHeaders(w http.ResponseWriter, res resource) {
 	}
 }
 
+// fullURL is the absolute URL of a path below the base.
 func (s *Simulator) fullURL(r *http.Request, rel string) string {
 	return "https://" + r.Host + s.base + "/" + rel
+}
+
+// link is the URL of a path below the base for Location and paging links: absolute, or an
+// absolute path, as the policy says.
+func (s *Simulator) link(r *http.Request, rel string) string {
+	if s.policy.AbsoluteLocations {
+		return s.fullURL(r, rel)
+	}
+	return s.base + "/" + rel
 }
 
 // tapWriter copies an answer for Options.Tap.

@@ -96,7 +96,7 @@ func (u *user) do(method, path string, body any) answer {
 		data, _ := json.Marshal(b)
 		text = string(data)
 	}
-	req := httptest.NewRequest(method, "https://nll.test"+sim.DefaultBasePath+"/"+path, strings.NewReader(text))
+	req := httptest.NewRequest(method, "https://nll.test"+u.s.BasePath()+"/"+path, strings.NewReader(text))
 	for k, v := range u.header {
 		req.Header[k] = v
 	}
@@ -287,7 +287,7 @@ func TestCreateCompletesAndRecordsProvenance(t *testing.T) {
 	mr := u.do("GET", "MedicationRequest/"+id, nil).doc
 	meta := mr["meta"].(map[string]any)
 	period := mr["dispenseRequest"].(map[string]any)["validityPeriod"].(map[string]any)
-	if mr["id"] != id || meta["versionId"] != "1" || meta["lastUpdated"] == nil || period["end"] != "2027-11-23" {
+	if mr["id"] != id || meta["versionId"] != "1" || meta["lastUpdated"] == nil || period["end"] != "2027-11-24" { // 366 days (Auto03)
 		t.Errorf("completions (Auto01-03): %v", mr)
 	}
 	if !strings.Contains(fmt.Sprint(mr["extension"]), sim.ChainURL) {
