@@ -18,7 +18,32 @@ import (
 type simOptions struct {
 	addr, certs      string
 	faults           []string
+	personality      string
 	conflict, pageSz int
+	// conflictSet and pageSzSet say whether the flags were given, to override the personality.
+	conflictSet, pageSzSet bool
+}
+
+// policy is the simulator policy the flags ask for: the personality's, with --version-conflict
+// and --page-size on top when given.
+func (o simOptions) policy() (sim.Policy, error) {
+	policy, err := sim.Personality(o.personality)
+	if err != nil {
+		return policy, fmt.Errorf("--personality: %v", err)
+	}
+	if o.conflictSet {
+		if o.conflict != http.StatusConflict && o.conflict != http.StatusPreconditionFailed {
+			return policy, fmt.Errorf("--version-conflict must be 409 or 412, got %d", o.conflict)
+		}
+		policy.VersionConflictStatus = o.conflict
+	}
+	if o.pageSzSet {
+		if o.pageSz < 1 || o.pageSz > 1000 {
+			return policy, fmt.Errorf("--page-size must be from 1 to 1000, got %d", o.pageSz)
+		}
+		policy.PageSize = o.pageSz
+	}
+	return policy, nil
 }
 
 func newSimCmd(sys System) *cobra.Command {
@@ -31,14 +56,15 @@ func newSimCmd(sys System) *cobra.Command {
 			"pharmacist, and a ready-to-paste curl command (stderr). docs/simulator.md lists its behaviour.",
 		Example: "  konform sim\n" +
 			"  konform sim --addr 127.0.0.1:9443 --fault 'path=MedicationRequest,status=503,retryAfter=30'\n" +
+			"  konform sim --personality alt --page-size 20\n" +
 			"  konform sim --fault 'path=Patient,latency=3s' --fault 'method=POST,html'",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			policy := sim.DefaultPolicy()
-			if o.conflict != http.StatusConflict && o.conflict != http.StatusPreconditionFailed {
-				return fail(sys, run.ExitUsage, fmt.Errorf("--version-conflict must be 409 or 412, got %d", o.conflict))
+			o.conflictSet, o.pageSzSet = cmd.Flags().Changed("version-conflict"), cmd.Flags().Changed("page-size")
+			policy, err := o.policy()
+			if err != nil {
+				return fail(sys, run.ExitUsage, err)
 			}
-			policy.VersionConflictStatus, policy.PageSize = o.conflict, o.pageSz
 			var faults []sim.Fault
 			for _, spec := range o.faults {
 				f, err := sim.ParseFault(spec)
@@ -61,6 +87,9 @@ func newSimCmd(sys System) *cobra.Command {
 			}
 			fmt.Fprintln(sys.Stdout, srv.URL)
 			printSimGuide(sys, srv.URL, d, s, faults)
+			if o.personality == "alt" {
+				fmt.Fprintln(sys.Stderr, "personality alt: every choice NLL's documentation leaves open takes its other value (docs/simulator.md)")
+			}
 			<-cmd.Context().Done()
 			fmt.Fprintln(sys.Stderr, "stopping the simulator")
 			return srv.Close()
@@ -70,8 +99,9 @@ func newSimCmd(sys System) *cobra.Command {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8443", "address to listen on")
 	f.StringVar(&o.certs, "certs", "certs", "folder of the dev PKI (generated when missing)")
 	f.StringArrayVar(&o.faults, "fault", nil, "inject a fault, e.g. 'path=Patient,status=503,retryAfter=30' (repeatable; see docs/simulator.md)")
-	f.IntVar(&o.conflict, "version-conflict", http.StatusConflict, "status for an update based on an old version: 409 or 412")
-	f.IntVar(&o.pageSz, "page-size", 50, "searchset entries per page when _count is absent")
+	f.StringVar(&o.personality, "personality", "default", "the simulator's choices where NLL's documentation is silent: default or alt (every choice flipped; see docs/simulator.md)")
+	f.IntVar(&o.conflict, "version-conflict", http.StatusConflict, "status for an update based on an old version: 409 or 412 (overrides the personality)")
+	f.IntVar(&o.pageSz, "page-size", 50, "searchset entries per page when _count is absent (overrides the personality)")
 	return cmd
 }
 
