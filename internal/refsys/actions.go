@@ -530,9 +530,13 @@ func firstID(bundle map[string]any) string {
 	return ""
 }
 
+// total is a searchset's Bundle.total, or its number of entries when it has none (FHIR lets a
+// server leave total out, and NLL does not say that it sends it).
 func total(bundle map[string]any) int {
-	n, _ := bundle["total"].(float64)
-	return int(n)
+	if n, ok := bundle["total"].(float64); ok {
+		return int(n)
+	}
+	return len(list(bundle["entry"]))
 }
 
 func versionOf(doc map[string]any) string { return stringAt(doc, "meta", "versionId") }
