@@ -1,6 +1,13 @@
 package run_test
 
 import (
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/konform/konform/internal/evidence"
@@ -41,6 +48,41 @@ func TestPackPassesAgainstTheAltPersonality(t *testing.T) {
 		if len(c.CleanupProblems) > 0 {
 			t.Errorf("%s left test data: %v", c.ID, c.CleanupProblems)
 		}
+	}
+}
+
+// TestAltPersonalityBodiesAreValidFHIR: the alt personality's answers (an OperationOutcome from
+// $end, Bundles without total, "201" statuses) are as valid FHIR as the default's, checked by
+// @medplum/core's validator (see TestEverySimulatorBodyIsValidFHIR).
+func TestAltPersonalityBodiesAreValidFHIR(t *testing.T) {
+	node := needNode(t)
+	t.Parallel()
+	alt, err := sim.Personality("alt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var mu sync.Mutex
+	n := 0
+	tap := func(r *http.Request, status int, header http.Header, body []byte) {
+		if mt, _, _ := mime.ParseMediaType(header.Get("Content-Type")); mt != "application/fhir+json" || len(body) == 0 {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d-%d.json", n, status)), body, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	if r := execute(t, run.Options{Tags: "~@sim", SUT: "ref", SimPolicy: &alt, SimTap: tap}); r.code != run.ExitOK {
+		t.Fatalf("the pack failed against the alt personality: exit %d\n%s", r.code, r.stderr)
+	}
+	if out, err := exec.Command(node, filepath.Join(interopDir, "validate.mjs"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("invalid FHIR from the alt personality:\n%s", out)
+	}
+	if n < 100 {
+		t.Errorf("only %d bodies validated", n)
 	}
 }
 
