@@ -37,14 +37,17 @@ type Fault struct {
 	Truncate bool `json:"truncate,omitempty"`
 	// Reset drops the connection without an answer.
 	Reset bool `json:"reset,omitempty"`
+	// After spares the first After matching requests, so that a scenario's later request is broken
+	// while its earlier ones (a Background's create, say) are answered correctly.
+	After int `json:"after,omitempty"`
 }
 
 func (f Fault) validate() error {
 	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
 		return fmt.Errorf("fault status %d is not an HTTP status", f.Status)
 	}
-	if f.Latency < 0 || f.RetryAfter < 0 {
-		return fmt.Errorf("fault latency and retryAfter must not be negative")
+	if f.Latency < 0 || f.RetryAfter < 0 || f.After < 0 {
+		return fmt.Errorf("fault latency, retryAfter and after must not be negative")
 	}
 	return nil
 }
@@ -75,6 +78,7 @@ func (f Fault) String() string {
 	add("html", true, f.HTML)
 	add("truncate", true, f.Truncate)
 	add("reset", true, f.Reset)
+	add("after", f.After, f.After != 0)
 	return strings.Join(parts, ",")
 }
 
@@ -170,8 +174,9 @@ func removePath(doc map[string]any, path []string) {
 
 // ParseFault reads a fault from its command-line form: comma-separated key=value pairs, such as
 // "path=Patient,status=503,retryAfter=30" or "method=GET,latency=2s". Keys: method, path,
-// latency (a Go duration), status, retryAfter (seconds), dropHeader, remove, resourceType, and the
-// switches html, truncate and reset (given alone or as =true).
+// latency (a Go duration), status, retryAfter (seconds), dropHeader, remove, resourceType, after
+// (matching requests spared first), and the switches html, truncate and reset (given alone or as
+// =true).
 func ParseFault(spec string) (Fault, error) {
 	var f Fault
 	bad := func(format string, args ...any) (Fault, error) {
@@ -197,6 +202,8 @@ func ParseFault(spec string) (Fault, error) {
 			f.Remove = value
 		case "resourceType":
 			f.ResourceType = value
+		case "after":
+			f.After, err = strconv.Atoi(value)
 		case "html", "truncate", "reset":
 			on := !hasValue || value == "true"
 			if hasValue && value != "true" && value != "false" {
@@ -211,7 +218,7 @@ func ParseFault(spec string) (Fault, error) {
 				f.Reset = on
 			}
 		default:
-			return bad("unknown key %q; use method, path, latency, status, retryAfter, dropHeader, remove, resourceType, html, truncate or reset", key)
+			return bad("unknown key %q; use method, path, latency, status, retryAfter, dropHeader, remove, resourceType, after, html, truncate or reset", key)
 		}
 		if err != nil {
 			return bad("bad value for %s: %q", key, value)

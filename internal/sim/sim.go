@@ -153,8 +153,9 @@ type Simulator struct {
 	key    tokenKey
 	policy Policy
 
-	mu     sync.RWMutex
-	faults []Fault
+	mu        sync.RWMutex
+	faults    []Fault
+	faultHits map[int]int // matching requests seen per fault, for Fault.After
 
 	// writeMu serialises writes, so that checks and the store agree and transactions are atomic.
 	writeMu     sync.Mutex
@@ -209,17 +210,26 @@ func (s *Simulator) SetFaults(faults []Fault) error {
 		}
 	}
 	s.mu.Lock()
-	s.faults = faults
+	s.faults, s.faultHits = faults, nil
 	s.mu.Unlock()
 	return nil
 }
 
+// activeFaults returns the faults that break this request, counting the matches of each so that
+// a fault with After spares the first ones.
 func (s *Simulator) activeFaults(r *http.Request, rel string) []Fault {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []Fault
-	for _, f := range s.faults {
-		if f.matches(r.Method, rel) {
+	for i, f := range s.faults {
+		if !f.matches(r.Method, rel) {
+			continue
+		}
+		if s.faultHits == nil {
+			s.faultHits = map[int]int{}
+		}
+		s.faultHits[i]++
+		if s.faultHits[i] > f.After {
 			out = append(out, f)
 		}
 	}

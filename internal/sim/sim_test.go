@@ -635,3 +635,18 @@ func TestConcurrentSearchesAndWritesFinish(t *testing.T) {
 		t.Fatal("concurrent searches and writes did not finish: deadlock")
 	}
 }
+
+// TestFaultAfterSparesTheFirstMatches: a fault with after=1 answers the first matching request
+// correctly and breaks the next ones.
+func TestFaultAfterSparesTheFirstMatches(t *testing.T) {
+	f, err := sim.ParseFault("path=$ping,status=503,after=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := prescriber(t, newSim(t, f))
+	for i, want := range []int{200, 503, 503} {
+		if got := u.do("GET", "$ping", nil).code; got != want {
+			t.Errorf("request %d: %d, want %d", i+1, got, want)
+		}
+	}
+}
