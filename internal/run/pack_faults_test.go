@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -14,10 +15,13 @@ import (
 	"github.com/konform/konform/internal/sim"
 )
 
-// breaker is a broken simulator behaviour a scenario must catch.
+// breaker is a broken simulator behaviour a scenario must catch, and the step that must catch it.
 type breaker struct {
 	Fault string `yaml:"fault"`
 	TLS   string `yaml:"tls"`
+	// Step is (a part of) the text of the step that names the broken behaviour: the scenario must
+	// fail there, not at an earlier step as a side effect.
+	Step string `yaml:"step"`
 }
 
 // TestEveryScenarioFailsAgainstItsFault runs each bundled scenario against the broken simulator
@@ -62,11 +66,19 @@ func TestEveryScenarioFailsAgainstItsFault(t *testing.T) {
 		default:
 			t.Fatalf("%s: pair has neither fault nor tls", c.ID)
 		}
+		if b.Step == "" {
+			t.Errorf("%s: the pair names no step that must fail", c.ID)
+		}
 		t.Run(c.ID, func(t *testing.T) {
 			t.Parallel()
 			r := execute(t, opts)
-			if got := r.outcome(t, c.ID).Outcome; got != evidence.Failed && got != evidence.Error {
-				t.Errorf("%s %s against %+v; it must fail", c.ID, got, b)
+			got := r.outcome(t, c.ID)
+			p := got.Problem()
+			switch {
+			case got.Outcome != evidence.Failed || p == nil:
+				t.Errorf("%s %s against %+v; it must fail (not error) at the step %q\n%s", c.ID, got.Outcome, b, b.Step, r.stderr)
+			case p.Outcome != evidence.Failed || !strings.Contains(p.Text, b.Step):
+				t.Errorf("%s failed at the step %q (%s: %s); it must fail at the step %q", c.ID, p.Text, p.Outcome, p.Message, b.Step)
 			}
 			if c.Mandatory && r.code == run.ExitOK {
 				t.Errorf("exit 0 with a broken simulator")
