@@ -70,7 +70,7 @@ func (s *Simulator) countDispense(c *caller, mrID string) {
 		return
 	}
 	n := len(s.store.list("MedicationDispense", func(d resource) bool {
-		return referenceID(stringAt(d, "authorizingPrescription", "reference"), "MedicationRequest") == mrID
+		return referenceID(stringAt(d, "authorizingPrescription", "reference"), "MedicationRequest") == mrID && d["status"] != "entered-in-error"
 	}))
 	repeats, _ := numberAt(mr, "dispenseRequest", "numberOfRepeatsAllowed")
 	if float64(n) <= repeats {

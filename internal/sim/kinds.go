@@ -36,6 +36,8 @@ type kind struct {
 	patientData bool
 	// create and update are nil when the interaction is not allowed.
 	create, update func(s *Simulator, c *caller, w *write) *apiError
+	// deletable is true for types a client may DELETE (the data lock and the dose basis).
+	deletable bool
 	// patientOf returns the id of the patient a resource concerns, or "".
 	patientOf func(res resource) string
 }
@@ -121,6 +123,7 @@ var kinds = map[string]*kind{
 			"prescription": refMatcher("authorizingPrescription", "reference"), "_id": idMatcher},
 		patientData: true,
 		create:      (*Simulator).createDispense,
+		update:      (*Simulator).updateDispense,
 		patientOf:   subjectPatient,
 	},
 	"Basic": {
@@ -128,12 +131,14 @@ var kinds = map[string]*kind{
 			"code": codeMatcher("code"), "_id": idMatcher},
 		patientData: true,
 		create:      (*Simulator).createBasic,
+		deletable:   true,
 		patientOf:   subjectPatient,
 	},
 	"Consent": {
 		search:      map[string]matcher{"patient": refMatcher("patient", "reference"), "status": fieldMatcher("status"), "_id": idMatcher},
 		patientData: true,
 		create:      (*Simulator).createConsent,
+		update:      (*Simulator).updateConsent,
 		patientOf:   func(res resource) string { return referenceID(stringAt(res, "patient", "reference"), "Patient") },
 	},
 	"Provenance": {

@@ -305,11 +305,14 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 			s.end(w, r)
 		}
 	case len(parts) == 2:
-		if allow(http.MethodGet, http.MethodPut) {
-			if r.Method == http.MethodGet {
+		if allow(http.MethodGet, http.MethodPut, http.MethodDelete) {
+			switch r.Method {
+			case http.MethodGet:
 				s.read(w, r, parts[0], parts[1], 0)
-			} else {
+			case http.MethodPut:
 				s.update(w, r, parts[0], parts[1])
+			default:
+				s.remove(w, r, parts[0], parts[1])
 			}
 		}
 	case len(parts) == 3 && parts[0] == "Patient" && parts[2] == "MedicationListInfo":
@@ -364,6 +367,10 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 		res, ok = s.store.read(typ, id)
 	} else {
 		res, ok = s.store.readVersion(typ, id, v)
+	}
+	if !ok && v == 0 && s.store.gone(typ, id) {
+		s.writeError(w, s.missing(typ, id))
+		return
 	}
 	if !ok || !s.visible(c, typ, res) {
 		what := typ + "/" + id

@@ -16,12 +16,13 @@ type resource = map[string]any
 
 // store is the simulator's in-memory database: every version of every resource.
 type store struct {
-	mu   sync.RWMutex
-	data map[string]map[string][]resource // type → id → versions, oldest first
+	mu      sync.RWMutex
+	data    map[string]map[string][]resource // type → id → versions, oldest first
+	deleted map[string]bool                  // "type/id" of deleted resources
 }
 
 func newStore() *store {
-	return &store{data: map[string]map[string][]resource{}}
+	return &store{data: map[string]map[string][]resource{}, deleted: map[string]bool{}}
 }
 
 // seed loads every *.json file of the given directories of fsys as a resource.
@@ -61,7 +62,27 @@ func (s *store) put(typ, id string, r resource) int {
 		s.data[typ] = byID
 	}
 	byID[id] = append(byID[id], r)
+	delete(s.deleted, typ+"/"+id)
 	return len(byID[id])
+}
+
+// remove deletes typ/id: reads and searches no longer find it, and its versions stay for vread
+// (FHIR keeps a deleted resource's history). It reports whether there was a current version.
+func (s *store) remove(typ, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.data[typ][id]) == 0 || s.deleted[typ+"/"+id] {
+		return false
+	}
+	s.deleted[typ+"/"+id] = true
+	return true
+}
+
+// gone reports whether typ/id was deleted.
+func (s *store) gone(typ, id string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.deleted[typ+"/"+id]
 }
 
 func setMeta(r resource, version int, now time.Time) {
@@ -97,7 +118,7 @@ func (s *store) read(typ, id string) (resource, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	versions := s.data[typ][id]
-	if len(versions) == 0 {
+	if len(versions) == 0 || s.deleted[typ+"/"+id] {
 		return nil, false
 	}
 	return versions[len(versions)-1], true
@@ -109,7 +130,9 @@ func (s *store) list(typ string, match func(resource) bool) []resource {
 	s.mu.RLock()
 	ids := make([]string, 0, len(s.data[typ]))
 	for id := range s.data[typ] {
-		ids = append(ids, id)
+		if !s.deleted[typ+"/"+id] {
+			ids = append(ids, id)
+		}
 	}
 	current := make(map[string]resource, len(ids))
 	for _, id := range ids {

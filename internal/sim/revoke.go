@@ -1,0 +1,110 @@
+package sim
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Ending what a client registered, other than a prescription ($end): NLL documents none of these
+// interactions, so each is the simulator's choice (docs/simulator.md, "Ending what was
+// registered"). A data lock (spärr) or a dose basis (dosunderlag), Basic resources without a
+// status, is deleted; a consent is revoked with a PUT of status inactive; a dispense is
+// nullified (makulerat) by its pharmacy with a PUT of status entered-in-error.
+
+// consentStatuses are FHIR R4's Consent statuses.
+var consentStatuses = map[string]bool{"draft": true, "proposed": true, "active": true, "rejected": true, "inactive": true, "entered-in-error": true}
+
+// dispenseStatuses are FHIR R4's MedicationDispense statuses.
+var dispenseStatuses = map[string]bool{"preparation": true, "in-progress": true, "cancelled": true, "on-hold": true, "completed": true,
+	"entered-in-error": true, "stopped": true, "declined": true, "unknown": true}
+
+// updateConsent changes a registered consent: the patient stays, a revoked (inactive) or
+// nullified consent stays so, and one accepted now gets its four years.
+func (s *Simulator) updateConsent(c *caller, w *write) *apiError {
+	current, _ := s.store.read(w.typ, w.id)
+	if stringAt(w.res, "patient", "reference") != stringAt(current, "patient", "reference") {
+		return invalid("Consent.patient cannot change; register a new consent for another patient")
+	}
+	from, _ := current["status"].(string)
+	to, _ := w.res["status"].(string)
+	switch {
+	case !consentStatuses[to]:
+		return invalid("Consent.status " + strconv.Quote(to) + " is not a FHIR R4 consent status")
+	case (from == "inactive" || from == "entered-in-error") && to != from:
+		return reject(ruleStatus, "Consent.status")
+	}
+	return s.createConsent(c, w)
+}
+
+// updateDispense changes a registered dispense (TA 47, Uppdatera uttag – Apotek): only a pharmacy
+// may, the prescription and the patient stay, and a nullified (entered-in-error) dispense stays so.
+// A nullified dispense no longer counts against the prescription's repeats.
+func (s *Simulator) updateDispense(c *caller, w *write) *apiError {
+	if c.role != RolePharmacist {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) updates dispenses"}
+	}
+	current, _ := s.store.read(w.typ, w.id)
+	for _, field := range []string{"authorizingPrescription", "subject"} {
+		if stringAt(w.res, field, "reference") != stringAt(current, field, "reference") {
+			return invalid("MedicationDispense." + field + " cannot change; nullify the dispense and register a new one")
+		}
+	}
+	from, _ := current["status"].(string)
+	to, _ := w.res["status"].(string)
+	switch {
+	case !dispenseStatuses[to]:
+		return invalid("MedicationDispense.status " + strconv.Quote(to) + " is not a FHIR R4 dispense status")
+	case from == "entered-in-error" && to != from:
+		return reject(ruleStatus, "MedicationDispense.status")
+	case to != "entered-in-error":
+		if q, ok := numberAt(w.res, "quantity", "value"); !ok || q <= 0 {
+			return reject(ruleQuantity, "MedicationDispense.quantity")
+		}
+		if !s.knownArticle(object(w.res, "medicationCodeableConcept")) {
+			return reject(ruleArticle, "MedicationDispense.medicationCodeableConcept")
+		}
+	}
+	w.patient = subjectPatient(current)
+	return nil
+}
+
+// remove answers DELETE [base]/Type/id for the types a client may delete (a data lock or a dose
+// basis): 204, and reads and searches no longer find it (404); the lock no longer hides anything.
+// The deletion raises the patient's medication list version and is recorded as a Provenance.
+func (s *Simulator) remove(w http.ResponseWriter, r *http.Request, typ, id string) {
+	c, aerr := s.authorize(r, needWrite)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	if !kinds[typ].deletable {
+		w.Header().Set("Allow", "GET, PUT")
+		s.writeError(w, &apiError{status: http.StatusMethodNotAllowed, code: "not-supported",
+			diagnostics: typ + " cannot be deleted; a prescription is ended with MedicationRequest/$end, a consent revoked with status inactive"})
+		return
+	}
+	s.writeMu.Lock()
+	res, ok := s.store.read(typ, id)
+	if ok {
+		s.store.remove(typ, id)
+		s.storeProvenance(c, typ+"/"+id+"/_history/"+strconv.Itoa(s.store.version(typ, id)), s.now())
+		if p := kinds[typ].patientOf(res); p != "" {
+			s.listVersion[p]++
+		}
+	}
+	s.writeMu.Unlock()
+	if !ok {
+		s.writeError(w, s.missing(typ, id))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// missing is the error for a resource that is not there: 410 Gone when it was deleted (FHIR
+// keeps deleted resources apart), else 404.
+func (s *Simulator) missing(typ, id string) *apiError {
+	if s.store.gone(typ, id) {
+		return &apiError{status: http.StatusGone, code: "deleted", diagnostics: typ + "/" + id + " has been deleted"}
+	}
+	return notFound(typ + "/" + id)
+}
