@@ -32,6 +32,8 @@ type Pack struct {
 	Cases []*Case
 	// Catalogue is the requirement catalogue the @krav tags refer to.
 	Catalogue *Catalogue
+	// Pool is the patient pool, the test patients a scenario leases for itself alone.
+	Pool *Pool
 	// Digest is the SHA-256 (hex) of every feature file read and of the catalogue, so that the
 	// evidence names the exact pack that ran.
 	Digest string
@@ -192,6 +194,9 @@ func Load(paths []string, tags string) (*Pack, error) {
 	if len(paths) == 0 {
 		p.FS, p.Paths, p.prefix = features.FS, []string{"."}, "features/"
 		p.Catalogue, err = ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
+		if err == nil {
+			p.Pool, err = BundledPool()
+		}
 	} else {
 		for _, path := range paths {
 			file, _ := splitLine(path)
@@ -201,6 +206,9 @@ func Load(paths []string, tags string) (*Pack, error) {
 		}
 		p.Paths = paths
 		p.Catalogue, err = catalogueFor(paths)
+		if err == nil {
+			p.Pool, err = poolFor(paths)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -218,6 +226,7 @@ func Load(paths []string, tags string) (*Pack, error) {
 		h.Write(f.content)
 	}
 	h.Write(p.Catalogue.raw)
+	h.Write(p.Pool.raw)
 	p.Digest = hex.EncodeToString(h.Sum(nil))
 	seen := map[string]string{} // tc id → location
 	for _, f := range all {
@@ -282,16 +291,22 @@ func (p *Pack) parse(tags string) ([]feature, error) {
 // catalogueFor finds krav.yaml in the folder of the first path (or the folder itself); without
 // one, the bundled catalogue applies.
 func catalogueFor(paths []string) (*Catalogue, error) {
-	first, _ := splitLine(paths[0])
-	dir := first
-	if info, err := os.Stat(first); err == nil && !info.IsDir() {
-		dir = filepath.Dir(first)
-	}
+	dir := packDir(paths)
 	path := filepath.Join(dir, CatalogueFile)
 	if _, err := os.Stat(path); err == nil {
 		return ReadCatalogue(os.DirFS(dir), CatalogueFile, path)
 	}
 	return ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
+}
+
+// packDir is the folder of the first path, or the path itself when it is a folder: where a pack
+// of one's own keeps its krav.yaml and patientpool.yaml.
+func packDir(paths []string) string {
+	first, _ := splitLine(paths[0])
+	if info, err := os.Stat(first); err == nil && !info.IsDir() {
+		return filepath.Dir(first)
+	}
+	return first
 }
 
 // splitLine separates a godog "file.feature:12" path into file and line.
@@ -400,6 +415,9 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 		}
 		if c.Mandatory == hasTag(c.Tags, "@valfri") {
 			return fmt.Errorf("%s: scenario %q needs exactly one of @obligatorisk and @valfri", loc, pk.Name)
+		}
+		if err := p.checkPoolUse(pk, loc); err != nil {
+			return err
 		}
 		c.ID = tcs[0]
 		if len(pk.AstNodeIds) > 1 { // an example row of a Scenario Outline

@@ -141,3 +141,38 @@ Egenskap: B
 		t.Errorf("two identical rows: %v", err)
 	}
 }
+
+func TestPatientPoolRules(t *testing.T) {
+	p, err := Load(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Pool == nil || len(p.Pool.Patients) < 8 || p.Pool.Source != "features/patientpool.yaml" {
+		t.Fatalf("bundled pool %+v: want at least 8 patients (one per scenario at --concurrency 8)", p.Pool)
+	}
+	dir := t.TempDir()
+	f := write(t, dir, "a.feature", "# language: sv\nEgenskap: A\n  @tc:A-1 @krav:FHIR-READ @obligatorisk\n  Scenario: a\n    Givet att testpatienten har personnummer \"189001029819\"\n")
+	if _, err := Load([]string{f}, ""); err == nil || !strings.Contains(err.Error(), f+":4: scenario \"a\" names 189001029819, a patient of the pool features/patientpool.yaml") {
+		t.Errorf("a scenario naming a pool patient: %v", err)
+	}
+	for body, want := range map[string]string{
+		"pool: []\n":                 "has no patients",
+		"pool: [\"189001029818\"]\n": "not a 12-digit personnummer with a valid check digit",
+		"pool: [\"189002049808\", \"189002049808\"]\n": "189002049808 is listed twice",
+		"patienter: [\"189002049808\"]\n":              "field patienter not found",
+	} {
+		write(t, dir, PoolFile, body)
+		if _, err := Load([]string{f}, ""); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, PoolFile)) || !strings.Contains(err.Error(), want) {
+			t.Errorf("pool %q: %v, want %q", body, err, want)
+		}
+	}
+	write(t, dir, PoolFile, "pool: [\"189002049808\"]\n")
+	own, err := Load([]string{f}, "")
+	if err != nil || own.Pool.Source != filepath.Join(dir, PoolFile) || !own.Pool.Has("189002049808") || own.Pool.Has("189001029819") {
+		t.Fatalf("a patientpool.yaml beside the features is not used: %+v %v", own, err)
+	}
+	write(t, dir, PoolFile, "pool: [\"189002049808\", \"189002059815\"]\n")
+	if other, err := Load([]string{f}, ""); err != nil || other.Digest == own.Digest {
+		t.Errorf("the pool is not part of the pack digest: %v", err)
+	}
+}
