@@ -149,7 +149,7 @@ func (w *World) create(typ, template string) error {
 	if w.lastErr == nil && w.last.Response != nil && w.last.Response.Header.Get("Location") != "" {
 		w.created = w.last.Response.Header.Get("Location")
 	}
-	w.notePrescriptions()
+	w.noteCreated()
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (w *World) callWithTemplate(path, template string) error {
 	if err := w.send(fhirclient.Request{Method: http.MethodPost, Path: path, Body: body}); err != nil {
 		return err
 	}
-	w.notePrescriptions()
+	w.noteCreated()
 	return nil
 }
 

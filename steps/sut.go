@@ -672,20 +672,3 @@ func (w *World) readSUTCreated(kind string) error {
 	w.created = location
 	return w.readBackCreated()
 }
-
-// sutPrescriptions lists the prescriptions the SUT created in the scenario (POST MedicationRequest
-// answered 201), for the cleanup.
-func (w *World) sutPrescriptions() []string {
-	if w.env.SUT == nil {
-		return nil
-	}
-	var ids []string
-	for _, c := range w.env.SUT.Calls() {
-		if c.Method == http.MethodPost && c.Path == "MedicationRequest" && c.Status == http.StatusCreated && c.RespHeader != nil {
-			if loc := c.RespHeader.Get("Location"); loc != "" {
-				ids = append(ids, createdID(loc))
-			}
-		}
-	}
-	return ids
-}

@@ -117,6 +117,17 @@ func serviceVocabulary() []Def {
 			Bind:      func(w *World) any { return w.setTestPatient },
 		},
 		{
+			Group:     "Testdata",
+			SV:        `^att scenariot har en egen testpatient ur poolen$`,
+			EN:        `^the scenario has its own test patient from the pool$`,
+			ExampleSV: "Givet att scenariot har en egen testpatient ur poolen",
+			ExampleEN: "Given the scenario has its own test patient from the pool",
+			Doc: "Lease a patient of the pack's patient pool (features/patientpool.yaml) as the scenario's test patient, for the scenario alone until its cleanup has ended: " +
+				"for scenarios that change or count something of the patient (a data lock, a consent, the prescriptions, the pages of a search). " +
+				"Waits while every patient is leased, at most two minutes.",
+			Bind: func(w *World) any { return w.leasePatient },
+		},
+		{
 			Group:     "Anrop",
 			SV:        `^systemet hämtar ` + quoted + `$`,
 			EN:        `^the system reads ` + quoted + `$`,

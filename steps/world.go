@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/pack"
 )
 
 // Identity names a client identity a scenario may connect with.
@@ -63,6 +65,14 @@ type Env struct {
 	Fixtures fs.FS
 	// SUT is the supplier's system in the loop, for @sut scenarios; nil when the run has no driver.
 	SUT SUT
+	// Pool is the pack's patient pool (pack.Pack.Pool), from which a scenario leases a test
+	// patient of its own; nil means the bundled pack's (features/patientpool.yaml).
+	Pool *pack.Pool
+	// PoolWait bounds how long a scenario waits for a free patient of the pool; zero means
+	// DefaultPoolWait.
+	PoolWait time.Duration
+
+	leases *patientPool // built from Pool on first use, shared by the run's scenarios
 }
 
 // PersonnummerSystem is the identifier system of Swedish personnummer in NLL.
@@ -89,13 +99,15 @@ type World struct {
 	claims   map[string]any    // token claims the scenario changed
 	pnr      string
 	patient  string // NLL's logical id of the test patient, once looked up
+	leased   string // the personnummer of the patient the scenario leased from the pool
 
 	last    *fhirclient.Exchange
 	lastErr error
 	// created is the Location of the last resource the scenario created.
 	created string
-	// prescriptions are the ids of the prescriptions the scenario created, for Cleanup.
-	prescriptions []string
+	// made are the resources the scenario created (prescriptions, dispenses, data locks, dose
+	// bases, consents), for Cleanup.
+	made []ref
 
 	// sutResult is what the SUT reported after its last action; sutMark is the number of its
 	// calls before that action began.
@@ -133,7 +145,7 @@ func (w *World) send(req fhirclient.Request) error {
 		}
 		h.Set("Authorization", "Bearer "+token)
 	}
-	if req.Method == http.MethodPost || req.Method == http.MethodPut {
+	if req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodDelete {
 		h.Set("X-Provenance", w.defaultProvenance())
 	}
 	for _, extra := range []http.Header{w.header, req.Header} {
@@ -260,96 +272,6 @@ func (w *World) defaultProvenance() string {
 		"reason":       []any{map[string]any{"text": "Godkännandetest, körning " + w.env.RunID}},
 	})
 	return base64.StdEncoding.EncodeToString(raw)
-}
-
-// notePrescriptions remembers prescriptions a successful answer created: from its Location, or
-// from the locations of a transaction-response.
-func (w *World) notePrescriptions() {
-	if w.lastErr != nil || w.last == nil || w.last.Response == nil {
-		return
-	}
-	resp := w.last.Response
-	locations := []string{resp.Header.Get("Location")}
-	if doc, err := parseJSON(resp.Body); err == nil && doc["type"] == "transaction-response" {
-		for _, e := range asList(doc["entry"]) {
-			locations = append(locations, firstString(e, "response", "location"))
-		}
-	}
-	for _, loc := range locations {
-		path, _, _ := strings.Cut(loc, "/_history/")
-		if i := strings.LastIndex(path, "MedicationRequest/"); i >= 0 && (resp.Status == http.StatusCreated || resp.Status == http.StatusOK) {
-			w.prescriptions = append(w.prescriptions, path[i+len("MedicationRequest/"):])
-		}
-	}
-}
-
-// Cleanup cancels (makulerar) the prescriptions the scenario and the system under test created, with the run's own
-// certificate and user, so that test data does not pile up in a shared test environment. It runs
-// after every scenario, also a failed one; a prescription already ended is left as it is. The
-// exchanges join the scenario's evidence. It returns what could not be cleaned up.
-func (w *World) Cleanup(ctx context.Context) []string {
-	var problems []string
-	w.ctx, w.identity, w.role, w.omit, w.claims = ctx, RunIdentity, DefaultRole, map[string]bool{}, nil
-	seen := map[string]bool{}
-	for _, id := range w.prescriptions {
-		seen[id] = true
-	}
-	for _, id := range w.sutPrescriptions() {
-		if !seen[id] {
-			seen[id] = true
-			w.prescriptions = append(w.prescriptions, id)
-		}
-	}
-	// The access type with the patient's consent to locked data, so that a data lock the
-	// scenario placed does not hide its own prescriptions from the cleanup.
-	w.header = http.Header{"X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"}}
-	for _, id := range w.prescriptions {
-		body, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
-			map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
-			map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Testdata från konform, körning " + w.env.RunID}},
-			map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera"}},
-		}})
-		if err := w.send(fhirclient.Request{Method: http.MethodPost, Path: "MedicationRequest/$end", Body: body}); err != nil {
-			problems = append(problems, fmt.Sprintf("MedicationRequest/%s: %v", id, err))
-			continue
-		}
-		switch {
-		case w.lastErr != nil:
-			problems = append(problems, fmt.Sprintf("MedicationRequest/%s: %v", id, w.lastErr))
-		case w.last.Response.Status != http.StatusOK && w.last.Response.Status != http.StatusUnprocessableEntity:
-			problems = append(problems, fmt.Sprintf("MedicationRequest/%s: $end answered %d", id, w.last.Response.Status))
-		}
-	}
-	return problems
-}
-
-// CleanupRun finds the prescriptions an earlier run left behind (identifier urn:konform:run|runID,
-// status active or on hold) and cancels them, for `konform cleanup --run ID` after an aborted run.
-// It returns how many it found, the exchanges it made and what it could not clean up.
-func CleanupRun(ctx context.Context, env *Env, runID string) (int, []*fhirclient.Exchange, []string) {
-	w := NewWorld(ctx, env)
-	w.header = http.Header{"X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"}}
-	q := url.Values{"identifier": {RunIdentifierSystem + "|" + runID}, "_count": {"1000"}}
-	if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: "MedicationRequest", Query: q}); err != nil {
-		return 0, w.Exchanges, []string{err.Error()}
-	}
-	resp, err := w.response()
-	if err != nil {
-		return 0, w.Exchanges, []string{err.Error()}
-	}
-	doc, err := parseJSON(resp.Body)
-	if err != nil || resp.Status != http.StatusOK {
-		return 0, w.Exchanges, []string{fmt.Sprintf("the search for the run's prescriptions answered %d", resp.Status)}
-	}
-	for _, e := range asList(doc["entry"]) {
-		status := firstString(e, "resource", "status")
-		if id := firstString(e, "resource", "id"); id != "" && (status == "active" || status == "on-hold") {
-			w.prescriptions = append(w.prescriptions, id)
-		}
-	}
-	found := len(w.prescriptions)
-	problems := w.Cleanup(ctx)
-	return found, w.Exchanges, problems
 }
 
 // RunIdentifierSystem is the identifier system that marks the data a run creates; the value is

@@ -7,7 +7,8 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
-    Och att testpatienten har personnummer "189002019819"
+    # Spärren gäller patienten: scenariot lånar en egen patient, så att inget annat scenario ser den.
+    Och att scenariot har en egen testpatient ur poolen
 
   @tc:NLL-TA36-01 @krav:SPARR @obligatorisk
   Scenario: En spärr döljer förskrivningarna utom med samtycke till spärrade uppgifter

@@ -6,7 +6,8 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
-    Och att testpatienten har personnummer "189001019802"
+    # Samtycket gäller patienten: scenariot lånar en egen patient ur poolen.
+    Och att scenariot har en egen testpatient ur poolen
 
   @tc:NLL-TA53-01 @krav:SAMTYCKE @obligatorisk
   Scenario: Registrera ett åtkomstsamtycke som gäller i fyra år

@@ -35,6 +35,8 @@ Egenskap: Skapa förskrivning
 
   @tc:NLL-FSK-03 @krav:FHIR-SEARCH @obligatorisk
   Scenario: Den skapade förskrivningen finns bland patientens förskrivningar
+    # Sökresultatet bläddras sida för sida: ingen annan får skriva till patienten under tiden.
+    Givet att scenariot har en egen testpatient ur poolen
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
@@ -75,6 +77,7 @@ Egenskap: Skapa förskrivning
   # Sidindelning (_count, next-länkar) är inte dokumenterad för NLL.
   @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk @sim
   Scenario: Sökresultat delas upp i sidor med _count och en next-länk
+    Givet att scenariot har en egen testpatient ur poolen
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och systemet söker "MedicationRequest" med "patient={{patient.id}}&_count=1"

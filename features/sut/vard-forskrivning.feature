@@ -75,7 +75,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
 
   @tc:SUT-VARD-11 @krav:ANDAMAL @krav:SPARR @obligatorisk
   Scenario: Spärrade uppgifter läses inte utan patientens samtycke till dem
-    Givet att testpatienten har personnummer "189002019819"
+    Givet att scenariot har en egen testpatient ur poolen
     Och systemet skapar en "Basic" från mallen "sparr.json"
     När systemet under test utför "läs läkemedelslista" för testpatienten
     Så har systemet anropat NLL med GET "MedicationRequest"
@@ -132,6 +132,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
 
   @tc:SUT-VARD-17 @krav:SAMTYCKE @obligatorisk
   Scenario: Systemet registrerar patientens åtkomstsamtycke
+    Givet att scenariot har en egen testpatient ur poolen
     När systemet under test utför "registrera samtycke" för testpatienten
     Så har systemet anropat NLL med POST "Consent"
     När konform hämtar samtycket som systemet under test skapade
