@@ -1,6 +1,9 @@
 package steps
 
 import (
+	"regexp"
+	"sync"
+
 	"github.com/cucumber/godog"
 )
 
@@ -382,11 +385,23 @@ func serviceVocabulary() []Def {
 	}
 }
 
+// patterns are the vocabulary's patterns compiled once, Swedish and English for each step:
+// given strings, godog would compile every pattern again for every scenario.
+var patterns = sync.OnceValue(func() [][2]*regexp.Regexp {
+	defs := Vocabulary()
+	out := make([][2]*regexp.Regexp, len(defs))
+	for i, d := range defs {
+		out[i] = [2]*regexp.Regexp{regexp.MustCompile(d.SV), regexp.MustCompile(d.EN)}
+	}
+	return out
+})
+
 // Register binds every step, in both languages, to w's functions.
 func Register(sc *godog.ScenarioContext, w *World) {
-	for _, d := range Vocabulary() {
+	compiled := patterns()
+	for i, d := range Vocabulary() {
 		fn := d.Bind(w)
-		sc.Step(d.SV, fn)
-		sc.Step(d.EN, fn)
+		sc.Step(compiled[i][0], fn)
+		sc.Step(compiled[i][1], fn)
 	}
 }
