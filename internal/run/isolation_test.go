@@ -1,0 +1,197 @@
+package run_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
+)
+
+// TestPackRunsTwentyTimesAtConcurrencyEight runs the whole pack 20 times, 8 scenarios at a time,
+// each run in its own order (seed), every other one with pages of 5 so that the paging checks
+// cross pages while other scenarios write: not one case may fail and no cleanup may leave data.
+// Scenarios that change or count something of a patient lease one of their own from the pool.
+func TestPackRunsTwentyTimesAtConcurrencyEight(t *testing.T) {
+	t.Parallel()
+	certs := filepath.Join(t.TempDir(), "certs") // one dev PKI for all 20 runs
+	if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 20; i++ {
+		opts := run.Options{Concurrency: 8, Seed: i * 7919, SUT: "ref", CertsDir: certs}
+		name := fmt.Sprintf("seed-%d", opts.Seed)
+		if i%2 == 0 {
+			small := sim.DefaultPolicy()
+			small.PageSize = 5
+			opts.SimPolicy, name = &small, name+"-pages-of-5"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // two at a time on two cores (go test -parallel defaults to GOMAXPROCS)
+			r := execute(t, opts)
+			var bad []string
+			for _, c := range r.summary.Run.Cases {
+				if c.Outcome != evidence.Passed {
+					line := c.ID + " " + string(c.Outcome)
+					if p := c.Problem(); p != nil {
+						line += " at " + p.Text + ": " + p.Message
+					}
+					bad = append(bad, line)
+				}
+				for _, problem := range c.CleanupProblems {
+					bad = append(bad, c.ID+" left test data: "+problem)
+				}
+			}
+			if len(bad) > 0 || r.code != run.ExitOK || r.summary.Counts.Total < 60 {
+				t.Fatalf("seed %d at concurrency 8: exit %d, %+v\n%s", opts.Seed, r.code, r.summary.Counts, strings.Join(bad, "\n"))
+			}
+		})
+	}
+}
+
+// shared is one simulator that several runs use in turn, served as a configured environment (as
+// EXT is) with a prescriber and a pharmacist, so that what one run leaves the next one sees.
+type shared struct {
+	t          *testing.T
+	s          *sim.Simulator
+	cfg, certs string
+}
+
+func sharedSimulator(t *testing.T) *shared {
+	t.Helper()
+	root := t.TempDir()
+	certs := filepath.Join(root, "certs")
+	d, _, err := pki.EnsureDevPKI(certs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	for file, claims := range map[string]sim.Claims{"prescriber": sim.PrescriberClaims(time.Now()), "pharmacist": sim.PharmacistClaims(time.Now())} {
+		if err := os.WriteFile(filepath.Join(root, file), []byte(s.Token(claims)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(root, "konform.yaml")
+	err = os.WriteFile(cfg, []byte(fmt.Sprintf(`environments:
+  delad:
+    kind: test
+    base_url: %s
+    ca: certs/ca.pem
+    client: {cert: certs/client.pem, key: certs/client.key}
+    users:
+      förskrivare: {token_file: prescriber, org_info: '{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}'}
+      farmaceut: {token_file: pharmacist, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
+`, srv.URL)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &shared{t: t, s: s, cfg: cfg, certs: certs}
+}
+
+// run runs a selection of the pack against the shared simulator; every case must pass and
+// leave nothing behind.
+func (sh *shared) run(tags string, concurrency int) {
+	sh.t.Helper()
+	r := execute(sh.t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: tags, SUT: "ref", Concurrency: concurrency})
+	for _, c := range r.summary.Run.Cases {
+		if c.Outcome != evidence.Passed || len(c.CleanupProblems) > 0 {
+			msg := ""
+			if p := c.Problem(); p != nil {
+				msg = p.Text + ": " + p.Message
+			}
+			sh.t.Errorf("after the earlier runs, %s %s %s %v", c.ID, c.Outcome, msg, c.CleanupProblems)
+		}
+	}
+	if r.code != run.ExitOK || r.summary.Counts.Total == 0 {
+		sh.t.Fatalf("--tags %q: exit %d, %+v\n%s", tags, r.code, r.summary.Counts, r.stderr)
+	}
+}
+
+// search reads the simulator's state directly, as a prescriber with the patient's consent to
+// locked data (so that a lock hides nothing from the check).
+func (sh *shared) search(query string) []map[string]any {
+	sh.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "https://nll.test"+sh.s.BasePath()+"/"+query, nil)
+	req.Header = http.Header{"Authorization": {"Bearer " + sh.s.Token(sim.PrescriberClaims(time.Now()))}, "X-Request-Id": {uuid.NewString()},
+		"X-Org-Info": {`{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`}, "X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"}}
+	rec := httptest.NewRecorder()
+	sh.s.ServeHTTP(rec, req)
+	var bundle struct {
+		Entry []struct {
+			Resource map[string]any `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &bundle); err != nil || rec.Code != http.StatusOK {
+		sh.t.Fatalf("GET %s: %d %s", query, rec.Code, rec.Body)
+	}
+	var out []map[string]any
+	for _, e := range bundle.Entry {
+		out = append(out, e.Resource)
+	}
+	return out
+}
+
+// leftovers lists what runs left that is not ended: locks and dose bases, consents not revoked,
+// dispenses not nullified, prescriptions active or on hold.
+func (sh *shared) leftovers() []string {
+	sh.t.Helper()
+	var out []string
+	for query, ended := range map[string]string{
+		"Basic?code=datalock&_count=1000":       "",
+		"Basic?code=multidosebasis&_count=1000": "",
+		"Consent?_count=1000":                   "inactive",
+		"MedicationDispense?_count=1000":        "entered-in-error",
+		"MedicationRequest?_count=1000":         "cancelled completed",
+	} {
+		for _, res := range sh.search(query) {
+			status, _ := res["status"].(string)
+			if ended == "" || !strings.Contains(ended, status) {
+				out = append(out, fmt.Sprintf("%s/%v (%s)", res["resourceType"], res["id"], status))
+			}
+		}
+	}
+	return out
+}
+
+// TestNothingOutlivesItsScenario runs the lock and consent cases first and then the rest of the
+// pack in one simulator, as several runs in one EXT environment would: the lock TA36 placed on
+// its pool patient is gone after it, so that the next case that leases the same patient (FSK-03,
+// which must find its own prescription) passes, and after all of it no lock, consent, dispense or
+// prescription a scenario created is left active.
+func TestNothingOutlivesItsScenario(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	sh.run("@tc:NLL-TA36-01", 1) // locks the pool's first patient
+	if locks := sh.search("Basic?code=datalock"); len(locks) > 0 {
+		t.Errorf("the lock Basic/%v outlives its scenario", locks[0]["id"])
+	}
+	sh.run("@tc:NLL-FSK-03", 1) // leases the same first patient
+	sh.run("@tc:NLL-TA53-01,@tc:SUT-VARD-11,@tc:SUT-VARD-17", 1)
+	sh.run("~@sim", 4)
+	if left := sh.leftovers(); len(left) > 0 {
+		t.Errorf("test data left active after the runs: %v", left)
+	}
+	if n := len(sh.search("MedicationDispense?_count=1000")); n < 3 {
+		t.Errorf("only %d dispenses made; the check of their cleanup checks little", n)
+	}
+}
