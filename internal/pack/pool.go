@@ -44,7 +44,7 @@ func ReadPool(fsys fs.FS, name, source string) (*Pool, error) {
 		return nil, fmt.Errorf("%s: %v", source, err)
 	}
 	if len(p.Patients) == 0 {
-		return nil, fmt.Errorf("%s: the pool has no patients; list test personnummer under pool:", source)
+		return nil, fmt.Errorf("%s: the pool has no patients; list test personnummer under \"pool\"", source)
 	}
 	for _, pnr := range p.Patients {
 		switch {
