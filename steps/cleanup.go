@@ -101,15 +101,15 @@ func (w *World) sutCreated() []ref {
 // data lock or dose basis is deleted, a consent revoked (status inactive), a dispense nullified by
 // the pharmacy (status entered-in-error), and a prescription cancelled (makulerad) with $end. It
 // runs after every scenario, also a failed one; what is already ended is left as it is. Then the
-// patient the scenario leased from the pool goes back to it. The exchanges join the scenario's
-// evidence. It returns what could not be cleaned up: a problem of the cleanup, not of the case.
-func (w *World) Cleanup(ctx context.Context) []string {
-	defer w.releasePatient()
+// patient the scenario leased from the pool goes back to it, or out of it when something could
+// not be ended. The exchanges join the scenario's evidence. It returns what could not be cleaned
+// up: a problem of the cleanup, not of the case.
+func (w *World) Cleanup(ctx context.Context) (problems []string) {
+	defer func() { w.releasePatient(len(problems) == 0) }()
 	w.ctx, w.identity, w.omit, w.claims = ctx, RunIdentity, map[string]bool{}, nil
 	for _, r := range w.sutCreated() {
 		w.remember(r)
 	}
-	var problems []string
 	for _, typ := range cleaned {
 		for _, r := range w.made {
 			if r.typ != typ {

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"net/http"
 	"os"
@@ -214,7 +215,7 @@ func TestCleanupEndsWhatTheSystemUnderTestMade(t *testing.T) {
 
 // TestPoolLendsEachPatientToOneScenario: scenarios that lease at once get different patients;
 // with every patient leased a scenario waits until one comes back, and after the pool's wait it
-// stops with an error that says what to do.
+// stops with an error that says what to do; a patient whose cleanup left data is not lent again.
 func TestPoolLendsEachPatientToOneScenario(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, pack.PoolFile), []byte("pool: [\"189001029819\", \"189001039800\"]\n"), 0o644); err != nil {
@@ -260,6 +261,26 @@ func TestPoolLendsEachPatientToOneScenario(t *testing.T) {
 	if len(env.leases.free) != 2 {
 		t.Errorf("%d patients back in the pool, want 2", len(env.leases.free))
 	}
+	// A patient whose cleanup left test data goes out of the pool; with none left, a lease says so
+	// at once.
+	broken := &Env{Pool: pool, PoolWait: 10 * time.Second, Client: func(Identity) (*fhirclient.Client, error) {
+		return nil, errors.New("NLL is not reachable")
+	}}
+	for i := 0; i < 2; i++ {
+		x := NewWorld(context.Background(), broken)
+		must(t, x.leasePatient())
+		x.remember(ref{typ: "Basic", id: "lock"})
+		if problems := x.Cleanup(context.Background()); len(problems) != 1 || !strings.Contains(problems[0], "Basic/lock: ") {
+			t.Fatalf("cleanup problems %v", problems)
+		}
+	}
+	started := time.Now()
+	err = NewWorld(context.Background(), broken).leasePatient()
+	if err == nil || !strings.Contains(err.Error(), "every patient of the pool my/patientpool.yaml was taken out of it, since its cleanup left test data (189001029819, 189001039800)") ||
+		time.Since(started) > time.Second {
+		t.Errorf("a pool whose patients all kept test data: %v after %s", err, time.Since(started))
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	d := NewWorld(ctx, &Env{Pool: pool})
 	must(t, NewWorld(context.Background(), d.env).leasePatient())
