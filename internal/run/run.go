@@ -195,7 +195,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS, Pool: p.Pool}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
 		loop, err := startSUT(opts, tgt, system, runID)
 		if err != nil {
