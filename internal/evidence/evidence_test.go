@@ -243,3 +243,23 @@ func attr(e xml.StartElement, name string) string {
 	}
 	return ""
 }
+
+// TestSwedishReportTexts: the fixed English words of a check become Swedish in the Swedish
+// report; values stay as they were; the English report is unchanged.
+func TestSwedishReportTexts(t *testing.T) {
+	for in, want := range map[string]string{
+		"status code: expected 200, got 500":        "statuskod: förväntat 200, faktiskt 500",
+		`response header x-request-id`:              `svarshuvudet x-request-id`,
+		`"ae92" (as sent)`:                          `"ae92" (som skickat)`,
+		"none":                                      "saknas",
+		"number of Bundle.entry: expected 1, got 0": "antal Bundle.entry: förväntat 1, faktiskt 0",
+		`FHIRPath Patient.id: expected "x", got an empty collection`: `FHIRPath-uttrycket Patient.id: förväntat "x", faktiskt en tom samling`,
+	} {
+		if got := text("sv", in); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+		if got := text("en", in); got != in {
+			t.Errorf("en changed %q to %q", in, got)
+		}
+	}
+}

@@ -100,25 +100,44 @@ var labels = map[string]Labels{
 	},
 }
 
-// swedish renders the fixed English words of konform's check messages in Swedish, for the
-// Swedish report; values (quoted text, FHIRPath, status codes) pass unchanged.
+// swedish renders the fixed English phrases of konform's check messages in Swedish, for the
+// Swedish report; values (quoted text, FHIRPath, status codes) pass unchanged. A phrase it does
+// not know stays English.
 var swedish = strings.NewReplacer(
-	" (as sent)", " (som skickat)", "response header ", "svarshuvudet ", "status code", "statuskod",
-	"number of ", "antal ", "resource type", "resurstyp", "response body", "svarets kropp", "FHIRPath ", "FHIRPath-uttrycket ",
-	" on the body of ", " på kroppen i ",
+	" (as sent)", " (som skickat)", "response header ", "svarshuvudet ", "status code of page ", "statuskod för sida ",
+	"status code", "statuskod", "number of ", "antal ", "resource type", "resurstyp", "response body", "svarets kropp",
+	"FHIRPath ", "FHIRPath-uttrycket ", " on the body of ", " på kroppen i ", "body of ", "kroppen i ",
 	"refused (a TLS alert, or closed before any answer)", "avvisad (ett TLS-larm, eller stängd före svar)",
 	"accepted, status ", "accepterad, status ", "a value matching ", "ett värde som matchar ", "a UUID", "ett UUID",
 	"an empty collection", "en tom samling", ": expected ", ": förväntat ", ", got ", ", faktiskt ",
 	"no answer to ", "inget svar på ", "what the system created", "det systemet skapade",
+	"the system's calls to NLL", "systemets anrop till NLL", "order of the system's calls", "ordningen på systemets anrop",
+	"OperationOutcome issue (severity/code)", "OperationOutcome-fel (allvarlighetsgrad/kod)",
+	"OperationOutcome issue points at", "OperationOutcome-felet pekar ut", "handling of a version conflict", "hantering av en versionskonflikt",
+	"status the system showed its user", "status som systemet visade för användaren", "the system's result ", "systemets resultat ",
+	"NLL's answer to ", "NLL:s svar på ", "patient of ", "patient i ", "x-request-id of ", "x-request-id i ",
+	"x-user-agent of ", "x-user-agent i ", "x-provenance of ", "x-provenance i ",
+	"true on some page of the search result", "sant på någon sida av sökresultatet", "the test patient's personnummer ", "testpatientens personnummer ",
+	"the test patient ", "testpatienten ", "the system's name ", "systemets namn ", "the date of the call, ", "anropets datum, ",
+	"at least one call", "minst ett anrop", "an id no other call used", "ett id som inget annat anrop använt",
+	"a value to save as ", "ett värde att spara som ", "a status below 400", "en status under 400",
+	"a date and time (dateTime with a zone)", "datum och tid (dateTime med tidszon)", "a FHIR resource with resourceType", "en FHIR-resurs med resourceType",
+	"a FHIR JSON resource", "en FHIR JSON-resurs", "base64-encoded JSON", "base64-kodad JSON", "no call", "inget anrop",
+	"no total", "inget total", "invalid JSON: ", "ogiltig JSON: ", "JSON without resourceType", "JSON utan resourceType",
+	" page(s)", " sida/sidor", " off)", " fel)",
 )
+
+// swedishWhole are whole messages (a check's name or value) in Swedish.
+var swedishWhole = map[string]string{"none": "saknas", "connection": "anslutningen", "present": "finns", "absent": "saknas",
+	"empty": "tom", "true": "sant", "false": "falskt"}
 
 // text renders a message in the report's language.
 func text(lang, s string) string {
 	if lang != "sv" {
 		return s
 	}
-	if s == "none" {
-		return "saknas"
+	if w, ok := swedishWhole[s]; ok {
+		return w
 	}
 	return swedish.Replace(s)
 }
