@@ -189,6 +189,9 @@ func (p *Pack) Count(tag string) int {
 // and checks that every scenario has a unique @tc id, is @obligatorisk or @valfri, and tags only
 // requirements of the catalogue: the bundled features/krav.yaml, or a krav.yaml in a given folder.
 func Load(paths []string, tags string) (*Pack, error) {
+	if err := CheckTags(tags); err != nil {
+		return nil, err
+	}
 	p := &Pack{Tags: tags, byPickle: map[string]*Case{}, byKey: map[string]*Case{}}
 	var err error
 	if len(paths) == 0 {
@@ -264,6 +267,29 @@ func Load(paths []string, tags string) (*Pack, error) {
 		return a.File < b.File || a.File == b.File && a.Line < b.Line
 	})
 	return p, nil
+}
+
+// CheckTags checks a tag expression in godog's syntax before godog sees it: terms joined by
+// "&&" (and) or "," (or), each a tag such as @tc:NLL-TA05-01, or ~@tag (not). An empty term or a
+// bare "~" would select everything or crash godog; Cucumber's "not", "and" and "or" are not
+// understood.
+func CheckTags(expr string) error {
+	if strings.TrimSpace(expr) == "" {
+		return nil
+	}
+	syntax := "use godog's syntax: @a && ~@b (and, not), @a,@b (or); konform list shows the tags"
+	for _, and := range strings.Split(expr, "&&") {
+		for _, term := range strings.Split(and, ",") {
+			tag := strings.TrimPrefix(strings.TrimSpace(term), "~")
+			switch {
+			case tag == "":
+				return fmt.Errorf("--tags %q has an empty term; %s", expr, syntax)
+			case !strings.HasPrefix(tag, "@") || strings.ContainsAny(tag, " \t"):
+				return fmt.Errorf("--tags %q: %q is not a tag; %s", expr, strings.TrimSpace(term), syntax)
+			}
+		}
+	}
+	return nil
 }
 
 // feature is one parsed feature file.

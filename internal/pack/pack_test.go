@@ -176,3 +176,18 @@ func TestPatientPoolRules(t *testing.T) {
 		t.Errorf("the pool is not part of the pack digest: %v", err)
 	}
 }
+
+// TestBadTagExpressionsAreRefused: an expression godog would crash on or read as "everything"
+// gets one line naming the syntax.
+func TestBadTagExpressionsAreRefused(t *testing.T) {
+	for _, bad := range []string{" @a &&", "&& @a", "@a && && @b", "@a,", "~", "not @sim", "@obligatorisk and not @sim", "@a || @b", "sim"} {
+		if _, err := Load(nil, bad); err == nil || !strings.Contains(err.Error(), "godog's syntax") {
+			t.Errorf("--tags %q: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"@obligatorisk && ~@sim", "@tc:NLL-TA05-01,@tc:NLL-TA05-02", " @anslutning "} {
+		if err := CheckTags(good); err != nil {
+			t.Errorf("--tags %q: %v", good, err)
+		}
+	}
+}
