@@ -85,7 +85,9 @@ func addProperties(s *junit.Testsuite, run *Run) {
 		s.AddProperty("konform.selection.tags", sel.Tags)
 		s.AddProperty("konform.selection.paths", strings.Join(sel.Paths, " "))
 		s.AddProperty("konform.selection.shard", sel.Shard)
-		s.AddProperty("konform.selection.mandatory_not_run", strings.Join(sel.NotRun, " "))
+	}
+	if len(run.Selection.NotRun) > 0 {
+		s.AddProperty("konform.selection.mandatory_not_run", strings.Join(run.Selection.NotRun, " "))
 	}
 	if run.Unreachable != "" {
 		s.AddProperty("konform.unreachable", run.Unreachable)

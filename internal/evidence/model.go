@@ -120,9 +120,11 @@ type Selection struct {
 	NotRun []string `json:"mandatoryNotRun,omitempty"`
 }
 
-// Partial reports whether the run covers less than the whole required set.
+// Partial reports whether the run selected less than the whole required set (tags, paths, one
+// shard). A run that selected everything but did not run it all (interrupted, unreachable) is not
+// partial: it is inconclusive.
 func (s Selection) Partial() bool {
-	return s.Tags != "" || len(s.Paths) > 0 || s.Shard != "" || len(s.NotRun) > 0
+	return s.Tags != "" || len(s.Paths) > 0 || s.Shard != ""
 }
 
 // Describe says in one line what was selected, "" for the whole pack.
@@ -330,7 +332,7 @@ func (r *Run) Verdict() Verdict {
 	if r.Unreachable != "" {
 		return Inconclusive
 	}
-	if s := r.Selection; s.Tags != "" || len(s.Paths) > 0 || s.Shard != "" {
+	if r.Selection.Partial() {
 		return Partial
 	}
 	v := r.resultVerdict()

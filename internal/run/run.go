@@ -212,7 +212,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	// one line, and evidence that says so.
 	if why := tgt.unreachable(ctx); why != "" {
 		rec.run.Unreachable = why
-		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s\n  check the URL, the network and the proxy with: konform doctor --env %s\n", tgt.baseURL, why, env.Name)
+		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (konform doctor --env %s checks the connection step by step)\n", tgt.baseURL, why, env.Name)
 	}
 
 	// The system under test's scenarios run one at a time after the others, so that every call
@@ -664,7 +664,7 @@ func (r *recorder) report(dir, godogOut string) {
 		}
 	}
 	for reason, n := range skipped {
-		fmt.Fprintf(out, "%d cases skipped: %s\n", n, reason)
+		fmt.Fprintf(out, "%d cases skipped: %s; a skipped mandatory case has no verdict (exit 3)\n", n, reason)
 	}
 	for _, c := range r.run.Cases {
 		for _, problem := range c.CleanupProblems {
@@ -677,8 +677,11 @@ func (r *recorder) report(dir, godogOut string) {
 	n := r.run.Counts()
 	fmt.Fprintf(out, "%d cases: %d passed, %d failed, %d error, %d skipped, %d undefined · verdict: %s · seed %d\n",
 		n.Total, n.Passed, n.Failed, n.Error, n.Skipped, n.Undefined+n.Pending, r.run.Verdict(), r.run.Seed)
-	if sel := r.run.Selection; sel.Partial() {
+	switch sel := r.run.Selection; {
+	case sel.Partial():
 		fmt.Fprintf(out, "partial run (%s): no verdict; run the whole pack, or merge every shard, for one\n", sel.Describe())
+	case len(sel.NotRun) > 0 && r.run.Unreachable == "":
+		fmt.Fprintf(out, "%d of %d mandatory cases did not run: no verdict\n", len(sel.NotRun), sel.Required)
 	}
 	if r.run.EnvironmentKind == evidence.SimulatorKind {
 		fmt.Fprintln(out, "run against konform's simulator: no evidence for approval")
