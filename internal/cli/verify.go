@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 )
 
@@ -44,8 +45,13 @@ func newVerifyCmd(sys System) *cobra.Command {
 			if kind == "" {
 				kind = "not recorded (an older konform)"
 			}
+			if pki.IsDevIssued(v.Signer.Issuer) && kind != evidence.SimulatorKind {
+				// Signed with a certificate of konform's dev PKI: only konform's simulator accepts it.
+				kind = evidence.SimulatorKind + " (signed with konform's development PKI)"
+				v.Environment.Kind = evidence.SimulatorKind
+			}
 			fmt.Fprintf(sys.Stderr, "environment %s, kind %s · verdict %s\n", v.Environment.Name, kind, orDash(string(v.Verdict)))
-			if kind == evidence.SimulatorKind {
+			if v.Environment.Kind == evidence.SimulatorKind {
 				fmt.Fprintln(sys.Stderr, "this run was against konform's built-in simulator: it is no evidence for approval")
 			}
 			if requireEnv != "" && v.Environment.Kind != requireEnv {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
@@ -78,6 +79,16 @@ func (d DevPKI) usable(now time.Time) bool {
 	return true
 }
 
+// DevCAName is the common name of the dev PKI's root CA.
+const DevCAName = "konform TEST Root CA v1"
+
+// IsDevIssued reports whether a certificate's issuer, as pkix.Name.String() gives it, is a konform
+// dev PKI's root CA (organisation konform): a certificate only konform's own simulator and
+// gateway accept, never one of the agency's environments.
+func IsDevIssued(issuer string) bool {
+	return strings.Contains(issuer, "CN="+DevCAName+",") && strings.Contains(issuer, "O=konform")
+}
+
 // GenerateDevPKI writes a fresh development PKI to dir: a root CA, a server certificate for
 // 127.0.0.1, ::1 and localhost, a client certificate with the clientAuth usage (PEM and
 // PKCS#12), an expired client certificate, and a client certificate from an unknown CA.
@@ -85,7 +96,7 @@ func GenerateDevPKI(dir string, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create certificate directory %s: %w", dir, err)
 	}
-	ca, err := newCA("konform TEST Root CA v1", now)
+	ca, err := newCA(DevCAName, now)
 	if err != nil {
 		return err
 	}

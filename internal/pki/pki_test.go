@@ -156,3 +156,23 @@ func TestLoadIdentityErrorsNameTheFileAndTheNextStep(t *testing.T) {
 		}
 	}
 }
+
+// TestIsDevIssued tells the dev PKI's certificates from others.
+func TestIsDevIssued(t *testing.T) {
+	d, _, err := pki.EnsureDevPKI(t.TempDir(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]bool{pki.ClientCertFile: true, pki.ServerCertFile: true, pki.UnknownCACertFile: false} {
+		certs, err := pki.ReadCertificates(d.Path(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pki.IsDevIssued(certs[0].Issuer.String()); got != want {
+			t.Errorf("%s (issuer %s): %v, want %v", file, certs[0].Issuer, got, want)
+		}
+	}
+	if pki.IsDevIssued("CN=TEST SITHS e-id Function CA v1,O=Inera AB,C=SE") {
+		t.Error("an agency test CA counted as konform's")
+	}
+}

@@ -210,7 +210,14 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 
 	// When the target cannot be reached at all, every case would fail the same way: stop with
 	// one line, and evidence that says so.
-	if why := tgt.unreachable(ctx); why != "" {
+	why, serverIssuer := tgt.unreachable(ctx)
+	if why == "" && kind != evidence.SimulatorKind && (pki.IsDevIssued(serverIssuer) || pki.IsDevIssued(rec.run.Client.Issuer)) {
+		// Only konform's own simulator accepts the dev PKI or serves its certificate: whatever
+		// konform.yaml calls the environment, this is no evidence for approval.
+		rec.run.EnvironmentKind = evidence.SimulatorKind
+		fmt.Fprintf(sys.Stderr, "konform: environment %s uses konform's development PKI, so it is konform's simulator: the evidence is marked simulator\n", env.Name)
+	}
+	if why != "" {
 		rec.run.Unreachable = why
 		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (konform doctor --env %s checks the connection step by step)\n", tgt.baseURL, why, env.Name)
 	}

@@ -292,17 +292,21 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 // unreachable sends the run's first request, $ping with the run's certificate, and returns the
 // cause when the target cannot be reached at all (no name, no connection, an untrusted server
 // certificate); "" when it answered or refused the certificate, which the cases then judge.
-func (t *target) unreachable(ctx context.Context) string {
+// The second result is the issuer of the server's certificate, "" when none was seen.
+func (t *target) unreachable(ctx context.Context) (string, string) {
 	c, err := t.client(steps.RunIdentity)
 	if err != nil {
-		return err.Error()
+		return err.Error(), ""
 	}
-	_, err = c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+	ex, err := c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
 	var terr *fhirclient.TransportError
 	if errors.As(err, &terr) && terr.Unreachable() {
-		return terr.Cause()
+		return terr.Cause(), ""
 	}
-	return ""
+	if ex != nil && ex.TLS != nil {
+		return "", ex.TLS.PeerIssuer
+	}
+	return "", ""
 }
 
 // close releases the clients' connections and stops the simulator.

@@ -98,3 +98,15 @@ func TestProgressCountsEachCaseAsItFinishes(t *testing.T) {
 		t.Errorf("NLL-ANSL-01 printed %d times", n)
 	}
 }
+
+// TestSimulatorConfiguredAsATestEnvironmentIsStillMarked: konform's simulator served standalone
+// and configured as kind test is recognised by its development PKI, and the evidence says
+// simulator.
+func TestSimulatorConfiguredAsATestEnvironmentIsStillMarked(t *testing.T) {
+	t.Parallel()
+	env := remoteEnv(t, "")
+	r := execute(t, run.Options{Env: "lokal", Config: env.cfg, CertsDir: env.certs, Tags: "@tc:NLL-ANSL-01"})
+	if r.summary.Run.EnvironmentKind != evidence.SimulatorKind || !strings.Contains(r.stderr, "konform's development PKI") {
+		t.Fatalf("kind %q\n%s", r.summary.Run.EnvironmentKind, r.stderr)
+	}
+}
