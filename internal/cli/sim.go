@@ -114,7 +114,9 @@ func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, fault
 	fmt.Fprintf(&b, "  client (PEM):     %s + %s\n", d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
 	fmt.Fprintf(&b, "  client (PKCS#12): %s, password %q\n", d.Path(pki.ClientP12File), pki.DevP12Password)
 	fmt.Fprintf(&b, "  prescriber token (12 h): %s\n", prescriber)
+	fmt.Fprintf(&b, "    with X-Org-Info: {\"orgenhetsId\":\"SE2321000016-TEST1\",\"orgenhetsIdTyp\":\"HSA\"}\n")
 	fmt.Fprintf(&b, "  pharmacist token (12 h): %s\n", pharmacist)
+	fmt.Fprintf(&b, "    with X-Org-Info: {\"orgenhetsId\":\"7350045511999\",\"orgenhetsIdTyp\":\"GLN\"}\n")
 	for _, f := range faults {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
 	}
