@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
 )
@@ -18,6 +19,7 @@ var executeRun = run.Execute
 func newRunCmd(sys System) *cobra.Command {
 	var opts run.Options
 	var faults []string
+	var maxBodyMiB int64
 	cmd := &cobra.Command{
 		Use:   "run [flags] [FEATURE_PATHS...]",
 		Short: "Run the test pack and write evidence to reports/<run-id>/",
@@ -38,6 +40,10 @@ func newRunCmd(sys System) *cobra.Command {
 				}
 				opts.Faults = append(opts.Faults, f)
 			}
+			if maxBodyMiB < 1 {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--max-body must be at least 1 (MiB), got %d", maxBodyMiB))
+			}
+			opts.MaxBody = maxBodyMiB << 20
 			opts.Paths = args
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
@@ -57,6 +63,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.Cert, "cert", "", "client certificate: PEM (with --key) or PKCS#12 (.p12/.pfx); default the dev PKI's client")
 	f.StringVar(&opts.Key, "key", "", "private key (PEM) of --cert, when not in the same file")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per request (default 30s)")
+	f.Int64Var(&maxBodyMiB, "max-body", fhirclient.DefaultMaxBody>>20, "largest answer body konform reads, in MiB; a larger one is an error")
 	f.StringVar(&opts.Case, "case", "", "the agency's case id (ärendenummer), recorded in the evidence")
 	f.StringVar(&opts.SystemFile, "system", "", "system.yaml: name, version and components of the system under approval")
 	f.StringArrayVar(&faults, "fault", nil, "with --env sim: break the simulator, e.g. 'path=Patient,status=503' (see docs/simulator.md)")

@@ -37,10 +37,17 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Proxy, when set, tunnels through this HTTP proxy; nil means HTTPS_PROXY and NO_PROXY.
 	Proxy *url.URL
+	// MaxBody bounds an answer's body in bytes; zero means DefaultMaxBody. A larger answer is no
+	// answer: the exchange ends with a transport error (outcome error).
+	MaxBody int64
 	// Retries, when Max > 0, retries GET requests on 429, 502, 503, 504 and connection errors
 	// (go-retryablehttp's policy), waiting as its backoff says (Retry-After honoured).
 	Retries Retries
 }
+
+// DefaultMaxBody is the largest answer body konform reads unless told otherwise: far above any
+// FHIR answer NLL sends, far below what would exhaust a CI runner's memory.
+const DefaultMaxBody = 16 << 20
 
 // Retries is a retry policy. The zero value retries nothing.
 type Retries struct {
@@ -55,6 +62,7 @@ type Client struct {
 	timeout time.Duration
 	header  http.Header
 	retries Retries
+	maxBody int64
 }
 
 // New builds a client. The transport is built here from cfg.TLS, because resty ignores its TLS
@@ -87,8 +95,16 @@ func New(cfg Config) (*Client, error) {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	r := resty.NewWithClient(&http.Client{Transport: transport})
+	// Redirects are not followed: an answer is judged as NLL gave it, and a redirect can never
+	// take the token to another scheme or host.
+	r := resty.NewWithClient(&http.Client{Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }})
 	r.SetRetryCount(0)
+	maxBody := cfg.MaxBody
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBody
+	}
+	r.SetResponseBodyLimit(int(maxBody))
 	r.SetLogger(quietLogger{})
 	ua := cfg.UserAgent
 	if ua == "" {
@@ -106,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 	if retries.MaxWait == 0 {
 		retries.MaxWait = 30 * time.Second
 	}
-	return &Client{base: base, r: r, timeout: timeout, header: header, retries: retries}, nil
+	return &Client{base: base, r: r, timeout: timeout, header: header, retries: retries, maxBody: maxBody}, nil
 }
 
 // BaseURL returns the FHIR base URL.
@@ -231,7 +247,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 		raw = resp.RawResponse
 	}
 	if err != nil {
-		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout, Handshake: ex.Handshake}
+		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout, Handshake: ex.Handshake, MaxBody: c.maxBody}
 		ex.Err = terr.Cause()
 		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
 		return ex, raw, terr

@@ -1,11 +1,13 @@
 package fhirclient_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -273,5 +275,57 @@ func TestLinksResolveAgainstTheBaseAndStayOnIt(t *testing.T) {
 		if err == nil || ex != nil {
 			t.Errorf("%s: followed (%v)", path, err)
 		}
+	}
+}
+
+// hostile serves handler over TLS on loopback and returns a client for it with the given limit.
+func hostile(t *testing.T, maxBody int64, handler http.HandlerFunc) (*fhirclient.Client, string) {
+	t.Helper()
+	srv := httptest.NewTLSServer(handler)
+	t.Cleanup(srv.Close)
+	tlsCfg := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: srv.URL + "/fhir", TLS: tlsCfg, Timeout: 10 * time.Second, MaxBody: maxBody})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv.URL
+}
+
+// TestEndlessAnswerIsCutAtTheLimit: a server that never stops sending is a transport error naming
+// the limit once the body passes it, not an out-of-memory death.
+func TestEndlessAnswerIsCutAtTheLimit(t *testing.T) {
+	c, _ := hostile(t, 1<<20, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/fhir+json")
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	start := time.Now()
+	ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "Patient"})
+	var terr *fhirclient.TransportError
+	if !errors.As(err, &terr) || !strings.Contains(terr.Cause(), "larger than konform's limit of 1 MiB") || ex.Response != nil {
+		t.Fatalf("want a body-limit transport error, got %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %s to give up", time.Since(start))
+	}
+}
+
+// TestRedirectsAreNotFollowed: a redirect is NLL's answer, judged as it is; konform never follows
+// it, so the token cannot go to another scheme or host that way.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var followed bool
+	c, base := hostile(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			followed = true
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	})
+	ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "Patient", Header: http.Header{"Authorization": {"Bearer x"}}})
+	if err != nil || ex.Response.Status != http.StatusTemporaryRedirect || followed {
+		t.Fatalf("status %v, followed %v, err %v (base %s)", ex.Response, followed, err, base)
 	}
 }

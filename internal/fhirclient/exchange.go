@@ -96,6 +96,8 @@ type TransportError struct {
 	Timeout time.Duration
 	// Handshake is set when the server asked for a client certificate before the failure.
 	Handshake *Handshake
+	// MaxBody is the body limit that was in force.
+	MaxBody int64
 }
 
 func (e *TransportError) Error() string {
@@ -112,6 +114,12 @@ func (e *TransportError) Cause() string {
 	var netErr net.Error
 	var dnsErr *net.DNSError
 	switch {
+	case errors.Is(e.Err, resty.ErrResponseBodyTooLarge):
+		limit := fmt.Sprintf("%d MiB", e.MaxBody>>20)
+		if e.MaxBody%(1<<20) != 0 {
+			limit = fmt.Sprintf("%d bytes", e.MaxBody)
+		}
+		return fmt.Sprintf("the answer's body is larger than konform's limit of %s; if NLL really sends answers this large, raise it with --max-body", limit)
 	case errors.As(e.Err, &dnsErr):
 		return fmt.Sprintf("the host name %s does not resolve (%s); check the URL and the DNS or proxy settings", dnsErr.Name, dnsErr.Err)
 	case remoteAlert(e.Err) != "":

@@ -128,9 +128,43 @@ func TestProxyIsUsed(t *testing.T) {
 	env := remoteEnv(t, "    proxy: "+proxy.URL+"\n")
 	r := execute(t, run.Options{Env: "lokal", Config: env.cfg, CertsDir: env.certs, Tags: "@tc:NLL-TA05-01"})
 	mu.Lock()
-	defer mu.Unlock()
 	if r.code != run.ExitOK || tunnels == 0 {
 		t.Fatalf("exit %d, %d tunnels through the proxy\n%s", r.code, tunnels, r.stderr)
+	}
+	before := tunnels
+	mu.Unlock()
+	// doctor reaches the environment the same way: through the proxy.
+	code, out := doctor(t, run.Options{Env: "lokal", Config: env.cfg, CertsDir: env.certs})
+	mu.Lock()
+	defer mu.Unlock()
+	if code != run.ExitOK || tunnels == before || !strings.Contains(out, "ok    proxy") {
+		t.Fatalf("doctor: exit %d, %d tunnels\n%s", code, tunnels-before, out)
+	}
+}
+
+// TestDoctorKeepsTheEnvironmentsTimeout: against a server that never answers $ping, doctor
+// gives up after the environment's timeout: 1s, as a run would.
+func TestDoctorKeepsTheEnvironmentsTimeout(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	certs := filepath.Join(root, "certs")
+	d, _, err := pki.EnsureDevPKI(certs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hang, _ := sim.ParseFault("path=$ping,latency=30s")
+	s, _ := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: []sim.Fault{hang}})
+	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := filepath.Join(root, "konform.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("environments:\n  lokal:\n    kind: test\n    base_url: %s\n    ca: certs/ca.pem\n    client: {cert: certs/client.pem, key: certs/client.key}\n    timeout: 1s\n", srv.URL)), 0o644)
+	start := time.Now()
+	code, out := doctor(t, run.Options{Env: "lokal", Config: cfg, CertsDir: certs})
+	if code != run.ExitHarness || !strings.Contains(out, "timed out after 1s") || time.Since(start) > 10*time.Second {
+		t.Fatalf("exit %d after %s\n%s", code, time.Since(start), out)
 	}
 }
 

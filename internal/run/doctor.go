@@ -88,7 +88,15 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 		return d.worst
 	}
 	d.ok("CA bundle", caFile)
-	d.checkNetwork(ctx, baseURL, roots, id, creds[steps.DefaultRole], opts.Timeout)
+	r := reachOf(env, opts)
+	if env.Simulated {
+		r = reach{timeout: opts.Timeout, maxBody: opts.MaxBody}
+	}
+	d.checkNetwork(ctx, baseURL, roots, id, creds[steps.DefaultRole], r, opts.Version)
+	if ctx.Err() != nil {
+		fmt.Fprintln(d.out, "interrupted")
+		return ExitInterrupted
+	}
 	return d.worst
 }
 
@@ -134,8 +142,10 @@ func (d *doctor) checkCertificate(env config.Environment, opts Options, dev pki.
 	return id
 }
 
-// checkNetwork resolves, connects, shakes hands and pings.
-func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.CertPool, id *pki.Identity, user http.Header, timeout time.Duration) {
+// checkNetwork resolves, connects, shakes hands and pings, reaching the environment as a run does
+// (its proxy, timeouts and body limit). Through a proxy, DNS and TCP are the proxy's: the checks
+// start at $ping, and the TLS line comes from its answer.
+func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.CertPool, id *pki.Identity, user http.Header, r reach, version string) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		d.fail("base URL", err.Error(), ExitUsage)
@@ -145,35 +155,25 @@ func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.C
 	if port == "" {
 		port = "443"
 	}
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
-	if err != nil {
-		d.fail("DNS", fmt.Sprintf("cannot resolve %s: %v; check the base URL and the network (HTTPS_PROXY?)", host, err), ExitHarness)
+	connect := r.connect
+	if connect == 0 {
+		connect = 10 * time.Second
+	}
+	proxy := r.proxyFor(baseURL)
+	if proxy != nil {
+		d.ok("proxy", fmt.Sprintf("through %s (DNS and TCP to %s are the proxy's)", proxy.Redacted(), host))
+	} else if !d.checkDirect(ctx, host, port, roots, id, connect) {
 		return
 	}
-	d.ok("DNS", fmt.Sprintf("%s → %v", host, addrs))
-	conn, err := (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		d.fail("TCP", fmt.Sprintf("cannot connect to %s:%s: %v; check the firewall opening for this environment", host, port, err), ExitHarness)
-		return
-	}
-	tconn := tls.Client(conn, func() *tls.Config { c := pki.ClientTLS(roots, id); c.ServerName = host; return c }())
-	err = tconn.HandshakeContext(ctx)
-	if err != nil {
-		conn.Close()
-		d.fail("TLS", fmt.Sprintf("handshake with %s failed: %v", host, err), ExitHarness)
-		return
-	}
-	cs := tconn.ConnectionState()
-	tconn.Close()
-	d.ok("TCP", net.JoinHostPort(host, port))
-	d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite),
-		cs.PeerCertificates[0].Subject, cs.PeerCertificates[0].Issuer.CommonName))
-	c, err := fhirclient.New(fhirclient.Config{BaseURL: baseURL, TLS: pki.ClientTLS(roots, id), Timeout: timeout})
+	c, err := r.client(baseURL, pki.ClientTLS(roots, id), version)
 	if err != nil {
 		d.fail("$ping", err.Error(), ExitUsage)
 		return
 	}
 	ex := d.ping(ctx, c, "$ping", http.Header{}, "without token")
+	if proxy != nil && ex != nil && ex.TLS != nil {
+		d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject, ex.TLS.PeerIssuer))
+	}
 	if user.Get("Authorization") != "" {
 		d.ping(ctx, c, "$ping+token", user, "with the user's token")
 	} else {
@@ -182,13 +182,45 @@ func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.C
 	if ex != nil && ex.Response != nil {
 		if date, err := http.ParseTime(ex.Response.Header.Get("Date")); err == nil {
 			offset := date.Add(500 * time.Millisecond).Sub(ex.Started.Add(ex.Duration / 2))
-			if offset > time.Second || offset < -time.Second {
+			if offset > ClockTolerance || offset < -ClockTolerance {
 				d.warn("clock", fmt.Sprintf("differs from the server's by %s; synchronise it (the agency's requirement 3.6.1)", offset.Round(time.Millisecond)))
 			} else {
 				d.ok("clock", fmt.Sprintf("within a second of the server's (%s)", offset.Round(time.Millisecond)))
 			}
 		}
 	}
+}
+
+// checkDirect resolves the host, connects and shakes hands without a proxy, each bounded by the
+// connect timeout; it reports false when the checks cannot go on.
+func (d *doctor) checkDirect(ctx context.Context, host, port string, roots *x509.CertPool, id *pki.Identity, connect time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, 3*connect)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		d.fail("DNS", fmt.Sprintf("cannot resolve %s: %v; check the base URL and the network (HTTPS_PROXY?)", host, err), ExitHarness)
+		return false
+	}
+	d.ok("DNS", fmt.Sprintf("%s → %v", host, addrs))
+	conn, err := (&net.Dialer{Timeout: connect}).DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		d.fail("TCP", fmt.Sprintf("cannot connect to %s:%s: %v; check the firewall opening for this environment, or set proxy: in the configuration", host, port, err), ExitHarness)
+		return false
+	}
+	defer conn.Close()
+	hsCtx, hsCancel := context.WithTimeout(ctx, connect)
+	defer hsCancel()
+	tconn := tls.Client(conn, func() *tls.Config { c := pki.ClientTLS(roots, id); c.ServerName = host; return c }())
+	if err := tconn.HandshakeContext(hsCtx); err != nil {
+		d.fail("TLS", fmt.Sprintf("handshake with %s failed: %v", host, err), ExitHarness)
+		return false
+	}
+	cs := tconn.ConnectionState()
+	tconn.Close()
+	d.ok("TCP", net.JoinHostPort(host, port))
+	d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite),
+		cs.PeerCertificates[0].Subject, cs.PeerCertificates[0].Issuer.CommonName))
+	return true
 }
 
 func (d *doctor) ping(ctx context.Context, c *fhirclient.Client, check string, header http.Header, how string) *fhirclient.Exchange {

@@ -58,6 +58,8 @@ type Options struct {
 	Cert, Key, Password string
 	// Timeout bounds each request; zero means 30 seconds.
 	Timeout time.Duration
+	// MaxBody bounds each answer's body in bytes; zero means fhirclient.DefaultMaxBody.
+	MaxBody int64
 	// Faults are injected into the simulator, for tests of failure handling.
 	Faults []sim.Fault
 	// SimTLS changes the simulator's TLS configuration, for tests that need a broken server.

@@ -110,7 +110,7 @@ func startGateway(opts Options, tgt *target, onCall func(*gateway.Call)) (*gatew
 		return nil, err
 	}
 	return gateway.Start(gateway.Config{Upstream: tgt.baseURL, UpstreamTLS: pki.ClientTLS(upstreamRoots, tgt.identity),
-		ServerTLS: serverTLS, Addr: opts.GatewayAddr, Timeout: tgt.timeout, Proxy: tgt.proxy, OnCall: onCall})
+		ServerTLS: serverTLS, Addr: opts.GatewayAddr, Timeout: tgt.reach.timeout, Proxy: tgt.reach.proxy, OnCall: onCall})
 }
 
 // writeSUTCalls writes the system's calls to <folder>/sut-NNN.http, scrubbed unless --no-redact,

@@ -27,10 +27,7 @@ type target struct {
 	identity *pki.Identity
 	devPKI   pki.DevPKI
 	roots    string // CA bundle file
-	timeout  time.Duration
-	retries  fhirclient.Retries
-	connect  time.Duration
-	proxy    *url.URL
+	reach    reach
 	version  string
 
 	// credentials holds the headers that identify each role's user.
@@ -126,18 +123,50 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	if err != nil {
 		return nil, err
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = env.Timeout
-	}
-	var proxy *url.URL
-	if env.Proxy != "" {
-		proxy, _ = url.Parse(env.Proxy) // checked by config
-	}
-	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, roots: env.CA, timeout: timeout, version: opts.Version,
-		retries: fhirclient.Retries{Max: env.Retries.Max, Wait: env.Retries.Wait, MaxWait: env.Retries.MaxWait},
-		connect: env.ConnectTimeout, proxy: proxy,
+	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, roots: env.CA, reach: reachOf(env, opts), version: opts.Version,
 		clients: map[steps.Identity]*fhirclient.Client{}, credentials: creds}, nil
+}
+
+// reach is how konform reaches an environment: timeouts, proxy, retries and the body limit. run,
+// doctor and cleanup all build their clients from it, so they reach NLL the same way.
+type reach struct {
+	timeout, connect time.Duration
+	proxy            *url.URL // nil: HTTPS_PROXY and NO_PROXY
+	retries          fhirclient.Retries
+	maxBody          int64
+}
+
+// reachOf takes the environment's settings, with the command line's --timeout and --max-body
+// before them.
+func reachOf(env config.Environment, opts Options) reach {
+	r := reach{timeout: opts.Timeout, connect: env.ConnectTimeout, maxBody: opts.MaxBody,
+		retries: fhirclient.Retries{Max: env.Retries.Max, Wait: env.Retries.Wait, MaxWait: env.Retries.MaxWait}}
+	if r.timeout == 0 {
+		r.timeout = env.Timeout
+	}
+	if env.Proxy != "" {
+		r.proxy, _ = url.Parse(env.Proxy) // checked by config
+	}
+	return r
+}
+
+// client builds a FHIR client for baseURL with this reach.
+func (r reach) client(baseURL string, tlsCfg *tls.Config, version string) (*fhirclient.Client, error) {
+	return fhirclient.New(fhirclient.Config{BaseURL: baseURL, TLS: tlsCfg, Timeout: r.timeout, UserAgent: "konform/" + version,
+		Retries: r.retries, ConnectTimeout: r.connect, Proxy: r.proxy, MaxBody: r.maxBody})
+}
+
+// proxyFor returns the proxy a request to baseURL goes through, nil for none.
+func (r reach) proxyFor(baseURL string) *url.URL {
+	if r.proxy != nil {
+		return r.proxy
+	}
+	req, err := http.NewRequest(http.MethodGet, baseURL, nil)
+	if err != nil {
+		return nil
+	}
+	p, _ := http.ProxyFromEnvironment(req)
+	return p
 }
 
 // configuredCredentials builds each configured role's headers; the förskrivare (or else the
@@ -212,7 +241,7 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), timeout: opts.Timeout,
+	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), reach: reach{timeout: opts.Timeout, maxBody: opts.MaxBody},
 		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}, credentials: simCredentials(s, now),
 		token: simToken(s, now)}
 	t.closers = append(t.closers, func() { srv.Close() })
@@ -280,8 +309,7 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := fhirclient.New(fhirclient.Config{BaseURL: t.baseURL, TLS: pki.ClientTLS(roots, id), Timeout: t.timeout,
-		UserAgent: "konform/" + t.version, Retries: t.retries, ConnectTimeout: t.connect, Proxy: t.proxy})
+	c, err := t.reach.client(t.baseURL, pki.ClientTLS(roots, id), t.version)
 	if err != nil {
 		return nil, err
 	}

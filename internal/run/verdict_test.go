@@ -110,3 +110,13 @@ func TestSimulatorConfiguredAsATestEnvironmentIsStillMarked(t *testing.T) {
 		t.Fatalf("kind %q\n%s", r.summary.Run.EnvironmentKind, r.stderr)
 	}
 }
+
+// TestAnswerOverTheBodyLimitIsAnError: an answer larger than the limit ends the case as error with
+// one clear line, and the evidence is written.
+func TestAnswerOverTheBodyLimitIsAnError(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-01", MaxBody: 64})
+	if c := r.outcome(t, "NLL-ANSL-01"); c.Outcome != evidence.Error || r.code != run.ExitHarness || !strings.Contains(r.stderr, "larger than konform's limit of 64 bytes") {
+		t.Fatalf("outcome %s, exit %d\n%s", c.Outcome, r.code, r.stderr)
+	}
+}
