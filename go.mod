@@ -33,3 +33,5 @@ require (
 	golang.org/x/net v0.43.0 // indirect
 	golang.org/x/sys v0.35.0 // indirect
 )
+
+replace github.com/cucumber/godog => ./third_party/godog

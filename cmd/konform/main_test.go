@@ -94,3 +94,32 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 		t.Errorf("stderr does not say so:\n%s", stderr.String())
 	}
 }
+
+// TestStartsWithoutRunningGo: konform runs no `go` command when it starts or runs cases (godog
+// used to run `go env GOTOOLDIR` at package initialisation; third_party/godog is patched). A
+// `go` first on PATH that leaves a mark shows any call.
+func TestStartsWithoutRunningGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "konform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	fake := filepath.Join(dir, "fakebin")
+	mark := filepath.Join(dir, "go-was-run")
+	os.MkdirAll(fake, 0o755)
+	os.WriteFile(filepath.Join(fake, "go"), []byte("#!/bin/sh\ntouch "+mark+"\nexit 1\n"), 0o755)
+	for _, args := range [][]string{{"version"}, {"run", "--tags", "@tc:NLL-ANSL-01"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+fake+":/usr/bin:/bin")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		if _, err := os.Stat(mark); err == nil {
+			t.Fatalf("konform %v ran the go command on PATH", args)
+		}
+	}
+}
