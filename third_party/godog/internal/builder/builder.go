@@ -31,8 +31,8 @@ func findTools() {
 
 var (
 	compiler, linker string
-	gopaths         = filepath.SplitList(build.Default.GOPATH)
-	godogImportPath = "github.com/cucumber/godog"
+	gopaths          = filepath.SplitList(build.Default.GOPATH)
+	godogImportPath  = "github.com/cucumber/godog"
 
 	// godep
 	runnerTemplate = template.Must(template.New("testmain").Parse(`package main
