@@ -40,6 +40,9 @@ func newRunCmd(sys System) *cobra.Command {
 				}
 				opts.Faults = append(opts.Faults, f)
 			}
+			if opts.Concurrency < 1 { // the zero value of run.Options means the default; the flag does not
+				return fail(sys, run.ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
+			}
 			if maxBodyMiB < 1 {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--max-body must be at least 1 (MiB), got %d", maxBodyMiB))
 			}

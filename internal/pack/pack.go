@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
@@ -367,9 +368,28 @@ func parseError(err error, prefix string) error {
 		if line != "" {
 			loc += ":" + line
 		}
-		return fmt.Errorf("%s: malformed feature file: %s; fix the Gherkin (files start with \"# language: sv\")", loc, first)
+		return fmt.Errorf("%s: malformed feature file: %s; fix the Gherkin (files start with \"# language: sv\")", loc, printable(first))
 	}
-	return fmt.Errorf("cannot read the feature files: %s", msg)
+	return fmt.Errorf("cannot read the feature files: %s", printable(msg))
+}
+
+// printable makes text from a file fit one terminal line: control characters and invalid UTF-8
+// become \uFFFD, and the text is cut at 120 characters.
+func printable(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if n == 120 {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = '\uFFFD'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }
 
 // locations maps the AST ids of a document to their lines and step keywords.

@@ -191,3 +191,21 @@ func TestBadTagExpressionsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryGarbageIsNotEchoedRaw: a feature file of binary garbage gets one printable line.
+func TestBinaryGarbageIsNotEchoedRaw(t *testing.T) {
+	f := write(t, t.TempDir(), "g.feature", "\x1b[2J\x00\x07\xff\xfe garbage \x1b]0;title\x07\n")
+	_, err := Load([]string{f}, "")
+	if err == nil {
+		t.Fatal("garbage accepted")
+	}
+	msg := err.Error()
+	for _, r := range msg {
+		if r < ' ' || r == 0x7f {
+			t.Fatalf("control character %q in %q", r, msg)
+		}
+	}
+	if strings.Count(msg, "\n") > 0 || !strings.Contains(msg, "g.feature") {
+		t.Errorf("not one line naming the file: %q", msg)
+	}
+}

@@ -18,7 +18,9 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,15 +143,20 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Concurrency < 1 {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
 	}
+	if opts.Timeout < 0 || opts.SUTTimeout < 0 || opts.MaxBody < 0 {
+		return fail(ExitUsage, fmt.Errorf("--timeout, --sut-timeout and --max-body must not be negative"))
+	}
 	p, err := pack.Load(opts.Paths, opts.Tags)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
 	if opts.Shard != "" {
-		var k, n int
-		if _, err := fmt.Sscanf(opts.Shard, "%d/%d", &k, &n); err != nil {
+		m := shardPattern.FindStringSubmatch(opts.Shard)
+		if m == nil {
 			return fail(ExitUsage, fmt.Errorf("--shard %q: use K/N, such as 2/4", opts.Shard))
 		}
+		k, _ := strconv.Atoi(m[1])
+		n, _ := strconv.Atoi(m[2])
 		if err := p.Shard(k, n); err != nil {
 			return fail(ExitUsage, err)
 		}
@@ -180,7 +187,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	runID := newRunID(now)
 	dir := filepath.Join(opts.Out, runID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(ExitHarness, fmt.Errorf("cannot create the evidence folder %s: %v", dir, err))
+		return fail(ExitUsage, fmt.Errorf("cannot create the evidence folder %s: %v; choose a writable --out", dir, err))
 	}
 	if opts.Seed == 0 {
 		opts.Seed = randomSeed()
@@ -329,6 +336,9 @@ func (o *Options) setDefaults() {
 		o.GatewayAddr = "127.0.0.1:0"
 	}
 }
+
+// shardPattern is --shard's K/N.
+var shardPattern = regexp.MustCompile(`^([0-9]{1,6})/([0-9]{1,6})$`)
 
 // andTag narrows a godog tag expression (groups joined by &&) by one more tag.
 func andTag(expr, tag string) string {

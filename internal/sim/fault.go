@@ -43,6 +43,10 @@ type Fault struct {
 }
 
 func (f Fault) validate() error {
+	if f.Latency == 0 && f.Status == 0 && f.RetryAfter == 0 && f.DropHeader == "" && f.Remove == "" &&
+		f.ResourceType == "" && !f.HTML && !f.Truncate && !f.Reset {
+		return fmt.Errorf("fault %q does nothing: add latency, status, retryAfter, dropHeader, remove, resourceType, html, truncate or reset", f.String())
+	}
 	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
 		return fmt.Errorf("fault status %d is not an HTTP status", f.Status)
 	}

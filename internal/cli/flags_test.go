@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadRunFlagsExit2WithOneLine: flag values that used to be accepted silently (and then ran
+// something else, or failed later with exit 3) are usage errors before anything runs.
+func TestBadRunFlagsExit2WithOneLine(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "a-file") // a folder cannot be made below a file, even as root
+	os.WriteFile(file, nil, 0o644)
+	for _, args := range [][]string{
+		{"--concurrency", "0"},
+		{"--timeout", "-5s"},
+		{"--shard", "1/4/9"},
+		{"--shard", "1/4x"},
+		{"--fault", "path"},
+		{"--tags", "~"},
+		{"--tags", "@a &&"},
+		{"--max-body", "0"},
+		{"--out", filepath.Join(file, "reports")},
+	} {
+		sys, _, errb := system(nil)
+		full := append([]string{"run", "--certs", filepath.Join(root, "certs"), "--out", filepath.Join(root, "r")}, args...)
+		code := Main(context.Background(), sys, full)
+		msg := strings.TrimSpace(errb.String())
+		if code != 2 || !strings.HasPrefix(msg, "konform: ") || strings.Contains(msg, "\n") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, msg)
+		}
+	}
+}
