@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/konform/konform/internal/cli.Version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build certs lint docs bench interop browser
+.PHONY: help run test build certs lint docs bench interop browser fuzz
 
 ## help: list the targets
 help:
@@ -44,6 +44,17 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 	$(GO) mod tidy -diff
+
+## fuzz: run every fuzz target (parsers of outside input) for FUZZTIME each (default 30s); make test runs their corpora
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./third_party/'); do \
+	  pkg=./$$(dirname $${file#./}); \
+	  for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 ## docs: regenerate docs/steps.md from the step vocabulary
 docs:

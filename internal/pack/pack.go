@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,6 +194,7 @@ func Load(paths []string, tags string) (*Pack, error) {
 	if err := CheckTags(tags); err != nil {
 		return nil, err
 	}
+	tags = strings.TrimSpace(tags) // godog panics on a blank expression
 	p := &Pack{Tags: tags, byPickle: map[string]*Case{}, byKey: map[string]*Case{}}
 	var err error
 	if len(paths) == 0 {
@@ -270,6 +272,9 @@ func Load(paths []string, tags string) (*Pack, error) {
 	return p, nil
 }
 
+// tagTerm is one term of a tag expression: a tag, or ~ and a tag.
+var tagTerm = regexp.MustCompile(`^~?@[^\s@~,&]+$`)
+
 // CheckTags checks a tag expression in godog's syntax before godog sees it: terms joined by
 // "&&" (and) or "," (or), each a tag such as @tc:NLL-TA05-01, or ~@tag (not). An empty term or a
 // bare "~" would select everything or crash godog; Cucumber's "not", "and" and "or" are not
@@ -281,12 +286,12 @@ func CheckTags(expr string) error {
 	syntax := "use godog's syntax: @a && ~@b (and, not), @a,@b (or); konform list shows the tags"
 	for _, and := range strings.Split(expr, "&&") {
 		for _, term := range strings.Split(and, ",") {
-			tag := strings.TrimPrefix(strings.TrimSpace(term), "~")
+			term = strings.TrimSpace(term)
 			switch {
-			case tag == "":
+			case strings.TrimPrefix(term, "~") == "":
 				return fmt.Errorf("--tags %q has an empty term; %s", expr, syntax)
-			case !strings.HasPrefix(tag, "@") || strings.ContainsAny(tag, " \t"):
-				return fmt.Errorf("--tags %q: %q is not a tag; %s", expr, strings.TrimSpace(term), syntax)
+			case !tagTerm.MatchString(term):
+				return fmt.Errorf("--tags %q: %q is not a tag; %s", expr, printable(term), syntax)
 			}
 		}
 	}

@@ -1,0 +1,39 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// FuzzAnswer: whatever body NLL (or a hostile server) answers, the checks that read it (JSON
+// parsing and every FHIRPath expression of the bundled pack) return a value or an error, never a
+// panic.
+func FuzzAnswer(f *testing.F) {
+	var exprs []string
+	files, _ := filepath.Glob("../features/*/*.feature")
+	quoted := regexp.MustCompile(`FHIRPath-uttrycket "([^"]*)"`)
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		for _, m := range quoted.FindAllSubmatch(data, -1) {
+			if !regexp.MustCompile(`\{\{`).Match(m[1]) {
+				exprs = append(exprs, string(m[1]))
+			}
+		}
+	}
+	if len(exprs) < 10 {
+		f.Fatalf("only %d FHIRPath expressions found in the pack", len(exprs))
+	}
+	for _, seed := range []string{`{"resourceType":"Bundle","type":"searchset","total":1,"entry":[{"resource":{"resourceType":"Patient","id":"p","active":true}}]}`,
+		`{"resourceType":"MedicationRequest","id":"x","meta":{"versionId":"1"},"dispenseRequest":{"validityPeriod":{"start":"2026-01-01","end":"2027-01-02"}}}`,
+		`{"resourceType":"Parameters","parameter":[{"name":"result","valueString":"OK"}]}`, `{"resourceType":1}`, `[]`, `null`, `{"a":{"b":[[[[]]]]}}`, "\xff"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, _ = parseJSON(body)
+		for _, expr := range exprs {
+			_, _ = evaluate(expr, body)
+		}
+	})
+}
