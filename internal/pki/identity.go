@@ -4,6 +4,10 @@ package pki
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -84,6 +88,9 @@ func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
 		}
 		id.Chain = append(id.Chain, c)
 	}
+	if err := id.CheckKey(); err != nil {
+		return nil, err
+	}
 	return id, nil
 }
 
@@ -115,7 +122,57 @@ func loadPKCS12(file string, data []byte, password string) (*Identity, error) {
 	if !ok {
 		return nil, fmt.Errorf("cannot use %s: unsupported private key type %T", file, key)
 	}
-	return &Identity{Source: file, Leaf: leaf, Chain: chain, Key: signer}, nil
+	id := &Identity{Source: file, Leaf: leaf, Chain: chain, Key: signer}
+	if err := id.CheckKey(); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// CheckKey returns an error when the identity's key cannot do what konform does with it: sign the
+// TLS handshake and the evidence (manifest.sig). That takes an RSA key of at least 1024 bits (Go
+// refuses to sign with less) or an ECDSA key on P-256, P-384 or P-521 (the curves TLS signs
+// with), and the key must belong to the certificate. LoadIdentity calls it, so an identity that
+// cannot sign is refused before any request rather than after the whole pack has run.
+func (id *Identity) CheckKey() error {
+	if id.Leaf == nil || id.Key == nil {
+		return fmt.Errorf("cannot use client certificate %s: it has no certificate or no private key", id.Source)
+	}
+	const next = "ask the issuer for an RSA or ECDSA (P-256, P-384, P-521) client certificate"
+	switch k := id.Key.Public().(type) {
+	case *rsa.PublicKey:
+		if k.N == nil || k.N.BitLen() < 1024 {
+			return fmt.Errorf("client certificate %s has a %d-bit RSA key; konform signs the TLS handshake and the evidence with it and needs at least 1024 bits: %s", id.Source, bitLen(k), next)
+		}
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+		default:
+			return fmt.Errorf("client certificate %s has an ECDSA key on %s; TLS signs with P-256, P-384 or P-521 only: %s", id.Source, curveName(k), next)
+		}
+	case ed25519.PublicKey:
+		return fmt.Errorf("client certificate %s has an Ed25519 key; konform signs the evidence with the client key and takes RSA or ECDSA only: %s", id.Source, next)
+	default:
+		return fmt.Errorf("client certificate %s has a %s key; konform signs the TLS handshake and the evidence with RSA or ECDSA only: %s", id.Source, id.Leaf.PublicKeyAlgorithm, next)
+	}
+	if pub, ok := id.Leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(id.Key.Public()) {
+		return fmt.Errorf("cannot use client certificate %s: the private key does not belong to the certificate; export the certificate with its own key", id.Source)
+	}
+	return nil
+}
+
+func bitLen(k *rsa.PublicKey) int {
+	if k.N == nil {
+		return 0
+	}
+	return k.N.BitLen()
+}
+
+func curveName(k *ecdsa.PublicKey) string {
+	if k.Curve == nil {
+		return "no curve"
+	}
+	return k.Curve.Params().Name
 }
 
 // TLSCertificate returns the identity as a tls.Certificate with its chain.
@@ -133,8 +190,8 @@ func (id *Identity) Fingerprint() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CheckValidity returns an error when the certificate is not valid at now or lacks the
-// clientAuth usage.
+// CheckValidity returns an error when the certificate is not valid at now or may not be used as
+// a client certificate (CheckUsage).
 func (id *Identity) CheckValidity(now time.Time) error {
 	switch {
 	case now.After(id.Leaf.NotAfter):
@@ -145,9 +202,34 @@ func (id *Identity) CheckValidity(now time.Time) error {
 	return id.CheckUsage()
 }
 
-// CheckUsage returns an error when the certificate's extended key usage excludes clientAuth.
+// CheckUsage returns an error when the certificate may not be used as a client certificate: it is
+// a CA's certificate (CheckNotCA) or its extended key usage excludes clientAuth (CheckClientAuth).
 func (id *Identity) CheckUsage() error {
-	if len(id.Leaf.ExtKeyUsage) > 0 && !hasUsage(id.Leaf, x509.ExtKeyUsageClientAuth) {
+	if err := id.CheckNotCA(); err != nil {
+		return err
+	}
+	return id.CheckClientAuth()
+}
+
+// CheckNotCA returns an error when the certificate is a CA's: basic constraints say CA, or the key
+// usage allows signing certificates. A CA certificate is never a client (function) certificate,
+// even when the CA's key is at hand.
+func (id *Identity) CheckNotCA() error {
+	if (id.Leaf.BasicConstraintsValid && id.Leaf.IsCA) || id.Leaf.KeyUsage&x509.KeyUsageCertSign != 0 {
+		return fmt.Errorf("client certificate %s is a CA certificate (%s); pass the client (function) certificate the CA issued, not the CA's own", id.Source, id.Leaf.Subject)
+	}
+	return nil
+}
+
+// CheckClientAuth returns an error when the certificate has an extended key usage extension
+// without clientAuth (or anyExtendedKeyUsage). A certificate without the extension may be used for
+// any purpose (RFC 5280, 4.2.1.12, as Go's and OpenSSL's verifiers read it) and passes; an
+// extension holding only usages Go does not know still excludes clientAuth and fails.
+func (id *Identity) CheckClientAuth() error {
+	if len(id.Leaf.ExtKeyUsage) == 0 && len(id.Leaf.UnknownExtKeyUsage) == 0 {
+		return nil
+	}
+	if !hasUsage(id.Leaf, x509.ExtKeyUsageClientAuth) {
 		return fmt.Errorf("client certificate %s lacks the clientAuth usage; ask the issuer for a client (function) certificate", id.Source)
 	}
 	return nil
