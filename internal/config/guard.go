@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,12 +97,44 @@ func foldRune(r rune) rune {
 }
 
 // CheckURL refuses a base URL on the environment's deny list (deny_urls: parts of URLs, such as
-// the production host names from the agency's information sheet).
+// the production host names from the agency's information sheet). Entries and the base URL are
+// compared without surrounding spaces, in lower case, and also with a host's trailing dot and the
+// default port dropped, so https://nll.prod.example.se:443/ matches nll.prod.example.se.
 func (e Environment) CheckURL() error {
+	base := strings.ToLower(strings.TrimSpace(e.BaseURL))
+	canonBase := canonicalURL(base)
 	for _, d := range e.DenyURLs {
-		if d != "" && strings.Contains(strings.ToLower(e.BaseURL), strings.ToLower(d)) {
-			return fmt.Errorf("environment %s: base_url %s matches %q on the deny list; konform never connects to it", e.Name, e.BaseURL, d)
+		deny := strings.ToLower(strings.TrimSpace(d))
+		if deny == "" {
+			continue
+		}
+		if strings.Contains(base, deny) || strings.Contains(canonBase, canonicalURL(deny)) {
+			return fmt.Errorf("environment %s: base_url %s matches %q on the deny list; konform never connects to it", e.Name, e.BaseURL, strings.TrimSpace(d))
 		}
 	}
 	return nil
+}
+
+// canonicalURL drops a host's trailing dot and the scheme's default port from an absolute URL;
+// anything else comes back unchanged.
+func canonicalURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return s
+	}
+	host, port := strings.TrimSuffix(u.Hostname(), "."), u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	out := u.Scheme + "://" + host + u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }

@@ -22,7 +22,9 @@ var (
 // rdn is a distinguished name attribute by attribute, in order, so that a name can hold two CNs.
 type rdn []pkix.AttributeTypeAndValue
 
-func cn(v string) pkix.AttributeTypeAndValue { return pkix.AttributeTypeAndValue{Type: oidCN, Value: v} }
+func cn(v string) pkix.AttributeTypeAndValue {
+	return pkix.AttributeTypeAndValue{Type: oidCN, Value: v}
+}
 
 // testCA is a real CA certificate with its key.
 type testCA struct {
@@ -131,5 +133,27 @@ func TestProductionIssuerGuardReadsTheWholeChain(t *testing.T) {
 	cross := newTestCA(t, rdn{cn("SITHS Type 3 CA v1"), cn("konform")}, other)
 	if err := env.CheckIssuer("c.p12", leafOf(t, inter), []*x509.Certificate{cross.cert}); err == nil || !strings.Contains(err.Error(), `"SITHS Type 3 CA v1"`) {
 		t.Errorf("a production CA's certificate in the chain: %v", err)
+	}
+}
+
+// TestDenyListIgnoresSpacesDefaultPortsAndTrailingDots: a deny_urls entry written with spaces,
+// or a base URL with the default port or a host's trailing dot, no longer slips past the list.
+func TestDenyListIgnoresSpacesDefaultPortsAndTrailingDots(t *testing.T) {
+	cases := []struct{ base, deny string }{
+		{"https://nll.prod.example.se/fhir", " nll.prod.example.se "},
+		{"https://NLL.Prod.Example.SE/fhir", "nll.prod.example.se"},
+		{"https://nll.prod.example.se:443/fhir", "https://nll.prod.example.se/fhir"},
+		{"https://nll.prod.example.se./fhir", "https://nll.prod.example.se/"},
+		{"https://nll.prod.example.se/fhir", "HTTPS://NLL.PROD.EXAMPLE.SE:443/"},
+	}
+	for _, c := range cases {
+		env := Environment{Name: "x", BaseURL: c.base, DenyURLs: []string{c.deny}}
+		if err := env.CheckURL(); err == nil || !strings.Contains(err.Error(), "deny list") {
+			t.Errorf("%s with deny %q: %v", c.base, c.deny, err)
+		}
+	}
+	env := Environment{Name: "x", BaseURL: "https://ext5.example.se/fhir", DenyURLs: []string{"nll.prod.example.se", " ", ""}}
+	if err := env.CheckURL(); err != nil {
+		t.Errorf("a test URL: %v", err)
 	}
 }
