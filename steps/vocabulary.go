@@ -1,7 +1,10 @@
 package steps
 
 import (
+	"context"
+	"reflect"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/cucumber/godog"
@@ -396,7 +399,19 @@ var patterns = sync.OnceValue(func() [][2]*regexp.Regexp {
 	return out
 })
 
-// Register binds every step, in both languages, to w's functions.
+// takesArgument says, per step of the vocabulary, whether its function takes a data table or a
+// doc string after the pattern's groups.
+var takesArgument = sync.OnceValue(func() []bool {
+	defs := Vocabulary()
+	out := make([]bool, len(defs))
+	for i, d := range defs {
+		out[i] = reflect.TypeOf(d.Bind(&World{})).NumIn() > patterns()[i][0].NumSubexp()
+	}
+	return out
+})
+
+// Register binds every step, in both languages, to w's functions. A step given a data table or a
+// doc string it does not take is an error of the pack, not an argument silently ignored.
 func Register(sc *godog.ScenarioContext, w *World) {
 	compiled := patterns()
 	for i, d := range Vocabulary() {
@@ -404,4 +419,20 @@ func Register(sc *godog.ScenarioContext, w *World) {
 		sc.Step(compiled[i][0], fn)
 		sc.Step(compiled[i][1], fn)
 	}
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		if st.Argument == nil {
+			return ctx, nil
+		}
+		takes := takesArgument()
+		for i, re := range compiled {
+			if (re[0].MatchString(st.Text) || re[1].MatchString(st.Text)) && !takes[i] {
+				kind := "data table"
+				if st.Argument.DocString != nil {
+					kind = "doc string"
+				}
+				return ctx, harnessError("the step %q takes no %s; remove it, or use a step that takes one (docs/steps.md)", st.Text, kind)
+			}
+		}
+		return ctx, nil
+	})
 }

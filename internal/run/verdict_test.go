@@ -120,3 +120,16 @@ func TestAnswerOverTheBodyLimitIsAnError(t *testing.T) {
 		t.Fatalf("outcome %s, exit %d\n%s", c.Outcome, r.code, r.stderr)
 	}
 }
+
+// TestATableOnAStepThatTakesNoneIsAnError: a data table the step does not take is not ignored.
+func TestATableOnAStepThatTakesNoneIsAnError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	feature := filepath.Join(dir, "t.feature")
+	os.WriteFile(feature, []byte("# language: sv\nEgenskap: T\n  @tc:T-1 @valfri\n  Scenario: en tabell för mycket\n    När systemet hämtar \"$ping\"\n      | a | b |\n      | 1 | 2 |\n    Så är svarets statuskod 200\n"), 0o644)
+	r := execute(t, run.Options{Paths: []string{feature}})
+	c := r.outcome(t, "T-1")
+	if p := c.Problem(); c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "takes no data table") {
+		t.Fatalf("outcome %s, problem %+v\n%s", c.Outcome, p, r.stderr)
+	}
+}
