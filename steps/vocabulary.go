@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"regexp"
-	"strings"
 	"sync"
 
 	"github.com/cucumber/godog"
