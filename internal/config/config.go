@@ -5,9 +5,11 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -64,7 +68,8 @@ type Environment struct {
 	// DenyURLs lists parts of URLs konform must never connect to (production hosts).
 	DenyURLs []string `yaml:"deny_urls"`
 
-	line int // where the environment starts in the file, for messages
+	line int             // where the environment starts in the file, for messages
+	set  map[string]bool // the keys the file sets, nested ones as "retries.wait"
 }
 
 // Retries is an environment's retry policy; the default is no retries, so that a tester sees the
@@ -105,6 +110,8 @@ type User struct {
 // File is konform.yaml.
 type File struct {
 	Environments map[string]*Environment `yaml:"environments"`
+
+	lines map[string]int // where each environment starts, for messages
 }
 
 var builtin = map[string]Environment{
@@ -113,25 +120,35 @@ var builtin = map[string]Environment{
 
 // Lookup returns the environment called name: a built-in one, or one of the configuration file
 // path (DefaultFile when empty; a missing default file is no error). Relative paths in the file
-// are taken from the file's folder.
+// are taken from the file's folder. The file is read for a built-in environment too, so that a
+// broken file or one that defines a reserved name (sim) is reported rather than ignored.
 func Lookup(name, path string) (Environment, error) {
-	if env, ok := builtin[name]; ok {
-		return env, nil
-	}
 	file, path, err := load(path)
 	if err != nil {
 		return Environment{}, err
 	}
-	env, ok := file.Environments[name]
-	if !ok {
-		return Environment{}, fmt.Errorf("unknown environment %q; known: %s", name, strings.Join(names(file), ", "))
+	return file.lookup(name, path)
+}
+
+// lookup returns the environment called name of a file read from path, checked and resolved.
+func (f *File) lookup(name, path string) (Environment, error) {
+	if env, ok := builtin[name]; ok {
+		return env, nil
 	}
-	env.Name = name
-	if err := env.check(path); err != nil {
+	env, ok := f.Environments[name]
+	if !ok {
+		return Environment{}, fmt.Errorf("unknown environment %q; known: %s", name, strings.Join(names(f), ", "))
+	}
+	if env == nil {
+		return Environment{}, fmt.Errorf("%s:%d: environment %s is empty; it needs kind: test, base_url, ca and client (see konform.example.yaml)", path, f.lines[name], name)
+	}
+	e := *env
+	e.Name = name
+	if err := e.check(path); err != nil {
 		return Environment{}, err
 	}
-	env.resolve(filepath.Dir(path))
-	return *env, nil
+	e.resolve(filepath.Dir(path))
+	return e, nil
 }
 
 func load(path string) (*File, string, error) {
@@ -146,22 +163,94 @@ func load(path string) (*File, string, error) {
 		}
 		return nil, path, fmt.Errorf("cannot read %s: %v", path, err)
 	}
+	f, err := parse(path, data)
+	return f, path, err
+}
+
+// parse reads konform.yaml's bytes (path is for messages) and checks what concerns the whole
+// file: one YAML document, known keys only, and environment names that are names and not
+// reserved. Each environment's own settings are checked when it is looked up.
+func parse(path string, data []byte) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
-		return nil, path, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("%s: %s", path, yamlProblem(err))
 	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) && !(err == nil && empty(&more)) {
+		return nil, fmt.Errorf("%s holds more than one YAML document; keep one (the environments: mapping)", path)
+	}
+	f.lines = map[string]int{}
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) > 0 {
 		envs := child(doc.Content[0], "environments")
 		for i := 0; envs != nil && i+1 < len(envs.Content); i += 2 {
-			if e := f.Environments[envs.Content[i].Value]; e != nil {
-				e.line = envs.Content[i].Line
+			key, body := envs.Content[i], envs.Content[i+1]
+			f.lines[key.Value] = key.Line
+			if e := f.Environments[key.Value]; e != nil {
+				e.line = key.Line
+				e.set = keysOf(body)
 			}
 		}
 	}
-	return &f, path, nil
+	for _, name := range names(&f) {
+		if _, ok := f.Environments[name]; !ok {
+			continue
+		}
+		if err := checkName(name); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, f.lines[name], err)
+		}
+		if _, ok := builtin[name]; ok {
+			return nil, fmt.Errorf("%s:%d: environment %s is reserved for the built-in simulator (--env %s), which konform starts itself; rename this one (for example to %s-remote)", path, f.lines[name], name, name, name)
+		}
+	}
+	return &f, nil
+}
+
+// yamlProblem is a YAML error on one line, without the library's prefix.
+func yamlProblem(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// empty reports whether a decoded YAML document holds nothing (a trailing "---").
+func empty(n *yaml.Node) bool {
+	for n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	return n.Kind == 0 || (n.Kind == yaml.DocumentNode && len(n.Content) == 0) || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+// keysOf returns the keys set in a YAML mapping, nested ones as "parent.key".
+func keysOf(m *yaml.Node) map[string]bool {
+	set := map[string]bool{}
+	var walk func(m *yaml.Node, prefix string)
+	walk = func(m *yaml.Node, prefix string) {
+		for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+			k := prefix + m.Content[i].Value
+			set[k] = true
+			if prefix == "" && m.Content[i].Value == "retries" {
+				walk(m.Content[i+1], k+".")
+			}
+		}
+	}
+	walk(m, "")
+	return set
+}
+
+// checkName refuses an environment name that --env could not take or a message could not show.
+func checkName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return errors.New("an environment needs a name")
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return fmt.Errorf("environment name %q holds a control character; use letters, digits and dashes", name)
+		}
+	}
+	return nil
 }
 
 // child returns the value of key in a YAML mapping node, or nil.
@@ -175,18 +264,23 @@ func child(m *yaml.Node, key string) *yaml.Node {
 }
 
 func names(f *File) []string {
+	seen := map[string]bool{}
 	var out []string
 	for n := range builtin {
+		seen[n] = true
 		out = append(out, n)
 	}
 	for n := range f.Environments {
-		out = append(out, n)
+		if !seen[n] {
+			out = append(out, n)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// check refuses environments konform must not run against, before any connection.
+// check refuses environments konform must not run against, and settings it would not honour,
+// before any connection.
 func (e *Environment) check(path string) error {
 	where := fmt.Sprintf("%s:%d: environment %s", path, e.line, e.Name)
 	switch e.Kind {
@@ -196,25 +290,147 @@ func (e *Environment) check(path string) error {
 	default:
 		return fmt.Errorf("%s needs kind: test", where)
 	}
-	u, err := url.Parse(e.BaseURL)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%s: base_url %q must be an absolute https URL", where, e.BaseURL)
+	if err := e.checkBaseURL(); err != nil {
+		return fmt.Errorf("%s: %v", where, err)
 	}
 	if e.CA == "" {
 		return fmt.Errorf("%s needs ca: the PEM bundle that issues the server's certificate", where)
 	}
-	if e.Client.P12 != "" && e.Client.Cert != "" {
-		return fmt.Errorf("%s: client has both p12 and cert; give one", where)
+	if err := e.Client.check(); err != nil {
+		return fmt.Errorf("%s: client: %v", where, err)
 	}
 	if e.Proxy != "" {
-		if p, err := url.Parse(e.Proxy); err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
+		if p, err := url.Parse(e.Proxy); err != nil || p.Host == "" || p.Port() == "" && strings.HasSuffix(p.Host, ":") || (p.Scheme != "http" && p.Scheme != "https") {
 			return fmt.Errorf("%s: proxy %q must be an http(s) URL such as http://proxy.example:3128", where, e.Proxy)
 		}
+	}
+	if err := e.checkDurations(); err != nil {
+		return fmt.Errorf("%s: %v", where, err)
 	}
 	if e.Retries.Max < 0 || e.Retries.Max > 10 {
 		return fmt.Errorf("%s: retries.max must be from 0 to 10", where)
 	}
+	for _, role := range sortedKeys(e.Users) {
+		if err := e.Users[role].check(); err != nil {
+			return fmt.Errorf("%s: user %s: %v", where, role, err)
+		}
+	}
+	for _, h := range sortedKeys(e.Headers) {
+		if err := checkHeader(h, e.Headers[h]); err != nil {
+			return fmt.Errorf("%s: %v", where, err)
+		}
+	}
 	return e.CheckURL()
+}
+
+func (e *Environment) checkBaseURL() error {
+	u, err := url.Parse(e.BaseURL)
+	switch {
+	case err != nil || u.Scheme != "https" || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("base_url %q must be an absolute https URL", e.BaseURL)
+	case u.User != nil:
+		return errors.New("base_url must not hold a user or password; the client certificate and users: identify konform")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return errors.New("base_url must not have a query or a fragment; give the FHIR base, such as https://host/fhir")
+	}
+	return nil
+}
+
+// checkDurations refuses timeouts that are set but zero or negative, and negative waits. An
+// unset timeout takes its default.
+func (e *Environment) checkDurations() error {
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"timeout", e.Timeout}, {"connect_timeout", e.ConnectTimeout}} {
+		if (e.set[d.key] || d.v != 0) && d.v <= 0 {
+			return fmt.Errorf("%s must be more than zero, such as 30s; leave it out for the default", d.key)
+		}
+	}
+	if e.Retries.Wait < 0 || e.Retries.MaxWait < 0 {
+		return errors.New("retries.wait and retries.max_wait must not be negative")
+	}
+	if e.Retries.MaxWait != 0 && e.Retries.MaxWait < e.Retries.Wait {
+		return errors.New("retries.max_wait must not be shorter than retries.wait")
+	}
+	return nil
+}
+
+// check refuses a client section konform would read only in part.
+func (c Client) check() error {
+	switch {
+	case c.P12 != "" && c.Cert != "":
+		return errors.New("both p12 and cert; give one")
+	case c.P12 != "" && c.Key != "":
+		return errors.New("key belongs to cert (PEM), not to p12; the PKCS#12 file holds its key")
+	case c.Key != "" && c.Cert == "":
+		return errors.New("key needs cert: the PEM certificate the key belongs to")
+	case c.Cert != "" && (c.PasswordEnv != "" || c.PasswordFile != ""):
+		return errors.New("password_env and password_file belong to p12; a PEM key is not password protected")
+	case c.PasswordEnv != "" && c.PasswordFile != "":
+		return errors.New("both password_env and password_file; give one")
+	}
+	return nil
+}
+
+// check refuses a user konform would read only in part.
+func (u User) check() error {
+	n := 0
+	for _, set := range []bool{u.TokenEnv != "", u.TokenFile != "", len(u.TokenCommand) > 0} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("give one of token_env, token_file and token_command")
+	}
+	if len(u.TokenCommand) > 0 && strings.TrimSpace(u.TokenCommand[0]) == "" {
+		return errors.New("token_command needs a program first")
+	}
+	if u.OrgInfo != "" {
+		var obj map[string]any
+		if json.Unmarshal([]byte(u.OrgInfo), &obj) != nil || obj == nil {
+			return errors.New(`org_info must be a JSON object, such as '{"orgenhetsId":"SE…","orgenhetsIdTyp":"HSA"}'`)
+		}
+	}
+	return nil
+}
+
+// ownHeaders are headers konform sets itself, per user or per request.
+var ownHeaders = map[string]string{
+	"Authorization": "give each user's token under users:",
+	"X-Org-Info":    "give each user's workplace as org_info under users:",
+	"X-Request-Id":  "konform sends a fresh one with every request",
+}
+
+// checkHeader refuses a header Go would refuse to send, or one konform sets itself.
+func checkHeader(name, value string) error {
+	if name == "" || strings.IndexFunc(name, func(r rune) bool { return !isTokenRune(r) }) >= 0 {
+		return fmt.Errorf("header %q is not a valid HTTP header name", name)
+	}
+	if next, ok := ownHeaders[http.CanonicalHeaderKey(name)]; ok {
+		return fmt.Errorf("header %s is konform's to set; %s", http.CanonicalHeaderKey(name), next)
+	}
+	for _, r := range value {
+		if (r < ' ' && r != '\t') || r == 0x7f {
+			return fmt.Errorf("header %s: the value holds a control character", name)
+		}
+	}
+	return nil
+}
+
+// isTokenRune reports whether r may appear in an HTTP header name (RFC 9110's tchar).
+func isTokenRune(r rune) bool {
+	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // resolve makes relative paths relative to the configuration file's folder.

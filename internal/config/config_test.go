@@ -17,9 +17,16 @@ func write(t *testing.T, body string) string {
 }
 
 func TestBuiltinSim(t *testing.T) {
-	env, err := Lookup("sim", filepath.Join(t.TempDir(), "none.yaml"))
+	env, err := Lookup("sim", "") // no konform.yaml in this folder
 	if err != nil || !env.Simulated || env.Kind != Test {
 		t.Fatalf("sim: %+v %v", env, err)
+	}
+	if env, err = Lookup("sim", write(t, valid)); err != nil || !env.Simulated {
+		t.Fatalf("sim with a file: %+v %v", env, err)
+	}
+	// a file named with --config must be there, whichever environment is chosen
+	if _, err := Lookup("sim", filepath.Join(t.TempDir(), "none.yaml")); err == nil || !strings.Contains(err.Error(), "cannot read") {
+		t.Fatalf("sim with a missing --config: %v", err)
 	}
 }
 
@@ -71,5 +78,96 @@ func TestBadConfigurationsAreRefused(t *testing.T) {
 	}
 	if _, err := Lookup("x", ""); err == nil || !strings.Contains(err.Error(), `unknown environment "x"; known: sim`) {
 		t.Errorf("no default file: %v", err)
+	}
+}
+
+// valid is an environment that passes every check; the cases below change one line of it.
+const valid = `environments:
+  x:
+    kind: test
+    base_url: https://ext5.example.test/fhir
+    ca: ca.pem
+    client: {p12: c.p12, password_env: P12}
+    users:
+      förskrivare: {token_env: NLL_TOKEN, org_info: '{"orgenhetsId":"x"}'}
+    headers: {X-User-Agent: Journalia/4.2}
+    timeout: 30s
+    connect_timeout: 10s
+    retries: {max: 1, wait: 1s, max_wait: 5s}
+`
+
+// TestEverySettingIsCheckedBeforeAnyConnection: an environment without a body made run, doctor
+// and cleanup panic; a sim environment was replaced by the built-in one without a word; zero or
+// negative timeouts, credentials or a query in base_url, and settings that are never read were
+// accepted. Each is now one line naming the file, the line and what to do.
+func TestEverySettingIsCheckedBeforeAnyConnection(t *testing.T) {
+	if _, err := Lookup("x", write(t, valid)); err != nil {
+		t.Fatalf("the valid environment: %v", err)
+	}
+	edit := func(old, new string) string {
+		if !strings.Contains(valid, old) {
+			t.Fatalf("%q is not in the valid environment", old)
+		}
+		return strings.Replace(valid, old, new, 1)
+	}
+	cases := []struct {
+		name, body, want string
+		wholeFile        bool // the problem concerns the whole file, so --env sim reports it too
+	}{
+		{"no body", "environments:\n  x:\n", "konform.yaml:2: environment x is empty; it needs kind: test, base_url, ca and client", false},
+		{"null body", "environments:\n  y: {kind: test}\n  x: ~\n", "konform.yaml:3: environment x is empty", false},
+		{"sim", valid + "  sim:\n    kind: test\n    base_url: https://sim.example.test/\n    ca: ca.pem\n", "konform.yaml:13: environment sim is reserved for the built-in simulator", true},
+		{"zero timeout", edit("timeout: 30s", "timeout: 0s"), "konform.yaml:2: environment x: timeout must be more than zero", false},
+		{"negative timeout", edit("timeout: 30s", "timeout: -5s"), "timeout must be more than zero", false},
+		{"zero connect_timeout", edit("connect_timeout: 10s", "connect_timeout: 0s"), "connect_timeout must be more than zero", false},
+		{"negative connect_timeout", edit("connect_timeout: 10s", "connect_timeout: -1ms"), "connect_timeout must be more than zero", false},
+		{"negative retries.wait", edit("wait: 1s", "wait: -1s"), "retries.wait and retries.max_wait must not be negative", false},
+		{"max_wait below wait", edit("max_wait: 5s", "max_wait: 500ms"), "retries.max_wait must not be shorter than retries.wait", false},
+		{"a number for a timeout", edit("timeout: 30s", "timeout: 30"), "line 10: cannot unmarshal !!int `30` into time.Duration", true},
+		{"proxy without a scheme", edit("timeout: 30s", "proxy: proxy.example:3128"), "proxy \"proxy.example:3128\" must be an http(s) URL", false},
+		{"proxy socks", edit("timeout: 30s", "proxy: socks5://proxy.example:1080"), "must be an http(s) URL", false},
+		{"proxy bad port", edit("timeout: 30s", "proxy: http://proxy.example:port"), "must be an http(s) URL", false},
+		{"base_url http", edit("https://ext5", "http://ext5"), "base_url \"http://ext5.example.test/fhir\" must be an absolute https URL", false},
+		{"base_url without host", edit("https://ext5.example.test/fhir", "https:///fhir"), "must be an absolute https URL", false},
+		{"base_url with credentials", edit("https://ext5", "https://lev:hemligt@ext5"), "base_url must not hold a user or password", false},
+		{"base_url with a query", edit("/fhir", "/fhir?a=1"), "base_url must not have a query or a fragment", false},
+		{"base_url with a fragment", edit("/fhir", "/fhir#a"), "base_url must not have a query or a fragment", false},
+		{"unknown key", edit("timeout: 30s", "timout: 30s"), "line 10: field timout not found", true},
+		{"unknown client key", edit("password_env: P12", "pasword_env: P12"), "field pasword_env not found", true},
+		{"p12 and key", edit("p12: c.p12", "p12: c.p12, key: c.key"), "client: key belongs to cert (PEM), not to p12", false},
+		{"key without cert", edit("p12: c.p12, password_env: P12", "key: c.key"), "client: key needs cert", false},
+		{"password for PEM", edit("p12: c.p12", "cert: c.pem"), "client: password_env and password_file belong to p12", false},
+		{"two token sources", edit("token_env: NLL_TOKEN", "token_env: NLL_TOKEN, token_file: t.jwt"), "user förskrivare: give one of token_env, token_file and token_command", false},
+		{"org_info not JSON", edit(`'{"orgenhetsId":"x"}'`, `'orgenhetsId=x'`), "user förskrivare: org_info must be a JSON object", false},
+		{"bad header name", edit("X-User-Agent", `"X User Agent"`), `header "X User Agent" is not a valid HTTP header name`, false},
+		{"header value with a newline", edit("Journalia/4.2", `"a\nb"`), "header X-User-Agent: the value holds a control character", false},
+		{"authorization header", edit("X-User-Agent", "Authorization"), "header Authorization is konform's to set; give each user's token under users:", false},
+		{"two documents", valid + "---\nenvironments: {}\n", "konform.yaml holds more than one YAML document; keep one", true},
+		{"an empty name", valid + "  \"\": {kind: test}\n", "konform.yaml:13: an environment needs a name", true},
+		{"a name with a control character", valid + "  \"a\\tb\": {kind: test}\n", `konform.yaml:13: environment name "a\tb" holds a control character`, true},
+	}
+	for _, c := range cases {
+		for _, name := range []string{"x", "sim"} {
+			if name == "sim" && !c.wholeFile {
+				continue
+			}
+			_, err := Lookup(name, write(t, c.body))
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%s (--env %s): %v, want %q", c.name, name, err, c.want)
+			}
+		}
+	}
+}
+
+// TestOneEmptyEnvironmentDoesNotBlockTheOthers: the checks of an environment run when it is
+// chosen; only what concerns the whole file (syntax, unknown keys, reserved names) blocks every
+// environment.
+func TestOneEmptyEnvironmentDoesNotBlockTheOthers(t *testing.T) {
+	path := write(t, valid+"  leer:\n")
+	if _, err := Lookup("x", path); err != nil {
+		t.Errorf("x: %v", err)
+	}
+	if _, err := Lookup("sim", path); err != nil {
+		t.Errorf("sim: %v", err)
 	}
 }
