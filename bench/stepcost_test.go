@@ -31,7 +31,7 @@ type served struct {
 	dev                  pki.DevPKI
 }
 
-func serve(b *testing.B) served {
+func serve(b testing.TB) served {
 	b.Helper()
 	dir := b.TempDir()
 	certs := filepath.Join(dir, "certs")
@@ -54,7 +54,7 @@ func serve(b *testing.B) served {
 }
 
 // pingFeature writes a feature file: scenarios scenarios of steps requests each.
-func pingFeature(b *testing.B, dir string, scenarios, steps int) string {
+func pingFeature(b testing.TB, dir string, scenarios, steps int) string {
 	var f bytes.Buffer
 	f.WriteString("# language: sv\nEgenskap: Kostnad per steg\n")
 	for i := 0; i < scenarios; i++ {

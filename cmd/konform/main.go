@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -14,7 +15,15 @@ import (
 	"github.com/konform/konform/internal/cli"
 )
 
+// memoryLimit is konform's soft memory limit unless GOMEMLIMIT is set: the garbage collector works
+// harder near it, so that a run of many thousand scenarios stays small on a CI runner
+// (docs/performance.md). It is no hard cap; a run that needs more gets more.
+const memoryLimit = 256 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
