@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +15,7 @@ import (
 
 func newVerifyCmd(sys System) *cobra.Command {
 	var pin, requireEnv string
+	var maxFileMiB, maxTotalMiB int64
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
 		Short: "Check an evidence folder offline: the signature, and that no byte was changed, added or removed",
@@ -21,15 +25,28 @@ func newVerifyCmd(sys System) *cobra.Command {
 			"one you expect (the supplier's registered test certificate).\n\n" +
 			"It prints the environment the run was against and its kind; evidence from konform's built-in\n" +
 			"simulator is no evidence for approval, and --require-env test refuses it.\n\n" +
-			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, or another kind of\n" +
-			"environment than --require-env · 2 not an evidence folder.",
+			"The folder is read as if hostile: only regular files and folders are read (a link, FIFO,\n" +
+			"device or socket in it is reported, never opened; DIR itself may be a link, such as\n" +
+			"reports/latest), files are streamed, a file larger than --max-file or a folder larger than\n" +
+			"--max-total is reported rather than read, and an interrupt stops it at once.\n\n" +
+			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, anything but a\n" +
+			"regular file, a file over the limits, or another kind of environment than --require-env ·\n" +
+			"2 not an evidence folder · 130 interrupted (nothing is said about the folder).",
 		Example: "  konform verify reports/latest\n  konform verify --signer-sha256 19e602e9… --require-env test evidence/",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if requireEnv != "" && requireEnv != evidence.TestKind && requireEnv != evidence.SimulatorKind {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--require-env must be test or simulator, got %q", requireEnv))
 			}
-			v, err := evidence.Verify(args[0], pin)
+			if maxFileMiB < 1 || maxTotalMiB < 1 {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--max-file and --max-total must be at least 1 (MiB), got %d and %d", maxFileMiB, maxTotalMiB))
+			}
+			const most = math.MaxInt64 >> 21 // MiB that still fit in bytes
+			v, err := evidence.VerifyContext(cmd.Context(), args[0], evidence.VerifyOptions{
+				PinSHA256: pin, MaxFileSize: min(maxFileMiB, most) << 20, MaxTotalSize: min(maxTotalMiB, most) << 20})
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return fail(sys, run.ExitInterrupted, err)
+			}
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
@@ -62,6 +79,8 @@ func newVerifyCmd(sys System) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&pin, "signer-sha256", "", "require the signing certificate to have this SHA-256 fingerprint")
+	cmd.Flags().Int64Var(&maxFileMiB, "max-file", evidence.DefaultMaxFileSize>>20, "largest file verify reads, in MiB; a larger one is reported, not read")
+	cmd.Flags().Int64Var(&maxTotalMiB, "max-total", evidence.DefaultMaxTotalSize>>20, "most verify reads from the folder, in MiB; what is beyond is reported, not read")
 	cmd.Flags().StringVar(&requireEnv, "require-env", "", "require evidence from this kind of environment: test (the agency's test environments) or simulator")
 	return cmd
 }

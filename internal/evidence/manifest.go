@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -11,8 +12,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -136,37 +139,40 @@ func sign(key crypto.Signer, data []byte) (Signature, error) {
 	return Signature{Algorithm: alg, Value: base64.StdEncoding.EncodeToString(raw)}, nil
 }
 
-// hashFiles lists every file below dir but the manifest and its signature, sorted by path.
+// hashFiles hashes every file below dir but the manifest and its signature, sorted by path. The
+// folder is konform's own: anything in it but folders and regular files is an error.
 func hashFiles(dir string) ([]FileEntry, error) {
-	dir, err := filepath.EvalSymlinks(dir) // reports/latest is a link to the run's folder
+	root, err := filepath.EvalSymlinks(dir) // reports/latest is a link to the run's folder
 	if err != nil {
 		return nil, err
 	}
-	var out []FileEntry
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
-		if rel == ManifestFile || rel == SignatureFile {
-			return nil
-		}
-		data, err := os.ReadFile(path)
+	ctx := context.Background()
+	files, findings, err := listFolder(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	if len(findings) > 0 {
+		return nil, fmt.Errorf("cannot sign %s: %s", dir, findings[0].text)
+	}
+	out := make([]FileEntry, 0, len(files))
+	for _, e := range files {
+		sum, n, problem, err := hashFile(ctx, e, math.MaxInt64-1)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		sum := sha256.Sum256(data)
-		out = append(out, FileEntry{Path: rel, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
-		return nil
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, err
+		if problem != "" {
+			return nil, fmt.Errorf("cannot sign %s: %s", dir, problem)
+		}
+		out = append(out, FileEntry{Path: e.rel, SHA256: sum, Size: n})
+	}
+	return out, nil
 }
 
 // Verification is the result of checking an evidence folder.
 type Verification struct {
-	// Problems lists every difference: "changed: f", "added: f", "removed: f", or the signature's.
+	// Problems lists every finding, one line each: "changed: f", "added: f", "removed: f", the
+	// signature's ("signature: …"), "not a regular file: f (symlink to …)" for anything but a
+	// regular file or a folder (never opened), "too large: f (…)" and "unreadable: f (…)".
 	Problems []string
 	// Files is the number of files the manifest lists.
 	Files int
@@ -178,52 +184,154 @@ type Verification struct {
 	Verdict Verdict
 }
 
-// Verify checks an evidence folder offline: the signature of manifest.json with the certificate
-// it carries (and, when pinSHA256 is set, that this is the expected certificate), then every
-// file's hash, and that no file was added or removed. An error means dir is no evidence folder.
+// VerifyOptions are the checks and bounds of VerifyContext.
+type VerifyOptions struct {
+	// PinSHA256, when set, is the SHA-256 fingerprint the signing certificate must have.
+	PinSHA256 string
+	// MaxFileSize bounds each file that is hashed, MaxTotalSize the bytes read from the whole
+	// folder; 0 means DefaultMaxFileSize and DefaultMaxTotalSize. What is over them is a finding.
+	MaxFileSize, MaxTotalSize int64
+}
+
+// Verify is VerifyContext without a deadline and with the default bounds.
 func Verify(dir, pinSHA256 string) (*Verification, error) {
-	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	return VerifyContext(context.Background(), dir, VerifyOptions{PinSHA256: pinSHA256})
+}
+
+// VerifyContext checks an evidence folder offline: the signature of manifest.json with the
+// certificate it carries (and, when o.PinSHA256 is set, that this is the expected certificate),
+// then every file's size and hash, and that no file was added or removed.
+//
+// The folder may be hostile. dir itself may be a link to the folder, but nothing below it is
+// followed or opened unless it is a regular file or a folder: links, FIFOs, devices and sockets are
+// findings. Files are streamed, within o's bounds; manifest.json and manifest.sig may have 16 MiB.
+// VerifyContext stops between files and while it reads one when ctx is done, and then returns an
+// error that matches ctx.Err(). Any other error means dir is no evidence folder.
+func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verification, error) {
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.MaxTotalSize <= 0 {
+		o.MaxTotalSize = DefaultMaxTotalSize
+	}
+	root, err := evidenceRoot(dir)
 	if err != nil {
+		return nil, err
+	}
+	data, problem, err := readBounded(ctx, root, ManifestFile, maxManifestSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%s has no %s; is it a konform evidence folder?", dir, ManifestFile)
+	case err != nil:
+		return nil, interrupted(dir, err)
+	case problem != "":
+		return &Verification{Problems: []string{problem}}, nil
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
 	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict}
-	v.Problems = append(v.Problems, checkSignature(dir, data, m, pinSHA256)...)
-	have, err := hashFiles(dir)
+	problems, err := checkSignature(ctx, root, data, m, o.PinSHA256)
 	if err != nil {
-		return nil, err
+		return nil, interrupted(dir, err)
 	}
-	listed := map[string]FileEntry{}
-	for _, f := range m.Files {
-		listed[f.Path] = f
+	v.Problems = append(v.Problems, problems...)
+	problems, err = compareFiles(ctx, root, m.Files, o)
+	if err != nil {
+		return nil, interrupted(dir, err)
 	}
-	for _, f := range have {
-		want, ok := listed[f.Path]
-		switch {
-		case !ok:
-			v.Problems = append(v.Problems, "added: "+f.Path)
-		case want.SHA256 != f.SHA256:
-			v.Problems = append(v.Problems, "changed: "+f.Path)
-		}
-		delete(listed, f.Path)
-	}
-	var removed []string
-	for p := range listed {
-		removed = append(removed, "removed: "+p)
-	}
-	sort.Strings(removed)
-	v.Problems = append(v.Problems, removed...)
+	v.Problems = append(v.Problems, problems...)
 	return v, nil
 }
 
-func checkSignature(dir string, data []byte, m Manifest, pin string) []string {
-	sigData, err := os.ReadFile(filepath.Join(dir, SignatureFile))
+func interrupted(dir string, err error) error {
+	return fmt.Errorf("verification of %s was interrupted and is incomplete: %w", dir, err)
+}
+
+// compareFiles compares the files below root with those the manifest lists, within o's bounds.
+// Its error is ctx's.
+func compareFiles(ctx context.Context, root string, listedFiles []FileEntry, o VerifyOptions) ([]string, error) {
+	files, findings, err := listFolder(ctx, root)
 	if err != nil {
-		return []string{"removed: " + SignatureFile}
+		return nil, err
 	}
+	var problems []string
+	seen := map[string]bool{} // reported one way or another: not removed
+	for _, f := range findings {
+		problems = append(problems, f.text)
+		seen[f.rel] = true
+	}
+	listed := map[string]FileEntry{}
+	for _, f := range listedFiles {
+		listed[f.Path] = f
+	}
+	var total int64
+	for i, e := range files {
+		seen[e.rel] = true
+		want, ok := listed[e.rel]
+		size := e.info.Size()
+		switch {
+		case size > o.MaxFileSize:
+			problems = append(problems, fmt.Sprintf("too large: %s (%d bytes, over the limit of %d a file)", quotePath(e.rel), size, o.MaxFileSize))
+			continue
+		case ok && size != want.Size: // changed, without reading it
+			problems = append(problems, "changed: "+quotePath(e.rel))
+			continue
+		case total+size > o.MaxTotalSize:
+			problems = append(problems, fmt.Sprintf("too large: the folder holds more than %d bytes; %s and the %d file(s) after it are not checked",
+				o.MaxTotalSize, quotePath(e.rel), len(files)-i-1))
+			for _, rest := range files[i+1:] {
+				seen[rest.rel] = true
+			}
+			return append(problems, removed(listed, seen)...), nil
+		}
+		sum, n, problem, err := hashFile(ctx, e, o.MaxFileSize)
+		if err != nil {
+			return nil, err
+		}
+		total += n
+		switch {
+		case problem != "":
+			problems = append(problems, problem)
+		case !ok:
+			problems = append(problems, "added: "+quotePath(e.rel))
+		case want.SHA256 != sum:
+			problems = append(problems, "changed: "+quotePath(e.rel))
+		}
+	}
+	return append(problems, removed(listed, seen)...), nil
+}
+
+// removed lists, sorted, the files the manifest lists that were not seen.
+func removed(listed map[string]FileEntry, seen map[string]bool) []string {
+	var out []string
+	for p := range listed {
+		if !seen[p] {
+			out = append(out, "removed: "+quotePath(p))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkSignature checks manifest.sig in root against data, the bytes of manifest m. Its error is
+// ctx's.
+func checkSignature(ctx context.Context, root string, data []byte, m Manifest, pin string) ([]string, error) {
+	sigData, problem, err := readBounded(ctx, root, SignatureFile, maxManifestSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return []string{"removed: " + SignatureFile}, nil
+	case err != nil:
+		return nil, err
+	case problem != "":
+		return []string{problem}, nil
+	}
+	return signatureProblems(sigData, data, m, pin), nil
+}
+
+// signatureProblems checks sigData, the bytes of manifest.sig, against data, those of manifest m.
+func signatureProblems(sigData, data []byte, m Manifest, pin string) []string {
 	var sig Signature
 	if err := json.Unmarshal(sigData, &sig); err != nil || sig.Value == "" {
 		return []string{"changed: " + SignatureFile + " (not a signature)"}

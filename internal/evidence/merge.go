@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,11 +12,14 @@ import (
 	"strings"
 )
 
-// ReadSummary reads the summary.json of an evidence folder.
+// ReadSummary reads the summary.json of an evidence folder: a regular file of at most 256 MiB.
 func ReadSummary(dir string) (*Summary, error) {
-	data, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	data, problem, err := readBounded(context.Background(), dir, SummaryFile, maxSummarySize)
 	if err != nil {
-		return nil, fmt.Errorf("%s has no %s: %v", dir, SummaryFile, err)
+		return nil, fmt.Errorf("%s has no %s: %v", dir, SummaryFile, reason(err))
+	}
+	if problem != "" {
+		return nil, fmt.Errorf("%s: %s", dir, problem)
 	}
 	var s Summary
 	if err := json.Unmarshal(data, &s); err != nil || s.Run == nil {
@@ -83,7 +87,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		shards = append(shards, r.Shard)
 		notRun = append(notRun, r.Selection.NotRun...)
 		for _, u := range r.Unattributed {
-			if err := copyFile(filepath.Join(dir, u.File), filepath.Join(out, u.File)); err != nil {
+			if err := copyFile(dir, u.File, out); err != nil {
 				return nil, err
 			}
 			merged.Unattributed = append(merged.Unattributed, u)
@@ -94,7 +98,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			}
 			seen[c.ID] = dir
 			for _, e := range append(append([]ExchangeRef{}, c.Exchanges...), c.SUTCalls...) {
-				if err := copyFile(filepath.Join(dir, e.File), filepath.Join(out, e.File)); err != nil {
+				if err := copyFile(dir, e.File, out); err != nil {
 					return nil, err
 				}
 			}
@@ -142,15 +146,26 @@ func shardsMissing(shards []string) string {
 	return fmt.Sprintf("%s/%d", strings.Join(ks, ","), n)
 }
 
-func copyFile(from, to string) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
+// copyFile copies the file rel of the shard dir to the same path below out. rel comes from the
+// shard's summary: it must name a regular file inside the shard (a path out of it or a link
+// would let a crafted shard read or write outside the folders).
+func copyFile(dir, rel, outDir string) error {
+	if !filepath.IsLocal(filepath.FromSlash(rel)) {
+		return fmt.Errorf("%s names the file %q, which is outside its folder; merge only konform's shards", filepath.Join(dir, SummaryFile), rel)
 	}
-	in, err := os.Open(from)
+	from, to := filepath.Join(dir, filepath.FromSlash(rel)), filepath.Join(outDir, filepath.FromSlash(rel))
+	fi, err := os.Lstat(from)
 	if err != nil {
 		return err
 	}
+	in, problem := openListed(rel, from, fi)
+	if problem != "" {
+		return fmt.Errorf("%s: %s", dir, problem)
+	}
 	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
 	out, err := os.Create(to)
 	if err != nil {
 		return err
