@@ -222,3 +222,68 @@ func mustEC(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
 	}
 	return k
 }
+
+// TestAPasswordForAPasswordlessFileIsAWrongPassword: a PKCS#12 file without a password (no MAC)
+// opened with one was "pkcs12: no MAC in data".
+func TestAPasswordForAPasswordlessFileIsAWrongPassword(t *testing.T) {
+	d := devPKI(t)
+	id, err := pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := pkcs12.Passwordless.Encode(id.Key, id.Leaf, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "open.p12")
+	os.WriteFile(file, data, 0o600)
+	if _, err := pki.LoadIdentity(file, "", ""); err != nil {
+		t.Errorf("without a password: %v", err)
+	}
+	if _, err := pki.LoadIdentity(file, "", "hemligt"); err == nil || !strings.Contains(err.Error(), "wrong password: the file has none") {
+		t.Errorf("with a password: %v", err)
+	}
+}
+
+// TestAPKCS12FileAskingForEndlessKeyDerivationIsRefused: the iteration count of a PKCS#12 file's
+// MAC is the file's to choose; a damaged one asking for 2^40 made LoadIdentity hang, beyond the
+// reach of Ctrl-C (the fuzzer found it).
+func TestAPKCS12FileAskingForEndlessKeyDerivationIsRefused(t *testing.T) {
+	d := devPKI(t)
+	data, err := os.ReadFile(d.Path(pki.ClientP12File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pfx struct {
+		Version  int
+		AuthSafe asn1.RawValue
+		MacData  struct {
+			Mac        asn1.RawValue
+			MacSalt    []byte
+			Iterations int
+		}
+	}
+	if rest, err := asn1.Unmarshal(data, &pfx); err != nil || len(rest) > 0 || pfx.MacData.Iterations == 0 {
+		t.Fatalf("client.p12: %v, %d bytes after, %d iterations", err, len(rest), pfx.MacData.Iterations)
+	}
+	pfx.MacData.Iterations = 1 << 40
+	hostile, err := asn1.Marshal(pfx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "hostile.p12")
+	os.WriteFile(file, hostile, 0o600)
+	done := make(chan error, 1)
+	go func() {
+		_, err := pki.LoadIdentity(file, "", pki.DevP12Password)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "1099511627776 key-derivation iterations") || !strings.Contains(err.Error(), file) {
+			t.Errorf("hostile.p12: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadIdentity still deriving keys after 10s")
+	}
+}

@@ -11,14 +11,17 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -71,6 +74,12 @@ func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
 			return nil, fmt.Errorf("cannot read private key %s: %v", keyFile, err)
 		}
 	}
+	return loadPEM(source, data, keyData)
+}
+
+// loadPEM builds an identity from PEM certificates (leaf first) and a PEM private key; source
+// names the files for messages.
+func loadPEM(source string, data, keyData []byte) (*Identity, error) {
 	pair, err := tls.X509KeyPair(data, keyData)
 	if err != nil {
 		return nil, fmt.Errorf("cannot use client certificate %s: %s", source, pemProblem(err))
@@ -94,6 +103,11 @@ func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
 	return id, nil
 }
 
+// oneLine keeps a library's message on one line of printable text.
+func oneLine(msg string) string {
+	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }), " ")
+}
+
 func pemProblem(err error) string {
 	msg := err.Error()
 	switch {
@@ -104,19 +118,24 @@ func pemProblem(err error) string {
 	case strings.Contains(msg, "failed to find") && strings.Contains(msg, "PRIVATE KEY"):
 		return "no PEM private key found; pass the key file with --key"
 	}
-	return strings.TrimPrefix(msg, "tls: ")
+	return oneLine(strings.TrimPrefix(msg, "tls: "))
 }
 
 func loadPKCS12(file string, data []byte, password string) (*Identity, error) {
+	if n := iterationsAbove(data, maxIterations, 0); n != nil {
+		return nil, fmt.Errorf("cannot read PKCS#12 file %s: it asks for %s key-derivation iterations, more than the %d konform allows; export it again with your tool's defaults", file, n, maxIterations)
+	}
 	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
-		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
-			if password == "" {
-				return nil, fmt.Errorf("cannot open %s: it %w; set KONFORM_CERT_PASSWORD", file, ErrNeedsPassword)
-			}
+		switch {
+		case errors.Is(err, pkcs12.ErrIncorrectPassword) && password == "":
+			return nil, fmt.Errorf("cannot open %s: it %w; set KONFORM_CERT_PASSWORD", file, ErrNeedsPassword)
+		case errors.Is(err, pkcs12.ErrIncorrectPassword):
 			return nil, fmt.Errorf("cannot open %s: wrong password; set KONFORM_CERT_PASSWORD to the file's password", file)
+		case password != "" && strings.Contains(err.Error(), "no MAC in data"):
+			return nil, fmt.Errorf("cannot open %s: wrong password: the file has none; leave KONFORM_CERT_PASSWORD (or password_env, password_file) empty", file)
 		}
-		return nil, fmt.Errorf("cannot read PKCS#12 file %s: %v", file, err)
+		return nil, fmt.Errorf("cannot read PKCS#12 file %s: %s", file, oneLine(err.Error()))
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
@@ -127,6 +146,65 @@ func loadPKCS12(file string, data []byte, password string) (*Identity, error) {
 		return nil, err
 	}
 	return id, nil
+}
+
+// maxIterations bounds the key-derivation iteration counts of a PKCS#12 file. Tools write a few
+// thousand (OpenSSL and go-pkcs12 2048, recommendations up to 600,000); a damaged or hostile file
+// can ask for billions, and the derivation cannot be interrupted, so konform would hang.
+const maxIterations = 1_000_000
+
+// iterationsAbove walks DER (constructed values, and OCTET STRINGs that hold DER) and returns the
+// first iteration count above limit, or nil. An iteration count is the INTEGER right after an
+// OCTET STRING (the salt) in a SEQUENCE: where PKCS#12's MAC data and its PBES1, PBKDF2 and PBMAC1
+// parameters keep it. Bytes that are not DER are left to the PKCS#12 decoder to report.
+func iterationsAbove(der []byte, limit int64, depth int) *big.Int {
+	if depth > 32 {
+		return nil
+	}
+	values := derValues(der)
+	for _, v := range values {
+		if v.Class != asn1.ClassUniversal {
+			if v.IsCompound {
+				if n := iterationsAbove(v.Bytes, limit, depth+1); n != nil {
+					return n
+				}
+			}
+			continue
+		}
+		switch {
+		case v.Tag == asn1.TagSequence && v.IsCompound:
+			kids := derValues(v.Bytes)
+			for i := 0; i+1 < len(kids); i++ {
+				salt, count := kids[i], kids[i+1]
+				if salt.Class == asn1.ClassUniversal && salt.Tag == asn1.TagOctetString && count.Class == asn1.ClassUniversal && count.Tag == asn1.TagInteger {
+					if n := new(big.Int).SetBytes(count.Bytes); len(count.Bytes) > 0 && count.Bytes[0]&0x80 == 0 && n.Cmp(big.NewInt(limit)) > 0 {
+						return n
+					}
+				}
+			}
+			fallthrough
+		case v.IsCompound || v.Tag == asn1.TagOctetString:
+			if n := iterationsAbove(v.Bytes, limit, depth+1); n != nil {
+				return n
+			}
+		}
+	}
+	return nil
+}
+
+// derValues splits der into its values; nil unless all of it is DER.
+func derValues(der []byte) []asn1.RawValue {
+	var out []asn1.RawValue
+	for len(der) > 0 {
+		var v asn1.RawValue
+		rest, err := asn1.Unmarshal(der, &v)
+		if err != nil {
+			return nil
+		}
+		out = append(out, v)
+		der = rest
+	}
+	return out
 }
 
 // CheckKey returns an error when the identity's key cannot do what konform does with it: sign the
