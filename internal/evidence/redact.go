@@ -2,17 +2,13 @@ package evidence
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 )
 
-// personnummerPattern finds 12-digit personnummer (also samordningsnummer, day + 60), with or
-// without a separator. Redact checks that no digit stands right before or after a match.
-var personnummerPattern = regexp.MustCompile(`(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01]|[6-8]\d|9[01])[-+]?\d{4}`)
-
-// Redactor replaces personnummer with pseudonyms that stay the same within one run, so that a
-// reader can still follow one patient through the evidence without seeing the number.
+// Redactor replaces personnummer and samordningsnummer with pseudonyms that stay the same within
+// one run, so that a reader can still follow one patient through the evidence without seeing the
+// number.
 type Redactor struct {
 	mu    sync.Mutex
 	names map[string]string
@@ -21,66 +17,140 @@ type Redactor struct {
 // NewRedactor returns a redactor with no pseudonyms yet.
 func NewRedactor() *Redactor { return &Redactor{names: map[string]string{}} }
 
-// Redact returns s with every personnummer (valid check digit) replaced by its pseudonym.
+// Redact returns s with every personnummer and samordningsnummer replaced by its pseudonym. It
+// finds them written as ÅÅÅÅMMDDNNNN or ÅÅMMDDNNNN, or with a separator between date and number
+// (-, + or a space, also URL-encoded as %20 or %2B), when the date is one (the day plus 60 in a
+// samordningsnummer, whose month and day may also be 00 when the birth date is not known) and
+// the check digit is right. A number must stand alone: no digit right before or after it, and for
+// the ten-digit forms no letter either (ids, UUID fragments), but for the end of a URL escape
+// such as %7C. The same number in any of its forms gets the same pseudonym.
 func (r *Redactor) Redact(s string) string {
-	matches := personnummerPattern.FindAllStringIndex(s, -1)
-	if matches == nil {
-		return s
-	}
 	var b strings.Builder
 	last := 0
-	for _, m := range matches {
-		if (m[0] > 0 && isDigit(s[m[0]-1])) || (m[1] < len(s) && isDigit(s[m[1]])) {
-			continue // part of a longer number
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
+			continue // a number starts after a non-digit
 		}
-		digits := strings.NewReplacer("-", "", "+", "").Replace(s[m[0]:m[1]])
-		if !ValidPersonnummer(digits) {
+		end, key := findIDNumber(s, i)
+		if end < 0 {
 			continue
 		}
-		b.WriteString(s[last:m[0]])
-		b.WriteString(r.pseudonym(digits))
-		last = m[1]
+		b.WriteString(s[last:i])
+		b.WriteString(r.pseudonym(key))
+		last, i = end, end-1
+	}
+	if last == 0 {
+		return s
 	}
 	b.WriteString(s[last:])
 	return b.String()
 }
 
-func (r *Redactor) pseudonym(pnr string) string {
+// findIDNumber looks for a personnummer or samordningsnummer at s[i:], where s[i] is a digit
+// that no digit precedes. It returns where the number ends and its ten digits ÅÅMMDDNNNN
+// (the same person whatever the form), or -1.
+func findIDNumber(s string, i int) (int, string) {
+	if d, end := datedDigits(s, i, 8); end > 0 && (d[:2] == "18" || d[:2] == "19" || d[:2] == "20") &&
+		validIDNumber(d[2:]) && (end == len(s) || !isDigit(s[end])) {
+		return end, d[2:]
+	}
+	if i > 0 && isAlnum(s[i-1]) && !(i >= 3 && s[i-3] == '%' && isHex(s[i-2]) && isHex(s[i-1])) {
+		return -1, "" // part of an id, but for a URL escape such as %7C
+	}
+	if d, end := datedDigits(s, i, 6); end > 0 && validIDNumber(d) && (end == len(s) || !isAlnum(s[end])) {
+		return end, d
+	}
+	return -1, ""
+}
+
+// idSeparators stand between the date and the number; a URL encodes + and the space.
+var idSeparators = []string{"-", "+", " ", "%20", "%2B", "%2b"}
+
+// datedDigits reads n digits at s[i:], an optional separator, then four digits. It returns the
+// n+4 digits and where they end, or an end of -1.
+func datedDigits(s string, i, n int) (string, int) {
+	if !allDigits(s, i, n) {
+		return "", -1
+	}
+	j := i + n
+	for _, sep := range idSeparators {
+		if strings.HasPrefix(s[j:], sep) {
+			j += len(sep)
+			break
+		}
+	}
+	if !allDigits(s, j, 4) {
+		return "", -1
+	}
+	return s[i:i+n] + s[j:j+4], j + 4
+}
+
+func allDigits(s string, i, n int) bool {
+	if i+n > len(s) {
+		return false
+	}
+	for _, c := range []byte(s[i : i+n]) {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// validIDNumber reports whether d, ten digits ÅÅMMDDNNNN, is a personnummer (a date) or a
+// samordningsnummer (the day plus 60; month and day 00 when not known) with a valid check digit.
+func validIDNumber(d string) bool {
+	month := int(d[2]-'0')*10 + int(d[3]-'0')
+	day := int(d[4]-'0')*10 + int(d[5]-'0')
+	switch {
+	case day >= 60 && day <= 91: // samordningsnummer
+		if month > 12 {
+			return false
+		}
+	case month < 1 || month > 12 || day < 1 || day > 31:
+		return false
+	}
+	return luhn(d)
+}
+
+// luhn reports whether the last of the ten digits d is their check digit.
+func luhn(d string) bool {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		n := int(d[i] - '0')
+		if i%2 == 0 {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+	}
+	return (10-sum%10)%10 == int(d[9]-'0')
+}
+
+func (r *Redactor) pseudonym(key string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	name, ok := r.names[pnr]
+	name, ok := r.names[key]
 	if !ok {
 		name = fmt.Sprintf("[personnummer-%d]", len(r.names)+1)
-		r.names[pnr] = name
+		r.names[key] = name
 	}
 	return name
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+func isAlnum(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func isHex(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
 // ValidPersonnummer reports whether p is 12 digits whose last is the check digit (Luhn over
 // the last ten).
 func ValidPersonnummer(p string) bool {
-	if len(p) != 12 {
+	if len(p) != 12 || !allDigits(p, 0, 12) {
 		return false
 	}
-	sum := 0
-	for i := 2; i < 12; i++ {
-		c := p[i]
-		if c < '0' || c > '9' || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' {
-			return false
-		}
-		if i == 11 {
-			break
-		}
-		d := int(c - '0')
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10-sum%10)%10 == int(p[11]-'0')
+	return luhn(p[2:])
 }
