@@ -208,11 +208,28 @@ func parse(path string, data []byte) (*File, error) {
 	return &f, nil
 }
 
-// yamlProblem is a YAML error on one line, without the library's prefix.
+// yamlTypes names konform.yaml's parts where the YAML library names Go types.
+var yamlTypes = strings.NewReplacer(
+	"map[string]*config.Environment", "environments (a mapping of names)",
+	"map[string]config.User", "users (a mapping of roles)",
+	"map[string]string", "a mapping",
+	"[]string", "a list",
+	"config.File", "the top level (environments:)",
+	"config.Environment", "an environment (a mapping)",
+	"config.Client", "client (a mapping)",
+	"config.Retries", "retries (a mapping)",
+	"config.User", "a user (a mapping)",
+	"config.Kind", "kind (test)",
+)
+
+// yamlProblem is a YAML error on one line of printable text, without the library's prefix and
+// naming konform.yaml's parts rather than Go types. The library quotes values cut at a byte
+// count, which can split a character.
 func yamlProblem(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-	return strings.Join(strings.Fields(msg), " ")
+	msg = yamlTypes.Replace(strings.ToValidUTF8(msg, ""))
+	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }), " ")
 }
 
 // empty reports whether a decoded YAML document holds nothing (a trailing "---").
@@ -311,6 +328,9 @@ func (e *Environment) check(path string) error {
 		return fmt.Errorf("%s: retries.max must be from 0 to 10", where)
 	}
 	for _, role := range sortedKeys(e.Users) {
+		if checkName(role) != nil {
+			return fmt.Errorf("%s: user name %q must be printable and not blank, such as förskrivare or farmaceut", where, role)
+		}
 		if err := e.Users[role].check(); err != nil {
 			return fmt.Errorf("%s: user %s: %v", where, role, err)
 		}

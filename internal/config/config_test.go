@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func write(t *testing.T, body string) string {
@@ -138,10 +139,14 @@ func TestEverySettingIsCheckedBeforeAnyConnection(t *testing.T) {
 		{"key without cert", edit("p12: c.p12, password_env: P12", "key: c.key"), "client: key needs cert", false},
 		{"password for PEM", edit("p12: c.p12", "cert: c.pem"), "client: password_env and password_file belong to p12", false},
 		{"two token sources", edit("token_env: NLL_TOKEN", "token_env: NLL_TOKEN, token_file: t.jwt"), "user förskrivare: give one of token_env, token_file and token_command", false},
+		{"a blank user name", edit("förskrivare:", `" ":`), `user name " " must be printable and not blank`, false},
+		{"a user name with a control character", edit("förskrivare:", `"a\tb":`), `user name "a\tb" must be printable`, false},
 		{"org_info not JSON", edit(`'{"orgenhetsId":"x"}'`, `'orgenhetsId=x'`), "user förskrivare: org_info must be a JSON object", false},
 		{"bad header name", edit("X-User-Agent", `"X User Agent"`), `header "X User Agent" is not a valid HTTP header name`, false},
 		{"header value with a newline", edit("Journalia/4.2", `"a\nb"`), "header X-User-Agent: the value holds a control character", false},
 		{"authorization header", edit("X-User-Agent", "Authorization"), "header Authorization is konform's to set; give each user's token under users:", false},
+		{"environments as a list", "environments: [a]\n", "konform.yaml: line 1: cannot unmarshal !!seq into environments (a mapping of names)", true},
+		{"a cut value", "environments: '000000\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5\u00e5'\n", "cannot unmarshal !!str", true},
 		{"two documents", valid + "---\nenvironments: {}\n", "konform.yaml holds more than one YAML document; keep one", true},
 		{"an empty name", valid + "  \"\": {kind: test}\n", "konform.yaml:13: an environment needs a name", true},
 		{"a name with a control character", valid + "  \"a\\tb\": {kind: test}\n", `konform.yaml:13: environment name "a\tb" holds a control character`, true},
@@ -152,7 +157,7 @@ func TestEverySettingIsCheckedBeforeAnyConnection(t *testing.T) {
 				continue
 			}
 			_, err := Lookup(name, write(t, c.body))
-			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") || !utf8.ValidString(err.Error()) {
 				t.Errorf("%s (--env %s): %v, want %q", c.name, name, err, c.want)
 			}
 		}
