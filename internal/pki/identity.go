@@ -216,22 +216,22 @@ func (id *Identity) CheckKey() error {
 	if id.Leaf == nil || id.Key == nil {
 		return fmt.Errorf("cannot use client certificate %s: it has no certificate or no private key", id.Source)
 	}
-	const next = "ask the issuer for an RSA or ECDSA (P-256, P-384, P-521) client certificate"
+	const next = "ask the issuer for a client certificate with an RSA or ECDSA (P-256, P-384, P-521) key"
 	switch k := id.Key.Public().(type) {
 	case *rsa.PublicKey:
 		if k.N == nil || k.N.BitLen() < 1024 {
-			return fmt.Errorf("client certificate %s has a %d-bit RSA key; konform signs the TLS handshake and the evidence with it and needs at least 1024 bits: %s", id.Source, bitLen(k), next)
+			return fmt.Errorf("client certificate %s has a %d-bit RSA key; konform signs the TLS handshake and the evidence with it and needs at least 1024 bits; %s", id.Source, bitLen(k), next)
 		}
 	case *ecdsa.PublicKey:
 		switch k.Curve {
 		case elliptic.P256(), elliptic.P384(), elliptic.P521():
 		default:
-			return fmt.Errorf("client certificate %s has an ECDSA key on %s; TLS signs with P-256, P-384 or P-521 only: %s", id.Source, curveName(k), next)
+			return fmt.Errorf("client certificate %s has an ECDSA key on %s; TLS signs with P-256, P-384 or P-521 only; %s", id.Source, curveName(k), next)
 		}
 	case ed25519.PublicKey:
-		return fmt.Errorf("client certificate %s has an Ed25519 key; konform signs the evidence with the client key and takes RSA or ECDSA only: %s", id.Source, next)
+		return fmt.Errorf("client certificate %s has an Ed25519 key, which konform cannot sign the evidence with; %s", id.Source, next)
 	default:
-		return fmt.Errorf("client certificate %s has a %s key; konform signs the TLS handshake and the evidence with RSA or ECDSA only: %s", id.Source, id.Leaf.PublicKeyAlgorithm, next)
+		return fmt.Errorf("client certificate %s has a %s key; konform signs the TLS handshake and the evidence with RSA or ECDSA only; %s", id.Source, id.Leaf.PublicKeyAlgorithm, next)
 	}
 	if pub, ok := id.Leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(id.Key.Public()) {
 		return fmt.Errorf("cannot use client certificate %s: the private key does not belong to the certificate; export the certificate with its own key", id.Source)
