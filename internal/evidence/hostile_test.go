@@ -316,3 +316,18 @@ func fingerprint(c *x509.Certificate) string {
 	sum := sha256.Sum256(c.Raw)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestMergeRefusesASummaryWithANullCase: a crafted shard's summary.json with "cases":[null] is no
+// konform summary, not a panic of merge.
+func TestMergeRefusesASummaryWithANullCase(t *testing.T) {
+	shard := t.TempDir()
+	os.WriteFile(filepath.Join(shard, SummaryFile), []byte(`{"runId":"r","cases":[null]}`), 0o644)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert := selfSigned(t, key)
+	if err := WriteManifest(shard, Manifest{Client: SignerInfo{CertInfo: CertInfo{Fingerprint: fingerprint(cert)}}}, key, []*x509.Certificate{cert}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(t.TempDir(), "m", []string{shard}); err == nil || !strings.Contains(err.Error(), "is not a konform summary") {
+		t.Errorf("err %v", err)
+	}
+}

@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-func selfSigned(t *testing.T, key crypto.Signer) *x509.Certificate {
+func selfSigned(t testing.TB, key crypto.Signer) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "signer"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
@@ -31,7 +31,7 @@ func selfSigned(t *testing.T, key crypto.Signer) *x509.Certificate {
 	return c
 }
 
-func bundle(t *testing.T, key crypto.Signer) (string, *x509.Certificate) {
+func bundle(t testing.TB, key crypto.Signer) (string, *x509.Certificate) {
 	t.Helper()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "exchanges", "A-1"), 0o755)

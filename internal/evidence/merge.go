@@ -22,7 +22,7 @@ func ReadSummary(dir string) (*Summary, error) {
 		return nil, fmt.Errorf("%s: %s", dir, problem)
 	}
 	var s Summary
-	if err := json.Unmarshal(data, &s); err != nil || s.Run == nil {
+	if err := json.Unmarshal(data, &s); err != nil || s.Run == nil || slices.Contains(s.Run.Cases, nil) {
 		return nil, fmt.Errorf("%s: %s is not a konform summary", dir, SummaryFile)
 	}
 	return &s, nil
