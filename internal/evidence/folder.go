@@ -16,6 +16,9 @@ import (
 	"unicode/utf8"
 )
 
+// hashBuffer is the size of the buffer files are streamed through.
+const hashBuffer = 64 << 10
+
 // Bounds of what verify reads from a folder it did not write.
 const (
 	// DefaultMaxFileSize is the largest file Verify hashes; a larger one is a finding, not read.
@@ -99,17 +102,17 @@ func listFolder(ctx context.Context, root string) ([]folderEntry, []finding, err
 	return files, findings, err // WalkDir visits in lexical order: sorted by path
 }
 
-// hashFile streams the regular file e into SHA-256, reading at most max bytes. A problem (the
-// file is larger than max, unreadable, or was replaced since it was listed) is returned as a
-// finding's text; the error is ctx's.
-func hashFile(ctx context.Context, e folderEntry, max int64) (sum string, n int64, problem string, err error) {
+// hashFile streams the regular file e into SHA-256 through buf, reading at most max bytes. A
+// problem (the file is larger than max, unreadable, or was replaced since it was listed) is
+// returned as a finding's text; the error is ctx's.
+func hashFile(ctx context.Context, e folderEntry, max int64, buf []byte) (sum string, n int64, problem string, err error) {
 	f, problem := openListed(e.rel, e.path, e.info)
 	if problem != "" {
 		return "", 0, problem, nil
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err = io.Copy(h, ctxReader{ctx, io.LimitReader(f, max+1)})
+	n, err = io.CopyBuffer(h, ctxReader{ctx, io.LimitReader(f, max+1)}, buf)
 	if cerr := ctx.Err(); cerr != nil {
 		return "", n, "", cerr
 	}

@@ -155,8 +155,9 @@ func hashFiles(dir string) ([]FileEntry, error) {
 		return nil, fmt.Errorf("cannot sign %s: %s", dir, findings[0].text)
 	}
 	out := make([]FileEntry, 0, len(files))
+	buf := make([]byte, hashBuffer)
 	for _, e := range files {
-		sum, n, problem, err := hashFile(ctx, e, math.MaxInt64-1)
+		sum, n, problem, err := hashFile(ctx, e, math.MaxInt64-1, buf)
 		if err != nil {
 			return nil, err
 		}
@@ -267,6 +268,7 @@ func compareFiles(ctx context.Context, root string, listedFiles []FileEntry, o V
 		listed[f.Path] = f
 	}
 	var total int64
+	buf := make([]byte, hashBuffer)
 	for i, e := range files {
 		seen[e.rel] = true
 		want, ok := listed[e.rel]
@@ -286,7 +288,7 @@ func compareFiles(ctx context.Context, root string, listedFiles []FileEntry, o V
 			}
 			return append(problems, removed(listed, seen)...), nil
 		}
-		sum, n, problem, err := hashFile(ctx, e, o.MaxFileSize)
+		sum, n, problem, err := hashFile(ctx, e, o.MaxFileSize, buf)
 		if err != nil {
 			return nil, err
 		}
