@@ -21,17 +21,21 @@ import (
 	"github.com/konform/konform/internal/sim"
 )
 
-// simEnv serves a simulator over mutual TLS on loopback and returns what a run's scenarios share
+// simEnv serves a simulator of a personality ("default" or "alt") over mutual TLS on loopback and returns what a run's scenarios share
 // to reach it: the client, a prescriber's and a pharmacist's credentials, and tokens with changed
 // claims, as konform run gives them.
-func simEnv(t *testing.T) *Env {
+func simEnv(t *testing.T, personality string) *Env {
 	t.Helper()
 	now := time.Now()
 	d, _, err := pki.EnsureDevPKI(t.TempDir(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	policy, err := sim.Personality(personality)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Policy: &policy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +108,7 @@ func statuses(entries []any) []string {
 // drops headers and connects without a certificate; its cleanup still ends all four, and the
 // patient goes back to the pool as it was.
 func TestCleanupEndsEverythingTheScenarioMade(t *testing.T) {
-	env := simEnv(t)
+	env := simEnv(t, "default")
 	w := NewWorld(context.Background(), env)
 	must(t, w.setPurposeAndAccess("VARD", "TILLFALLIGT_SAMTYCKE"))
 	must(t, w.leasePatient())
@@ -168,7 +172,7 @@ func TestCleanupEndsEverythingTheScenarioMade(t *testing.T) {
 // TestCleanupCancelsAfterChangedClaims: a scenario that lowered its token's assurance level
 // (which NLL refuses) and dropped the headers konform sends still gets its prescription cancelled.
 func TestCleanupCancelsAfterChangedClaims(t *testing.T) {
-	env := simEnv(t)
+	env := simEnv(t, "default")
 	w := NewWorld(context.Background(), env)
 	must(t, w.setPurposeAndAccess("VARD", "TILLFALLIGT_SAMTYCKE"))
 	must(t, w.setTestPatient("199802262387"))

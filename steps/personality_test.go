@@ -2,14 +2,9 @@ package steps
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/konform/konform/fixtures"
-	"github.com/konform/konform/internal/fhirclient"
-	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
 )
 
@@ -17,43 +12,7 @@ import (
 // connected to it as a prescriber, with the VARD purpose and a test patient.
 func simWorld(t *testing.T, personality string) *World {
 	t.Helper()
-	now := time.Now()
-	d, _, err := pki.EnsureDevPKI(t.TempDir(), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy, err := sim.Personality(personality)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Policy: &policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	id, err := pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots, err := pki.CertPool(d.Path(pki.CAFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := fhirclient.New(fhirclient.Config{BaseURL: srv.URL, TLS: pki.ClientTLS(roots, id)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := s.Token(sim.PrescriberClaims(now))
-	env := &Env{RunID: "personality", Today: now.Format("2006-01-02"), Fixtures: fixtures.FS,
-		Client: func(Identity) (*fhirclient.Client, error) { return c, nil },
-		Credentials: func(Role) (http.Header, error) {
-			return http.Header{"Authorization": {"Bearer " + token}, "X-Org-Info": {`{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`}}, nil
-		}}
-	w := NewWorld(context.Background(), env)
+	w := NewWorld(context.Background(), simEnv(t, personality))
 	must(t, w.setPurposeAndAccess("VARD", "TILLFALLIGT_SAMTYCKE"))
 	must(t, w.setTestPatient("199802262387"))
 	return w
