@@ -15,14 +15,7 @@ import (
 // TestSignalsWriteThePartialEvidence runs the real binary and interrupts it with SIGINT and with
 // SIGTERM: exit 130, and the evidence of the finished cases, marked incomplete.
 func TestSignalsWriteThePartialEvidence(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "konform")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, _ := build(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			work := t.TempDir()
@@ -62,14 +55,7 @@ func TestSignalsWriteThePartialEvidence(t *testing.T) {
 // TestSecondInterruptExitsAtOnce: while a slow cleanup runs after the first SIGINT, a second one
 // exits at once with 130 instead of waiting for it.
 func TestSecondInterruptExitsAtOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "konform")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, dir := build(t)
 	cmd := exec.Command(bin, "run", "--tags", "@tc:NLL-FSK-02", "--fault", "path=MedicationRequest/$end,latency=25s")
 	cmd.Dir = dir
 	var stderr strings.Builder
@@ -99,14 +85,7 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 // used to run `go env GOTOOLDIR` at package initialisation; third_party/godog is patched). A
 // `go` first on PATH that leaves a mark shows any call.
 func TestStartsWithoutRunningGo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "konform")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, dir := build(t)
 	fake := filepath.Join(dir, "fakebin")
 	mark := filepath.Join(dir, "go-was-run")
 	os.MkdirAll(fake, 0o755)
@@ -122,4 +101,19 @@ func TestStartsWithoutRunningGo(t *testing.T) {
 			t.Fatalf("konform %v ran the go command on PATH", args)
 		}
 	}
+}
+
+// build builds konform into a fresh folder and returns the binary and the folder, skipping in
+// -short mode.
+func build(t *testing.T) (bin, dir string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "konform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin, dir
 }
