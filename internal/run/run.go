@@ -219,7 +219,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 
 	// When the target cannot be reached at all, every case would fail the same way: stop with
 	// one line, and evidence that says so.
-	why, serverIssuer := tgt.unreachable(ctx)
+	why, serverIssuer := tgt.preflight(ctx)
 	if why == "" && kind != evidence.SimulatorKind && (pki.IsDevIssued(serverIssuer) || pki.IsDevIssued(rec.run.Client.Issuer)) {
 		// Only konform's own simulator accepts the dev PKI or serves its certificate: whatever
 		// konform.yaml calls the environment, this is no evidence for approval.

@@ -317,11 +317,11 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 	return c, nil
 }
 
-// unreachable sends the run's first request, $ping with the run's certificate, and returns the
+// preflight sends the run's first request, $ping with the run's certificate, and returns the
 // cause when the target cannot be reached at all (no name, no connection, an untrusted server
 // certificate); "" when it answered or refused the certificate, which the cases then judge.
 // The second result is the issuer of the server's certificate, "" when none was seen.
-func (t *target) unreachable(ctx context.Context) (string, string) {
+func (t *target) preflight(ctx context.Context) (string, string) {
 	c, err := t.client(steps.RunIdentity)
 	if err != nil {
 		return err.Error(), ""
