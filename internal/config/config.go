@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -107,11 +108,28 @@ type User struct {
 	OrgInfo string `yaml:"org_info"`
 }
 
+// Gateway is where konform's gateway meets the supplier's system under test: its server
+// certificate and the CAs of the system's client certificates. What is left out comes from the
+// dev PKI in certs/ (the default, for a system that can be told to trust the dev CA).
+type Gateway struct {
+	// Cert is the gateway's server certificate (PEM, leaf first, with any intermediates), for the
+	// name the system calls it by; Key is its private key (PEM).
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ClientCA is the PEM bundle of the CAs that issue the system's client certificates.
+	ClientCA string `yaml:"client_ca"`
+	// Addr is where the gateway listens, such as 0.0.0.0:9443; --addr and --gateway-addr win.
+	Addr string `yaml:"addr"`
+}
+
 // File is konform.yaml.
 type File struct {
 	Environments map[string]*Environment `yaml:"environments"`
+	// Gateway configures the gateway of the system under test; nil means the dev PKI's.
+	Gateway *Gateway `yaml:"gateway"`
 
-	lines map[string]int // where each environment starts, for messages
+	lines       map[string]int // where each environment starts, for messages
+	gatewayLine int            // where the gateway section starts
 }
 
 var builtin = map[string]Environment{
@@ -151,6 +169,44 @@ func (f *File) lookup(name, path string) (Environment, error) {
 	return e, nil
 }
 
+// LookupGateway returns the gateway section of the configuration file path (DefaultFile when
+// empty; no file or no section gives the zero Gateway: the dev PKI's), checked, with relative
+// paths taken from the file's folder.
+func LookupGateway(path string) (Gateway, error) {
+	file, path, err := load(path)
+	if err != nil {
+		return Gateway{}, err
+	}
+	return file.gateway(path)
+}
+
+// gateway returns the gateway section of a file read from path, checked and resolved.
+func (f *File) gateway(path string) (Gateway, error) {
+	if f.Gateway == nil {
+		return Gateway{}, nil
+	}
+	g := *f.Gateway
+	where := fmt.Sprintf("%s:%d: gateway", path, f.gatewayLine)
+	switch {
+	case g.Cert != "" && g.Key == "":
+		return Gateway{}, fmt.Errorf("%s: cert needs key: the PEM private key of the gateway's server certificate", where)
+	case g.Key != "" && g.Cert == "":
+		return Gateway{}, fmt.Errorf("%s: key needs cert: the PEM server certificate the key belongs to", where)
+	}
+	if g.Addr != "" {
+		if _, port, err := net.SplitHostPort(g.Addr); err != nil || port == "" {
+			return Gateway{}, fmt.Errorf("%s: addr %q must be host:port, such as 0.0.0.0:9443", where, g.Addr)
+		}
+	}
+	dir := filepath.Dir(path)
+	for _, p := range []*string{&g.Cert, &g.Key, &g.ClientCA} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	return g, nil
+}
+
 func load(path string) (*File, string, error) {
 	explicit := path != ""
 	if !explicit {
@@ -184,6 +240,9 @@ func parse(path string, data []byte) (*File, error) {
 	f.lines = map[string]int{}
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) > 0 {
+		if k := key(doc.Content[0], "gateway"); k != nil {
+			f.gatewayLine = k.Line
+		}
 		envs := child(doc.Content[0], "environments")
 		for i := 0; envs != nil && i+1 < len(envs.Content); i += 2 {
 			key, body := envs.Content[i], envs.Content[i+1]
@@ -214,7 +273,9 @@ var yamlTypes = strings.NewReplacer(
 	"map[string]config.User", "users (a mapping of roles)",
 	"map[string]string", "a mapping",
 	"[]string", "a list",
-	"config.File", "the top level (environments:)",
+	"config.File", "the top level (environments:, gateway:)",
+	"*config.Gateway", "gateway (a mapping)",
+	"config.Gateway", "gateway (a mapping)",
 	"config.Environment", "an environment (a mapping)",
 	"config.Client", "client (a mapping)",
 	"config.Retries", "retries (a mapping)",
@@ -270,11 +331,21 @@ func checkName(name string) error {
 	return nil
 }
 
-// child returns the value of key in a YAML mapping node, or nil.
-func child(m *yaml.Node, key string) *yaml.Node {
+// child returns the value of name in a YAML mapping node, or nil.
+func child(m *yaml.Node, name string) *yaml.Node {
 	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if m.Content[i].Value == name {
 			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// key returns the key node name in a YAML mapping node, or nil.
+func key(m *yaml.Node, name string) *yaml.Node {
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == name {
+			return m.Content[i]
 		}
 	}
 	return nil

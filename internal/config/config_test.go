@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,5 +175,37 @@ func TestOneEmptyEnvironmentDoesNotBlockTheOthers(t *testing.T) {
 	}
 	if _, err := Lookup("sim", path); err != nil {
 		t.Errorf("sim: %v", err)
+	}
+}
+
+// TestGatewaySection reads the gateway section: absent is the dev PKI's (zero), paths are taken
+// from the file's folder, and one of cert and key alone is refused with the line.
+func TestGatewaySection(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "konform.yaml")
+	for _, c := range []struct{ yaml, want, err string }{
+		{"", "{Cert: Key: ClientCA: Addr:}", ""},
+		{"environments: {}\n", "{Cert: Key: ClientCA: Addr:}", ""},
+		{"environments: {}\ngateway:\n  cert: gw.pem\n  key: /abs/gw.key\n  client_ca: ca.pem\n  addr: 0.0.0.0:9443\n",
+			fmt.Sprintf("{Cert:%s Key:/abs/gw.key ClientCA:%s Addr:0.0.0.0:9443}", filepath.Join(dir, "gw.pem"), filepath.Join(dir, "ca.pem")), ""},
+		{"environments: {}\ngateway:\n  key: gw.key\n", "", "konform.yaml:2: gateway: key needs cert"},
+		{"gateway: {addr: '9443'}\n", "", "must be host:port"},
+		{"gateway: {client: x}\n", "", "field client not found in type gateway"},
+	} {
+		if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g, err := LookupGateway(path)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want one with %q", c.yaml, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("%q: %v", c.yaml, err)
+		case c.err == "" && fmt.Sprintf("%+v", g) != c.want:
+			t.Errorf("%q: %+v, want %s", c.yaml, g, c.want)
+		}
+	}
+	if g, err := LookupGateway(""); err != nil || g != (Gateway{}) {
+		t.Errorf("no file: %+v, %v; want the zero gateway", g, err)
 	}
 }

@@ -39,6 +39,10 @@ func FuzzLookup(f *testing.F) {
 		"environments:\n  x:\n    kind: production\n",
 		"- a\n- b\n",
 		"environments: [a]\n",
+		"gateway: {cert: a.pem, key: b.key, client_ca: c.pem, addr: '127.0.0.1:9443'}\n",
+		"gateway: {cert: a.pem}\ngateway: {}\n",
+		"gateway: {addr: ':'}\n",
+		"gateway: ~\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -48,6 +52,11 @@ func FuzzLookup(f *testing.F) {
 		if err != nil {
 			oneLine(t, err)
 			return
+		}
+		if g, err := file.gateway(path); err != nil {
+			oneLine(t, err)
+		} else if (g.Cert == "") != (g.Key == "") {
+			t.Fatalf("a gateway with only one of cert and key passed: %+v", g)
 		}
 		for _, name := range append(sortedKeys(file.Environments), "sim", "unknown-env") {
 			env, err := file.lookup(name, path)

@@ -16,14 +16,18 @@ import (
 type GatewayOptions struct {
 	// Env and Config name the upstream NLL: "sim" (the built-in simulator) or an environment.
 	Env, Config string
-	// Addr is where the gateway listens.
+	// Addr is where the gateway listens; empty takes addr of the configuration file's gateway
+	// section, else DefaultGatewayAddr.
 	Addr string
 	// CertsDir holds the dev PKI: the gateway's server certificate and the CA of the SUT's
-	// client certificates.
+	// client certificates, unless the configuration file's gateway section names others.
 	CertsDir string
 	// Cert, Key and Password name the client identity towards NLL (as for konform run).
 	Cert, Key, Password string
 }
+
+// DefaultGatewayAddr is where konform gateway listens unless told otherwise.
+const DefaultGatewayAddr = "127.0.0.1:9443"
 
 // ServeGateway serves the recording gateway in front of an environment (or the simulator, started
 // in-process) until ctx ends, printing its base URL on stdout and a line per call of the system
@@ -45,8 +49,13 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 		return ExitUsage
 	}
 	defer tgt.close()
+	side, err := gatewaySideOf(opts, tgt, DefaultGatewayAddr)
+	if err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return ExitUsage
+	}
 	var mu sync.Mutex
-	gw, err := startGateway(opts, tgt, func(c *gateway.Call) {
+	gw, err := startGateway(opts, tgt, side, func(c *gateway.Call) {
 		mu.Lock()
 		defer mu.Unlock()
 		printCall(sys.Stderr, c)
@@ -59,8 +68,16 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 	d := tgt.devPKI
 	fmt.Fprintln(sys.Stdout, gw.URL)
 	fmt.Fprintf(sys.Stderr, "konform's gateway at %s, in front of %s (%s)\n", gw.URL, env.Name, tgt.baseURL)
-	fmt.Fprintf(sys.Stderr, "  the system trusts:        %s\n", d.Path(pki.CAFile))
-	fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by that CA, such as %s + %s\n", d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
+	if side.cert == d.Path(pki.ServerCertFile) {
+		fmt.Fprintf(sys.Stderr, "  the system trusts:        %s\n", d.Path(pki.CAFile))
+	} else {
+		fmt.Fprintf(sys.Stderr, "  the system trusts:        the CA that issued %s\n", side.cert)
+	}
+	if side.clientCA == d.Path(pki.CAFile) {
+		fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by %s, such as %s + %s\n", side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
+	} else {
+		fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by a CA of %s\n", side.clientCA)
+	}
 	if env.Simulated {
 		for _, role := range []steps.Role{steps.Prescriber, steps.Pharmacist} {
 			if h, err := tgt.credentialsFor(role); err == nil {

@@ -96,8 +96,8 @@ type Options struct {
 	Operator string
 	// CommandLine is the command as typed, for the evidence.
 	CommandLine string
-	// GatewayAddr is where the gateway listens for the system under test; empty picks a free
-	// loopback port.
+	// GatewayAddr is where the gateway listens for the system under test; empty takes addr of
+	// the configuration file's gateway section, else a free loopback port.
 	GatewayAddr string
 }
 
@@ -331,9 +331,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.SUTTimeout == 0 {
 		o.SUTTimeout = 30 * time.Second
-	}
-	if o.GatewayAddr == "" {
-		o.GatewayAddr = "127.0.0.1:0"
 	}
 }
 
