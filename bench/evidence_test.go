@@ -18,7 +18,7 @@ import (
 )
 
 // largeRun makes the results of a run of n scenarios, each with six steps and four exchanges
-// whose files are already in dir (the run writes them as scenarios finish).
+// in one file per case, already in dir (the run writes them as scenarios finish).
 func largeRun(b *testing.B, dir string, n int) *evidence.Run {
 	run := &evidence.Run{ID: "bench", Environment: "sim", Started: time.Now(), Ended: time.Now(), Redacted: true}
 	exchange := []byte("GET https://127.0.0.1:8443/fhir-server/fhir/Patient?identifier=x\nAccept: application/fhir+json\n\nHTTP 200 OK\n\n" +
@@ -30,13 +30,15 @@ func largeRun(b *testing.B, dir string, n int) *evidence.Run {
 		for s := 0; s < 6; s++ {
 			c.Steps = append(c.Steps, evidence.Step{Keyword: "Och ", Text: `FHIRPath-uttrycket "Bundle.total" ger värdet "1"`, Line: s, Outcome: evidence.Passed})
 		}
-		folder := filepath.Join(dir, "exchanges", id)
-		os.MkdirAll(folder, 0o755)
-		for e := 1; e <= 4; e++ {
-			file := fmt.Sprintf("exchanges/%s/%03d.http", id, e)
-			os.WriteFile(filepath.Join(dir, file), exchange, 0o644)
-			c.Exchanges = append(c.Exchanges, evidence.ExchangeRef{File: file, Summary: "GET https://127.0.0.1:8443/fhir-server/fhir/Patient?identifier=x → 200 (1 ms)"})
+		f := evidence.ExchangeFile{File: "exchanges/" + id + ".http"}
+		for range 4 {
+			f.Add(string(exchange), "GET https://127.0.0.1:8443/fhir-server/fhir/Patient?identifier=x → 200 (1 ms)")
 		}
+		refs, err := f.Write(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Exchanges = refs
 		run.Cases = append(run.Cases, c)
 	}
 	return run

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"html"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -262,4 +266,53 @@ func TestSwedishReportTexts(t *testing.T) {
 			t.Errorf("en changed %q to %q", in, got)
 		}
 	}
+}
+
+// TestExchangeFileHoldsACasesExchangesInParts writes three exchanges into one file and reads
+// each back where its reference points, also when a body holds a line that looks like the start
+// of the next part; the report shows each part on its own.
+func TestExchangeFileHoldsACasesExchangesInParts(t *testing.T) {
+	dir := t.TempDir()
+	texts := []string{"GET https://h/fhir/$ping\n\nHTTP 200 OK\n", "POST https://h/fhir/Basic\n\n### 3  not a part\n\nHTTP 201 Created\n", "GET https://h/fhir/x\n# no answer: reset"}
+	f := ExchangeFile{File: "exchanges/A-1.http"}
+	for i, text := range texts {
+		f.Add(text, fmt.Sprintf("exchange %d", i+1))
+	}
+	refs, err := f.Write(dir)
+	if err != nil || len(refs) != 3 {
+		t.Fatalf("%d refs, %v", len(refs), err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "exchanges", "A-1.http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range refs {
+		if r.Part != i+1 || r.File != "exchanges/A-1.http" || r.Name() != fmt.Sprintf("exchanges/A-1.http #%d", i+1) {
+			t.Errorf("ref %d = %+v", i, r)
+		}
+		if got := string(data[r.Offset : r.Offset+r.Size]); got != texts[i] {
+			t.Errorf("part %d reads %q, want %q", i+1, got, texts[i])
+		}
+		if !strings.Contains(string(data), fmt.Sprintf("### %d  exchange %d\n%s", i+1, i+1, texts[i])) {
+			t.Errorf("part %d does not start with its ### line:\n%s", i+1, data)
+		}
+	}
+	run := &Run{ID: "r", Cases: []*Case{{ID: "A-1", Name: "a", File: "f.feature", Outcome: Passed, Exchanges: refs}}}
+	if err := WriteReport(dir, run, nil, "en"); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+	for i, text := range texts {
+		if !strings.Contains(string(report), "<pre>"+html.EscapeString(text)+"</pre>") {
+			t.Errorf("the report does not show part %d alone:\n%s", i+1, report)
+		}
+	}
+	if (&ExchangeFile{File: "exchanges/B-1.http"}).Write(dir); fileExists(filepath.Join(dir, "exchanges", "B-1.http")) {
+		t.Error("an exchange file without exchanges was written")
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,12 +42,66 @@ type Exchange struct {
 	Upstream string
 }
 
-// ExchangeRef points from a case to one of its exchange files.
+// ExchangeRef points from a case to one of its exchanges: a whole file (a call of the system
+// under test, sut-NNN.http), or one part of the case's exchange file.
 type ExchangeRef struct {
-	// File is the path below the evidence folder, such as exchanges/NLL-TA05-01/001.http.
+	// File is the path below the evidence folder, such as exchanges/NLL-TA05-01.http.
 	File string `json:"file"`
+	// Part numbers the exchange within File from 1 (the "### N" line that starts it); 0 when the
+	// file holds this exchange alone.
+	Part int `json:"part,omitempty"`
+	// Offset and Size are where the exchange's text lies in File, in bytes, when Part is set.
+	Offset int64 `json:"offset,omitempty"`
+	Size   int64 `json:"size,omitempty"`
 	// Summary is one line: method, URL, status, time.
 	Summary string `json:"summary"`
+}
+
+// Name is how a person finds the exchange: the file, and "#N" for a part of it.
+func (e ExchangeRef) Name() string {
+	if e.Part == 0 {
+		return e.File
+	}
+	return e.File + " #" + strconv.Itoa(e.Part)
+}
+
+// ExchangeFile gathers a case's exchanges into one file: each starts with a line "### N  summary"
+// and ends with an empty line. One file per case keeps a run of many short cases from creating a
+// file per request, which costs more than the request on many file systems.
+type ExchangeFile struct {
+	// File is the path below the evidence folder.
+	File string
+	buf  bytes.Buffer
+	refs []ExchangeRef
+}
+
+// Add appends an exchange's text (Exchange.Format) with its one-line summary.
+func (f *ExchangeFile) Add(text, summary string) {
+	n := len(f.refs) + 1
+	fmt.Fprintf(&f.buf, "### %d  %s\n", n, summary)
+	ref := ExchangeRef{File: f.File, Part: n, Offset: int64(f.buf.Len()), Size: int64(len(text)), Summary: summary}
+	f.buf.WriteString(text)
+	if !strings.HasSuffix(text, "\n") {
+		f.buf.WriteByte('\n')
+	}
+	f.buf.WriteByte('\n')
+	f.refs = append(f.refs, ref)
+}
+
+// Write writes the file into dir and returns the references to its exchanges; nothing is
+// written when it holds none.
+func (f *ExchangeFile) Write(dir string) ([]ExchangeRef, error) {
+	if len(f.refs) == 0 {
+		return nil, nil
+	}
+	path := filepath.Join(dir, filepath.FromSlash(f.File))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, f.buf.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	return f.refs, nil
 }
 
 var (

@@ -41,7 +41,7 @@ func WriteJUnit(w io.Writer, run *Run) error {
 		elapsed += c.Duration
 		current.AddTestcase(testcase(c))
 		for _, e := range c.Exchanges {
-			out = append(out, c.ID+"  "+e.File+"  "+e.Summary)
+			out = append(out, c.ID+"  "+e.Name()+"  "+e.Summary)
 		}
 		for _, e := range c.SUTCalls {
 			out = append(out, c.ID+"  "+e.File+"  system under test: "+e.Summary)
@@ -150,7 +150,7 @@ func result(c *Case, p *Step, kind string) *junit.Result {
 	}
 	fmt.Fprintf(&b, "mandatory: %t\n", c.Mandatory)
 	for _, e := range c.Exchanges {
-		fmt.Fprintf(&b, "exchange: %s\n", e.File)
+		fmt.Fprintf(&b, "exchange: %s\n", e.Name())
 	}
 	for _, e := range c.SUTCalls {
 		fmt.Fprintf(&b, "system under test's call: %s  %s\n", e.File, e.Summary)

@@ -97,7 +97,12 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 				return nil, fmt.Errorf("case %s is in both %s and %s; merge the shards of one run", c.ID, prev, dir)
 			}
 			seen[c.ID] = dir
+			copied := map[string]bool{}
 			for _, e := range append(append([]ExchangeRef{}, c.Exchanges...), c.SUTCalls...) {
+				if copied[e.File] {
+					continue
+				}
+				copied[e.File] = true
 				if err := copyFile(dir, e.File, out); err != nil {
 					return nil, err
 				}

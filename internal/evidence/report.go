@@ -3,8 +3,10 @@ package evidence
 import (
 	"bufio"
 	_ "embed"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,18 +204,36 @@ type reportCase struct {
 	Detailed bool
 }
 
-// inline reads exchange files small enough to show in the report, within the report's budget.
+// inline reads exchanges small enough to show in the report, within the report's budget: a part
+// of a case's exchange file, or a whole file.
 func inline(dir string, refs []ExchangeRef, budget *int) []reportExchange {
 	var out []reportExchange
+	var f *os.File
 	for _, e := range refs {
 		re := reportExchange{ExchangeRef: e, Linked: true}
-		if info, err := os.Stat(filepath.Join(dir, e.File)); err == nil && info.Size() <= inlineExchange && int(info.Size()) <= *budget {
-			if data, err := os.ReadFile(filepath.Join(dir, e.File)); err == nil {
+		if f == nil || f.Name() != filepath.Join(dir, e.File) {
+			if f != nil {
+				f.Close()
+			}
+			f, _ = os.Open(filepath.Join(dir, e.File))
+		}
+		size := e.Size
+		if e.Part == 0 && f != nil {
+			if info, err := f.Stat(); err == nil {
+				size = info.Size()
+			}
+		}
+		if f != nil && size <= inlineExchange && int(size) <= *budget {
+			data := make([]byte, size)
+			if n, err := f.ReadAt(data, e.Offset); int64(n) == size && (err == nil || errors.Is(err, io.EOF)) {
 				re.Text, re.Linked = string(data), false
 				*budget -= len(data)
 			}
 		}
 		out = append(out, re)
+	}
+	if f != nil {
+		f.Close()
 	}
 	return out
 }

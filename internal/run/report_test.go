@@ -86,7 +86,7 @@ func TestReportShowsTheVerdictInABrowser(t *testing.T) {
 		if verdict == nil || strings.TrimSpace(verdict[1]) != c.verdict {
 			t.Errorf("%s: verdict %v, want %q", c.lang, verdict, c.verdict)
 		}
-		for _, want := range []string{"Dnr 2026/1", "NLL-TA05-01", c.failed, c.check, c.banner, c.deviations, "exchanges/NLL-TA05-01/001.http"} {
+		for _, want := range []string{"Dnr 2026/1", "NLL-TA05-01", c.failed, c.check, c.banner, c.deviations, "exchanges/NLL-TA05-01.http #1"} {
 			if !strings.Contains(dom, want) {
 				t.Errorf("%s: the rendered report lacks %q", c.lang, want)
 			}
@@ -119,10 +119,13 @@ func TestReportOfTenThousandCasesOpens(t *testing.T) {
 			c.Outcome, step.Outcome, step.Message, step.Expect, step.Actual = evidence.Failed, evidence.Failed, "status code: expected 200, got 500", "200", "500"
 		}
 		c.Steps = []evidence.Step{step}
-		file := fmt.Sprintf("exchanges/%s/001.http", c.ID)
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(file)), 0o755)
-		os.WriteFile(filepath.Join(dir, file), body, 0o644)
-		c.Exchanges = []evidence.ExchangeRef{{File: file, Summary: "GET https://127.0.0.1/fhir-server/fhir/Patient → 500 (1 ms)"}}
+		f := evidence.ExchangeFile{File: fmt.Sprintf("exchanges/%s.http", c.ID)}
+		f.Add(string(body), "GET https://127.0.0.1/fhir-server/fhir/Patient → 500 (1 ms)")
+		refs, err := f.Write(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Exchanges = refs
 		run.Cases = append(run.Cases, c)
 	}
 	if err := evidence.WriteReport(dir, run, nil, "sv"); err != nil {

@@ -537,32 +537,25 @@ func classify(status godog.StepResultStatus, err error) evidence.Outcome {
 	return evidence.Failed
 }
 
-// writeExchanges writes a case's exchanges to exchanges/<case>/NNN.http, scrubbed unless
-// --no-redact, and points the case to them.
+// writeExchanges writes a case's exchanges to exchanges/<case>.http, one part each, scrubbed
+// unless --no-redact, and points the case to them.
 func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange) {
-	if len(exchanges) == 0 {
-		return
-	}
-	folder := filepath.Join("exchanges", safeName(c.ID))
-	if err := os.MkdirAll(filepath.Join(r.dir, folder), 0o755); err != nil {
-		c.CleanupProblems = append(c.CleanupProblems, "cannot write the exchanges: "+err.Error())
-		return
-	}
-	for i, ex := range exchanges {
+	f := evidence.ExchangeFile{File: "exchanges/" + safeName(c.ID) + ".http"}
+	for _, ex := range exchanges {
 		r.noteClock(ex)
 		e := toEvidence(ex)
-		file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("%03d.http", i+1)))
-		text := e.Format(r.redactor, r.redact)
-		if err := os.WriteFile(filepath.Join(r.dir, file), []byte(text), 0o644); err != nil {
-			c.CleanupProblems = append(c.CleanupProblems, "cannot write "+file+": "+err.Error())
-			continue
-		}
 		summary := e.Summary()
 		if r.redact {
 			summary = r.redactor.Scrub(summary)
 		}
-		c.Exchanges = append(c.Exchanges, evidence.ExchangeRef{File: file, Summary: summary})
+		f.Add(e.Format(r.redactor, r.redact), summary)
 	}
+	refs, err := f.Write(r.dir)
+	if err != nil {
+		c.CleanupProblems = append(c.CleanupProblems, "cannot write "+f.File+": "+err.Error())
+		return
+	}
+	c.Exchanges = append(c.Exchanges, refs...)
 }
 
 // safeName turns a case id into a folder name.
