@@ -18,11 +18,13 @@ import (
 )
 
 // largeRun makes the results of a run of n scenarios, each with six steps and four exchanges
-// in one file per case, already in dir (the run writes them as scenarios finish).
+// in exchanges.http, already in dir (the run writes them as scenarios finish).
 func largeRun(b *testing.B, dir string, n int) *evidence.Run {
 	run := &evidence.Run{ID: "bench", Environment: "sim", Started: time.Now(), Ended: time.Now(), Redacted: true}
 	exchange := []byte("GET https://127.0.0.1:8443/fhir-server/fhir/Patient?identifier=x\nAccept: application/fhir+json\n\nHTTP 200 OK\n\n" +
 		`{"resourceType":"Bundle","type":"searchset","total":1}` + "\n")
+	log := evidence.NewExchangeLog(dir)
+	defer log.Close()
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("NLL-BENCH-%05d", i)
 		c := &evidence.Case{ID: id, Name: "Sök patient med personnummer", Feature: "TA 05", File: "features/nll/ta05.feature",
@@ -30,11 +32,11 @@ func largeRun(b *testing.B, dir string, n int) *evidence.Run {
 		for s := 0; s < 6; s++ {
 			c.Steps = append(c.Steps, evidence.Step{Keyword: "Och ", Text: `FHIRPath-uttrycket "Bundle.total" ger värdet "1"`, Line: s, Outcome: evidence.Passed})
 		}
-		f := evidence.ExchangeFile{File: "exchanges/" + id + ".http"}
-		for range 4 {
-			f.Add(string(exchange), "GET https://127.0.0.1:8443/fhir-server/fhir/Patient?identifier=x → 200 (1 ms)")
+		parts := make([]evidence.CaseExchange, 4)
+		for e := range parts {
+			parts[e] = evidence.CaseExchange{Text: string(exchange), Summary: "GET https://127.0.0.1:8443/fhir-server/fhir/Patient?identifier=x → 200 (1 ms)"}
 		}
-		refs, err := f.Write(dir)
+		refs, err := log.Append(id, parts)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -268,47 +269,78 @@ func TestSwedishReportTexts(t *testing.T) {
 	}
 }
 
-// TestExchangeFileHoldsACasesExchangesInParts writes three exchanges into one file and reads
-// each back where its reference points, also when a body holds a line that looks like the start
-// of the next part; the report shows each part on its own.
-func TestExchangeFileHoldsACasesExchangesInParts(t *testing.T) {
+// TestExchangeLogHoldsTheRunsExchangesInParts appends the exchanges of two cases, from two
+// goroutines, to one exchanges.http and reads each back where its reference points, also when a
+// body holds a line that looks like the start of another part; the report shows each part alone.
+func TestExchangeLogHoldsTheRunsExchangesInParts(t *testing.T) {
 	dir := t.TempDir()
-	texts := []string{"GET https://h/fhir/$ping\n\nHTTP 200 OK\n", "POST https://h/fhir/Basic\n\n### 3  not a part\n\nHTTP 201 Created\n", "GET https://h/fhir/x\n# no answer: reset"}
-	f := ExchangeFile{File: "exchanges/A-1.http"}
-	for i, text := range texts {
-		f.Add(text, fmt.Sprintf("exchange %d", i+1))
+	texts := map[string][]string{
+		"A-1": {"GET https://h/fhir/$ping\n\nHTTP 200 OK\n", "POST https://h/fhir/Basic\n\n### B-1 #1  not a part\n\nHTTP 201 Created\n"},
+		"B-1": {"GET https://h/fhir/x\n# no answer: reset"},
 	}
-	refs, err := f.Write(dir)
-	if err != nil || len(refs) != 3 {
-		t.Fatalf("%d refs, %v", len(refs), err)
+	log := NewExchangeLog(dir)
+	if fileExists(filepath.Join(dir, ExchangesFile)) {
+		t.Fatal("the log was created before a case had exchanges")
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "exchanges", "A-1.http"))
+	refs := map[string][]ExchangeRef{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for id, list := range texts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var parts []CaseExchange
+			for i, text := range list {
+				parts = append(parts, CaseExchange{Text: text, Summary: fmt.Sprintf("%s exchange %d", id, i+1)})
+			}
+			r, err := log.Append(id, parts)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			refs[id] = r
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if r, err := log.Append("C-1", nil); r != nil || err != nil {
+		t.Errorf("a case without exchanges: %v %v", r, err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := log.Append("D-1", []CaseExchange{{Text: "x", Summary: "y"}}); err == nil {
+		t.Error("the closed log took a case")
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ExchangesFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range refs {
-		if r.Part != i+1 || r.File != "exchanges/A-1.http" || r.Name() != fmt.Sprintf("exchanges/A-1.http #%d", i+1) {
-			t.Errorf("ref %d = %+v", i, r)
+	run := &Run{ID: "r"}
+	for _, id := range []string{"A-1", "B-1"} {
+		for i, r := range refs[id] {
+			if r.Part != i+1 || r.File != ExchangesFile || r.Name() != fmt.Sprintf("exchanges.http #%d", i+1) {
+				t.Errorf("%s ref %d = %+v", id, i, r)
+			}
+			if got := string(data[r.Offset : r.Offset+r.Size]); got != texts[id][i] {
+				t.Errorf("%s part %d reads %q, want %q", id, i+1, got, texts[id][i])
+			}
+			if !strings.Contains(string(data), fmt.Sprintf("### %s #%d  %s exchange %d\n%s", id, i+1, id, i+1, texts[id][i])) {
+				t.Errorf("%s part %d does not start with its ### line:\n%s", id, i+1, data)
+			}
 		}
-		if got := string(data[r.Offset : r.Offset+r.Size]); got != texts[i] {
-			t.Errorf("part %d reads %q, want %q", i+1, got, texts[i])
-		}
-		if !strings.Contains(string(data), fmt.Sprintf("### %d  exchange %d\n%s", i+1, i+1, texts[i])) {
-			t.Errorf("part %d does not start with its ### line:\n%s", i+1, data)
-		}
+		run.Cases = append(run.Cases, &Case{ID: id, Name: id, File: "f.feature", Outcome: Passed, Exchanges: refs[id]})
 	}
-	run := &Run{ID: "r", Cases: []*Case{{ID: "A-1", Name: "a", File: "f.feature", Outcome: Passed, Exchanges: refs}}}
 	if err := WriteReport(dir, run, nil, "en"); err != nil {
 		t.Fatal(err)
 	}
 	report, _ := os.ReadFile(filepath.Join(dir, ReportFile))
-	for i, text := range texts {
-		if !strings.Contains(string(report), "<pre>"+html.EscapeString(text)+"</pre>") {
-			t.Errorf("the report does not show part %d alone:\n%s", i+1, report)
+	for id, list := range texts {
+		for i, text := range list {
+			if !strings.Contains(string(report), "<pre>"+html.EscapeString(text)+"</pre>") {
+				t.Errorf("the report does not show %s part %d alone:\n%s", id, i+1, report)
+			}
 		}
-	}
-	if (&ExchangeFile{File: "exchanges/B-1.http"}).Write(dir); fileExists(filepath.Join(dir, "exchanges", "B-1.http")) {
-		t.Error("an exchange file without exchanges was written")
 	}
 }
 

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -42,13 +44,16 @@ type Exchange struct {
 	Upstream string
 }
 
-// ExchangeRef points from a case to one of its exchanges: a whole file (a call of the system
-// under test, sut-NNN.http), or one part of the case's exchange file.
+// ExchangesFile holds konform's own exchanges of a whole run, below the evidence folder.
+const ExchangesFile = "exchanges.http"
+
+// ExchangeRef points from a case to one of its exchanges: a part of the run's exchanges.http, or a
+// whole file (a call of the system under test, exchanges/<case>/sut-NNN.http).
 type ExchangeRef struct {
-	// File is the path below the evidence folder, such as exchanges/NLL-TA05-01.http.
+	// File is the path below the evidence folder: exchanges.http, or a file of its own.
 	File string `json:"file"`
-	// Part numbers the exchange within File from 1 (the "### N" line that starts it); 0 when the
-	// file holds this exchange alone.
+	// Part numbers the case's exchanges in File from 1: the part starts with the line
+	// "### <case> #<part>  <summary>". 0 when the file holds this exchange alone.
 	Part int `json:"part,omitempty"`
 	// Offset and Size are where the exchange's text lies in File, in bytes, when Part is set.
 	Offset int64 `json:"offset,omitempty"`
@@ -57,7 +62,7 @@ type ExchangeRef struct {
 	Summary string `json:"summary"`
 }
 
-// Name is how a person finds the exchange: the file, and "#N" for a part of it.
+// Name is how a person finds the exchange next to its case's id: the file, and "#N" for a part.
 func (e ExchangeRef) Name() string {
 	if e.Part == 0 {
 		return e.File
@@ -65,43 +70,76 @@ func (e ExchangeRef) Name() string {
 	return e.File + " #" + strconv.Itoa(e.Part)
 }
 
-// ExchangeFile gathers a case's exchanges into one file: each starts with a line "### N  summary"
-// and ends with an empty line. One file per case keeps a run of many short cases from creating a
-// file per request, which costs more than the request on many file systems.
-type ExchangeFile struct {
-	// File is the path below the evidence folder.
-	File string
-	buf  bytes.Buffer
-	refs []ExchangeRef
+// ExchangeLog is the run's exchanges.http: the exchanges of each case in turn, appended as the
+// case finishes, each headed "### <case> #N  <summary>" and ended by an empty line. One file for
+// the run, as a recording proxy keeps one traffic log: creating a file per case or per exchange
+// costs more than the request itself on many file systems (docs/performance.md). Safe for
+// concurrent use.
+type ExchangeLog struct {
+	path string
+
+	mu   sync.Mutex
+	f    *os.File // opened by the first Append
+	size int64
+	err  error // the first write error; the log writes nothing after it
 }
 
-// Add appends an exchange's text (Exchange.Format) with its one-line summary.
-func (f *ExchangeFile) Add(text, summary string) {
-	n := len(f.refs) + 1
-	fmt.Fprintf(&f.buf, "### %d  %s\n", n, summary)
-	ref := ExchangeRef{File: f.File, Part: n, Offset: int64(f.buf.Len()), Size: int64(len(text)), Summary: summary}
-	f.buf.WriteString(text)
-	if !strings.HasSuffix(text, "\n") {
-		f.buf.WriteByte('\n')
-	}
-	f.buf.WriteByte('\n')
-	f.refs = append(f.refs, ref)
+// NewExchangeLog returns the exchange log of the evidence folder dir; the file is created when
+// the first case with exchanges finishes.
+func NewExchangeLog(dir string) *ExchangeLog {
+	return &ExchangeLog{path: filepath.Join(dir, ExchangesFile)}
 }
 
-// Write writes the file into dir and returns the references to its exchanges; nothing is
-// written when it holds none.
-func (f *ExchangeFile) Write(dir string) ([]ExchangeRef, error) {
-	if len(f.refs) == 0 {
+// CaseExchange is one exchange as a case hands it to the log: its text (Exchange.Format) and
+// one-line summary, both already redacted.
+type CaseExchange struct{ Text, Summary string }
+
+// Append writes a case's exchanges and returns the references to them.
+func (l *ExchangeLog) Append(caseID string, exchanges []CaseExchange) ([]ExchangeRef, error) {
+	if len(exchanges) == 0 {
 		return nil, nil
 	}
-	path := filepath.Join(dir, filepath.FromSlash(f.File))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	var block bytes.Buffer
+	refs := make([]ExchangeRef, len(exchanges))
+	for i, e := range exchanges {
+		fmt.Fprintf(&block, "### %s #%d  %s\n", caseID, i+1, e.Summary)
+		refs[i] = ExchangeRef{File: ExchangesFile, Part: i + 1, Offset: int64(block.Len()), Size: int64(len(e.Text)), Summary: e.Summary}
+		block.WriteString(e.Text)
+		if !strings.HasSuffix(e.Text, "\n") {
+			block.WriteByte('\n')
+		}
+		block.WriteByte('\n')
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil && l.err == nil {
+		l.f, l.err = os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	if _, err := l.f.Write(block.Bytes()); err != nil {
+		l.err = err
 		return nil, err
 	}
-	if err := os.WriteFile(path, f.buf.Bytes(), 0o644); err != nil {
-		return nil, err
+	for i := range refs {
+		refs[i].Offset += l.size
 	}
-	return f.refs, nil
+	l.size += int64(block.Len())
+	return refs, nil
+}
+
+// Close closes the file; the log takes no more cases.
+func (l *ExchangeLog) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		l.err = errors.New("the exchange log is closed")
+		return nil
+	}
+	err := l.f.Close()
+	l.f, l.err = nil, errors.New("the exchange log is closed")
+	return err
 }
 
 var (

@@ -87,23 +87,35 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		shards = append(shards, r.Shard)
 		notRun = append(notRun, r.Selection.NotRun...)
 		for _, u := range r.Unattributed {
-			if err := copyFile(dir, u.File, out); err != nil {
+			if _, err := copyFile(dir, u.File, out, false); err != nil {
 				return nil, err
 			}
 			merged.Unattributed = append(merged.Unattributed, u)
 		}
+		// The shard's exchanges.http goes after those of the shards before it.
+		var base int64
+		if usesLog(r.Cases) {
+			if base, err = copyFile(dir, ExchangesFile, out, true); err != nil {
+				return nil, err
+			}
+		}
 		for _, c := range r.Cases {
+			for j := range c.Exchanges {
+				if c.Exchanges[j].File == ExchangesFile {
+					c.Exchanges[j].Offset += base
+				}
+			}
 			if prev, dup := seen[c.ID]; dup {
 				return nil, fmt.Errorf("case %s is in both %s and %s; merge the shards of one run", c.ID, prev, dir)
 			}
 			seen[c.ID] = dir
 			copied := map[string]bool{}
 			for _, e := range append(append([]ExchangeRef{}, c.Exchanges...), c.SUTCalls...) {
-				if copied[e.File] {
+				if copied[e.File] || e.File == ExchangesFile {
 					continue
 				}
 				copied[e.File] = true
-				if err := copyFile(dir, e.File, out); err != nil {
+				if _, err := copyFile(dir, e.File, out, false); err != nil {
 					return nil, err
 				}
 			}
@@ -151,33 +163,54 @@ func shardsMissing(shards []string) string {
 	return fmt.Sprintf("%s/%d", strings.Join(ks, ","), n)
 }
 
-// copyFile copies the file rel of the shard dir to the same path below out. rel comes from the
-// shard's summary: it must name a regular file inside the shard (a path out of it or a link
-// would let a crafted shard read or write outside the folders).
-func copyFile(dir, rel, outDir string) error {
+// usesLog reports whether a case points into exchanges.http.
+func usesLog(cases []*Case) bool {
+	for _, c := range cases {
+		for _, e := range c.Exchanges {
+			if e.File == ExchangesFile {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// copyFile copies the file rel of the shard dir to the same place in outDir, or appends it there
+// when add is set, and returns the size the file in outDir had before. rel comes from the
+// shard's summary.json, so it must stay inside the shard and name a regular file.
+func copyFile(dir, rel, outDir string, add bool) (int64, error) {
 	if !filepath.IsLocal(filepath.FromSlash(rel)) {
-		return fmt.Errorf("%s names the file %q, which is outside its folder; merge only konform's shards", filepath.Join(dir, SummaryFile), rel)
+		return 0, fmt.Errorf("%s names the file %q, which is outside its folder; merge only konform's shards", filepath.Join(dir, SummaryFile), rel)
 	}
 	from, to := filepath.Join(dir, filepath.FromSlash(rel)), filepath.Join(outDir, filepath.FromSlash(rel))
 	fi, err := os.Lstat(from)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	in, problem := openListed(rel, from, fi)
 	if problem != "" {
-		return fmt.Errorf("%s: %s", dir, problem)
+		return 0, fmt.Errorf("%s: %s", dir, problem)
 	}
 	defer in.Close()
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
+		return 0, err
 	}
-	out, err := os.Create(to)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if add {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	out, err := os.OpenFile(to, flags, 0o644)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	info, err := out.Stat()
+	if err != nil {
+		out.Close()
+		return 0, err
 	}
 	if _, err := io.Copy(out, in); err != nil {
 		out.Close()
-		return err
+		return 0, err
 	}
-	return out.Close()
+	return info.Size(), out.Close()
 }

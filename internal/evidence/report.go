@@ -62,7 +62,7 @@ var labels = map[string]Labels{
 		"sutCalls":  "Systemets anrop till NLL", "sut": "Systemet under test", "unattributed": "Anrop från systemet utanför testfallen",
 		"driver": "drivrutin", "defect": "avsiktligt fel", "gateway": "via konforms gateway", "skipReason": "Skäl",
 		"approved with waivers": "Godkänt med undantag", "waived": "undantaget", "waiver": "Undantag",
-		"abridged": "Körningen har många testfall: rapporten visar steg och anrop för de testfall som inte blev godkända. Alla steg finns i summary.json och junit.xml, alla anrop i mappen exchanges/.",
+		"abridged": "Körningen har många testfall: rapporten visar steg och anrop för de testfall som inte blev godkända. Alla steg finns i summary.json och junit.xml, alla anrop i exchanges.http (systemets anrop i mappen exchanges/).",
 		"partial":  "Delkörning – inget utslag", "simBanner": "Körning mot konforms simulator – inte bevis för godkännande", "simShort": "mot simulatorn, inte bevis",
 		"unreachable": "Målmiljön kunde inte nås, så inga testfall kördes:", "selection": "Urval", "wholePack": "hela testpaketet", "partialSel": "delkörning", "paths": "sökvägar", "shard": "del",
 		"noneRan": "Inga testfall kördes, så inget kunde prövas.",
@@ -91,7 +91,7 @@ var labels = map[string]Labels{
 		"sutCalls":  "The system's calls to NLL", "sut": "System under test", "unattributed": "Calls of the system outside the test cases",
 		"driver": "driver", "defect": "deliberate defect", "gateway": "through konform's gateway", "skipReason": "Reason",
 		"approved with waivers": "Approved with waivers", "waived": "waived", "waiver": "Waiver",
-		"abridged": "This run has many test cases: the report shows steps and exchanges of the cases that did not pass. Every step is in summary.json and junit.xml, every exchange in the folder exchanges/.",
+		"abridged": "This run has many test cases: the report shows steps and exchanges of the cases that did not pass. Every step is in summary.json and junit.xml, every exchange in exchanges.http (the system's calls in the folder exchanges/).",
 		"partial":  "Partial run – no verdict", "simBanner": "Run against konform's simulator – no evidence for approval", "simShort": "against the simulator, no evidence",
 		"unreachable": "The target could not be reached, so no test case ran:", "selection": "Selection", "wholePack": "the whole test pack", "partialSel": "partial run", "paths": "paths", "shard": "shard",
 		"noneRan": "No test case ran, so nothing was tried.",
@@ -204,18 +204,23 @@ type reportCase struct {
 	Detailed bool
 }
 
+// exchangeReader reads exchanges for the report, keeping each file open once read from.
+type exchangeReader struct {
+	dir    string
+	files  map[string]*os.File // nil for a file that cannot be opened
+	budget int                 // bytes the report may still inline
+}
+
 // inline reads exchanges small enough to show in the report, within the report's budget: a part
-// of a case's exchange file, or a whole file.
-func inline(dir string, refs []ExchangeRef, budget *int) []reportExchange {
+// of exchanges.http, or a whole file.
+func (x *exchangeReader) inline(refs []ExchangeRef) []reportExchange {
 	var out []reportExchange
-	var f *os.File
 	for _, e := range refs {
 		re := reportExchange{ExchangeRef: e, Linked: true}
-		if f == nil || f.Name() != filepath.Join(dir, e.File) {
-			if f != nil {
-				f.Close()
-			}
-			f, _ = os.Open(filepath.Join(dir, e.File))
+		f, seen := x.files[e.File]
+		if !seen {
+			f, _ = os.Open(filepath.Join(x.dir, filepath.FromSlash(e.File)))
+			x.files[e.File] = f
 		}
 		size := e.Size
 		if e.Part == 0 && f != nil {
@@ -223,19 +228,24 @@ func inline(dir string, refs []ExchangeRef, budget *int) []reportExchange {
 				size = info.Size()
 			}
 		}
-		if f != nil && size <= inlineExchange && int(size) <= *budget {
+		if f != nil && size >= 0 && size <= inlineExchange && int(size) <= x.budget {
 			data := make([]byte, size)
 			if n, err := f.ReadAt(data, e.Offset); int64(n) == size && (err == nil || errors.Is(err, io.EOF)) {
 				re.Text, re.Linked = string(data), false
-				*budget -= len(data)
+				x.budget -= len(data)
 			}
 		}
 		out = append(out, re)
 	}
-	if f != nil {
-		f.Close()
-	}
 	return out
+}
+
+func (x *exchangeReader) close() {
+	for _, f := range x.files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // WriteReport writes report.html into dir: one self-contained file (no scripts, no external
@@ -246,7 +256,8 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 	if !ok {
 		return fmt.Errorf("no report language %q; use sv or en", lang)
 	}
-	budget := inlineTotal
+	x := &exchangeReader{dir: dir, files: map[string]*os.File{}, budget: inlineTotal}
+	defer x.close()
 	cases := make([]reportCase, len(run.Cases))
 	all := len(run.Cases) <= detailLimit
 	for i, c := range run.Cases {
@@ -255,8 +266,8 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 			cases[i] = rc
 			continue
 		}
-		rc.Exchanges = inline(dir, c.Exchanges, &budget)
-		rc.SUTCalls = inline(dir, c.SUTCalls, &budget)
+		rc.Exchanges = x.inline(c.Exchanges)
+		rc.SUTCalls = x.inline(c.SUTCalls)
 		cases[i] = rc
 	}
 	outcomes := map[string]Outcome{}

@@ -86,7 +86,7 @@ func TestReportShowsTheVerdictInABrowser(t *testing.T) {
 		if verdict == nil || strings.TrimSpace(verdict[1]) != c.verdict {
 			t.Errorf("%s: verdict %v, want %q", c.lang, verdict, c.verdict)
 		}
-		for _, want := range []string{"Dnr 2026/1", "NLL-TA05-01", c.failed, c.check, c.banner, c.deviations, "exchanges/NLL-TA05-01.http #1"} {
+		for _, want := range []string{"Dnr 2026/1", "NLL-TA05-01", c.failed, c.check, c.banner, c.deviations, "exchanges.http #1"} {
 			if !strings.Contains(dom, want) {
 				t.Errorf("%s: the rendered report lacks %q", c.lang, want)
 			}
@@ -111,6 +111,7 @@ func TestReportOfTenThousandCasesOpens(t *testing.T) {
 	dir := t.TempDir()
 	run := &evidence.Run{ID: "large", Environment: "sim", Redacted: true}
 	body := []byte("GET https://127.0.0.1/fhir-server/fhir/Patient\n\nHTTP 500 Internal Server Error\n\n{\"resourceType\":\"OperationOutcome\"}\n")
+	log := evidence.NewExchangeLog(dir)
 	for i := 0; i < 10000; i++ {
 		c := &evidence.Case{ID: fmt.Sprintf("NLL-L-%05d", i), Name: "Sök patient", Mandatory: true, Outcome: evidence.Passed,
 			File: "features/x.feature", Line: i, Requirements: []string{"FHIR-SEARCH"}}
@@ -119,15 +120,14 @@ func TestReportOfTenThousandCasesOpens(t *testing.T) {
 			c.Outcome, step.Outcome, step.Message, step.Expect, step.Actual = evidence.Failed, evidence.Failed, "status code: expected 200, got 500", "200", "500"
 		}
 		c.Steps = []evidence.Step{step}
-		f := evidence.ExchangeFile{File: fmt.Sprintf("exchanges/%s.http", c.ID)}
-		f.Add(string(body), "GET https://127.0.0.1/fhir-server/fhir/Patient → 500 (1 ms)")
-		refs, err := f.Write(dir)
+		refs, err := log.Append(c.ID, []evidence.CaseExchange{{Text: string(body), Summary: "GET https://127.0.0.1/fhir-server/fhir/Patient → 500 (1 ms)"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Exchanges = refs
 		run.Cases = append(run.Cases, c)
 	}
+	log.Close()
 	if err := evidence.WriteReport(dir, run, nil, "sv"); err != nil {
 		t.Fatal(err)
 	}

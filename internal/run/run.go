@@ -196,7 +196,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if env.Simulated {
 		kind = evidence.SimulatorKind
 	}
-	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), run: &evidence.Run{
+	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), log: evidence.NewExchangeLog(dir), run: &evidence.Run{
 		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest,
 		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: opts.Paths, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
@@ -256,6 +256,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		rec.run.Unattributed, _ = rec.writeSUTCalls(filepath.Join("exchanges", "_unattributed"), rec.sut.unattributed())
 	}
 	rec.run.Ended = sys.Now().UTC()
+	if err := rec.log.Close(); err != nil {
+		return fail(ExitHarness, fmt.Errorf("cannot write %s: %v", evidence.ExchangesFile, err))
+	}
 	rec.finish()
 
 	code := ExitCode(rec.run)
@@ -390,6 +393,7 @@ type recorder struct {
 	redact   bool
 	ctx      context.Context
 	redactor *evidence.Redactor
+	log      *evidence.ExchangeLog // exchanges.http
 
 	sut *sutLoop // the system under test in the loop; nil without a driver
 
@@ -537,22 +541,21 @@ func classify(status godog.StepResultStatus, err error) evidence.Outcome {
 	return evidence.Failed
 }
 
-// writeExchanges writes a case's exchanges to exchanges/<case>.http, one part each, scrubbed
-// unless --no-redact, and points the case to them.
+// writeExchanges appends a case's exchanges to the run's exchanges.http, scrubbed unless
+// --no-redact, and points the case to them.
 func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange) {
-	f := evidence.ExchangeFile{File: "exchanges/" + safeName(c.ID) + ".http"}
-	for _, ex := range exchanges {
+	parts := make([]evidence.CaseExchange, len(exchanges))
+	for i, ex := range exchanges {
 		r.noteClock(ex)
 		e := toEvidence(ex)
-		summary := e.Summary()
+		parts[i] = evidence.CaseExchange{Text: e.Format(r.redactor, r.redact), Summary: e.Summary()}
 		if r.redact {
-			summary = r.redactor.Scrub(summary)
+			parts[i].Summary = r.redactor.Scrub(parts[i].Summary)
 		}
-		f.Add(e.Format(r.redactor, r.redact), summary)
 	}
-	refs, err := f.Write(r.dir)
+	refs, err := r.log.Append(c.ID, parts)
 	if err != nil {
-		c.CleanupProblems = append(c.CleanupProblems, "cannot write "+f.File+": "+err.Error())
+		c.CleanupProblems = append(c.CleanupProblems, "cannot write the exchanges to "+evidence.ExchangesFile+": "+err.Error())
 		return
 	}
 	c.Exchanges = append(c.Exchanges, refs...)

@@ -154,7 +154,7 @@ func scanForSecrets(t *testing.T, dir string) {
 func TestNoRedactKeepsDataInClear(t *testing.T) {
 	t.Parallel()
 	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", NoRedact: true})
-	data, err := os.ReadFile(filepath.Join(r.dir, "exchanges", "NLL-TA05-01.http"))
+	data, err := os.ReadFile(filepath.Join(r.dir, evidence.ExchangesFile))
 	if err != nil || !bytes.Contains(data, []byte("189001019802")) || !bytes.Contains(data, []byte("Authorization: Bearer eyJ")) {
 		t.Errorf("--no-redact scrubbed the exchange: %v\n%s", err, data)
 	}

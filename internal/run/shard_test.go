@@ -3,6 +3,7 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -65,6 +66,25 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 	}
 	if s.Verdict != evidence.Approved || s.Run.Selection.Partial() {
 		t.Errorf("the merge of every shard: verdict %s, selection %+v; want approved", s.Verdict, s.Run.Selection)
+	}
+	// Every reference into the merged exchanges.http lands on its case's part.
+	log, err := os.ReadFile(filepath.Join(out, evidence.ExchangesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := 0
+	for _, c := range s.Run.Cases {
+		for _, e := range c.Exchanges {
+			head := fmt.Sprintf("### %s #%d  %s\n", c.ID, e.Part, e.Summary)
+			if e.File != evidence.ExchangesFile || e.Offset < int64(len(head)) || e.Offset+e.Size > int64(len(log)) ||
+				string(log[e.Offset-int64(len(head)):e.Offset]) != head {
+				t.Fatalf("merged %s #%d points to offset %d, not after %q", c.ID, e.Part, e.Offset, head)
+			}
+			parts++
+		}
+	}
+	if parts != strings.Count(string(log), "\n### ")+1 {
+		t.Errorf("the merged exchanges.http has %d parts, the cases point to %d", strings.Count(string(log), "\n### ")+1, parts)
 	}
 	code, out, stderr = merge(dirs[0], dirs[1], dirs[3])
 	s, _ = evidence.ReadSummary(out)
