@@ -19,6 +19,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -447,10 +448,12 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 			return ctx, err
 		}
 		info := pack.Step{}
-		for i, ps := range pickle.Steps {
-			if ps.Id == st.Id {
-				info = pc.StepAt(i)
-			}
+		i := len(c.Steps) // steps end in order: this one is the next, unless a hook failed
+		if i >= len(pickle.Steps) || pickle.Steps[i].Id != st.Id {
+			i = slices.IndexFunc(pickle.Steps, func(ps *godog.Step) bool { return ps.Id == st.Id })
+		}
+		if i >= 0 {
+			info = pc.StepAt(i)
 		}
 		s := evidence.Step{Keyword: info.Keyword, Text: r.redactor.Redact(st.Text), Line: info.Line, Outcome: classify(status, err)}
 		if status != godog.StepSkipped {
