@@ -118,6 +118,8 @@ func (d *doctor) checkCertificate(env config.Environment, opts Options, dev pki.
 	}
 	if err := id.CheckUsage(); err != nil {
 		d.fail("usage", err.Error(), ExitUsage)
+	} else if len(id.Leaf.ExtKeyUsage) == 0 && len(id.Leaf.UnknownExtKeyUsage) == 0 {
+		d.ok("usage", "no extended key usage: any use, clientAuth included (RFC 5280)")
 	} else {
 		d.ok("usage", "clientAuth")
 	}

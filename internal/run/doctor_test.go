@@ -24,6 +24,12 @@ import (
 // issue writes a client certificate (PEM cert and key) signed by a new CA called caName.
 func issue(t *testing.T, dir, caName string, notAfter time.Time) (string, string) {
 	t.Helper()
+	return issueFor(t, dir, caName, notAfter, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
+}
+
+// issueFor is issue with the extended key usages eku (none when empty).
+func issueFor(t *testing.T, dir, caName string, notAfter time.Time, eku []x509.ExtKeyUsage) (string, string) {
+	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: caName}, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
@@ -31,7 +37,7 @@ func issue(t *testing.T, dir, caName string, notAfter time.Time) (string, string
 	ca, _ := x509.ParseCertificate(caDER)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "leverantör"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: notAfter, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+		NotAfter: notAfter, ExtKeyUsage: eku}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
 	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
 	cert, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "c.key")
@@ -68,6 +74,7 @@ func TestDoctorOnTheSimulator(t *testing.T) {
 	}
 	production, productionKey := issue(t, t.TempDir(), "SITHS e-id Function CA v1", time.Now().AddDate(1, 0, 0))
 	soon, soonKey := issue(t, t.TempDir(), "TEST SITHS e-id Function CA v1", time.Now().AddDate(0, 0, 10))
+	anyUse, anyUseKey := issueFor(t, t.TempDir(), "TEST SITHS e-id Function CA v1", time.Now().AddDate(1, 0, 0), nil)
 	cases := []struct {
 		name, cert, key string
 		code            int
@@ -77,7 +84,8 @@ func TestDoctorOnTheSimulator(t *testing.T) {
 		{"unknown CA", d.Path(pki.UnknownCACertFile), d.Path(pki.UnknownCAKeyFile), run.ExitHarness, []string{"warn  chain", "FAIL  $ping", "refused the TLS connection"}},
 		{"missing", filepath.Join(certs, "none.pem"), "", run.ExitUsage, []string{"FAIL  certificate", "none.pem not found"}},
 		{"production CA", production, productionKey, run.ExitUsage, []string{"FAIL  issuer", "production CA \"SITHS e-id Function CA v1\""}},
-		{"expires soon", soon, soonKey, run.ExitHarness, []string{"warn  validity", "order a new certificate"}},
+		{"expires soon", soon, soonKey, run.ExitHarness, []string{"warn  validity", "order a new certificate", "ok    usage         clientAuth\n"}},
+		{"no extended key usage", anyUse, anyUseKey, run.ExitHarness, []string{"no extended key usage: any use"}},
 	}
 	for _, c := range cases {
 		code, out := doctor(t, run.Options{CertsDir: certs, Cert: c.cert, Key: c.key})
