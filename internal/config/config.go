@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/konform/konform/internal/driver"
 )
 
 // Kind tells test environments from production ones; konform runs against test environments only.
@@ -122,14 +124,39 @@ type Gateway struct {
 	Addr string `yaml:"addr"`
 }
 
+// SUT is the driver of the supplier's system under test, for the @sut cases (docs/sut.md).
+type SUT struct {
+	// Driver is ref (konform's reference system), command or http.
+	Driver string `yaml:"driver"`
+	// Timeout bounds one action; zero means DefaultSUTTimeout.
+	Timeout time.Duration `yaml:"timeout"`
+	// Command is the program and its arguments, run directly (no shell), with placeholders such
+	// as {{action}} and {{patient.pnr}} (driver command).
+	Command []string `yaml:"command"`
+	// Dir is the folder the command runs in; default the configuration file's.
+	Dir string `yaml:"dir"`
+	// URL is the system's test hook (driver http).
+	URL string `yaml:"url"`
+	// TokenEnv names a variable holding a bearer token for the hook.
+	TokenEnv string `yaml:"token_env"`
+	// CA is the PEM bundle that issues an https hook's certificate; default the system's roots.
+	CA string `yaml:"ca"`
+}
+
+// DefaultSUTTimeout bounds one action of the system under test unless sut.timeout says otherwise.
+const DefaultSUTTimeout = 2 * time.Minute
+
 // File is konform.yaml.
 type File struct {
 	Environments map[string]*Environment `yaml:"environments"`
 	// Gateway configures the gateway of the system under test; nil means the dev PKI's.
 	Gateway *Gateway `yaml:"gateway"`
+	// SUT configures the driver of the system under test; nil means none (--sut chooses).
+	SUT *SUT `yaml:"sut"`
 
 	lines       map[string]int // where each environment starts, for messages
 	gatewayLine int            // where the gateway section starts
+	sutLine     int            // where the sut section starts
 }
 
 var builtin = map[string]Environment{
@@ -207,6 +234,59 @@ func (f *File) gateway(path string) (Gateway, error) {
 	return g, nil
 }
 
+// LookupSUT returns the sut section of the configuration file path (DefaultFile when empty); no
+// file or no section gives the zero SUT (no driver). It is checked, and relative paths are taken
+// from the file's folder.
+func LookupSUT(path string) (SUT, error) {
+	file, path, err := load(path)
+	if err != nil {
+		return SUT{}, err
+	}
+	return file.sut(path)
+}
+
+// sut returns the sut section of a file read from path, checked and resolved.
+func (f *File) sut(path string) (SUT, error) {
+	if f.SUT == nil {
+		return SUT{}, nil
+	}
+	s := *f.SUT
+	where := fmt.Sprintf("%s:%d: sut", path, f.sutLine)
+	switch s.Driver {
+	case "ref":
+	case "command":
+		if err := driver.CheckArgv(s.Command); err != nil {
+			return SUT{}, fmt.Errorf("%s: %v", where, err)
+		}
+	case "http":
+		u, err := url.Parse(s.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return SUT{}, fmt.Errorf("%s: url %q must be the http(s) URL of the system's test hook", where, s.URL)
+		}
+	default:
+		return SUT{}, fmt.Errorf("%s: driver %q is not one konform has; use ref, command or http", where, s.Driver)
+	}
+	if s.Command != nil && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
+		return SUT{}, fmt.Errorf("%s: command belongs to driver command and url to driver http", where)
+	}
+	if s.Timeout < 0 {
+		return SUT{}, fmt.Errorf("%s: timeout must be more than zero, such as 2m", where)
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultSUTTimeout
+	}
+	dir := filepath.Dir(path)
+	if s.Dir == "" {
+		s.Dir = dir
+	}
+	for _, p := range []*string{&s.Dir, &s.CA} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	return s, nil
+}
+
 func load(path string) (*File, string, error) {
 	explicit := path != ""
 	if !explicit {
@@ -243,6 +323,9 @@ func parse(path string, data []byte) (*File, error) {
 		if k := key(doc.Content[0], "gateway"); k != nil {
 			f.gatewayLine = k.Line
 		}
+		if k := key(doc.Content[0], "sut"); k != nil {
+			f.sutLine = k.Line
+		}
 		envs := child(doc.Content[0], "environments")
 		for i := 0; envs != nil && i+1 < len(envs.Content); i += 2 {
 			key, body := envs.Content[i], envs.Content[i+1]
@@ -275,6 +358,8 @@ var yamlTypes = strings.NewReplacer(
 	"[]string", "a list",
 	"config.File", "the top level (environments:, gateway:)",
 	"*config.Gateway", "gateway (a mapping)",
+	"*config.SUT", "sut (a mapping)",
+	"config.SUT", "sut (a mapping)",
 	"config.Gateway", "gateway (a mapping)",
 	"config.Environment", "an environment (a mapping)",
 	"config.Client", "client (a mapping)",

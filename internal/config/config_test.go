@@ -209,3 +209,37 @@ func TestGatewaySection(t *testing.T) {
 		t.Errorf("no file: %+v, %v; want the zero gateway", g, err)
 	}
 }
+
+// TestSUTSection reads the sut section: the driver's settings, checked, with the defaults.
+func TestSUTSection(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "konform.yaml")
+	for _, c := range []struct{ yaml, want, err string }{
+		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA:}", ""},
+		{"sut:\n  driver: command\n  command: [./sut.sh, '{{action}}']\n",
+			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA:}", dir), ""},
+		{"sut: {driver: http, url: 'https://localhost:8088/hook', timeout: 10s, ca: ca.pem}\n",
+			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s}", dir, filepath.Join(dir, "ca.pem")), ""},
+		{"environments: {}\nsut:\n  driver: selenium\n", "", "konform.yaml:2: sut: driver \"selenium\""},
+		{"sut: {driver: command}\n", "", "needs a program"},
+		{"sut: {driver: command, command: [x, '{{patinet}}']}\n", "", "unknown placeholder"},
+		{"sut: {driver: http, url: 'ftp://x/'}\n", "", "test hook"},
+		{"sut: {driver: ref, url: 'http://x/'}\n", "", "url to driver http"},
+		{"sut: {driver: ref, timeout: -1s}\n", "", "timeout"},
+		{"sut: {driver: ref, argv: [x]}\n", "", "field argv not found in type sut"},
+	} {
+		if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LookupSUT(path)
+		got := strings.ReplaceAll(fmt.Sprintf("%+v", s), "Command:[]", "Command:[]")
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want one with %q", c.yaml, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("%q: %v", c.yaml, err)
+		case c.err == "" && got != c.want:
+			t.Errorf("%q: %s, want %s", c.yaml, got, c.want)
+		}
+	}
+}

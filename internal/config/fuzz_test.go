@@ -43,6 +43,8 @@ func FuzzLookup(f *testing.F) {
 		"gateway: {cert: a.pem}\ngateway: {}\n",
 		"gateway: {addr: ':'}\n",
 		"gateway: ~\n",
+		"sut: {driver: command, command: [./sut.sh, '{{action}}'], timeout: 1m}\n",
+		"sut: {driver: http, url: 'https://h:1/x', token_env: T}\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -57,6 +59,11 @@ func FuzzLookup(f *testing.F) {
 			oneLine(t, err)
 		} else if (g.Cert == "") != (g.Key == "") {
 			t.Fatalf("a gateway with only one of cert and key passed: %+v", g)
+		}
+		if s, err := file.sut(path); err != nil {
+			oneLine(t, err)
+		} else if file.SUT != nil && (s.Timeout <= 0 || s.Dir == "") {
+			t.Fatalf("a sut section passed without its defaults: %+v", s)
 		}
 		for _, name := range append(sortedKeys(file.Environments), "sim", "unknown-env") {
 			env, err := file.lookup(name, path)

@@ -1,6 +1,7 @@
 // Package driver is how konform tells the supplier's system under test (SUT) to act: the Driver
 // interface, and the fixed catalogue of actions a test case may ask for, with their parameters.
-// Implementations: the reference connecting system (internal/refsys, `--sut ref`).
+// Implementations: the reference connecting system (internal/refsys, `--sut ref`), a command of
+// the supplier's (Command) and the supplier's test hook over HTTP (Hook).
 package driver
 
 import (
@@ -27,6 +28,9 @@ type Result struct {
 	Shown string
 	// Values are what the action produced, such as "id" of a created prescription.
 	Values map[string]string
+	// Log is what the driver saw of the action, for the evidence: a command's stdin, stdout and
+	// stderr, or a test hook's request and answer. Empty for the reference system.
+	Log string
 }
 
 // Driver makes the SUT act. Implementations must honour ctx (the run's per-action timeout).

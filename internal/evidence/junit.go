@@ -46,6 +46,9 @@ func WriteJUnit(w io.Writer, run *Run) error {
 		for _, e := range c.SUTCalls {
 			out = append(out, c.ID+"  "+e.File+"  system under test: "+e.Summary)
 		}
+		for _, e := range c.DriverLogs {
+			out = append(out, c.ID+"  "+e.File+"  driver: "+e.Summary)
+		}
 	}
 	flush()
 	// The schema's testsuites element has no attributes: write the suites without the totals
@@ -154,6 +157,9 @@ func result(c *Case, p *Step, kind string) *junit.Result {
 	}
 	for _, e := range c.SUTCalls {
 		fmt.Fprintf(&b, "system under test's call: %s  %s\n", e.File, e.Summary)
+	}
+	for _, e := range c.DriverLogs {
+		fmt.Fprintf(&b, "driver: %s  %s\n", e.File, e.Summary)
 	}
 	return &junit.Result{Message: xmlText(firstLine(p.Message)), Type: kind, Data: xmlText(b.String())}
 }

@@ -201,6 +201,10 @@ type Case struct {
 	// SUTCalls point to the calls the system under test made to NLL through the gateway while the
 	// case ran (exchanges/<case>/sut-NNN.http), in order.
 	SUTCalls []ExchangeRef `json:"sutCalls,omitempty"`
+	// DriverLogs point to what the driver of the system under test saw of each action it was
+	// asked for (attachments/<case>/driver-NNN.txt: a command's stdin, stdout and stderr, or a
+	// test hook's request and answer), in order.
+	DriverLogs []ExchangeRef `json:"driverLogs,omitempty"`
 	// SkipReason says why a case was skipped before it started, such as no driver for @sut.
 	SkipReason string `json:"skipReason,omitempty"`
 	// FailedExchange is the number (from 1) of the exchange the case's first failing step judged,

@@ -58,8 +58,9 @@ var labels = map[string]Labels{
 		"interrupted": "Körningen avbröts; beviset omfattar de testfall som hann slutföras.", "none": "–",
 		"passed": "godkänt", "failed": "underkänt", "error": "fel", "skipped": "hoppades över", "undefined": "odefinierat",
 		"pending": "ej implementerat", "cleanup": "Kvarlämnade testdata", "ms": "ms", "notMeasured": "ej uppmätt",
-		"integrity": "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
-		"sutCalls":  "Systemets anrop till NLL", "sut": "Systemet under test", "unattributed": "Anrop från systemet utanför testfallen",
+		"integrity":  "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
+		"driverLogs": "Drivrutinens logg (vad systemet under test fick och svarade)",
+		"sutCalls":   "Systemets anrop till NLL", "sut": "Systemet under test", "unattributed": "Anrop från systemet utanför testfallen",
 		"driver": "drivrutin", "defect": "avsiktligt fel", "gateway": "via konforms gateway", "skipReason": "Skäl",
 		"approved with waivers": "Godkänt med undantag", "waived": "undantaget", "waiver": "Undantag",
 		"abridged": "Körningen har många testfall: rapporten visar steg och anrop för de testfall som inte blev godkända. Alla steg finns i summary.json och junit.xml, alla anrop i exchanges.http (systemets anrop i mappen exchanges/).",
@@ -87,8 +88,9 @@ var labels = map[string]Labels{
 		"interrupted": "The run was interrupted; the evidence holds the cases that finished.", "none": "–",
 		"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped", "undefined": "undefined",
 		"pending": "pending", "cleanup": "Test data left behind", "ms": "ms", "notMeasured": "not measured",
-		"integrity": "Check that the evidence is unchanged with: konform verify <folder>",
-		"sutCalls":  "The system's calls to NLL", "sut": "System under test", "unattributed": "Calls of the system outside the test cases",
+		"integrity":  "Check that the evidence is unchanged with: konform verify <folder>",
+		"driverLogs": "Driver log (what the system under test was given and answered)",
+		"sutCalls":   "The system's calls to NLL", "sut": "System under test", "unattributed": "Calls of the system outside the test cases",
 		"driver": "driver", "defect": "deliberate defect", "gateway": "through konform's gateway", "skipReason": "Reason",
 		"approved with waivers": "Approved with waivers", "waived": "waived", "waiver": "Waiver",
 		"abridged": "This run has many test cases: the report shows steps and exchanges of the cases that did not pass. Every step is in summary.json and junit.xml, every exchange in exchanges.http (the system's calls in the folder exchanges/).",
@@ -198,8 +200,9 @@ type reportExchange struct {
 
 type reportCase struct {
 	*Case
-	Exchanges []reportExchange
-	SUTCalls  []reportExchange
+	Exchanges  []reportExchange
+	SUTCalls   []reportExchange
+	DriverLogs []reportExchange
 	// Detailed is false for a passed case of a large run: the report gives it a row only.
 	Detailed bool
 }
@@ -268,6 +271,7 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 		}
 		rc.Exchanges = x.inline(c.Exchanges)
 		rc.SUTCalls = x.inline(c.SUTCalls)
+		rc.DriverLogs = x.inline(c.DriverLogs)
 		cases[i] = rc
 	}
 	outcomes := map[string]Outcome{}

@@ -91,7 +91,8 @@ type Options struct {
 	SUT string
 	// SUTDefect switches the reference system to one of its defects (refsys.Defects).
 	SUTDefect string
-	// SUTTimeout bounds one action of the system under test; zero means 30 seconds.
+	// SUTTimeout bounds one action of the system under test; zero means sut.timeout of the
+	// configuration file, else config.DefaultSUTTimeout.
 	SUTTimeout time.Duration
 	// Operator is who runs konform, for the evidence; empty means the OS user.
 	Operator string
@@ -137,6 +138,13 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	if opts.Lang != "sv" && opts.Lang != "en" {
 		return fail(ExitUsage, fmt.Errorf("--lang must be sv or en, got %q", opts.Lang))
+	}
+	sutCfg, err := config.LookupSUT(opts.Config)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	if opts.SUT == "" {
+		opts.SUT = sutCfg.Driver
 	}
 	if opts.SUTDefect != "" && opts.SUT != "ref" {
 		return fail(ExitUsage, fmt.Errorf("--sut-defect breaks the reference system; add --sut ref"))
@@ -207,7 +215,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS, Pool: p.Pool}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
-		loop, err := startSUT(opts, tgt, system, runID)
+		loop, err := startSUT(opts, sutCfg, tgt, system, runID)
 		if err != nil {
 			return fail(ExitUsage, err)
 		}
@@ -333,9 +341,6 @@ func (o *Options) setDefaults() {
 	if o.Lang == "" {
 		o.Lang = "sv"
 	}
-	if o.SUTTimeout == 0 {
-		o.SUTTimeout = 30 * time.Second
-	}
 }
 
 // shardPattern is --shard's K/N.
@@ -434,7 +439,7 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 				return ctx, godog.ErrSkip
 			}
 			sutCase = true
-			r.sut.begin()
+			r.sut.begin(c.ID, c.Name)
 		}
 		return ctx, nil
 	})
@@ -484,6 +489,8 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		if sutCase {
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
+			refs, problems = r.writeDriverLogs(filepath.Join("attachments", safeName(c.ID)), r.sut.driverLogs())
+			c.DriverLogs, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
 		}
 		c.Outcome = caseOutcome(c)
 		if r.sys.Progress {

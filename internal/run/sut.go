@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/konform/konform/fixtures"
@@ -26,7 +27,7 @@ import (
 const SUTTag = "@sut"
 
 // Drivers lists the values of --sut.
-var Drivers = []string{"ref"}
+var Drivers = []string{"ref", "command", "http"}
 
 // sutLoop is the system under test in the loop: the gateway it calls NLL through and the driver
 // that makes it act. It implements steps.SUT.
@@ -37,31 +38,80 @@ type sutLoop struct {
 	timeout time.Duration
 	info    *evidence.SUTInfo
 	close   func()
+
+	mu   sync.Mutex
+	logs []driverLog // what the driver saw of each action of the running scenario
 }
 
+// driverLog is an action as the driver saw it.
+type driverLog struct{ summary, text string }
+
 func (s *sutLoop) Act(ctx context.Context, a driver.Action) (driver.Result, error) {
-	return s.drv.Act(ctx, a)
+	res, err := s.drv.Act(ctx, a)
+	if res.Log != "" {
+		summary := a.Name
+		if err != nil {
+			summary += " → " + err.Error()
+		} else if res.Status != 0 {
+			summary += fmt.Sprintf(" → the system showed %d", res.Status)
+		}
+		s.mu.Lock()
+		s.logs = append(s.logs, driverLog{summary: summary, text: res.Log})
+		s.mu.Unlock()
+	}
+	return res, err
 }
-func (s *sutLoop) Calls() []*gateway.Call        { return s.gw.Calls() }
-func (s *sutLoop) SetUpstream(o gateway.Outage)  { s.gw.SetUpstream(o) }
-func (s *sutLoop) System() *evidence.System      { return s.system }
-func (s *sutLoop) ActionTimeout() time.Duration  { return s.timeout }
-func (s *sutLoop) begin()                        { s.drv.Reset(); s.gw.Begin() }
+func (s *sutLoop) Calls() []*gateway.Call       { return s.gw.Calls() }
+func (s *sutLoop) SetUpstream(o gateway.Outage) { s.gw.SetUpstream(o) }
+func (s *sutLoop) System() *evidence.System     { return s.system }
+func (s *sutLoop) ActionTimeout() time.Duration { return s.timeout }
+func (s *sutLoop) shutdown()                    { s.close() }
+
+// begin starts a scenario: a new session of the system, and the gateway's calls and the
+// driver's logs from now on belong to it.
+func (s *sutLoop) begin(caseID, name string) {
+	s.drv.Reset()
+	if n, ok := s.drv.(interface{ Scenario(id, name string) }); ok {
+		n.Scenario(caseID, name)
+	}
+	s.mu.Lock()
+	s.logs = nil
+	s.mu.Unlock()
+	s.gw.Begin()
+}
+
+// driverLogs returns the driver's logs of the scenario.
+func (s *sutLoop) driverLogs() []driverLog {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	logs := s.logs
+	s.logs = nil
+	return logs
+}
 func (s *sutLoop) end() []*gateway.Call          { return s.gw.End() }
 func (s *sutLoop) unattributed() []*gateway.Call { return s.gw.Unattributed() }
-func (s *sutLoop) shutdown()                     { s.close() }
 
 var _ steps.SUT = (*sutLoop)(nil)
 
-// startSUT starts the gateway in front of the target and the driver of the system under test.
-// The gateway reaches NLL with the run's own client identity; the reference system presents the
-// dev PKI's client certificate to it.
-func startSUT(opts Options, tgt *target, system *evidence.System, runID string) (*sutLoop, error) {
-	if opts.SUT != "ref" {
-		return nil, fmt.Errorf("--sut %q is not a driver konform has; use --sut ref (konform's reference connecting system)", opts.SUT)
+// startSUT starts the gateway in front of the target and the driver of the system under test:
+// konform's reference system (ref), the supplier's command or its test hook (cfg). The gateway
+// reaches NLL with the run's own client identity.
+func startSUT(opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string) (*sutLoop, error) {
+	switch {
+	case !slices.Contains(Drivers, opts.SUT):
+		return nil, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command or http", opts.SUT)
+	case opts.SUT != "ref" && cfg.Driver != opts.SUT:
+		return nil, fmt.Errorf("--sut %s needs a sut: section with driver: %s in the configuration file (docs/sut.md)", opts.SUT, opts.SUT)
 	}
 	if err := refsys.CheckDefect(opts.SUTDefect); err != nil {
 		return nil, err
+	}
+	timeout := opts.SUTTimeout
+	if timeout == 0 {
+		timeout = config.DefaultSUTTimeout
+		if cfg.Driver == opts.SUT && cfg.Timeout > 0 {
+			timeout = cfg.Timeout
+		}
 	}
 	side, err := gatewaySideOf(opts, tgt, "127.0.0.1:0")
 	if err != nil {
@@ -72,9 +122,11 @@ func startSUT(opts Options, tgt *target, system *evidence.System, runID string) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sutID.Leaf.Verify(x509.VerifyOptions{Roots: side.tls.ClientCAs, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		return nil, fmt.Errorf("the gateway's client_ca (%s) does not accept the reference system's certificate %s; for --sut ref add the dev CA %s to it, or leave client_ca out",
-			side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.CAFile))
+	if opts.SUT == "ref" {
+		if _, err := sutID.Leaf.Verify(x509.VerifyOptions{Roots: side.tls.ClientCAs, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+			return nil, fmt.Errorf("the gateway's client_ca (%s) does not accept the reference system's certificate %s; for --sut ref add the dev CA %s to it, or leave client_ca out",
+				side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.CAFile))
+		}
 	}
 	gw, err := startGateway(opts, tgt, side, nil)
 	if err != nil {
@@ -86,20 +138,65 @@ func startSUT(opts Options, tgt *target, system *evidence.System, runID string) 
 			users[string(role)] = h
 		}
 	}
-	sutTLS := pki.ClientTLS(side.trust, sutID)
-	sutTLS.ServerName = side.serverName
-	ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: fixtures.FS,
-		RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Users: users})
+	var drv driver.Driver
+	closeDrv := func() {}
+	xctx := driver.Context{RunID: runID, Gateway: gw.URL, Users: func(role string) map[string]string {
+		h := users[role]
+		if h == nil || tgt.token == nil { // only the simulator's users, which exist for this run; against EXT the system has its own
+			return nil
+		}
+		return map[string]string{"authorization": h.Get("Authorization"), "x-org-info": h.Get("X-Org-Info")}
+	}, Env: map[string]string{"KONFORM_GATEWAY_CA": side.certFile, "KONFORM_CLIENT_CERT": d.Path(pki.ClientCertFile), "KONFORM_CLIENT_KEY": d.Path(pki.ClientKeyFile)}}
+	switch opts.SUT {
+	case "ref":
+		sutTLS := pki.ClientTLS(side.trust, sutID)
+		sutTLS.ServerName = side.serverName
+		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: fixtures.FS,
+			RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Users: users})
+		if err != nil {
+			gw.Close()
+			return nil, err
+		}
+		drv, closeDrv = ref, ref.Close
+		if system == nil {
+			system = &evidence.System{Name: refsys.Name, Version: opts.Version}
+		}
+	case "command":
+		drv, err = driver.NewCommand(cfg.Command, cfg.Dir, xctx)
+	case "http":
+		drv, err = newHook(cfg, xctx)
+	}
 	if err != nil {
 		gw.Close()
 		return nil, err
 	}
 	if system == nil {
-		system = &evidence.System{Name: refsys.Name, Version: opts.Version}
+		system = &evidence.System{Name: "system under test (" + opts.SUT + " driver)"}
 	}
-	return &sutLoop{gw: gw, drv: ref, system: system, timeout: opts.SUTTimeout,
+	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
-		close: func() { ref.Close(); gw.Close() }}, nil
+		close: func() { closeDrv(); gw.Close() }}, nil
+}
+
+// newHook makes the http driver: the hook's CA when configured, the token from its variable.
+func newHook(cfg config.SUT, xctx driver.Context) (driver.Driver, error) {
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CA != "" {
+		roots, err := pki.CertPool(cfg.CA)
+		if err != nil {
+			return nil, fmt.Errorf("sut ca: %v", err)
+		}
+		tlsConfig.RootCAs = roots
+	}
+	token := ""
+	if cfg.TokenEnv != "" {
+		if token = os.Getenv(cfg.TokenEnv); token == "" {
+			return nil, fmt.Errorf("sut token_env: the variable %s is empty; set it to the test hook's token", cfg.TokenEnv)
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig, Proxy: nil},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return driver.NewHook(cfg.URL, token, client, xctx), nil
 }
 
 // gatewaySide is the gateway's side towards the system under test.
@@ -107,6 +204,7 @@ type gatewaySide struct {
 	tls *tls.Config // the server certificate, and in ClientCAs the CAs of the system's certificates
 	// cert and clientCA name the files, for messages.
 	cert, clientCA string
+	certFile       string         // a PEM file a system can trust the gateway's certificate by
 	addr           string         // where to listen
 	trust          *x509.CertPool // what a system needs to trust to accept the gateway's certificate
 	serverName     string         // a name the certificate holds, to call the gateway by
@@ -121,10 +219,10 @@ func gatewaySideOf(opts Options, tgt *target, addr string) (*gatewaySide, error)
 		return nil, err
 	}
 	d := tgt.devPKI
-	side := &gatewaySide{cert: d.Path(pki.ServerCertFile), clientCA: d.Path(pki.CAFile), addr: opts.GatewayAddr}
+	side := &gatewaySide{cert: d.Path(pki.ServerCertFile), clientCA: d.Path(pki.CAFile), addr: opts.GatewayAddr, certFile: d.Path(pki.CAFile)}
 	key := d.Path(pki.ServerKeyFile)
 	if cfg.Cert != "" {
-		side.cert, key = cfg.Cert, cfg.Key
+		side.cert, key, side.certFile = cfg.Cert, cfg.Key, cfg.Cert
 	}
 	if cfg.ClientCA != "" {
 		side.clientCA = cfg.ClientCA
@@ -210,6 +308,32 @@ func (r *recorder) writeSUTCalls(folder string, calls []*gateway.Call) ([]eviden
 		summary := e.Summary()
 		if r.redact {
 			summary = r.redactor.Scrub(summary)
+		}
+		refs = append(refs, evidence.ExchangeRef{File: file, Summary: summary})
+	}
+	return refs, problems
+}
+
+// writeDriverLogs writes what the driver saw of each action to <folder>/driver-NNN.txt, scrubbed
+// unless --no-redact, and returns references to them.
+func (r *recorder) writeDriverLogs(folder string, logs []driverLog) ([]evidence.ExchangeRef, []string) {
+	if len(logs) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Join(r.dir, folder), 0o755); err != nil {
+		return nil, []string{"cannot write the driver's logs: " + err.Error()}
+	}
+	var refs []evidence.ExchangeRef
+	var problems []string
+	for i, l := range logs {
+		text, summary := l.text, l.summary
+		if r.redact {
+			text, summary = r.redactor.Scrub(text), r.redactor.Scrub(summary)
+		}
+		file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("driver-%03d.txt", i+1)))
+		if err := os.WriteFile(filepath.Join(r.dir, file), []byte(text), 0o644); err != nil {
+			problems = append(problems, "cannot write "+file+": "+err.Error())
+			continue
 		}
 		refs = append(refs, evidence.ExchangeRef{File: file, Summary: summary})
 	}
