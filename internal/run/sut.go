@@ -170,9 +170,8 @@ func startSUT(opts Options, cfg config.SUT, tgt *target, system *evidence.System
 		gw.Close()
 		return nil, err
 	}
-	if system == nil {
-		system = &evidence.System{Name: "system under test (" + opts.SUT + " driver)"}
-	}
+	// Without --system an external driver's system is not named: the x-user-agent check then
+	// says to pass --system rather than guess.
 	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil

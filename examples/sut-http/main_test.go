@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/run"
+)
+
+// TestSUTPackPassesThroughTheTestHook runs every @sut case with the http driver: konform posts
+// each action to this example's hook on loopback, the hook's system calls NLL (the simulator)
+// through konform's gateway, and the evidence holds the driver's log of each action.
+func TestSUTPackPassesThroughTheTestHook(t *testing.T) {
+	root := t.TempDir()
+	certs := filepath.Join(root, "certs")
+	if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHook(certs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	cfg := filepath.Join(root, "konform.yaml")
+	os.WriteFile(cfg, []byte("sut:\n  driver: http\n  url: "+srv.URL+"/konform\n  timeout: 30s\n"), 0o644)
+
+	var stdout, stderr bytes.Buffer
+	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
+		run.Options{Tags: run.SUTTag, Config: cfg, CertsDir: certs, Out: filepath.Join(root, "reports"), SystemFile: "system.yaml"})
+	if code != run.ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	dir := strings.TrimSpace(stdout.String())
+	data, err := os.ReadFile(filepath.Join(dir, evidence.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s evidence.Summary
+	json.Unmarshal(data, &s)
+	if s.Counts.Total < 23 || s.Counts.Passed != s.Counts.Total || s.Run.SUT == nil || s.Run.SUT.Driver != "http" {
+		t.Fatalf("counts %+v, sut %+v; want every SUT case passed with the http driver", s.Counts, s.Run.SUT)
+	}
+	logs := 0
+	for _, c := range s.Run.Cases {
+		for _, l := range c.DriverLogs {
+			text, err := os.ReadFile(filepath.Join(dir, l.File))
+			if err != nil || !strings.Contains(string(text), "POST "+srv.URL+"/konform") || strings.Contains(string(text), "Bearer eyJ") {
+				t.Fatalf("%s: %v\n%s", l.File, err, text)
+			}
+			logs++
+		}
+	}
+	if logs < s.Counts.Total {
+		t.Errorf("%d driver logs for %d cases", logs, s.Counts.Total)
+	}
+	if v, err := evidence.Verify(dir, ""); err != nil || len(v.Problems) > 0 {
+		t.Fatalf("the evidence does not verify: %v %v", err, v)
+	}
+}
