@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/konform/konform/internal/cli.Version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build certs lint docs bench interop browser fuzz
+.PHONY: help run test build certs lint docs bench interop browser tools fuzz
 
 ## help: list the targets
 help:
@@ -16,13 +16,18 @@ run: build
 	./$(BIN) run --sut ref
 
 ## test: check formatting and go vet, install the npm peers and chromium, then run every test with the race detector (the whole pack, concurrent and shuffled; the simulator's bodies validated by @medplum/core; the report rendered in chromium)
-test: lint interop/node_modules browser
-	KONFORM_REQUIRE_NODE=1 KONFORM_REQUIRE_BROWSER=1 $(GO) test -race -count=1 ./...
+test: lint interop/node_modules browser tools
+	KONFORM_REQUIRE_NODE=1 KONFORM_REQUIRE_BROWSER=1 KONFORM_REQUIRE_TOOLS=1 $(GO) test -race -count=1 ./...
 
 # Debian's chromium renders report.html in the tests.
 browser:
 	@command -v chromium >/dev/null || { echo "installing chromium (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# curl and jq run examples/sut-command, the command driver's example system.
+tools:
+	@command -v curl >/dev/null && command -v jq >/dev/null || { echo "installing curl and jq (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq >/dev/null; }
 
 # The independent FHIR peers (validator and interop server) from the npm registry.
 interop/node_modules: interop/package.json interop/package-lock.json

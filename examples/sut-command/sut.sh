@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# An example of a supplier's test command for konform's command driver (docs/sut.md): a
+# prescribing system played by curl, which carries out "skapa förskrivning" (create a
+# prescription) and "läs läkemedelslista" (read the medication list) through konform's gateway.
+#
+#   sut:
+#     driver: command
+#     command: [./examples/sut-command/sut.sh, "{{action}}"]
+#
+# konform passes the action's parameters as KONFORM_PARAM_* (and as JSON on stdin), the gateway
+# as KONFORM_GATEWAY, the certificates as KONFORM_GATEWAY_CA, KONFORM_CLIENT_CERT and
+# KONFORM_CLIENT_KEY, and against its simulator the test user as KONFORM_USER_AUTHORIZATION and
+# KONFORM_USER_X_ORG_INFO. The script answers on stdout with JSON: the status NLL gave and what
+# it showed its user ({"status": 201, "shown": "…", "values": {"id": "…"}}). Exit 0 is done.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+templates="${SUT_TEMPLATES:-$here/../../fixtures/templates}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# nll METHOD PATH [curl arguments]: one call to NLL through the gateway; the answer's body lands in
+# $tmp/body, its headers in $tmp/headers, and the status is printed.
+nll() {
+  local method="$1" path="$2"
+  shift 2
+  curl -sS --max-time 20 -X "$method" "$KONFORM_GATEWAY/$path" \
+    --cacert "$KONFORM_GATEWAY_CA" --cert "$KONFORM_CLIENT_CERT" --key "$KONFORM_CLIENT_KEY" \
+    -H "Authorization: ${KONFORM_USER_AUTHORIZATION:?no test user; give the system its own token}" \
+    -H "X-Org-Info: $KONFORM_USER_X_ORG_INFO" \
+    -H "Accept: application/fhir+json" -H "X-Request-ID: $(uuid)" -H "X-User-Agent: exempel-kommando/1.0" \
+    -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' "$@"
+}
+
+# answer STATUS SHOWN [ID]: the answer to konform.
+answer() {
+  jq -cn --argjson status "$1" --arg shown "$2" --arg id "${3:-}" \
+    '{status: $status, shown: $shown, values: (if $id == "" then {} else {id: $id} end)}'
+}
+
+# patient PNR: the patient's id in NLL, looked up for care with the patient's consent.
+patient() {
+  local status
+  status=$(nll GET "Patient" -G --data-urlencode "identifier=http://electronichealth.se/identifier/personnummer|$1" \
+    -H "X-Purpose: VARD" -H "X-Access: TILLFALLIGT_SAMTYCKE")
+  if [ "$status" != 200 ]; then
+    answer "$status" "Patienten kunde inte hämtas: NLL svarade $status"
+    exit 0
+  fi
+  jq -r '.entry[0].resource.id // empty' "$tmp/body"
+}
+
+case "$1" in
+"skapa förskrivning")
+  id=$(patient "$KONFORM_PARAM_PATIENT")
+  if [ -z "$id" ] || [ "${id:0:1}" = "{" ]; then
+    [ -n "$id" ] && echo "$id" || answer 200 "Patienten finns inte i NLL"
+    exit 0
+  fi
+  sed -e "s/{{patient.id}}/$id/g" -e "s/{{run.id}}/$KONFORM_RUN_ID/g" -e "s/{{today}}/$(date +%F)/g" \
+    "$templates/${KONFORM_PARAM_MALL:-forskrivning.json}" |
+    jq --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.authoredOn = $t' > "$tmp/request.json"
+  provenance=$(jq -cn --arg run "$KONFORM_RUN_ID" \
+    '{resourceType: "Provenance", activity: {coding: [{code: "nyordination"}], text: "nyordination"}, reason: [{text: ("Exempelsystemet, körning " + $run)}]}' | base64 -w0)
+  status=$(nll POST "MedicationRequest" -H "Content-Type: application/fhir+json" -H "X-Provenance: $provenance" \
+    --data-binary "@$tmp/request.json")
+  if [ "${status:0:1}" = 2 ]; then
+    created=$(tr -d '\r' < "$tmp/headers" | sed -n 's|^[Ll]ocation: .*MedicationRequest/\([^/]*\).*|\1|p')
+    answer "$status" "Förskrivningen är registrerad: NLL svarade $status" "$created"
+  else
+    answer "$status" "Förskrivningen avvisades: NLL svarade $status – $(jq -r '[.issue[]?.diagnostics // empty] | join("; ")' "$tmp/body" 2>/dev/null)"
+  fi
+  ;;
+"läs läkemedelslista")
+  if [ "${KONFORM_PARAM_SAMTYCKE:-ja}" = nej ]; then
+    answer 0 "Patienten samtycker inte; läkemedelslistan hämtas inte"
+    exit 0
+  fi
+  id=$(patient "$KONFORM_PARAM_PATIENT")
+  [ "${id:0:1}" = "{" ] && { echo "$id"; exit 0; }
+  status=$(nll GET "MedicationRequest" -G --data-urlencode "patient=$id" -H "X-Purpose: VARD" -H "X-Access: TILLFALLIGT_SAMTYCKE")
+  answer "$status" "Läkemedelslistan: NLL svarade $status"
+  ;;
+*)
+  echo "the example system cannot $1; it does skapa förskrivning and läs läkemedelslista" >&2
+  exit 3
+  ;;
+esac
