@@ -116,4 +116,3 @@ func (h *hook) system(req driver.Request) (*refsys.System, error) {
 	}
 	return h.sys, nil
 }
-
