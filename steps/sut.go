@@ -88,7 +88,10 @@ func (w *World) perform(name string, params map[string]string) error {
 		return harnessError("%v", err)
 	}
 	w.sutMark = len(s.Calls())
-	ctx, cancel := context.WithTimeout(w.ctx, s.ActionTimeout())
+	ctx, cancel := context.WithCancel(w.ctx)
+	if t := s.ActionTimeout(); t > 0 { // the manual driver waits for the operator however long
+		ctx, cancel = context.WithTimeout(w.ctx, t)
+	}
 	defer cancel()
 	res, err := s.Act(ctx, a)
 	if ctx.Err() == context.DeadlineExceeded {
@@ -98,6 +101,32 @@ func (w *World) perform(name string, params map[string]string) error {
 		return harnessError("the system under test could not perform %q: %v", name, err)
 	}
 	w.sutResult = &res
+	return nil
+}
+
+// Confirmer is a SUT whose driver has an operator to ask (the manual driver).
+type Confirmer interface {
+	// Confirm asks whether claim holds; comment is the operator's.
+	Confirm(ctx context.Context, claim string) (yes bool, comment string, err error)
+}
+
+// operatorConfirms asks the operator whether a claim about the system holds.
+func (w *World) operatorConfirms(claim string) error {
+	s, err := w.sut()
+	if err != nil {
+		return err
+	}
+	c, ok := s.(Confirmer)
+	if !ok {
+		return harnessError("only an operator can confirm that %s; run the case with the manual driver (sut: driver: manual)", claim)
+	}
+	yes, comment, err := c.Confirm(w.ctx, claim)
+	if err != nil {
+		return harnessError("the operator's answer: %v", err)
+	}
+	if !yes {
+		return &evidence.Mismatch{Check: "the operator's confirmation that " + claim, Expected: "ja", Actual: "nej: " + quoteOrNone(comment)}
+	}
 	return nil
 }
 

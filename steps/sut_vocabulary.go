@@ -40,6 +40,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^(?:bekräftar operatören|operatören bekräftar) att (.+)$`,
+			EN:        `^the operator confirms that (.+)$`,
+			ExampleSV: "Så bekräftar operatören att systemet visar NLL:s felmeddelande för användaren",
+			ExampleEN: "Then the operator confirms that the system shows NLL's error message to its user",
+			Doc:       "Ask the operator at the terminal (manual driver) whether the claim holds, with a comment and a file to attach such as a screenshot; nej is a failed check with the comment. Other drivers have no operator: the step is an error.",
+			Bind:      func(w *World) any { return w.operatorConfirms },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:rapporterade systemet under test|systemet under test rapporterade) statuskoden ` + number + ` för användaren$`,
 			EN:        `^the system under test reported the status ` + number + ` to its user$`,
 			ExampleSV: "Så rapporterade systemet under test statuskoden 422 för användaren",

@@ -2,11 +2,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,6 +51,7 @@ func main() {
 		Args:     os.Args,
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) && !ci {
+		sys.Ask = askLine(bufio.NewReader(os.Stdin), os.Stderr)
 		sys.Prompt = func(question string) (string, error) {
 			fmt.Fprint(os.Stderr, question)
 			secret, err := term.ReadPassword(int(os.Stdin.Fd()))
@@ -57,6 +62,46 @@ func main() {
 	code := cli.Main(ctx, sys, os.Args[1:])
 	cancel()
 	os.Exit(code)
+}
+
+// askLine asks the operator at the terminal: the question on w, the answer the next line of r.
+// One goroutine reads r for the whole process, so that a question interrupted by Ctrl-C returns
+// at once and the next one still gets the next line.
+func askLine(r *bufio.Reader, w io.Writer) func(ctx context.Context, question string) (string, error) {
+	type answer struct {
+		line string
+		err  error
+	}
+	lines := make(chan answer)
+	var once sync.Once
+	var mu sync.Mutex
+	return func(ctx context.Context, question string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		once.Do(func() {
+			go func() {
+				defer close(lines)
+				for {
+					line, err := r.ReadString('\n')
+					lines <- answer{strings.TrimRight(line, "\r\n"), err}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		})
+		fmt.Fprint(w, question)
+		select {
+		case a, ok := <-lines:
+			if !ok {
+				return "", io.EOF
+			}
+			return a.line, a.err
+		case <-ctx.Done():
+			fmt.Fprintln(w)
+			return "", ctx.Err()
+		}
+	}
 }
 
 func isTerminal(f *os.File) bool {

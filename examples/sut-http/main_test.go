@@ -36,7 +36,7 @@ func TestSUTPackPassesThroughTheTestHook(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
-		run.Options{Tags: run.SUTTag, Config: cfg, CertsDir: certs, Out: filepath.Join(root, "reports"), SystemFile: "system.yaml"})
+		run.Options{Tags: run.SUTTag + " && ~" + run.ManualTag, Config: cfg, CertsDir: certs, Out: filepath.Join(root, "reports"), SystemFile: "system.yaml"})
 	if code != run.ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}

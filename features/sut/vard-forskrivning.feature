@@ -113,6 +113,12 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Så har systemet anropat NLL med POST "MedicationRequest" 1 gång
     Och rapporterade systemet under test statuskoden 422 för användaren
 
+  @tc:SUT-VARD-20 @krav:TK1 @krav:P17 @manuell @valfri
+  Scenario: Operatören bekräftar med en skärmbild hur användaren ser felet när NLL avvisar förskrivningen
+    # SUT-VARD-14 prövar systemets anrop; här intygar operatören vad användaren ser (TK1, P17).
+    När systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning-okand-patient.json"
+    Så bekräftar operatören att systemet visade NLL:s felmeddelande för användaren direkt, med en skärmbild bifogad
+
   @tc:SUT-VARD-15 @krav:END @obligatorisk
   Scenario: Systemet makulerar en förskrivning med $end
     När systemet under test utför "skapa förskrivning" för testpatienten

@@ -30,6 +30,8 @@ type System struct {
 	Terminal bool
 	// Prompt asks for a secret on the terminal without echo; nil without a terminal.
 	Prompt func(question string) (string, error)
+	// Ask reads a line the operator types at the terminal after a question; nil without one.
+	Ask func(ctx context.Context, question string) (string, error)
 	// Args is the command line as started, program name first, for the evidence.
 	Args []string
 }
@@ -55,7 +57,7 @@ func InCI(getenv func(string) string) bool {
 
 // io turns the process state into the run package's.
 func (sys System) io() run.IO {
-	return run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv, Progress: sys.Terminal, Prompt: sys.Prompt}
+	return run.IO{Stdout: sys.Stdout, Stderr: sys.Stderr, Now: sys.Now, Getenv: sys.Getenv, Progress: sys.Terminal, Prompt: sys.Prompt, Ask: sys.Ask}
 }
 
 // exitError carries an exit code out of a cobra command.

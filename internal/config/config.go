@@ -126,9 +126,9 @@ type Gateway struct {
 
 // SUT is the driver of the supplier's system under test, for the @sut cases (docs/sut.md).
 type SUT struct {
-	// Driver is ref (konform's reference system), command or http.
+	// Driver is ref (konform's reference system), command, http or manual (an operator).
 	Driver string `yaml:"driver"`
-	// Timeout bounds one action; zero means DefaultSUTTimeout.
+	// Timeout bounds one action; zero means DefaultSUTTimeout, and no limit for manual.
 	Timeout time.Duration `yaml:"timeout"`
 	// Command is the program and its arguments, run directly (no shell), with placeholders such
 	// as {{action}} and {{patient.pnr}} (driver command).
@@ -253,7 +253,7 @@ func (f *File) sut(path string) (SUT, error) {
 	s := *f.SUT
 	where := fmt.Sprintf("%s:%d: sut", path, f.sutLine)
 	switch s.Driver {
-	case "ref":
+	case "ref", "manual":
 	case "command":
 		if err := driver.CheckArgv(s.Command); err != nil {
 			return SUT{}, fmt.Errorf("%s: %v", where, err)
@@ -264,7 +264,7 @@ func (f *File) sut(path string) (SUT, error) {
 			return SUT{}, fmt.Errorf("%s: url %q must be the http(s) URL of the system's test hook", where, s.URL)
 		}
 	default:
-		return SUT{}, fmt.Errorf("%s: driver %q is not one konform has; use ref, command or http", where, s.Driver)
+		return SUT{}, fmt.Errorf("%s: driver %q is not one konform has; use ref, command, http or manual", where, s.Driver)
 	}
 	if s.Command != nil && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
 		return SUT{}, fmt.Errorf("%s: command belongs to driver command and url to driver http", where)
@@ -272,7 +272,7 @@ func (f *File) sut(path string) (SUT, error) {
 	if s.Timeout < 0 {
 		return SUT{}, fmt.Errorf("%s: timeout must be more than zero, such as 2m", where)
 	}
-	if s.Timeout == 0 {
+	if s.Timeout == 0 && s.Driver != "manual" { // an operator has no time limit
 		s.Timeout = DefaultSUTTimeout
 	}
 	dir := filepath.Dir(path)

@@ -29,8 +29,11 @@ type Result struct {
 	// Values are what the action produced, such as "id" of a created prescription.
 	Values map[string]string
 	// Log is what the driver saw of the action, for the evidence: a command's stdin, stdout and
-	// stderr, or a test hook's request and answer. Empty for the reference system.
+	// stderr, a test hook's request and answer, or an operator's answers. Empty for the
+	// reference system.
 	Log string
+	// Attachments are files the operator attached (manual driver), to copy into the evidence.
+	Attachments []Attachment
 }
 
 // Driver makes the SUT act. Implementations must honour ctx (the run's per-action timeout).
@@ -62,6 +65,9 @@ type Spec struct {
 	Params []Param
 	// Doc says what a correct system does, the NLL calls it is expected to make.
 	Doc string
+	// Instruktion and Instruction tell an operator what to do in the system (manual driver), in
+	// Swedish and in English.
+	Instruktion, Instruction string
 }
 
 // The parameters actions share.
@@ -80,37 +86,59 @@ var Catalogue = []Spec{
 			{Name: "samtycke", Doc: "ja (default) when the patient consents to the reading, nej when not"},
 			{Name: "spärrsamtycke", Doc: "ja when the patient also consents to reading locked data (spärr), nej (default) when not"}},
 		Doc: "Looks the patient up and reads the medication list information and the prescriptions with x-purpose VARD and x-access TILLFALLIGT_SAMTYCKE; " +
-			"without consent it does not call NLL; under a data lock it reads the locked data only with the patient's consent (TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER)."},
+			"without consent it does not call NLL; under a data lock it reads the locked data only with the patient's consent (TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER).",
+		Instruktion: "Öppna patientens läkemedelslista i systemet, med patientens samtycke om parametern samtycke är ja.",
+		Instruction: "Open the patient's medication list in the system, with the patient's consent when the parameter samtycke is ja."},
 	{Name: "skapa förskrivning", English: "create prescription", Role: "förskrivare",
 		Params: []Param{patientParam, templateParam},
 		Doc: "POST MedicationRequest with a contained Practitioner, authoredOn from its clock, x-provenance; shows a 4xx at once and does not repeat it; " +
-			"queues the prescription when NLL is unavailable (503 or no connection)."},
+			"queues the prescription when NLL is unavailable (503 or no connection).",
+		Instruktion: "Skapa och skicka en ny förskrivning till patienten enligt mallen (läkemedel, dosering, mängd).",
+		Instruction: "Create and send a new prescription for the patient as the template describes (drug, dosage, amount)."},
 	{Name: "förnya förskrivning", English: "renew prescription", Role: "förskrivare",
-		Params: []Param{prescriptionParam, {Name: "mall", Doc: "default fornyelse.json"}},
-		Doc:    "Reads the prescription and POSTs a new one in the same chain (nllPrescriptionChain) with priorPrescription."},
+		Params:      []Param{prescriptionParam, {Name: "mall", Doc: "default fornyelse.json"}},
+		Doc:         "Reads the prescription and POSTs a new one in the same chain (nllPrescriptionChain) with priorPrescription.",
+		Instruktion: "Förnya förskrivningen och skicka den.",
+		Instruction: "Renew the prescription and send it."},
 	{Name: "uppdatera förskrivning", English: "update prescription", Role: "förskrivare",
-		Params: []Param{prescriptionParam, fieldParam, valueParam},
-		Doc:    "Reads the latest version, changes the field and PUTs the whole resource; on 409 or 412 reads again and retries once."},
+		Params:      []Param{prescriptionParam, fieldParam, valueParam},
+		Doc:         "Reads the latest version, changes the field and PUTs the whole resource; on 409 or 412 reads again and retries once.",
+		Instruktion: "Ändra fältet i förskrivningen till det nya värdet och spara.",
+		Instruction: "Change the field of the prescription to the new value and save."},
 	{Name: "öppna förskrivning", English: "open prescription", Role: "förskrivare",
-		Params: []Param{prescriptionParam},
-		Doc:    "Reads the prescription and shows it to the user (the form the user will later save)."},
+		Params:      []Param{prescriptionParam},
+		Doc:         "Reads the prescription and shows it to the user (the form the user will later save).",
+		Instruktion: "Öppna förskrivningen för ändring, men spara inte ännu.",
+		Instruction: "Open the prescription for editing, but do not save yet."},
 	{Name: "spara öppnad förskrivning", English: "save opened prescription", Role: "förskrivare",
-		Params: []Param{fieldParam, valueParam},
-		Doc:    "PUTs the opened prescription with the user's change; on 409 or 412 (someone changed it meanwhile) reads the latest version, applies the change again and PUTs it."},
+		Params:      []Param{fieldParam, valueParam},
+		Doc:         "PUTs the opened prescription with the user's change; on 409 or 412 (someone changed it meanwhile) reads the latest version, applies the change again and PUTs it.",
+		Instruktion: "Ändra fältet i den öppnade förskrivningen och spara.",
+		Instruction: "Change the field in the opened prescription and save."},
 	{Name: "makulera förskrivning", English: "cancel prescription", Role: "förskrivare",
-		Params: []Param{prescriptionParam},
-		Doc:    "POST MedicationRequest/$end with the entry, a reason and the activity makulera."},
+		Params:      []Param{prescriptionParam},
+		Doc:         "POST MedicationRequest/$end with the entry, a reason and the activity makulera.",
+		Instruktion: "Makulera förskrivningen.",
+		Instruction: "Cancel (makulera) the prescription."},
 	{Name: "registrera samtycke", English: "register consent", Role: "förskrivare",
-		Params: []Param{patientParam},
-		Doc:    "POST Consent: the patient's access consent (TA 53)."},
+		Params:      []Param{patientParam},
+		Doc:         "POST Consent: the patient's access consent (TA 53).",
+		Instruktion: "Registrera patientens samtycke till att läkemedelslistan läses.",
+		Instruction: "Register the patient's consent to the medication list being read."},
 	{Name: "skicka köade förskrivningar", English: "send queued prescriptions", Role: "förskrivare",
-		Doc: "Sends the prescriptions queued during an outage (reservrutin), once NLL answers again."},
+		Doc:         "Sends the prescriptions queued during an outage (reservrutin), once NLL answers again.",
+		Instruktion: "Skicka de förskrivningar som köades medan NLL inte svarade.",
+		Instruction: "Send the prescriptions that were queued while NLL did not answer."},
 	{Name: "hämta förskrivningar för expediering", English: "read prescriptions for dispensing", Role: "farmaceut",
-		Params: []Param{patientParam},
-		Doc:    "Looks the customer up and searches the active prescriptions with x-purpose EXPEDIERING and x-access UTAN_KRAV_SAMTYCKE."},
+		Params:      []Param{patientParam},
+		Doc:         "Looks the customer up and searches the active prescriptions with x-purpose EXPEDIERING and x-access UTAN_KRAV_SAMTYCKE.",
+		Instruktion: "Sök fram kundens förskrivningar för expediering.",
+		Instruction: "Look up the customer's prescriptions for dispensing."},
 	{Name: "expediera förskrivning", English: "dispense prescription", Role: "farmaceut",
-		Params: []Param{prescriptionParam, {Name: "mall", Doc: "the dispense, as a template; default uttag.json"}},
-		Doc:    "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue."},
+		Params:      []Param{prescriptionParam, {Name: "mall", Doc: "the dispense, as a template; default uttag.json"}},
+		Doc:         "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue.",
+		Instruktion: "Expediera förskrivningen (ett uttag enligt mallen).",
+		Instruction: "Dispense the prescription (one dispense as the template describes)."},
 }
 
 // Lookup finds an action by its Swedish or English name.

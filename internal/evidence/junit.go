@@ -49,6 +49,9 @@ func WriteJUnit(w io.Writer, run *Run) error {
 		for _, e := range c.DriverLogs {
 			out = append(out, c.ID+"  "+e.File+"  driver: "+e.Summary)
 		}
+		for _, e := range c.Attachments {
+			out = append(out, c.ID+"  "+e.File+"  attachment: "+e.Summary)
+		}
 	}
 	flush()
 	// The schema's testsuites element has no attributes: write the suites without the totals

@@ -110,7 +110,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			}
 			seen[c.ID] = dir
 			copied := map[string]bool{}
-			for _, e := range slices.Concat(c.Exchanges, c.SUTCalls, c.DriverLogs) {
+			for _, e := range slices.Concat(c.Exchanges, c.SUTCalls, c.DriverLogs, c.Attachments) {
 				if copied[e.File] || e.File == ExchangesFile {
 					continue
 				}

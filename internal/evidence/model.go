@@ -205,6 +205,9 @@ type Case struct {
 	// asked for (attachments/<case>/driver-NNN.txt: a command's stdin, stdout and stderr, or a
 	// test hook's request and answer), in order.
 	DriverLogs []ExchangeRef `json:"driverLogs,omitempty"`
+	// Attachments point to the files an operator attached to an answer (manual driver),
+	// attachments/<case>/NNN-<name>, with their SHA-256 in the summary.
+	Attachments []ExchangeRef `json:"attachments,omitempty"`
 	// SkipReason says why a case was skipped before it started, such as no driver for @sut.
 	SkipReason string `json:"skipReason,omitempty"`
 	// FailedExchange is the number (from 1) of the exchange the case's first failing step judged,

@@ -65,26 +65,9 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 		return ExitUsage
 	}
 	defer gw.Close()
-	d := tgt.devPKI
 	fmt.Fprintln(sys.Stdout, gw.URL)
 	fmt.Fprintf(sys.Stderr, "konform's gateway at %s, in front of %s (%s)\n", gw.URL, env.Name, tgt.baseURL)
-	if side.cert == d.Path(pki.ServerCertFile) {
-		fmt.Fprintf(sys.Stderr, "  the system trusts:        %s\n", d.Path(pki.CAFile))
-	} else {
-		fmt.Fprintf(sys.Stderr, "  the system trusts:        the CA that issued %s\n", side.cert)
-	}
-	if side.clientCA == d.Path(pki.CAFile) {
-		fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by %s, such as %s + %s\n", side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
-	} else {
-		fmt.Fprintf(sys.Stderr, "  its client certificate:   issued by a CA of %s\n", side.clientCA)
-	}
-	if env.Simulated {
-		for _, role := range []steps.Role{steps.Prescriber, steps.Pharmacist} {
-			if h, err := tgt.credentialsFor(role); err == nil {
-				fmt.Fprintf(sys.Stderr, "  %s (simulator test user): Authorization: %s\n      X-Org-Info: %s\n", role, h.Get("Authorization"), h.Get("X-Org-Info"))
-			}
-		}
-	}
+	describeGateway(sys.Stderr, side, tgt)
 	fmt.Fprintf(sys.Stderr, "Point the system's NLL base URL at %s. Every call is printed below; Ctrl-C stops.\n", gw.URL)
 	<-ctx.Done()
 	fmt.Fprintln(sys.Stderr, "stopping the gateway")
@@ -101,5 +84,28 @@ func printCall(w io.Writer, c *gateway.Call) {
 	default:
 		fmt.Fprintf(w, "%s  %s /%s → %d (%d ms) x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
 			c.Duration.Milliseconds(), c.ReqHeader.Get("X-Request-ID"))
+	}
+}
+
+// describeGateway prints what a system needs to call NLL through the gateway: what to trust, the
+// client certificate, and in front of the simulator its test users.
+func describeGateway(w io.Writer, side *gatewaySide, tgt *target) {
+	d := tgt.devPKI
+	if side.cert == d.Path(pki.ServerCertFile) {
+		fmt.Fprintf(w, "  the system trusts:        %s\n", d.Path(pki.CAFile))
+	} else {
+		fmt.Fprintf(w, "  the system trusts:        the CA that issued %s\n", side.cert)
+	}
+	if side.clientCA == d.Path(pki.CAFile) {
+		fmt.Fprintf(w, "  its client certificate:   issued by %s, such as %s + %s\n", side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile))
+	} else {
+		fmt.Fprintf(w, "  its client certificate:   issued by a CA of %s\n", side.clientCA)
+	}
+	if tgt.token != nil { // the simulator's users exist only while konform runs
+		for _, role := range []steps.Role{steps.Prescriber, steps.Pharmacist} {
+			if h, err := tgt.credentialsFor(role); err == nil {
+				fmt.Fprintf(w, "  %s (simulator test user): Authorization: %s\n      X-Org-Info: %s\n", role, h.Get("Authorization"), h.Get("X-Org-Info"))
+			}
+		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/konform/konform/fixtures"
-	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
@@ -43,7 +42,7 @@ func TestPackRunsTwentyTimesAtConcurrencyEight(t *testing.T) {
 			r := execute(t, opts)
 			var bad []string
 			for _, c := range r.summary.Run.Cases {
-				if c.Outcome != evidence.Passed {
+				if !passed(c) {
 					line := c.ID + " " + string(c.Outcome)
 					if p := c.Problem(); p != nil {
 						line += " at " + p.Text + ": " + p.Message
@@ -114,7 +113,7 @@ func (sh *shared) run(tags string, concurrency int) {
 	sh.t.Helper()
 	r := execute(sh.t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: tags, SUT: "ref", Concurrency: concurrency})
 	for _, c := range r.summary.Run.Cases {
-		if c.Outcome != evidence.Passed || len(c.CleanupProblems) > 0 {
+		if !passed(c) || len(c.CleanupProblems) > 0 {
 			msg := ""
 			if p := c.Problem(); p != nil {
 				msg = p.Text + ": " + p.Message

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
 )
@@ -30,7 +29,7 @@ func TestPackPassesAgainstTheAltPersonality(t *testing.T) {
 	r := execute(t, run.Options{Tags: "~@sim", SUT: "ref", Concurrency: 4, SimPolicy: &alt})
 	var failed []string
 	for _, c := range r.summary.Run.Cases {
-		if c.Outcome != evidence.Passed {
+		if !passed(c) {
 			failed = append(failed, c.ID+" "+string(c.Outcome))
 		}
 	}
@@ -38,7 +37,7 @@ func TestPackPassesAgainstTheAltPersonality(t *testing.T) {
 		t.Fatalf("against the alt personality, exit %d; not passed: %v\n%s", r.code, failed, r.stderr)
 	}
 	n := r.summary.Counts
-	if n.Total < 40 || n.Passed != n.Total {
+	if n.Total < 40 || n.Passed+n.Skipped != n.Total {
 		t.Fatalf("counts %+v; want every non-@sim case, at least 40", n)
 	}
 	for _, c := range r.summary.Run.Cases {

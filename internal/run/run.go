@@ -31,6 +31,7 @@ import (
 
 	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pack"
@@ -113,6 +114,9 @@ type IO struct {
 	// Prompt asks the person at the terminal for a secret without echoing it; nil when there is
 	// no terminal (CI), and a missing password is then an error.
 	Prompt func(question string) (string, error)
+	// Ask reads a line the operator types at the terminal after a question (the manual driver);
+	// nil when there is no terminal (CI).
+	Ask driver.Ask
 	// Progress prints a line per finished scenario (on a terminal); otherwise only problems.
 	Progress bool
 }
@@ -215,7 +219,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS, Pool: p.Pool}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
-		loop, err := startSUT(opts, sutCfg, tgt, system, runID)
+		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID)
 		if err != nil {
 			return fail(ExitUsage, err)
 		}
@@ -438,6 +442,14 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 				c.SkipReason = steps.ErrNoSUT.Error()
 				return ctx, godog.ErrSkip
 			}
+			if r.sut.skip != "" {
+				c.SkipReason = r.sut.skip
+				return ctx, godog.ErrSkip
+			}
+			if info.Has(ManualTag) && r.sut.info.Driver != "manual" {
+				c.SkipReason = "this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual"
+				return ctx, godog.ErrSkip
+			}
 			sutCase = true
 			r.sut.begin(c.ID, c.Name)
 		}
@@ -489,8 +501,9 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		if sutCase {
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
-			refs, problems = r.writeDriverLogs(filepath.Join("attachments", safeName(c.ID)), r.sut.driverLogs())
-			c.DriverLogs, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
+			var atts []evidence.ExchangeRef
+			refs, atts, problems = r.writeDriverLogs(filepath.Join("attachments", safeName(c.ID)), r.sut.driverLogs())
+			c.DriverLogs, c.Attachments, c.CleanupProblems = refs, atts, append(c.CleanupProblems, problems...)
 		}
 		c.Outcome = caseOutcome(c)
 		if r.sys.Progress {

@@ -2,10 +2,13 @@ package run
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,8 +29,12 @@ import (
 // SUTTag marks the scenarios that drive the supplier's system under test.
 const SUTTag = "@sut"
 
+// ManualTag marks the @sut scenarios only an operator can carry out: they run with the manual
+// driver and are skipped, with the reason, under the others.
+const ManualTag = "@manuell"
+
 // Drivers lists the values of --sut.
-var Drivers = []string{"ref", "command", "http"}
+var Drivers = []string{"ref", "command", "http", "manual"}
 
 // sutLoop is the system under test in the loop: the gateway it calls NLL through and the driver
 // that makes it act. It implements steps.SUT.
@@ -39,27 +46,50 @@ type sutLoop struct {
 	info    *evidence.SUTInfo
 	close   func()
 
+	// skip, when set, is why the @sut cases cannot run (the manual driver without a terminal).
+	skip string
+
 	mu   sync.Mutex
 	logs []driverLog // what the driver saw of each action of the running scenario
 }
 
-// driverLog is an action as the driver saw it.
-type driverLog struct{ summary, text string }
+// driverLog is an action as the driver saw it, with the files the operator attached.
+type driverLog struct {
+	summary, text string
+	attachments   []driver.Attachment
+}
 
 func (s *sutLoop) Act(ctx context.Context, a driver.Action) (driver.Result, error) {
 	res, err := s.drv.Act(ctx, a)
-	if res.Log != "" {
-		summary := a.Name
-		if err != nil {
-			summary += " → " + err.Error()
-		} else if res.Status != 0 {
-			summary += fmt.Sprintf(" → the system showed %d", res.Status)
-		}
-		s.mu.Lock()
-		s.logs = append(s.logs, driverLog{summary: summary, text: res.Log})
-		s.mu.Unlock()
+	summary := a.Name
+	if err != nil {
+		summary += " → " + err.Error()
+	} else if res.Status != 0 {
+		summary += fmt.Sprintf(" → the system showed %d", res.Status)
 	}
+	s.note(summary, res)
 	return res, err
+}
+
+// Confirm asks the manual driver's operator whether a claim holds.
+func (s *sutLoop) Confirm(ctx context.Context, claim string) (bool, string, error) {
+	m, ok := s.drv.(*driver.Manual)
+	if !ok {
+		return false, "", fmt.Errorf("the %s driver has no operator to ask; run the case with the manual driver", s.info.Driver)
+	}
+	yes, res, err := m.Confirm(ctx, claim)
+	s.note(map[bool]string{true: "confirmed: ", false: "not confirmed: "}[yes]+claim, res)
+	return yes, res.Shown, err
+}
+
+// note keeps what the driver saw of an action for the scenario's evidence.
+func (s *sutLoop) note(summary string, res driver.Result) {
+	if res.Log == "" && len(res.Attachments) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.logs = append(s.logs, driverLog{summary: summary, text: res.Log, attachments: res.Attachments})
+	s.mu.Unlock()
 }
 func (s *sutLoop) Calls() []*gateway.Call       { return s.gw.Calls() }
 func (s *sutLoop) SetUpstream(o gateway.Outage) { s.gw.SetUpstream(o) }
@@ -96,22 +126,23 @@ var _ steps.SUT = (*sutLoop)(nil)
 // startSUT starts the gateway in front of the target and the driver of the system under test:
 // konform's reference system (ref), the supplier's command or its test hook (cfg). The gateway
 // reaches NLL with the run's own client identity.
-func startSUT(opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string) (*sutLoop, error) {
+func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string) (*sutLoop, error) {
 	switch {
 	case !slices.Contains(Drivers, opts.SUT):
-		return nil, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command or http", opts.SUT)
-	case opts.SUT != "ref" && cfg.Driver != opts.SUT:
+		return nil, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command, http or manual", opts.SUT)
+	case opts.SUT != "ref" && opts.SUT != "manual" && cfg.Driver != opts.SUT:
 		return nil, fmt.Errorf("--sut %s needs a sut: section with driver: %s in the configuration file (docs/sut.md)", opts.SUT, opts.SUT)
 	}
 	if err := refsys.CheckDefect(opts.SUTDefect); err != nil {
 		return nil, err
 	}
 	timeout := opts.SUTTimeout
-	if timeout == 0 {
+	switch {
+	case timeout > 0:
+	case cfg.Driver == opts.SUT:
+		timeout = cfg.Timeout // 0 for manual: an operator has no time limit
+	case opts.SUT != "manual":
 		timeout = config.DefaultSUTTimeout
-		if cfg.Driver == opts.SUT && cfg.Timeout > 0 {
-			timeout = cfg.Timeout
-		}
 	}
 	side, err := gatewaySideOf(opts, tgt, "127.0.0.1:0")
 	if err != nil {
@@ -139,6 +170,7 @@ func startSUT(opts Options, cfg config.SUT, tgt *target, system *evidence.System
 		}
 	}
 	var drv driver.Driver
+	var skip string
 	closeDrv := func() {}
 	xctx := driver.Context{RunID: runID, Gateway: gw.URL, Users: func(role string) map[string]string {
 		h := users[role]
@@ -165,6 +197,15 @@ func startSUT(opts Options, cfg config.SUT, tgt *target, system *evidence.System
 		drv, err = driver.NewCommand(cfg.Command, cfg.Dir, xctx)
 	case "http":
 		drv, err = newHook(cfg, xctx)
+	case "manual":
+		if sys.Ask == nil {
+			skip = "the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal"
+		}
+		drv = driver.NewManual(sys.Ask, sys.Stderr, opts.Lang, operator(opts.Operator), sys.Now, xctx)
+		if skip == "" { // the operator points the system at the gateway before the first case
+			fmt.Fprintf(sys.Stderr, "The system under test calls NLL at %s (konform's gateway in front of %s)\n", gw.URL, tgt.baseURL)
+			describeGateway(sys.Stderr, side, tgt)
+		}
 	}
 	if err != nil {
 		gw.Close()
@@ -172,7 +213,7 @@ func startSUT(opts Options, cfg config.SUT, tgt *target, system *evidence.System
 	}
 	// Without --system an external driver's system is not named: the x-user-agent check then
 	// says to pass --system rather than guess.
-	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout,
+	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, skip: skip,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil
 }
@@ -314,16 +355,16 @@ func (r *recorder) writeSUTCalls(folder string, calls []*gateway.Call) ([]eviden
 }
 
 // writeDriverLogs writes what the driver saw of each action to <folder>/driver-NNN.txt, scrubbed
-// unless --no-redact, and returns references to them.
-func (r *recorder) writeDriverLogs(folder string, logs []driverLog) ([]evidence.ExchangeRef, []string) {
+// unless --no-redact, copies the files the operator attached to <folder>/NNN-<name>, and returns
+// references to both.
+func (r *recorder) writeDriverLogs(folder string, logs []driverLog) (refs, attachments []evidence.ExchangeRef, problems []string) {
 	if len(logs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err := os.MkdirAll(filepath.Join(r.dir, folder), 0o755); err != nil {
-		return nil, []string{"cannot write the driver's logs: " + err.Error()}
+		return nil, nil, []string{"cannot write the driver's logs: " + err.Error()}
 	}
-	var refs []evidence.ExchangeRef
-	var problems []string
+	n := 0
 	for i, l := range logs {
 		text, summary := l.text, l.summary
 		if r.redact {
@@ -335,6 +376,43 @@ func (r *recorder) writeDriverLogs(folder string, logs []driverLog) ([]evidence.
 			continue
 		}
 		refs = append(refs, evidence.ExchangeRef{File: file, Summary: summary})
+		for _, a := range l.attachments {
+			n++
+			file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("%03d-%s", n, safeName(filepath.Base(a.Path)))))
+			if err := copyAttachment(a, filepath.Join(r.dir, file)); err != nil {
+				problems = append(problems, "cannot attach "+a.Path+": "+err.Error())
+				continue
+			}
+			attachments = append(attachments, evidence.ExchangeRef{File: file,
+				Summary: fmt.Sprintf("%s, attached by the operator to %q (%d bytes, sha256 %s)", filepath.Base(a.Path), l.summary, a.Size, a.SHA256)})
+		}
 	}
-	return refs, problems
+	return refs, attachments, problems
+}
+
+// copyAttachment copies an operator's file into the evidence; it must still be the file that was
+// attached (same SHA-256).
+func copyAttachment(a driver.Attachment, to string) error {
+	in, err := os.Open(a.Path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(in, driver.MaxAttachment+1)); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != a.SHA256 {
+		os.Remove(to)
+		return fmt.Errorf("the file changed after it was attached (sha256 %s, attached as %s)", got, a.SHA256)
+	}
+	return nil
 }

@@ -25,8 +25,8 @@ func TestSUTPackPassesWithTheReferenceSystem(t *testing.T) {
 		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
 	}
 	n := r.summary.Counts
-	if n.Total < 23 || n.Passed != n.Total {
-		t.Fatalf("counts %+v; want every SUT case passed, at least 15 + 8", n)
+	if n.Total < 23 || n.Passed+n.Skipped != n.Total || n.Skipped != r.count(run.ManualTag) {
+		t.Fatalf("counts %+v; want every SUT case passed, at least 15 + 8, but the %s ones skipped", n, run.ManualTag)
 	}
 	if s := r.summary.Run.SUT; s == nil || s.Driver != "ref" || !strings.HasPrefix(s.Gateway, "https://127.0.0.1:") {
 		t.Fatalf("summary.json sut = %+v", s)
@@ -106,7 +106,9 @@ func TestEveryDefectIsCaught(t *testing.T) {
 	}
 	var uncaught []string
 	for _, c := range p.Cases {
-		if len(caught[c.ID]) == 0 {
+		// An @manuell case has an operator's confirmation; TestOperatorAnswersAreEvidence shows
+		// it failing when the operator answers nej.
+		if len(caught[c.ID]) == 0 && !c.Has(run.ManualTag) {
 			uncaught = append(uncaught, c.ID)
 		}
 	}

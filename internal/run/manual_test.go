@@ -1,0 +1,139 @@
+package run_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/run"
+)
+
+// operator is a fake terminal: the lines the operator types, in order. When they run out, it
+// waits (the operator has gone) until the run is interrupted.
+type operator struct {
+	mu    sync.Mutex
+	lines []string
+	asked chan string
+}
+
+func (o *operator) ask(ctx context.Context, question string) (string, error) {
+	o.mu.Lock()
+	if len(o.lines) > 0 {
+		line := o.lines[0]
+		o.lines = o.lines[1:]
+		o.mu.Unlock()
+		return line, nil
+	}
+	o.mu.Unlock()
+	if o.asked != nil {
+		o.asked <- question
+	}
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// executeManual runs konform run with the manual driver and a fake terminal, as a user would.
+func executeManual(t *testing.T, ctx context.Context, opts run.Options, ask *operator) result {
+	t.Helper()
+	root := t.TempDir()
+	opts.Out, opts.CertsDir, opts.SUT, opts.Operator = filepath.Join(root, "reports"), filepath.Join(root, "certs"), "manual", "Anna Testare"
+	var stdout, stderr bytes.Buffer
+	sys := run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now}
+	if ask != nil {
+		sys.Ask = ask.ask
+	}
+	code := run.Execute(ctx, sys, opts)
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), dir: strings.TrimSpace(stdout.String())}
+	data, err := os.ReadFile(filepath.Join(r.dir, evidence.SummaryFile))
+	if err != nil {
+		t.Fatalf("exit %d, no summary: %v\n%s", code, err, r.stderr)
+	}
+	json.Unmarshal(data, &r.summary)
+	return r
+}
+
+// TestOperatorAnswersAreEvidence runs the case an operator confirms with a screenshot: the
+// instruction is shown, the answers and the operator are in the evidence, the screenshot is
+// copied and signed, verify accepts the folder and refuses it once the screenshot is changed;
+// "nej" fails the case at the confirmation.
+func TestOperatorAnswersAreEvidence(t *testing.T) {
+	t.Parallel()
+	shot := filepath.Join(t.TempDir(), "skarmbild.png")
+	os.WriteFile(shot, []byte("\x89PNG the system shows: Förskrivningen avvisades (422)"), 0o644)
+	answers := []string{"j", "422", "", "Felet visades direkt", "", // the action
+		"j", "Se skärmbilden", shot} // the confirmation
+	r := executeManual(t, context.Background(), run.Options{Tags: "@tc:SUT-VARD-20"}, &operator{lines: answers})
+	c := r.outcome(t, "SUT-VARD-20")
+	if c.Outcome != evidence.Passed || len(c.Attachments) != 1 || len(c.DriverLogs) != 2 || r.summary.Run.SUT.Driver != "manual" {
+		t.Fatalf("exit %d: %s, attachments %+v, logs %+v\n%s", r.code, c.Outcome, c.Attachments, c.DriverLogs, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "Testfall SUT-VARD-20: skapa förskrivning") || !strings.Contains(r.stderr, "Stämmer det att systemet visade NLL:s felmeddelande") {
+		t.Errorf("the terminal did not show the instruction and the question:\n%s", r.stderr)
+	}
+	log, _ := os.ReadFile(filepath.Join(r.dir, c.DriverLogs[1].File))
+	for _, want := range []string{"# operator: Anna Testare", "[j]a / [n]ej: j", "Se skärmbilden", "# attached: " + shot} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("%s lacks %q:\n%s", c.DriverLogs[1].File, want, log)
+		}
+	}
+	copied := filepath.Join(r.dir, c.Attachments[0].File)
+	if data, err := os.ReadFile(copied); err != nil || !bytes.Contains(data, []byte("Förskrivningen avvisades")) {
+		t.Fatalf("the screenshot is not in the evidence: %v", err)
+	}
+	if v, err := evidence.Verify(r.dir, ""); err != nil || len(v.Problems) > 0 {
+		t.Fatalf("the evidence does not verify: %v %v", err, v)
+	}
+	os.WriteFile(copied, []byte("\x89PNG another picture"), 0o644)
+	if v, err := evidence.Verify(r.dir, ""); err != nil || !strings.Contains(strings.Join(v.Problems, "\n"), c.Attachments[0].File) {
+		t.Fatalf("a changed screenshot verifies: %v %v", err, v)
+	}
+
+	answers[5], answers[6] = "n", "Felet syns inte för användaren"
+	r = executeManual(t, context.Background(), run.Options{Tags: "@tc:SUT-VARD-20"}, &operator{lines: answers})
+	c = r.outcome(t, "SUT-VARD-20")
+	if p := c.Problem(); c.Outcome != evidence.Failed || p == nil || !strings.Contains(p.Text, "bekräftar operatören") || !strings.Contains(p.Message, "Felet syns inte") {
+		t.Fatalf("nej: %s at %+v", c.Outcome, p)
+	}
+}
+
+// TestManualWithoutATerminalIsSkippedAndInconclusive: in CI there is no operator, so the cases
+// are skipped with the reason and a mandatory one leaves the verdict inconclusive.
+func TestManualWithoutATerminalIsSkippedAndInconclusive(t *testing.T) {
+	t.Parallel()
+	r := executeManual(t, context.Background(), run.Options{}, nil)
+	c := r.outcome(t, "SUT-VARD-01")
+	if c.Outcome != evidence.Skipped || !strings.Contains(c.SkipReason, "operator at a terminal") || r.summary.Verdict != evidence.Inconclusive || r.code != run.ExitHarness {
+		t.Fatalf("exit %d, %s (%s), verdict %s", r.code, c.Outcome, c.SkipReason, r.summary.Verdict)
+	}
+}
+
+// TestInterruptedOperatorKeepsTheAnswersSoFar: Ctrl-C while konform waits for the operator ends
+// the run with exit 130, and the evidence of what was answered is written and signed.
+func TestInterruptedOperatorKeepsTheAnswersSoFar(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	op := &operator{lines: []string{"j", "201", "", "Klart", ""}, asked: make(chan string, 1)}
+	go func() { <-op.asked; cancel() }() // the operator presses Ctrl-C at the second question
+	r := executeManual(t, ctx, run.Options{Tags: "@tc:SUT-VARD-15"}, op)
+	if r.code != run.ExitInterrupted || !r.summary.Run.Interrupted {
+		t.Fatalf("exit %d, interrupted %v; want 130\n%s", r.code, r.summary.Run.Interrupted, r.stderr)
+	}
+	c := r.outcome(t, "SUT-VARD-15")
+	if len(c.DriverLogs) == 0 {
+		t.Fatal("the answers before the interruption are not in the evidence")
+	}
+	if log, _ := os.ReadFile(filepath.Join(r.dir, c.DriverLogs[0].File)); !strings.Contains(string(log), "Kommentar (tomt för ingen): Klart") {
+		t.Errorf("the first action's answers are missing:\n%s", log)
+	}
+	if v, err := evidence.Verify(r.dir, ""); err != nil || len(v.Problems) > 0 {
+		t.Fatalf("the interrupted run's evidence does not verify: %v %v", err, v)
+	}
+}
