@@ -6,6 +6,7 @@
 #   sut:
 #     driver: command
 #     command: [./examples/sut-command/sut.sh, "{{action}}"]
+#     probe: [./examples/sut-command/sut.sh, --help]    # konform doctor runs it
 #
 # konform passes the action's parameters as KONFORM_PARAM_* (and as JSON on stdin), the gateway
 # as KONFORM_GATEWAY, the certificates as KONFORM_GATEWAY_CA, KONFORM_CLIENT_CERT and
@@ -52,7 +53,11 @@ patient() {
   jq -r '.entry[0].resource.id // empty' "$tmp/body"
 }
 
-case "$1" in
+case "${1:-}" in
+--help)
+  echo "usage: sut.sh ACTION (skapa förskrivning, läs läkemedelslista); konform's command driver runs it (docs/sut.md)"
+  command -v curl >/dev/null && command -v jq >/dev/null # the probe: ready when curl and jq are here
+  ;;
 "skapa förskrivning")
   id=$(patient "$KONFORM_PARAM_PATIENT")
   if [ -z "$id" ] || [ "${id:0:1}" = "{" ]; then

@@ -141,6 +141,9 @@ type SUT struct {
 	TokenEnv string `yaml:"token_env"`
 	// CA is the PEM bundle that issues an https hook's certificate; default the system's roots.
 	CA string `yaml:"ca"`
+	// Probe is a command konform doctor runs, in Dir, to see that the system can be driven
+	// (driver command); exit 0 is ready.
+	Probe []string `yaml:"probe"`
 }
 
 // DefaultSUTTimeout bounds one action of the system under test unless sut.timeout says otherwise.
@@ -266,8 +269,11 @@ func (f *File) sut(path string) (SUT, error) {
 	default:
 		return SUT{}, fmt.Errorf("%s: driver %q is not one konform has; use ref, command, http or manual", where, s.Driver)
 	}
-	if s.Command != nil && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
-		return SUT{}, fmt.Errorf("%s: command belongs to driver command and url to driver http", where)
+	if (s.Command != nil || s.Probe != nil) && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
+		return SUT{}, fmt.Errorf("%s: command and probe belong to driver command, url to driver http", where)
+	}
+	if s.Probe != nil && (len(s.Probe) == 0 || strings.TrimSpace(s.Probe[0]) == "") {
+		return SUT{}, fmt.Errorf("%s: probe needs a program first, such as [./sut.sh, --help]", where)
 	}
 	if s.Timeout < 0 {
 		return SUT{}, fmt.Errorf("%s: timeout must be more than zero, such as 2m", where)

@@ -10,6 +10,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +123,51 @@ func TestProductionCertificateIsRefusedBeforeAnyConnection(t *testing.T) {
 	r := execute(t, run.Options{Cert: cert, Key: key})
 	if r.code != run.ExitUsage || !strings.Contains(r.stderr, "issued by the production CA") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestDoctorChecksTheSystemUnderTest: with a driver configured, doctor reports the gateway's
+// port and certificate and whether the driver can be reached, and fails what a run would fail on.
+func TestDoctorChecksTheSystemUnderTest(t *testing.T) {
+	t.Parallel()
+	script, _ := filepath.Abs("../../examples/sut-command/sut.sh")
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "POST only", 405) }))
+	t.Cleanup(hook.Close) // the parallel subtests run after this function returns
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { taken.Close() })
+	cases := []struct {
+		name, yaml string
+		code       int
+		want       []string
+	}{
+		{"command", "sut: {driver: command, command: [" + script + ", '{{action}}'], probe: [" + script + ", --help]}\n", run.ExitOK,
+			[]string{"ok    driver        command: " + script, "ok    driver probe", "ok    gateway port  a free loopback port", "ok    gateway cert  CN=konform NLL simulator"}},
+		{"missing command", "sut: {driver: command, command: [./saknas.sh]}\n", run.ExitUsage, []string{"FAIL  driver        command: ./saknas.sh was not found"}},
+		{"failing probe", "sut: {driver: command, command: [" + script + "], probe: [false]}\n", run.ExitHarness, []string{"FAIL  driver probe  false"}},
+		{"hook", "sut: {driver: http, url: '" + hook.URL + "/konform'}\n", run.ExitOK, []string{"answers (GET → 405)"}},
+		{"hook down", "sut: {driver: http, url: '" + closed.URL + "/konform'}\n", run.ExitHarness, []string{"FAIL  driver        http: the test hook " + closed.URL + "/konform does not answer"}},
+		{"port taken", "gateway: {addr: '" + taken.Addr().String() + "'}\nsut: {driver: ref}\n", run.ExitUsage, []string{"FAIL  gateway port  " + taken.Addr().String() + " is in use"}},
+		{"manual without a terminal", "sut: {driver: manual}\n", run.ExitOK, []string{"warn  driver        manual: there is no terminal here"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := filepath.Join(t.TempDir(), "konform.yaml")
+			os.WriteFile(cfg, []byte(c.yaml), 0o644)
+			code, out := doctor(t, run.Options{CertsDir: t.TempDir(), Config: cfg})
+			if code != c.code {
+				t.Errorf("exit %d, want %d\n%s", code, c.code, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
 	}
 }

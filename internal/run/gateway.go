@@ -82,8 +82,8 @@ func printCall(w io.Writer, c *gateway.Call) {
 	case c.Status == 0:
 		fmt.Fprintf(w, "%s  %s /%s → no answer: %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Err)
 	default:
-		fmt.Fprintf(w, "%s  %s /%s → %d (%d ms) x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
-			c.Duration.Milliseconds(), c.ReqHeader.Get("X-Request-ID"))
+		fmt.Fprintf(w, "%s  %s /%s → %d (%d ms) from %s, x-user-agent %s, x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
+			c.Duration.Milliseconds(), or(c.ClientSubject, "no client certificate"), or(c.ReqHeader.Get("X-User-Agent"), "(none)"), or(c.ReqHeader.Get("X-Request-ID"), "(none)"))
 	}
 }
 
@@ -108,4 +108,12 @@ func describeGateway(w io.Writer, side *gatewaySide, tgt *target) {
 			}
 		}
 	}
+}
+
+// or is s, or fallback when s is empty.
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }

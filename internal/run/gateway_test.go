@@ -120,6 +120,9 @@ func TestGatewayServesTheConfiguredCertificates(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.TLS == nil || !resp.TLS.PeerCertificates[0].Equal(want) {
 		t.Fatalf("status %d; the gateway did not serve the configured certificate", resp.StatusCode)
 	}
+	if line := stderr.String(); !strings.Contains(line, "GET /$ping → 200") || !strings.Contains(line, "from CN=konform testklient") || !strings.Contains(line, "x-user-agent (none)") {
+		t.Errorf("the call's line does not name the system's certificate and x-user-agent:\n%s", line)
+	}
 
 	dev, _, err := pki.EnsureDevPKI(devDir, time.Now())
 	if err != nil {

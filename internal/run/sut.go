@@ -220,6 +220,21 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 
 // newHook makes the http driver: the hook's CA when configured, the token from its variable.
 func newHook(cfg config.SUT, xctx driver.Context) (driver.Driver, error) {
+	client, err := hookClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	token := ""
+	if cfg.TokenEnv != "" {
+		if token = os.Getenv(cfg.TokenEnv); token == "" {
+			return nil, fmt.Errorf("sut token_env: the variable %s is empty; set it to the test hook's token", cfg.TokenEnv)
+		}
+	}
+	return driver.NewHook(cfg.URL, token, client, xctx), nil
+}
+
+// hookClient is the client of the test hook: its CA when configured, no proxy, no redirects.
+func hookClient(cfg config.SUT) (*http.Client, error) {
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.CA != "" {
 		roots, err := pki.CertPool(cfg.CA)
@@ -228,15 +243,8 @@ func newHook(cfg config.SUT, xctx driver.Context) (driver.Driver, error) {
 		}
 		tlsConfig.RootCAs = roots
 	}
-	token := ""
-	if cfg.TokenEnv != "" {
-		if token = os.Getenv(cfg.TokenEnv); token == "" {
-			return nil, fmt.Errorf("sut token_env: the variable %s is empty; set it to the test hook's token", cfg.TokenEnv)
-		}
-	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig, Proxy: nil},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return driver.NewHook(cfg.URL, token, client, xctx), nil
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig, Proxy: nil},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
 }
 
 // gatewaySide is the gateway's side towards the system under test.

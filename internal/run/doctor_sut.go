@@ -1,0 +1,160 @@
+package run
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/pki"
+)
+
+// checkSUT reports on the system under test when a driver is chosen (--sut or sut.driver): where
+// the gateway will listen, its certificate, and that the driver can be reached.
+func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.DevPKI, now time.Time) {
+	cfg, err := config.LookupSUT(opts.Config)
+	if err != nil {
+		d.fail("sut", err.Error(), ExitUsage)
+		return
+	}
+	name := opts.SUT
+	if name == "" {
+		name = cfg.Driver
+	}
+	if name == "" {
+		return
+	}
+	gw, err := config.LookupGateway(opts.Config)
+	if err != nil {
+		d.fail("gateway", err.Error(), ExitUsage)
+		return
+	}
+	addr := opts.GatewayAddr
+	if addr == "" {
+		addr = gw.Addr
+	}
+	if addr == "" {
+		d.ok("gateway port", "a free loopback port at each run (set gateway.addr or --gateway-addr for a fixed one)")
+	} else if ln, err := net.Listen("tcp", addr); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			d.fail("gateway port", addr+" is in use; stop what listens there or choose another address", ExitUsage)
+		} else {
+			d.fail("gateway port", fmt.Sprintf("cannot listen on %s: %v", addr, err), ExitUsage)
+		}
+	} else {
+		ln.Close()
+		d.ok("gateway port", addr+" is free")
+	}
+	cert, key := dev.Path(pki.ServerCertFile), dev.Path(pki.ServerKeyFile)
+	if gw.Cert != "" {
+		cert, key = gw.Cert, gw.Key
+	}
+	if t, err := pki.ServerTLS(cert, key, x509.NewCertPool()); err != nil {
+		d.fail("gateway cert", err.Error(), ExitUsage)
+	} else if leaf, err := x509.ParseCertificate(t.Certificates[0].Certificate[0]); err != nil {
+		d.fail("gateway cert", err.Error(), ExitUsage)
+	} else if err := checkServerCert(leaf, now); err != nil {
+		d.fail("gateway cert", cert+": "+err.Error(), ExitUsage)
+	} else {
+		d.ok("gateway cert", fmt.Sprintf("%s, valid until %s, for %s", leaf.Subject, leaf.NotAfter.UTC().Format(time.DateOnly),
+			strings.Join(append(leaf.DNSNames, ipStrings(leaf.IPAddresses)...), ", ")))
+	}
+	switch name {
+	case "ref":
+		d.ok("driver", "ref: konform's reference connecting system")
+	case "command":
+		d.checkCommand(ctx, cfg)
+	case "http":
+		d.checkHook(ctx, cfg)
+	case "manual":
+		if sys.Ask == nil {
+			d.warn("driver", "manual: there is no terminal here (or CI is set), so the manual cases will be skipped")
+		} else {
+			d.ok("driver", "manual: an operator at this terminal answers; --operator names them in the evidence")
+		}
+	default:
+		d.fail("driver", fmt.Sprintf("%q is not a driver konform has; use ref, command, http or manual", name), ExitUsage)
+	}
+}
+
+// checkCommand checks that the driver's program exists and is executable, and runs the probe.
+func (d *doctor) checkCommand(ctx context.Context, cfg config.SUT) {
+	prog := cfg.Command[0]
+	path := prog
+	if strings.ContainsRune(prog, filepath.Separator) && !filepath.IsAbs(prog) {
+		path = filepath.Join(cfg.Dir, prog)
+	}
+	if !strings.ContainsRune(prog, filepath.Separator) {
+		found, err := exec.LookPath(prog)
+		if err != nil {
+			d.fail("driver", fmt.Sprintf("command: %s is not on PATH", prog), ExitUsage)
+			return
+		}
+		path = found
+	}
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		d.fail("driver", fmt.Sprintf("command: %s was not found (%s)", prog, path), ExitUsage)
+		return
+	case info.IsDir() || info.Mode().Perm()&0o111 == 0:
+		d.fail("driver", fmt.Sprintf("command: %s is not executable (chmod +x)", path), ExitUsage)
+		return
+	}
+	d.ok("driver", "command: "+path)
+	if len(cfg.Probe) == 0 {
+		d.warn("driver probe", "no probe: configured; add one (such as [./sut.sh, --help]) to see the system answer before a run")
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	probe := exec.CommandContext(pctx, cfg.Probe[0], cfg.Probe[1:]...)
+	probe.Dir = cfg.Dir
+	out, err := probe.CombinedOutput()
+	if err != nil {
+		d.fail("driver probe", fmt.Sprintf("%s: %v: %s", strings.Join(cfg.Probe, " "), err, lastLine(string(out))), ExitHarness)
+		return
+	}
+	d.ok("driver probe", strings.Join(cfg.Probe, " ")+" exited 0")
+}
+
+// checkHook checks that the test hook answers at all (any HTTP status: konform only POSTs to it).
+func (d *doctor) checkHook(ctx context.Context, cfg config.SUT) {
+	client, err := hookClient(cfg)
+	if err != nil {
+		d.fail("driver", err.Error(), ExitUsage)
+		return
+	}
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(hctx, http.MethodGet, cfg.URL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		d.fail("driver", fmt.Sprintf("http: the test hook %s does not answer: %v", cfg.URL, err), ExitHarness)
+		return
+	}
+	resp.Body.Close()
+	d.ok("driver", fmt.Sprintf("http: the test hook %s answers (GET → %d)", cfg.URL, resp.StatusCode))
+}
+
+func ipStrings(ips []net.IP) []string {
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.String()
+	}
+	return out
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
