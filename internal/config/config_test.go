@@ -215,11 +215,11 @@ func TestSUTSection(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "konform.yaml")
 	for _, c := range []struct{ yaml, want, err string }{
-		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA:}", ""},
+		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA: Probe:[]}", ""},
 		{"sut:\n  driver: command\n  command: [./sut.sh, '{{action}}']\n",
-			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA:}", dir), ""},
+			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA: Probe:[]}", dir), ""},
 		{"sut: {driver: http, url: 'https://localhost:8088/hook', timeout: 10s, ca: ca.pem}\n",
-			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s}", dir, filepath.Join(dir, "ca.pem")), ""},
+			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s Probe:[]}", dir, filepath.Join(dir, "ca.pem")), ""},
 		{"environments: {}\nsut:\n  driver: selenium\n", "", "konform.yaml:2: sut: driver \"selenium\""},
 		{"sut: {driver: command}\n", "", "needs a program"},
 		{"sut: {driver: command, command: [x, '{{patinet}}']}\n", "", "unknown placeholder"},

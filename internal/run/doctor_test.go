@@ -131,7 +131,7 @@ func TestProductionCertificateIsRefusedBeforeAnyConnection(t *testing.T) {
 func TestDoctorChecksTheSystemUnderTest(t *testing.T) {
 	t.Parallel()
 	script, _ := filepath.Abs("../../examples/sut-command/sut.sh")
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "POST only", 405) }))
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "POST only", http.StatusMethodNotAllowed) }))
 	t.Cleanup(hook.Close) // the parallel subtests run after this function returns
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
