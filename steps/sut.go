@@ -16,6 +16,7 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/google/uuid"
 
+	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/gateway"
@@ -101,6 +102,31 @@ func (w *World) perform(name string, params map[string]string) error {
 		return harnessError("the system under test could not perform %q: %v", name, err)
 	}
 	w.sutResult = &res
+	return nil
+}
+
+// notProductionCertificate checks that no certificate the system presented in the scenario comes
+// from a production CA (requirement 3.7.1: test and production apart).
+func (w *World) notProductionCertificate() error {
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	seen := 0
+	for _, c := range calls {
+		if len(c.ClientChain) == 0 {
+			continue
+		}
+		seen++
+		guard := config.Environment{Name: "NLL's test environment"}
+		if err := guard.CheckIssuer("presented by the system", c.ClientChain[0], c.ClientChain[1:]); err != nil {
+			return &evidence.Mismatch{Check: "the issuer of the system's client certificate (" + callLine(c) + ")",
+				Expected: "a test CA", Actual: c.ClientChain[0].Issuer.String() + ": " + err.Error()}
+		}
+	}
+	if seen == 0 {
+		return &evidence.Mismatch{Check: "the system's client certificate", Expected: "a certificate on the system's calls", Actual: describe(calls)}
+	}
 	return nil
 }
 

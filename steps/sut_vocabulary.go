@@ -40,6 +40,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^(?:är )?systemets klientcertifikat (?:är )?inte utfärdat av en produktions-CA$`,
+			EN:        `^the system's client certificate is not issued by a production CA$`,
+			ExampleSV: "Så är systemets klientcertifikat inte utfärdat av en produktions-CA",
+			ExampleEN: "Then the system's client certificate is not issued by a production CA",
+			Doc:       "Every client certificate the system presented to the gateway in this scenario, with its chain, names no production CA (SITHS e-id Function CA v1 and the others konform refuses for itself) as issuer, compared as konform's own guard compares them (requirement 3.7.1). No certificate at all is a failure.",
+			Bind:      func(w *World) any { return w.notProductionCertificate },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:bekräftar operatören|operatören bekräftar) att (.+)$`,
 			EN:        `^the operator confirms that (.+)$`,
 			ExampleSV: "Så bekräftar operatören att systemet visar NLL:s felmeddelande för användaren",

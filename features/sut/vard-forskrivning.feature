@@ -119,6 +119,11 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning-okand-patient.json"
     Så bekräftar operatören att systemet visade NLL:s felmeddelande för användaren direkt, med en skärmbild bifogad
 
+  @tc:SUT-VARD-21 @krav:ARK-3.7.1 @obligatorisk
+  Scenario: Systemet legitimerar sig med ett testcertifikat, inte med ett från en produktions-CA
+    När systemet under test utför "läs läkemedelslista" för testpatienten
+    Så är systemets klientcertifikat inte utfärdat av en produktions-CA
+
   @tc:SUT-VARD-15 @krav:END @obligatorisk
   Scenario: Systemet makulerar en förskrivning med $end
     När systemet under test utför "skapa förskrivning" för testpatienten

@@ -77,8 +77,10 @@ type Call struct {
 	Truncated bool
 	// Err says why the SUT got no answer from NLL (the upstream broke, or the gateway refused).
 	Err string
-	// ClientSubject is the subject of the client certificate the SUT presented, "" when none.
+	// ClientSubject is the subject of the client certificate the SUT presented, "" when none;
+	// ClientChain is the certificate and the chain it came with, as presented.
 	ClientSubject string
+	ClientChain   []*x509.Certificate
 	// Refused is set when the gateway refused the SUT's connection at the TLS handshake: no client
 	// certificate, or one NLL would not accept. Such a call has no request.
 	Refused string
@@ -245,7 +247,7 @@ func (g *Gateway) refused(cs tls.ConnectionState, why error) {
 	c := &Call{Started: time.Now().UTC(), Refused: why.Error(), Err: why.Error(), Upstream: "refused",
 		TLSVersion: tls.VersionName(cs.Version), Cipher: tls.CipherSuiteName(cs.CipherSuite)}
 	if len(cs.PeerCertificates) > 0 {
-		c.ClientSubject = cs.PeerCertificates[0].Subject.String()
+		c.ClientSubject, c.ClientChain = cs.PeerCertificates[0].Subject.String(), cs.PeerCertificates
 	}
 	g.arrived(c)
 	g.add(g.currentScope(), c)
@@ -383,7 +385,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		c.TLSVersion, c.Cipher = tls.VersionName(r.TLS.Version), tls.CipherSuiteName(r.TLS.CipherSuite)
 		if len(r.TLS.PeerCertificates) > 0 {
-			c.ClientSubject = r.TLS.PeerCertificates[0].Subject.String()
+			c.ClientSubject, c.ClientChain = r.TLS.PeerCertificates[0].Subject.String(), r.TLS.PeerCertificates
 		}
 	}
 	g.arrived(c)

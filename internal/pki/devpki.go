@@ -268,3 +268,18 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	}
 	return nil
 }
+
+// IssueClient makes, in memory, a client identity issued by a new CA called caName, the CA in its
+// chain. konform's reference system uses it to play a system configured with a certificate from a
+// production CA (its defect production-certificate); nothing it signs is trusted anywhere.
+func IssueClient(caName string, now time.Time) (*Identity, error) {
+	ca, err := newCA(caName, now)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := ca.issue(leafSpec{cn: "konform referenssystem", org: "Testleverantör AB", notBefore: now.Add(-time.Hour), notAfter: now.AddDate(0, 0, 7)})
+	if err != nil {
+		return nil, err
+	}
+	return &Identity{Source: "in memory, issued by " + caName, Leaf: leaf.cert, Chain: []*x509.Certificate{ca.cert}, Key: leaf.key}, nil
+}

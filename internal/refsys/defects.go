@@ -36,7 +36,13 @@ const (
 	NoUserAgent = "no-user-agent"
 	// NoOrgInfo leaves x-org-info (the workplace) out of every call.
 	NoOrgInfo = "no-org-info"
+	// ProductionCertificate presents a client certificate issued by a CA named as a production CA
+	// (SITHS e-id Function CA v1): a test system configured with the production certificate.
+	ProductionCertificate = "production-certificate"
 )
+
+// ProductionCA is the issuer the production-certificate defect's certificate names.
+const ProductionCA = "SITHS e-id Function CA v1"
 
 // Defect describes one defect.
 type Defect struct {
@@ -62,6 +68,7 @@ var Defects = []Defect{
 	{NoQueue, "drops a prescription NLL could not take during an outage instead of queueing it"},
 	{NoUserAgent, "does not identify itself in x-user-agent"},
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
+	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }
 
 // CheckDefect returns an error naming the known defects when name is not one ("" is no defect).

@@ -153,7 +153,13 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	if err != nil {
 		return nil, err
 	}
-	if opts.SUT == "ref" {
+	refID := sutID
+	if opts.SUTDefect == refsys.ProductionCertificate {
+		if refID, err = pki.IssueClient(refsys.ProductionCA, sys.Now()); err != nil {
+			return nil, err
+		}
+	}
+	if opts.SUT == "ref" && opts.SUTDefect != refsys.ProductionCertificate {
 		if _, err := sutID.Leaf.Verify(x509.VerifyOptions{Roots: side.tls.ClientCAs, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 			return nil, fmt.Errorf("the gateway's client_ca (%s) does not accept the reference system's certificate %s; for --sut ref add the dev CA %s to it, or leave client_ca out",
 				side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.CAFile))
@@ -181,7 +187,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	}, Env: map[string]string{"KONFORM_GATEWAY_CA": side.certFile, "KONFORM_CLIENT_CERT": d.Path(pki.ClientCertFile), "KONFORM_CLIENT_KEY": d.Path(pki.ClientKeyFile)}}
 	switch opts.SUT {
 	case "ref":
-		sutTLS := pki.ClientTLS(side.trust, sutID)
+		sutTLS := pki.ClientTLS(side.trust, refID)
 		sutTLS.ServerName = side.serverName
 		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: fixtures.FS,
 			RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Users: users})
