@@ -93,7 +93,7 @@ func applyFaults(w http.ResponseWriter, r *http.Request, faults []Fault, next fu
 			select {
 			case <-time.After(f.Latency):
 			case <-r.Context().Done():
-				return
+				panic(http.ErrAbortHandler) // the client has gone: no answer at all, not an empty 200
 			}
 		}
 		if f.Reset {
