@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,10 +33,25 @@ func TestSUTPackPassesThroughTheTestHook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	// The hook over https, asking for konform's client certificate (mtls: true).
+	var presented atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+			presented.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	devCA, err := pki.CertPool(filepath.Join(certs, pki.CAFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: devCA}
+	srv.StartTLS()
 	defer srv.Close()
+	hookCA := filepath.Join(root, "hook-ca.pem")
+	os.WriteFile(hookCA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
 	cfg := filepath.Join(root, "konform.yaml")
-	os.WriteFile(cfg, []byte("sut:\n  driver: http\n  url: "+srv.URL+"/konform\n  timeout: 30s\n"), 0o644)
+	os.WriteFile(cfg, []byte("sut:\n  driver: http\n  url: "+srv.URL+"/konform\n  timeout: 30s\n  ca: "+hookCA+"\n  mtls: true\n"), 0o644)
 
 	var stdout, stderr bytes.Buffer
 	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
@@ -59,6 +78,9 @@ func TestSUTPackPassesThroughTheTestHook(t *testing.T) {
 			}
 			logs++
 		}
+	}
+	if int(presented.Load()) < s.Counts.Total {
+		t.Errorf("konform presented its client certificate to the hook %d times for %d cases", presented.Load(), s.Counts.Total)
 	}
 	if logs < s.Counts.Total {
 		t.Errorf("%d driver logs for %d cases", logs, s.Counts.Total)

@@ -64,6 +64,9 @@ type Environment struct {
 	Proxy string `yaml:"proxy"`
 	// Headers are sent with every request (for example a fixed x-user-agent).
 	Headers map[string]string `yaml:"headers"`
+	// SUT, when set, is the driver of the system under test against this environment, in place
+	// of the top-level sut section.
+	SUT *SUT `yaml:"sut"`
 	// Retries retries idempotent requests (GET) on 429, 502, 503, 504 and connection errors.
 	Retries Retries `yaml:"retries"`
 	// ProductionIssuers adds issuer names to the built-in list of production CAs.
@@ -144,6 +147,8 @@ type SUT struct {
 	// Probe is a command konform doctor runs, in Dir, to see that the system can be driven
 	// (driver command); exit 0 is ready.
 	Probe []string `yaml:"probe"`
+	// MTLS presents konform's client identity (the environment's) to an https test hook.
+	MTLS bool `yaml:"mtls"`
 }
 
 // DefaultSUTTimeout bounds one action of the system under test unless sut.timeout says otherwise.
@@ -237,24 +242,27 @@ func (f *File) gateway(path string) (Gateway, error) {
 	return g, nil
 }
 
-// LookupSUT returns the sut section of the configuration file path (DefaultFile when empty); no
-// file or no section gives the zero SUT (no driver). It is checked, and relative paths are taken
-// from the file's folder.
-func LookupSUT(path string) (SUT, error) {
+// LookupSUT returns the sut section for the environment env of the configuration file path
+// (DefaultFile when empty): the environment's own, else the top-level one; none gives the zero SUT
+// (no driver). It is checked, and relative paths are taken from the file's folder.
+func LookupSUT(path, env string) (SUT, error) {
 	file, path, err := load(path)
 	if err != nil {
 		return SUT{}, err
 	}
-	return file.sut(path)
+	return file.sut(path, env)
 }
 
-// sut returns the sut section of a file read from path, checked and resolved.
-func (f *File) sut(path string) (SUT, error) {
-	if f.SUT == nil {
+// sut returns the sut section for env of a file read from path, checked and resolved.
+func (f *File) sut(path, env string) (SUT, error) {
+	section, where := f.SUT, fmt.Sprintf("%s:%d: sut", path, f.sutLine)
+	if e := f.Environments[env]; e != nil && e.SUT != nil {
+		section, where = e.SUT, fmt.Sprintf("%s:%d: environment %s: sut", path, f.lines[env], env)
+	}
+	if section == nil {
 		return SUT{}, nil
 	}
-	s := *f.SUT
-	where := fmt.Sprintf("%s:%d: sut", path, f.sutLine)
+	s := *section
 	switch s.Driver {
 	case "ref", "manual":
 	case "command":
@@ -271,6 +279,9 @@ func (f *File) sut(path string) (SUT, error) {
 	}
 	if (s.Command != nil || s.Probe != nil) && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
 		return SUT{}, fmt.Errorf("%s: command and probe belong to driver command, url to driver http", where)
+	}
+	if s.MTLS && s.Driver != "http" {
+		return SUT{}, fmt.Errorf("%s: mtls belongs to driver http", where)
 	}
 	if s.Probe != nil && (len(s.Probe) == 0 || strings.TrimSpace(s.Probe[0]) == "") {
 		return SUT{}, fmt.Errorf("%s: probe needs a program first, such as [./sut.sh, --help]", where)

@@ -215,11 +215,12 @@ func TestSUTSection(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "konform.yaml")
 	for _, c := range []struct{ yaml, want, err string }{
-		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA: Probe:[]}", ""},
+		{"sut: {driver: ref}\nenvironments:\n  sim-x: {sut: {driver: manual}}\n", "{Driver:ref Timeout:2m0s Command:[] Dir:" + dir + " URL: TokenEnv: CA: Probe:[] MTLS:false}", ""},
+		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA: Probe:[] MTLS:false}", ""},
 		{"sut:\n  driver: command\n  command: [./sut.sh, '{{action}}']\n",
-			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA: Probe:[]}", dir), ""},
+			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA: Probe:[] MTLS:false}", dir), ""},
 		{"sut: {driver: http, url: 'https://localhost:8088/hook', timeout: 10s, ca: ca.pem}\n",
-			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s Probe:[]}", dir, filepath.Join(dir, "ca.pem")), ""},
+			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s Probe:[] MTLS:false}", dir, filepath.Join(dir, "ca.pem")), ""},
 		{"environments: {}\nsut:\n  driver: selenium\n", "", "konform.yaml:2: sut: driver \"selenium\""},
 		{"sut: {driver: command}\n", "", "needs a program"},
 		{"sut: {driver: command, command: [x, '{{patinet}}']}\n", "", "unknown placeholder"},
@@ -231,7 +232,7 @@ func TestSUTSection(t *testing.T) {
 		if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := LookupSUT(path)
+		s, err := LookupSUT(path, "sim")
 		got := strings.ReplaceAll(fmt.Sprintf("%+v", s), "Command:[]", "Command:[]")
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
@@ -241,5 +242,21 @@ func TestSUTSection(t *testing.T) {
 		case c.err == "" && got != c.want:
 			t.Errorf("%q: %s, want %s", c.yaml, got, c.want)
 		}
+	}
+}
+
+// TestSUTOfAnEnvironment: an environment's own sut section wins over the top-level one.
+func TestSUTOfAnEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "konform.yaml")
+	os.WriteFile(path, []byte("sut: {driver: ref}\nenvironments:\n  ext5-x2:\n    sut: {driver: http, url: 'https://sut.example:8443/hook', mtls: true}\n"), 0o644)
+	if s, err := LookupSUT(path, "ext5-x2"); err != nil || s.Driver != "http" || !s.MTLS {
+		t.Errorf("ext5-x2: %+v %v", s, err)
+	}
+	if s, err := LookupSUT(path, "sim"); err != nil || s.Driver != "ref" {
+		t.Errorf("sim: %+v %v", s, err)
+	}
+	os.WriteFile(path, []byte("environments:\n  ext5-x2:\n    sut: {driver: ref, mtls: true}\n"), 0o644)
+	if _, err := LookupSUT(path, "ext5-x2"); err == nil || !strings.Contains(err.Error(), "environment ext5-x2: sut") {
+		t.Errorf("mtls without http: %v", err)
 	}
 }

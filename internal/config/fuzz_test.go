@@ -60,7 +60,7 @@ func FuzzLookup(f *testing.F) {
 		} else if (g.Cert == "") != (g.Key == "") {
 			t.Fatalf("a gateway with only one of cert and key passed: %+v", g)
 		}
-		if s, err := file.sut(path); err != nil {
+		if s, err := file.sut(path, "x"); err != nil {
 			oneLine(t, err)
 		} else if file.SUT != nil && (s.Timeout <= 0 || s.Dir == "") {
 			t.Fatalf("a sut section passed without its defaults: %+v", s)

@@ -93,7 +93,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 		r = reach{timeout: opts.Timeout, maxBody: opts.MaxBody}
 	}
 	d.checkNetwork(ctx, baseURL, roots, id, creds[steps.DefaultRole], r, opts.Version)
-	d.checkSUT(ctx, sys, opts, dev, now)
+	d.checkSUT(ctx, sys, opts, dev, id, now)
 	if ctx.Err() != nil {
 		fmt.Fprintln(d.out, "interrupted")
 		return ExitInterrupted

@@ -20,8 +20,8 @@ import (
 
 // checkSUT reports on the system under test when a driver is chosen (--sut or sut.driver): where
 // the gateway will listen, its certificate, and that the driver can be reached.
-func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.DevPKI, now time.Time) {
-	cfg, err := config.LookupSUT(opts.Config)
+func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.DevPKI, id *pki.Identity, now time.Time) {
+	cfg, err := config.LookupSUT(opts.Config, opts.Env)
 	if err != nil {
 		d.fail("sut", err.Error(), ExitUsage)
 		return
@@ -74,7 +74,7 @@ func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.Dev
 	case "command":
 		d.checkCommand(ctx, cfg)
 	case "http":
-		d.checkHook(ctx, cfg)
+		d.checkHook(ctx, cfg, id)
 	case "manual":
 		if sys.Ask == nil {
 			d.warn("driver", "manual: there is no terminal here (or CI is set), so the manual cases will be skipped")
@@ -128,8 +128,8 @@ func (d *doctor) checkCommand(ctx context.Context, cfg config.SUT) {
 }
 
 // checkHook checks that the test hook answers at all (any HTTP status: konform only POSTs to it).
-func (d *doctor) checkHook(ctx context.Context, cfg config.SUT) {
-	client, err := hookClient(cfg)
+func (d *doctor) checkHook(ctx context.Context, cfg config.SUT, id *pki.Identity) {
+	client, err := hookClient(cfg, id)
 	if err != nil {
 		d.fail("driver", err.Error(), ExitUsage)
 		return

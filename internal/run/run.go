@@ -143,7 +143,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Lang != "sv" && opts.Lang != "en" {
 		return fail(ExitUsage, fmt.Errorf("--lang must be sv or en, got %q", opts.Lang))
 	}
-	sutCfg, err := config.LookupSUT(opts.Config)
+	sutCfg, err := config.LookupSUT(opts.Config, opts.Env)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}

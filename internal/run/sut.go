@@ -202,7 +202,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	case "command":
 		drv, err = driver.NewCommand(cfg.Command, cfg.Dir, xctx)
 	case "http":
-		drv, err = newHook(cfg, xctx)
+		drv, err = newHook(cfg, xctx, tgt.identity)
 	case "manual":
 		if sys.Ask == nil {
 			skip = "the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal"
@@ -224,9 +224,10 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 		close: func() { closeDrv(); gw.Close() }}, nil
 }
 
-// newHook makes the http driver: the hook's CA when configured, the token from its variable.
-func newHook(cfg config.SUT, xctx driver.Context) (driver.Driver, error) {
-	client, err := hookClient(cfg)
+// newHook makes the http driver: the hook's CA when configured, konform's identity with mtls,
+// the token from its variable.
+func newHook(cfg config.SUT, xctx driver.Context, id *pki.Identity) (driver.Driver, error) {
+	client, err := hookClient(cfg, id)
 	if err != nil {
 		return nil, err
 	}
@@ -239,15 +240,19 @@ func newHook(cfg config.SUT, xctx driver.Context) (driver.Driver, error) {
 	return driver.NewHook(cfg.URL, token, client, xctx), nil
 }
 
-// hookClient is the client of the test hook: its CA when configured, no proxy, no redirects.
-func hookClient(cfg config.SUT) (*http.Client, error) {
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+// hookClient is the client of the test hook: its CA when configured (else the system's roots),
+// konform's client identity id when mtls is set, no proxy, no redirects.
+func hookClient(cfg config.SUT, id *pki.Identity) (*http.Client, error) {
+	var roots *x509.CertPool
 	if cfg.CA != "" {
-		roots, err := pki.CertPool(cfg.CA)
-		if err != nil {
+		var err error
+		if roots, err = pki.CertPool(cfg.CA); err != nil {
 			return nil, fmt.Errorf("sut ca: %v", err)
 		}
-		tlsConfig.RootCAs = roots
+	}
+	tlsConfig := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	if cfg.MTLS {
+		tlsConfig = pki.ClientTLS(roots, id)
 	}
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig, Proxy: nil},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
