@@ -34,6 +34,7 @@ func newDoctorCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.Cert, "cert", "", "client certificate: PEM (with --key) or PKCS#12")
 	f.StringVar(&opts.Key, "key", "", "private key (PEM) of --cert")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per request (default 30s)")
+	f.StringVar(&opts.SUTConfig, "sut-config", "", "file with the sut: and gateway: sections (as in konform.yaml), in place of the configuration file's")
 	f.StringVar(&opts.SUT, "sut", "", "driver of the system under test to check: ref, command, http or manual (default sut.driver of the configuration file)")
 	f.StringVar(&opts.GatewayAddr, "gateway-addr", "", "address the gateway will listen on (default gateway.addr of the configuration file)")
 	return cmd

@@ -27,6 +27,7 @@ func newGatewayCmd(sys System) *cobra.Command {
 	f.StringVar(&o.Env, "env", "sim", "NLL behind the gateway: sim (the built-in simulator) or an environment of the configuration file")
 	f.StringVar(&o.Config, "config", "", "configuration file with the environments (default konform.yaml, if present)")
 	f.StringVar(&o.Addr, "addr", "", "address the gateway listens on (default gateway.addr of the configuration file, else "+run.DefaultGatewayAddr+")")
+	f.StringVar(&o.SUTConfig, "sut-config", "", "file with the gateway: section (as in konform.yaml), in place of the configuration file's")
 	f.StringVar(&o.CertsDir, "certs", "certs", "folder of the dev PKI (generated when missing)")
 	f.StringVar(&o.Cert, "cert", "", "client certificate towards NLL: PEM (with --key) or PKCS#12; default the environment's")
 	f.StringVar(&o.Key, "key", "", "private key (PEM) of --cert")

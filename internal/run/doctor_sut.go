@@ -21,7 +21,7 @@ import (
 // checkSUT reports on the system under test when a driver is chosen (--sut or sut.driver): where
 // the gateway will listen, its certificate, and that the driver can be reached.
 func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.DevPKI, id *pki.Identity, now time.Time) {
-	cfg, err := config.LookupSUT(opts.Config, opts.Env)
+	cfg, err := config.LookupSUT(opts.sutConfig(), opts.Env)
 	if err != nil {
 		d.fail("sut", err.Error(), ExitUsage)
 		return
@@ -33,7 +33,7 @@ func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.Dev
 	if name == "" {
 		return
 	}
-	gw, err := config.LookupGateway(opts.Config)
+	gw, err := config.LookupGateway(opts.sutConfig())
 	if err != nil {
 		d.fail("gateway", err.Error(), ExitUsage)
 		return

@@ -22,6 +22,8 @@ type GatewayOptions struct {
 	// CertsDir holds the dev PKI: the gateway's server certificate and the CA of the SUT's
 	// client certificates, unless the configuration file's gateway section names others.
 	CertsDir string
+	// SUTConfig is a file with the gateway: section in place of Config's.
+	SUTConfig string
 	// Cert, Key and Password name the client identity towards NLL (as for konform run).
 	Cert, Key, Password string
 }
@@ -36,7 +38,7 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 	if sys.Getenv == nil {
 		sys.Getenv = func(string) string { return "" }
 	}
-	opts := Options{Env: o.Env, Config: o.Config, CertsDir: o.CertsDir, Cert: o.Cert, Key: o.Key, Password: o.Password, GatewayAddr: o.Addr}
+	opts := Options{Env: o.Env, Config: o.Config, CertsDir: o.CertsDir, Cert: o.Cert, Key: o.Key, Password: o.Password, GatewayAddr: o.Addr, SUTConfig: o.SUTConfig}
 	opts.setDefaults()
 	env, err := config.Lookup(opts.Env, opts.Config)
 	if err != nil {

@@ -163,7 +163,7 @@ func TestRunUsesTheConfiguredGatewayCertificate(t *testing.T) {
 	}
 
 	r = execute(t, run.Options{Tags: "@tc:SUT-VARD-01", SUT: "ref", CertsDir: devDir,
-		Config: writeConfig(t, cert+"  client_ca: "+s.Path(pki.CAFile)+"\n")})
+		SUTConfig: writeConfig(t, cert+"  client_ca: "+s.Path(pki.CAFile)+"\n")}) // --sut-config, in place of konform.yaml's sections
 	if r.code != run.ExitUsage || !strings.Contains(r.stderr, "client_ca") || !strings.Contains(r.stderr, dev.Path(pki.CAFile)) ||
 		strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 		t.Fatalf("exit %d, stderr %q; want 2 and one line naming client_ca and the dev CA to add", r.code, r.stderr)

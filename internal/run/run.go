@@ -99,6 +99,9 @@ type Options struct {
 	Operator string
 	// CommandLine is the command as typed, for the evidence.
 	CommandLine string
+	// SUTConfig is a file with the sut: and gateway: sections (the shape of konform.yaml), in
+	// place of those of Config; empty means Config's.
+	SUTConfig string
 	// GatewayAddr is where the gateway listens for the system under test; empty takes addr of
 	// the configuration file's gateway section, else a free loopback port.
 	GatewayAddr string
@@ -143,7 +146,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Lang != "sv" && opts.Lang != "en" {
 		return fail(ExitUsage, fmt.Errorf("--lang must be sv or en, got %q", opts.Lang))
 	}
-	sutCfg, err := config.LookupSUT(opts.Config, opts.Env)
+	sutCfg, err := config.LookupSUT(opts.sutConfig(), opts.Env)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}

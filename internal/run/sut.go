@@ -273,7 +273,7 @@ type gatewaySide struct {
 // the CAs of the system's client certificates, each from the dev PKI when not configured, and the
 // address (--gateway-addr, else the file's, else addr).
 func gatewaySideOf(opts Options, tgt *target, addr string) (*gatewaySide, error) {
-	cfg, err := config.LookupGateway(opts.Config)
+	cfg, err := config.LookupGateway(opts.sutConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -434,4 +434,12 @@ func copyAttachment(a driver.Attachment, to string) error {
 		return fmt.Errorf("the file changed after it was attached (sha256 %s, attached as %s)", got, a.SHA256)
 	}
 	return nil
+}
+
+// sutConfig is the file that holds the sut: and gateway: sections.
+func (o Options) sutConfig() string {
+	if o.SUTConfig != "" {
+		return o.SUTConfig
+	}
+	return o.Config
 }
