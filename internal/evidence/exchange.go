@@ -160,8 +160,8 @@ func (r *Redactor) Scrub(s string) string {
 	return r.Redact(s)
 }
 
-// Format renders an exchange as plain text, the request and then the response, as the file
-// exchanges/<case>/NNN.http holds it. With redact, secrets and personal data are scrubbed.
+// Format renders an exchange as plain text, the request and then the response, as a part of
+// exchanges.http (or a sut-NNN.http file) holds it. With redact, secrets and personal data are scrubbed.
 func (e *Exchange) Format(r *Redactor, redact bool) string {
 	var b strings.Builder
 	if e.Origin == "sut" {

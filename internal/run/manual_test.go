@@ -137,3 +137,30 @@ func TestInterruptedOperatorKeepsTheAnswersSoFar(t *testing.T) {
 		t.Fatalf("the interrupted run's evidence does not verify: %v %v", err, v)
 	}
 }
+
+// TestDriverErrorsKeepNoSecrets: a command that fails with a token on stderr makes the case an
+// error that names the command and its exit code, and neither the step's message nor the
+// driver's log holds the token.
+func TestDriverErrorsKeepNoSecrets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "sut.sh")
+	const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
+	os.WriteFile(script, []byte("#!/bin/sh\necho 'NLL refused Authorization: Bearer "+token+"' >&2\nexit 4\n"), 0o755)
+	cfg := filepath.Join(dir, "konform.yaml")
+	os.WriteFile(cfg, []byte("sut: {driver: command, command: ["+script+"]}\n"), 0o644)
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", Config: cfg})
+	c := r.outcome(t, "SUT-VARD-01")
+	p := c.Problem()
+	if c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "sut.sh exited 4") || strings.Contains(p.Message, token) || !strings.Contains(p.Message, "[token redacted]") {
+		t.Fatalf("%s: %+v", c.Outcome, p)
+	}
+	for _, l := range c.DriverLogs {
+		if data, _ := os.ReadFile(filepath.Join(r.dir, l.File)); strings.Contains(string(data), token) {
+			t.Errorf("%s holds the token", l.File)
+		}
+	}
+	if len(c.DriverLogs) == 0 {
+		t.Error("no driver log for the failed action")
+	}
+}

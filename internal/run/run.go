@@ -480,10 +480,10 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 			s.Time = time.Since(stepStarted)
 		}
 		if err != nil && s.Outcome != evidence.Skipped {
-			s.Message = r.redactor.Redact(err.Error())
+			s.Message = r.redactor.Scrub(err.Error()) // a driver's error may quote what the system printed, tokens included
 			var m *evidence.Mismatch
 			if errors.As(err, &m) {
-				s.Check, s.Expect, s.Actual = r.redactor.Redact(m.Check), r.redactor.Redact(m.Expected), r.redactor.Redact(m.Actual)
+				s.Check, s.Expect, s.Actual = r.redactor.Scrub(m.Check), r.redactor.Scrub(m.Expected), r.redactor.Scrub(m.Actual)
 			}
 			if c.FailedExchange == 0 {
 				c.FailedExchange = len(w.Exchanges)
