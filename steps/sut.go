@@ -96,7 +96,7 @@ func (w *World) perform(name string, params map[string]string) error {
 	defer cancel()
 	res, err := s.Act(ctx, a)
 	if ctx.Err() == context.DeadlineExceeded {
-		return harnessError("the system under test did not finish %q within %s; check that it runs, or raise the action timeout (--sut-timeout)", name, s.ActionTimeout())
+		return harnessError("the system under test did not finish %q within %s; check that it runs, or raise the action timeout (timeout: in the sut section, or --sut-timeout)", name, s.ActionTimeout())
 	}
 	if err != nil {
 		return harnessError("the system under test could not perform %q: %v", name, err)

@@ -188,7 +188,14 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 	killGroup(cmd)
 	started := time.Now()
 	err = cmd.Run()
-	log := fmt.Sprintf("# %s\n# command: %s\n# %s, %d ms\n\n## stdin\n%s\n\n## stdout\n%s\n## stderr\n%s", req.Action, strings.Join(argv, " "),
+	quoted := make([]string, len(argv))
+	for i, arg := range argv {
+		quoted[i] = arg
+		if arg == "" || strings.ContainsAny(arg, " \t\n'\"\\") {
+			quoted[i] = strconv.Quote(arg)
+		}
+	}
+	log := fmt.Sprintf("# %s\n# command: %s\n# %s, %d ms\n\n## stdin\n%s\n\n## stdout\n%s\n## stderr\n%s", req.Action, strings.Join(quoted, " "),
 		exitText(cmd, err), time.Since(started).Milliseconds(), body, stdout.String(), stderr.String())
 	res := result(stdout.Bytes())
 	res.Log = log

@@ -112,7 +112,7 @@ func (d *doctor) checkCommand(ctx context.Context, cfg config.SUT) {
 	}
 	d.ok("driver", "command: "+path)
 	if len(cfg.Probe) == 0 {
-		d.warn("driver probe", "no probe: configured; add one (such as [./sut.sh, --help]) to see the system answer before a run")
+		d.warn("driver probe", "none configured; add probe: to the sut section (such as [./sut.sh, --help]) to see the system answer before a run")
 		return
 	}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -695,14 +695,33 @@ func (r *recorder) report(dir, godogOut string) {
 			}
 		}
 	}
-	skipped := map[string]int{}
+	type skips struct{ all, mandatory int }
+	skipped := map[string]*skips{}
+	var reasons []string
 	for _, c := range r.run.Cases {
-		if c.SkipReason != "" {
-			skipped[c.SkipReason]++
+		if c.SkipReason == "" {
+			continue
+		}
+		if skipped[c.SkipReason] == nil {
+			skipped[c.SkipReason] = &skips{}
+			reasons = append(reasons, c.SkipReason)
+		}
+		skipped[c.SkipReason].all++
+		if c.Mandatory {
+			skipped[c.SkipReason].mandatory++
 		}
 	}
-	for reason, n := range skipped {
-		fmt.Fprintf(out, "%d cases skipped: %s; a skipped mandatory case has no verdict (exit 3)\n", n, reason)
+	for _, reason := range reasons {
+		n := skipped[reason]
+		what := fmt.Sprintf("%d cases skipped", n.all)
+		if n.all == 1 {
+			what = "1 case skipped"
+		}
+		if n.mandatory > 0 {
+			fmt.Fprintf(out, "%s (%d mandatory, so the run has no verdict: exit 3): %s\n", what, n.mandatory, reason)
+		} else {
+			fmt.Fprintf(out, "%s (optional): %s\n", what, reason)
+		}
 	}
 	for _, c := range r.run.Cases {
 		for _, problem := range c.CleanupProblems {
