@@ -3,9 +3,18 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
+	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -351,6 +360,8 @@ func TestBadInputExits2WithOneClearLine(t *testing.T) {
 		{"no password", run.Options{CertsDir: certs, Cert: d.Path(pki.ClientP12File)}, []string{"needs a password", "KONFORM_CERT_PASSWORD"}},
 		{"expired certificate", run.Options{CertsDir: certs, Cert: d.Path(pki.ExpiredCertFile), Key: d.Path(pki.ExpiredKeyFile)}, []string{"expired on", "renew it"}},
 		{"unknown environment", run.Options{Env: "prod"}, []string{"unknown environment \"prod\""}},
+		{"Ed25519 key", certOptions(t, certs, edKey(t), false), []string{"has an Ed25519 key", "RSA or ECDSA"}},
+		{"CA certificate", certOptions(t, certs, ecKey(t), true), []string{"CA certificate"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -452,4 +463,44 @@ func TestPasswordIsAskedForOnATerminal(t *testing.T) {
 	if code != run.ExitOK || !strings.Contains(asked, "client.p12") {
 		t.Fatalf("exit %d, asked %q\n%s", code, asked, stderr.String())
 	}
+}
+
+func edKey(t *testing.T) crypto.Signer {
+	_, k, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func ecKey(t *testing.T) crypto.Signer {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// certOptions writes a self-signed client certificate with key (a CA's when ca) and returns run
+// options that use it.
+func certOptions(t *testing.T, certs string, key crypto.Signer, ca bool) run.Options {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "leverantör"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().AddDate(1, 0, 0), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	if ca {
+		tmpl.IsCA, tmpl.BasicConstraintsValid, tmpl.KeyUsage = true, true, x509.KeyUsageCertSign
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "c.key")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return run.Options{CertsDir: certs, Cert: cert, Key: keyFile}
 }
