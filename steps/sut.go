@@ -132,12 +132,18 @@ func (w *World) notProductionCertificate() error {
 
 // Confirmer is a SUT whose driver has an operator to ask (the manual driver).
 type Confirmer interface {
-	// Confirm asks whether claim holds; comment is the operator's.
-	Confirm(ctx context.Context, claim string) (yes bool, comment string, err error)
+	// Confirm asks whether claim holds; comment is the operator's, attached the number of files
+	// the operator attached to the answer.
+	Confirm(ctx context.Context, claim string) (yes bool, comment string, attached int, err error)
 }
 
 // operatorConfirms asks the operator whether a claim about the system holds.
-func (w *World) operatorConfirms(claim string) error {
+func (w *World) operatorConfirms(claim string) error { return w.confirm(claim, false) }
+
+// operatorConfirmsWithFile asks the same, and the answer must come with a file.
+func (w *World) operatorConfirmsWithFile(claim string) error { return w.confirm(claim, true) }
+
+func (w *World) confirm(claim string, withFile bool) error {
 	s, err := w.sut()
 	if err != nil {
 		return err
@@ -146,12 +152,15 @@ func (w *World) operatorConfirms(claim string) error {
 	if !ok {
 		return harnessError("only an operator can confirm that %s; run the case with the manual driver (sut: driver: manual)", claim)
 	}
-	yes, comment, err := c.Confirm(w.ctx, claim)
+	yes, comment, attached, err := c.Confirm(w.ctx, claim)
 	if err != nil {
 		return harnessError("the operator's answer: %v", err)
 	}
 	if !yes {
 		return &evidence.Mismatch{Check: "the operator's confirmation that " + claim, Expected: "ja", Actual: "nej: " + quoteOrNone(comment)}
+	}
+	if withFile && attached == 0 {
+		return &evidence.Mismatch{Check: "the file attached to the operator's confirmation that " + claim, Expected: "a file (such as a screenshot)", Actual: "none"}
 	}
 	return nil
 }

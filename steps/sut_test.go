@@ -2,6 +2,9 @@ package steps
 
 import (
 	"context"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"net/http"
 	"strings"
@@ -118,6 +121,12 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-User-Agent", "Journalen/4.1"), "")}}, `version "4.2"`},
 		{"reported status", func(w *World) error { return w.reportedStatus(422) },
 			&recorded{result: driver.Result{Status: 422}}, &recorded{result: driver.Result{Status: 201, Shown: "ok"}}, "expected 422, got 201"},
+		{"test certificate", func(w *World) error { return w.notProductionCertificate() },
+			&recorded{calls: []*gateway.Call{withChain(call("GET", "Patient", 200, nil, ""), "TEST SITHS e-id Function CA v1")}},
+			&recorded{calls: []*gateway.Call{withChain(call("GET", "Patient", 200, nil, ""), "SITHS e-id Function CA v1")}}, `production CA "SITHS e-id Function CA v1"`},
+		{"some certificate", func(w *World) error { return w.notProductionCertificate() },
+			&recorded{calls: []*gateway.Call{withChain(call("GET", "Patient", 200, nil, ""), "konform TEST Root CA v1")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}}, "expected a certificate on the system's calls"},
 		{"result value", func(w *World) error { return w.resultIs("köad", "ja") },
 			&recorded{result: driver.Result{Values: map[string]string{"köad": "ja"}}}, &recorded{result: driver.Result{}}, `expected "ja"`},
 	}
@@ -149,4 +158,15 @@ func TestSUTStepsWithoutADriverAreErrors(t *testing.T) {
 	if err := w.act("skapa förskrivning", "", ""); err == nil || !strings.Contains(err.Error(), "--sut ref") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// withChain gives a call a client certificate issued by issuer, with the issuing CA in the chain.
+func withChain(c *gateway.Call, issuer string) *gateway.Call {
+	name := func(cn string) pkix.Name { // as a parsed certificate has it, in Names too
+		return pkix.Name{CommonName: cn, Names: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: cn}}}
+	}
+	ca := &x509.Certificate{Subject: name(issuer), Issuer: name(issuer)}
+	c.ClientChain = []*x509.Certificate{{Subject: name("system"), Issuer: ca.Subject}, ca}
+	c.ClientSubject = "CN=system"
+	return c
 }

@@ -58,6 +58,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^(?:bekräftar operatören|operatören bekräftar) med en bifogad fil att (.+)$`,
+			EN:        `^the operator confirms with an attached file that (.+)$`,
+			ExampleSV: "Så bekräftar operatören med en bifogad fil att systemet visar NLL:s felmeddelande för användaren",
+			ExampleEN: "Then the operator confirms with an attached file that the system shows NLL's error message to its user",
+			Doc:       "As above, and the operator must attach a file (a screenshot, a printout) to the answer: ja without a file fails the check.",
+			Bind:      func(w *World) any { return w.operatorConfirmsWithFile },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:rapporterade systemet under test|systemet under test rapporterade) statuskoden ` + number + ` för användaren$`,
 			EN:        `^the system under test reported the status ` + number + ` to its user$`,
 			ExampleSV: "Så rapporterade systemet under test statuskoden 422 för användaren",

@@ -117,7 +117,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
   Scenario: Operatören bekräftar med en skärmbild hur användaren ser felet när NLL avvisar förskrivningen
     # SUT-VARD-14 prövar systemets anrop; här intygar operatören vad användaren ser (TK1, P17).
     När systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning-okand-patient.json"
-    Så bekräftar operatören att systemet visade NLL:s felmeddelande för användaren direkt, med en skärmbild bifogad
+    Så bekräftar operatören med en bifogad fil att systemet visade NLL:s felmeddelande för användaren direkt (en skärmbild)
 
   @tc:SUT-VARD-21 @krav:ARK-3.7.1 @obligatorisk
   Scenario: Systemet legitimerar sig med ett testcertifikat, inte med ett från en produktions-CA

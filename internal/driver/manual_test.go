@@ -3,6 +3,8 @@ package driver
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -29,6 +31,11 @@ func (t *terminal) ask(ctx context.Context, question string) (string, error) {
 	return line, nil
 }
 
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
 func manual(t *terminal) *Manual {
 	return NewManual(t.ask, &t.out, "sv", "Anna Testare", time.Now, xctx())
 }
@@ -47,7 +54,7 @@ func TestManualAsksTheOperatorAndRecordsTheAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Status != 201 || res.Values["id"] != "mr-7" || res.Shown != "Visades direkt" || len(res.Attachments) != 1 ||
-		len(res.Attachments[0].SHA256) != 64 || res.Attachments[0].Size != 20 {
+		res.Attachments[0].SHA256 != sha256Hex("\x89PNG fake screenshot") || res.Attachments[0].Size != 20 {
 		t.Fatalf("result %+v", res)
 	}
 	screen := term.out.String()

@@ -146,6 +146,8 @@ var (
 	jwtPattern        = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 	privateKeyPattern = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----`)
 	secretField       = regexp.MustCompile(`(?i)("(?:password|passwd|client_secret|secret|refresh_token|access_token)"\s*:\s*)"[^"]*"`)
+	// bearerPattern is a credential after its scheme, whatever its shape (curl -v prints them).
+	bearerPattern = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}`)
 )
 
 // secretHeaders never reach the evidence in clear.
@@ -156,6 +158,7 @@ var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization"
 func (r *Redactor) Scrub(s string) string {
 	s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
 	s = jwtPattern.ReplaceAllString(s, "[token redacted]")
+	s = bearerPattern.ReplaceAllString(s, "$1$2[token redacted]")
 	s = secretField.ReplaceAllString(s, `$1"[redacted]"`)
 	return r.Redact(s)
 }

@@ -3,6 +3,8 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -65,10 +67,10 @@ func executeManual(t *testing.T, ctx context.Context, opts run.Options, ask *ope
 // "nej" fails the case at the confirmation.
 func TestOperatorAnswersAreEvidence(t *testing.T) {
 	t.Parallel()
-	shot := filepath.Join(t.TempDir(), "skarmbild.png")
+	shot := filepath.Join(t.TempDir(), "patient-199802262387.png")
 	os.WriteFile(shot, []byte("\x89PNG the system shows: Förskrivningen avvisades (422)"), 0o644)
 	answers := []string{"j", "422", "", "Felet visades direkt", "", // the action
-		"j", "Se skärmbilden", shot} // the confirmation
+		"j", "Se skärmbilden; token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln för 199802262387", shot} // the confirmation
 	r := executeManual(t, context.Background(), run.Options{Tags: "@tc:SUT-VARD-20"}, &operator{lines: answers})
 	c := r.outcome(t, "SUT-VARD-20")
 	if c.Outcome != evidence.Passed || len(c.Attachments) != 1 || len(c.DriverLogs) != 2 || r.summary.Run.SUT.Driver != "manual" {
@@ -78,10 +80,30 @@ func TestOperatorAnswersAreEvidence(t *testing.T) {
 		t.Errorf("the terminal did not show the instruction and the question:\n%s", r.stderr)
 	}
 	log, _ := os.ReadFile(filepath.Join(r.dir, c.DriverLogs[1].File))
-	for _, want := range []string{"# operator: Anna Testare", "[j]a / [n]ej: j", "Se skärmbilden", "# attached: " + shot} {
+	sum := sha256.Sum256(must(os.ReadFile(shot)))
+	for _, want := range []string{"# operator: Anna Testare", "[j]a / [n]ej: j", "Se skärmbilden", "# attached: ", hex.EncodeToString(sum[:])} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("%s lacks %q:\n%s", c.DriverLogs[1].File, want, log)
 		}
+	}
+	filepath.WalkDir(r.dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path != filepath.Join(r.dir, c.Attachments[0].File) {
+			if data, _ := os.ReadFile(path); bytes.Contains(data, []byte("199802262387")) || bytes.Contains(data, []byte("eyJhbGciOiJSUzI1NiJ9")) {
+				t.Errorf("%s holds the personnummer or the token of the operator's answer", path)
+			}
+		}
+		if strings.Contains(path, "199802262387") {
+			t.Errorf("a file of the evidence is named with the personnummer: %s", path)
+		}
+		return nil
+	})
+	for _, want := range []string{"Drivrutinens logg", "Bilagor från operatören", c.Attachments[0].File} {
+		if report, _ := os.ReadFile(filepath.Join(r.dir, evidence.ReportFile)); !bytes.Contains(report, []byte(want)) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if junit, _ := os.ReadFile(filepath.Join(r.dir, evidence.JUnitFile)); !bytes.Contains(junit, []byte("driver: ")) || !bytes.Contains(junit, []byte("attachment: ")) {
+		t.Error("junit.xml lacks the driver's log and the attachment")
 	}
 	copied := filepath.Join(r.dir, c.Attachments[0].File)
 	if data, err := os.ReadFile(copied); err != nil || !bytes.Contains(data, []byte("Förskrivningen avvisades")) {
@@ -93,6 +115,13 @@ func TestOperatorAnswersAreEvidence(t *testing.T) {
 	os.WriteFile(copied, []byte("\x89PNG another picture"), 0o644)
 	if v, err := evidence.Verify(r.dir, ""); err != nil || !strings.Contains(strings.Join(v.Problems, "\n"), c.Attachments[0].File) {
 		t.Fatalf("a changed screenshot verifies: %v %v", err, v)
+	}
+
+	noFile := append(append([]string{}, answers[:7]...), "")
+	r = executeManual(t, context.Background(), run.Options{Tags: "@tc:SUT-VARD-20"}, &operator{lines: noFile})
+	c = r.outcome(t, "SUT-VARD-20")
+	if p := c.Problem(); c.Outcome != evidence.Failed || p == nil || !strings.Contains(p.Message, "expected a file (such as a screenshot), got none") {
+		t.Fatalf("ja without the screenshot: %s at %+v", c.Outcome, p)
 	}
 
 	answers[5], answers[6] = "n", "Felet syns inte för användaren"
@@ -146,21 +175,30 @@ func TestDriverErrorsKeepNoSecrets(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "sut.sh")
 	const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
-	os.WriteFile(script, []byte("#!/bin/sh\necho 'NLL refused Authorization: Bearer "+token+"' >&2\nexit 4\n"), 0o755)
+	const opaque = "0paqueS3cretTokenValue42"
+	os.WriteFile(script, []byte("#!/bin/sh\necho '> Authorization: Bearer "+opaque+"' >&2\necho 'NLL refused Authorization: Bearer "+token+"' >&2\nexit 4\n"), 0o755)
 	cfg := filepath.Join(dir, "konform.yaml")
 	os.WriteFile(cfg, []byte("sut: {driver: command, command: ["+script+"]}\n"), 0o644)
 	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", Config: cfg})
 	c := r.outcome(t, "SUT-VARD-01")
 	p := c.Problem()
-	if c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "sut.sh exited 4") || strings.Contains(p.Message, token) || !strings.Contains(p.Message, "[token redacted]") {
+	if c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "sut.sh exited 4") || strings.Contains(p.Message, token) ||
+		strings.Contains(p.Message, opaque) || !strings.Contains(p.Message, "[token redacted]") {
 		t.Fatalf("%s: %+v", c.Outcome, p)
 	}
 	for _, l := range c.DriverLogs {
-		if data, _ := os.ReadFile(filepath.Join(r.dir, l.File)); strings.Contains(string(data), token) {
+		if data, _ := os.ReadFile(filepath.Join(r.dir, l.File)); strings.Contains(string(data), token) || strings.Contains(string(data), opaque) {
 			t.Errorf("%s holds the token", l.File)
 		}
 	}
 	if len(c.DriverLogs) == 0 {
 		t.Error("no driver log for the failed action")
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -72,14 +72,14 @@ func (s *sutLoop) Act(ctx context.Context, a driver.Action) (driver.Result, erro
 }
 
 // Confirm asks the manual driver's operator whether a claim holds.
-func (s *sutLoop) Confirm(ctx context.Context, claim string) (bool, string, error) {
+func (s *sutLoop) Confirm(ctx context.Context, claim string) (bool, string, int, error) {
 	m, ok := s.drv.(*driver.Manual)
 	if !ok {
-		return false, "", fmt.Errorf("the %s driver has no operator to ask; run the case with the manual driver", s.info.Driver)
+		return false, "", 0, fmt.Errorf("the %s driver has no operator to ask; run the case with the manual driver", s.info.Driver)
 	}
 	yes, res, err := m.Confirm(ctx, claim)
 	s.note(map[bool]string{true: "confirmed: ", false: "not confirmed: "}[yes]+claim, res)
-	return yes, res.Shown, err
+	return yes, res.Shown, len(res.Attachments), err
 }
 
 // note keeps what the driver saw of an action for the scenario's evidence.
@@ -158,6 +158,9 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 		if refID, err = pki.IssueClient(refsys.ProductionCA, sys.Now()); err != nil {
 			return nil, err
 		}
+		// A gateway whose client_ca holds the production CA, as a misconfigured test setup would:
+		// the certificate is accepted, and only the check of its issuer (3.7.1) can catch it.
+		side.tls.ClientCAs.AddCert(refID.Chain[0])
 	}
 	if opts.SUT == "ref" && opts.SUTDefect != refsys.ProductionCertificate {
 		if _, err := sutID.Leaf.Verify(x509.VerifyOptions{Roots: side.tls.ClientCAs, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
@@ -397,13 +400,17 @@ func (r *recorder) writeDriverLogs(folder string, logs []driverLog) (refs, attac
 		refs = append(refs, evidence.ExchangeRef{File: file, Summary: summary})
 		for _, a := range l.attachments {
 			n++
-			file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("%03d-%s", n, safeName(filepath.Base(a.Path)))))
+			name := filepath.Base(a.Path) // the operator's file name may hold a personnummer
+			if r.redact {
+				name = r.redactor.Scrub(name)
+			}
+			file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("%03d-%s", n, safeName(name))))
 			if err := copyAttachment(a, filepath.Join(r.dir, file)); err != nil {
-				problems = append(problems, "cannot attach "+a.Path+": "+err.Error())
+				problems = append(problems, "cannot attach "+name+": "+err.Error())
 				continue
 			}
 			attachments = append(attachments, evidence.ExchangeRef{File: file,
-				Summary: fmt.Sprintf("%s, attached by the operator to %q (%d bytes, sha256 %s)", filepath.Base(a.Path), l.summary, a.Size, a.SHA256)})
+				Summary: fmt.Sprintf("%s, attached by the operator to %q (%d bytes, sha256 %s)", name, summary, a.Size, a.SHA256)})
 		}
 	}
 	return refs, attachments, problems
