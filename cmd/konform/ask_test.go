@@ -35,6 +35,10 @@ func TestAskLineReadsTheOperatorsLines(t *testing.T) {
 	if _, err := ask(context.Background(), "Fil: "); err == nil {
 		t.Fatal("the end of input is no error")
 	}
+	long, _ := readLine(bufio.NewReader(strings.NewReader(strings.Repeat("x", 100_000)+"\nnext\n")), 10)
+	if long != "xxxxxxxxxx" {
+		t.Errorf("a long line kept %d bytes, want the first 10", len(long))
+	}
 	if !strings.Contains(screen.String(), "Utfört? ") || !strings.Contains(screen.String(), "Fil: ") {
 		t.Errorf("the questions were not shown:\n%s", screen.String())
 	}

@@ -4,6 +4,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,7 +83,7 @@ func askLine(r *bufio.Reader, w io.Writer) func(ctx context.Context, question st
 			go func() {
 				defer close(lines)
 				for {
-					line, err := r.ReadString('\n')
+					line, err := readLine(r, maxAnswer)
 					lines <- answer{strings.TrimRight(line, "\r\n"), err}
 					if err != nil {
 						return
@@ -101,6 +102,24 @@ func askLine(r *bufio.Reader, w io.Writer) func(ctx context.Context, question st
 			fmt.Fprintln(w)
 			return "", ctx.Err()
 		}
+	}
+}
+
+// maxAnswer bounds what konform keeps of one line the operator types (a pasted file, say).
+const maxAnswer = 64 << 10
+
+// readLine reads up to the next newline and keeps at most max bytes of it.
+func readLine(r *bufio.Reader, max int) (string, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if room := max - len(line); room > 0 {
+			line = append(line, chunk[:min(len(chunk), room)]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return string(line), err
 	}
 }
 

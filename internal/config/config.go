@@ -280,6 +280,9 @@ func (f *File) sut(path, env string) (SUT, error) {
 	if (s.Command != nil || s.Probe != nil) && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
 		return SUT{}, fmt.Errorf("%s: command and probe belong to driver command, url to driver http", where)
 	}
+	if s.TokenEnv != "" && !strings.HasPrefix(strings.ToLower(s.URL), "https://") {
+		return SUT{}, fmt.Errorf("%s: token_env needs an https url; konform sends no token in clear", where)
+	}
 	if s.MTLS && s.Driver != "http" {
 		return SUT{}, fmt.Errorf("%s: mtls belongs to driver http", where)
 	}

@@ -62,7 +62,7 @@ func FuzzLookup(f *testing.F) {
 		}
 		if s, err := file.sut(path, "x"); err != nil {
 			oneLine(t, err)
-		} else if file.SUT != nil && (s.Timeout <= 0 || s.Dir == "") {
+		} else if file.SUT != nil && (s.Timeout <= 0 && s.Driver != "manual" || s.Dir == "") {
 			t.Fatalf("a sut section passed without its defaults: %+v", s)
 		}
 		for _, name := range append(sortedKeys(file.Environments), "sim", "unknown-env") {

@@ -317,11 +317,11 @@ func (h *Hook) Act(ctx context.Context, a Action) (Result, error) {
 	started := time.Now()
 	resp, err := h.client.Do(hr)
 	if err != nil {
+		log := fmt.Sprintf("# %s\n# POST %s\n# no answer after %d ms: %v\n\n## request\n%s\n", req.Action, h.url, time.Since(started).Milliseconds(), err, body)
 		if ctx.Err() != nil {
-			return Result{}, ctx.Err()
+			return Result{Log: log}, ctx.Err()
 		}
-		return Result{Log: fmt.Sprintf("# %s\n# POST %s\n# no answer: %v\n\n## request\n%s\n", req.Action, h.url, err, body)},
-			fmt.Errorf("the test hook %s did not answer: %v", h.url, err)
+		return Result{Log: log}, fmt.Errorf("the test hook %s did not answer: %v", h.url, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, MaxOutput))

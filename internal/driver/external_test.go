@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -100,12 +102,25 @@ func TestCommandFailuresAreErrorsThatSayWhy(t *testing.T) {
 		})
 	}
 	t.Run("hang", func(t *testing.T) {
-		cmd, _ := NewCommand([]string{script(t, "sleep 30 &\nwait\n")}, "", xctx())
+		pidFile := filepath.Join(t.TempDir(), "child.pid")
+		cmd, _ := NewCommand([]string{script(t, "sleep 30 &\necho $! > "+pidFile+"\nwait\n")}, "", xctx())
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
-		start := time.Now()
-		if _, err := cmd.Act(ctx, create); err == nil || time.Since(start) > 10*time.Second {
-			t.Fatalf("a hanging command: %v after %s", err, time.Since(start))
+		if _, err := cmd.Act(ctx, create); err == nil {
+			t.Fatal("a hanging command is no error")
+		}
+		pid, err := os.ReadFile(pidFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+		deadline := time.Now().Add(5 * time.Second)
+		for syscall.Kill(n, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if syscall.Kill(n, 0) == nil {
+			syscall.Kill(n, syscall.SIGKILL)
+			t.Fatal("the command's child outlived the action: the process group was not killed")
 		}
 	})
 	t.Run("plain text", func(t *testing.T) {
@@ -167,7 +182,7 @@ func TestHookPostsTheActionAndReadsTheAnswer(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	if _, err := NewHook(srv.URL+"/slow", "", srv.Client(), xctx()).Act(ctx, create); err == nil {
-		t.Error("a hook that hangs past the deadline is no error")
+	if res, err := NewHook(srv.URL+"/slow", "", srv.Client(), xctx()).Act(ctx, create); err == nil || !strings.Contains(res.Log, "# no answer after") {
+		t.Errorf("a hook that hangs past the deadline: %v, log %q", err, res.Log)
 	}
 }

@@ -68,6 +68,18 @@ func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.Dev
 		d.ok("gateway cert", fmt.Sprintf("%s, valid until %s, for %s", leaf.Subject, leaf.NotAfter.UTC().Format(time.DateOnly),
 			strings.Join(append(leaf.DNSNames, ipStrings(leaf.IPAddresses)...), ", ")))
 	}
+	clientCA := dev.Path(pki.CAFile)
+	if gw.ClientCA != "" {
+		clientCA = gw.ClientCA
+	}
+	if pool, err := pki.CertPool(clientCA); err != nil {
+		d.fail("gateway CAs", "client_ca: "+err.Error(), ExitUsage)
+	} else if ref, err := pki.LoadIdentity(dev.Path(pki.ClientCertFile), dev.Path(pki.ClientKeyFile), ""); name == "ref" && err == nil &&
+		verifyClient(ref, pool) != nil {
+		d.fail("gateway CAs", fmt.Sprintf("%s does not accept the reference system's certificate %s; for --sut ref add the dev CA %s", clientCA, dev.Path(pki.ClientCertFile), dev.Path(pki.CAFile)), ExitUsage)
+	} else {
+		d.ok("gateway CAs", "the system's client certificate must be issued by a CA of "+clientCA)
+	}
 	switch name {
 	case "ref":
 		d.ok("driver", "ref: konform's reference connecting system")
@@ -119,9 +131,10 @@ func (d *doctor) checkCommand(ctx context.Context, cfg config.SUT) {
 	defer cancel()
 	probe := exec.CommandContext(pctx, cfg.Probe[0], cfg.Probe[1:]...)
 	probe.Dir = cfg.Dir
-	out, err := probe.CombinedOutput()
-	if err != nil {
-		d.fail("driver probe", fmt.Sprintf("%s: %v: %s", strings.Join(cfg.Probe, " "), err, lastLine(string(out))), ExitHarness)
+	out := &tailBuffer{max: 4096}
+	probe.Stdout, probe.Stderr, probe.WaitDelay = out, out, 2*time.Second
+	if err := probe.Run(); err != nil {
+		d.fail("driver probe", fmt.Sprintf("%s: %v: %s", strings.Join(cfg.Probe, " "), err, lastLine(string(out.buf))), ExitHarness)
 		return
 	}
 	d.ok("driver probe", strings.Join(cfg.Probe, " ")+" exited 0")
@@ -146,12 +159,32 @@ func (d *doctor) checkHook(ctx context.Context, cfg config.SUT, id *pki.Identity
 	d.ok("driver", fmt.Sprintf("http: the test hook %s answers (GET → %d)", cfg.URL, resp.StatusCode))
 }
 
+// verifyClient checks a client certificate against the gateway's client CAs, as the gateway does.
+func verifyClient(id *pki.Identity, pool *x509.CertPool) error {
+	_, err := id.Leaf.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	return err
+}
+
 func ipStrings(ips []net.IP) []string {
 	out := make([]string, len(ips))
 	for i, ip := range ips {
 		out[i] = ip.String()
 	}
 	return out
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
 }
 
 func lastLine(s string) string {

@@ -140,6 +140,11 @@ func TestDoctorChecksTheSystemUnderTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { taken.Close() })
+	other, _, err := pki.EnsureDevPKI(t.TempDir(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCA := other.Path(pki.CAFile)
 	cases := []struct {
 		name, yaml string
 		code       int
@@ -153,6 +158,8 @@ func TestDoctorChecksTheSystemUnderTest(t *testing.T) {
 		{"hook down", "sut: {driver: http, url: '" + closed.URL + "/konform'}\n", run.ExitHarness, []string{"FAIL  driver        http: the test hook " + closed.URL + "/konform does not answer"}},
 		{"port taken", "gateway: {addr: '" + taken.Addr().String() + "'}\nsut: {driver: ref}\n", run.ExitUsage, []string{"FAIL  gateway port  " + taken.Addr().String() + " is in use"}},
 		{"manual without a terminal", "sut: {driver: manual}\n", run.ExitOK, []string{"warn  driver        manual: there is no terminal here"}},
+		{"client_ca not PEM", "gateway: {client_ca: " + script + "}\nsut: {driver: manual}\n", run.ExitUsage, []string{"FAIL  gateway CAs   client_ca: CA bundle: no PEM certificate"}},
+		{"client_ca refuses ref", "gateway: {client_ca: " + otherCA + "}\nsut: {driver: ref}\n", run.ExitUsage, []string{"does not accept the reference system's certificate"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

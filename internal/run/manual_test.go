@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,4 +203,27 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestHookRedirectIsNotFollowed: a test hook that answers with a redirect is an error naming the
+// status; konform does not follow it (its bearer token goes to the hook's own URL only).
+func TestHookRedirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
+	followed := false
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			followed = true
+			w.Write([]byte(`{"status": 201}`))
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	}))
+	t.Cleanup(hook.Close)
+	cfg := filepath.Join(t.TempDir(), "konform.yaml")
+	os.WriteFile(cfg, []byte("sut: {driver: http, url: '"+hook.URL+"/konform'}\n"), 0o644)
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", Config: cfg})
+	c := r.outcome(t, "SUT-VARD-01")
+	if p := c.Problem(); c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "answered 302") || followed {
+		t.Fatalf("%s, %+v, followed %v", c.Outcome, p, followed)
+	}
 }

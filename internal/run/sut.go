@@ -163,7 +163,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 		side.tls.ClientCAs.AddCert(refID.Chain[0])
 	}
 	if opts.SUT == "ref" && opts.SUTDefect != refsys.ProductionCertificate {
-		if _, err := sutID.Leaf.Verify(x509.VerifyOptions{Roots: side.tls.ClientCAs, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		if err := verifyClient(sutID, side.tls.ClientCAs); err != nil {
 			return nil, fmt.Errorf("the gateway's client_ca (%s) does not accept the reference system's certificate %s; for --sut ref add the dev CA %s to it, or leave client_ca out",
 				side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.CAFile))
 		}
