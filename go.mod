@@ -3,6 +3,7 @@ module github.com/konform/konform
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.1
 	github.com/cucumber/godog v0.15.1
 	github.com/cucumber/messages/go/v21 v21.0.1
 	github.com/go-resty/resty/v2 v2.17.2

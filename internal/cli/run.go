@@ -74,6 +74,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.WaiversFile, "waivers", "", "waivers.yaml: cases the agency waived, each with reason and reference")
 	f.StringVar(&opts.Lang, "lang", "sv", "language of report.html: sv or en")
 	f.BoolVar(&opts.NoRedact, "no-redact", false, "keep personnummer and secrets in the evidence in clear (the report says so)")
+	f.BoolVar(&opts.Snippets, "snippets", false, "print Go snippets for undefined steps (for whoever extends the vocabulary in steps/)")
 	f.StringVar(&opts.SUTConfig, "sut-config", "", "file with the sut: and gateway: sections (as in konform.yaml), in place of the configuration file's")
 	f.StringVar(&opts.SUT, "sut", "", "driver of the system under test for @sut cases: ref (konform's reference connecting system), command or http (set up under sut: in the configuration file, whose driver is the default), or manual (an operator at the terminal); without one those cases are skipped")
 	f.StringVar(&opts.SUTDefect, "sut-defect", "", "make the reference system commit a defect (see docs/sut.md), to see the SUT cases fail")

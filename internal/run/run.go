@@ -99,6 +99,8 @@ type Options struct {
 	Operator string
 	// CommandLine is the command as typed, for the evidence.
 	CommandLine string
+	// Snippets prints godog's Go snippets for undefined steps, for a vocabulary author.
+	Snippets bool
 	// SUTConfig is a file with the sut: and gateway: sections (the shape of konform.yaml), in
 	// place of those of Config; empty means Config's.
 	SUTConfig string
@@ -212,7 +214,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if env.Simulated {
 		kind = evidence.SimulatorKind
 	}
-	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), log: evidence.NewExchangeLog(dir), run: &evidence.Run{
+	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), log: evidence.NewExchangeLog(dir), snippets: opts.Snippets, run: &evidence.Run{
 		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest,
 		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: opts.Paths, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
@@ -407,6 +409,7 @@ type recorder struct {
 	ctx      context.Context
 	redactor *evidence.Redactor
 	log      *evidence.ExchangeLog // exchanges.http
+	snippets bool                  // print Go snippets for undefined steps
 
 	sut *sutLoop // the system under test in the loop; nil without a driver
 
@@ -728,8 +731,25 @@ func (r *recorder) report(dir, godogOut string) {
 			fmt.Fprintf(out, "cleanup after %s left test data: %s\n", c.ID, problem)
 		}
 	}
-	if i := strings.Index(godogOut, "You can implement step definitions for undefined steps"); i >= 0 {
-		fmt.Fprintf(out, "\nkonform does not know some steps of the pack: check their wording against docs/steps.md,\nor add them to the vocabulary in steps/. Go snippets to start from:\n\n%s\n", strings.TrimSpace(godogOut[i:]))
+	unknown := 0
+	for _, c := range r.run.Cases {
+		for _, s := range c.Steps {
+			if s.Outcome != evidence.Undefined {
+				continue
+			}
+			unknown++
+			line := fmt.Sprintf("%s:%d: unknown step %q", c.File, s.Line, strings.TrimSpace(s.Keyword)+" "+s.Text)
+			if hint := steps.Suggest(s.Text); hint != "" {
+				line += "; did you mean (menade du): " + hint
+			}
+			fmt.Fprintln(out, line)
+		}
+	}
+	if unknown > 0 {
+		fmt.Fprintln(out, "konform does not know these steps: check their wording against docs/steps.md (konform run --snippets prints Go snippets for new steps)")
+	}
+	if i := strings.Index(godogOut, "You can implement step definitions for undefined steps"); i >= 0 && r.snippets {
+		fmt.Fprintf(out, "\nGo snippets to start from, for the vocabulary in steps/:\n\n%s\n", strings.TrimSpace(godogOut[i:]))
 	}
 	n := r.run.Counts()
 	fmt.Fprintf(out, "%d cases: %d passed, %d failed, %d error, %d skipped, %d undefined · verdict: %s · seed %d\n",

@@ -310,23 +310,30 @@ func writeFeature(t *testing.T, body string) string {
 	return path
 }
 
-func TestUndefinedStepExits4WithASnippet(t *testing.T) {
+func TestUndefinedStepExits4WithASuggestion(t *testing.T) {
 	t.Parallel()
 	path := writeFeature(t, `# language: sv
 Egenskap: Prov
   @tc:PROV-01 @obligatorisk
   Scenario: Ett steg som saknas
     Givet att systemet är anslutet till NLL med sitt testcertifikat
-    När systemet gör något som inte finns
+    När systemet hämtar "$ping"
+    Så är svarets statuskd 200
 `)
 	r := execute(t, run.Options{Paths: []string{path}})
 	if r.code != run.ExitUndefined {
 		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
 	}
-	for _, w := range []string{"systemet gör något som inte finns", "ctx.Step(`^systemet gör något som inte finns$`", "docs/steps.md"} {
+	for _, w := range []string{path + `:7: unknown step "Så är svarets statuskd 200"; did you mean (menade du): Så är svarets statuskod 200`, "docs/steps.md", "--snippets"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 		}
+	}
+	if strings.Contains(r.stderr, "ctx.Step(") {
+		t.Errorf("Go snippets without --snippets:\n%s", r.stderr)
+	}
+	if r := execute(t, run.Options{Paths: []string{path}, Snippets: true}); !strings.Contains(r.stderr, "ctx.Step(`^är svarets statuskd (\\d+)$`") {
+		t.Errorf("--snippets prints no Go snippet:\n%s", r.stderr)
 	}
 	if c := r.outcome(t, "PROV-01"); c.Outcome != evidence.Undefined {
 		t.Errorf("outcome %s, want undefined", c.Outcome)
