@@ -64,6 +64,10 @@ func (c *Case) Has(tag string) bool { return hasTag(c.Tags, tag) }
 type Step struct {
 	Keyword string
 	Line    int
+	// Text is the step without its keyword (an outline's row filled in); Args are the cells of
+	// its data table and its doc string, if any.
+	Text string
+	Args []string
 }
 
 // Match returns the case a godog pickle runs, found by its file, its @tc id, name and steps
@@ -96,6 +100,9 @@ func key(pk *messages.Pickle) string {
 	}
 	return b.String()
 }
+
+// Steps returns the case's steps in order.
+func (c *Case) Steps() []Step { return c.steps }
 
 // StepAt returns the location of the i-th step (from 0) of a case.
 func (c *Case) StepAt(i int) Step {
@@ -488,7 +495,20 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 		p.byKey[k] = c
 		p.Cases = append(p.Cases, c)
 		for _, st := range pk.Steps {
-			c.steps = append(c.steps, Step{Keyword: keywords[st.AstNodeIds[0]], Line: int(lines[st.AstNodeIds[0]])})
+			s := Step{Keyword: keywords[st.AstNodeIds[0]], Line: int(lines[st.AstNodeIds[0]]), Text: st.Text}
+			if a := st.Argument; a != nil {
+				if a.DocString != nil {
+					s.Args = append(s.Args, a.DocString.Content)
+				}
+				if a.DataTable != nil {
+					for _, row := range a.DataTable.Rows {
+						for _, cell := range row.Cells {
+							s.Args = append(s.Args, cell.Value)
+						}
+					}
+				}
+			}
+			c.steps = append(c.steps, s)
 		}
 	}
 	return nil

@@ -168,6 +168,12 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
+	// What can be known without NLL is found before any connection (konform check).
+	// Only --snippets lets a pack with unknown steps (and nothing else wrong) run, for godog's
+	// snippets.
+	if problems := CheckPack(p, fixtures.FS); len(problems) > 0 && !(opts.Snippets && allUndefined(problems)) {
+		return problemsExit(sys, problems)
+	}
 	if opts.Shard != "" {
 		m := shardPattern.FindStringSubmatch(opts.Shard)
 		if m == nil {

@@ -1,0 +1,128 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/internal/pack"
+	"github.com/konform/konform/steps"
+)
+
+// Problem is a fault of the pack that shows before any request is made.
+type Problem struct {
+	// Where is the step's file:line.
+	Where string
+	// What says what is wrong and what to do.
+	What string
+	// Undefined marks a step konform does not know (exit 4); every other problem exits 2.
+	Undefined bool
+}
+
+func (p Problem) String() string { return p.Where + ": " + p.What }
+
+// CheckPack finds what can be known about a pack before a request: steps konform does not know
+// (with the closest known step), templates that do not exist or hold placeholders no step fills,
+// and such placeholders in the steps themselves. Unknown @krav and duplicate @tc are already
+// refused by pack.Load. Problems come in file and line order, each once.
+func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
+	seen := map[string]bool{}
+	var out []Problem
+	add := func(pr Problem) {
+		if k := pr.String(); !seen[k] {
+			seen[k] = true
+			out = append(out, pr)
+		}
+	}
+	for _, c := range p.Cases {
+		for _, s := range c.Steps() {
+			where := fmt.Sprintf("%s:%d", c.File, s.Line)
+			if !steps.Known(s.Text) {
+				what := fmt.Sprintf("unknown step %q", strings.TrimSpace(s.Keyword)+" "+s.Text)
+				if hint := steps.Suggest(s.Text); hint != "" {
+					what += "; did you mean (menade du): " + hint
+				}
+				add(Problem{Where: where, What: what, Undefined: true})
+				continue
+			}
+			for _, bad := range steps.UnknownPlaceholders(strings.Join(append([]string{s.Text}, s.Args...), "\n")) {
+				add(Problem{Where: where, What: fmt.Sprintf("unknown placeholder %s; known: {{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{var.<name>}}, {{run.id}}, {{today}}", bad)})
+			}
+			for _, problem := range steps.CheckTemplates(s.Text, fixtures) {
+				add(Problem{Where: where, What: problem})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return lessLocation(out[i].Where, out[j].Where) })
+	return out
+}
+
+// lessLocation orders file:line locations by file, then line as a number.
+func lessLocation(a, b string) bool {
+	fa, la := splitLocation(a)
+	fb, lb := splitLocation(b)
+	if fa != fb {
+		return fa < fb
+	}
+	return la < lb
+}
+
+func splitLocation(s string) (string, int) {
+	i := strings.LastIndexByte(s, ':')
+	n := 0
+	fmt.Sscanf(s[i+1:], "%d", &n)
+	return s[:i], n
+}
+
+// allUndefined reports whether every problem is an unknown step.
+func allUndefined(problems []Problem) bool {
+	for _, p := range problems {
+		if !p.Undefined {
+			return false
+		}
+	}
+	return true
+}
+
+// problemsExit prints the problems, one line each, and returns the exit code they call for:
+// ExitUsage when any is not an unknown step, else ExitUndefined; ExitOK for none.
+func problemsExit(sys IO, problems []Problem) int {
+	code := ExitOK
+	for _, p := range problems {
+		fmt.Fprintln(sys.Stderr, p)
+		if !p.Undefined {
+			code = ExitUsage
+		} else if code == ExitOK {
+			code = ExitUndefined
+		}
+	}
+	if code == ExitUndefined {
+		fmt.Fprintln(sys.Stderr, "konform does not know these steps: check their wording against docs/steps.md (--snippets prints Go snippets for new steps)")
+	}
+	return code
+}
+
+// CheckOptions configure konform check.
+type CheckOptions struct {
+	// Paths and Tags select the feature files and scenarios, as for konform run.
+	Paths []string
+	Tags  string
+}
+
+// Check reports, before any connection, everything wrong with a pack that can be known without
+// NLL (konform check). It prints one line per problem and a last line with the counts; it
+// returns ExitOK, ExitUsage or ExitUndefined.
+func Check(_ context.Context, sys IO, o CheckOptions) int {
+	p, err := pack.Load(o.Paths, o.Tags)
+	if err != nil {
+		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
+		return ExitUsage
+	}
+	problems := CheckPack(p, fixtures.FS)
+	code := problemsExit(sys, problems)
+	fmt.Fprintf(sys.Stdout, "%d cases checked: %d problems\n", len(p.Cases), len(problems))
+	return code
+}

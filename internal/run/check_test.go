@@ -1,0 +1,70 @@
+package run_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/run"
+)
+
+// TestCheckFindsWhatNeedsNoConnection: konform check names each problem on its own line, with the
+// file and line, before any connection: a misspelt step (with the step meant), a template that
+// does not exist, a template name that does, and an unknown placeholder; konform run stops with
+// the same lines. An unknown @krav is refused in one line; a clean pack has no problems.
+func TestCheckFindsWhatNeedsNoConnection(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "krav.yaml"), []byte("krav:\n  - id: TK1\n    level: SKA\n    text: x\n    source: https://example.invalid/tk1\n"), 0o644)
+	feature := filepath.Join(dir, "prov.feature")
+	os.WriteFile(feature, []byte(`# language: sv
+Egenskap: Prov
+  @tc:PROV-01 @krav:TK1 @obligatorisk
+  Scenario: Fel som syns utan NLL
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet skapar en "MedicationRequest" från mallen "finns-inte.json"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och systemet hämtar "Patient/{{patinet.id}}"
+    Så är svarets statuskd 200
+`), 0o644)
+	check := func(paths ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run.Check(context.Background(), run.IO{Stdout: &out, Stderr: &errb, Now: time.Now}, run.CheckOptions{Paths: paths})
+		return code, out.String(), errb.String()
+	}
+	code, out, stderr := check(feature)
+	want := []string{
+		feature + `:6: template "finns-inte.json" not found in fixtures/templates`,
+		feature + `:8: unknown placeholder {{patinet.id}}`,
+		feature + `:9: unknown step "Så är svarets statuskd 200"; did you mean (menade du): Så är svarets statuskod 200`,
+	}
+	if code != run.ExitUsage || !strings.Contains(out, "1 cases checked: 3 problems") {
+		t.Fatalf("exit %d, %q; want 2 and three problems\n%s", code, out, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for i, w := range want {
+		if i >= len(lines) || !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: want %q\n%s", i+1, w, stderr)
+		}
+	}
+	if strings.Contains(stderr, "forskrivning.json") {
+		t.Errorf("a template that exists is reported:\n%s", stderr)
+	}
+
+	r := execute(t, run.Options{Paths: []string{feature}})
+	if r.code != run.ExitUsage || r.dir != "" || !strings.Contains(r.stderr, want[0]) {
+		t.Errorf("konform run: exit %d, evidence %q; want 2 before any connection\n%s", r.code, r.dir, r.stderr)
+	}
+
+	os.WriteFile(feature, []byte("# language: sv\nEgenskap: Prov\n  @tc:PROV-01 @krav:TK9 @obligatorisk\n  Scenario: Okänt krav\n    Givet att testpatienten har personnummer \"189001019802\"\n"), 0o644)
+	if code, _, stderr := check(feature); code != run.ExitUsage || !strings.Contains(stderr, "unknown requirement @krav:TK9") {
+		t.Errorf("unknown @krav: exit %d\n%s", code, stderr)
+	}
+	if code, out, stderr := check(); code != run.ExitOK || !strings.Contains(out, ": 0 problems") {
+		t.Errorf("the bundled pack: exit %d, %s\n%s", code, out, stderr)
+	}
+}
