@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,9 +37,13 @@ type Pack struct {
 	Catalogue *Catalogue
 	// Pool is the patient pool, the test patients a scenario leases for itself alone.
 	Pool *Pool
-	// Digest is the SHA-256 (hex) of every feature file read and of the catalogue, so that the
-	// evidence names the exact pack that ran.
+	// Digest is the SHA-256 (hex) of every feature file read, of the pack's own templates and of
+	// the catalogue, so that the evidence names the exact pack that ran.
 	Digest string
+	// TemplatesDir is a pack of one's own's templates folder (templates/ next to the feature
+	// files, or in the folder above a features/ folder), "" when it has none. Its templates win
+	// over konform's bundled ones of the same name.
+	TemplatesDir string
 
 	prefix   string // turns a feature URI into the path a person knows ("features/" when bundled)
 	byPickle map[string]*Case
@@ -218,6 +223,7 @@ func Load(paths []string, tags string) (*Pack, error) {
 			}
 		}
 		p.Paths = paths
+		p.TemplatesDir = templatesFor(packDir(paths))
 		p.Catalogue, err = catalogueFor(paths)
 		if err == nil {
 			p.Pool, err = poolFor(paths)
@@ -237,6 +243,9 @@ func Load(paths []string, tags string) (*Pack, error) {
 	for _, f := range all {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.uri, len(f.content))
 		h.Write(f.content)
+	}
+	if err := p.hashTemplates(h); err != nil {
+		return nil, err
 	}
 	h.Write(p.Catalogue.raw)
 	h.Write(p.Pool.raw)
@@ -336,6 +345,65 @@ func catalogueFor(paths []string) (*Catalogue, error) {
 		return ReadCatalogue(os.DirFS(dir), CatalogueFile, path)
 	}
 	return ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
+}
+
+// templatesFor finds a pack's own templates folder: templates/ in the pack's folder, or next to
+// it when the feature files are in a features/ folder.
+func templatesFor(dir string) string {
+	for _, d := range []string{filepath.Join(dir, "templates"), filepath.Join(dir, "..", "templates")} {
+		if d == filepath.Join(dir, "..", "templates") && filepath.Base(filepath.Clean(dir)) != "features" {
+			continue
+		}
+		if info, err := os.Stat(d); err == nil && info.IsDir() {
+			return filepath.Clean(d)
+		}
+	}
+	return ""
+}
+
+// hashTemplates adds the pack's own templates to the digest, by name and content.
+func (p *Pack) hashTemplates(h io.Writer) error {
+	if p.TemplatesDir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(p.TemplatesDir)
+	if err != nil {
+		return fmt.Errorf("cannot read the pack's templates: %v", err)
+	}
+	for _, e := range entries { // os.ReadDir sorts by name
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(p.TemplatesDir, e.Name()))
+		if err != nil {
+			return fmt.Errorf("cannot read the pack's template %s: %v", e.Name(), err)
+		}
+		fmt.Fprintf(h, "templates/%s\x00%d\x00", e.Name(), len(data))
+		h.Write(data)
+	}
+	return nil
+}
+
+// Fixtures is where the pack's steps find templates/: the pack's own templates folder first, then
+// bundled (konform's fixtures).
+func (p *Pack) Fixtures(bundled fs.FS) fs.FS {
+	if p.TemplatesDir == "" {
+		return bundled
+	}
+	return overlay{own: os.DirFS(filepath.Dir(p.TemplatesDir)), bundled: bundled}
+}
+
+// overlay serves templates/ from a pack's own folder before the bundled ones; everything else
+// from bundled.
+type overlay struct{ own, bundled fs.FS }
+
+func (o overlay) Open(name string) (fs.File, error) {
+	if strings.HasPrefix(name, "templates/") && filepath.Base(name) != "." {
+		if f, err := o.own.Open(name); err == nil {
+			return f, nil
+		}
+	}
+	return o.bundled.Open(name)
 }
 
 // packDir is the folder of the first path, or the path itself when it is a folder: where a pack

@@ -121,7 +121,7 @@ func Check(_ context.Context, sys IO, o CheckOptions) int {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return ExitUsage
 	}
-	problems := CheckPack(p, fixtures.FS)
+	problems := CheckPack(p, p.Fixtures(fixtures.FS))
 	code := problemsExit(sys, problems)
 	fmt.Fprintf(sys.Stdout, "%d cases checked: %d problems\n", len(p.Cases), len(problems))
 	return code

@@ -171,7 +171,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	// What can be known without NLL is found before any connection (konform check).
 	// Only --snippets lets a pack with unknown steps (and nothing else wrong) run, for godog's
 	// snippets.
-	if problems := CheckPack(p, fixtures.FS); len(problems) > 0 && !(opts.Snippets && allUndefined(problems)) {
+	if problems := CheckPack(p, p.Fixtures(fixtures.FS)); len(problems) > 0 && !(opts.Snippets && allUndefined(problems)) {
 		return problemsExit(sys, problems)
 	}
 	if opts.Shard != "" {
@@ -228,9 +228,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: fixtures.FS, Pool: p.Pool}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Fixtures(fixtures.FS), Pool: p.Pool}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
-		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID)
+		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.Fixtures(fixtures.FS))
 		if err != nil {
 			return fail(ExitUsage, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/evidence"
@@ -126,7 +126,7 @@ var _ steps.SUT = (*sutLoop)(nil)
 // startSUT starts the gateway in front of the target and the driver of the system under test:
 // konform's reference system (ref), the supplier's command or its test hook (cfg). The gateway
 // reaches NLL with the run's own client identity.
-func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string) (*sutLoop, error) {
+func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string, templates fs.FS) (*sutLoop, error) {
 	switch {
 	case !slices.Contains(Drivers, opts.SUT):
 		return nil, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command, http or manual", opts.SUT)
@@ -192,7 +192,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	case "ref":
 		sutTLS := pki.ClientTLS(side.trust, refID)
 		sutTLS.ServerName = side.serverName
-		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: fixtures.FS,
+		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: templates,
 			RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Users: users})
 		if err != nil {
 			gw.Close()
