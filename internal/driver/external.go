@@ -181,7 +181,7 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = c.dir
 	cmd.Stdin = bytes.NewReader(body)
-	cmd.Env = append(os.Environ(), environment(req, c.ctx.Env)...)
+	cmd.Env = append(inherited(), environment(req, c.ctx.Env)...)
 	stdout, stderr := &boundedBuffer{max: MaxOutput}, &boundedBuffer{max: MaxOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 2 * time.Second // a child that keeps the pipes open does not hold the run
@@ -220,6 +220,18 @@ func exitText(cmd *exec.Cmd, err error) string {
 		return "did not start: " + err.Error()
 	}
 	return "exit " + strconv.Itoa(cmd.ProcessState.ExitCode())
+}
+
+// inherited is konform's environment for a command, without konform's own KONFORM_* variables:
+// KONFORM_CERT_PASSWORD unlocks the supplier's certificate and is not the system's to see.
+func inherited() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KONFORM_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // fill is the value of a placeholder.

@@ -36,10 +36,11 @@ func xctx() Context {
 // as JSON on stdin and the KONFORM_* variables all carry the action, and its JSON stdout is the
 // result; the log keeps stdin, stdout and stderr.
 func TestCommandGetsTheActionEveryWay(t *testing.T) {
+	t.Setenv("KONFORM_CERT_PASSWORD", "hemligt-lösenord")
 	out := filepath.Join(t.TempDir(), "seen")
 	prog := script(t, `cat > "`+out+`.json"
 printf '%s|%s|%s|%s|%s|%s' "$1" "$2" "$KONFORM_PARAM_PATIENT" "$KONFORM_ACTION" "$KONFORM_USER_AUTHORIZATION" "$KONFORM_GATEWAY_CA" > "`+out+`.args"
-echo "working on it" >&2
+echo "working on it ${KONFORM_CERT_PASSWORD:-}" >&2
 echo '{"status": 201, "shown": "Förskrivningen är registrerad", "values": {"id": "mr-1"}}'
 `)
 	c, err := NewCommand([]string{prog, "{{action}}", "{{patient.pnr}}/{{template}}/{{run.id}}"}, "", xctx())
@@ -54,6 +55,9 @@ echo '{"status": 201, "shown": "Förskrivningen är registrerad", "values": {"id
 	}
 	if res.Status != 201 || res.Values["id"] != "mr-1" || res.Shown != "Förskrivningen är registrerad" {
 		t.Errorf("result %+v", res)
+	}
+	if strings.Contains(res.Log, "hemligt") {
+		t.Error("the command saw konform's certificate password")
 	}
 	args, _ := os.ReadFile(out + ".args")
 	if want := "skapa förskrivning|189001019802/forskrivning.json/run-1|189001019802|skapa förskrivning|Bearer förskrivare|/certs/ca.pem"; string(args) != want {
