@@ -1,11 +1,16 @@
 package steps
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/google/uuid"
 )
 
 // Known reports whether text (a step without its keyword) matches a step of the vocabulary.
@@ -18,14 +23,71 @@ func Known(text string) bool {
 	return false
 }
 
+// knownPlaceholders lists the placeholders for messages.
+const knownPlaceholders = "{{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{var.<name>}}, {{run.id}}, {{today}}, " +
+	"{{today+14d}}, {{now}}, {{now-5m}}, {{uuid}}, {{base64:<text>}}"
+
 // knownPlaceholder reports whether fill knows a placeholder's name.
 func knownPlaceholder(name string) bool {
 	switch name {
 	case "run.id", "today", "patient.personnummer", "created.id", "patient.id":
 		return true
 	}
+	if _, ok, err := computed(name, nil); ok {
+		return err == nil
+	}
 	v, ok := strings.CutPrefix(name, "var.")
 	return ok && v != ""
+}
+
+// offsetPattern is {{today±N(d)}} or {{now±N(s|m|h|d)}}.
+var offsetPattern = regexp.MustCompile(`^(today|now)([+-])(\d{1,5})([smhd])$`)
+
+// computed fills the placeholders made from nothing but the clock and the scenario: {{uuid}}
+// (one per scenario), {{today+14d}} (a date, Stockholm), {{now}} and {{now-5m}} (an instant, UTC,
+// RFC 3339)
+// and {{base64:text}}. ok is false for any other name. With w nil it only checks the name.
+func computed(name string, w *World) (value string, ok bool, err error) {
+	switch {
+	case name == "uuid":
+		if w == nil {
+			return "", true, nil
+		}
+		if w.uuid == "" {
+			w.uuid = uuid.NewString()
+		}
+		return w.uuid, true, nil
+	case name == "now":
+		return time.Now().UTC().Format(time.RFC3339), true, nil
+	case strings.HasPrefix(name, "base64:"):
+		return base64.StdEncoding.EncodeToString([]byte(strings.TrimPrefix(name, "base64:"))), true, nil
+	}
+	m := offsetPattern.FindStringSubmatch(name)
+	if m == nil {
+		if strings.HasPrefix(name, "today") || strings.HasPrefix(name, "now") {
+			return "", true, harnessError("{{%s}}: write a date as {{today+14d}} or {{today-1d}}, an instant as {{now-5m}} (s, m, h or d)", name)
+		}
+		return "", false, nil
+	}
+	n, _ := strconv.Atoi(m[3])
+	if m[2] == "-" {
+		n = -n
+	}
+	if m[1] == "today" && m[4] != "d" {
+		return "", true, harnessError("{{%s}}: today moves by days only, such as {{today+14d}}", name)
+	}
+	if w == nil {
+		return "", true, nil
+	}
+	if m[1] == "today" {
+		day, err := time.ParseInLocation(time.DateOnly, w.env.Today, time.UTC)
+		if err != nil {
+			return "", true, harnessError("the run's date %q: %v", w.env.Today, err)
+		}
+		return day.AddDate(0, 0, n).Format(time.DateOnly), true, nil
+	}
+	unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[m[4]]
+	return time.Now().UTC().Add(time.Duration(n) * unit).Format(time.RFC3339), true, nil
 }
 
 // UnknownPlaceholders lists the placeholders in s that no step could fill, such as {{patinet.id}}.
@@ -58,7 +120,7 @@ func CheckTemplates(text string, fixtures fs.FS) []string {
 			continue
 		}
 		if bad := UnknownPlaceholders(string(raw)); len(bad) > 0 {
-			problems = append(problems, fmt.Sprintf("template %q holds %s, which no step fills; known: {{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{var.<name>}}, {{run.id}}, {{today}}", name, strings.Join(bad, ", ")))
+			problems = append(problems, fmt.Sprintf("template %q holds %s, which no step fills; known: %s", name, strings.Join(bad, ", "), knownPlaceholders))
 		}
 	}
 	return problems

@@ -96,6 +96,7 @@ type World struct {
 	header   http.Header
 	omit     map[string]bool   // headers the scenario leaves out on purpose
 	vars     map[string]string // values saved by the scenario, for {{var.<name>}}
+	uuid     string            // the scenario's own {{uuid}}, made when first used
 	claims   map[string]any    // token claims the scenario changed
 	pnr      string
 	patient  string // NLL's logical id of the test patient, once looked up
@@ -211,6 +212,12 @@ func (w *World) fill(s string) (string, error) {
 			}
 			return id
 		}
+		if v, ok, e := computed(name, w); ok {
+			if e != nil {
+				err = e
+			}
+			return v
+		}
 		if v, ok := strings.CutPrefix(name, "var."); ok {
 			value, saved := w.vars[v]
 			if !saved {
@@ -218,7 +225,7 @@ func (w *World) fill(s string) (string, error) {
 			}
 			return value
 		}
-		err = harnessError("unknown placeholder {{%s}}; known: {{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{var.<name>}}, {{run.id}}, {{today}}", name)
+		err = harnessError("unknown placeholder {{%s}}; known: %s", name, knownPlaceholders)
 		return m
 	})
 	return out, err
