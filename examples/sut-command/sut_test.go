@@ -4,7 +4,6 @@ package sutcommand
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,13 +40,11 @@ func TestExampleCommandPassesItsCases(t *testing.T) {
 		code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
 			run.Options{Tags: tags, Config: cfg, CertsDir: filepath.Join(root, "certs"), Out: filepath.Join(root, "reports"), SystemFile: "system.yaml"})
 		dir := strings.TrimSpace(stdout.String())
-		data, err := os.ReadFile(filepath.Join(dir, evidence.SummaryFile))
+		s, err := evidence.ReadSummary(dir)
 		if err != nil {
 			t.Fatalf("exit %d, no summary: %v\n%s", code, err, stderr.String())
 		}
-		var s evidence.Summary
-		json.Unmarshal(data, &s)
-		return code, dir, &s
+		return code, dir, s
 	}
 
 	code, dir, s := execute("@tc:" + strings.Join(cases, ",@tc:"))

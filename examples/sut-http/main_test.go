@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"encoding/pem"
 	"net/http/httptest"
 	"os"
@@ -53,12 +52,10 @@ func TestSUTPackPassesThroughTheTestHook(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
 	dir := strings.TrimSpace(stdout.String())
-	data, err := os.ReadFile(filepath.Join(dir, evidence.SummaryFile))
+	s, err := evidence.ReadSummary(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s evidence.Summary
-	json.Unmarshal(data, &s)
 	if s.Counts.Total < 23 || s.Counts.Passed != s.Counts.Total || s.Run.SUT == nil || s.Run.SUT.Driver != "http" {
 		t.Fatalf("counts %+v, sut %+v; want every SUT case passed with the http driver", s.Counts, s.Run.SUT)
 	}

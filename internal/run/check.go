@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/konform/konform/fixtures"
@@ -27,7 +26,7 @@ func (p Problem) String() string { return p.Where + ": " + p.What }
 // CheckPack finds what can be known about a pack before a request: steps konform does not know
 // (with the closest known step), templates that do not exist or hold placeholders no step fills,
 // and such placeholders in the steps themselves. Unknown @krav and duplicate @tc are already
-// refused by pack.Load. Problems come in file and line order, each once.
+// refused by pack.Load. Problems come in the pack's order (file, then line), each once.
 func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 	seen := map[string]bool{}
 	var out []Problem
@@ -56,25 +55,7 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return lessLocation(out[i].Where, out[j].Where) })
 	return out
-}
-
-// lessLocation orders file:line locations by file, then line as a number.
-func lessLocation(a, b string) bool {
-	fa, la := splitLocation(a)
-	fb, lb := splitLocation(b)
-	if fa != fb {
-		return fa < fb
-	}
-	return la < lb
-}
-
-func splitLocation(s string) (string, int) {
-	i := strings.LastIndexByte(s, ':')
-	n := 0
-	fmt.Sscanf(s[i+1:], "%d", &n)
-	return s[:i], n
 }
 
 // allUndefined reports whether every problem is an unknown step.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -55,11 +54,11 @@ func executeManual(t *testing.T, ctx context.Context, opts run.Options, ask *ope
 	}
 	code := run.Execute(ctx, sys, opts)
 	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), dir: strings.TrimSpace(stdout.String())}
-	data, err := os.ReadFile(filepath.Join(r.dir, evidence.SummaryFile))
+	s, err := evidence.ReadSummary(r.dir)
 	if err != nil {
 		t.Fatalf("exit %d, no summary: %v\n%s", code, err, r.stderr)
 	}
-	json.Unmarshal(data, &r.summary)
+	r.summary = *s
 	return r
 }
 
