@@ -14,10 +14,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // freshEvery is how many prescriptions a simulator stores before the benchmark replaces it: the
@@ -92,7 +92,7 @@ func newGatewayBench(b *testing.B) *gatewayBench {
 		srv.Close()
 	}
 
-	raw, err := fs.ReadFile(fixtures.FS, "templates/forskrivning.json")
+	raw, err := fs.ReadFile(nllpack.FS, "templates/forskrivning.json")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func newGatewayBench(b *testing.B) *gatewayBench {
 
 // freshSimulator puts a simulator with the seeded store only behind the server.
 func (gb *gatewayBench) freshSimulator(b *testing.B) {
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,11 +16,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // served is one simulator on loopback with the dev PKI, configured as environment "bench" of a
@@ -39,7 +39,7 @@ func serve(b testing.TB) served {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	if err != nil {
 		b.Fatal(err)
 	}

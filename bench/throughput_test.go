@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/interop"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 const patientID = "3f1b6a52-7c1e-4d0a-9d6e-1a2b3c4d5e01" // 189001019802
@@ -25,7 +25,7 @@ func BenchmarkThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 	targets := []struct{ name, url string }{{"simulator", srv.URL}}
 	if node, err := interop.Node("../interop"); err == nil {
-		peer, err := interop.Start(node, "../interop", d.Dir, "../fixtures")
+		peer, err := interop.Start(node, "../interop", d.Dir, "../nllpack/fixtures")
 		if err != nil {
 			b.Fatal(err)
 		}

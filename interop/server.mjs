@@ -25,7 +25,7 @@ for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
 
 const repo = new MemoryRepository();
 for (const dir of ['patients', 'medications', 'relatedpersons']) {
-  const folder = join(args.fixtures ?? '../fixtures', dir);
+  const folder = join(args.fixtures ?? '../nllpack/fixtures', dir);
   for (const name of readdirSync(folder).filter((n) => n.endsWith('.json'))) {
     await repo.createResource(JSON.parse(readFileSync(join(folder, name), 'utf8')));
   }

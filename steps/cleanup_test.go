@@ -6,19 +6,17 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // simEnv serves a simulator of a personality ("default" or "alt") over mutual TLS on loopback and returns what a run's scenarios share
@@ -35,7 +33,7 @@ func simEnv(t *testing.T, personality string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Policy: &policy})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Policy: &policy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +60,7 @@ func simEnv(t *testing.T, personality string) *Env {
 		}
 		return sim.PrescriberClaims(now)
 	}
-	return &Env{RunID: "isolering", Today: now.Format("2006-01-02"), Fixtures: fixtures.FS,
+	return &Env{RunID: "isolering", Today: now.Format("2006-01-02"), Fixtures: nllpack.FS,
 		Client: func(Identity) (*fhirclient.Client, error) { return c, nil },
 		Credentials: func(role Role) (http.Header, error) {
 			org := `{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`
@@ -221,11 +219,7 @@ func TestCleanupEndsWhatTheSystemUnderTestMade(t *testing.T) {
 // with every patient leased a scenario waits until one comes back, and after the pool's wait it
 // stops with an error that says what to do; a patient whose cleanup left data is not lent again.
 func TestPoolLendsEachPatientToOneScenario(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, pack.PoolFile), []byte("pool: [\"189001029819\", \"189001039800\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pack.ReadPool(os.DirFS(dir), pack.PoolFile, "my/patientpool.yaml")
+	pool, err := pack.NewPool([]string{"189001029819", "189001039800"}, "my/patientpool.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,9 +296,9 @@ func TestNoTemplateNamesAPoolPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	templates, _ := fs.Glob(fixtures.FS, "templates/*.json")
+	templates, _ := fs.Glob(nllpack.FS, "templates/*.json")
 	for _, name := range templates {
-		data, _ := fs.ReadFile(fixtures.FS, name)
+		data, _ := fs.ReadFile(nllpack.FS, name)
 		for _, pnr := range pool.Patients {
 			if strings.Contains(string(data), pnr) {
 				t.Errorf("%s names %s, a patient of the pool", name, pnr)
@@ -312,7 +306,7 @@ func TestNoTemplateNamesAPoolPatient(t *testing.T) {
 		}
 	}
 	for _, pnr := range pool.Patients {
-		if _, err := fs.Stat(fixtures.FS, "patients/"+pnr+".json"); err != nil {
+		if _, err := fs.Stat(nllpack.Fixtures(), "patients/"+pnr+".json"); err != nil {
 			t.Errorf("pool patient %s is not seeded in the simulator (fixtures/patients/%s.json)", pnr, pnr)
 		}
 	}

@@ -16,7 +16,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-templates="${SUT_TEMPLATES:-$here/../../fixtures/templates}"
+templates="${SUT_TEMPLATES:-$here/../../nllpack/templates}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 

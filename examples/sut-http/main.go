@@ -21,7 +21,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/konform/konform/fixtures"
+	"github.com/konform/konform/nllpack"
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/refsys"
@@ -100,7 +100,7 @@ func (h *hook) system(req driver.Request) (*refsys.System, error) {
 			h.sys.Close()
 		}
 		h.users = map[string]http.Header{}
-		sys, err := refsys.New(refsys.Config{BaseURL: req.Gateway, TLS: h.tls, Templates: fixtures.FS, RunID: req.RunID,
+		sys, err := refsys.New(refsys.Config{BaseURL: req.Gateway, TLS: h.tls, Templates: nllpack.FS, RunID: req.RunID,
 			Version: "1.0", Users: h.users})
 		if err != nil {
 			return nil, err

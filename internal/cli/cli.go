@@ -101,7 +101,7 @@ func newRoot(ctx context.Context, sys System) *cobra.Command {
 	root.SetOut(sys.Stdout)
 	root.SetErr(sys.Stderr)
 	root.SetContext(ctx)
-	root.AddCommand(newRunCmd(sys), newListCmd(sys), newCheckCmd(sys), newVerifyCmd(sys), newMergeCmd(sys), newDoctorCmd(sys), newCleanupCmd(sys), newCertsCmd(sys), newSimCmd(sys), newGatewayCmd(sys), newVersionCmd(sys))
+	root.AddCommand(newRunCmd(sys), newListCmd(sys), newCheckCmd(sys), newPackCmd(sys), newVerifyCmd(sys), newMergeCmd(sys), newDoctorCmd(sys), newCleanupCmd(sys), newCertsCmd(sys), newSimCmd(sys), newGatewayCmd(sys), newVersionCmd(sys))
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

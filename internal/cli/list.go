@@ -12,7 +12,7 @@ import (
 )
 
 func newListCmd(sys System) *cobra.Command {
-	var tags string
+	var tags, packPath string
 	var coverage bool
 	cmd := &cobra.Command{
 		Use:   "list [flags] [FEATURE_PATHS...]",
@@ -21,7 +21,7 @@ func newListCmd(sys System) *cobra.Command {
 			"  konform list --tags @obligatorisk\n" +
 			"  konform list --coverage",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := pack.Load(args, tags)
+			p, err := pack.Select(packPath, args, tags)
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
@@ -33,6 +33,7 @@ func newListCmd(sys System) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&tags, "tags", "", "only scenarios matching a tag expression, e.g. \"@obligatorisk && ~@sim\"")
+	cmd.Flags().StringVar(&packPath, "pack", "", "test pack: a folder with pack.yaml or a .tar.gz (default the bundled pack); FEATURE_PATHS are then inside it")
 	cmd.Flags().BoolVar(&coverage, "coverage", false, "list the requirements of krav.yaml and the cases that cover each")
 	return cmd
 }

@@ -23,15 +23,18 @@ func newRunCmd(sys System) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [flags] [FEATURE_PATHS...]",
 		Short: "Run the test pack and write evidence to reports/<run-id>/",
-		Long: "Run the test pack (the bundled one, or the feature files and folders given) against an\n" +
-			"environment, and write the evidence to reports/<run-id>/ (reports/latest points to it).\n\n" +
+		Long: "Run a test pack (the bundled one, --pack, or the feature files and folders given) against\n" +
+			"an environment, and write the evidence to reports/<run-id>/ (reports/latest points to it).\n" +
+			"Feature files run with the pack they lie in (the nearest folder above with a pack.yaml).\n" +
+			"--pack-signer-sha256 refuses a pack its publisher did not sign.\n\n" +
 			"Exit codes: 0 every mandatory case passed · 1 a mandatory case failed · 2 usage or\n" +
 			"configuration error · 3 harness or connection error · 4 undefined or pending steps ·\n" +
 			"130 interrupted (the evidence of finished cases is written).\n\n" +
 			"A PKCS#12 client certificate's password is read from " + PasswordEnv + ".",
 		Example: "  konform run\n" +
 			"  konform run --tags @tc:NLL-TA05-01\n" +
-			"  konform run --cert certs/client.p12 features/nll",
+			"  konform run --cert certs/client.p12 nllpack/features/nll\n" +
+			"  konform run --pack ehm-nll-vard-2.1.tar.gz --pack-signer-sha256 5f1c…",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, spec := range faults {
 				f, err := sim.ParseFault(spec)
@@ -58,6 +61,10 @@ func newRunCmd(sys System) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&opts.Env, "env", "sim", "target environment: sim (the built-in NLL simulator) or one of the configuration file")
 	f.StringVar(&opts.Config, "config", "", "configuration file with the environments (default konform.yaml, if present)")
+	f.StringVar(&opts.Pack, "pack", "", "test pack to run: a folder with pack.yaml or a .tar.gz (default the bundled pack); FEATURE_PATHS are then inside it, from its root")
+	f.StringVar(&opts.PackSignerSHA256, "pack-signer-sha256", "", "refuse a pack not signed by the certificate with this SHA-256 fingerprint (the publisher's)")
+	f.StringVar(&opts.Plan, "plan", "", "plan.yaml of the approval case: run the cases it requires and give the verdict against them")
+	f.StringVar(&opts.PlanSignerSHA256, "plan-signer-sha256", "", "refuse a plan not signed by the certificate with this SHA-256 fingerprint (the case officer's)")
 	f.StringVar(&opts.Tags, "tags", "", "run only scenarios matching a tag expression, e.g. \"@tc:NLL-TA05-01\" or \"@obligatorisk && ~@sim\"")
 	f.StringVar(&opts.Out, "out", "reports", "folder for the evidence; each run writes <out>/<run-id>/")
 	f.IntVar(&opts.Concurrency, "concurrency", 4, "scenarios run at once")

@@ -8,10 +8,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // simOptions are the flags of konform sim.
@@ -77,7 +77,7 @@ func newSimCmd(sys System) *cobra.Command {
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: faults, Policy: &policy})
+			s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: faults, Policy: &policy})
 			if err != nil {
 				return fail(sys, run.ExitHarness, err)
 			}

@@ -11,10 +11,11 @@ import (
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/signing"
 )
 
 func newVerifyCmd(sys System) *cobra.Command {
-	var pin, requireEnv string
+	var pin, requireEnv, packPin string
 	var maxFileMiB, maxTotalMiB int64
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
@@ -30,7 +31,10 @@ func newVerifyCmd(sys System) *cobra.Command {
 			"reports/latest), files are streamed, a file larger than --max-file or a folder larger than\n" +
 			"--max-total is reported rather than read, and an interrupt stops it at once.\n\n" +
 			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, anything but a\n" +
-			"regular file, a file over the limits, or another kind of environment than --require-env ·\n" +
+			"regular file, a file over the limits, another kind of environment than --require-env, or\n" +
+			"another pack than --pack-sha256 ·\n" +
+			"With --pack-sha256 the evidence must come from the test pack with that digest (konform pack\n" +
+			"verify prints a pack's digest): a run of another pack, or of a changed copy, is refused.\n\n" +
 			"2 not an evidence folder · 130 interrupted (nothing is said about the folder).",
 		Example: "  konform verify reports/latest\n  konform verify --signer-sha256 19e602e9… --require-env test evidence/",
 		Args:    cobra.ExactArgs(1),
@@ -38,12 +42,18 @@ func newVerifyCmd(sys System) *cobra.Command {
 			if requireEnv != "" && requireEnv != evidence.TestKind && requireEnv != evidence.SimulatorKind {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--require-env must be test or simulator, got %q", requireEnv))
 			}
+			if packPin != "" && !signing.ValidPin(packPin) {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--pack-sha256 must be 64 hex digits (konform pack verify prints a pack's digest), got %q", packPin))
+			}
+			if pin != "" && !signing.ValidPin(pin) {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--signer-sha256 must be 64 hex digits, got %q", pin))
+			}
 			if maxFileMiB < 1 || maxTotalMiB < 1 {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--max-file and --max-total must be at least 1 (MiB), got %d and %d", maxFileMiB, maxTotalMiB))
 			}
 			const most = math.MaxInt64 >> 21 // MiB that still fit in bytes
 			v, err := evidence.VerifyContext(cmd.Context(), args[0], evidence.VerifyOptions{
-				PinSHA256: pin, MaxFileSize: min(maxFileMiB, most) << 20, MaxTotalSize: min(maxTotalMiB, most) << 20})
+				PinSHA256: pin, PackSHA256: packPin, MaxFileSize: min(maxFileMiB, most) << 20, MaxTotalSize: min(maxTotalMiB, most) << 20})
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return fail(sys, run.ExitInterrupted, err)
 			}
@@ -68,6 +78,11 @@ func newVerifyCmd(sys System) *cobra.Command {
 				v.Environment.Kind = evidence.SimulatorKind
 			}
 			fmt.Fprintf(sys.Stderr, "environment %s, kind %s · verdict %s\n", v.Environment.Name, kind, orDash(string(v.Verdict)))
+			if v.Pack != nil {
+				fmt.Fprintf(sys.Stderr, "test pack %s (%s), digest %s\n", v.Pack.Describe("en"), v.Pack.ID, v.PackDigest)
+			} else {
+				fmt.Fprintf(sys.Stderr, "test pack digest %s\n", orDash(v.PackDigest))
+			}
 			if v.Environment.Kind == evidence.SimulatorKind {
 				fmt.Fprintln(sys.Stderr, "this run was against konform's built-in simulator: it is no evidence for approval")
 			}
@@ -81,6 +96,7 @@ func newVerifyCmd(sys System) *cobra.Command {
 	cmd.Flags().StringVar(&pin, "signer-sha256", "", "require the signing certificate to have this SHA-256 fingerprint")
 	cmd.Flags().Int64Var(&maxFileMiB, "max-file", evidence.DefaultMaxFileSize>>20, "largest file verify reads, in MiB; a larger one is reported, not read")
 	cmd.Flags().Int64Var(&maxTotalMiB, "max-total", evidence.DefaultMaxTotalSize>>20, "most verify reads from the folder, in MiB; what is beyond is reported, not read")
+	cmd.Flags().StringVar(&packPin, "pack-sha256", "", "require the evidence to come from the test pack with this digest")
 	cmd.Flags().StringVar(&requireEnv, "require-env", "", "require evidence from this kind of environment: test (the agency's test environments) or simulator")
 	return cmd
 }

@@ -74,7 +74,7 @@ type Spec struct {
 var (
 	patientParam      = Param{Name: "patient", Required: true, Doc: "the patient's personnummer (\"för testpatienten\" sets it)"}
 	prescriptionParam = Param{Name: "förskrivning", Doc: "the prescription's logical id in NLL; default: the last one the system created or opened in this scenario"}
-	templateParam     = Param{Name: "mall", Doc: "what to prescribe, as one of konform's templates (fixtures/templates); default forskrivning.json"}
+	templateParam     = Param{Name: "mall", Doc: "what to prescribe, as one of konform's templates (templates/ of the pack); default forskrivning.json"}
 	fieldParam        = Param{Name: "fält", Required: true, Doc: "the field to change, as a dotted path such as status or dosageInstruction.0.text"}
 	valueParam        = Param{Name: "värde", Required: true, Doc: "the new value"}
 )

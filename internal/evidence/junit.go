@@ -100,6 +100,9 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	}
 	s.AddProperty("konform.case", run.Case)
 	s.AddProperty("konform.pack_digest", run.PackDigest)
+	if run.Pack != nil {
+		s.AddProperty("konform.pack", run.Pack.Describe("en"))
+	}
 	s.AddProperty("konform.redacted", fmt.Sprint(run.Redacted))
 	if run.ClockOffsetMs != nil {
 		s.AddProperty("konform.clock_offset_ms", fmt.Sprint(*run.ClockOffsetMs))

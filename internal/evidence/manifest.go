@@ -3,13 +3,8 @@ package evidence
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -21,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/konform/konform/internal/signing"
 )
 
 // Files of the signed manifest.
@@ -46,6 +43,8 @@ type Manifest struct {
 	Case       string     `json:"case,omitempty"`
 	System     *System    `json:"system,omitempty"`
 	PackDigest string     `json:"packDigest"`
+	Pack       *PackInfo  `json:"pack,omitempty"`
+	Plan       *PlanInfo  `json:"plan,omitempty"`
 	Started    time.Time  `json:"started"`
 	Ended      time.Time  `json:"ended"`
 	// ClockOffsetMs is the server's clock minus konform's, from the answers' Date headers.
@@ -122,21 +121,8 @@ func WriteManifest(dir string, m Manifest, key crypto.Signer, chain []*x509.Cert
 }
 
 func sign(key crypto.Signer, data []byte) (Signature, error) {
-	digest := sha256.Sum256(data)
-	var alg string
-	switch key.Public().(type) {
-	case *ecdsa.PublicKey:
-		alg = "ECDSA-SHA256"
-	case *rsa.PublicKey:
-		alg = "RSA-PKCS1v15-SHA256"
-	default:
-		return Signature{}, fmt.Errorf("cannot sign the evidence with a %T key; use an RSA or ECDSA client certificate", key.Public())
-	}
-	raw, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
-	if err != nil {
-		return Signature{}, fmt.Errorf("cannot sign the evidence: %w", err)
-	}
-	return Signature{Algorithm: alg, Value: base64.StdEncoding.EncodeToString(raw)}, nil
+	alg, value, err := signing.Sign(key, data, "the evidence")
+	return Signature{Algorithm: alg, Value: value}, err
 }
 
 // hashFiles hashes every file below dir but the manifest and its signature, sorted by path. The
@@ -183,12 +169,18 @@ type Verification struct {
 	Environment EnvironmentInfo
 	// Verdict is the verdict the manifest records, "" in a version-1 manifest.
 	Verdict Verdict
+	// PackDigest and Pack name the test pack the evidence came from.
+	PackDigest string
+	Pack       *PackInfo
 }
 
 // VerifyOptions are the checks and bounds of VerifyContext.
 type VerifyOptions struct {
 	// PinSHA256, when set, is the SHA-256 fingerprint the signing certificate must have.
 	PinSHA256 string
+	// PackSHA256, when set, is the digest of the test pack the evidence must come from (konform
+	// pack verify prints it).
+	PackSHA256 string
 	// MaxFileSize bounds each file that is hashed, MaxTotalSize the bytes read from the whole
 	// folder; 0 means DefaultMaxFileSize and DefaultMaxTotalSize. What is over them is a finding.
 	MaxFileSize, MaxTotalSize int64
@@ -232,7 +224,10 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
-	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict}
+	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack}
+	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
+		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
+	}
 	problems, err := checkSignature(ctx, root, data, m, o.PinSHA256)
 	if err != nil {
 		return nil, interrupted(dir, err)
@@ -338,8 +333,7 @@ func signatureProblems(sigData, data []byte, m Manifest, pin string) []string {
 	if err := json.Unmarshal(sigData, &sig); err != nil || sig.Value == "" {
 		return []string{"changed: " + SignatureFile + " (not a signature)"}
 	}
-	raw, err := base64.StdEncoding.DecodeString(sig.Value)
-	if err != nil {
+	if _, err := base64.StdEncoding.DecodeString(sig.Value); err != nil {
 		return []string{"changed: " + SignatureFile + " (not a signature)"}
 	}
 	if len(m.Client.Chain) == 0 {
@@ -353,24 +347,15 @@ func signatureProblems(sigData, data []byte, m Manifest, pin string) []string {
 	if err != nil {
 		return []string{"changed: " + ManifestFile + " (bad signing certificate)"}
 	}
-	sum := sha256.Sum256(cert.Raw)
-	fp := hex.EncodeToString(sum[:])
+	fp := signing.Fingerprint(cert)
 	var problems []string
 	if fp != m.Client.Fingerprint {
 		problems = append(problems, "changed: "+ManifestFile+" (the signing certificate is not the client certificate it names)")
 	}
-	if pin != "" && !strings.EqualFold(strings.ReplaceAll(pin, ":", ""), fp) {
+	if pin != "" && !signing.SamePin(pin, fp) {
 		problems = append(problems, "signature: signed by "+cert.Subject.String()+" (sha256 "+fp+"), not the expected certificate")
 	}
-	digest := sha256.Sum256(data)
-	ok := false
-	switch pub := cert.PublicKey.(type) {
-	case *ecdsa.PublicKey:
-		ok = ecdsa.VerifyASN1(pub, digest[:], raw)
-	case *rsa.PublicKey:
-		ok = rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], raw) == nil
-	}
-	if !ok {
+	if !signing.Check(cert, data, sig.Value) {
 		problems = append(problems, "signature: "+SignatureFile+" does not sign "+ManifestFile+" with the key of "+cert.Subject.String()+" (changed, or signed by another key)")
 	}
 	return problems

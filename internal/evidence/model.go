@@ -76,8 +76,12 @@ type Run struct {
 	Unreachable string `json:"unreachable,omitempty"`
 	// System is the supplier's system under approval (--system).
 	System *System `json:"system,omitempty"`
-	// PackDigest is the SHA-256 of the test pack's feature files and catalogue.
+	// PackDigest is the test pack's canonical digest (see konform pack verify).
 	PackDigest string `json:"packDigest"`
+	// Pack says which pack ran and who signed it.
+	Pack *PackInfo `json:"pack,omitempty"`
+	// Plan is the approval case's plan (--plan) the verdict was computed against.
+	Plan *PlanInfo `json:"plan,omitempty"`
 	// ClockOffsetMs is the server's clock minus konform's, from the answers' Date headers.
 	ClockOffsetMs *int64 `json:"clockOffsetMs,omitempty"`
 	// ClockToleranceMs is the offset the run accepts as synchronised (the agency's requirement
@@ -94,6 +98,78 @@ type Run struct {
 	// Unattributed are calls the system under test made through the gateway while no scenario ran.
 	Unattributed []ExchangeRef `json:"unattributedSutCalls,omitempty"`
 	Cases        []*Case       `json:"cases"`
+}
+
+// PackInfo names the test pack a run ran: its pack.yaml, and the certificate that signed it.
+type PackInfo struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	Version    string `json:"version"`
+	NLLRelease string `json:"nllRelease,omitempty"`
+	Publisher  string `json:"publisher,omitempty"`
+	Date       string `json:"date,omitempty"`
+	// Loose is true when the feature files lay outside any pack: ID and the rest are then the
+	// bundled pack's, whose catalogue, templates and fixtures they used.
+	Loose bool `json:"looseFeatures,omitempty"`
+	// Signer is who signed the pack (subject and SHA-256 of the certificate); nil when unsigned.
+	Signer *PackSigner `json:"signer,omitempty"`
+}
+
+// PlanInfo names the plan of an approval case a run followed: the required set is the plan's.
+type PlanInfo struct {
+	Case  string `json:"case"`
+	Title string `json:"title,omitempty"`
+	// SHA256 is the digest of the plan file.
+	SHA256 string `json:"sha256"`
+	// Required is the number of test cases (outline rows counted) the plan requires.
+	Required int `json:"required"`
+	// Signer is who signed the plan; nil when unsigned.
+	Signer *PackSigner `json:"signer,omitempty"`
+}
+
+// Describe says in one line which plan the run followed.
+func (p *PlanInfo) Describe(lang string) string {
+	if p == nil {
+		return ""
+	}
+	s := p.Case
+	if p.Title != "" {
+		s += " (" + p.Title + ")"
+	}
+	signed, unsigned := ", signerad av ", ", osignerad"
+	if lang == "en" {
+		signed, unsigned = ", signed by ", ", unsigned"
+	}
+	if p.Signer != nil {
+		return s + signed + p.Signer.Subject
+	}
+	return s + unsigned
+}
+
+// PackSigner is the certificate that signed a pack or a plan.
+type PackSigner struct {
+	Subject string `json:"subject"`
+	SHA256  string `json:"sha256"`
+}
+
+// Describe says in one line which pack ran, in Swedish ("<title> <version>, signerat av <subject>")
+// or English.
+func (p *PackInfo) Describe(lang string) string {
+	if p == nil {
+		return ""
+	}
+	s := p.Title + " " + p.Version
+	signed, unsigned, loose := ", signerat av ", ", osignerat", "egna featurefiler utanför ett testpaket, med mallarna i "
+	if lang == "en" {
+		signed, unsigned, loose = ", signed by ", ", unsigned", "feature files outside any pack, with the templates of "
+	}
+	if p.Loose {
+		return loose + s
+	}
+	if p.Signer != nil {
+		return s + signed + p.Signer.Subject
+	}
+	return s + unsigned
 }
 
 // The kinds of environment evidence can come from.

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // world is a simulator served over mTLS with a dev PKI, as konform run starts it.
@@ -32,7 +32,7 @@ func start(t *testing.T, faults ...sim.Fault) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: faults})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: faults})
 	if err != nil {
 		t.Fatal(err)
 	}

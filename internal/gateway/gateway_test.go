@@ -17,10 +17,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // patientID is the test patient 189001019802 of the fixtures.
@@ -61,7 +61,7 @@ func newEnv(t *testing.T, tweak func(*gateway.Config)) *env {
 	if e.roots, err = pki.CertPool(d.Path(pki.CAFile)); err != nil {
 		t.Fatal(err)
 	}
-	e.s, err = sim.New(sim.Options{Fixtures: fixtures.FS, Tap: func(r *http.Request, status int, header http.Header, body []byte) {
+	e.s, err = sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Tap: func(r *http.Request, status int, header http.Header, body []byte) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.taps = append(e.taps, tapped{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), status: status,
@@ -243,7 +243,7 @@ func (e *env) mustDo(c *sut, method, url string, header http.Header, body []byte
 // prescription fills the prescription template as a step would.
 func prescription(t *testing.T, runID string) []byte {
 	t.Helper()
-	raw, err := fs.ReadFile(fixtures.FS, "templates/forskrivning.json")
+	raw, err := fs.ReadFile(nllpack.FS, "templates/forskrivning.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,14 @@
-// Package pack loads a test pack: the feature files (the bundled ones, or files and folders given
-// on the command line) with their test-case ids, requirement tags and step locations, and the
-// requirement catalogue (krav.yaml) the tags refer to. It checks the pack before any request.
+// Package pack loads a test pack: a folder or .tar.gz with pack.yaml (what the pack is, and its
+// patient pool), krav.yaml (the requirement catalogue the @krav tags refer to), the feature files
+// below features/ with their test-case ids, requirement tags and step locations, templates/ and
+// fixtures/. It checks the pack before any request, computes its canonical digest, and signs and
+// verifies packs and plans.
 package pack
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
 
-	"github.com/konform/konform/features"
+	"github.com/konform/konform/internal/evidence"
 )
 
 // Pack is a parsed test pack: what godog will run, and what the evidence needs to know about
@@ -37,15 +38,24 @@ type Pack struct {
 	Catalogue *Catalogue
 	// Pool is the patient pool, the test patients a scenario leases for itself alone.
 	Pool *Pool
-	// Digest is the SHA-256 (hex) of every feature file read, of the pack's own templates and of
-	// the catalogue, so that the evidence names the exact pack that ran.
+	// Digest is the pack's canonical digest (see Digest), or for feature files outside any pack
+	// the SHA-256 of those files and the bundled pack's digest: it names the exact pack that ran.
 	Digest string
-	// TemplatesDir is a pack of one's own's templates folder (templates/ next to the feature
-	// files, or in the folder above a features/ folder), "" when it has none. Its templates win
-	// over konform's bundled ones of the same name.
-	TemplatesDir string
+	// Source is the pack the cases come from, which also gives their templates and fixtures.
+	// For feature files outside any pack (Loose), it is the bundled pack.
+	Source *Source
+	// Loose is true when the feature files lie outside any pack.
+	Loose bool
+	// Signer is who signed the pack, once Verify found a valid signature.
+	Signer *Signer
+	// Selected are the feature paths that selected part of the pack (or the loose feature
+	// files); nil when the whole pack runs.
+	Selected []string
+	// Plan, once applied, is the approval case's plan: its required cases are the selection and
+	// the required set.
+	Plan *Plan
 
-	prefix   string // turns a feature URI into the path a person knows ("features/" when bundled)
+	where    string // what goes before a case's file in messages: the pack's folder on disk
 	byPickle map[string]*Case
 	byKey    map[string]*Case // by key(pickle)
 }
@@ -199,41 +209,93 @@ func (p *Pack) Count(tag string) int {
 	return n
 }
 
-// Load parses the feature files at paths (the bundled pack when paths is empty), selects by tags,
-// and checks that every scenario has a unique @tc id, is @obligatorisk or @valfri, and tags only
-// requirements of the catalogue: the bundled features/krav.yaml, or a krav.yaml in a given folder.
+// Load parses the pack that paths name and selects by tags. No paths means the bundled pack; a
+// folder with a pack.yaml, or a .tar.gz, is that pack; feature files and folders belong to the pack
+// they lie in (the nearest folder above them with a pack.yaml) and are a selection of it. Feature
+// files outside any pack run on their own, with the bundled pack's catalogue, patient pool,
+// templates and fixtures.
 func Load(paths []string, tags string) (*Pack, error) {
-	if err := CheckTags(tags); err != nil {
-		return nil, err
-	}
-	tags = strings.TrimSpace(tags) // godog panics on a blank expression
-	p := &Pack{Tags: tags, byPickle: map[string]*Case{}, byKey: map[string]*Case{}}
-	var err error
 	if len(paths) == 0 {
-		p.FS, p.Paths, p.prefix = features.FS, []string{"."}, "features/"
-		p.Catalogue, err = ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
-		if err == nil {
-			p.Pool, err = BundledPool()
+		src, err := Bundled()
+		if err != nil {
+			return nil, err
 		}
-	} else {
-		for _, path := range paths {
-			file, _ := splitLine(path)
-			if _, err := os.Stat(file); err != nil {
-				return nil, fmt.Errorf("feature path %s not found; pass a .feature file or a folder of them", file)
-			}
-		}
-		p.Paths = paths
-		p.TemplatesDir = templatesFor(packDir(paths))
-		p.Catalogue, err = catalogueFor(paths)
-		if err == nil {
-			p.Pool, err = poolFor(paths)
+		return FromSource(src, nil, tags)
+	}
+	for _, path := range paths {
+		file, _ := splitLine(path)
+		if _, err := os.Stat(file); err != nil {
+			return nil, fmt.Errorf("feature path %s not found; pass a .feature file, a folder of them or a pack", file)
 		}
 	}
+	if len(paths) == 1 && IsPack(paths[0]) {
+		src, err := Open(paths[0])
+		if err != nil {
+			return nil, err
+		}
+		return FromSource(src, nil, tags)
+	}
+	root, rel, err := enclosingPack(paths)
 	if err != nil {
 		return nil, err
 	}
-	// The whole pack is read and checked whatever the tags select, so that the digest and the
-	// id checks do not depend on the selection.
+	if root == "" {
+		return loose(paths, tags)
+	}
+	src, err := Open(root)
+	if err != nil {
+		return nil, err
+	}
+	return FromSource(src, rel, tags)
+}
+
+// FromSource parses the pack src, selects the feature files or folders at paths (slash paths from
+// the pack's root such as features/nll/x.feature or features/nll/x.feature:12; none means every
+// one) and then by tags. Every feature file of the pack is read and checked whatever is selected,
+// so that the ids, the required cases and the digest are the whole pack's.
+func FromSource(src *Source, paths []string, tags string) (*Pack, error) {
+	for _, path := range paths {
+		file, _ := splitLine(path)
+		if !fs.ValidPath(file) || !strings.HasPrefix(file+"/", "features/") {
+			return nil, fmt.Errorf("%s is not a path in the pack's features/ folder (such as features/a.feature)", printable(path))
+		}
+		if _, err := fs.Stat(src.Files, file); err != nil {
+			return nil, fmt.Errorf("%s has no %s; konform list --pack %s lists its test cases", src.Where, file, src.Where)
+		}
+	}
+	p, err := newPack(src, tags)
+	if err != nil {
+		return nil, err
+	}
+	p.FS, p.Paths, p.Digest = src.Files, []string{"features"}, src.Digest
+	if src.Path != "" {
+		p.where = src.Path + string(filepath.Separator)
+	}
+	all, err := p.parse("")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.indexAll(all); err != nil {
+		return nil, err
+	}
+	if len(paths) > 0 {
+		p.Paths, p.Selected = paths, paths
+	}
+	return p.selectCases(len(paths) > 0)
+}
+
+// loose loads feature files that lie in no pack, with the bundled pack's catalogue, pool,
+// templates and fixtures. The digest covers the feature files and the bundled pack's digest.
+func loose(paths []string, tags string) (*Pack, error) {
+	src, err := Bundled()
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPack(src, tags)
+	if err != nil {
+		return nil, err
+	}
+	p.Paths, p.Selected, p.Loose = paths, paths, true
 	all, err := p.parse("")
 	if err != nil {
 		return nil, err
@@ -244,40 +306,60 @@ func Load(paths []string, tags string) (*Pack, error) {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.uri, len(f.content))
 		h.Write(f.content)
 	}
-	if err := p.hashTemplates(h); err != nil {
+	fmt.Fprintf(h, "pack\x00%s", src.Digest)
+	p.Digest = hex.EncodeToString(h.Sum(nil))
+	if err := p.indexAll(all); err != nil {
 		return nil, err
 	}
-	h.Write(p.Catalogue.raw)
-	h.Write(p.Pool.raw)
-	p.Digest = hex.EncodeToString(h.Sum(nil))
+	return p.selectCases(false)
+}
+
+// newPack reads src's catalogue and pool.
+func newPack(src *Source, tags string) (*Pack, error) {
+	if err := CheckTags(tags); err != nil {
+		return nil, err
+	}
+	p := &Pack{Tags: strings.TrimSpace(tags), Source: src, byPickle: map[string]*Case{}, byKey: map[string]*Case{}} // godog panics on a blank expression
+	var err error
+	if p.Catalogue, err = ReadCatalogue(src.Files, CatalogueFile, path2(src.Where, CatalogueFile)); err != nil {
+		return nil, err
+	}
+	if p.Pool, err = NewPool(src.Info.Patients, path2(src.Where, InfoFile)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// indexAll indexes every parsed feature file.
+func (p *Pack) indexAll(all []feature) error {
 	seen := map[string]string{} // tc id → location
 	for _, f := range all {
 		if err := p.index(f.doc, f.pickles, seen); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if tags != "" {
-		selected, err := p.parse(tags)
+	return nil
+}
+
+// selectCases keeps the cases of p.Paths (when byPath) and p.Tags, in file and line order.
+func (p *Pack) selectCases(byPath bool) (*Pack, error) {
+	if p.Tags != "" || byPath {
+		selected, err := p.parse(p.Tags)
 		if err != nil {
 			return nil, err
 		}
-		keep := map[string]bool{}
+		p.Cases = nil
 		for _, f := range selected {
 			for _, pk := range f.pickles {
-				keep[pk.Id] = true
+				if c := p.byKey[key(pk)]; c != nil {
+					p.Cases = append(p.Cases, c)
+				}
 			}
 		}
-		var cases []*Case
-		for id, c := range p.byPickle {
-			if keep[id] {
-				cases = append(cases, c)
-			}
-		}
-		p.Cases = cases
 	}
 	if len(p.Cases) == 0 {
-		if tags != "" {
-			return nil, fmt.Errorf("no scenario matches --tags %q; konform list shows the test cases and their tags", tags)
+		if p.Tags != "" {
+			return nil, fmt.Errorf("no scenario matches --tags %q; konform list shows the test cases and their tags", p.Tags)
 		}
 		return nil, fmt.Errorf("no scenarios found in %s", strings.Join(p.Paths, ", "))
 	}
@@ -286,6 +368,43 @@ func Load(paths []string, tags string) (*Pack, error) {
 		return a.File < b.File || a.File == b.File && a.Line < b.Line
 	})
 	return p, nil
+}
+
+// enclosingPack finds the pack the feature paths lie in: the nearest folder above the first one
+// with a pack.yaml. It returns "" when there is none, and each path from the pack's root.
+func enclosingPack(paths []string) (string, []string, error) {
+	first, _ := splitLine(paths[0])
+	abs, err := filepath.Abs(first)
+	if err != nil {
+		return "", nil, err
+	}
+	root := ""
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if info, err := os.Stat(filepath.Join(dir, InfoFile)); err == nil && info.Mode().IsRegular() {
+			root = dir
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			return "", nil, nil
+		}
+	}
+	rel := make([]string, len(paths))
+	for i, path := range paths {
+		file, line := splitLine(path)
+		a, err := filepath.Abs(file)
+		if err != nil {
+			return "", nil, err
+		}
+		r, err := filepath.Rel(root, a)
+		if err != nil || !strings.HasPrefix(filepath.ToSlash(r)+"/", "features/") {
+			return "", nil, fmt.Errorf("%s is not in the features/ folder of the pack %s; run the pack's features, or pass files of one pack only", file, root)
+		}
+		rel[i] = filepath.ToSlash(r)
+		if line > 0 {
+			rel[i] += ":" + strconv.Itoa(line)
+		}
+	}
+	return root, rel, nil
 }
 
 // tagTerm is one term of a tag expression: a tag, or ~ and a tag.
@@ -327,93 +446,13 @@ func (p *Pack) parse(tags string) ([]feature, error) {
 	suite := godog.TestSuite{Options: &godog.Options{FS: p.FS, Paths: p.Paths, Tags: tags, Dialect: "sv"}}
 	feats, err := suite.RetrieveFeatures()
 	if err != nil {
-		return nil, parseError(err, p.prefix)
+		return nil, parseError(err, p.where)
 	}
 	out := make([]feature, len(feats))
 	for i, f := range feats {
 		out[i] = feature{uri: f.Uri, content: f.Content, doc: f.GherkinDocument, pickles: f.Pickles}
 	}
 	return out, nil
-}
-
-// catalogueFor finds krav.yaml in the folder of the first path (or the folder itself); without
-// one, the bundled catalogue applies.
-func catalogueFor(paths []string) (*Catalogue, error) {
-	dir := packDir(paths)
-	path := filepath.Join(dir, CatalogueFile)
-	if _, err := os.Stat(path); err == nil {
-		return ReadCatalogue(os.DirFS(dir), CatalogueFile, path)
-	}
-	return ReadCatalogue(features.FS, CatalogueFile, "features/"+CatalogueFile)
-}
-
-// templatesFor finds a pack's own templates folder: templates/ in the pack's folder, or next to
-// it when the feature files are in a features/ folder.
-func templatesFor(dir string) string {
-	for _, d := range []string{filepath.Join(dir, "templates"), filepath.Join(dir, "..", "templates")} {
-		if d == filepath.Join(dir, "..", "templates") && filepath.Base(filepath.Clean(dir)) != "features" {
-			continue
-		}
-		if info, err := os.Stat(d); err == nil && info.IsDir() {
-			return filepath.Clean(d)
-		}
-	}
-	return ""
-}
-
-// hashTemplates adds the pack's own templates to the digest, by name and content.
-func (p *Pack) hashTemplates(h io.Writer) error {
-	if p.TemplatesDir == "" {
-		return nil
-	}
-	entries, err := os.ReadDir(p.TemplatesDir)
-	if err != nil {
-		return fmt.Errorf("cannot read the pack's templates: %v", err)
-	}
-	for _, e := range entries { // os.ReadDir sorts by name
-		if !e.Type().IsRegular() {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(p.TemplatesDir, e.Name()))
-		if err != nil {
-			return fmt.Errorf("cannot read the pack's template %s: %v", e.Name(), err)
-		}
-		fmt.Fprintf(h, "templates/%s\x00%d\x00", e.Name(), len(data))
-		h.Write(data)
-	}
-	return nil
-}
-
-// Fixtures is where the pack's steps find templates/: the pack's own templates folder first, then
-// bundled (konform's fixtures).
-func (p *Pack) Fixtures(bundled fs.FS) fs.FS {
-	if p.TemplatesDir == "" {
-		return bundled
-	}
-	return overlay{own: os.DirFS(filepath.Dir(p.TemplatesDir)), bundled: bundled}
-}
-
-// overlay serves templates/ from a pack's own folder before the bundled ones; everything else
-// from bundled.
-type overlay struct{ own, bundled fs.FS }
-
-func (o overlay) Open(name string) (fs.File, error) {
-	if strings.HasPrefix(name, "templates/") && filepath.Base(name) != "." {
-		if f, err := o.own.Open(name); err == nil {
-			return f, nil
-		}
-	}
-	return o.bundled.Open(name)
-}
-
-// packDir is the folder of the first path, or the path itself when it is a folder: where a pack
-// of one's own keeps its krav.yaml and patientpool.yaml.
-func packDir(paths []string) string {
-	first, _ := splitLine(paths[0])
-	if info, err := os.Stat(first); err == nil && !info.IsDir() {
-		return filepath.Dir(first)
-	}
-	return first
 }
 
 // splitLine separates a godog "file.feature:12" path into file and line.
@@ -514,12 +553,12 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 		return nil
 	}
 	lines, keywords := locations(doc)
-	file := p.prefix + doc.Uri
+	file := doc.Uri
 	rows := map[string]int{} // example rows seen per scenario, for outline ids
 	for _, pk := range pickles {
 		astID := pk.AstNodeIds[len(pk.AstNodeIds)-1]
 		c := &Case{Name: pk.Name, Feature: doc.Feature.Name, File: file, Line: int(lines[astID])}
-		loc := fmt.Sprintf("%s:%d", file, c.Line)
+		loc := fmt.Sprintf("%s%s:%d", p.where, file, c.Line)
 		var tcs []string
 		for _, t := range pk.Tags {
 			c.Tags = append(c.Tags, t.Name)
@@ -558,7 +597,7 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 		p.byPickle[pk.Id] = c
 		k := key(pk)
 		if prev, dup := p.byKey[k]; dup {
-			return fmt.Errorf("%s: scenario %q repeats the one at %s:%d word for word; give each row or scenario its own values", loc, pk.Name, prev.File, prev.Line)
+			return fmt.Errorf("%s: scenario %q repeats the one at %s%s:%d word for word; give each row or scenario its own values", loc, pk.Name, p.where, prev.File, prev.Line)
 		}
 		p.byKey[k] = c
 		p.Cases = append(p.Cases, c)
@@ -589,4 +628,70 @@ func hasTag(tags []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// Templates is where the pack's steps find templates/: inside the pack alone (the bundled pack for
+// feature files outside any pack).
+func (p *Pack) Templates() fs.FS { return p.Source.Files }
+
+// SystemTemplates is where the reference system finds the templates its actions name: the pack's,
+// and the bundled pack's for a name the pack lacks (the reference system is konform's own).
+func (p *Pack) SystemTemplates() fs.FS {
+	bundled, err := Bundled()
+	if err != nil || p.Source.Path == "" {
+		return p.Source.Files
+	}
+	return overlay{own: p.Source.Files, bundled: bundled.Files}
+}
+
+// Fixtures is the pack's fixtures/ folder: the test data its cases assume (patients/,
+// medications/, relatedpersons/), which the simulator seeds after its own.
+func (p *Pack) Fixtures() fs.FS { return p.Source.Sub("fixtures") }
+
+// overlay serves templates/ from a pack before the bundled one; everything else from bundled.
+type overlay struct{ own, bundled fs.FS }
+
+func (o overlay) Open(name string) (fs.File, error) {
+	if f, err := o.own.Open(name); err == nil {
+		return f, nil
+	}
+	return o.bundled.Open(name)
+}
+
+// Select loads what a command names: the pack at packPath (a folder or a .tar.gz) with feature
+// paths from its root, or, without packPath, what Load makes of paths.
+func Select(packPath string, paths []string, tags string) (*Pack, error) {
+	if packPath == "" {
+		return Load(paths, tags)
+	}
+	src, err := Open(packPath)
+	if err != nil {
+		return nil, err
+	}
+	return FromSource(src, paths, tags)
+}
+
+// Verify checks the pack's signature (see Source.Verify) and records its signer. Feature files
+// outside any pack have no signature: with pin set they are refused.
+func (p *Pack) Verify(pin string) error {
+	if p.Loose {
+		if pin != "" {
+			return fmt.Errorf("--pack-signer-sha256: the feature files %s lie outside any pack, so nothing signs them; run a signed pack with --pack", strings.Join(p.Paths, ", "))
+		}
+		return nil
+	}
+	signer, err := p.Source.Verify(pin)
+	p.Signer = signer
+	return err
+}
+
+// Info records which pack ran, and who signed it, for the evidence.
+func (p *Pack) Info() *evidence.PackInfo {
+	in := p.Source.Info
+	out := &evidence.PackInfo{ID: in.ID, Title: in.Title, Version: in.Version, NLLRelease: in.NLLRelease,
+		Publisher: in.Publisher, Date: in.Date, Loose: p.Loose}
+	if p.Signer != nil {
+		out.Signer = &evidence.PackSigner{Subject: p.Signer.Subject, SHA256: p.Signer.SHA256}
+	}
+	return out
 }

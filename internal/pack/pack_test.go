@@ -56,13 +56,13 @@ func TestUnknownRequirementStopsTheLoad(t *testing.T) {
 	dir := t.TempDir()
 	f := write(t, dir, "a.feature", "# language: sv\nEgenskap: A\n  @tc:A-1 @krav:NOPE @obligatorisk\n  Scenario: a\n    Givet x\n")
 	_, err := Load([]string{f}, "")
-	if err == nil || !strings.Contains(err.Error(), f+":4: unknown requirement @krav:NOPE; add it to features/krav.yaml") {
+	if err == nil || !strings.Contains(err.Error(), f+":4: unknown requirement @krav:NOPE; add it to nllpack/krav.yaml") {
 		t.Fatalf("%v", err)
 	}
-	write(t, dir, "krav.yaml", "krav:\n  - {id: NOPE, text: t, level: BÖR, source: https://x}\n")
-	p, err := Load([]string{f}, "")
-	if err != nil || p.Catalogue.Source != filepath.Join(dir, "krav.yaml") {
-		t.Fatalf("a krav.yaml beside the features is not used: %v", err)
+	root := makePack(t, map[string]string{"features/a.feature": "# language: sv\nEgenskap: A\n  @tc:A-1 @krav:NOPE @obligatorisk\n  Scenario: a\n    Givet x\n"})
+	p, err := Load([]string{filepath.Join(root, "features", "a.feature")}, "")
+	if err != nil || p.Catalogue.Source != filepath.Join(root, "krav.yaml") {
+		t.Fatalf("the pack's krav.yaml is not used: %v", err)
 	}
 }
 
@@ -147,33 +147,29 @@ func TestPatientPoolRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Pool == nil || len(p.Pool.Patients) < 8 || p.Pool.Source != "features/patientpool.yaml" {
+	if p.Pool == nil || len(p.Pool.Patients) < 8 || p.Pool.Source != "nllpack/pack.yaml" {
 		t.Fatalf("bundled pool %+v: want at least 8 patients (one per scenario at --concurrency 8)", p.Pool)
 	}
 	dir := t.TempDir()
-	f := write(t, dir, "a.feature", "# language: sv\nEgenskap: A\n  @tc:A-1 @krav:FHIR-READ @obligatorisk\n  Scenario: a\n    Givet att testpatienten har personnummer \"189001029819\"\n")
-	if _, err := Load([]string{f}, ""); err == nil || !strings.Contains(err.Error(), f+":4: scenario \"a\" names 189001029819, a patient of the pool features/patientpool.yaml") {
+	feature := "# language: sv\nEgenskap: A\n  @tc:A-1 @krav:NOPE @obligatorisk\n  Scenario: a\n    Givet att testpatienten har personnummer \"189001029819\"\n"
+	f := write(t, dir, "a.feature", strings.Replace(feature, "NOPE", "FHIR-READ", 1))
+	if _, err := Load([]string{f}, ""); err == nil || !strings.Contains(err.Error(), f+":4: scenario \"a\" names 189001029819, a patient of the pool nllpack/pack.yaml") {
 		t.Errorf("a scenario naming a pool patient: %v", err)
 	}
-	for body, want := range map[string]string{
-		"pool: []\n":                 "has no patients",
-		"pool: [\"189001029818\"]\n": "not a 12-digit personnummer with a valid check digit",
-		"pool: [\"189002049808\", \"189002049808\"]\n": "189002049808 is listed twice",
-		"patienter: [\"189002049808\"]\n":              "field patienter not found",
+	for patients, want := range map[string]string{
+		"[]":                               "has no patients",
+		`["189001029818"]`:                 "not a 12-digit personnummer with a valid check digit",
+		`["189002049808", "189002049808"]`: "189002049808 is listed twice",
 	} {
-		write(t, dir, PoolFile, body)
-		if _, err := Load([]string{f}, ""); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, PoolFile)) || !strings.Contains(err.Error(), want) {
-			t.Errorf("pool %q: %v, want %q", body, err, want)
+		root := makePack(t, map[string]string{"features/a.feature": feature, "pack.yaml": strings.Replace(testInfo, `["189001029819"]`, patients, 1)})
+		if _, err := Load([]string{root}, ""); err == nil || !strings.Contains(err.Error(), filepath.Join(root, "pack.yaml")) || !strings.Contains(err.Error(), want) {
+			t.Errorf("pool %s: %v, want %q", patients, err, want)
 		}
 	}
-	write(t, dir, PoolFile, "pool: [\"189002049808\"]\n")
-	own, err := Load([]string{f}, "")
-	if err != nil || own.Pool.Source != filepath.Join(dir, PoolFile) || !own.Pool.Has("189002049808") || own.Pool.Has("189001029819") {
-		t.Fatalf("a patientpool.yaml beside the features is not used: %+v %v", own, err)
-	}
-	write(t, dir, PoolFile, "pool: [\"189002049808\", \"189002059815\"]\n")
-	if other, err := Load([]string{f}, ""); err != nil || other.Digest == own.Digest {
-		t.Errorf("the pool is not part of the pack digest: %v", err)
+	root := makePack(t, map[string]string{"features/a.feature": strings.Replace(feature, "189001029819", "189002049808", 1)})
+	own, err := Load([]string{root}, "")
+	if err != nil || own.Pool.Source != filepath.Join(root, "pack.yaml") || !own.Pool.Has("189001029819") || own.Pool.Has("189001039800") {
+		t.Fatalf("the pack's pool is not used: %+v %v", own, err)
 	}
 }
 

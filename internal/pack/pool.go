@@ -1,22 +1,13 @@
 package pack
 
 import (
-	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 
 	messages "github.com/cucumber/messages/go/v21"
-	"gopkg.in/yaml.v3"
 
-	"github.com/konform/konform/features"
 	"github.com/konform/konform/internal/evidence"
 )
-
-// PoolFile is the patient pool's file name, beside the feature files.
-const PoolFile = "patientpool.yaml"
 
 // Pool is the pack's patient pool: test patients a scenario leases for itself alone (the step
 // "att scenariot har en egen testpatient ur poolen"), so that scenarios that change or count
@@ -25,31 +16,21 @@ type Pool struct {
 	// Source names the file, for messages.
 	Source string `yaml:"-"`
 	// Patients are the pool's personnummer.
-	Patients []string `yaml:"pool"`
-	raw      []byte
+	Patients []string
 	has      map[string]bool
 }
 
-// ReadPool reads and checks a patient pool: at least one patient, each a 12-digit personnummer
-// with a valid check digit, none twice. source names the file in messages.
-func ReadPool(fsys fs.FS, name, source string) (*Pool, error) {
-	data, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the patient pool %s: %v", source, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	p := &Pool{Source: source, raw: data, has: map[string]bool{}}
-	if err := dec.Decode(p); err != nil {
-		return nil, fmt.Errorf("%s: %v", source, err)
-	}
+// NewPool checks a patient pool: at least one patient, each a 12-digit personnummer with a valid
+// check digit, none twice. source names the pool's file in messages.
+func NewPool(patients []string, source string) (*Pool, error) {
+	p := &Pool{Source: source, Patients: patients, has: map[string]bool{}}
 	if len(p.Patients) == 0 {
-		return nil, fmt.Errorf("%s: the pool has no patients; list test personnummer under \"pool\"", source)
+		return nil, fmt.Errorf("%s: the pool has no patients; list test personnummer under \"patients\"", source)
 	}
 	for _, pnr := range p.Patients {
 		switch {
 		case !evidence.ValidPersonnummer(pnr):
-			return nil, fmt.Errorf("%s: %q is not a 12-digit personnummer with a valid check digit; use Skatteverket's test personnummer", source, pnr)
+			return nil, fmt.Errorf("%s: %q is not a 12-digit personnummer with a valid check digit; use Skatteverket's test personnummer", source, printable(pnr))
 		case p.has[pnr]:
 			return nil, fmt.Errorf("%s: %s is listed twice", source, pnr)
 		}
@@ -58,24 +39,8 @@ func ReadPool(fsys fs.FS, name, source string) (*Pool, error) {
 	return p, nil
 }
 
-// BundledPool returns the bundled pack's patient pool (features/patientpool.yaml).
-func BundledPool() (*Pool, error) {
-	return ReadPool(features.FS, PoolFile, "features/"+PoolFile)
-}
-
 // Has reports whether pnr is a patient of the pool.
 func (p *Pool) Has(pnr string) bool { return p.has[pnr] }
-
-// poolFor finds patientpool.yaml in the folder of the first path (or the folder itself), as
-// catalogueFor finds krav.yaml; without one, the bundled pool applies.
-func poolFor(paths []string) (*Pool, error) {
-	dir := packDir(paths)
-	path := filepath.Join(dir, PoolFile)
-	if _, err := os.Stat(path); err == nil {
-		return ReadPool(os.DirFS(dir), PoolFile, path)
-	}
-	return BundledPool()
-}
 
 var twelveDigits = regexp.MustCompile(`\d{12}`)
 
@@ -104,4 +69,13 @@ func (p *Pack) checkPoolUse(pk *messages.Pickle, loc string) error {
 		}
 	}
 	return nil
+}
+
+// BundledPool returns the bundled pack's patient pool (the patients of nllpack/pack.yaml).
+func BundledPool() (*Pool, error) {
+	src, err := Bundled()
+	if err != nil {
+		return nil, err
+	}
+	return NewPool(src.Info.Patients, path2(src.Where, InfoFile))
 }

@@ -445,7 +445,7 @@ func (s *System) dispense(ctx context.Context, id, template string) (driver.Resu
 func (s *System) template(name string, values map[string]string) (map[string]any, error) {
 	raw, err := fs.ReadFile(s.cfg.Templates, "templates/"+name)
 	if err != nil {
-		return nil, fmt.Errorf("the reference system has no template %q (fixtures/templates)", name)
+		return nil, fmt.Errorf("the reference system has no template %q (templates/ of the pack or the bundled pack)", name)
 	}
 	text := string(raw)
 	values["run.id"], values["today"] = s.cfg.RunID, s.now().Format("2006-01-02")

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/steps"
 )
@@ -88,7 +87,8 @@ func problemsExit(sys IO, problems []Problem) int {
 
 // CheckOptions configure konform check.
 type CheckOptions struct {
-	// Paths and Tags select the feature files and scenarios, as for konform run.
+	// Pack, Paths and Tags select the pack, feature files and scenarios, as for konform run.
+	Pack  string
 	Paths []string
 	Tags  string
 }
@@ -97,12 +97,15 @@ type CheckOptions struct {
 // NLL (konform check). It prints one line per problem and a last line with the counts; it
 // returns ExitOK, ExitUsage or ExitUndefined.
 func Check(_ context.Context, sys IO, o CheckOptions) int {
-	p, err := pack.Load(o.Paths, o.Tags)
+	p, err := pack.Select(o.Pack, o.Paths, o.Tags)
+	if err == nil {
+		err = p.Verify("")
+	}
 	if err != nil {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return ExitUsage
 	}
-	problems := CheckPack(p, p.Fixtures(fixtures.FS))
+	problems := CheckPack(p, p.Templates())
 	code := problemsExit(sys, problems)
 	fmt.Fprintf(sys.Stdout, "%d cases checked: %d problems\n", len(p.Cases), len(problems))
 	return code

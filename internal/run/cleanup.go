@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/nllpack"
 	"github.com/konform/konform/steps"
 )
 
@@ -40,7 +40,7 @@ func Cleanup(ctx context.Context, sys IO, opts Options, runID string) int {
 }
 
 func cleanupOn(ctx context.Context, out io.Writer, tgt *target, runID string) int {
-	stepEnv := &steps.Env{RunID: runID, Client: tgt.client, Credentials: tgt.credentialsFor, Fixtures: fixtures.FS}
+	stepEnv := &steps.Env{RunID: runID, Client: tgt.client, Credentials: tgt.credentialsFor, Fixtures: nllpack.FS}
 	found, exchanges, problems := steps.CleanupRun(ctx, stepEnv, runID)
 	for _, ex := range exchanges {
 		fmt.Fprintln(out, toEvidence(ex).Summary())

@@ -17,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // TestCleanupRemovesWhatAnAbortedRunLeft serves a simulator as a configured ("remote")
@@ -42,7 +42,7 @@ func remoteEnv(t *testing.T, extra string) remote {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := sim.New(sim.Options{Fixtures: fixtures.FS})
+	s, _ := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
 	c, _ := fhirclient.New(fhirclient.Config{BaseURL: env.url, TLS: pki.ClientTLS(roots, id)})
 	h := http.Header{"Authorization": {"Bearer " + token}, "X-Org-Info": {`{"orgenhetsId":"x","orgenhetsIdTyp":"HSA"}`},
 		"X-Provenance": {base64.StdEncoding.EncodeToString([]byte(`{"reason":{"text":"test"}}`))}, "X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE"}}
-	template, _ := os.ReadFile("../../fixtures/templates/forskrivning.json")
+	template, _ := os.ReadFile("../../nllpack/templates/forskrivning.json")
 	body := strings.NewReplacer("{{run.id}}", "aborted-run", "{{patient.id}}", "3f1b6a52-7c1e-4d0a-9d6e-1a2b3c4d5e01", "{{today}}", "2026-11-23").Replace(string(template))
 	for i := 0; i < 2; i++ {
 		if ex, err := c.Do(context.Background(), fhirclient.Request{Method: "POST", Path: "MedicationRequest", Header: h, Body: []byte(body)}); err != nil || ex.Response.Status != 201 {
@@ -153,7 +153,7 @@ func TestDoctorKeepsTheEnvironmentsTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	hang, _ := sim.ParseFault("path=$ping,latency=30s")
-	s, _ := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: []sim.Fault{hang}})
+	s, _ := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: []sim.Fault{hang}})
 	srv, err := sim.ServeDevPKI(s, d, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -12,11 +12,11 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 	"github.com/konform/konform/steps"
 )
 
@@ -66,7 +66,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 	baseURL, caFile := env.BaseURL, env.CA
 	var creds map[steps.Role]http.Header
 	if env.Simulated {
-		s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Policy: opts.SimPolicy})
+		s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: opts.Faults, Policy: opts.SimPolicy})
 		if err != nil {
 			d.fail("simulator", err.Error(), ExitHarness)
 			return d.worst

@@ -22,7 +22,7 @@ func TestGenericScenariosPassAgainstAnIndependentServer(t *testing.T) {
 	if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	peer, err := interop.Start(node, interopDir, certs, "../../fixtures")
+	peer, err := interop.Start(node, interopDir, certs, "../../nllpack/fixtures")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // TestPackRunsTwentyTimesAtConcurrencyEight runs the whole pack 20 times, 8 scenarios at a time,
@@ -76,7 +76,7 @@ func sharedSimulator(t *testing.T) *shared {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/big"
 	"net/http"
 	"os"
@@ -29,7 +30,6 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/evidence"
@@ -46,7 +46,16 @@ type Options struct {
 	Env string
 	// Config is the configuration file with the other environments; empty means konform.yaml.
 	Config string
-	// Paths are feature files or folders; empty runs the bundled pack.
+	// Pack is a test pack (a folder with pack.yaml, or a .tar.gz) to run in place of the bundled
+	// one; Paths are then feature files or folders inside it, from its root.
+	Pack string
+	// PackSignerSHA256, when set, is the SHA-256 fingerprint of the certificate that must have
+	// signed the pack; a pack not signed by it is refused.
+	PackSignerSHA256 string
+	// Plan is the approval case's plan.yaml: the cases it requires are run, and the verdict is
+	// given against them; PlanSignerSHA256 pins who must have signed it.
+	Plan, PlanSignerSHA256 string
+	// Paths are feature files or folders; empty runs the bundled pack (or the whole of Pack).
 	Paths []string
 	// Tags is a godog tag expression selecting scenarios, such as "@tc:NLL-TA05-01".
 	Tags string
@@ -107,6 +116,8 @@ type Options struct {
 	// GatewayAddr is where the gateway listens for the system under test; empty takes addr of
 	// the configuration file's gateway section, else a free loopback port.
 	GatewayAddr string
+
+	packFixtures fs.FS // the pack's own fixtures, which the simulator seeds after its own
 }
 
 // IO is the process state a run touches, passed in so that tests run whole commands on buffers.
@@ -164,14 +175,29 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Timeout < 0 || opts.SUTTimeout < 0 || opts.MaxBody < 0 {
 		return fail(ExitUsage, fmt.Errorf("--timeout, --sut-timeout and --max-body must not be negative"))
 	}
-	p, err := pack.Load(opts.Paths, opts.Tags)
+	p, err := pack.Select(opts.Pack, opts.Paths, opts.Tags)
 	if err != nil {
 		return fail(ExitUsage, err)
+	}
+	if err := p.Verify(opts.PackSignerSHA256); err != nil {
+		return fail(ExitUsage, err)
+	}
+	if p.Source.Path != "" && !p.Loose {
+		opts.packFixtures = p.Fixtures()
+	}
+	var plan *pack.Plan
+	if opts.Plan != "" {
+		if plan, err = readPlan(opts, p); err != nil {
+			return fail(ExitUsage, err)
+		}
+		if opts.Case == "" {
+			opts.Case = plan.Case
+		}
 	}
 	// What can be known without NLL is found before any connection (konform check).
 	// Only --snippets lets a pack with unknown steps (and nothing else wrong) run, for godog's
 	// snippets.
-	if problems := CheckPack(p, p.Fixtures(fixtures.FS)); len(problems) > 0 && !(opts.Snippets && allUndefined(problems)) {
+	if problems := CheckPack(p, p.Templates()); len(problems) > 0 && !(opts.Snippets && allUndefined(problems)) {
 		return problemsExit(sys, problems)
 	}
 	if opts.Shard != "" {
@@ -186,6 +212,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		}
 	}
 	var waivers map[string]*evidence.Waiver
+	if plan != nil {
+		waivers = plan.WaiverMap()
+	}
 	if opts.WaiversFile != "" {
 		if waivers, err = evidence.ReadWaivers(opts.WaiversFile); err != nil {
 			return fail(ExitUsage, err)
@@ -221,16 +250,16 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		kind = evidence.SimulatorKind
 	}
 	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), log: evidence.NewExchangeLog(dir), snippets: opts.Snippets, run: &evidence.Run{
-		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest,
-		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: opts.Paths, Shard: opts.Shard, Required: len(p.Required())},
+		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest, Pack: p.Info(), Plan: plan.Info(),
+		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Operator: operator(opts.Operator), Host: hostname(), Command: opts.CommandLine, ClockToleranceMs: ClockTolerance.Milliseconds(),
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Fixtures(fixtures.FS), Pool: p.Pool}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
-		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.Fixtures(fixtures.FS))
+		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates())
 		if err != nil {
 			return fail(ExitUsage, err)
 		}
@@ -301,6 +330,24 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	rec.report(dir, godogOut.String())
 	fmt.Fprintln(sys.Stdout, dir)
 	return code
+}
+
+// readPlan reads the plan, checks its signature and makes it the pack's selection.
+func readPlan(opts Options, p *pack.Pack) (*pack.Plan, error) {
+	plan, err := pack.ReadPlan(opts.Plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.Verify(opts.PlanSignerSHA256); err != nil {
+		return nil, err
+	}
+	switch {
+	case opts.WaiversFile != "" && len(plan.Waivers) > 0:
+		return nil, fmt.Errorf("both --waivers and the plan %s waive cases; keep the waivers in the plan", opts.Plan)
+	case opts.Case != "" && opts.Case != plan.Case:
+		return nil, fmt.Errorf("--case %s differs from the plan's case %s", opts.Case, plan.Case)
+	}
+	return plan, plan.Apply(p)
 }
 
 // ClockTolerance is the clock offset to the server a run accepts as synchronised, as doctor does.
@@ -655,7 +702,7 @@ func coverageOf(p *pack.Pack) []evidence.Coverage {
 func manifestOf(run *evidence.Run) evidence.Manifest {
 	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion,
 		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL},
-		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Started: run.Started,
+		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Pack: run.Pack, Plan: run.Plan, Started: run.Started,
 		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, Client: evidence.SignerInfo{CertInfo: run.Client}}
 }
 

@@ -13,11 +13,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 	"github.com/konform/konform/steps"
 )
 
@@ -229,7 +229,7 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	if err := (config.Environment{Name: "sim"}).CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
 		return nil, err
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: opts.Faults, Tap: opts.SimTap, Policy: opts.SimPolicy})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), PackFixtures: opts.packFixtures, Faults: opts.Faults, Tap: opts.SimTap, Policy: opts.SimPolicy})
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // FuzzParseFault: any --fault value parses into a fault that does something, or is refused; a
@@ -33,7 +33,7 @@ func FuzzParseFault(f *testing.F) {
 // FuzzRequest: whatever a client sends in NLL's headers (token, x-org-info, x-provenance,
 // x-purpose) and body, the simulator answers with an HTTP status and a JSON body, never a panic.
 func FuzzRequest(f *testing.F) {
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // TestAltPersonalityChangesEveryChoice: the alt personality must take another value for every
@@ -42,7 +42,7 @@ func altSim(t *testing.T) *sim.Simulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Policy: &p})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Policy: &p})
 	if err != nil {
 		t.Fatal(err)
 	}

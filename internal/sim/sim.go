@@ -133,6 +133,9 @@ type Options struct {
 	// Fixtures holds patients/, medications/ and relatedpersons/ (*.json) to seed; nil means an
 	// empty store.
 	Fixtures fs.FS
+	// PackFixtures, when set, are a test pack's own fixtures in the same layout, seeded after
+	// Fixtures: a resource with the type and id of one in Fixtures replaces it.
+	PackFixtures fs.FS
 	// Faults are injected into matching responses, for tests of failure handling.
 	Faults []Fault
 	// Policy overrides DefaultPolicy (see Personality); nil keeps it.
@@ -191,10 +194,8 @@ func New(opts Options) (*Simulator, error) {
 			return nil, err
 		}
 	}
-	if opts.Fixtures != nil {
-		if err := s.store.seed(opts.Fixtures, "patients", "medications", "relatedpersons"); err != nil {
-			return nil, fmt.Errorf("cannot seed simulator: %w", err)
-		}
+	if err := s.store.seed([]fs.FS{opts.Fixtures, opts.PackFixtures}, "patients", "medications", "relatedpersons"); err != nil {
+		return nil, fmt.Errorf("cannot seed simulator: %w", err)
 	}
 	return s, nil
 }

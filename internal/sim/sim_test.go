@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/konform/konform/fixtures"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 const (
@@ -34,7 +34,7 @@ type user struct {
 
 func newSim(t *testing.T, faults ...sim.Fault) *sim.Simulator {
 	t.Helper()
-	s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Faults: faults})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: faults})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +370,7 @@ func TestUpdateChecksTheVersion(t *testing.T) {
 	for _, status := range []int{409, 412} {
 		policy := sim.DefaultPolicy()
 		policy.VersionConflictStatus = status
-		s, err := sim.New(sim.Options{Fixtures: fixtures.FS, Policy: &policy})
+		s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Policy: &policy})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,29 +26,45 @@ func newStore() *store {
 	return &store{data: map[string]map[string][]resource{}, deleted: map[string]bool{}}
 }
 
-// seed loads every *.json file of the given directories of fsys as a resource.
-func (s *store) seed(fsys fs.FS, dirs ...string) error {
-	for _, dir := range dirs {
-		files, err := fs.Glob(fsys, dir+"/*.json")
-		if err != nil {
-			return err
+// seed loads every *.json file of the given directories of each source as a resource; a later
+// source's resource of the same type and id replaces an earlier one's.
+func (s *store) seed(sources []fs.FS, dirs ...string) error {
+	seeds := map[string]resource{} // type/id → the last source's resource
+	var order []string
+	for _, fsys := range sources {
+		if fsys == nil {
+			continue
 		}
-		for _, f := range files {
-			raw, err := fs.ReadFile(fsys, f)
+		for _, dir := range dirs {
+			files, err := fs.Glob(fsys, dir+"/*.json")
 			if err != nil {
 				return err
 			}
-			var r resource
-			if err := json.Unmarshal(raw, &r); err != nil {
-				return fmt.Errorf("fixture %s: %v", f, err)
+			for _, f := range files {
+				raw, err := fs.ReadFile(fsys, f)
+				if err != nil {
+					return err
+				}
+				var r resource
+				if err := json.Unmarshal(raw, &r); err != nil {
+					return fmt.Errorf("fixture %s: %v", f, err)
+				}
+				typ, _ := r["resourceType"].(string)
+				id, _ := r["id"].(string)
+				if typ == "" || id == "" {
+					return fmt.Errorf("fixture %s: needs resourceType and id", f)
+				}
+				k := typ + "/" + id
+				if _, ok := seeds[k]; !ok {
+					order = append(order, k)
+				}
+				seeds[k] = r
 			}
-			typ, _ := r["resourceType"].(string)
-			id, _ := r["id"].(string)
-			if typ == "" || id == "" {
-				return fmt.Errorf("fixture %s: needs resourceType and id", f)
-			}
-			s.put(typ, id, r)
 		}
+	}
+	for _, k := range order {
+		typ, id, _ := strings.Cut(k, "/")
+		s.put(typ, id, seeds[k])
 	}
 	return nil
 }
