@@ -165,17 +165,12 @@ func (w *World) bundleEntriesAre(want int) error {
 }
 
 func (w *World) outcomeHasIssue(severity, code string) error {
-	doc, _, err := w.fhirBody()
+	issues, err := w.outcome()
 	if err != nil {
 		return err
 	}
-	if doc["resourceType"] != "OperationOutcome" {
-		return &evidence.Mismatch{Check: "resourceType", Expected: `"OperationOutcome"`, Actual: fmt.Sprintf("%q", doc["resourceType"])}
-	}
-	issues, _ := doc["issue"].([]any)
 	var seen []string
-	for _, x := range issues {
-		issue, _ := x.(map[string]any)
+	for _, issue := range issues {
 		s, _ := issue["severity"].(string)
 		c, _ := issue["code"].(string)
 		if s == severity && c == code {
@@ -195,13 +190,12 @@ func (w *World) outcomeHasIssue(severity, code string) error {
 const DetectedIssueSuffix = "/nllDetectedIssue"
 
 func (w *World) outcomeHasDetectedIssue(code string) error {
-	doc, _, err := w.fhirBody()
+	issues, err := w.outcome()
 	if err != nil {
 		return err
 	}
 	var seen []string
-	for _, x := range asList(doc["issue"]) {
-		issue, _ := x.(map[string]any)
+	for _, issue := range issues {
 		for _, e := range asList(issue["extension"]) {
 			ext, _ := e.(map[string]any)
 			if url, _ := ext["url"].(string); !strings.HasSuffix(url, DetectedIssueSuffix) {
@@ -248,6 +242,23 @@ func (w *World) headerIs(name, want string) error {
 	}
 	if got := resp.Header.Get(name); got != want {
 		return &evidence.Mismatch{Check: "response header " + name, Expected: strconv.Quote(want), Actual: quoteOrNone(got)}
+	}
+	return nil
+}
+
+// headerStartsWith checks that the answer carries a header whose value starts with a prefix
+// (placeholders filled).
+func (w *World) headerStartsWith(name, prefix string) error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	prefix, err = w.fill(prefix)
+	if err != nil {
+		return err
+	}
+	if got := resp.Header.Get(name); got == "" || !strings.HasPrefix(got, prefix) {
+		return &evidence.Mismatch{Check: "response header " + name, Expected: "a value starting with " + strconv.Quote(prefix), Actual: quoteOrNone(got)}
 	}
 	return nil
 }
@@ -396,8 +407,26 @@ func (w *World) statusIn(set string) error {
 	return &evidence.Mismatch{Check: "status code", Expected: set, Actual: got, Detail: outcomeDetail(resp.Body)}
 }
 
+// fillPattern fills the placeholders of a regular expression with their values quoted, so that
+// each value matches itself only.
+func (w *World) fillPattern(expr string) (string, error) {
+	var err error
+	out := placeholder.ReplaceAllStringFunc(expr, func(m string) string {
+		v, e := w.fill(m)
+		if e != nil && err == nil {
+			err = e
+		}
+		return regexp.QuoteMeta(v)
+	})
+	return out, err
+}
+
 func (w *World) headerMatches(name, expr string) error {
-	re, err := regexp.Compile(expr)
+	filled, err := w.fillPattern(expr)
+	if err != nil {
+		return err
+	}
+	re, err := regexp.Compile(filled)
 	if err != nil {
 		return harnessError("%q is not a regular expression: %v", expr, err)
 	}
@@ -406,27 +435,54 @@ func (w *World) headerMatches(name, expr string) error {
 		return err
 	}
 	if got := resp.Header.Get(name); got == "" || !re.MatchString(got) {
-		return &evidence.Mismatch{Check: "response header " + name, Expected: "a value matching " + strconv.Quote(expr), Actual: quoteOrNone(got)}
+		return &evidence.Mismatch{Check: "response header " + name, Expected: "a value matching " + strconv.Quote(filled), Actual: quoteOrNone(got)}
 	}
 	return nil
 }
 
-// outcome returns the last answer as an OperationOutcome's issues.
+// outcome returns the issues of the last answer: an OperationOutcome, or Parameters (what an
+// operation such as $verify answers) carrying OperationOutcomes as parameters' resources, also in
+// parts.
 func (w *World) outcome() ([]map[string]any, error) {
 	doc, _, err := w.fhirBody()
 	if err != nil {
 		return nil, err
 	}
-	if doc["resourceType"] != "OperationOutcome" {
-		return nil, &evidence.Mismatch{Check: "resourceType", Expected: `"OperationOutcome"`, Actual: fmt.Sprintf("%q", doc["resourceType"])}
+	const expected = `"OperationOutcome", or Parameters carrying one`
+	var outcomes []map[string]any
+	switch doc["resourceType"] {
+	case "OperationOutcome":
+		outcomes = []map[string]any{doc}
+	case "Parameters":
+		outcomes = parameterOutcomes(doc["parameter"])
+		if len(outcomes) == 0 {
+			return nil, &evidence.Mismatch{Check: "resourceType", Expected: expected, Actual: `"Parameters" without an OperationOutcome in its parameters`}
+		}
+	default:
+		return nil, &evidence.Mismatch{Check: "resourceType", Expected: expected, Actual: fmt.Sprintf("%q", doc["resourceType"])}
 	}
 	var issues []map[string]any
-	for _, x := range asList(doc["issue"]) {
-		if issue, ok := x.(map[string]any); ok {
-			issues = append(issues, issue)
+	for _, oo := range outcomes {
+		for _, x := range asList(oo["issue"]) {
+			if issue, ok := x.(map[string]any); ok {
+				issues = append(issues, issue)
+			}
 		}
 	}
 	return issues, nil
+}
+
+// parameterOutcomes returns the OperationOutcomes among parameters' resources, parts included.
+func parameterOutcomes(parameters any) []map[string]any {
+	var out []map[string]any
+	for _, x := range asList(parameters) {
+		p, _ := x.(map[string]any)
+		if res, _ := p["resource"].(map[string]any); res["resourceType"] == "OperationOutcome" {
+			out = append(out, res)
+		}
+		out = append(out, parameterOutcomes(p["part"])...)
+	}
+	return out
 }
 
 // outcomeHasError checks for an issue that made the request fail: severity error or fatal (FHIR

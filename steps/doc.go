@@ -13,9 +13,15 @@ func Markdown() string {
 		"Generated from `steps/vocabulary.go` by `make docs`; a test fails when this file is stale.\n\n" +
 		"Every step has a Swedish form (for `# language: sv` files, the agency's language) and an English\n" +
 		"form (for `# language: en`), bound to the same code. `\"…\"` is a quoted text parameter, `N` a\n" +
-		"whole number. Text parameters may hold placeholders: `{{patient.id}}` (the test patient's id\n" +
-		"in NLL, looked up by personnummer), `{{patient.personnummer}}`, `{{created.id}}` (the last\n" +
-		"created resource), `{{run.id}}` and `{{today}}`.\n")
+		"number. Inside a quoted parameter `\\\"` stands for a quote and `\\\\` for a backslash\n" +
+		"(`\"W/\\\"1\\\"\"` is `W/\"1\"`); any other backslash stays as written. A step ending in `:` takes a\n" +
+		"doc string: the text between two lines of `\"\"\"` right below it.\n\n" +
+		"Text parameters and doc strings may hold placeholders: `{{patient.id}}` (the test patient's id\n" +
+		"in NLL, looked up by personnummer with the run's own identity and default headers, whatever the\n" +
+		"scenario changed), `{{patient.personnummer}}`, `{{created.id}}` (the last created resource),\n" +
+		"`{{var.<name>}}` (a saved value), `{{run.id}}`, `{{today}}`, `{{today+14d}}` (days from the run's\n" +
+		"date), `{{now}}` and `{{now-5m}}` (an instant, UTC), `{{uuid}}` (one per scenario) and\n" +
+		"`{{base64:<text>}}`.\n")
 	group := ""
 	for _, d := range Vocabulary() {
 		if d.Group != group {
@@ -30,10 +36,11 @@ func Markdown() string {
 }
 
 var (
-	quotedParam = regexp.MustCompile(regexp.QuoteMeta(quoted))
-	numberParam = regexp.MustCompile(regexp.QuoteMeta(number))
-	optional    = regexp.MustCompile(`\(\?:([^()|]*)\)\?`)
-	choice      = regexp.MustCompile(`\(\?:([^()]*)\)`)
+	quotedParam  = regexp.MustCompile(regexp.QuoteMeta(quoted))
+	numberParam  = regexp.MustCompile(regexp.QuoteMeta(number))
+	decimalParam = regexp.MustCompile(regexp.QuoteMeta(decimal))
+	optional     = regexp.MustCompile(`\(\?:([^()|]*)\)\?`)
+	choice       = regexp.MustCompile(`\(\?:([^()]*)\)`)
 )
 
 // readable turns a step pattern into the form a test author reads: "…" for text, N for numbers.
@@ -42,9 +49,11 @@ func readable(pattern string) string {
 	s = strings.ReplaceAll(s, statusSetSV, "N eller M | Nxx")
 	s = strings.ReplaceAll(s, statusSetEN, "N or M | Nxx")
 	s = quotedParam.ReplaceAllString(s, `"…"`)
+	s = decimalParam.ReplaceAllString(s, "N")
 	s = numberParam.ReplaceAllString(s, "N")
 	s = optional.ReplaceAllString(s, "[$1]")
 	s = choice.ReplaceAllString(s, "($1)")
+	s = strings.ReplaceAll(s, methods, "GET|POST|PUT|PATCH|DELETE")
 	s = strings.ReplaceAll(s, "(GET|POST)", "GET|POST")
 	return s
 }

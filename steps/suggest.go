@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	suggestQuoted = regexp.MustCompile(`"[^"]*"`)
+	suggestQuoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 	suggestNumber = regexp.MustCompile(`\d+`)
 	// stepKeyword is the Gherkin keyword stepKeyword an example line starts with.
 	stepKeyword = regexp.MustCompile(`^(?i)(givet|när|så|och|men|given|when|then|and|but)\s+`)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
+	"strings"
 	"sync"
 
 	"github.com/cucumber/godog"
@@ -24,8 +26,14 @@ type Def struct {
 }
 
 const (
-	quoted = `"([^"]*)"`
+	// quoted is a text parameter between double quotes; \" stands for a quote inside it and \\
+	// for a backslash (`"W/\"1\""` is W/"1"). Register unescapes it before the step sees it.
+	quoted = `"((?:[^"\\]|\\.)*)"`
 	number = `(\d+)`
+	// decimal is a number with an optional sign, fraction and exponent, as JSON writes it.
+	decimal = `(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)`
+	// methods are the HTTP methods a request step may send.
+	methods = `(GET|POST|PUT|PATCH|DELETE)`
 	// statusSetSV and statusSetEN are a set of statuses: codes and classes, at least two codes or
 	// one class ("409 eller 412", "400, 403 eller 422", "4xx").
 	statusSetSV = `(\d(?:\d\d|xx)(?:(?:, | eller )\d(?:\d\d|xx))+|\dxx)`
@@ -188,11 +196,58 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Anrop",
+			SV:        `^systemet skickar ` + methods + ` till ` + quoted + `$`,
+			EN:        `^the system sends ` + methods + ` to ` + quoted + `$`,
+			ExampleSV: `När systemet skickar DELETE till "Basic/{{var.spärr}}"`,
+			ExampleEN: `When the system sends DELETE to "Basic/{{var.lock}}"`,
+			Doc: "Send a request with any method and no body to a path relative to the FHIR base (Type/id, Type?params, an operation), with the scenario's identity and headers; placeholders are filled. " +
+				"An absolute URL, another scheme or host, a path from the server's root (/…) and a .. segment are refused: requests stay on the FHIR base.",
+			Bind: func(w *World) any { return w.sendRequest },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet skickar ` + methods + ` till ` + quoted + ` med kroppen:$`,
+			EN:        `^the system sends ` + methods + ` to ` + quoted + ` with the body:$`,
+			ExampleSV: `När systemet skickar PUT till "MedicationRequest/{{uuid}}" med kroppen:`,
+			ExampleEN: `When the system sends PUT to "MedicationRequest/{{uuid}}" with the body:`,
+			Doc: "As above, with the doc string below the step (between two lines of \"\"\") as the body, sent as written with its placeholders filled (application/fhir+json unless the scenario sets Content-Type), " +
+				"so it may be broken on purpose. GET takes no body. What the answer created (201 with a Location) becomes the created resource, and is cleaned up.",
+			Bind: func(w *World) any { return w.sendRequestWithBody },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet skapar en ` + quoted + ` med kroppen:$`,
+			EN:        `^the system creates a ` + quoted + ` with the body:$`,
+			ExampleSV: `När systemet skapar en "Consent" med kroppen:`,
+			ExampleEN: `When the system creates a "Consent" with the body:`,
+			Doc:       "POST the doc string below the step, placeholders filled, to a resource type: as creating from a template, with the body in the feature file.",
+			Bind:      func(w *World) any { return w.createWithBody },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet anropar ` + quoted + ` med kroppen:$`,
+			EN:        `^the system calls ` + quoted + ` with the body:$`,
+			ExampleSV: `När systemet anropar "MedicationRequest/$verify" med kroppen:`,
+			ExampleEN: `When the system calls "MedicationRequest/$verify" with the body:`,
+			Doc:       "POST the doc string below the step, placeholders filled, to a path: an operation ($verify, MedicationRequest/$end) or \"\" for a transaction at the base; as calling with a template.",
+			Bind:      func(w *World) any { return w.callWithBody },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet uppdaterar den skapade resursen med kroppen:$`,
+			EN:        `^the system updates the created resource with the body:$`,
+			ExampleSV: "När systemet uppdaterar den skapade resursen med kroppen:",
+			ExampleEN: "When the system updates the created resource with the body:",
+			Doc:       "PUT the doc string below the step, placeholders filled ({{created.id}} for its id), to the created resource, replacing it whole.",
+			Bind:      func(w *World) any { return w.updateCreatedWithBody },
+		},
+		{
+			Group:     "Anrop",
 			SV:        `^systemet ändrar ` + quoted + ` till ` + quoted + ` i den skapade resursen$`,
 			EN:        `^the system changes ` + quoted + ` to ` + quoted + ` in the created resource$`,
 			ExampleSV: `När systemet ändrar "status" till "on-hold" i den skapade resursen`,
 			ExampleEN: `When the system changes "status" to "on-hold" in the created resource`,
-			Doc:       "Read the current version of the created resource, set a field (dotted path) and PUT the whole resource back.",
+			Doc:       "Read the current version of the created resource, set a field to a text and PUT the whole resource back. The field is a dotted path of keys, each optionally indexed (dosageInstruction[0].text); missing objects on the way are made.",
 			Bind:      func(w *World) any { return w.changeCreated },
 		},
 		{
@@ -203,6 +258,43 @@ func serviceVocabulary() []Def {
 			ExampleEN: `When the system changes "status" to "active" in version 1 of the created resource`,
 			Doc:       "As above, but starting from an old version: what a client that did not fetch the latest version sends.",
 			Bind:      func(w *World) any { return w.changeVersion },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet ändrar ` + quoted + ` till talet ` + decimal + ` i den skapade resursen$`,
+			EN:        `^the system changes ` + quoted + ` to the number ` + decimal + ` in the created resource$`,
+			ExampleSV: `När systemet ändrar "dispenseRequest.quantity.value" till talet 0 i den skapade resursen`,
+			ExampleEN: `When the system changes "dispenseRequest.quantity.value" to the number 0 in the created resource`,
+			Doc:       "As changing a field to a text, but the field becomes a JSON number (0, -1, 2.5, 1e3), not a string.",
+			Bind:      func(w *World) any { return w.changeToNumber },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet ändrar ` + quoted + ` till (sant|falskt) i den skapade resursen$`,
+			EN:        `^the system changes ` + quoted + ` to (true|false) in the created resource$`,
+			ExampleSV: `När systemet ändrar "substitution.allowedBoolean" till falskt i den skapade resursen`,
+			ExampleEN: `When the system changes "substitution.allowedBoolean" to false in the created resource`,
+			Doc:       "As changing a field to a text, but the field becomes the JSON boolean true (sant) or false (falskt).",
+			Bind:      func(w *World) any { return w.changeToBoolean },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet ändrar ` + quoted + ` till JSON-värdet ` + quoted + ` i den skapade resursen$`,
+			EN:        `^the system changes ` + quoted + ` to the JSON value ` + quoted + ` in the created resource$`,
+			ExampleSV: `När systemet ändrar "dosageInstruction" till JSON-värdet "[]" i den skapade resursen`,
+			ExampleEN: `When the system changes "dosageInstruction" to the JSON value "[]" in the created resource`,
+			Doc: "As changing a field to a text, but the field becomes any JSON value: an object, an array, a string, a number, true, false or null (write \\\" for a quote inside the parameter); placeholders are filled first. " +
+				"A value that is not JSON is an error of the step, and nothing is sent.",
+			Bind: func(w *World) any { return w.changeToJSON },
+		},
+		{
+			Group:     "Anrop",
+			SV:        `^systemet ändrar ` + quoted + ` i den skapade resursen till JSON-värdet:$`,
+			EN:        `^the system changes ` + quoted + ` in the created resource to the JSON value:$`,
+			ExampleSV: `När systemet ändrar "dosageInstruction[0]" i den skapade resursen till JSON-värdet:`,
+			ExampleEN: `When the system changes "dosageInstruction[0]" in the created resource to the JSON value:`,
+			Doc:       "As above, with the JSON value in the doc string below the step: for objects and arrays of some size.",
+			Bind:      func(w *World) any { return w.changeToJSONBody },
 		},
 		{
 			Group:     "Anrop",
@@ -264,7 +356,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the OperationOutcome has an issue with severity ` + quoted + ` and code ` + quoted + `$`,
 			ExampleSV: `Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "not-found"`,
 			ExampleEN: `And the OperationOutcome has an issue with severity "error" and code "not-found"`,
-			Doc:       "The answer is an OperationOutcome with an issue of this severity and code.",
+			Doc:       "The answer is an OperationOutcome with an issue of this severity and code. This and the other OperationOutcome checks also read Parameters answers (such as $verify's): the issues of every OperationOutcome among the parameters' resources and parts.",
 			Bind:      func(w *World) any { return w.outcomeHasIssue },
 		},
 		{
@@ -291,7 +383,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the OperationOutcome has a detected issue with code ` + quoted + `$`,
 			ExampleSV: `Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-04"`,
 			ExampleEN: `And the OperationOutcome has a detected issue with code "SIM-AFF-04"`,
-			Doc:       "An issue carries the nllDetectedIssue extension with this code (an automatic check's finding).",
+			Doc:       "An issue carries the nllDetectedIssue extension with this code (an automatic check's finding), in an OperationOutcome answer or in one a Parameters answer carries ($verify).",
 			Bind:      func(w *World) any { return w.outcomeHasDetectedIssue },
 		},
 		{
@@ -314,11 +406,20 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:har svaret|svaret har) headern ` + quoted + ` med ett värde som börjar med ` + quoted + `$`,
+			EN:        `^the response has the header ` + quoted + ` with a value starting with ` + quoted + `$`,
+			ExampleSV: `Och svaret har headern "ETag" med ett värde som börjar med "W/"`,
+			ExampleEN: `And the response has the header "ETag" with a value starting with "W/"`,
+			Doc:       "The answer carries this header with a value that starts with this text; placeholders are filled.",
+			Bind:      func(w *World) any { return w.headerStartsWith },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:har svaret|svaret har) headern ` + quoted + ` som matchar ` + quoted + `$`,
 			EN:        `^the response has the header ` + quoted + ` matching ` + quoted + `$`,
 			ExampleSV: `Och svaret har headern "Location" som matchar "MedicationRequest/[^/]+"`,
 			ExampleEN: `And the response has the header "Location" matching "MedicationRequest/[^/]+"`,
-			Doc:       "The answer carries this header with a value matching a regular expression (^… for a prefix), for where NLL does not document the exact value (an absolute or relative Location).",
+			Doc:       "The answer carries this header with a value matching a regular expression (Go's RE2 syntax; ^… for a prefix), for where NLL does not document the exact value (an absolute or relative Location). Placeholders are filled and match their value literally. An expression that does not compile is an error of the step.",
 			Bind:      func(w *World) any { return w.headerMatches },
 		},
 		{
@@ -398,38 +499,144 @@ var patterns = sync.OnceValue(func() [][2]*regexp.Regexp {
 	return out
 })
 
-// takesArgument says, per step of the vocabulary, whether its function takes a data table or a
-// doc string after the pattern's groups.
-var takesArgument = sync.OnceValue(func() []bool {
+// argumentKinds says, per step of the vocabulary, what its function takes after the pattern's
+// groups: "doc string", "data table" or "" for nothing.
+var argumentKinds = sync.OnceValue(func() []string {
 	defs := Vocabulary()
-	out := make([]bool, len(defs))
+	out := make([]string, len(defs))
 	for i, d := range defs {
-		out[i] = reflect.TypeOf(d.Bind(&World{})).NumIn() > patterns()[i][0].NumSubexp()
+		t := reflect.TypeOf(d.Bind(&World{}))
+		if t.NumIn() <= patterns()[i][0].NumSubexp() {
+			continue
+		}
+		out[i] = "data table"
+		if t.In(t.NumIn()-1) == reflect.TypeOf((*godog.DocString)(nil)) {
+			out[i] = "doc string"
+		}
 	}
 	return out
 })
 
-// Register binds every step, in both languages, to w's functions. A step given a data table or a
-// doc string it does not take is an error of the pack, not an argument silently ignored.
+// quotedGroups says, per step of the vocabulary, which of its pattern's groups are quoted text
+// parameters, the same in both languages (the vocabulary test checks this).
+var quotedGroups = sync.OnceValue(func() [][]bool {
+	inner := quotedInner()
+	defs := Vocabulary()
+	out := make([][]bool, len(defs))
+	for i, d := range defs {
+		out[i] = groupsLike(d.SV, inner)
+	}
+	return out
+})
+
+// quotedInner is what quoted's group matches, parsed.
+func quotedInner() *syntax.Regexp {
+	for _, sub := range mustParse(quoted).Sub {
+		if sub.Op == syntax.OpCapture {
+			return sub.Sub[0]
+		}
+	}
+	panic("quoted has no group")
+}
+
+func mustParse(pattern string) *syntax.Regexp {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		panic(err)
+	}
+	return re
+}
+
+// groupsLike says, per capturing group of pattern, whether the group is like (equal to) inner.
+func groupsLike(pattern string, inner *syntax.Regexp) []bool {
+	re := mustParse(pattern)
+	out := make([]bool, re.MaxCap())
+	var walk func(*syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		if r.Op == syntax.OpCapture && r.Cap > 0 {
+			out[r.Cap-1] = r.Sub[0].Equal(inner)
+		}
+		for _, sub := range r.Sub {
+			walk(sub)
+		}
+	}
+	walk(re)
+	return out
+}
+
+// escape is a character escaped in a quoted parameter: \" or \\.
+var escape = regexp.MustCompile(`\\(["\\])`)
+
+// unescape turns a quoted parameter as written into its value: \" becomes " and \\ becomes \;
+// any other backslash (\d in a regular expression) stays as it is.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	return escape.ReplaceAllString(s, "$1")
+}
+
+var contextType = reflect.TypeOf((*context.Context)(nil)).Elem()
+
+// unescaping wraps a step function so that the parameters quoted marks arrive unescaped; a doc
+// string, a data table and every other parameter reach it as godog gives them.
+func unescaping(fn any, quoted []bool) any {
+	v := reflect.ValueOf(fn)
+	t := v.Type()
+	first := 0
+	if t.NumIn() > 0 && t.In(0) == contextType {
+		first = 1
+	}
+	var params []int
+	for g, q := range quoted {
+		if i := first + g; q && i < t.NumIn() && t.In(i).Kind() == reflect.String {
+			params = append(params, i)
+		}
+	}
+	if len(params) == 0 {
+		return fn
+	}
+	return reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
+		for _, i := range params {
+			args[i] = reflect.ValueOf(unescape(args[i].String())).Convert(t.In(i))
+		}
+		return v.Call(args)
+	}).Interface()
+}
+
+// Register binds every step, in both languages, to w's functions, with quoted parameters
+// unescaped. A step given a data table or a doc string it does not take, or lacking one it needs,
+// is an error of the pack, not an argument silently ignored or a confusing message of godog's.
 func Register(sc *godog.ScenarioContext, w *World) {
 	compiled := patterns()
+	quotes := quotedGroups()
 	for i, d := range Vocabulary() {
-		fn := d.Bind(w)
+		fn := unescaping(d.Bind(w), quotes[i])
 		sc.Step(compiled[i][0], fn)
 		sc.Step(compiled[i][1], fn)
 	}
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
-		if st.Argument == nil {
-			return ctx, nil
-		}
-		takes := takesArgument()
+		kinds := argumentKinds()
 		for i, re := range compiled {
-			if (re[0].MatchString(st.Text) || re[1].MatchString(st.Text)) && !takes[i] {
-				kind := "data table"
-				if st.Argument.DocString != nil {
-					kind = "doc string"
-				}
-				return ctx, harnessError("the step %q takes no %s; remove it, or use a step that takes one (docs/steps.md)", st.Text, kind)
+			if !re[0].MatchString(st.Text) && !re[1].MatchString(st.Text) {
+				continue
+			}
+			given := ""
+			switch {
+			case st.Argument != nil && st.Argument.DocString != nil:
+				given = "doc string"
+			case st.Argument != nil:
+				given = "data table"
+			}
+			switch {
+			case given != "" && kinds[i] == "":
+				return ctx, harnessError("the step %q takes no %s; remove it, or use a step that takes one (docs/steps.md)", st.Text, given)
+			case given != "" && given != kinds[i]:
+				return ctx, harnessError("the step %q takes a %s, not a %s (docs/steps.md)", st.Text, kinds[i], given)
+			case given == "" && kinds[i] == "doc string":
+				return ctx, harnessError("the step %q needs a doc string: the text between two lines of \"\"\" right below the step", st.Text)
+			case given == "" && kinds[i] != "":
+				return ctx, harnessError("the step %q needs a %s right below it (docs/steps.md)", st.Text, kinds[i])
 			}
 		}
 		return ctx, nil

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,9 @@ func TestEveryStepHasTwinsAndWorkingExamples(t *testing.T) {
 		all[i] = compiled{regexp.MustCompile(d.SV), regexp.MustCompile(d.EN)}
 		if all[i].sv.NumSubexp() != all[i].en.NumSubexp() {
 			t.Errorf("%q and %q take different numbers of parameters", d.SV, d.EN)
+		}
+		if !slices.Equal(groupsLike(d.SV, quotedInner()), groupsLike(d.EN, quotedInner())) {
+			t.Errorf("%q and %q quote different parameters, so Register would unescape them differently", d.SV, d.EN)
 		}
 	}
 	for i, d := range defs {

@@ -115,8 +115,10 @@ type World struct {
 	sutResult *driver.Result
 	sutMark   int
 
-	// Exchanges are every exchange of the scenario, in order.
+	// Exchanges are every exchange of the scenario, in order, konform's own lookups included
+	// (Lookup tells them apart).
 	Exchanges []*fhirclient.Exchange
+	lookups   map[*fhirclient.Exchange]bool
 }
 
 // NewWorld makes the state of one scenario.
@@ -146,7 +148,7 @@ func (w *World) send(req fhirclient.Request) error {
 		}
 		h.Set("Authorization", "Bearer "+token)
 	}
-	if req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodDelete {
+	if req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch || req.Method == http.MethodDelete {
 		h.Set("X-Provenance", w.defaultProvenance())
 	}
 	for _, extra := range []http.Header{w.header, req.Header} {
@@ -231,7 +233,9 @@ func (w *World) fill(s string) (string, error) {
 	return out, err
 }
 
-// patientID looks the test patient up in NLL once, by personnummer.
+// patientID looks the test patient up in NLL once, by personnummer, with konform's own lookup:
+// the scenario may have changed its headers, identity or token on purpose (to be refused), and
+// {{patient.id}} must still work in its requests.
 func (w *World) patientID() (string, error) {
 	if w.patient != "" {
 		return w.patient, nil
@@ -239,20 +243,15 @@ func (w *World) patientID() (string, error) {
 	if w.pnr == "" {
 		return "", harnessError("{{patient.id}} needs a test patient; add \"Givet att testpatienten har personnummer ...\"")
 	}
-	saved, savedErr := w.last, w.lastErr
-	defer func() { w.last, w.lastErr = saved, savedErr }()
-	if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: "Patient",
-		Query: url.Values{"identifier": {PersonnummerSystem + "|" + w.pnr}}}); err != nil {
-		return "", err
-	}
-	resp, err := w.response()
+	resp, err := w.lookup(fhirclient.Request{Method: http.MethodGet, Path: "Patient",
+		Query: url.Values{"identifier": {PersonnummerSystem + "|" + w.pnr}}})
 	if err != nil {
 		return "", harnessError("cannot look up test patient %s: %v", w.pnr, err)
 	}
 	doc, err := parseJSON(resp.Body)
 	if err != nil || resp.Status != http.StatusOK || doc["resourceType"] != "Bundle" {
-		return "", harnessError("cannot look up test patient %s: the search answered %d %s, not a Bundle",
-			w.pnr, resp.Status, quoteOrNone(resp.Header.Get("Content-Type")))
+		return "", harnessError("cannot look up test patient %s: the search (with the run's own identity and default headers) answered %d %s, not a Bundle%s",
+			w.pnr, resp.Status, quoteOrNone(resp.Header.Get("Content-Type")), parenthesised(outcomeDetail(resp.Body)))
 	}
 	id := firstString(doc, "entry", "resource", "id")
 	if id == "" {
@@ -261,6 +260,48 @@ func (w *World) patientID() (string, error) {
 	w.patient = id
 	return id, nil
 }
+
+func parenthesised(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// lookupHeader are the headers of konform's own lookups besides the user's credentials: care
+// (VARD) with a temporary consent, the run's defaults.
+var lookupHeader = http.Header{"X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE"}}
+
+// lookup sends a request konform makes on its own to fill a placeholder, not one the scenario's
+// steps describe: with the run's identity and user, its token unchanged and complete default
+// headers (lookupHeader), whatever the scenario changed. The scenario's state, its last answer
+// included, stays as it was. The exchange is recorded with the scenario's and marked as a lookup
+// (World.Lookup). It returns the answer, or why there is none.
+func (w *World) lookup(req fhirclient.Request) (*fhirclient.Message, error) {
+	identity, role, claims, header, omit := w.identity, w.role, w.claims, w.header, w.omit
+	last, lastErr, before := w.last, w.lastErr, len(w.Exchanges)
+	defer func() {
+		w.identity, w.role, w.claims, w.header, w.omit = identity, role, claims, header, omit
+		w.last, w.lastErr = last, lastErr
+	}()
+	w.identity, w.role, w.claims, w.header, w.omit = RunIdentity, DefaultRole, nil, lookupHeader.Clone(), map[string]bool{}
+	err := w.send(req)
+	for _, ex := range w.Exchanges[before:] {
+		if w.lookups == nil {
+			w.lookups = map[*fhirclient.Exchange]bool{}
+		}
+		w.lookups[ex] = true
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w.response()
+}
+
+// Lookup reports whether konform sent ex on its own, to fill a placeholder such as
+// {{patient.id}}, with the run's identity and default headers rather than the scenario's: the
+// evidence should label it so, since no step of the scenario describes it.
+func (w *World) Lookup(ex *fhirclient.Exchange) bool { return w.lookups[ex] }
 
 // createdID returns the logical id in a Location such as [base]/MedicationRequest/<id>/_history/1.
 func createdID(location string) string {
