@@ -12,13 +12,13 @@ import (
 // panic.
 func FuzzAnswer(f *testing.F) {
 	var exprs []string
-	files, _ := filepath.Glob("../features/*/*.feature")
-	quoted := regexp.MustCompile(`FHIRPath-uttrycket "([^"]*)"`)
+	files, _ := filepath.Glob("../nllpack/features/*/*.feature")
+	expression := regexp.MustCompile(`FHIRPath-uttrycket ` + quoted)
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
-		for _, m := range quoted.FindAllSubmatch(data, -1) {
+		for _, m := range expression.FindAllSubmatch(data, -1) {
 			if !regexp.MustCompile(`\{\{`).Match(m[1]) {
-				exprs = append(exprs, string(m[1]))
+				exprs = append(exprs, unescape(string(m[1])))
 			}
 		}
 	}
