@@ -219,7 +219,7 @@ func TestCleanupEndsWhatTheSystemUnderTestMade(t *testing.T) {
 // with every patient leased a scenario waits until one comes back, and after the pool's wait it
 // stops with an error that says what to do; a patient whose cleanup left data is not lent again.
 func TestPoolLendsEachPatientToOneScenario(t *testing.T) {
-	pool, err := pack.NewPool([]string{"189001029819", "189001039800"}, "my/patientpool.yaml")
+	pool, err := pack.NewPool([]string{"189001029819", "189001039800"}, "my/pack.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestPoolLendsEachPatientToOneScenario(t *testing.T) {
 		t.Errorf("a second lease in one scenario: %v", err)
 	}
 	err = c.leasePatient()
-	if err == nil || !strings.Contains(err.Error(), "all 2 patients of the pool my/patientpool.yaml have been leased by other scenarios for 200ms") ||
+	if err == nil || !strings.Contains(err.Error(), "all 2 patients of the pool my/pack.yaml have been leased by other scenarios for 200ms") ||
 		!strings.Contains(err.Error(), "lower --concurrency") {
 		t.Fatalf("an exhausted pool: %v", err)
 	}
@@ -274,7 +274,7 @@ func TestPoolLendsEachPatientToOneScenario(t *testing.T) {
 	}
 	started := time.Now()
 	err = NewWorld(context.Background(), broken).leasePatient()
-	if err == nil || !strings.Contains(err.Error(), "every patient of the pool my/patientpool.yaml was taken out of it, since its cleanup left test data (189001029819, 189001039800)") ||
+	if err == nil || !strings.Contains(err.Error(), "every patient of the pool my/pack.yaml was taken out of it, since its cleanup left test data (189001029819, 189001039800)") ||
 		time.Since(started) > time.Second {
 		t.Errorf("a pool whose patients all kept test data: %v after %s", err, time.Since(started))
 	}

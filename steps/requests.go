@@ -130,12 +130,12 @@ func (w *World) searchTestPatient() error {
 		Query: url.Values{"identifier": {PersonnummerSystem + "|" + w.pnr}}})
 }
 
-// template reads fixtures/templates/<name> with its placeholders filled.
+// template reads templates/<name> of the pack with its placeholders filled.
 func (w *World) template(name string) ([]byte, error) {
 	raw, err := fs.ReadFile(w.env.Fixtures, "templates/"+name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, harnessError("template %q not found in fixtures/templates", name)
+			return nil, harnessError("template %q not found in the pack's templates/", name)
 		}
 		return nil, harnessError("template %q: %v", name, err)
 	}

@@ -113,7 +113,7 @@ func CheckTemplates(text string, fixtures fs.FS) []string {
 		raw, err := fs.ReadFile(fixtures, "templates/"+name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid):
-			problems = append(problems, fmt.Sprintf("template %q not found in fixtures/templates", name))
+			problems = append(problems, fmt.Sprintf("template %q not found in the pack's templates/", name))
 			continue
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("template %q: %v", name, err))

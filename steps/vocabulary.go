@@ -135,7 +135,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the scenario has its own test patient from the pool$`,
 			ExampleSV: "Givet att scenariot har en egen testpatient ur poolen",
 			ExampleEN: "Given the scenario has its own test patient from the pool",
-			Doc: "Lease a patient of the pack's patient pool (features/patientpool.yaml) as the scenario's test patient, for the scenario alone until its cleanup has ended: " +
+			Doc: "Lease a patient of the pack's patient pool (patients: in its pack.yaml) as the scenario's test patient, for the scenario alone until its cleanup has ended: " +
 				"for scenarios that change or count something of the patient (a data lock, a consent, the prescriptions, the pages of a search). " +
 				"Waits while every patient is leased, at most two minutes.",
 			Bind: func(w *World) any { return w.leasePatient },
@@ -182,7 +182,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the system creates a ` + quoted + ` from the template ` + quoted + `$`,
 			ExampleSV: `När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"`,
 			ExampleEN: `When the system creates a "MedicationRequest" from the template "forskrivning.json"`,
-			Doc:       "POST a resource built from fixtures/templates/<file> with its placeholders filled.",
+			Doc:       "POST a resource built from the pack's templates/<file> with its placeholders filled.",
 			Bind:      func(w *World) any { return w.create },
 		},
 		{

@@ -66,7 +66,7 @@ type Env struct {
 	// SUT is the supplier's system in the loop, for @sut scenarios; nil when the run has no driver.
 	SUT SUT
 	// Pool is the pack's patient pool (pack.Pack.Pool), from which a scenario leases a test
-	// patient of its own; nil means the bundled pack's (features/patientpool.yaml).
+	// patient of its own; nil means the bundled pack's (nllpack/pack.yaml).
 	Pool *pack.Pool
 	// PoolWait bounds how long a scenario waits for a free patient of the pool; zero means
 	// DefaultPoolWait.

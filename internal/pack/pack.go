@@ -630,6 +630,12 @@ func hasTag(tags []string, name string) bool {
 	return false
 }
 
+// Locate names a line of a feature file of the pack in messages, with the pack's folder on disk
+// before the file's path in the pack.
+func (p *Pack) Locate(file string, line int) string {
+	return fmt.Sprintf("%s%s:%d", p.where, file, line)
+}
+
 // Templates is where the pack's steps find templates/: inside the pack alone (the bundled pack for
 // feature files outside any pack).
 func (p *Pack) Templates() fs.FS { return p.Source.Files }

@@ -168,6 +168,10 @@ func newSource(files fstest.MapFS, where, path string, sig []byte) (*Source, err
 	return &Source{Files: files, Where: where, Path: path, Info: info, Digest: Digest(files), Signature: sig}, nil
 }
 
+// Name names a file of the pack (a slash path from its root) in messages: inside the folder or
+// .tar.gz on disk, or below nllpack/ for the bundled pack.
+func (s *Source) Name(rel string) string { return path2(s.Where, rel) }
+
 // path2 names a file of a pack in messages.
 func path2(where, name string) string {
 	if where == "the bundled pack" {

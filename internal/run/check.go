@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"sort"
 	"strings"
 
+	"github.com/konform/konform/internal/fhircheck"
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/steps"
 )
@@ -22,10 +24,11 @@ type Problem struct {
 
 func (p Problem) String() string { return p.Where + ": " + p.What }
 
-// CheckPack finds what can be known about a pack before a request: steps konform does not know
-// (with the closest known step), templates that do not exist or hold placeholders no step fills,
-// and such placeholders in the steps themselves. Unknown @krav and duplicate @tc are already
-// refused by pack.Load. Problems come in the pack's order (file, then line), each once.
+// CheckPack finds what can be known about a pack before a request: fixtures and templates that
+// are not valid FHIR R4, steps konform does not know (with the closest known step), templates
+// that do not exist or hold placeholders no step fills, and such placeholders in the steps
+// themselves. Unknown @krav and duplicate @tc are already refused by pack.Load. Problems come in
+// the pack's order (its JSON files by path, then the cases by file and line), each once.
 func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 	seen := map[string]bool{}
 	var out []Problem
@@ -35,9 +38,12 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 			out = append(out, pr)
 		}
 	}
+	for _, pr := range checkResources(p.Source) {
+		add(pr)
+	}
 	for _, c := range p.Cases {
 		for _, s := range c.Steps() {
-			where := fmt.Sprintf("%s:%d", c.File, s.Line)
+			where := p.Locate(c.File, s.Line)
 			if !steps.Known(s.Text) {
 				what := fmt.Sprintf("unknown step %q", strings.TrimSpace(s.Keyword)+" "+s.Text)
 				if hint := steps.Suggest(s.Text); hint != "" {
@@ -52,6 +58,29 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 			for _, problem := range steps.CheckTemplates(s.Text, fixtures) {
 				add(Problem{Where: where, What: problem})
 			}
+		}
+	}
+	return out
+}
+
+// checkResources checks the pack's fixtures and templates as FHIR R4 resources (templates with
+// their placeholders filled with plausible values first).
+func checkResources(src *pack.Source) []Problem {
+	names := make([]string, 0, len(src.Files))
+	for name := range src.Files {
+		if strings.HasSuffix(name, ".json") && (strings.HasPrefix(name, "fixtures/") || strings.HasPrefix(name, "templates/")) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var out []Problem
+	for _, name := range names {
+		check := fhircheck.Resource
+		if strings.HasPrefix(name, "templates/") {
+			check = fhircheck.Template
+		}
+		for _, problem := range check(src.Files[name].Data) {
+			out = append(out, Problem{Where: src.Name(name), What: "not valid FHIR R4: " + problem})
 		}
 	}
 	return out

@@ -38,7 +38,7 @@ Egenskap: Prov
 	}
 	code, out, stderr := check(feature)
 	want := []string{
-		feature + `:6: template "finns-inte.json" not found in fixtures/templates`,
+		feature + `:6: template "finns-inte.json" not found in the pack's templates/`,
 		feature + `:8: unknown placeholder {{patinet.id}}`,
 		feature + `:9: unknown step "Så är svarets statuskd 200"; did you mean (menade du): Så är svarets statuskod 200`,
 	}
@@ -66,5 +66,57 @@ Egenskap: Prov
 	}
 	if code, out, stderr := check(); code != run.ExitOK || !strings.Contains(out, ": 0 problems") {
 		t.Errorf("the bundled pack: exit %d, %s\n%s", code, out, stderr)
+	}
+}
+
+// TestCheckFindsEachProblemOfAPack is the agency author's konform check on a pack of their own:
+// a misspelt step (with a suggestion), a missing template, an unknown placeholder, and a fixture
+// with an invalid gender code are each one line naming the file, before any connection; an
+// unknown @krav stops the pack in one line; and the pack's own valid template passes.
+func TestCheckFindsEachProblemOfAPack(t *testing.T) {
+	t.Parallel()
+	root := ownPack(t)
+	patient := filepath.Join(root, "fixtures", "patients", "189002059815.json")
+	data, _ := os.ReadFile(patient)
+	if !strings.Contains(string(data), `"gender": "female"`) {
+		t.Fatal("the test patient changed shape; adjust the test")
+	}
+	os.WriteFile(patient, []byte(strings.Replace(string(data), `"gender": "female"`, `"gender": "kvinna"`, 1)), 0o644)
+	feature := filepath.Join(root, "features", "d-fel.feature")
+	os.WriteFile(feature, []byte(`# language: sv
+Egenskap: Fel som syns utan NLL
+  @tc:EGEN-04 @krav:EGET-1 @valfri
+  Scenario: Fel
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet skapar en "MedicationRequest" från mallen "saknas.json"
+    Och systemet hämtar "Patient/{{patinet.id}}"
+    Så är svarets statuskd 200
+`), 0o644)
+	var out, errb bytes.Buffer
+	code := run.Check(context.Background(), run.IO{Stdout: &out, Stderr: &errb, Now: time.Now}, run.CheckOptions{Pack: root})
+	want := []string{
+		patient + `: not valid FHIR R4: Patient.gender: "kvinna" is not a valid code`,
+		feature + `:6: template "saknas.json" not found in the pack's templates/`,
+		feature + `:7: unknown placeholder {{patinet.id}}`,
+		feature + `:8: unknown step "Så är svarets statuskd 200"; did you mean (menade du): Så är svarets statuskod 200`,
+	}
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if code != run.ExitUsage || len(lines) != len(want) || !strings.Contains(out.String(), "4 cases checked: 4 problems") {
+		t.Fatalf("exit %d, %q\n%s", code, out.String(), errb.String())
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want %q", i+1, lines[i], w)
+		}
+	}
+	r := execute(t, run.Options{Pack: root})
+	if r.code != run.ExitUsage || r.dir != "" || !strings.Contains(r.stderr, want[0]) {
+		t.Errorf("konform run --pack: exit %d, evidence %q; want 2 before any connection\n%s", r.code, r.dir, r.stderr)
+	}
+	os.WriteFile(feature, []byte("# language: sv\nEgenskap: F\n  @tc:EGEN-04 @krav:EGET-9 @valfri\n  Scenario: F\n    Givet att testpatienten har personnummer \"189001019802\"\n"), 0o644)
+	errb.Reset()
+	if code := run.Check(context.Background(), run.IO{Stdout: &out, Stderr: &errb, Now: time.Now}, run.CheckOptions{Pack: root}); code != run.ExitUsage ||
+		!strings.Contains(errb.String(), feature+":4: unknown requirement @krav:EGET-9; add it to "+filepath.Join(root, "krav.yaml")) {
+		t.Errorf("unknown @krav: exit %d\n%s", code, errb.String())
 	}
 }

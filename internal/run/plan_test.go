@@ -101,3 +101,14 @@ func TestBadPlansAreOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestPatientLookupIsLabelledInTheEvidence: konform's own lookup of {{patient.id}} is in the
+// evidence, said to be konform's, and the case's own request is not.
+func TestPatientLookupIsLabelledInTheEvidence(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-03"})
+	ex := r.outcome(t, "NLL-TA05-03").Exchanges
+	if len(ex) != 2 || !strings.HasPrefix(ex[0].Summary, "konform's lookup of the test patient: GET ") || strings.Contains(ex[1].Summary, "lookup") {
+		t.Fatalf("exchanges %+v", ex)
+	}
+}

@@ -556,7 +556,7 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 		cleanupCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		c.CleanupProblems = w.Cleanup(cleanupCtx)
 		cancel()
-		r.writeExchanges(c, w.Exchanges)
+		r.writeExchanges(c, w.Exchanges, w.Lookup)
 		if sutCase {
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
@@ -625,12 +625,17 @@ func classify(status godog.StepResultStatus, err error) evidence.Outcome {
 
 // writeExchanges appends a case's exchanges to the run's exchanges.http, scrubbed unless
 // --no-redact, and points the case to them.
-func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange) {
+func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange, lookup func(*fhirclient.Exchange) bool) {
 	parts := make([]evidence.CaseExchange, len(exchanges))
 	for i, ex := range exchanges {
 		r.noteClock(ex)
 		e := toEvidence(ex)
 		parts[i] = evidence.CaseExchange{Text: e.Format(r.redactor, r.redact), Summary: e.Summary()}
+		if lookup(ex) {
+			// konform's own lookup of the test patient's id, with default headers: not a request
+			// the case is about.
+			parts[i].Summary = "konform's lookup of the test patient: " + parts[i].Summary
+		}
 		if r.redact {
 			parts[i].Summary = r.redactor.Scrub(parts[i].Summary)
 		}
