@@ -61,9 +61,9 @@ fuzz:
 	  done; \
 	done
 
-## docs: regenerate docs/steps.md from the step vocabulary
+## docs: regenerate docs/steps.md (the step vocabulary) and docs/templates.md (the bundled templates)
 docs:
-	$(GO) test ./steps -run TestStepReferenceIsCurrent -update
+	$(GO) test ./steps -run 'TestStepReferenceIsCurrent|TestTemplateReferenceIsCurrent' -update
 
 ## interop: run the generic scenarios against an independent FHIR server (@medplum/fhir-router, mutual TLS, loopback)
 interop: build interop/node_modules

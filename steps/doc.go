@@ -1,9 +1,14 @@
 package steps
 
 import (
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"regexp"
+	"sort"
 	"strings"
+
+	"github.com/konform/konform/internal/pack"
 )
 
 // Markdown renders the step reference, docs/steps.md, from the vocabulary.
@@ -60,3 +65,50 @@ func readable(pattern string) string {
 
 // cell escapes a table cell's pipes.
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// TemplatesMarkdown renders docs/templates.md: each template of a pack (files holds its
+// templates/) with its resource type, the placeholders a step fills in it, and the cases whose
+// steps name it.
+func TemplatesMarkdown(files fs.FS, cases []*pack.Case) string {
+	uses := map[string][]string{}
+	for _, c := range cases {
+		for _, s := range c.Steps() {
+			for _, m := range templateArg.FindAllStringSubmatch(s.Text, -1) {
+				if ids := uses[m[1]]; len(ids) == 0 || ids[len(ids)-1] != c.ID {
+					uses[m[1]] = append(ids, c.ID)
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("# Templates of the bundled pack\n\n" +
+		"Generated from `nllpack/templates/` by `make docs`; a test fails when this file is stale.\n" +
+		"A step names a template with `från mallen \"<name>\"` (`from the template \"<name>\"`) and sends it\n" +
+		"with its placeholders filled (the table in [writing-test-cases.md](writing-test-cases.md#placeholders)).\n" +
+		"A pack of one's own brings its own templates in its `templates/` folder.\n\n" +
+		"| template | resource | placeholders | used by |\n|---|---|---|---|\n")
+	names, _ := fs.Glob(files, "templates/*.json")
+	for _, name := range names {
+		raw, _ := fs.ReadFile(files, name)
+		var doc struct {
+			ResourceType string `json:"resourceType"`
+		}
+		_ = json.Unmarshal(placeholder.ReplaceAll(raw, []byte("0")), &doc)
+		seen := map[string]bool{}
+		var ph []string
+		for _, m := range placeholder.FindAllString(string(raw), -1) {
+			if !seen[m] {
+				seen[m] = true
+				ph = append(ph, "`"+m+"`")
+			}
+		}
+		sort.Strings(ph)
+		base := strings.TrimPrefix(name, "templates/")
+		used := strings.Join(uses[base], ", ")
+		if used == "" {
+			used = "the reference system (docs/sut.md)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", base, doc.ResourceType, strings.Join(ph, " "), used)
+	}
+	return b.String()
+}
