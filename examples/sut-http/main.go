@@ -21,10 +21,10 @@ import (
 	"os"
 	"sync"
 
-	"github.com/konform/konform/nllpack"
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/refsys"
+	"github.com/konform/konform/nllpack"
 )
 
 func main() {
