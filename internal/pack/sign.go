@@ -100,7 +100,11 @@ func (s *Source) Verify(pin string) (*Signer, error) {
 	if s.Signature == nil && pin == "" {
 		return nil, nil
 	}
-	signer, err := CheckSignature(s.Signature, PackSignatureFormat, s.Digest, pin, "the pack "+s.Where)
+	what := "the pack " + s.Where
+	if s.Path == "" {
+		what = s.Where + " (run a signed pack with --pack)"
+	}
+	signer, err := CheckSignature(s.Signature, PackSignatureFormat, s.Digest, pin, what)
 	if err != nil && s.Signature != nil && pin == "" {
 		err = fmt.Errorf("%v; sign it again with konform pack sign, or remove its signature", err)
 	}
