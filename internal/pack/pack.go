@@ -363,10 +363,7 @@ func (p *Pack) selectCases(byPath bool) (*Pack, error) {
 		}
 		return nil, fmt.Errorf("no scenarios found in %s", strings.Join(p.Paths, ", "))
 	}
-	sort.SliceStable(p.Cases, func(i, j int) bool {
-		a, b := p.Cases[i], p.Cases[j]
-		return a.File < b.File || a.File == b.File && a.Line < b.Line
-	})
+	sortByPlace(p.Cases)
 	return p, nil
 }
 
@@ -405,6 +402,14 @@ func enclosingPack(paths []string) (string, []string, error) {
 		}
 	}
 	return root, rel, nil
+}
+
+// sortByPlace orders cases by file and line.
+func sortByPlace(cases []*Case) {
+	sort.SliceStable(cases, func(i, j int) bool {
+		a, b := cases[i], cases[j]
+		return a.File < b.File || a.File == b.File && a.Line < b.Line
+	})
 }
 
 // tagTerm is one term of a tag expression: a tag, or ~ and a tag.

@@ -159,10 +159,7 @@ func (pl *Plan) Apply(p *Pack) error {
 		tags = append(tags, t)
 	}
 	sort.Strings(tags)
-	sort.SliceStable(cases, func(i, j int) bool {
-		a, b := cases[i], cases[j]
-		return a.File < b.File || a.File == b.File && a.Line < b.Line
-	})
+	sortByPlace(cases)
 	p.Cases, p.Tags, p.Plan = cases, strings.Join(tags, ","), pl
 	pl.ids = nil
 	for id := range required {
@@ -199,10 +196,7 @@ func (p *Pack) allCases() []*Case {
 	for _, c := range p.byPickle {
 		all = append(all, c)
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		return a.File < b.File || a.File == b.File && a.Line < b.Line
-	})
+	sortByPlace(all)
 	return all
 }
 
