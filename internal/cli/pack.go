@@ -51,19 +51,19 @@ func newPackSignCmd(sys System) *cobra.Command {
 			if err := id.CheckValidity(sys.Now()); err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			format, digest, sigPath, err := signTarget(path)
+			t, err := signTarget(path)
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			sig, err := pack.Sign(format, digest, id.Key, append([]*x509.Certificate{id.Leaf}, id.Chain...), sys.Now())
+			sig, err := pack.Sign(t.format, t.digest, id.Key, append([]*x509.Certificate{id.Leaf}, id.Chain...), sys.Now())
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			if err := os.WriteFile(sigPath, sig, 0o644); err != nil {
-				return fail(sys, run.ExitHarness, fmt.Errorf("cannot write the signature %s: %v", sigPath, err))
+			if err := os.WriteFile(t.sigPath, sig, 0o644); err != nil {
+				return fail(sys, run.ExitHarness, fmt.Errorf("cannot write the signature %s: %v", t.sigPath, err))
 			}
-			fmt.Fprintf(sys.Stdout, "%s\n", sigPath)
-			fmt.Fprintf(sys.Stderr, "signed %s: digest %s, by %s (sha256 %s)\n", path, digest, id.Leaf.Subject, id.Fingerprint())
+			fmt.Fprintf(sys.Stdout, "%s\n", t.sigPath)
+			fmt.Fprintf(sys.Stderr, "signed %s: digest %s, by %s (sha256 %s)\n", path, t.digest, id.Leaf.Subject, id.Fingerprint())
 			return nil
 		},
 	}
@@ -86,23 +86,16 @@ func newPackVerifyCmd(sys System) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
-			format, digest, sigPath, err := signTarget(path)
+			t, err := signTarget(path)
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			fmt.Fprintln(sys.Stdout, digest)
-			var data []byte
-			if format == pack.PackSignatureFormat {
-				src, _ := pack.Open(path) // signTarget opened it already
-				data = src.Signature
-			} else if data, err = pack.ReadSignature(sigPath); err != nil {
-				return fail(sys, run.ExitUsage, err)
-			}
-			signer, err := pack.CheckSignature(data, format, digest, pin, path)
+			fmt.Fprintln(sys.Stdout, t.digest)
+			signer, err := pack.CheckSignature(t.sig, t.format, t.digest, pin, path)
 			if err != nil {
 				return fail(sys, run.ExitFailed, err)
 			}
-			fmt.Fprintf(sys.Stderr, "%s is signed and unchanged: digest %s, signed by %s (sha256 %s)\n", path, digest, signer.Subject, signer.SHA256)
+			fmt.Fprintf(sys.Stderr, "%s is signed and unchanged: digest %s, signed by %s (sha256 %s)\n", path, t.digest, signer.Subject, signer.SHA256)
 			if pin == "" {
 				fmt.Fprintln(sys.Stderr, "the signer was not pinned: compare its sha256 with the publisher's, or pass --signer-sha256")
 			}
@@ -113,24 +106,32 @@ func newPackVerifyCmd(sys System) *cobra.Command {
 	return cmd
 }
 
-// signTarget says what PATH is: a plan (.yaml, .yml) or a pack, with its digest and where its
-// signature lies.
-func signTarget(path string) (format, digest, sigPath string, err error) {
+// target is what pack sign and pack verify work on: a pack or a plan, read once.
+type target struct {
+	format, digest string
+	sigPath        string // where sign writes the signature
+	sig            []byte // the signature found, nil when there is none
+}
+
+// signTarget says what PATH is: a plan (.yaml, .yml) or a pack, with its digest, its signature
+// and where sign writes one.
+func signTarget(path string) (target, error) {
 	lower := strings.ToLower(path)
 	if strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") {
 		plan, err := pack.ReadPlan(path)
 		if err != nil {
-			return "", "", "", err
+			return target{}, err
 		}
-		return pack.PlanSignatureFormat, plan.Digest, path + ".sig", nil
+		sig, err := pack.ReadSignature(path + ".sig")
+		return target{pack.PlanSignatureFormat, plan.Digest, path + ".sig", sig}, err
 	}
 	src, err := pack.Open(path)
 	if err != nil {
-		return "", "", "", err
+		return target{}, err
 	}
-	sigPath = strings.TrimSuffix(path, string(filepath.Separator)) + ".sig"
+	t := target{pack.PackSignatureFormat, src.Digest, strings.TrimSuffix(path, string(filepath.Separator)) + ".sig", src.Signature}
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		sigPath = filepath.Join(path, pack.SignatureFile)
+		t.sigPath = filepath.Join(path, pack.SignatureFile)
 	}
-	return pack.PackSignatureFormat, src.Digest, sigPath, nil
+	return t, nil
 }

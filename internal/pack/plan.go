@@ -32,11 +32,11 @@ type Plan struct {
 
 	// Source is the plan's file; Digest the SHA-256 of its bytes; Signer who signed it, once
 	// Verify found a valid signature (nil when unsigned).
-	Source string   `yaml:"-"`
-	Digest string   `yaml:"-"`
-	Signer *Signer  `yaml:"-"`
-	sig    []byte   // the signature file, nil when there is none
-	ids    []string // the required ids, once Apply has resolved them
+	Source string  `yaml:"-"`
+	Digest string  `yaml:"-"`
+	Signer *Signer `yaml:"-"`
+	sig    []byte  // the signature file, nil when there is none
+	count  int     // the required cases, once Apply has resolved them
 	waived map[string]bool
 }
 
@@ -161,11 +161,7 @@ func (pl *Plan) Apply(p *Pack) error {
 	sort.Strings(tags)
 	sortByPlace(cases)
 	p.Cases, p.Tags, p.Plan = cases, strings.Join(tags, ","), pl
-	pl.ids = nil
-	for id := range required {
-		pl.ids = append(pl.ids, id)
-	}
-	sort.Strings(pl.ids)
+	pl.count = len(required)
 	return nil
 }
 
@@ -183,7 +179,7 @@ func (pl *Plan) Info() *evidence.PlanInfo {
 	if pl == nil {
 		return nil
 	}
-	out := &evidence.PlanInfo{Case: pl.Case, Title: pl.Title, SHA256: pl.Digest, Required: len(pl.ids)}
+	out := &evidence.PlanInfo{Case: pl.Case, Title: pl.Title, SHA256: pl.Digest, Required: pl.count}
 	if pl.Signer != nil {
 		out.Signer = &evidence.PackSigner{Subject: pl.Signer.Subject, SHA256: pl.Signer.SHA256}
 	}
