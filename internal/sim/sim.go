@@ -142,6 +142,9 @@ type Options struct {
 	Policy *Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Defects break the simulator in named ways (see Defects), for the defect catalogue that
+	// shows the pack notices each.
+	Defects []string
 	// Tap, when set, sees every answer the simulator sends (after faults), for tests that check
 	// the bodies with an independent validator.
 	Tap func(r *http.Request, status int, header http.Header, body []byte)
@@ -155,6 +158,8 @@ type Simulator struct {
 	now    func() time.Time
 	key    tokenKey
 	policy Policy
+	// defects are the ways this simulator is broken on purpose (Options.Defects).
+	defects defectSet
 
 	mu        sync.RWMutex
 	faults    []Fault
@@ -174,6 +179,10 @@ func New(opts Options) (*Simulator, error) {
 		s.policy = *opts.Policy
 	}
 	if err := s.policy.check(); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.defects, err = newDefectSet(opts.Defects); err != nil {
 		return nil, err
 	}
 	if s.base == "" {

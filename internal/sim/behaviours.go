@@ -1,0 +1,244 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Behaviour is one row of docs/simulator.md: something the simulator does that a scenario can
+// check. Scenarios name the rows they check with the tag @beteende:<ID>; `konform list
+// --coverage` lists the rows with their scenarios, and a row with none as a gap unless
+// Unchecked says why.
+type Behaviour struct {
+	// ID names the row in docs/simulator.md (its first column) and in @beteende tags.
+	ID string
+	// Text is the row, in short.
+	Text string
+	// Unchecked says why no scenario checks the row, when none can.
+	Unchecked string
+}
+
+// Behaviours lists every row of docs/simulator.md, in the document's order.
+var Behaviours = []Behaviour{
+	{ID: "CONN-MTLS", Text: "mutual TLS: the client certificate is required and verified against the test CA"},
+	{ID: "CONN-TLS", Text: "TLS 1.2 minimum, HTTP/1.1", Unchecked: "konform's own client cannot offer an older TLS version; TestSimulatorRefusesTLS11 shows it"},
+	{ID: "CONN-BASE", Text: "the base path", Unchecked: "every scenario depends on it, so a wrong base breaks every scenario at its first request (an error, not a finding); ext.md has the EXT base"},
+	{ID: "CONN-JSON", Text: "answers are FHIR JSON; POST and PUT need a FHIR JSON body (415)"},
+	{ID: "CONN-LIMIT", Text: "bodies over 4 MiB are refused (413)", Unchecked: "a default of the simulator, not NLL's documented limit; TestBodyLimit shows it"},
+
+	{ID: "HDR-REQUEST-ID", Text: "x-request-id is required, a UUID"},
+	{ID: "HDR-REQUEST-ID-ECHO", Text: "x-request-id is echoed on every answer"},
+	{ID: "HDR-REQUEST-ID-UNIQUE", Text: "a reused x-request-id is refused"},
+	{ID: "HDR-AUTH", Text: "authorization: Bearer is required (401)"},
+	{ID: "HDR-AUTH-TOKEN", Text: "the token must be signed by the token service and not expired (401)"},
+	{ID: "HDR-AUTH-ROLE", Text: "the token's claims give the role; an assurance level below 3 is refused (403)"},
+	{ID: "HDR-ORG-INFO", Text: "x-org-info is JSON with orgenhetsId and orgenhetsIdTyp"},
+	{ID: "HDR-ORG-INFO-TYPE", Text: "x-org-info's type fits the role: HSA for care, GLN for a pharmacy"},
+	{ID: "HDR-PURPOSE", Text: "x-purpose and x-access are required on reads of patient data, with valid codes"},
+	{ID: "HDR-PURPOSE-ROLE", Text: "a prescriber reads with VARD, a pharmacy with EXPEDIERING (403)"},
+	{ID: "HDR-PROVENANCE", Text: "x-provenance is required on writes: base64-encoded JSON"},
+	{ID: "HDR-PROVENANCE-REASON", Text: "x-provenance's reason.text is at most 256 characters"},
+	{ID: "HDR-PATIENTREF", Text: "x-patientref, when sent, names the patient the request concerns"},
+	{ID: "HDR-PREFER", Text: "Prefer: return=minimal (the default, no body), representation, OperationOutcome"},
+
+	{ID: "RES-READ", Text: "read by id; an unknown id gives 404 with an OperationOutcome"},
+	{ID: "RES-VREAD", Text: "read of an earlier version, _history/n"},
+	{ID: "RES-PATIENT", Text: "Patient search by identifier; a protected identity has no name"},
+	{ID: "RES-MEDICATIONREQUEST", Text: "MedicationRequest search by patient, status, identifier"},
+	{ID: "RES-MEDICATIONDISPENSE", Text: "MedicationDispense search by patient and prescription"},
+	{ID: "RES-BASIC", Text: "Basic search by code and patient"},
+	{ID: "RES-MEDLISTINFO", Text: "the medication list info: version, data lock, controlled drugs"},
+	{ID: "RES-CONSENT", Text: "Consent search by patient and status"},
+	{ID: "RES-PROVENANCE", Text: "Provenance search by target"},
+	{ID: "RES-RELATEDPERSON", Text: "RelatedPerson search by patient (vårdnadshavare)"},
+	{ID: "RES-MEDICATION", Text: "Medication search by code"},
+	{ID: "SEARCH-BUNDLE", Text: "every search answers a searchset Bundle, empty when nothing matches"},
+	{ID: "SEARCH-TOTAL", Text: "Bundle.total counts every match, not the page"},
+	{ID: "SEARCH-PAGING", Text: "_count pages the result; next links lead through every match once"},
+	{ID: "SEARCH-UNKNOWN", Text: "an unknown search parameter is refused (400)"},
+
+	{ID: "WRITE-CREATE", Text: "create answers 201 with Location and the new version"},
+	{ID: "WRITE-AUTO01", Text: "NLL sets the id (Auto01)"},
+	{ID: "WRITE-AUTO02", Text: "NLL sets meta.lastUpdated (Auto02)"},
+	{ID: "WRITE-AUTO03", Text: "a missing last day of validity becomes the issue date + 366 days, + 14 days by telephone (Auto03)"},
+	{ID: "WRITE-AUTO05", Text: "the first prescription of a chain gets a chain id, kept on update (Auto05)"},
+	{ID: "WRITE-UPDATE", Text: "PUT updates existing resources only (404)"},
+	{ID: "WRITE-VERSION", Text: "PUT must carry the current meta.versionId (409)"},
+	{ID: "WRITE-STATUS", Text: "prescription statuses: active ↔ on-hold, either → cancelled or completed, nothing back"},
+	{ID: "WRITE-STATUS-ROLE", Text: "a pharmacy may only complete a prescription"},
+	{ID: "WRITE-PROVENANCE", Text: "every write stores a Provenance: target, recorded, agent, activity and reason"},
+	{ID: "WRITE-LIST-VERSION", Text: "every write raises the patient's medication list version"},
+	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses exceed its repeats + 1 becomes completed"},
+	{ID: "WRITE-CONSENT", Text: "an accepted access consent is valid for four years (TA 53)"},
+
+	{ID: "END-BASIC", Text: "DELETE of a data lock or dose basis: 204, then 410, and the lock hides nothing"},
+	{ID: "END-CONSENT", Text: "a revoked (inactive) consent cannot become active again"},
+	{ID: "END-DISPENSE", Text: "a dispense nullified by its pharmacy (entered-in-error) no longer counts"},
+
+	{ID: "AFF-01", Text: "SIM-AFF-01: a contained patient's personnummer has a wrong check digit"},
+	{ID: "AFF-02", Text: "SIM-AFF-02: no dosage instruction"},
+	{ID: "AFF-03", Text: "SIM-AFF-03: the last day of validity is before the issue date"},
+	{ID: "AFF-04", Text: "SIM-AFF-04: a dispense not checked with $verify first"},
+	{ID: "AFF-05", Text: "SIM-AFF-05: a quantity of zero or less"},
+	{ID: "AFF-06", Text: "SIM-AFF-06: an unknown article"},
+	{ID: "AFF-07", Text: "SIM-AFF-07: the contained Practitioner has no förskrivarkod"},
+	{ID: "AFF-08", Text: "SIM-AFF-08: a dispense of a prescription that is not active"},
+	{ID: "AFF-09", Text: "SIM-AFF-09: the subject is not a known patient"},
+	{ID: "AFF-10", Text: "SIM-AFF-10: the requester is not a contained Practitioner"},
+	{ID: "AFF-11", Text: "SIM-AFF-11: the patient is not active (deceased)"},
+	{ID: "AFF-12", Text: "SIM-AFF-12: a status change the rules do not allow"},
+	{ID: "AFF-13", Text: "SIM-AFF-13: $end over prescriptions of more than one patient"},
+	{ID: "AFF-14", Text: "SIM-AFF-14: a patient with a personnummer is contained instead of referenced"},
+	{ID: "AFF-15", Text: "SIM-AFF-15: a contained patient without a personnummer and no receiving pharmacy"},
+	{ID: "VARN-01", Text: "SIM-VARN-01: a warning for a second active prescription of the same article"},
+	{ID: "VARN-REPRESENTATION", Text: "a warning travels with return=representation"},
+
+	{ID: "OP-PING", Text: "$ping answers result; with a token it checks the token and tells the role"},
+	{ID: "OP-VERIFY", Text: "$verify runs the checks without saving and answers detectedIssues and issues"},
+	{ID: "OP-VERIFY-ONCE", Text: "one $verify allows one dispense"},
+	{ID: "OP-END", Text: "$end cancels (makulera) or completes (avsluta) without a version check"},
+	{ID: "OP-END-ROLE", Text: "$end by a pharmacy may only complete (avsluta)"},
+	{ID: "OP-TRANSACTION", Text: "a transaction is all or nothing and names the failing entry"},
+
+	{ID: "LOCK-PATIENT", Text: "a data lock hides the patient's prescriptions and dispenses from searches and reads"},
+	{ID: "LOCK-ACCESS", Text: "the access types TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER and NODATKOMST see locked data"},
+	{ID: "LOCK-CHAIN", Text: "a lock on a prescription chain hides that chain only"},
+	{ID: "LOCK-PROVENANCE", Text: "the Provenance of locked data is hidden like the data"},
+	{ID: "LOCK-MEDLISTINFO", Text: "medlistinfo shows nllPrivacyLock while a lock exists"},
+}
+
+// Defect is a realistic way the simulator can be broken in one behaviour, for the defect
+// catalogue: the pack must notice each (make mutants).
+type Defect struct {
+	// Name is the defect's name, for Options.Defects and konform sim --defect.
+	Name string
+	// Behaviour is the ID of the row of docs/simulator.md the defect breaks.
+	Behaviour string
+	// Text says what goes wrong.
+	Text string
+}
+
+// Defects is the defect catalogue: at least one realistic defect per checked row of
+// docs/simulator.md.
+var Defects = []Defect{
+	{"mtls-any-ca", "CONN-MTLS", "a client certificate from any CA is accepted"},
+	{"content-type-json", "CONN-JSON", "answers are sent as application/json, not application/fhir+json"},
+	{"any-content-type", "CONN-JSON", "a POST body of any media type is read as JSON"},
+
+	{"request-id-optional", "HDR-REQUEST-ID", "a request without x-request-id is served"},
+	{"request-id-any", "HDR-REQUEST-ID", "an x-request-id that is not a UUID is accepted"},
+	{"request-id-not-echoed", "HDR-REQUEST-ID-ECHO", "the answer carries a new x-request-id, not the request's"},
+	{"request-id-reuse", "HDR-REQUEST-ID-UNIQUE", "a reused x-request-id is accepted"},
+	{"token-optional", "HDR-AUTH", "a request without a token is served as a prescriber's"},
+	{"token-signature-unchecked", "HDR-AUTH-TOKEN", "the token's signature is not checked"},
+	{"token-expiry-unchecked", "HDR-AUTH-TOKEN", "an expired token is accepted"},
+	{"loa-unchecked", "HDR-AUTH-ROLE", "a token of assurance level 2 is accepted"},
+	{"org-info-optional", "HDR-ORG-INFO", "a request without x-org-info is served"},
+	{"org-info-type-unchecked", "HDR-ORG-INFO-TYPE", "a pharmacy may send an HSA id and a prescriber a GLN"},
+	{"purpose-optional", "HDR-PURPOSE", "patient data is read without x-purpose"},
+	{"access-any-code", "HDR-PURPOSE", "any x-access code is accepted"},
+	{"purpose-any-role", "HDR-PURPOSE-ROLE", "a pharmacy may read with the purpose VARD and a prescriber with EXPEDIERING"},
+	{"provenance-optional", "HDR-PROVENANCE", "a write without x-provenance is stored"},
+	{"provenance-raw-json", "HDR-PROVENANCE", "x-provenance is read as raw JSON, not base64"},
+	{"reason-length-unchecked", "HDR-PROVENANCE-REASON", "a reason.text over 256 characters is stored"},
+	{"patientref-unchecked", "HDR-PATIENTREF", "an x-patientref naming another patient is accepted"},
+	{"prefer-ignored", "HDR-PREFER", "return=representation answers no body"},
+	{"minimal-has-body", "HDR-PREFER", "without Prefer, a write answers with the resource"},
+
+	{"not-found-no-outcome", "RES-READ", "an unknown id answers 404 with an empty body"},
+	{"vread-current", "RES-VREAD", "_history/n answers the current version"},
+	{"protected-identity-named", "RES-PATIENT", "a patient with protected identity is answered with a name"},
+	{"patient-identifier-ignored", "RES-PATIENT", "Patient?identifier= answers every patient"},
+	{"request-status-ignored", "RES-MEDICATIONREQUEST", "MedicationRequest?status= answers every status"},
+	{"dispense-prescription-ignored", "RES-MEDICATIONDISPENSE", "MedicationDispense?prescription= answers every dispense of the patient"},
+	{"basic-code-ignored", "RES-BASIC", "Basic?code= answers every Basic of the patient"},
+	{"controlled-drugs-false", "RES-MEDLISTINFO", "medlistinfo never shows nllControlledDrugs"},
+	{"consent-status-ignored", "RES-CONSENT", "Consent?status= answers every status"},
+	{"provenance-target-ignored", "RES-PROVENANCE", "Provenance?target= answers the Provenance of every version"},
+	{"relatedperson-patient-ignored", "RES-RELATEDPERSON", "RelatedPerson?patient= answers every guardian"},
+	{"medication-code-ignored", "RES-MEDICATION", "Medication?code= answers every article"},
+	{"empty-search-404", "SEARCH-BUNDLE", "a search that matches nothing answers 404"},
+	{"total-page", "SEARCH-TOTAL", "Bundle.total counts the page, not every match"},
+	{"next-repeats", "SEARCH-PAGING", "the next link leads to the same page again"},
+	{"unknown-parameter-ignored", "SEARCH-UNKNOWN", "an unknown search parameter is ignored"},
+
+	{"create-no-location", "WRITE-CREATE", "create answers 201 without Location"},
+	{"client-id-kept", "WRITE-AUTO01", "create keeps the id the client sent"},
+	{"no-last-updated", "WRITE-AUTO02", "meta.lastUpdated is not set"},
+	{"validity-365", "WRITE-AUTO03", "a missing last day of validity becomes the issue date + 365 days"},
+	{"telephone-ignored", "WRITE-AUTO03", "a telephone prescription gets a year, not 14 days"},
+	{"no-chain-id", "WRITE-AUTO05", "a new prescription gets no chain id"},
+	{"put-creates", "WRITE-UPDATE", "PUT on an unknown id creates the resource"},
+	{"version-unchecked", "WRITE-VERSION", "PUT on an old version overwrites the current one"},
+	{"cancelled-reactivated", "WRITE-STATUS", "a cancelled prescription may become active again"},
+	{"pharmacy-may-cancel", "WRITE-STATUS-ROLE", "a pharmacy may cancel (makulera) a prescription with PUT"},
+	{"no-provenance", "WRITE-PROVENANCE", "a create stores no Provenance"},
+	{"provenance-no-reason", "WRITE-PROVENANCE", "the Provenance drops x-provenance's reason"},
+	{"list-version-static", "WRITE-LIST-VERSION", "the medication list version never rises"},
+	{"never-completed", "WRITE-COMPLETION", "a prescription stays active after its last allowed dispense"},
+	{"consent-one-year", "WRITE-CONSENT", "an accepted consent is valid for one year"},
+
+	{"delete-keeps-lock", "END-BASIC", "a deleted data lock still hides the prescriptions"},
+	{"consent-reactivated", "END-CONSENT", "a revoked consent may become active again"},
+	{"nullified-counts", "END-DISPENSE", "a nullified dispense still counts against the repeats"},
+
+	{"aff-01-off", "AFF-01", "a contained personnummer with a wrong check digit is accepted"},
+	{"aff-02-off", "AFF-02", "a prescription without a dosage instruction is accepted"},
+	{"aff-03-off", "AFF-03", "a last day of validity before the issue date is accepted"},
+	{"aff-04-off", "AFF-04", "a dispense without $verify is registered"},
+	{"aff-05-off", "AFF-05", "a quantity of zero is accepted"},
+	{"aff-06-off", "AFF-06", "an unknown article is accepted"},
+	{"aff-07-off", "AFF-07", "a prescriber without förskrivarkod is accepted"},
+	{"aff-08-off", "AFF-08", "a cancelled prescription can be dispensed"},
+	{"aff-09-off", "AFF-09", "a prescription for an unknown patient is accepted"},
+	{"aff-10-off", "AFF-10", "a requester that is not contained is accepted"},
+	{"aff-11-off", "AFF-11", "a prescription for a deceased patient is accepted"},
+	{"aff-12-off", "AFF-12", "a new prescription with status completed is accepted"},
+	{"aff-13-off", "AFF-13", "$end ends prescriptions of two patients"},
+	{"aff-14-off", "AFF-14", "a contained patient with a personnummer is accepted"},
+	{"aff-15-off", "AFF-15", "a contained patient without a receiving pharmacy is accepted"},
+	{"varn-01-off", "VARN-01", "a second active prescription of the same article gives no warning"},
+	{"representation-drops-warning", "VARN-REPRESENTATION", "return=representation drops the warning"},
+
+	{"ping-token-unchecked", "OP-PING", "$ping with an invalid token answers OK"},
+	{"verify-saves", "OP-VERIFY", "$verify of a prescription stores it"},
+	{"verify-always-clean", "OP-VERIFY", "$verify answers detectedIssues false whatever it finds"},
+	{"verify-reusable", "OP-VERIFY-ONCE", "one $verify allows any number of dispenses"},
+	{"end-activity-ignored", "OP-END", "$end cancels whatever the activity says"},
+	{"end-no-role-rule", "OP-END-ROLE", "a pharmacy may cancel (makulera) through $end"},
+	{"transaction-partial", "OP-TRANSACTION", "a transaction stores the entries before the failing one"},
+
+	{"lock-read-leaks", "LOCK-PATIENT", "a locked prescription can be read by its id"},
+	{"lock-search-leaks", "LOCK-PATIENT", "a search shows locked prescriptions"},
+	{"lock-access-ignored", "LOCK-ACCESS", "no access type sees locked data"},
+	{"chain-lock-hides-all", "LOCK-CHAIN", "a lock on one chain hides every prescription of the patient"},
+	{"lock-provenance-leaks", "LOCK-PROVENANCE", "the Provenance of a locked prescription can be searched"},
+	{"privacy-lock-false", "LOCK-MEDLISTINFO", "medlistinfo shows nllPrivacyLock false under a lock"},
+}
+
+// defectSet holds the defects a simulator has.
+type defectSet map[string]bool
+
+func newDefectSet(names []string) (defectSet, error) {
+	known := map[string]bool{}
+	for _, d := range Defects {
+		known[d.Name] = true
+	}
+	set := defectSet{}
+	for _, n := range names {
+		if !known[n] {
+			all := make([]string, 0, len(Defects))
+			for _, d := range Defects {
+				all = append(all, d.Name)
+			}
+			sort.Strings(all)
+			return nil, fmt.Errorf("unknown simulator defect %q; the defects are %s", n, strings.Join(all, ", "))
+		}
+		set[n] = true
+	}
+	return set, nil
+}
+
+// broken reports whether the simulator has the named defect.
+func (s *Simulator) broken(name string) bool { return s.defects[name] }
