@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/konform/konform/internal/pki"
@@ -17,7 +16,7 @@ import (
 // simOptions are the flags of konform sim.
 type simOptions struct {
 	addr, certs      string
-	faults           []string
+	faults, defects  []string
 	personality      string
 	conflict, pageSz int
 	// conflictSet and pageSzSet say whether the flags were given, to override the personality.
@@ -77,9 +76,9 @@ func newSimCmd(sys System) *cobra.Command {
 			if err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: faults, Policy: &policy})
+			s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Faults: faults, Policy: &policy, Defects: o.defects})
 			if err != nil {
-				return fail(sys, run.ExitHarness, err)
+				return fail(sys, run.ExitUsage, err)
 			}
 			srv, err := sim.ServeDevPKI(s, d, o.addr, sys.Stderr)
 			if err != nil {
@@ -87,6 +86,9 @@ func newSimCmd(sys System) *cobra.Command {
 			}
 			fmt.Fprintln(sys.Stdout, srv.URL)
 			printSimGuide(sys, srv.URL, d, s, faults)
+			for _, name := range o.defects {
+				fmt.Fprintf(sys.Stderr, "defect %s: this simulator is broken on purpose (docs/simulator.md, Defect catalogue)\n", name)
+			}
 			if o.personality == "alt" {
 				fmt.Fprintln(sys.Stderr, "personality alt: every choice NLL's documentation leaves open takes its other value (docs/simulator.md)")
 			}
@@ -99,6 +101,7 @@ func newSimCmd(sys System) *cobra.Command {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8443", "address to listen on")
 	f.StringVar(&o.certs, "certs", "certs", "folder of the dev PKI (generated when missing)")
 	f.StringArrayVar(&o.faults, "fault", nil, "inject a fault, e.g. 'path=Patient,status=503,retryAfter=30' (repeatable; see docs/simulator.md)")
+	f.StringArrayVar(&o.defects, "defect", nil, "break the simulator in a named way from the defect catalogue, e.g. request-id-not-echoed (repeatable; see docs/simulator.md)")
 	f.StringVar(&o.personality, "personality", "default", "the simulator's choices where NLL's documentation is silent: default or alt (every choice flipped; see docs/simulator.md)")
 	f.IntVar(&o.conflict, "version-conflict", http.StatusConflict, "status for an update based on an old version: 409 or 412 (overrides the personality)")
 	f.IntVar(&o.pageSz, "page-size", 50, "searchset entries per page when _count is absent (overrides the personality)")
@@ -125,9 +128,9 @@ func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, fault
 	fmt.Fprintf(&b, "Read a test patient:\n  curl --cacert %s --cert %s --key %s \\\n"+
 		"    -H 'Authorization: Bearer %s' \\\n"+
 		"    -H 'X-Org-Info: {\"orgenhetsId\":\"SE2321000016-TEST1\",\"orgenhetsIdTyp\":\"HSA\"}' \\\n"+
-		"    -H 'X-Purpose: VARD' -H 'X-Access: TILLFALLIGT_SAMTYCKE' -H 'X-Request-ID: %s' \\\n"+
+		"    -H 'X-Purpose: VARD' -H 'X-Access: TILLFALLIGT_SAMTYCKE' -H \"X-Request-ID: $(uuidgen)\" \\\n"+
 		"    '%s/Patient?identifier=http://electronichealth.se/identifier/personnummer|189001019802'\n",
-		d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), prescriber, uuid.NewString(), url)
-	b.WriteString("(send a fresh UUID as X-Request-ID with every request)\nCtrl-C stops it.\n")
+		d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), prescriber, url)
+	b.WriteString("(every request needs a fresh UUID as X-Request-ID: a reused one is refused)\nCtrl-C stops it.\n")
 	fmt.Fprint(sys.Stderr, b.String())
 }

@@ -80,6 +80,8 @@ type Options struct {
 	// SimPolicy changes the simulator's choices where NLL's documentation is silent (nil keeps
 	// the defaults), for tests that the pack accepts every plausible answer.
 	SimPolicy *sim.Policy
+	// SimDefects break the simulator in named ways (sim.Defects), for the defect catalogue.
+	SimDefects []string
 	// SimTap sees every answer of the simulator, for tests that validate its bodies.
 	SimTap func(r *http.Request, status int, header http.Header, body []byte)
 	// Version is konform's version, recorded in the evidence.

@@ -229,7 +229,7 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	if err := (config.Environment{Name: "sim"}).CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
 		return nil, err
 	}
-	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), PackFixtures: opts.packFixtures, Faults: opts.Faults, Tap: opts.SimTap, Policy: opts.SimPolicy})
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), PackFixtures: opts.packFixtures, Faults: opts.Faults, Tap: opts.SimTap, Policy: opts.SimPolicy, Defects: opts.SimDefects})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,22 +17,29 @@ type rule struct {
 
 // The AFF rules the simulator applies.
 var (
-	rulePersonnummer  = &rule{code: "SIM-AFF-01", text: "personnumret har fel kontrollsiffra"}
-	ruleDosage        = &rule{code: "SIM-AFF-02", text: "doseringsanvisning saknas"}
-	ruleValidity      = &rule{code: "SIM-AFF-03", text: "sista giltighetsdag ligger före utfärdandedagen"}
-	ruleVerifyFirst   = &rule{code: "SIM-AFF-04", text: "uttaget har inte kontrollerats med $verify först"}
-	ruleQuantity      = &rule{code: "SIM-AFF-05", text: "mängden ska vara större än noll"}
-	ruleArticle       = &rule{code: "SIM-AFF-06", text: "okänd artikel"}
-	rulePrescriber    = &rule{code: "SIM-AFF-07", text: "förskrivarkod saknas"}
-	ruleNotDispensing = &rule{code: "SIM-AFF-08", text: "förskrivningen är inte expedierbar (makulerad, avslutad eller parkerad)"}
-	rulePatient       = &rule{code: "SIM-AFF-09", text: "okänd patient"}
-	ruleRequester     = &rule{code: "SIM-AFF-10", text: "förskrivaren ska vara en innesluten Practitioner"}
-	ruleInactive      = &rule{code: "SIM-AFF-11", text: "patienten är inte aktiv (avliden eller inte folkbokförd)"}
-	ruleStatus        = &rule{code: "SIM-AFF-12", text: "otillåten statusövergång"}
-	ruleOnePatient    = &rule{code: "SIM-AFF-13", text: "$end gäller förskrivningar för en patient åt gången"}
-	ruleContainedPnr  = &rule{code: "SIM-AFF-14", text: "en patient med personnummer ska refereras, inte inneslutas"}
-	ruleDuplicate     = &rule{code: "SIM-VARN-01", text: "patienten har redan en aktiv förskrivning av samma artikel", warning: true}
+	rulePersonnummer      = &rule{code: "SIM-AFF-01", text: "personnumret har fel kontrollsiffra"}
+	ruleDosage            = &rule{code: "SIM-AFF-02", text: "doseringsanvisning saknas"}
+	ruleValidity          = &rule{code: "SIM-AFF-03", text: "sista giltighetsdag ligger före utfärdandedagen"}
+	ruleVerifyFirst       = &rule{code: "SIM-AFF-04", text: "uttaget har inte kontrollerats med $verify först"}
+	ruleQuantity          = &rule{code: "SIM-AFF-05", text: "mängden ska vara större än noll"}
+	ruleArticle           = &rule{code: "SIM-AFF-06", text: "okänd artikel"}
+	rulePrescriber        = &rule{code: "SIM-AFF-07", text: "förskrivarkod saknas"}
+	ruleNotDispensing     = &rule{code: "SIM-AFF-08", text: "förskrivningen är inte expedierbar (makulerad, avslutad eller parkerad)"}
+	rulePatient           = &rule{code: "SIM-AFF-09", text: "okänd patient"}
+	ruleRequester         = &rule{code: "SIM-AFF-10", text: "förskrivaren ska vara en innesluten Practitioner"}
+	ruleInactive          = &rule{code: "SIM-AFF-11", text: "patienten är inte aktiv (avliden eller inte folkbokförd)"}
+	ruleStatus            = &rule{code: "SIM-AFF-12", text: "otillåten statusövergång"}
+	ruleOnePatient        = &rule{code: "SIM-AFF-13", text: "$end gäller förskrivningar för en patient åt gången"}
+	ruleContainedPnr      = &rule{code: "SIM-AFF-14", text: "en patient med personnummer ska refereras, inte inneslutas"}
+	ruleReceivingPharmacy = &rule{code: "SIM-AFF-15", text: "en patient utan personnummer kräver mottagande apotek (nllReceivingPharmacy)"}
+	ruleDuplicate         = &rule{code: "SIM-VARN-01", text: "patienten har redan en aktiv förskrivning av samma artikel", warning: true}
 )
+
+// applies reports whether a rule is checked: each can be switched off by its defect
+// (aff-NN-off, varn-NN-off) for the defect catalogue.
+func (s *Simulator) applies(r *rule) bool {
+	return !s.broken(strings.ToLower(strings.TrimPrefix(r.code, "SIM-")) + "-off")
+}
 
 // reject is an AFF rejection: 422 with the rule in the nllDetectedIssue extension.
 func reject(r *rule, expression string) *apiError {
@@ -57,18 +65,18 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a prescriber (FORSKRIVARKOD in the token) creates prescriptions"}
 	}
 	status, _ := w.res["status"].(string)
-	if status != "active" && status != "on-hold" {
+	if status != "active" && status != "on-hold" && !s.broken("aff-12-off") {
 		return reject(ruleStatus, "MedicationRequest.status")
 	}
 	if err := s.checkPrescription(w); err != nil {
 		return err
 	}
 	// Auto05: the first prescription of a chain gets a new chain id.
-	if extension(w.res, ChainURL) == nil {
+	if extension(w.res, ChainURL) == nil && !s.broken("no-chain-id") {
 		setExtension(w.res, map[string]any{"url": ChainURL, "valueString": uuid.NewString()})
 	}
 	s.completeValidity(w.res)
-	if dup := s.duplicateOf(w); dup != "" {
+	if dup := s.duplicateOf(w); dup != "" && s.applies(ruleDuplicate) {
 		w.warnings = append(w.warnings, warn(ruleDuplicate, "MedicationRequest.medicationCodeableConcept"))
 	}
 	return nil
@@ -78,10 +86,10 @@ func (s *Simulator) updatePrescription(c *caller, w *write) *apiError {
 	current, _ := s.store.read(w.typ, w.id)
 	from, _ := current["status"].(string)
 	to, _ := w.res["status"].(string)
-	if !contains(prescriptionStatuses[from], to) {
+	if !contains(prescriptionStatuses[from], to) && !(from == "cancelled" && s.broken("cancelled-reactivated")) {
 		return reject(ruleStatus, "MedicationRequest.status")
 	}
-	if c.role == RolePharmacist && to != from && to != "completed" {
+	if c.role == RolePharmacist && to != from && to != "completed" && !s.broken("pharmacy-may-cancel") {
 		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a pharmacist may only end (complete) a prescription"}
 	}
 	if err := s.checkPrescription(w); err != nil {
@@ -100,26 +108,26 @@ func (s *Simulator) updatePrescription(c *caller, w *write) *apiError {
 func (s *Simulator) checkPrescription(w *write) *apiError {
 	res := w.res
 	requester := containedByRef(res, stringAt(res, "requester", "reference"))
-	if requester == nil || requester["resourceType"] != "Practitioner" {
+	if (requester == nil || requester["resourceType"] != "Practitioner") && s.applies(ruleRequester) {
 		return reject(ruleRequester, "MedicationRequest.requester")
 	}
-	if identifierValue(requester, ForskrivarkodSystem) == "" {
+	if identifierValue(requester, ForskrivarkodSystem) == "" && s.applies(rulePrescriber) {
 		return reject(rulePrescriber, "MedicationRequest.contained.identifier")
 	}
 	if err := s.checkSubject(w, "MedicationRequest"); err != nil {
 		return err
 	}
-	if stringAt(res, "dosageInstruction", "text") == "" {
+	if stringAt(res, "dosageInstruction", "text") == "" && s.applies(ruleDosage) {
 		return reject(ruleDosage, "MedicationRequest.dosageInstruction")
 	}
-	if !s.knownArticle(object(res, "medicationCodeableConcept")) {
+	if !s.knownArticle(object(res, "medicationCodeableConcept")) && s.applies(ruleArticle) {
 		return reject(ruleArticle, "MedicationRequest.medicationCodeableConcept")
 	}
-	if q, ok := numberAt(res, "dispenseRequest", "quantity", "value"); ok && q <= 0 {
+	if q, ok := numberAt(res, "dispenseRequest", "quantity", "value"); ok && q <= 0 && s.applies(ruleQuantity) {
 		return reject(ruleQuantity, "MedicationRequest.dispenseRequest.quantity")
 	}
 	start := issueDate(res)
-	if end := stringAt(res, "dispenseRequest", "validityPeriod", "end"); end != "" && start != "" && end[:min(10, len(end))] < start {
+	if end := stringAt(res, "dispenseRequest", "validityPeriod", "end"); end != "" && start != "" && end[:min(10, len(end))] < start && s.applies(ruleValidity) {
 		return reject(ruleValidity, "MedicationRequest.dispenseRequest.validityPeriod.end")
 	}
 	return nil
@@ -132,19 +140,21 @@ func (s *Simulator) checkSubject(w *write, typ string) *apiError {
 	if contained := containedByRef(w.res, ref); contained != nil {
 		pnr := identifierValue(contained, PersonnummerSystem)
 		switch {
-		case pnr != "" && !validPersonnummer(pnr):
+		case pnr != "" && !validPersonnummer(pnr) && s.applies(rulePersonnummer):
 			return reject(rulePersonnummer, typ+".contained.identifier")
-		case pnr != "":
+		case pnr != "" && s.applies(ruleContainedPnr):
 			return reject(ruleContainedPnr, typ+".subject")
+		case pnr == "" && typ == "MedicationRequest" && extension(w.res, ReceivingPharmacyURL) == nil && s.applies(ruleReceivingPharmacy):
+			return reject(ruleReceivingPharmacy, "MedicationRequest.extension")
 		}
 		return nil
 	}
 	id := referenceID(ref, "Patient")
 	patient, ok := s.store.read("Patient", id)
-	if id == "" || !ok {
+	if (id == "" || !ok) && s.applies(rulePatient) {
 		return reject(rulePatient, typ+".subject")
 	}
-	if active, ok := patient["active"].(bool); ok && !active {
+	if active, ok := patient["active"].(bool); ok && !active && s.applies(ruleInactive) {
 		return reject(ruleInactive, typ+".subject")
 	}
 	w.patient = id
@@ -186,7 +196,10 @@ func (s *Simulator) completeValidity(res resource) {
 		start = s.now()
 	}
 	end := start.AddDate(0, 0, 366)
-	if tel := extension(res, TelephoneURL); tel != nil && tel["valueBoolean"] == true {
+	if s.broken("validity-365") {
+		end = start.AddDate(0, 0, 365)
+	}
+	if tel := extension(res, TelephoneURL); tel != nil && tel["valueBoolean"] == true && !s.broken("telephone-ignored") {
 		end = start.AddDate(0, 0, 14)
 	}
 	period := ensureObject(ensureObject(res, "dispenseRequest"), "validityPeriod")

@@ -140,7 +140,7 @@ var Defects = []Defect{
 	{"access-any-code", "HDR-PURPOSE", "any x-access code is accepted"},
 	{"purpose-any-role", "HDR-PURPOSE-ROLE", "a pharmacy may read with the purpose VARD and a prescriber with EXPEDIERING"},
 	{"provenance-optional", "HDR-PROVENANCE", "a write without x-provenance is stored"},
-	{"provenance-raw-json", "HDR-PROVENANCE", "x-provenance is read as raw JSON, not base64"},
+	{"provenance-unparsed", "HDR-PROVENANCE", "an x-provenance that is not base64-encoded JSON is accepted"},
 	{"reason-length-unchecked", "HDR-PROVENANCE-REASON", "a reason.text over 256 characters is stored"},
 	{"patientref-unchecked", "HDR-PATIENTREF", "an x-patientref naming another patient is accepted"},
 	{"prefer-ignored", "HDR-PREFER", "return=representation answers no body"},

@@ -18,10 +18,12 @@ func (s *Simulator) createDispense(c *caller, w *write) *apiError {
 		return err
 	}
 	key := dispenseKey(w.res)
-	if _, ok := s.verified[key]; !ok {
+	if _, ok := s.verified[key]; !ok && s.applies(ruleVerifyFirst) {
 		return reject(ruleVerifyFirst, "MedicationDispense")
 	}
-	delete(s.verified, key)
+	if !s.broken("verify-reusable") {
+		delete(s.verified, key)
+	}
 	if mrID := referenceID(stringAt(w.res, "authorizingPrescription", "reference"), "MedicationRequest"); mrID != "" {
 		w.then = func() { s.countDispense(c, mrID) }
 	}
@@ -30,10 +32,10 @@ func (s *Simulator) createDispense(c *caller, w *write) *apiError {
 
 // checkDispense applies the AFF rules of a dispense; $verify runs the same checks.
 func (s *Simulator) checkDispense(w *write) *apiError {
-	if q, ok := numberAt(w.res, "quantity", "value"); !ok || q <= 0 {
+	if q, ok := numberAt(w.res, "quantity", "value"); (!ok || q <= 0) && s.applies(ruleQuantity) {
 		return reject(ruleQuantity, "MedicationDispense.quantity")
 	}
-	if !s.knownArticle(object(w.res, "medicationCodeableConcept")) {
+	if !s.knownArticle(object(w.res, "medicationCodeableConcept")) && s.applies(ruleArticle) {
 		return reject(ruleArticle, "MedicationDispense.medicationCodeableConcept")
 	}
 	ref := stringAt(w.res, "authorizingPrescription", "reference")
@@ -45,7 +47,7 @@ func (s *Simulator) checkDispense(w *write) *apiError {
 		return &apiError{status: http.StatusUnprocessableEntity, code: "not-found", diagnostics: ref + " is not known",
 			expression: "MedicationDispense.authorizingPrescription"}
 	}
-	if mr["status"] != "active" {
+	if mr["status"] != "active" && s.applies(ruleNotDispensing) {
 		return reject(ruleNotDispensing, "MedicationDispense.authorizingPrescription")
 	}
 	if stringAt(w.res, "subject", "reference") == "" {
@@ -70,10 +72,11 @@ func (s *Simulator) countDispense(c *caller, mrID string) {
 		return
 	}
 	n := len(s.store.list("MedicationDispense", func(d resource) bool {
-		return referenceID(stringAt(d, "authorizingPrescription", "reference"), "MedicationRequest") == mrID && d["status"] != "entered-in-error"
+		return referenceID(stringAt(d, "authorizingPrescription", "reference"), "MedicationRequest") == mrID &&
+			(d["status"] != "entered-in-error" || s.broken("nullified-counts"))
 	}))
 	repeats, _ := numberAt(mr, "dispenseRequest", "numberOfRepeatsAllowed")
-	if float64(n) <= repeats {
+	if float64(n) <= repeats || s.broken("never-completed") {
 		return
 	}
 	next := deepCopy(mr).(map[string]any)
@@ -104,7 +107,7 @@ func (s *Simulator) createBasic(c *caller, w *write) *apiError {
 func (s *Simulator) createConsent(c *caller, w *write) *apiError {
 	ref := stringAt(w.res, "patient", "reference")
 	id := referenceID(ref, "Patient")
-	if _, ok := s.store.read("Patient", id); !ok {
+	if _, ok := s.store.read("Patient", id); !ok && s.applies(rulePatient) {
 		return reject(rulePatient, "Consent.patient")
 	}
 	w.patient = id
@@ -112,7 +115,11 @@ func (s *Simulator) createConsent(c *caller, w *write) *apiError {
 		provision := ensureObject(w.res, "provision")
 		if provision["period"] == nil {
 			today := s.now().In(stockholm)
-			provision["period"] = map[string]any{"start": today.Format("2006-01-02"), "end": today.AddDate(4, 0, 0).Format("2006-01-02")}
+			years := 4
+			if s.broken("consent-one-year") {
+				years = 1
+			}
+			provision["period"] = map[string]any{"start": today.Format("2006-01-02"), "end": today.AddDate(years, 0, 0).Format("2006-01-02")}
 		}
 	}
 	return nil

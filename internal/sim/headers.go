@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 )
@@ -60,14 +61,20 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 	c := &caller{}
 	if s.policy.RequireRequestID && n.token { // $ping, the connectivity test, needs no request id
 		id := r.Header.Get("X-Request-ID")
-		if id == "" {
+		if id == "" && !s.broken("request-id-optional") {
 			return nil, headerError(http.StatusBadRequest, "required", "x-request-id", "is missing; send a fresh UUID with every request")
 		}
-		if _, err := uuid.Parse(id); err != nil {
+		if _, err := uuid.Parse(id); err != nil && id != "" && !s.broken("request-id-any") {
 			return nil, headerError(http.StatusBadRequest, "invalid", "x-request-id", "is not a UUID")
 		}
 	}
+	if id := r.Header.Get("X-Request-ID"); id != "" && n.token && s.policy.UniqueRequestID && !s.broken("request-id-reuse") && !s.requestIDs.fresh(id) {
+		return nil, headerError(http.StatusBadRequest, "invalid", "x-request-id", "has been used before; send a fresh UUID with every request")
+	}
 	auth := r.Header.Get("Authorization")
+	if auth == "" && n.token && s.broken("token-optional") {
+		auth = "Bearer " + s.Token(PrescriberClaims(s.now()))
+	}
 	if auth == "" {
 		if n.token {
 			return nil, headerError(http.StatusUnauthorized, "login", "authorization", "is missing; send \"Bearer <access token>\"")
@@ -78,7 +85,7 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 	if !ok {
 		return nil, headerError(http.StatusUnauthorized, "login", "authorization", "is not \"Bearer <access token>\"")
 	}
-	claims, err := s.key.parse(strings.TrimSpace(token), s.now())
+	claims, err := s.key.parse(strings.TrimSpace(token), s.now(), !s.broken("token-signature-unchecked"), !s.broken("token-expiry-unchecked"))
 	if err != nil {
 		return nil, headerError(http.StatusUnauthorized, "login", "authorization", "carries an invalid token: "+err.Error())
 	}
@@ -86,29 +93,36 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 	if c.role == "" {
 		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token gives no role (no FORSKRIVARKOD or APOTEKSID)")
 	}
-	if claims.LoA < 3 {
+	if claims.LoA < 3 && !s.broken("loa-unchecked") {
 		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token has assurance level (loa) below 3")
 	}
 	if !n.token {
 		return c, nil // $ping with a token checks the token only
 	}
-	if aerr := c.readOrgInfo(r.Header.Get("X-Org-Info")); aerr != nil {
+	if aerr := s.readOrgInfo(c, r.Header.Get("X-Org-Info")); aerr != nil {
 		return nil, aerr
 	}
 	if n.purpose || r.Header.Get("X-Purpose") != "" {
-		if aerr := c.readPurpose(r.Header.Get("X-Purpose"), r.Header.Get("X-Access")); aerr != nil {
+		if aerr := s.readPurpose(c, r.Header.Get("X-Purpose"), r.Header.Get("X-Access")); aerr != nil {
 			return nil, aerr
 		}
 	}
 	if n.provenance {
-		if aerr := c.readProvenance(r.Header.Get("X-Provenance")); aerr != nil {
+		if aerr := s.readProvenance(c, r.Header.Get("X-Provenance")); aerr != nil {
 			return nil, aerr
 		}
 	}
 	return c, nil
 }
 
-func (c *caller) readOrgInfo(v string) *apiError {
+// orgTypeOfRole is the kind of workplace id each role's x-org-info carries: a care unit's HSA
+// id, a pharmacy's GLN (the handbook's x-org-info page).
+var orgTypeOfRole = map[string]string{RolePrescriber: "HSA", RolePharmacist: "GLN"}
+
+func (s *Simulator) readOrgInfo(c *caller, v string) *apiError {
+	if v == "" && s.broken("org-info-optional") {
+		return nil
+	}
 	if v == "" {
 		return headerError(http.StatusBadRequest, "required", "x-org-info", "is missing; send the workplace as JSON (orgenhetsId, orgenhetsIdTyp, …)")
 	}
@@ -120,38 +134,47 @@ func (c *caller) readOrgInfo(v string) *apiError {
 	if id == "" || (typ != "HSA" && typ != "GLN") {
 		return headerError(http.StatusBadRequest, "invalid", "x-org-info", "needs orgenhetsId and orgenhetsIdTyp HSA or GLN")
 	}
+	if want := orgTypeOfRole[c.role]; want != "" && typ != want && !s.broken("org-info-type-unchecked") {
+		return headerError(http.StatusBadRequest, "invalid", "x-org-info", "has orgenhetsIdTyp "+typ+", but role "+c.role+" works at a "+
+			map[string]string{"HSA": "care unit (HSA)", "GLN": "pharmacy (GLN)"}[want])
+	}
 	return nil
 }
 
-func (c *caller) readPurpose(purpose, access string) *apiError {
+func (s *Simulator) readPurpose(c *caller, purpose, access string) *apiError {
 	switch {
+	case purpose == "" && s.broken("purpose-optional"):
+		return nil
 	case purpose == "":
 		return headerError(http.StatusBadRequest, "required", "x-purpose", "is missing; reading patient data needs a purpose (ändamål) such as VARD")
 	case accessTypes[purpose] == nil:
 		return headerError(http.StatusBadRequest, "code-invalid", "x-purpose", "has the unknown code "+purpose)
 	case access == "":
 		return headerError(http.StatusBadRequest, "required", "x-access", "is missing; reading patient data needs an access type (åtkomsttyp)")
-	case !accessTypes[purpose][access]:
+	case !accessTypes[purpose][access] && !s.broken("access-any-code"):
 		return headerError(http.StatusBadRequest, "code-invalid", "x-access", "code "+access+" is not an access type of purpose "+purpose)
-	case purposeOfRole[c.role] != purpose:
+	case purposeOfRole[c.role] != purpose && !s.broken("purpose-any-role"):
 		return headerError(http.StatusForbidden, "forbidden", "x-purpose", purpose+" is not allowed for role "+c.role)
 	}
 	c.purpose, c.access = purpose, access
 	return nil
 }
 
-func (c *caller) readProvenance(v string) *apiError {
+func (s *Simulator) readProvenance(c *caller, v string) *apiError {
+	if v == "" && s.broken("provenance-optional") {
+		return nil
+	}
 	if v == "" {
 		return headerError(http.StatusBadRequest, "required", "x-provenance", "is missing; writes carry who and why as base64-encoded JSON")
 	}
 	raw, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
+	if err != nil && !s.broken("provenance-unparsed") {
 		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "is not base64")
 	}
-	if err := json.Unmarshal(raw, &c.provenance); err != nil {
+	if err := json.Unmarshal(raw, &c.provenance); err != nil && !s.broken("provenance-unparsed") {
 		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "is not base64-encoded JSON")
 	}
-	if text := stringAt(c.provenance, "reason", "text"); len([]rune(text)) > 256 {
+	if text := stringAt(c.provenance, "reason", "text"); len([]rune(text)) > 256 && !s.broken("reason-length-unchecked") {
 		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "reason.text is longer than 256 characters")
 	}
 	return nil
@@ -161,4 +184,30 @@ func (c *caller) readProvenance(v string) *apiError {
 // Policy.NamedDiagnostics says).
 func headerError(status int, code, header, problem string) *apiError {
 	return &apiError{status: status, code: code, diagnostics: header + " " + problem, expression: "http.header." + header, header: header}
+}
+
+// maxRequestIDs bounds the memory of x-request-ids: the simulator forgets the oldest beyond it.
+const maxRequestIDs = 1 << 16
+
+// seenIDs remembers the last n request ids, oldest forgotten first.
+type seenIDs struct {
+	mu   sync.Mutex
+	set  map[string]bool
+	ring []string
+	next int
+}
+
+func newSeenIDs(n int) *seenIDs { return &seenIDs{set: map[string]bool{}, ring: make([]string, n)} }
+
+// fresh records id and reports whether it was not seen before.
+func (s *seenIDs) fresh(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set[id] {
+		return false
+	}
+	delete(s.set, s.ring[s.next])
+	s.ring[s.next], s.set[id] = id, true
+	s.next = (s.next + 1) % len(s.ring)
+	return true
 }

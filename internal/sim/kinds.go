@@ -12,6 +12,11 @@ const (
 	MedicationListVersion = nllBase + "nllMedicationlistVersion"
 	PrivacyLockURL        = nllBase + "nllPrivacyLock"
 	ControlledDrugsURL    = nllBase + "nllControlledDrugs"
+	// ProtectedIdentityURL flags a patient with protected identity (skyddad identitet).
+	ProtectedIdentityURL = nllBase + "nllProtectedIdentity"
+	// ReceivingPharmacyURL names the pharmacy that receives a prescription for a patient
+	// without a personnummer (a contained patient).
+	ReceivingPharmacyURL = nllBase + "nllReceivingPharmacy"
 	// BasicCodeSystem codes the kinds of Basic resource: medlistinfo, datalock, multidosebasis.
 	BasicCodeSystem = "http://electronichealth.se/CodeSystem/nll-basic-type"
 	// PersonnummerSystem is the identifier system of Swedish personnummer.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // verify answers $verify (NLLVerify): the AFF checks of a prescription or dispense, without
@@ -41,6 +43,11 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 		}
 	} else {
 		aerr = s.createPrescription(c, wr)
+		if aerr == nil && s.broken("verify-saves") {
+			wr.id = uuid.NewString()
+			wr.res["id"], wr.patient = wr.id, subjectPatient(wr.res)
+			s.commit(c, wr)
+		}
 	}
 	s.writeMu.Unlock()
 	issues := wr.warnings
@@ -55,7 +62,7 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 		issues = []issue{{severity: "information", code: "informational", diagnostics: "no issues detected"}}
 	}
 	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters", "parameter": []any{
-		map[string]any{"name": "detectedIssues", "valueBoolean": aerr != nil || len(wr.warnings) > 0},
+		map[string]any{"name": "detectedIssues", "valueBoolean": (aerr != nil || len(wr.warnings) > 0) && !s.broken("verify-always-clean")},
 		map[string]any{"name": "issues", "resource": outcome(issues...)},
 	}})
 }
@@ -90,6 +97,9 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status := endActivities[stringAt(activity, "code")]
+	if status != "" && s.broken("end-activity-ignored") {
+		status = "cancelled"
+	}
 	var aerr *apiError
 	switch {
 	case len(ids) == 0:
@@ -98,6 +108,9 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 		aerr = invalid("$end needs a reason (valueCodeableConcept)")
 	case status == "":
 		aerr = invalid("$end needs an activity with code makulera or avsluta")
+	case c.role == RolePharmacist && status != "completed" && !s.broken("end-no-role-rule"):
+		// A pharmacy may end (avsluta) a prescription, as with PUT, but not cancel it.
+		aerr = &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a pharmacist may only end (avsluta) a prescription, not cancel (makulera) it"}
 	}
 	if aerr != nil {
 		s.writeError(w, aerr)
@@ -137,7 +150,7 @@ func (s *Simulator) prepareEnd(c *caller, ids []string, status string) ([]*write
 			return nil, notFound("MedicationRequest/" + id)
 		}
 		p := subjectPatient(mr)
-		if i > 0 && p != patient {
+		if i > 0 && p != patient && s.applies(ruleOnePatient) {
 			return nil, reject(ruleOnePatient, "Parameters.parameter[entry]")
 		}
 		patient = p
@@ -175,6 +188,7 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 	type pending struct {
 		wr     *write
 		caller *caller
+		done   *stored // set when the defect transaction-partial stored it at once
 	}
 	var plan []pending
 	s.writeMu.Lock()
@@ -187,8 +201,12 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 			wr, aerr = entryWrite(x)
 			if aerr == nil {
 				aerr = s.prepare(ec, wr)
-				plan = append(plan, pending{wr, ec})
+				plan = append(plan, pending{wr: wr, caller: ec})
 			}
+		}
+		if aerr == nil && s.broken("transaction-partial") {
+			done := s.commit(ec, plan[len(plan)-1].wr)
+			plan[len(plan)-1].done = &done
 		}
 		if aerr != nil {
 			s.pointAtEntry(aerr, where, x)
@@ -198,7 +216,12 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]any, 0, len(plan))
 	for _, p := range plan {
-		done := s.commit(p.caller, p.wr)
+		var done stored
+		if p.done != nil {
+			done = *p.done
+		} else {
+			done = s.commit(p.caller, p.wr)
+		}
 		status, location := map[string]string{"POST": "201 Created", "PUT": "200 OK"}[p.wr.method], fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)
 		if !s.policy.ReasonPhrase {
 			status, _, _ = strings.Cut(status, " ")
@@ -251,7 +274,7 @@ func (s *Simulator) entryCaller(c *caller, r *http.Request, request map[string]a
 	if v == "" {
 		v = r.Header.Get("X-Provenance")
 	}
-	if aerr := ec.readProvenance(v); aerr != nil {
+	if aerr := s.readProvenance(&ec, v); aerr != nil {
 		aerr.diagnostics = "provenance (nllProvenanceDetails or x-provenance) " + aerr.diagnostics
 		return nil, aerr
 	}

@@ -30,7 +30,7 @@ func (s *Simulator) updateConsent(c *caller, w *write) *apiError {
 	switch {
 	case !consentStatuses[to]:
 		return invalid("Consent.status " + strconv.Quote(to) + " is not a FHIR R4 consent status")
-	case (from == "inactive" || from == "entered-in-error") && to != from:
+	case (from == "inactive" || from == "entered-in-error") && to != from && !s.broken("consent-reactivated"):
 		return reject(ruleStatus, "Consent.status")
 	}
 	return s.createConsent(c, w)
@@ -86,9 +86,11 @@ func (s *Simulator) remove(w http.ResponseWriter, r *http.Request, typ, id strin
 	s.writeMu.Lock()
 	res, ok := s.store.read(typ, id)
 	if ok {
-		s.store.remove(typ, id)
+		if !s.broken("delete-keeps-lock") {
+			s.store.remove(typ, id)
+		}
 		s.storeProvenance(c, typ+"/"+id+"/_history/"+strconv.Itoa(s.store.version(typ, id)), s.now())
-		if p := kinds[typ].patientOf(res); p != "" {
+		if p := kinds[typ].patientOf(res); p != "" && !s.broken("list-version-static") {
 			s.listVersion[p]++
 		}
 	}

@@ -27,7 +27,7 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 	}
 	query := r.URL.Query()
 	for name := range query {
-		if k.search[name] == nil && !commonParams[name] && s.policy.StrictSearch {
+		if k.search[name] == nil && !commonParams[name] && s.policy.StrictSearch && !s.broken("unknown-parameter-ignored") {
 			s.writeError(w, &apiError{status: http.StatusBadRequest, code: "not-supported", diagnostics: "unknown search parameter " + name + " for " + typ})
 			return
 		}
@@ -45,9 +45,18 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 		s.medicationListInfo(w, r, patient)
 		return
 	}
+	if p := query.Get("patient"); p != "" {
+		if id := referenceID(p, "Patient"); id != "" {
+			p = id
+		}
+		if aerr := s.checkPatientRef(r, p); aerr != nil {
+			s.writeError(w, aerr)
+			return
+		}
+	}
 	matches := s.store.list(typ, func(res resource) bool {
 		for name, values := range query {
-			if commonParams[name] || k.search[name] == nil { // paging, or an unknown parameter a lenient search ignores
+			if commonParams[name] || k.search[name] == nil || s.broken(ignoredFilters[typ+"?"+name]) { // paging, or an unknown parameter a lenient search ignores
 				continue
 			}
 			for _, v := range values {
@@ -56,11 +65,19 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 				}
 			}
 		}
-		return s.visible(c, typ, res)
+		return s.visible(c, typ, res) || (s.broken("lock-search-leaks") && typ != "Provenance")
 	})
+	if len(matches) == 0 && s.broken("empty-search-404") {
+		s.writeError(w, notFound("nothing matching "+r.URL.RawQuery))
+		return
+	}
 	page := matches[min(offset, len(matches)):min(offset+count, len(matches))]
 	entries := make([]any, 0, len(page))
 	for _, m := range page {
+		if typ == "Patient" && s.broken("protected-identity-named") && extension(m, ProtectedIdentityURL) != nil {
+			m = deepCopy(m).(map[string]any)
+			m["name"] = []any{map[string]any{"family": "Skyddadsson", "given": []any{"Sigrid"}}}
+		}
 		entries = append(entries, map[string]any{
 			"fullUrl":  s.fullURL(r, typ+"/"+m["id"].(string)),
 			"resource": m,
@@ -69,12 +86,28 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 	}
 	links := []any{s.pageLink(r, typ, "self", query, count, offset)}
 	if offset+count < len(matches) {
-		links = append(links, s.pageLink(r, typ, "next", query, count, offset+count))
+		next := offset + count
+		if s.broken("next-repeats") {
+			next = offset
+		}
+		links = append(links, s.pageLink(r, typ, "next", query, count, next))
 	}
 	if offset > 0 {
 		links = append(links, s.pageLink(r, typ, "previous", query, count, max(0, offset-count)))
 	}
-	s.writeBundle(w, "searchset", len(matches), links, entries)
+	total := len(matches)
+	if s.broken("total-page") {
+		total = len(page)
+	}
+	s.writeBundle(w, "searchset", total, links, entries)
+}
+
+// ignoredFilters names, per type and search parameter, the defect that ignores the parameter.
+var ignoredFilters = map[string]string{
+	"Patient?identifier": "patient-identifier-ignored", "MedicationRequest?status": "request-status-ignored",
+	"MedicationDispense?prescription": "dispense-prescription-ignored", "Basic?code": "basic-code-ignored",
+	"Consent?status": "consent-status-ignored", "Provenance?target": "provenance-target-ignored",
+	"RelatedPerson?patient": "relatedperson-patient-ignored", "Medication?code": "medication-code-ignored",
 }
 
 func (s *Simulator) paging(q url.Values) (count, offset int, aerr *apiError) {
@@ -131,8 +164,9 @@ func (s *Simulator) writeBundle(w http.ResponseWriter, typ string, total int, li
 
 // medicationListInfo answers the search for the patient's medication list info (NLLMedicationListInfo):
 // a Bundle of one computed Basic with the list version and whether a data lock exists.
+// The caller has checked the request's headers.
 func (s *Simulator) medicationListInfo(w http.ResponseWriter, r *http.Request, patient string) {
-	if _, aerr := s.authorize(r, needRead); aerr != nil {
+	if aerr := s.checkPatientRef(r, patient); aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
@@ -156,8 +190,8 @@ func (s *Simulator) medicationListInfo(w http.ResponseWriter, r *http.Request, p
 		"subject":      map[string]any{"reference": "Patient/" + patient},
 		"extension": []any{
 			map[string]any{"url": MedicationListVersion, "valueInteger": version},
-			map[string]any{"url": PrivacyLockURL, "valueBoolean": len(s.locks(patient)) > 0},
-			map[string]any{"url": ControlledDrugsURL, "valueBoolean": controlled},
+			map[string]any{"url": PrivacyLockURL, "valueBoolean": len(s.locks(patient)) > 0 && !s.broken("privacy-lock-false")},
+			map[string]any{"url": ControlledDrugsURL, "valueBoolean": controlled && !s.broken("controlled-drugs-false")},
 		},
 	}
 	entry := map[string]any{"fullUrl": s.fullURL(r, "Basic/"+info["id"].(string)), "resource": info, "search": map[string]any{"mode": "match"}}

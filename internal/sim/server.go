@@ -75,6 +75,9 @@ func ServeDevPKI(s *Simulator, d pki.DevPKI, addr string, errLog io.Writer, twea
 	if err != nil {
 		return nil, err
 	}
+	if s.broken("mtls-any-ca") {
+		tlsCfg.ClientAuth = tls.RequireAnyClientCert
+	}
 	for _, tweak := range tweaks {
 		tweak(tlsCfg)
 	}

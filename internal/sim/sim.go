@@ -40,6 +40,10 @@ type Policy struct {
 	VersionConflictStatus int
 	// RequireRequestID rejects requests without a UUID x-request-id. Default true.
 	RequireRequestID bool
+	// UniqueRequestID rejects an x-request-id the simulator has seen before (NLL asks for a
+	// random and unique id per request but does not document its answer to a reused one).
+	// Default true.
+	UniqueRequestID bool
 	// PageSize is the number of entries per searchset page when _count is absent. Default 50.
 	PageSize int
 	// HeaderStatus answers a missing or invalid message header (x-request-id, x-org-info,
@@ -85,7 +89,7 @@ type Policy struct {
 
 // DefaultPolicy is the policy a simulator gets unless told otherwise: the "default" personality.
 func DefaultPolicy() Policy {
-	return Policy{BasePath: DefaultBasePath, VersionConflictStatus: http.StatusConflict, RequireRequestID: true, PageSize: 50,
+	return Policy{BasePath: DefaultBasePath, VersionConflictStatus: http.StatusConflict, RequireRequestID: true, UniqueRequestID: true, PageSize: 50,
 		HeaderStatus: http.StatusBadRequest, AuthStatus: http.StatusUnauthorized, ForbiddenStatus: http.StatusForbidden,
 		NamedDiagnostics: true, AbsoluteLocations: true, ReasonPhrase: true, VersionHeaders: true, SearchTotal: true,
 		StrictSearch: true, PingResult: "OK", PingRoleParameter: true, EndParameters: true}
@@ -105,7 +109,7 @@ func Personality(name string) (Policy, error) {
 	case "", "default":
 		return DefaultPolicy(), nil
 	case "alt":
-		return Policy{BasePath: "/fhir", VersionConflictStatus: http.StatusPreconditionFailed, RequireRequestID: false, PageSize: 5,
+		return Policy{BasePath: "/fhir", VersionConflictStatus: http.StatusPreconditionFailed, RequireRequestID: false, UniqueRequestID: false, PageSize: 5,
 			HeaderStatus: http.StatusUnprocessableEntity, AuthStatus: http.StatusForbidden, ForbiddenStatus: http.StatusUnprocessableEntity,
 			GenericIssueCodes: true, NamedDiagnostics: false, AbsoluteLocations: false, ReasonPhrase: false, VersionHeaders: false,
 			SearchTotal: false, StrictSearch: false, PingResult: "Anslutningen fungerar", PingRoleParameter: false, EndParameters: false}, nil
@@ -160,6 +164,8 @@ type Simulator struct {
 	policy Policy
 	// defects are the ways this simulator is broken on purpose (Options.Defects).
 	defects defectSet
+	// requestIDs remembers the x-request-ids seen, for Policy.UniqueRequestID.
+	requestIDs *seenIDs
 
 	mu        sync.RWMutex
 	faults    []Fault
@@ -174,7 +180,8 @@ type Simulator struct {
 // New builds a simulator with its store seeded from opts.Fixtures.
 func New(opts Options) (*Simulator, error) {
 	s := &Simulator{base: strings.TrimSuffix(opts.BasePath, "/"), tap: opts.Tap, store: newStore(), now: opts.Now,
-		faults: opts.Faults, policy: DefaultPolicy(), verified: map[string]time.Time{}, listVersion: map[string]int{}}
+		faults: opts.Faults, policy: DefaultPolicy(), verified: map[string]time.Time{}, listVersion: map[string]int{},
+		requestIDs: newSeenIDs(maxRequestIDs)}
 	if opts.Policy != nil {
 		s.policy = *opts.Policy
 	}
@@ -254,10 +261,13 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = t
 	}
 	reqID := r.Header.Get("X-Request-ID")
-	if reqID == "" {
+	if reqID == "" || s.broken("request-id-not-echoed") {
 		reqID = uuid.NewString()
 	}
 	w.Header().Set("X-Request-ID", reqID)
+	if s.broken("content-type-json") {
+		w = &plainJSONWriter{w}
+	}
 	rel, ok := strings.CutPrefix(r.URL.Path, s.base)
 	if !ok || (rel != "" && rel[0] != '/') {
 		s.writeOutcome(w, http.StatusNotFound, "not-found", "no FHIR endpoint at "+r.URL.Path+"; the base is "+s.base)
@@ -327,7 +337,11 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 		}
 	case len(parts) == 3 && parts[0] == "Patient" && parts[2] == "MedicationListInfo":
 		if allow(http.MethodGet) {
-			s.medicationListInfo(w, r, parts[1])
+			if _, aerr := s.authorize(r, needRead); aerr != nil {
+				s.writeError(w, aerr)
+			} else {
+				s.medicationListInfo(w, r, parts[1])
+			}
 		}
 	case len(parts) == 4 && parts[2] == "_history":
 		v, err := strconv.Atoi(parts[3])
@@ -345,6 +359,9 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 // checks the token and answers with the role it gives.
 func (s *Simulator) ping(w http.ResponseWriter, r *http.Request) {
 	c, aerr := s.authorize(r, need{})
+	if aerr != nil && s.broken("ping-token-unchecked") {
+		c, aerr = &caller{}, nil
+	}
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
@@ -373,7 +390,7 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 	}
 	var res resource
 	var ok bool
-	if v == 0 {
+	if v == 0 || s.broken("vread-current") {
 		res, ok = s.store.read(typ, id)
 	} else {
 		res, ok = s.store.readVersion(typ, id, v)
@@ -382,13 +399,21 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 		s.writeError(w, s.missing(typ, id))
 		return
 	}
-	if !ok || !s.visible(c, typ, res) {
+	if !ok || (!s.visible(c, typ, res) && !s.broken("lock-read-leaks")) {
 		what := typ + "/" + id
 		if v > 0 {
 			what += "/_history/" + strconv.Itoa(v)
 		}
 		s.writeError(w, notFound(what))
 		return
+	}
+	if aerr := s.checkPatientRef(r, kinds[typ].patientOf(res)); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	if typ == "Patient" && s.broken("protected-identity-named") && extension(res, ProtectedIdentityURL) != nil {
+		res = deepCopy(res).(map[string]any)
+		res["name"] = []any{map[string]any{"family": "Skyddadsson", "given": []any{"Sigrid"}}}
 	}
 	s.setVersionHeaders(w, res)
 	writeJSON(w, http.StatusOK, res)
@@ -397,7 +422,10 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 // visible reports whether the caller may see res: a data lock (spärr) on the patient, or on the
 // prescription chain, hides prescriptions and dispenses unless the access type unlocks them.
 func (s *Simulator) visible(c *caller, typ string, res resource) bool {
-	if (typ != "MedicationRequest" && typ != "MedicationDispense") || c.sees() {
+	if typ == "Provenance" {
+		return s.provenanceVisible(c, res)
+	}
+	if (typ != "MedicationRequest" && typ != "MedicationDispense") || (c.sees() && !s.broken("lock-access-ignored")) {
 		return true
 	}
 	patient := kinds[typ].patientOf(res)
@@ -409,7 +437,26 @@ func (s *Simulator) visible(c *caller, typ string, res resource) bool {
 	}
 	for _, lock := range s.locks(patient) {
 		lockChain := stringAt(extension(lock, ChainURL), "valueString")
-		if lockChain == "" || lockChain == chain {
+		if lockChain == "" || lockChain == chain || s.broken("chain-lock-hides-all") {
+			return false
+		}
+	}
+	return true
+}
+
+// provenanceVisible hides the Provenance of a locked prescription or dispense with the data it
+// is about: it tells who prescribed or dispensed what and why.
+func (s *Simulator) provenanceVisible(c *caller, p resource) bool {
+	if s.broken("lock-provenance-leaks") {
+		return true
+	}
+	for _, t := range list(p, "target") {
+		ref, _, _ := strings.Cut(stringAt(t, "reference"), "/_history/")
+		typ, id, _ := strings.Cut(ref, "/")
+		if typ != "MedicationRequest" && typ != "MedicationDispense" {
+			continue
+		}
+		if res, ok := s.store.read(typ, id); ok && !s.visible(c, typ, res) {
 			return false
 		}
 	}
@@ -429,6 +476,9 @@ func (s *Simulator) locks(patient string) []resource {
 // authorizedBody checks a request's headers and reads its JSON body; on a problem it answers with
 // the OperationOutcome and returns false.
 func (s *Simulator) authorizedBody(w http.ResponseWriter, r *http.Request, n need) (*caller, resource, bool) {
+	if s.broken("any-content-type") {
+		r.Header.Set("Content-Type", "application/fhir+json")
+	}
 	c, aerr := s.authorize(r, n)
 	if aerr == nil {
 		var res resource
@@ -475,6 +525,9 @@ func (s *Simulator) writeOne(w http.ResponseWriter, r *http.Request, method, typ
 	wr := &write{method: method, typ: typ, id: id, res: res}
 	s.writeMu.Lock()
 	aerr := s.prepare(c, wr)
+	if aerr == nil {
+		aerr = s.checkPatientRef(r, wr.patient)
+	}
 	var done stored
 	if aerr == nil {
 		done = s.commit(c, wr)
@@ -488,7 +541,9 @@ func (s *Simulator) writeOne(w http.ResponseWriter, r *http.Request, method, typ
 	if method == http.MethodPut {
 		status = http.StatusOK
 	}
-	w.Header().Set("Location", s.link(r, fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)))
+	if !s.broken("create-no-location") || method != http.MethodPost {
+		w.Header().Set("Location", s.link(r, fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)))
+	}
 	s.setVersionHeaders(w, done.res)
 	s.respond(w, r, status, done)
 }
@@ -496,9 +551,16 @@ func (s *Simulator) writeOne(w http.ResponseWriter, r *http.Request, method, typ
 // respond writes a stored resource as Prefer asks: minimal (no body, the default),
 // representation (the resource) or OperationOutcome (the outcome, with any warnings).
 func (s *Simulator) respond(w http.ResponseWriter, r *http.Request, status int, done stored) {
-	switch preferReturn(r) {
+	prefer := preferReturn(r)
+	switch {
+	case prefer == "representation" && s.broken("prefer-ignored"):
+		prefer = ""
+	case prefer == "" && s.broken("minimal-has-body"):
+		prefer = "representation"
+	}
+	switch prefer {
 	case "representation":
-		writeJSON(w, status, done.res)
+		writeJSON(w, status, s.withDetectedIssues(done))
 	case "OperationOutcome":
 		issues := append([]issue{{severity: "information", code: "informational",
 			diagnostics: fmt.Sprintf("%s/%s version %d stored", done.typ, done.id, done.version)}}, done.warnings...)
@@ -543,6 +605,65 @@ func (s *Simulator) link(r *http.Request, rel string) string {
 		return s.fullURL(r, rel)
 	}
 	return s.base + "/" + rel
+}
+
+// plainJSONWriter answers application/json instead of application/fhir+json (the defect
+// content-type-json).
+type plainJSONWriter struct{ http.ResponseWriter }
+
+func (p *plainJSONWriter) WriteHeader(status int) {
+	if strings.HasPrefix(p.Header().Get("Content-Type"), "application/fhir+json") {
+		p.Header().Set("Content-Type", "application/json")
+	}
+	p.ResponseWriter.WriteHeader(status)
+}
+
+func (p *plainJSONWriter) Write(b []byte) (int, error) { return p.ResponseWriter.Write(b) }
+
+// Flush lets faults that cut an answer short push what was written.
+func (p *plainJSONWriter) Flush() { http.NewResponseController(p.ResponseWriter).Flush() }
+
+// checkPatientRef refuses a request whose x-patientref (the logical id of the patient it
+// concerns) names another patient than the one it concerns. Without the header, or when the
+// request concerns no single patient, there is nothing to check.
+func (s *Simulator) checkPatientRef(r *http.Request, patient string) *apiError {
+	ref := r.Header.Get("X-Patientref")
+	if ref == "" || patient == "" || s.broken("patientref-unchecked") {
+		return nil
+	}
+	if id := referenceID(ref, "Patient"); id != patient && ref != patient {
+		return headerError(http.StatusBadRequest, "invalid", "x-patientref", "names "+strconv.Quote(ref)+" but the request concerns Patient/"+patient)
+	}
+	return nil
+}
+
+// withDetectedIssues is the answer to return=representation: the stored resource, and the
+// warnings of the write embedded as contained DetectedIssue resources that its detectedIssue
+// element points at (NLL embeds the detectedIssue; warnings are never stored).
+func (s *Simulator) withDetectedIssues(done stored) resource {
+	if len(done.warnings) == 0 || s.broken("representation-drops-warning") {
+		return done.res
+	}
+	out := deepCopy(done.res).(map[string]any)
+	var contained, refs []any
+	if c, ok := out["contained"].([]any); ok {
+		contained = c
+	}
+	if d, ok := out["detectedIssue"].([]any); ok {
+		refs = d
+	}
+	for i, w := range done.warnings {
+		id := fmt.Sprintf("varning-%d", i+1)
+		di := map[string]any{"resourceType": "DetectedIssue", "id": id, "status": "final", "severity": "moderate",
+			"detail": w.diagnostics, "implicated": []any{map[string]any{"reference": done.typ + "/" + done.id}}}
+		if w.rule != nil {
+			di["code"] = map[string]any{"coding": []any{map[string]any{"system": RuleSystem, "code": w.rule.code, "display": w.rule.text}}}
+		}
+		contained = append(contained, di)
+		refs = append(refs, map[string]any{"reference": "#" + id})
+	}
+	out["contained"], out["detectedIssue"] = contained, refs
+	return out
 }
 
 // tapWriter copies an answer for Options.Tap.

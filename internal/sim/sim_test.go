@@ -358,8 +358,14 @@ func TestAFFRulesRejectWith422(t *testing.T) {
 		m["contained"] = append(m["contained"].([]any), map[string]any{"resourceType": "Patient", "id": "pat", "birthDate": "1990-01-01"})
 		m["subject"] = map[string]any{"reference": "#pat"}
 	})
+	if a := u.do("POST", "MedicationRequest", noPnr); a.code != 422 || !strings.Contains(a.raw, "SIM-AFF-15") {
+		t.Errorf("a contained patient without personnummer nor receiving pharmacy: %d %s", a.code, a.raw)
+	}
+	exts, _ := noPnr["extension"].([]any)
+	noPnr["extension"] = append(exts, map[string]any{"url": sim.ReceivingPharmacyURL,
+		"valueIdentifier": map[string]any{"system": sim.GLNSystem, "value": "7350045511999"}})
 	if a := u.do("POST", "MedicationRequest", noPnr); a.code != 201 {
-		t.Errorf("a contained patient without personnummer is allowed: %d %s", a.code, a.raw)
+		t.Errorf("a contained patient without personnummer, with a receiving pharmacy, is allowed: %d %s", a.code, a.raw)
 	}
 	if a := pharmacist(t, s).do("POST", "MedicationRequest", prescription(ingrid, nil)); a.code != 403 {
 		t.Errorf("a pharmacist prescribes: %d", a.code)

@@ -46,6 +46,9 @@ func (s *Simulator) prepare(c *caller, w *write) *apiError {
 			return &apiError{status: http.StatusMethodNotAllowed, code: "not-supported", diagnostics: w.typ + " cannot be created"}
 		}
 		w.id = uuid.NewString() // Auto01: NLL sets the id
+		if id, _ := w.res["id"].(string); id != "" && s.broken("client-id-kept") {
+			w.id = id
+		}
 		w.res["id"] = w.id
 		return k.create(s, c, w)
 	case http.MethodPut:
@@ -56,11 +59,14 @@ func (s *Simulator) prepare(c *caller, w *write) *apiError {
 			return invalid("the body's id " + strconv.Quote(body) + " differs from the URL's " + strconv.Quote(w.id))
 		}
 		current, ok := s.store.read(w.typ, w.id)
+		if !ok && s.broken("put-creates") && k.create != nil {
+			return k.create(s, c, w)
+		}
 		if !ok {
 			return notFound(w.typ + "/" + w.id + " (PUT updates existing resources only)")
 		}
 		have, sent := stringAt(current, "meta", "versionId"), stringAt(w.res, "meta", "versionId")
-		if sent != have {
+		if sent != have && !s.broken("version-unchecked") {
 			return &apiError{status: s.policy.VersionConflictStatus, code: "conflict",
 				diagnostics: "version conflict: the update is based on version " + strconv.Quote(sent) + " but the current version is " + have + "; read the latest version and update that"}
 		}
@@ -78,9 +84,14 @@ func (s *Simulator) commit(c *caller, w *write) stored {
 		version = s.store.version(w.typ, w.id) + 1
 	}
 	setMeta(w.res, version, now)
+	if s.broken("no-last-updated") {
+		delete(w.res["meta"].(map[string]any), "lastUpdated")
+	}
 	s.store.put(w.typ, w.id, w.res)
-	s.storeProvenance(c, w.typ+"/"+w.id+"/_history/"+strconv.Itoa(version), now)
-	if w.patient != "" {
+	if !s.broken("no-provenance") || w.method != http.MethodPost {
+		s.storeProvenance(c, w.typ+"/"+w.id+"/_history/"+strconv.Itoa(version), now)
+	}
+	if w.patient != "" && !s.broken("list-version-static") {
 		s.listVersion[w.patient]++
 	}
 	if w.then != nil {
@@ -108,6 +119,9 @@ func (s *Simulator) provenance(c *caller, target string, now time.Time) resource
 		p["reason"] = []any{deepCopy(r)}
 	case []any:
 		p["reason"] = deepCopy(r)
+	}
+	if s.broken("provenance-no-reason") {
+		delete(p, "reason")
 	}
 	return p
 }
