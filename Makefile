@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/konform/konform/internal/cli.Version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build certs lint docs bench interop browser tools fuzz
+.PHONY: help run test build certs lint docs bench interop browser tools fuzz mutants
 
 ## help: list the targets
 help:
@@ -60,6 +60,10 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## mutants: break the simulator in each way of its defect catalogue, run the whole pack against each, and report how many the pack catches (docs/simulator.md, Defect catalogue)
+mutants:
+	KONFORM_MUTANTS=all $(GO) test -count=1 -run '^TestDefectCatalogue$$' -v -timeout 30m ./internal/run/ | grep -v '^=== '
 
 ## docs: regenerate docs/steps.md (the step vocabulary) and docs/templates.md (the bundled templates)
 docs:

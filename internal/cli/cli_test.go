@@ -144,3 +144,31 @@ func TestVerifySaysTheEnvironmentKind(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageListsEverySimulatorBehaviour shows konform list --coverage naming, per row of
+// docs/simulator.md, the scenarios that check it, the reason where none can, and a gap where a
+// pack has none.
+func TestCoverageListsEverySimulatorBehaviour(t *testing.T) {
+	sys, out, errb := system(nil)
+	if code := Main(context.Background(), sys, []string{"list", "--coverage"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	for _, want := range []string{"SIMULATOR BEHAVIOUR", "CONN-TLS  ", "unchecked: konform's own client", "HDR-REQUEST-ID-ECHO"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("list --coverage lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errb.String(), "simulator behaviours (docs/simulator.md) checked by a scenario") {
+		t.Errorf("no summary of the behaviours: %s", errb)
+	}
+	dir := t.TempDir()
+	feature := filepath.Join(dir, "ping.feature")
+	if err := os.WriteFile(feature, []byte("# language: sv\nEgenskap: Ping\n  @tc:EGEN-01 @valfri\n  Scenario: Ping\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod 200\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sys, out, errb = system(nil)
+	Main(context.Background(), sys, []string{"list", "--coverage", feature})
+	if !strings.Contains(out.String(), "GAP: no scenario is tagged @beteende:OP-PING") {
+		t.Errorf("a pack without @beteende tags shows no gap:\n%s\n%s", out, errb)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
 )
 
 func newListCmd(sys System) *cobra.Command {
@@ -34,7 +35,7 @@ func newListCmd(sys System) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&tags, "tags", "", "only scenarios matching a tag expression, e.g. \"@obligatorisk && ~@sim\"")
 	cmd.Flags().StringVar(&packPath, "pack", "", "test pack: a folder with pack.yaml or a .tar.gz (default the bundled pack); FEATURE_PATHS are then inside it")
-	cmd.Flags().BoolVar(&coverage, "coverage", false, "list the requirements of krav.yaml and the cases that cover each")
+	cmd.Flags().BoolVar(&coverage, "coverage", false, "list the requirements of krav.yaml and the rows of docs/simulator.md, each with the cases that cover it")
 	return cmd
 }
 
@@ -78,10 +79,45 @@ func printCoverage(sys System, p *pack.Pack) int {
 	total := covered + explained + missing
 	fmt.Fprintf(sys.Stderr, "%d of %d requirements covered (%d%%); %d uncovered with a reason, %d without\n",
 		covered, total, percent(covered, total), explained, missing)
+	printBehaviours(sys, p)
 	if missing > 0 {
 		return run.ExitFailed
 	}
 	return run.ExitOK
+}
+
+// printBehaviours prints each row of docs/simulator.md (sim.Behaviours) with the cases that
+// check it (@beteende:<ID>), its reason when no scenario can, or GAP.
+func printBehaviours(sys System, p *pack.Pack) {
+	checkers := map[string][]string{}
+	for _, c := range p.Cases {
+		for _, tag := range c.Tags {
+			if id, ok := strings.CutPrefix(tag, "@beteende:"); ok {
+				checkers[id] = append(checkers[id], c.ID)
+			}
+		}
+	}
+	fmt.Fprintln(sys.Stdout)
+	w := tabwriter.NewWriter(sys.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SIMULATOR BEHAVIOUR\tCASES")
+	checked, explained, gaps := 0, 0, 0
+	for _, b := range sim.Behaviours {
+		cases := strings.Join(checkers[b.ID], " ")
+		switch {
+		case cases != "":
+			checked++
+		case b.Unchecked != "":
+			explained++
+			cases = "unchecked: " + b.Unchecked
+		default:
+			gaps++
+			cases = "GAP: no scenario is tagged @beteende:" + b.ID
+		}
+		fmt.Fprintf(w, "%s\t%s\n", b.ID, cases)
+	}
+	w.Flush()
+	fmt.Fprintf(sys.Stderr, "%d of %d simulator behaviours (docs/simulator.md) checked by a scenario; %d unchecked with a reason, %d gaps\n",
+		checked, len(sim.Behaviours), explained, gaps)
 }
 
 func percent(n, of int) int {

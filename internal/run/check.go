@@ -9,6 +9,7 @@ import (
 
 	"github.com/konform/konform/internal/fhircheck"
 	"github.com/konform/konform/internal/pack"
+	"github.com/konform/konform/internal/sim"
 	"github.com/konform/konform/steps"
 )
 
@@ -27,7 +28,7 @@ func (p Problem) String() string { return p.Where + ": " + p.What }
 // CheckPack finds what can be known about a pack before a request: fixtures and templates that
 // are not valid FHIR R4, steps konform does not know (with the closest known step), templates
 // that do not exist or hold placeholders no step fills, and such placeholders in the steps
-// themselves. Unknown @krav and duplicate @tc are already refused by pack.Load. Problems come in
+// themselves, and @beteende tags that name no row of docs/simulator.md. Unknown @krav and duplicate @tc are already refused by pack.Load. Problems come in
 // the pack's order (its JSON files by path, then the cases by file and line), each once.
 func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 	seen := map[string]bool{}
@@ -41,7 +42,16 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 	for _, pr := range checkResources(p.Source) {
 		add(pr)
 	}
+	rows := map[string]bool{}
+	for _, b := range sim.Behaviours {
+		rows[b.ID] = true
+	}
 	for _, c := range p.Cases {
+		for _, tag := range c.Tags {
+			if id, ok := strings.CutPrefix(tag, "@beteende:"); ok && !rows[id] {
+				add(Problem{Where: p.Locate(c.File, c.Line), What: "unknown tag " + tag + "; @beteende names a row of docs/simulator.md, such as @beteende:HDR-REQUEST-ID-ECHO"})
+			}
+		}
 		for _, s := range c.Steps() {
 			where := p.Locate(c.File, s.Line)
 			if !steps.Known(s.Text) {

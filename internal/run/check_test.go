@@ -64,6 +64,10 @@ Egenskap: Prov
 	if code, _, stderr := check(feature); code != run.ExitUsage || !strings.Contains(stderr, "unknown requirement @krav:TK9") {
 		t.Errorf("unknown @krav: exit %d\n%s", code, stderr)
 	}
+	os.WriteFile(feature, []byte("# language: sv\nEgenskap: Prov\n  @tc:PROV-01 @krav:TK1 @obligatorisk @beteende:HDR-NOPE\n  Scenario: Okänt beteende\n    Givet att testpatienten har personnummer \"189001019802\"\n"), 0o644)
+	if code, _, stderr := check(feature); code != run.ExitUsage || !strings.Contains(stderr, feature+":4: unknown tag @beteende:HDR-NOPE") {
+		t.Errorf("unknown @beteende: exit %d\n%s", code, stderr)
+	}
 	if code, out, stderr := check(); code != run.ExitOK || !strings.Contains(out, ": 0 problems") {
 		t.Errorf("the bundled pack: exit %d, %s\n%s", code, out, stderr)
 	}

@@ -42,8 +42,6 @@ var Behaviours = []Behaviour{
 	{ID: "HDR-PATIENTREF", Text: "x-patientref, when sent, names the patient the request concerns"},
 	{ID: "HDR-PREFER", Text: "Prefer: return=minimal (the default, no body), representation, OperationOutcome"},
 
-	{ID: "RES-READ", Text: "read by id; an unknown id gives 404 with an OperationOutcome"},
-	{ID: "RES-VREAD", Text: "read of an earlier version, _history/n"},
 	{ID: "RES-PATIENT", Text: "Patient search by identifier; a protected identity has no name"},
 	{ID: "RES-MEDICATIONREQUEST", Text: "MedicationRequest search by patient, status, identifier"},
 	{ID: "RES-MEDICATIONDISPENSE", Text: "MedicationDispense search by patient and prescription"},
@@ -53,6 +51,8 @@ var Behaviours = []Behaviour{
 	{ID: "RES-PROVENANCE", Text: "Provenance search by target"},
 	{ID: "RES-RELATEDPERSON", Text: "RelatedPerson search by patient (vårdnadshavare)"},
 	{ID: "RES-MEDICATION", Text: "Medication search by code"},
+	{ID: "RES-READ", Text: "read by id; an unknown id gives 404 with an OperationOutcome"},
+	{ID: "RES-VREAD", Text: "read of an earlier version, _history/n"},
 	{ID: "SEARCH-BUNDLE", Text: "every search answers a searchset Bundle, empty when nothing matches"},
 	{ID: "SEARCH-TOTAL", Text: "Bundle.total counts every match, not the page"},
 	{ID: "SEARCH-PAGING", Text: "_count pages the result; next links lead through every match once"},
