@@ -63,7 +63,7 @@ fuzz:
 
 ## mutants: break the simulator in each way of its defect catalogue, run the whole pack against each, and report how many the pack catches (docs/simulator.md, Defect catalogue)
 mutants:
-	KONFORM_MUTANTS=all $(GO) test -count=1 -run '^TestDefectCatalogue$$' -v -timeout 30m ./internal/run/ | grep -v '^=== '
+	KONFORM_MUTANTS=all $(GO) test -count=1 -run '^TestDefectCatalogue$$' -v -timeout 30m ./internal/run/
 
 ## docs: regenerate docs/steps.md (the step vocabulary) and docs/templates.md (the bundled templates)
 docs:

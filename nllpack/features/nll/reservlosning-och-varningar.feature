@@ -1,0 +1,49 @@
+# language: sv
+Egenskap: Patient utan personnummer och varningar i svaret
+  En förskrivning till en patient utan personnummer har patienten innesluten (contained) och anger
+  det mottagande apoteket i tillägget nllReceivingPharmacy, som då krävs. En varning från de
+  automatiska kontrollerna sparar förskrivningen (201); med Prefer: return=representation bäddas
+  varningen (detectedIssue) in i svaret.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+
+  @tc:NLL-RES-01 @krav:FHIR-CREATE @krav:TK1 @obligatorisk @beteende:AFF-15
+  Scenario: En patient utan personnummer kräver ett mottagande apotek
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-utan-personnummer.json"
+    Så är svarets statuskod 201
+    När systemet skapar en "MedicationRequest" med kroppen:
+      """
+      {
+        "resourceType": "MedicationRequest",
+        "contained": [
+          {"resourceType": "Practitioner", "id": "forskrivare",
+           "identifier": [{"system": "http://electronichealth.se/identifier/forskrivarkod", "value": "9000027"}]},
+          {"resourceType": "Patient", "id": "patient", "name": [{"family": "Reservsson", "given": ["Utan"]}], "birthDate": "1990-01-01"}
+        ],
+        "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "20110119100011"}]},
+        "subject": {"reference": "#patient"},
+        "authoredOn": "{{today}}",
+        "requester": {"reference": "#forskrivare"},
+        "dosageInstruction": [{"text": "1 tablett vid behov"}],
+        "dispenseRequest": {"quantity": {"value": 1, "unit": "förpackning"}}
+      }
+      """
+    Så är svarets statuskod 422
+    Och OperationOutcome har ett fel
+
+  @tc:NLL-RES-02 @krav:PREFER @krav:TK1 @valfri @sim @beteende:VARN-REPRESENTATION @beteende:VARN-01
+  Scenario: En varning följer med när svaret är resursen
+    Givet att scenariot har en egen testpatient ur poolen
+    Och att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.detectedIssue.empty()" är sant
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.detectedIssue.exists()" är sant
+    Och FHIRPath-uttrycket "MedicationRequest.contained.where(resourceType = 'DetectedIssue').code.coding.code" ger värdet "SIM-VARN-01"
