@@ -104,6 +104,7 @@ var Behaviours = []Behaviour{
 	{ID: "LOCK-PATIENT", Text: "a data lock hides the patient's prescriptions and dispenses from searches and reads"},
 	{ID: "LOCK-ACCESS", Text: "the access types TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER and NODATKOMST see locked data"},
 	{ID: "LOCK-CHAIN", Text: "a lock on a prescription chain hides that chain only"},
+	{ID: "LOCK-REASON", Text: "a lock on the treatment reason only leaves the prescription visible and flags its reasonCode nlldataAbsentReason (FIL006)"},
 	{ID: "LOCK-PROVENANCE", Text: "the Provenance of locked data is hidden like the data"},
 	{ID: "LOCK-MEDLISTINFO", Text: "medlistinfo shows nllPrivacyLock while a lock exists"},
 }
@@ -213,6 +214,7 @@ var Defects = []Defect{
 	{"lock-search-leaks", "LOCK-PATIENT", "a search shows locked prescriptions"},
 	{"lock-access-ignored", "LOCK-ACCESS", "no access type sees locked data"},
 	{"chain-lock-hides-all", "LOCK-CHAIN", "a lock on one chain hides every prescription of the patient"},
+	{"reason-lock-ignored", "LOCK-REASON", "a lock on the treatment reason shows the reason"},
 	{"lock-provenance-leaks", "LOCK-PROVENANCE", "the Provenance of a locked prescription can be searched"},
 	{"privacy-lock-false", "LOCK-MEDLISTINFO", "medlistinfo shows nllPrivacyLock false under a lock"},
 }

@@ -14,6 +14,12 @@ const (
 	ControlledDrugsURL    = nllBase + "nllControlledDrugs"
 	// ProtectedIdentityURL flags a patient with protected identity (skyddad identitet).
 	ProtectedIdentityURL = nllBase + "nllProtectedIdentity"
+	// DataLockScopeURL says what a data lock covers: valueCode "behandlingsorsak" locks the
+	// treatment reason only; without it the lock covers everything. NLL documents both kinds of
+	// lock, not how the kind is coded.
+	DataLockScopeURL = nllBase + "nllDataLockScope"
+	// DataAbsentReasonURL flags a treatment reason that a filter rule (FIL006) removed.
+	DataAbsentReasonURL = nllBase + "nlldataAbsentReason"
 	// ReceivingPharmacyURL names the pharmacy that receives a prescription for a patient
 	// without a personnummer (a contained patient).
 	ReceivingPharmacyURL = nllBase + "nllReceivingPharmacy"

@@ -74,6 +74,7 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 	page := matches[min(offset, len(matches)):min(offset+count, len(matches))]
 	entries := make([]any, 0, len(page))
 	for _, m := range page {
+		m = s.filtered(c, typ, m)
 		if typ == "Patient" && s.broken("protected-identity-named") && extension(m, ProtectedIdentityURL) != nil {
 			m = deepCopy(m).(map[string]any)
 			m["name"] = []any{map[string]any{"family": "Skyddadsson", "given": []any{"Sigrid"}}}

@@ -411,6 +411,7 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 		s.writeError(w, aerr)
 		return
 	}
+	res = s.filtered(c, typ, res)
 	if typ == "Patient" && s.broken("protected-identity-named") && extension(res, ProtectedIdentityURL) != nil {
 		res = deepCopy(res).(map[string]any)
 		res["name"] = []any{map[string]any{"family": "Skyddadsson", "given": []any{"Sigrid"}}}
@@ -436,12 +437,38 @@ func (s *Simulator) visible(c *caller, typ string, res resource) bool {
 		}
 	}
 	for _, lock := range s.locks(patient) {
+		if reasonOnly(lock) {
+			continue // it hides the treatment reason, not the prescription (see filtered)
+		}
 		lockChain := stringAt(extension(lock, ChainURL), "valueString")
 		if lockChain == "" || lockChain == chain || s.broken("chain-lock-hides-all") {
 			return false
 		}
 	}
 	return true
+}
+
+// reasonOnly reports whether a data lock covers the treatment reason only.
+func reasonOnly(lock resource) bool {
+	return stringAt(extension(lock, DataLockScopeURL), "valueCode") == "behandlingsorsak"
+}
+
+// filtered is res as the caller may see it: a lock on the treatment reason only (FIL006)
+// replaces a prescription's reasonCode with the flag nlldataAbsentReason, unless the access
+// type unlocks locked data.
+func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
+	if typ != "MedicationRequest" || res["reasonCode"] == nil || c.sees() || s.broken("reason-lock-ignored") {
+		return res
+	}
+	chain := stringAt(extension(res, ChainURL), "valueString")
+	for _, lock := range s.locks(kinds[typ].patientOf(res)) {
+		if lockChain := stringAt(extension(lock, ChainURL), "valueString"); reasonOnly(lock) && (lockChain == "" || lockChain == chain) {
+			out := deepCopy(res).(map[string]any)
+			out["reasonCode"] = []any{map[string]any{"extension": []any{map[string]any{"url": DataAbsentReasonURL, "valueCode": "masked"}}}}
+			return out
+		}
+	}
+	return res
 }
 
 // provenanceVisible hides the Provenance of a locked prescription or dispense with the data it
