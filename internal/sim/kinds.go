@@ -27,6 +27,8 @@ const (
 	BasicCodeSystem = "http://electronichealth.se/CodeSystem/nll-basic-type"
 	// PersonnummerSystem is the identifier system of Swedish personnummer.
 	PersonnummerSystem = "http://electronichealth.se/identifier/personnummer"
+	// PersonnummerOID is the personnummer's identifier system as an OID.
+	PersonnummerOID = "urn:oid:1.2.752.129.2.1.3.1"
 	// ForskrivarkodSystem identifies prescribers.
 	ForskrivarkodSystem = "http://electronichealth.se/identifier/forskrivarkod"
 	// GLNSystem identifies pharmacies by GLN (the simulator's choice of system URL).
@@ -94,10 +96,15 @@ func codeMatcher(path ...string) matcher {
 }
 
 // identifierMatcher implements token search over identifiers: "system|value" or "value".
+// The personnummer's system is also written as its OID (Skatteverket's), as in the agency's
+// older test code.
 func identifierMatcher(res resource, token string) bool {
 	system, value, hasSystem := strings.Cut(token, "|")
 	if !hasSystem {
 		value = token
+	}
+	if system == PersonnummerOID {
+		system = PersonnummerSystem
 	}
 	for _, x := range list(res, "identifier") {
 		id, _ := x.(map[string]any)
@@ -171,3 +178,7 @@ var kinds = map[string]*kind{
 
 // commonParams are accepted on every search: paging.
 var commonParams = map[string]bool{"_count": true, "_offset": true}
+
+// chainedPatient is the chained search parameter patient.identifier, accepted by the types whose
+// resources concern a patient: resources of the patients with that identifier.
+const chainedPatient = "patient.identifier"

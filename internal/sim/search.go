@@ -26,7 +26,11 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 		return
 	}
 	query := r.URL.Query()
+	chained := typ != "Patient" && k.patientData && typ != "Provenance"
 	for name := range query {
+		if name == chainedPatient && chained {
+			continue
+		}
 		if k.search[name] == nil && !commonParams[name] && s.policy.StrictSearch && !s.broken("unknown-parameter-ignored") {
 			s.writeError(w, &apiError{status: http.StatusBadRequest, code: "not-supported", diagnostics: "unknown search parameter " + name + " for " + typ})
 			return
@@ -54,7 +58,24 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 			return
 		}
 	}
+	var ofPatients map[string]bool // the patients a chained patient.identifier names
+	if tokens, ok := query[chainedPatient]; ok && chained && !s.broken("chained-search-ignored") {
+		ofPatients = map[string]bool{}
+		for _, p := range s.store.list("Patient", func(p resource) bool {
+			for _, t := range tokens {
+				if !identifierMatcher(p, t) {
+					return false
+				}
+			}
+			return true
+		}) {
+			ofPatients[p["id"].(string)] = true
+		}
+	}
 	matches := s.store.list(typ, func(res resource) bool {
+		if ofPatients != nil && !ofPatients[k.patientOf(res)] {
+			return false
+		}
 		for name, values := range query {
 			if commonParams[name] || k.search[name] == nil || s.broken(ignoredFilters[typ+"?"+name]) { // paging, or an unknown parameter a lenient search ignores
 				continue
