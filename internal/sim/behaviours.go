@@ -64,6 +64,7 @@ var Behaviours = []Behaviour{
 	{ID: "WRITE-AUTO02", Text: "NLL sets meta.lastUpdated (Auto02)"},
 	{ID: "WRITE-AUTO03", Text: "a missing last day of validity becomes the issue date + 366 days, + 14 days by telephone (Auto03)"},
 	{ID: "WRITE-AUTO05", Text: "the first prescription of a chain gets a chain id, kept on update (Auto05)"},
+	{ID: "WRITE-PROFILE", Text: "NLL sets meta.profile from the content, whatever the client sent"},
 	{ID: "WRITE-UPDATE", Text: "PUT updates existing resources only (404)"},
 	{ID: "WRITE-VERSION", Text: "PUT must carry the current meta.versionId (409)"},
 	{ID: "WRITE-STATUS", Text: "prescription statuses: active ↔ on-hold, either → cancelled or completed, nothing back"},
@@ -72,6 +73,7 @@ var Behaviours = []Behaviour{
 	{ID: "WRITE-LIST-VERSION", Text: "every write raises the patient's medication list version"},
 	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses exceed its repeats + 1 becomes completed"},
 	{ID: "WRITE-CONSENT", Text: "an accepted access consent is valid for four years (TA 53)"},
+	{ID: "WRITE-MULTIDOSE-CONSENT", Text: "a multi-dose consent (dossamtycke) does not get the access consent's four years"},
 
 	{ID: "END-BASIC", Text: "DELETE of a data lock or dose basis: 204, then 410, and the lock hides nothing"},
 	{ID: "END-CONSENT", Text: "a revoked (inactive) consent cannot become active again"},
@@ -172,6 +174,7 @@ var Defects = []Defect{
 	{"validity-365", "WRITE-AUTO03", "a missing last day of validity becomes the issue date + 365 days"},
 	{"telephone-ignored", "WRITE-AUTO03", "a telephone prescription gets a year, not 14 days"},
 	{"no-chain-id", "WRITE-AUTO05", "a new prescription gets no chain id"},
+	{"profile-from-client", "WRITE-PROFILE", "the profile the client sent is kept"},
 	{"put-creates", "WRITE-UPDATE", "PUT on an unknown id creates the resource"},
 	{"version-unchecked", "WRITE-VERSION", "PUT on an old version overwrites the current one"},
 	{"cancelled-reactivated", "WRITE-STATUS", "a cancelled prescription may become active again"},
@@ -181,6 +184,7 @@ var Defects = []Defect{
 	{"list-version-static", "WRITE-LIST-VERSION", "the medication list version never rises"},
 	{"never-completed", "WRITE-COMPLETION", "a prescription stays active after its last allowed dispense"},
 	{"consent-one-year", "WRITE-CONSENT", "an accepted consent is valid for one year"},
+	{"multidose-consent-four-years", "WRITE-MULTIDOSE-CONSENT", "a multi-dose consent gets the access consent's four years"},
 
 	{"delete-keeps-lock", "END-BASIC", "a deleted data lock still hides the prescriptions"},
 	{"consent-reactivated", "END-CONSENT", "a revoked consent may become active again"},

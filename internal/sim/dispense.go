@@ -103,7 +103,8 @@ func (s *Simulator) createBasic(c *caller, w *write) *apiError {
 	}
 }
 
-// createConsent registers an access consent; one the patient accepted is valid for four years (TA 53).
+// createConsent registers a consent. An access consent the patient accepted is valid for four
+// years (TA 53); a multi-dose consent (dossamtycke) gets no period of NLL's making.
 func (s *Simulator) createConsent(c *caller, w *write) *apiError {
 	ref := stringAt(w.res, "patient", "reference")
 	id := referenceID(ref, "Patient")
@@ -111,7 +112,7 @@ func (s *Simulator) createConsent(c *caller, w *write) *apiError {
 		return reject(rulePatient, "Consent.patient")
 	}
 	w.patient = id
-	if w.res["status"] == "active" {
+	if w.res["status"] == "active" && (!multiDoseConsent(w.res) || s.broken("multidose-consent-four-years")) {
 		provision := ensureObject(w.res, "provision")
 		if provision["period"] == nil {
 			today := s.now().In(stockholm)

@@ -14,6 +14,11 @@ const (
 	ControlledDrugsURL    = nllBase + "nllControlledDrugs"
 	// ProtectedIdentityURL flags a patient with protected identity (skyddad identitet).
 	ProtectedIdentityURL = nllBase + "nllProtectedIdentity"
+	// ConsentTypeSystem codes the kind of consent in Consent.category: atkomstsamtycke (an access
+	// consent, NLLAccessConsent, the default) or dossamtycke (a multi-dose consent,
+	// NLLMultiDoseDispConsent). NLL picks the profile from the content; which content tells the
+	// two apart is not public.
+	ConsentTypeSystem = "http://electronichealth.se/CodeSystem/nll-consent-type"
 	// DataLockScopeURL says what a data lock covers: valueCode "behandlingsorsak" locks the
 	// treatment reason only; without it the lock covers everything. NLL documents both kinds of
 	// lock, not how the kind is coded.

@@ -84,6 +84,7 @@ func (s *Simulator) commit(c *caller, w *write) stored {
 		version = s.store.version(w.typ, w.id) + 1
 	}
 	setMeta(w.res, version, now)
+	s.setProfile(w)
 	if s.broken("no-last-updated") {
 		delete(w.res["meta"].(map[string]any), "lastUpdated")
 	}
@@ -100,13 +101,56 @@ func (s *Simulator) commit(c *caller, w *write) stored {
 	return stored{typ: w.typ, id: w.id, version: version, res: w.res, warnings: w.warnings}
 }
 
+// profileBase is the canonical base of NLL's profiles.
+const profileBase = "http://electronichealth.se/fhir/StructureDefinition/"
+
+// setProfile sets meta.profile from the content, as NLL does: it ignores the profile a client
+// sends and picks one from what the resource is (a dispense without a prescription is a paper
+// prescription's).
+func (s *Simulator) setProfile(w *write) {
+	profile := ""
+	switch w.typ {
+	case "MedicationRequest":
+		profile = "NLLMedicationRequest"
+	case "MedicationDispense":
+		profile = "NLLMedicationDispense"
+		if stringAt(w.res, "authorizingPrescription", "reference") == "" {
+			profile = "NLLDispensePaperPrescription"
+		}
+	case "Basic":
+		profile = map[string]string{"datalock": "NLLDataLock", "multidosebasis": "NLLMultiDoseDispensingBasis"}[stringAt(w.res, "code", "coding", "code")]
+	case "Consent":
+		profile = "NLLAccessConsent"
+		if multiDoseConsent(w.res) {
+			profile = "NLLMultiDoseDispConsent"
+		}
+	}
+	meta := w.res["meta"].(map[string]any)
+	if profile == "" || (meta["profile"] != nil && s.broken("profile-from-client")) {
+		return
+	}
+	meta["profile"] = []any{profileBase + profile}
+}
+
+// multiDoseConsent reports whether a consent is a multi-dose consent (dossamtycke).
+func multiDoseConsent(res resource) bool {
+	for _, c := range list(res, "category") {
+		for _, x := range list(c, "coding") {
+			if stringAt(x, "system") == ConsentTypeSystem && stringAt(x, "code") == "dossamtycke" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // provenance builds the Provenance NLL records for every write: target, time, who (from the
 // token) and why (activity and reason from x-provenance, or from the operation).
 func (s *Simulator) provenance(c *caller, target string, now time.Time) resource {
 	p := resource{
 		"resourceType": "Provenance",
 		"id":           uuid.NewString(),
-		"meta":         map[string]any{"versionId": "1", "lastUpdated": now.UTC().Format(time.RFC3339)},
+		"meta":         map[string]any{"versionId": "1", "lastUpdated": now.UTC().Format(time.RFC3339), "profile": []any{profileBase + "NLLProvenance"}},
 		"target":       []any{map[string]any{"reference": target}},
 		"recorded":     now.UTC().Format(time.RFC3339),
 		"agent":        []any{map[string]any{"who": s.agent(c)}},

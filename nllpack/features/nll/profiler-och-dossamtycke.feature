@@ -1,0 +1,26 @@
+# language: sv
+Egenskap: Profil ur innehållet och dossamtycke
+  NLL bortser från meta.profile i det klienten skickar och väljer profilen ur innehållet; svaren
+  bär oftast profilen. Ett dossamtycke (NLLMultiDoseDispConsent) är inte ett åtkomstsamtycke: de
+  fyra årens giltighet (TA 53) gäller åtkomstsamtycket. Hur ett dossamtycke känns igen och hur
+  länge det gäller dokumenteras inte, därför är det fallet @sim.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och att begäran har headern "Prefer" med värdet "return=representation"
+
+  @tc:NLL-PRF-01 @krav:FHIR-CREATE @obligatorisk @beteende:WRITE-PROFILE
+  Scenario: NLL väljer profilen ur innehållet, inte ur klientens meta.profile
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-fel-profil.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.meta.profile.where($this.endsWith('NLLDispensePaperPrescription')).empty()" är sant
+
+  @tc:NLL-PRF-02 @krav:SAMTYCKE @valfri @sim @beteende:WRITE-MULTIDOSE-CONSENT
+  Scenario: Ett dossamtycke får inte åtkomstsamtyckets fyra år
+    Givet att scenariot har en egen testpatient ur poolen
+    När systemet skapar en "Consent" från mallen "dossamtycke.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "Consent.provision.period.empty()" är sant
+    Och FHIRPath-uttrycket "Consent.meta.profile.where($this.endsWith('NLLMultiDoseDispConsent')).exists()" är sant
