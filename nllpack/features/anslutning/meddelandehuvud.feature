@@ -12,42 +12,42 @@ Egenskap: Meddelandehuvud
     Och att testpatienten har personnummer "189001019802"
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
 
-  @tc:NLL-HDR-01 @krav:KONN @obligatorisk
+  @tc:NLL-HDR-01 @krav:KONN @obligatorisk @beteende:OP-PING
   Scenario: Konnektivitetstest ($ping) utan åtkomstintyg
     Givet att begäran saknar headern "authorization"
     När systemet hämtar "$ping"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').value.exists()" är sant
 
-  @tc:NLL-HDR-02 @krav:HDR-AUTHORIZATION @obligatorisk
+  @tc:NLL-HDR-02 @krav:HDR-AUTHORIZATION @obligatorisk @beteende:HDR-AUTH
   Scenario: Läsning utan åtkomstintyg avvisas
     Givet att begäran saknar headern "authorization"
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
 
-  @tc:NLL-HDR-03 @krav:HDR-PURPOSE @obligatorisk
+  @tc:NLL-HDR-03 @krav:HDR-PURPOSE @obligatorisk @beteende:HDR-PURPOSE
   Scenario: Läsning utan ändamål avvisas
     Givet att begäran saknar headern "x-purpose"
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
 
-  @tc:NLL-HDR-04 @krav:HDR-PURPOSE @obligatorisk
+  @tc:NLL-HDR-04 @krav:HDR-PURPOSE @obligatorisk @beteende:HDR-PURPOSE
   Scenario: En åtkomsttyp som inte hör till ändamålet avvisas
     Givet att ändamålet är "VARD" och åtkomsttypen "PÅHITTAD"
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
 
-  @tc:NLL-HDR-05 @krav:HDR-PROVENANCE @obligatorisk
+  @tc:NLL-HDR-05 @krav:HDR-PROVENANCE @obligatorisk @beteende:HDR-PROVENANCE
   Scenario: Skrivning utan x-provenance avvisas
     Givet att begäran saknar headern "x-provenance"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
 
-  @tc:NLL-HDR-06 @krav:HDR-ORG-INFO @krav:GK4 @krav:GK5 @obligatorisk
+  @tc:NLL-HDR-06 @krav:HDR-ORG-INFO @krav:GK4 @krav:GK5 @obligatorisk @beteende:HDR-ORG-INFO
   Scenario: Anrop utan x-org-info avvisas
     Givet att begäran saknar headern "x-org-info"
     När systemet söker testpatienten på personnummer
@@ -56,14 +56,14 @@ Egenskap: Meddelandehuvud
 
   # Att NLL avvisar ett anrop utan x-request-id är inte dokumenterat (bara att det ska skickas och
   # ekas); därför @sim. Simulatorns egen statuskod och text kontrolleras här.
-  @tc:NLL-HDR-07 @krav:HDR-REQUEST-ID @obligatorisk @sim
+  @tc:NLL-HDR-07 @krav:HDR-REQUEST-ID @obligatorisk @sim @beteende:HDR-REQUEST-ID
   Scenario: Anrop utan x-request-id avvisas
     Givet att begäran saknar headern "x-request-id"
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 400
     Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-request-id')" är sant
 
-  @tc:NLL-HDR-08 @krav:KONN @krav:BEHORIGHET @obligatorisk
+  @tc:NLL-HDR-08 @krav:KONN @krav:BEHORIGHET @obligatorisk @beteende:OP-PING
   Scenario: Konnektivitetstest ($ping) med åtkomstintyg visar användarens roll
     Givet att användaren är farmaceut
     När systemet hämtar "$ping"
@@ -73,9 +73,97 @@ Egenskap: Meddelandehuvud
     # result) är inte dokumenterat.
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').value.exists()" är sant
 
-  @tc:NLL-HDR-09 @krav:HDR-AUTHORIZATION @obligatorisk @sim
+  @tc:NLL-HDR-09 @krav:HDR-AUTHORIZATION @obligatorisk @sim @beteende:HDR-AUTH-ROLE
   Scenario: Ett åtkomstintyg med för låg tillitsnivå avvisas
     Givet att åtkomstintyget har "loa" satt till "2"
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 403
     Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "forbidden"
+
+  # Ett åtkomstintyg vars innehåll ändrats efter att det signerades: här har tillitsnivån (loa)
+  # höjts från 2 till 3, så signaturen gäller inte längre innehållet. Intyget är en påhittad JWT
+  # (header.innehåll.signatur; headern { "alg": "HS256", "typ": "JWT" }) med förskrivarens
+  # påståenden som i E-hälsomyndighetens exempel:
+  # {"FORSKRIVARKOD":"9000027","VARDGIVARE":"0123456789","YRKESKOD":["LK"],"loa":3,"sub":"Test Doktorsson","exp":4102444800}
+  @tc:NLL-HDR-10 @krav:HDR-AUTHORIZATION @obligatorisk @beteende:HDR-AUTH-TOKEN
+  Scenario: Ett åtkomstintyg som ändrats efter signeringen avvisas
+    Givet att begäran har headern "authorization" med värdet "Bearer eyAiYWxnIjogIkhTMjU2IiwgInR5cCI6ICJKV1QiIH0.eyJGT1JTS1JJVkFSS09EIjoiOTAwMDAyNyIsIlZBUkRHSVZBUkUiOiIwMTIzNDU2Nzg5IiwiWVJLRVNLT0QiOlsiTEsiXSwibG9hIjozLCJzdWIiOiJUZXN0IERva3RvcnNzb24iLCJleHAiOjQxMDI0NDQ4MDB9.TxqvseVMG_ipHmatHeBqB1MyhrtUYTqhZrw9rd5fyls"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+
+  # Bara simulatorn utfärdar intyg med ändrade påståenden; exp 1000000000 är 2001-09-09.
+  @tc:NLL-HDR-11 @krav:HDR-AUTHORIZATION @obligatorisk @sim @beteende:HDR-AUTH-TOKEN
+  Scenario: Ett åtkomstintyg som har gått ut avvisas
+    Givet att åtkomstintyget har "exp" satt till "1000000000"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 401
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "login"
+    Och svaret har headern "WWW-Authenticate"
+
+  # Med ett åtkomstintyg kontrollerar $ping intyget (NLLPing, variant 1.2 av konnektivitetstestet);
+  # intyget är det ändrade ur NLL-HDR-10.
+  @tc:NLL-HDR-12 @krav:KONN @krav:HDR-AUTHORIZATION @obligatorisk @beteende:OP-PING
+  Scenario: Konnektivitetstest ($ping) med ett ogiltigt åtkomstintyg avvisas
+    Givet att begäran har headern "authorization" med värdet "Bearer eyAiYWxnIjogIkhTMjU2IiwgInR5cCI6ICJKV1QiIH0.eyJGT1JTS1JJVkFSS09EIjoiOTAwMDAyNyIsIlZBUkRHSVZBUkUiOiIwMTIzNDU2Nzg5IiwiWVJLRVNLT0QiOlsiTEsiXSwibG9hIjozLCJzdWIiOiJUZXN0IERva3RvcnNzb24iLCJleHAiOjQxMDI0NDQ4MDB9.TxqvseVMG_ipHmatHeBqB1MyhrtUYTqhZrw9rd5fyls"
+    När systemet hämtar "$ping"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+
+  # NLL kräver ett slumpat, unikt id men dokumenterar inte svaret på ett som inte är ett UUID.
+  @tc:NLL-HDR-13 @krav:HDR-REQUEST-ID @obligatorisk @sim @beteende:HDR-REQUEST-ID
+  Scenario: Ett x-request-id som inte är ett UUID avvisas
+    Givet att begäran har headern "x-request-id" med värdet "inte-ett-uuid"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 400
+    Och FHIRPath-uttrycket "OperationOutcome.issue.diagnostics.startsWith('x-request-id')" är sant
+
+  @tc:NLL-HDR-14 @krav:HDR-PROVENANCE @obligatorisk @beteende:HDR-PROVENANCE
+  Scenario: Ett x-provenance i klartext, inte base64-kodat, avvisas
+    Givet att begäran har headern "x-provenance" med värdet "{\"resourceType\":\"Provenance\",\"activity\":{\"text\":\"Skapa forskrivning\"},\"reason\":[{\"text\":\"x-provenance i klartext\"}]}"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+
+  # Orsaken (reason.text) är 257 tecken, ett mer än de 256 NLL tillåter. Headern är base64 av
+  # {"resourceType":"Provenance","activity":{"text":"Skapa förskrivning"},"reason":[{"text":"Godkännandetest av
+  # x-provenance: en orsak med fler tecken än de 256 som NLL tillåter i reason.text. Godkännandetest …"}]}
+  @tc:NLL-HDR-15 @krav:HDR-PROVENANCE @obligatorisk @beteende:HDR-PROVENANCE-REASON
+  Scenario: En orsak i x-provenance som är längre än 256 tecken avvisas
+    Givet att begäran har headern "x-provenance" med värdet "eyJyZXNvdXJjZVR5cGUiOiJQcm92ZW5hbmNlIiwiYWN0aXZpdHkiOnsidGV4dCI6IlNrYXBhIGbDtnJza3Jpdm5pbmcifSwicmVhc29uIjpbeyJ0ZXh0IjoiR29ka8Okbm5hbmRldGVzdCBhdiB4LXByb3ZlbmFuY2U6IGVuIG9yc2FrIG1lZCBmbGVyIHRlY2tlbiDDpG4gZGUgMjU2IHNvbSBOTEwgdGlsbMOldGVyIGkgcmVhc29uLnRleHQuIEdvZGvDpG5uYW5kZXRlc3QgYXYgeC1wcm92ZW5hbmNlOiBlbiBvcnNhayBtZWQgZmxlciB0ZWNrZW4gw6RuIGRlIDI1NiBzb20gTkxMIHRpbGzDpXRlciBpIHJlYXNvbi50ZXh0LiBHb2Rrw6RubmFuZGV0ZXN0IGF2IHgtcHJvdmVuYW5jZTogZW4gb3JzYWsgbWVkIGZsZXIgdGVja2UuIn1dfQ=="
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+
+  # Ändamålskoden för apotek är inte publicerad (simulatorns: EXPEDIERING), och inte heller att en
+  # förskrivare som använder den avvisas; därför @sim.
+  @tc:NLL-HDR-16 @krav:HDR-PURPOSE @krav:BEHORIGHET @obligatorisk @sim @beteende:HDR-PURPOSE-ROLE
+  Scenario: En förskrivare som läser med apotekets ändamål avvisas
+    Givet att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 403
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "forbidden"
+    Och OperationOutcome pekar ut "x-purpose"
+
+  @tc:NLL-HDR-17 @krav:HDR-PURPOSE @krav:BEHORIGHET @obligatorisk @sim @beteende:HDR-PURPOSE-ROLE
+  Scenario: En farmaceut som läser med vårdens ändamål avvisas
+    Givet att användaren är farmaceut
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 403
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "forbidden"
+    Och OperationOutcome pekar ut "x-purpose"
+
+  # FHIR R4: "The correct mime type SHALL be used by clients and servers" (application/fhir+json).
+  @tc:NLL-HDR-18 @krav:FHIR-JSON @obligatorisk @beteende:CONN-JSON
+  Scenario: NLL svarar med FHIR JSON
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 200
+    Och svaret har headern "Content-Type" som matchar "^application/fhir\+json"
+
+  # Vilken statuskod NLL svarar med är inte dokumenterat (simulatorn: 415 Unsupported Media Type).
+  @tc:NLL-HDR-19 @krav:FHIR-JSON @obligatorisk @beteende:CONN-JSON
+  Scenario: En skrivning vars kropp inte anges som FHIR JSON avvisas
+    Givet att begäran har headern "Content-Type" med värdet "text/plain"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel

@@ -5,7 +5,7 @@ Egenskap: Anslutning med ömsesidig TLS
   presentera ett klientcertifikat som är giltigt och utfärdat av en CA som E-hälsomyndigheten
   godtar för miljön; andra anslutningar avvisas redan i TLS-handskakningen.
 
-  @tc:NLL-ANSL-01 @krav:MTLS @krav:KONN @obligatorisk
+  @tc:NLL-ANSL-01 @krav:MTLS @krav:KONN @obligatorisk @beteende:OP-PING
   Scenario: Konnektivitetstest ($ping) med giltigt klientcertifikat
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     När systemet hämtar "$ping"
@@ -20,19 +20,19 @@ Egenskap: Anslutning med ömsesidig TLS
     Så är svarets statuskod 200
     Och resurstypen är "Parameters"
 
-  @tc:NLL-ANSL-03 @krav:MTLS @obligatorisk @generisk
+  @tc:NLL-ANSL-03 @krav:MTLS @obligatorisk @generisk @beteende:CONN-MTLS
   Scenario: Anslutning utan klientcertifikat avvisas
     Givet att systemet ansluter utan klientcertifikat
     När systemet hämtar "$ping"
     Så avvisas anslutningen
 
-  @tc:NLL-ANSL-04 @krav:MTLS @obligatorisk @generisk
+  @tc:NLL-ANSL-04 @krav:MTLS @obligatorisk @generisk @beteende:CONN-MTLS
   Scenario: Anslutning med utgånget klientcertifikat avvisas
     Givet att systemet ansluter med testcertifikatet "utgånget"
     När systemet hämtar "$ping"
     Så avvisas anslutningen
 
-  @tc:NLL-ANSL-05 @krav:MTLS @obligatorisk @generisk
+  @tc:NLL-ANSL-05 @krav:MTLS @obligatorisk @generisk @beteende:CONN-MTLS
   Scenario: Anslutning med klientcertifikat från okänd CA avvisas
     Givet att systemet ansluter med testcertifikatet "okänd-ca"
     När systemet hämtar "$ping"

@@ -10,15 +10,24 @@ Egenskap: TA 08 Kontrollera vårdnadshavare
     Och att ändamålet är "VARD" och åtkomsttypen "UTAN_KRAV_SAMTYCKE_BARN"
     Och att testpatienten har personnummer "201311122392"
 
-  @tc:NLL-TA08-01 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk
+  @tc:NLL-TA08-01 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk @beteende:RES-RELATEDPERSON
   Scenario: En vårdnadshavare hittas för barnet
     När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|199802262387&patient={{patient.id}}"
     Så är svarets statuskod 200
     Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.relationship.coding.code" ger värdet "GUARD"
 
-  @tc:NLL-TA08-02 @krav:VARDNADSHAVARE @obligatorisk
+  @tc:NLL-TA08-02 @krav:VARDNADSHAVARE @obligatorisk @beteende:RES-RELATEDPERSON @beteende:SEARCH-BUNDLE
   Scenario: En person som inte är vårdnadshavare ger ingen träff
     När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|189001019802&patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster
+
+  # Sökningen på patient ger bara den patientens vårdnadshavare: en vuxen utan vårdnadshavare ger
+  # ingen träff, fast barnet har en.
+  @tc:NLL-TA08-03 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk @beteende:RES-RELATEDPERSON
+  Scenario: En patient utan vårdnadshavare ger ingen träff
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet söker "RelatedPerson" med "patient={{patient.id}}"
     Så är svarets statuskod 200
     Och Bundle har 0 poster

@@ -11,7 +11,7 @@ Egenskap: TA 30 Avsluta och makulera förskrivning
     Och att testpatienten har personnummer "199802262387"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
 
-  @tc:NLL-TA30-01 @krav:END @obligatorisk
+  @tc:NLL-TA30-01 @krav:END @obligatorisk @beteende:OP-END
   Scenario: Makulera en förskrivning med $end
     När systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
     Så är svarets statuskod 2xx
@@ -21,9 +21,18 @@ Egenskap: TA 30 Avsluta och makulera förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"
 
   # Att en makulerad förskrivning inte kan makuleras igen (och med vilket svar) är inte dokumenterat.
-  @tc:NLL-TA30-02 @krav:END @krav:TK1 @obligatorisk @sim
+  @tc:NLL-TA30-02 @krav:END @krav:TK1 @obligatorisk @sim @beteende:AFF-12
   Scenario: En makulerad förskrivning kan inte makuleras igen
     När systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
     Och systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
     Så är svarets statuskod 422
     Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"
+
+  @tc:NLL-TA30-03 @krav:END @obligatorisk @beteende:OP-END
+  Scenario: Avsluta en förskrivning med $end
+    När systemet anropar "MedicationRequest/$end" med mallen "avsluta.json"
+    Så är svarets statuskod 2xx
+    När systemet läser tillbaka den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
+    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"

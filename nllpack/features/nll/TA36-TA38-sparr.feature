@@ -10,7 +10,7 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     # Spärren gäller patienten: scenariot lånar en egen patient, så att inget annat scenario ser den.
     Och att scenariot har en egen testpatient ur poolen
 
-  @tc:NLL-TA36-01 @krav:SPARR @obligatorisk
+  @tc:NLL-TA36-01 @krav:SPARR @obligatorisk @beteende:LOCK-PATIENT @beteende:LOCK-ACCESS @beteende:LOCK-MEDLISTINFO
   Scenario: En spärr döljer förskrivningarna utom med samtycke till spärrade uppgifter
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och systemet skapar en "Basic" från mallen "sparr.json"
@@ -24,3 +24,65 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     Och FHIRPath-uttrycket "Bundle.entry.exists()" är sant
     När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
     Så FHIRPath-uttrycket "Bundle.entry.resource.extension.where(url.endsWith('nllPrivacyLock')).value" ger värdet "true"
+
+  # Att en spärrad förskrivning inte heller kan läsas med sitt id, och att svaret då är 404 (så att
+  # inget avslöjar att den finns), är simulatorns val; därför @sim.
+  @tc:NLL-TA36-02 @krav:SPARR @obligatorisk @sim @beteende:LOCK-PATIENT
+  Scenario: En spärrad förskrivning kan inte läsas med sitt id
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
+    När systemet skapar en "Basic" från mallen "sparr.json"
+    Så är svarets statuskod 201
+    När systemet hämtar "MedicationRequest/{{var.forskrivning}}"
+    Så är svarets statuskod 404
+    Och OperationOutcome har ett fel
+
+  # En spärr på en förskrivningskedja (nllPrescriptionChain) döljer den kedjan, inte patientens
+  # andra förskrivningar.
+  @tc:NLL-TA36-03 @krav:SPARR @obligatorisk @beteende:LOCK-CHAIN
+  Scenario: En spärr på en förskrivningskedja döljer bara den kedjan
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "spärrad"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "öppen"
+    När systemet skapar en "Basic" från mallen "sparr-kedja.json"
+    Så är svarets statuskod 201
+    När systemet söker "MedicationRequest" med "_id={{var.öppen}}"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    När systemet söker "MedicationRequest" med "_id={{var.spärrad}}"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster
+
+  # Hur en spärr hävs dokumenterar NLL inte (simulatorn: DELETE, sedan 410 Gone); därför @sim.
+  @tc:NLL-TA36-04 @krav:SPARR @obligatorisk @sim @beteende:END-BASIC
+  Scenario: En hävd spärr döljer inget längre
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
+    Och systemet skapar en "Basic" från mallen "sparr.json"
+    När systemet skickar DELETE till "Basic/{{created.id}}"
+    Så är svarets statuskod 204
+    När systemet hämtar "Basic/{{created.id}}"
+    Så är svarets statuskod 410
+    När systemet söker "MedicationRequest" med "_id={{var.forskrivning}}"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
+    Så FHIRPath-uttrycket "Bundle.entry.resource.extension.where(url.endsWith('nllPrivacyLock')).value" ger värdet "false"
+
+  # Sökningen på kod skiljer spärrar (datalock) från dosunderlag (multidosebasis). Kodsystemet och
+  # koderna är simulatorns (NLL publicerar dem inte); sökparametrarna är inte heller publicerade.
+  @tc:NLL-TA38-03 @krav:SPARR @krav:FHIR-SEARCH @valfri @beteende:RES-BASIC
+  Scenario: En spärr hittas med sin kod och inte med dosunderlagets
+    När systemet skapar en "Basic" från mallen "sparr.json"
+    Så är svarets statuskod 201
+    När systemet söker "Basic" med "code=datalock&patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
+    När systemet söker "Basic" med "code=multidosebasis&patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" ger värdet "false"

@@ -16,11 +16,11 @@ Egenskap: TA 36 Spärr av behandlingsorsak
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-med-orsak.json"
     Och systemet skapar en "Basic" från mallen "sparr-behandlingsorsak.json"
     Så är svarets statuskod 201
-    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
     Så är svarets statuskod 200
     Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.text.empty()" är sant
     Och FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.extension.where(url.endsWith('nlldataAbsentReason')).exists()" är sant
     Givet att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"
-    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
     Så FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.text" ger värdet "Smärta"

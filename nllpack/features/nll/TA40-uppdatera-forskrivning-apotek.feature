@@ -12,7 +12,7 @@ Egenskap: TA 40 Uppdatera förskrivning – Apotek
     Och att användaren är farmaceut
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
 
-  @tc:NLL-TA40-01 @krav:FHIR-UPDATE @krav:BEHORIGHET @obligatorisk
+  @tc:NLL-TA40-01 @krav:FHIR-UPDATE @krav:BEHORIGHET @obligatorisk @beteende:WRITE-STATUS-ROLE
   Scenario: Apoteket avslutar en förskrivning
     När systemet ändrar "status" till "completed" i den skapade resursen
     Så är svarets statuskod 200
@@ -20,8 +20,17 @@ Egenskap: TA 40 Uppdatera förskrivning – Apotek
     Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
 
   # Vilka ändringar ett apotek får göra är inte dokumenterat; simulatorns regel kontrolleras här.
-  @tc:NLL-TA40-02 @krav:BEHORIGHET @obligatorisk @sim
+  @tc:NLL-TA40-02 @krav:BEHORIGHET @obligatorisk @sim @beteende:WRITE-STATUS-ROLE
   Scenario: Apoteket får inte parkera en förskrivning
     När systemet ändrar "status" till "on-hold" i den skapade resursen
     Så är svarets statuskod 403
     Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "forbidden"
+
+  # Att makulera är förskrivarens sak; vilka ändringar ett apotek får göra är inte dokumenterat.
+  @tc:NLL-TA40-03 @krav:BEHORIGHET @obligatorisk @sim @beteende:WRITE-STATUS-ROLE
+  Scenario: Apoteket får inte makulera en förskrivning
+    När systemet ändrar "status" till "cancelled" i den skapade resursen
+    Så är svarets statuskod 403
+    Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "forbidden"
+    När systemet läser tillbaka den skapade resursen
+    Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"

@@ -14,7 +14,7 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     Och att användaren är farmaceut
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
 
-  @tc:NLL-TA46-01 @krav:VERIFY-FORE-UTTAG @obligatorisk
+  @tc:NLL-TA46-01 @krav:VERIFY-FORE-UTTAG @obligatorisk @beteende:OP-VERIFY @beteende:WRITE-CREATE
   Scenario: Kontrollera uttaget med $verify och registrera det
     När systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
     Så är svarets statuskod 200
@@ -27,16 +27,84 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     Så är svarets statuskod 200
     Och resurstypen är "MedicationDispense"
 
-  @tc:NLL-TA46-02 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk @sim
+  @tc:NLL-TA46-02 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk @sim @beteende:AFF-04
   Scenario: Ett uttag som inte kontrollerats med $verify avvisas
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
     Så är svarets statuskod 422
     Och OperationOutcome har en issue med allvarlighetsgrad "error" och kod "business-rule"
     Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-04"
 
+  # Uttaget är kontrollerat med $verify och förskrivaren har ett ändamål som förskrivare får använda:
+  # det enda som kan stoppa registreringen är rollen.
   @tc:NLL-TA46-03 @krav:BEHORIGHET @obligatorisk
   Scenario: En förskrivare får inte registrera uttag
+    När systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
+    Så FHIRPath-uttrycket "Parameters.parameter.where(name = 'detectedIssues').value" ger värdet "false"
     Givet att användaren är förskrivare
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
     Så är svarets statuskod 4xx
-    Och OperationOutcome har ett fel
+    # NLL dokumenterar inte felkoden; en behörighetskod (forbidden, security) eller den allmänna
+    # processing, men inte en AFF-avvisning (business-rule).
+    Och OperationOutcome har ett fel med en kod bland "forbidden, security, processing"
+
+  # Förskrivningen får expedieras två gånger (numberOfRepeatsAllowed 1), så att bara kontrollen
+  # kan stoppa det andra uttaget. Att en kontroll gäller ett uttag är simulatorns tolkning av
+  # NLLVerify; därför @sim.
+  @tc:NLL-TA46-04 @krav:VERIFY-FORE-UTTAG @obligatorisk @sim @beteende:OP-VERIFY-ONCE
+  Scenario: En kontroll med $verify gäller ett uttag, inte två
+    Givet att användaren är förskrivare
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och systemet ändrar "dispenseRequest.numberOfRepeatsAllowed" till talet 1 i den skapade resursen
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    Och systemet läser tillbaka den skapade resursen
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
+    När systemet anropar "MedicationDispense/$verify" med mallen "uttag-av-forskrivning.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag-av-forskrivning.json"
+    Så är svarets statuskod 201
+    När systemet skapar en "MedicationDispense" från mallen "uttag-av-forskrivning.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-04"
+
+  # Med numberOfRepeatsAllowed 1 får förskrivningen expedieras två gånger: efter det andra uttaget
+  # är den slutexpedierad. Att det syns som status completed är simulatorns val; därför @sim.
+  @tc:NLL-TA46-05 @krav:VERIFY-FORE-UTTAG @obligatorisk @sim @beteende:WRITE-COMPLETION
+  Scenario: En förskrivning är slutexpedierad efter det sista tillåtna uttaget
+    Givet att användaren är förskrivare
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och systemet ändrar "dispenseRequest.numberOfRepeatsAllowed" till talet 1 i den skapade resursen
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    Och systemet läser tillbaka den skapade resursen
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
+    När systemet anropar "MedicationDispense/$verify" med mallen "uttag-av-forskrivning.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag-av-forskrivning.json"
+    Så är svarets statuskod 201
+    När systemet hämtar "MedicationRequest/{{var.forskrivning}}"
+    Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
+    När systemet anropar "MedicationDispense/$verify" med mallen "uttag-av-forskrivning.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag-av-forskrivning.json"
+    Så är svarets statuskod 201
+    När systemet hämtar "MedicationRequest/{{var.forskrivning}}"
+    Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
+
+  # Sökparametern prescription är FHIR:s; NLL publicerar inte sina sökparametrar.
+  @tc:NLL-TA46-06 @krav:FHIR-SEARCH @valfri @beteende:RES-MEDICATIONDISPENSE
+  Scenario: Sökning på förskrivning ger bara den förskrivningens uttag
+    Givet systemet läser tillbaka den skapade resursen
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
+    Och systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    # En andra förskrivning med ett eget uttag, som sökningen inte ska ge.
+    Och att användaren är förskrivare
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    Och systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    När systemet söker "MedicationDispense" med "prescription={{var.forskrivning}}"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    Och FHIRPath-uttrycket "Bundle.entry.resource.authorizingPrescription.reference" ger värdet "MedicationRequest/{{var.forskrivning}}"

@@ -10,7 +10,7 @@ Egenskap: VR178 Parallella förskrivningar i en transaktion
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     Och att testpatienten har personnummer "199802262387"
 
-  @tc:NLL-VR178-01 @krav:VR178 @obligatorisk
+  @tc:NLL-VR178-01 @krav:VR178 @obligatorisk @beteende:OP-TRANSACTION
   Scenario: Två parallella förskrivningar registreras i en transaktion
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet anropar "" med mallen "transaktion-parallell.json"
@@ -21,9 +21,19 @@ Egenskap: VR178 Parallella förskrivningar i en transaktion
     # FHIR tillåter statusen med eller utan förklarande text ("201" eller "201 Created").
     Och FHIRPath-uttrycket "Bundle.entry.all(response.status.startsWith('201'))" är sant
 
-  @tc:NLL-VR178-02 @krav:VR178 @krav:TK1 @obligatorisk
+  @tc:NLL-VR178-02 @krav:VR178 @krav:TK1 @obligatorisk @beteende:OP-TRANSACTION
   Scenario: Ett fel i en post avvisar hela transaktionen
     När systemet anropar "" med mallen "transaktion-trasig.json"
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
     Och OperationOutcome pekar ut "Bundle.entry[1]"
+
+  # Allt eller inget: förskrivningen i den första, felfria posten sparas inte heller. Den bär
+  # scenariots egen identifierare (urn:konform:scenario) i mallen, så att sökningen bara kan ge den.
+  @tc:NLL-VR178-03 @krav:VR178 @obligatorisk @beteende:OP-TRANSACTION
+  Scenario: En avvisad transaktion sparar ingen av sina förskrivningar
+    När systemet anropar "" med mallen "transaktion-trasig.json"
+    Så är svarets statuskod 4xx
+    När systemet söker "MedicationRequest" med "identifier=urn:konform:scenario|{{uuid}}"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster

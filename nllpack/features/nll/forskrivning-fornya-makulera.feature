@@ -11,7 +11,7 @@ Egenskap: Förnya och makulera förskrivning – vård
     Och att begäran har headern "Prefer" med värdet "return=representation"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
 
-  @tc:NLL-FSK-20 @krav:AUTO05 @krav:FHIR-CREATE @obligatorisk
+  @tc:NLL-FSK-20 @krav:AUTO05 @krav:FHIR-CREATE @obligatorisk @beteende:WRITE-AUTO05
   Scenario: En förnyad förskrivning får samma kedje-id
     Givet värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
     När systemet skapar en "MedicationRequest" från mallen "fornyelse.json"
@@ -19,14 +19,14 @@ Egenskap: Förnya och makulera förskrivning – vård
     Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" ger värdet "{{var.kedja}}"
     Och FHIRPath-uttrycket "MedicationRequest.priorPrescription.exists()" är sant
 
-  @tc:NLL-FSK-21 @krav:FHIR-UPDATE @obligatorisk
+  @tc:NLL-FSK-21 @krav:FHIR-UPDATE @obligatorisk @beteende:WRITE-STATUS
   Scenario: Makulera en förskrivning med PUT
     När systemet ändrar "status" till "cancelled" i den skapade resursen
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "cancelled"
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"
 
-  @tc:NLL-FSK-22 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk
+  @tc:NLL-FSK-22 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk @beteende:AFF-08 @beteende:OP-VERIFY
   Scenario: En makulerad förskrivning kan inte expedieras
     När systemet ändrar "status" till "cancelled" i den skapade resursen
     Och att användaren är farmaceut
@@ -34,3 +34,15 @@ Egenskap: Förnya och makulera förskrivning – vård
     Och systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'detectedIssues').value" ger värdet "true"
+
+  # Att inget leder tillbaka från makulerad är simulatorns regel (NLL dokumenterar statusarna, inte
+  # övergångarna); därför @sim.
+  @tc:NLL-FSK-23 @krav:FHIR-UPDATE @krav:TK1 @obligatorisk @sim @beteende:WRITE-STATUS
+  Scenario: En makulerad förskrivning kan inte bli aktiv igen
+    När systemet ändrar "status" till "cancelled" i den skapade resursen
+    Så är svarets statuskod 200
+    När systemet ändrar "status" till "active" i den skapade resursen
+    Så är svarets statuskod 422
+    Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-12"
+    När systemet läser tillbaka den skapade resursen
+    Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "cancelled"

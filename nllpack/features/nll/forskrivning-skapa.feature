@@ -10,7 +10,7 @@ Egenskap: Skapa förskrivning
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     Och att testpatienten har personnummer "199802262387"
 
-  @tc:NLL-FSK-01 @krav:FHIR-CREATE @krav:AUTO01 @krav:PREFER @obligatorisk
+  @tc:NLL-FSK-01 @krav:FHIR-CREATE @krav:AUTO01 @krav:PREFER @obligatorisk @beteende:WRITE-CREATE @beteende:HDR-PREFER
   Scenario: Skapa en förskrivning och läs tillbaka den
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Så är svarets statuskod 201
@@ -24,7 +24,7 @@ Egenskap: Skapa förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.subject.reference" ger värdet "Patient/{{patient.id}}"
     Och FHIRPath-uttrycket "MedicationRequest.requester.reference.startsWith('#')" är sant
 
-  @tc:NLL-FSK-02 @krav:PREFER @obligatorisk @generisk
+  @tc:NLL-FSK-02 @krav:PREFER @obligatorisk @generisk @beteende:HDR-PREFER
   Scenario: Med Prefer return=representation svarar NLL med den skapade förskrivningen
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
@@ -33,7 +33,7 @@ Egenskap: Skapa förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.id" ger värdet "{{created.id}}"
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
 
-  @tc:NLL-FSK-03 @krav:FHIR-SEARCH @obligatorisk
+  @tc:NLL-FSK-03 @krav:FHIR-SEARCH @obligatorisk @beteende:RES-MEDICATIONREQUEST
   Scenario: Den skapade förskrivningen finns bland patientens förskrivningar
     # Sökresultatet bläddras sida för sida: ingen annan får skriva till patienten under tiden.
     Givet att scenariot har en egen testpatient ur poolen
@@ -43,19 +43,19 @@ Egenskap: Skapa förskrivning
     Och resurstypen är "Bundle"
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
 
-  @tc:NLL-FSK-04 @krav:TK1 @obligatorisk
+  @tc:NLL-FSK-04 @krav:TK1 @obligatorisk @beteende:AFF-09
   Scenario: En förskrivning till en patient som NLL inte känner avvisas
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-okand-patient.json"
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
 
-  @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk @generisk
+  @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk @generisk @beteende:RES-READ
   Scenario: En okänd förskrivning ger 404 med en OperationOutcome
     När systemet hämtar "MedicationRequest/00000000-0000-0000-0000-000000000000"
     Så är svarets statuskod 404
     Och OperationOutcome har ett fel
 
-  @tc:NLL-FSK-06 @krav:AUTO02 @krav:AUTO03 @krav:AUTO05 @obligatorisk
+  @tc:NLL-FSK-06 @krav:AUTO02 @krav:AUTO03 @krav:AUTO05 @obligatorisk @beteende:WRITE-AUTO02 @beteende:WRITE-AUTO03 @beteende:WRITE-AUTO05
   Scenario: NLL kompletterar en ny förskrivning med lagringstid, sista giltighetsdag och kedje-id
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
@@ -65,7 +65,7 @@ Egenskap: Skapa förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 366 days" är sant
     Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).exists()" är sant
 
-  @tc:NLL-FSK-07 @krav:AUTO01 @obligatorisk
+  @tc:NLL-FSK-07 @krav:AUTO01 @obligatorisk @beteende:WRITE-AUTO01
   Scenario: Två förskrivningar får olika id
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
@@ -75,7 +75,7 @@ Egenskap: Skapa förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.id != '{{var.första}}'" är sant
 
   # Sidindelning (_count, next-länkar) är inte dokumenterad för NLL.
-  @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk @sim
+  @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk @sim @beteende:SEARCH-TOTAL @beteende:SEARCH-PAGING
   Scenario: Sökresultat delas upp i sidor med _count och en next-länk
     Givet att scenariot har en egen testpatient ur poolen
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
@@ -85,3 +85,23 @@ Egenskap: Skapa förskrivning
     Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.total >= 2" är sant
     Och FHIRPath-uttrycket "Bundle.link.where(relation = 'next').exists()" är sant
+
+  # FHIR R4 (create): "If an id is provided, the server SHALL ignore it." Mallen skickar scenariots
+  # eget UUID som id.
+  @tc:NLL-FSK-09 @krav:AUTO01 @krav:FHIR-CREATE @obligatorisk @beteende:WRITE-AUTO01
+  Scenario: NLL sätter förskrivningens id också när klienten skickar ett eget
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-med-id.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.id.exists() and MedicationRequest.id != '{{uuid}}'" är sant
+    Och FHIRPath-uttrycket "MedicationRequest.id" ger värdet "{{created.id}}"
+
+  # Auto03 för telefonrecept: sista giltighetsdag blir utfärdandedagen plus två veckor. Mallen
+  # märker receptet med tillägget nllTelephonePrescription (simulatorns val: NLL publicerar inte
+  # hur ett telefonrecept anges).
+  @tc:NLL-FSK-30 @krav:AUTO03 @obligatorisk @beteende:WRITE-AUTO03
+  Scenario: Ett telefonrecept utan sista giltighetsdag gäller i två veckor
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-telefon.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 14 days" är sant

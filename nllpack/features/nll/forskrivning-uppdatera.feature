@@ -11,7 +11,7 @@ Egenskap: Uppdatera förskrivning
     Och att testpatienten har personnummer "199802262387"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
 
-  @tc:NLL-FSK-10 @krav:FHIR-UPDATE @obligatorisk
+  @tc:NLL-FSK-10 @krav:FHIR-UPDATE @obligatorisk @beteende:WRITE-STATUS
   Scenario: Parkera en förskrivning med den senaste versionen
     När systemet ändrar "status" till "on-hold" i den skapade resursen
     Så är svarets statuskod 200
@@ -19,9 +19,51 @@ Egenskap: Uppdatera förskrivning
     Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "on-hold"
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"
 
-  @tc:NLL-FSK-11 @krav:FHIR-UPDATE @krav:TK1 @obligatorisk
+  @tc:NLL-FSK-11 @krav:FHIR-UPDATE @krav:TK1 @obligatorisk @beteende:WRITE-VERSION
   Scenario: En uppdatering som bygger på en gammal version avvisas
     När systemet ändrar "status" till "on-hold" i den skapade resursen
     Och systemet ändrar "status" till "completed" i version 1 av den skapade resursen
     Så är svarets statuskod 409 eller 412
     Och OperationOutcome har ett fel
+
+  # Läsning av en äldre version (vread, _history/n) är inte dokumenterad för NLL; därför @sim.
+  @tc:NLL-FSK-12 @krav:FHIR-READ @obligatorisk @sim @beteende:RES-VREAD
+  Scenario: En äldre version av förskrivningen kan läsas
+    När systemet ändrar "status" till "on-hold" i den skapade resursen
+    Så är svarets statuskod 200
+    När systemet hämtar "MedicationRequest/{{created.id}}/_history/1"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "1"
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
+
+  # PUT uppdaterar en förskrivning som finns: en PUT på ett id som NLL inte känner avvisas
+  # (SIMP Prescription-Close). Kroppen är i övrigt en giltig förskrivning, så att bara id:t kan
+  # vara felet.
+  @tc:NLL-FSK-13 @krav:FHIR-UPDATE @krav:TK1 @obligatorisk @beteende:WRITE-UPDATE
+  Scenario: En uppdatering av en förskrivning som inte finns avvisas
+    När systemet skickar PUT till "MedicationRequest/{{uuid}}" med kroppen:
+      """
+      {
+        "resourceType": "MedicationRequest",
+        "id": "{{uuid}}",
+        "meta": {"versionId": "1"},
+        "contained": [
+          {"resourceType": "Practitioner", "id": "forskrivare",
+           "identifier": [{"system": "http://electronichealth.se/identifier/forskrivarkod", "value": "9000027"}],
+           "name": [{"family": "Doktorsson", "given": ["Test"]}]}
+        ],
+        "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "20110119100011"}]},
+        "subject": {"reference": "Patient/{{patient.id}}"},
+        "authoredOn": "{{today}}",
+        "requester": {"reference": "#forskrivare"},
+        "dosageInstruction": [{"text": "1 tablett vid behov, högst 4 gånger per dygn"}],
+        "dispenseRequest": {"validityPeriod": {"start": "{{today}}"}, "numberOfRepeatsAllowed": 0, "quantity": {"value": 1, "unit": "förpackning"}}
+      }
+      """
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+    När systemet hämtar "MedicationRequest/{{uuid}}"
+    Så är svarets statuskod 404
