@@ -41,3 +41,22 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
     Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-12"
     När systemet läser tillbaka den skapade resursen
     Så FHIRPath-uttrycket "Consent.status" ger värdet "inactive"
+
+  # Samtycket gäller en patient som NLL inte känner (ett påhittat logiskt id).
+  @tc:NLL-TA53-04 @krav:SAMTYCKE @krav:TK1 @obligatorisk @beteende:AFF-09
+  Scenario: Ett samtycke för en patient som NLL inte känner avvisas
+    När systemet skapar en "Consent" med kroppen:
+      """
+      {
+        "resourceType": "Consent",
+        "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"text": "Åtkomstsamtycke (NLLAccessConsent)"}],
+        "patient": {"reference": "Patient/00000000-0000-0000-0000-000000000000"},
+        "dateTime": "{{today}}",
+        "policyRule": {"text": "Samtycke till åtkomst av uppgifter i NLL"}
+      }
+      """
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
