@@ -51,7 +51,7 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
   # Förskrivningen får expedieras två gånger (numberOfRepeatsAllowed 1), så att bara kontrollen
   # kan stoppa det andra uttaget. Att en kontroll gäller ett uttag är simulatorns tolkning av
   # NLLVerify; därför @sim.
-  @tc:NLL-TA46-04 @krav:VERIFY-FORE-UTTAG @obligatorisk @sim @beteende:OP-VERIFY-ONCE
+  @tc:NLL-TA46-04 @krav:VERIFY-FORE-UTTAG @obligatorisk @sim @beteende:OP-VERIFY-ONCE @beteende:AFF-04
   Scenario: En kontroll med $verify gäller ett uttag, inte två
     Givet att användaren är förskrivare
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"

@@ -115,7 +115,7 @@ Egenskap: Automatiska format- och författningskontroller (AFF)
     Så är svarets statuskod 200
     Och Bundle har 0 poster
 
-  @tc:NLL-VERIFY-02 @krav:TK1 @obligatorisk @sim @beteende:OP-VERIFY
+  @tc:NLL-VERIFY-02 @krav:TK1 @obligatorisk @sim @beteende:OP-VERIFY @beteende:AFF-02
   Scenario: $verify av en förskrivning utan doseringsanvisning anger regeln
     När systemet anropar "MedicationRequest/$verify" med mallen "forskrivning-utan-dosering.json"
     Så är svarets statuskod 200
