@@ -71,7 +71,7 @@ var Behaviours = []Behaviour{
 	{ID: "WRITE-STATUS-ROLE", Text: "a pharmacy may only complete a prescription"},
 	{ID: "WRITE-PROVENANCE", Text: "every write stores a Provenance: target, recorded, agent, activity and reason"},
 	{ID: "WRITE-LIST-VERSION", Text: "every write raises the patient's medication list version"},
-	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses exceed its repeats + 1 becomes completed"},
+	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses reach its repeats + 1 becomes completed"},
 	{ID: "WRITE-CONSENT", Text: "an accepted access consent is valid for four years (TA 53)"},
 	{ID: "WRITE-MULTIDOSE-CONSENT", Text: "a multi-dose consent (dossamtycke) does not get the access consent's four years"},
 

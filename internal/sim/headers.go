@@ -174,8 +174,14 @@ func (s *Simulator) readProvenance(c *caller, v string) *apiError {
 	if err := json.Unmarshal(raw, &c.provenance); err != nil && !s.broken("provenance-unparsed") {
 		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "is not base64-encoded JSON")
 	}
-	if text := stringAt(c.provenance, "reason", "text"); len([]rune(text)) > 256 && !s.broken("reason-length-unchecked") {
-		return headerError(http.StatusBadRequest, "invalid", "x-provenance", "reason.text is longer than 256 characters")
+	reasons := list(c.provenance, "reason")
+	if r, ok := c.provenance["reason"].(map[string]any); ok {
+		reasons = []any{r}
+	}
+	for _, r := range reasons {
+		if len([]rune(stringAt(r, "text"))) > 256 && !s.broken("reason-length-unchecked") {
+			return headerError(http.StatusBadRequest, "invalid", "x-provenance", "reason.text is longer than 256 characters")
+		}
 	}
 	return nil
 }

@@ -71,7 +71,9 @@ func anyRefMatcher(field string) matcher {
 	return func(res resource, v string) bool {
 		for _, x := range list(res, field) {
 			ref := stringAt(x, "reference")
-			ref, _, _ = strings.Cut(ref, "/_history/")
+			if !strings.Contains(v, "/_history/") { // a versioned value asks for that version only
+				ref, _, _ = strings.Cut(ref, "/_history/")
+			}
 			if ref == v || strings.HasSuffix(ref, "/"+v) {
 				return true
 			}

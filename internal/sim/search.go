@@ -192,8 +192,12 @@ func (s *Simulator) medicationListInfo(w http.ResponseWriter, r *http.Request, p
 		s.writeError(w, aerr)
 		return
 	}
+	if patient == "" {
+		s.writeError(w, invalid("medlistinfo needs patient=<id>"))
+		return
+	}
 	if _, ok := s.store.read("Patient", patient); !ok {
-		s.writeError(w, invalid("medlistinfo needs patient=<id> of a known patient"))
+		s.writeBundle(w, "searchset", 0, nil, nil) // a search that matches nothing
 		return
 	}
 	s.writeMu.Lock()

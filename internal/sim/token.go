@@ -96,7 +96,10 @@ func (k tokenKey) parse(token string, now time.Time, checkSignature, checkExpiry
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return c, errTokenFormat
 	}
-	if checkExpiry && c.Expires != 0 && now.Unix() > c.Expires {
+	if checkExpiry && c.Expires == 0 {
+		return c, errors.New("the token has no expiry (exp)")
+	}
+	if checkExpiry && now.Unix() > c.Expires {
 		return c, fmt.Errorf("the token expired at %s", time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))
 	}
 	return c, nil
