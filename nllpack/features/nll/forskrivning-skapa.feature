@@ -98,8 +98,8 @@ Egenskap: Skapa förskrivning
 
   # Auto03 för telefonrecept: sista giltighetsdag blir utfärdandedagen plus två veckor. Mallen
   # märker receptet med tillägget nllTelephonePrescription (simulatorns val: NLL publicerar inte
-  # hur ett telefonrecept anges).
-  @tc:NLL-FSK-30 @krav:AUTO03 @obligatorisk @beteende:WRITE-AUTO03
+  # hur ett telefonrecept anges). Valfritt: mot EXT kan NLL ange telefonreceptet på annat sätt.
+  @tc:NLL-FSK-30 @krav:AUTO03 @valfri @beteende:WRITE-AUTO03
   Scenario: Ett telefonrecept utan sista giltighetsdag gäller i två veckor
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-telefon.json"
