@@ -41,9 +41,12 @@ type gatewayBench struct {
 	creates  int    // prescriptions stored in the current simulator
 	direct   *http.Client
 	through  *http.Client
+	overTLS  *http.Client
 	srvURL   string
-	gw       *gateway.Gateway
+	gw       *gateway.Gateway // hands calls to the simulator in process, as konform run does
 	gwURL    string
+	gwTLS    *gateway.Gateway // reaches the simulator over a second mutual-TLS connection, as towards EXT
+	gwTLSURL string
 	closeAll func()
 }
 
@@ -71,24 +74,34 @@ func newGatewayBench(b *testing.B) *gatewayBench {
 		b.Fatal(err)
 	}
 	g, err := gateway.Start(gateway.Config{Upstream: srv.URL, UpstreamTLS: pki.ClientTLS(roots, id),
-		ServerTLS: serverTLS, Addr: "127.0.0.1:0"})
+		ServerTLS: serverTLS, Addr: "127.0.0.1:0", UpstreamHandler: gb.h})
 	if err != nil {
 		srv.Close()
 		b.Fatal(err)
 	}
-	gb.srvURL, gb.gw, gb.gwURL = srv.URL, g, g.URL
+	gTLS, err := gateway.Start(gateway.Config{Upstream: srv.URL, UpstreamTLS: pki.ClientTLS(roots, id),
+		ServerTLS: serverTLS, Addr: "127.0.0.1:0"})
+	if err != nil {
+		g.Close()
+		srv.Close()
+		b.Fatal(err)
+	}
+	gb.srvURL, gb.gw, gb.gwURL, gb.gwTLS, gb.gwTLSURL = srv.URL, g, g.URL, gTLS, gTLS.URL
 	// The SUT: the same plain net/http client code for both paths, one client each.
 	newSUT := func() (*http.Client, *http.Transport) {
 		tr := &http.Transport{TLSClientConfig: pki.ClientTLS(roots, id), MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
 		return &http.Client{Transport: tr, Timeout: 30 * time.Second}, tr
 	}
-	var trD, trG *http.Transport
+	var trD, trG, trT *http.Transport
 	gb.direct, trD = newSUT()
 	gb.through, trG = newSUT()
+	gb.overTLS, trT = newSUT()
 	gb.closeAll = func() {
 		trD.CloseIdleConnections()
 		trG.CloseIdleConnections()
+		trT.CloseIdleConnections()
 		g.Close()
+		gTLS.Close()
 		srv.Close()
 	}
 
@@ -174,24 +187,35 @@ func (gb *gatewayBench) bound(b *testing.B) {
 }
 
 // BenchmarkGateway measures the same SUT call straight to the simulator and through the
-// recording gateway, sequentially over keep-alive connections, for a read and a create. The
-// paired sub-benchmarks alternate the two paths call by call and report gateway/direct, the cost
-// of a call through the gateway relative to the direct call (the target is at most 1.5).
+// recording gateway, sequentially over keep-alive connections, for a read and a create: through
+// the gateway as konform run uses it with its simulator (the call handed to the simulator in
+// process), and through a gateway that reaches the simulator over a second mutual-TLS connection,
+// as it reaches EXT. The paired sub-benchmarks alternate the three paths call by call and report
+// gateway/direct, the cost of a call through the gateway relative to the direct call (the target
+// is at most 1.5), and gateway-tls/direct.
 func BenchmarkGateway(b *testing.B) {
 	gb := newGatewayBench(b)
 	defer gb.closeAll()
-	paths := []struct {
+	type path struct {
 		name string
 		c    *http.Client
 		base string
-	}{{"direct", gb.direct, gb.srvURL}, {"gateway", gb.through, gb.gwURL}}
+		g    *gateway.Gateway
+	}
+	paths := []path{{"direct", gb.direct, gb.srvURL, nil}, {"gateway", gb.through, gb.gwURL, gb.gw}, {"gateway-tls", gb.overTLS, gb.gwTLSURL, gb.gwTLS}}
+	record := func(p path) func() { // record as during a scenario; End drops what was recorded
+		if p.g == nil {
+			return func() {}
+		}
+		p.g.Begin()
+		return func() { p.g.End() }
+	}
 
 	nsPerOp := map[string]float64{}
 	for _, w := range gatewayWorkloads {
 		for _, p := range paths {
 			b.Run(p.name+"/"+w.name, func(b *testing.B) {
-				gb.gw.Begin() // record as during a scenario; End drops what was recorded
-				defer gb.gw.End()
+				defer record(p)()
 				gb.freshSimulator(b)
 				for range 100 { // warm up: connections, TLS sessions, pools
 					gb.call(b, p.c, p.base, w)
@@ -210,29 +234,33 @@ func BenchmarkGateway(b *testing.B) {
 	}
 	for _, w := range gatewayWorkloads {
 		b.Run("paired/"+w.name, func(b *testing.B) {
-			gb.gw.Begin()
-			defer gb.gw.End()
+			for _, p := range paths {
+				defer record(p)()
+			}
 			gb.freshSimulator(b)
 			for range 100 {
-				gb.call(b, gb.direct, gb.srvURL, w)
-				gb.call(b, gb.through, gb.gwURL, w)
+				for _, p := range paths {
+					gb.call(b, p.c, p.base, w)
+				}
 			}
 			gb.freshSimulator(b)
-			var direct, through time.Duration
+			spent := make([]time.Duration, len(paths))
 			b.ResetTimer()
 			for range b.N {
-				gb.bound(b)
-				t0 := time.Now()
-				gb.call(b, gb.direct, gb.srvURL, w)
-				t1 := time.Now()
-				gb.call(b, gb.through, gb.gwURL, w)
-				through += time.Since(t1)
-				direct += t1.Sub(t0)
+				for i, p := range paths {
+					gb.bound(b)
+					t0 := time.Now()
+					gb.call(b, p.c, p.base, w)
+					spent[i] += time.Since(t0)
+				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(direct.Nanoseconds())/float64(b.N), "direct-ns/call")
-			b.ReportMetric(float64(through.Nanoseconds())/float64(b.N), "gateway-ns/call")
-			b.ReportMetric(float64(through)/float64(direct), "gateway/direct")
+			for i, p := range paths {
+				b.ReportMetric(float64(spent[i].Nanoseconds())/float64(b.N), p.name+"-ns/call")
+				if i > 0 {
+					b.ReportMetric(float64(spent[i])/float64(spent[0]), p.name+"/direct")
+				}
+			}
 			// The same ratio from the separate sub-benchmarks above, when they ran.
 			if d, g := nsPerOp["direct/"+w.name], nsPerOp["gateway/"+w.name]; d > 0 && g > 0 {
 				b.ReportMetric(g/d, "separate-gateway/direct")

@@ -49,6 +49,11 @@ type Config struct {
 	MaxBody int64
 	// Proxy, when set, is the HTTP CONNECT proxy towards the upstream.
 	Proxy *url.URL
+	// UpstreamHandler, when set, is the upstream NLL itself, running in this process (konform's
+	// simulator). The gateway then hands each call to it as its server would, presenting the
+	// client identity of UpstreamTLS, instead of opening a second mutual-TLS connection to
+	// Upstream; Upstream still names the base URL. Proxy is then unused.
+	UpstreamHandler http.Handler
 	// ErrorLog receives the server's own errors; nil discards them.
 	ErrorLog io.Writer
 	// OnCall, when set, sees every call once it is recorded (konform gateway prints a line each).
@@ -175,6 +180,10 @@ func Start(cfg Config) (*Gateway, error) {
 	if cfg.Proxy != nil {
 		transport.Proxy = http.ProxyURL(cfg.Proxy)
 	}
+	var upstream http.RoundTripper = transport
+	if cfg.UpstreamHandler != nil {
+		upstream = newInProcess(cfg.UpstreamHandler, cfg.UpstreamTLS, cfg.Timeout)
+	}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.Host = up.Scheme, up.Host, up.Host
@@ -185,7 +194,7 @@ func Start(cfg Config) (*Gateway, error) {
 			}
 		},
 		BufferPool:     &bufferPool{},
-		Transport:      transport,
+		Transport:      upstream,
 		FlushInterval:  -1,
 		ModifyResponse: g.recordResponse,
 		ErrorHandler:   g.upstreamFailed,
@@ -212,6 +221,9 @@ func Start(cfg Config) (*Gateway, error) {
 		errLog = io.Discard
 	}
 	g.srv = &http.Server{
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, &connInfo{})
+		},
 		Handler:           g,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(errLog, "gateway: ", 0),
@@ -359,6 +371,26 @@ func (g *Gateway) add(s *scope, c *Call) {
 
 type callKey struct{}
 
+type connKey struct{}
+
+// connInfo is what the gateway works out once for a connection of the SUT.
+type connInfo struct {
+	subject string // the client certificate's subject
+}
+
+// subjectOf is the subject of the client certificate of r's connection, worked out on its first
+// request (a kept-alive connection carries many).
+func subjectOf(r *http.Request) string {
+	ci, _ := r.Context().Value(connKey{}).(*connInfo)
+	if ci == nil {
+		return r.TLS.PeerCertificates[0].Subject.String()
+	}
+	if ci.subject == "" { // requests on one connection come one after another
+		ci.subject = r.TLS.PeerCertificates[0].Subject.String()
+	}
+	return ci.subject
+}
+
 // pending is a call in progress. It is filed once, before the SUT has the whole answer, so that
 // a scenario's next step, which runs as soon as the SUT has its answer, sees the call.
 type pending struct {
@@ -385,7 +417,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		c.TLSVersion, c.Cipher = tls.VersionName(r.TLS.Version), tls.CipherSuiteName(r.TLS.CipherSuite)
 		if len(r.TLS.PeerCertificates) > 0 {
-			c.ClientSubject, c.ClientChain = r.TLS.PeerCertificates[0].Subject.String(), r.TLS.PeerCertificates
+			c.ClientSubject, c.ClientChain = subjectOf(r), r.TLS.PeerCertificates
 		}
 	}
 	g.arrived(c)

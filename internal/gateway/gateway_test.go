@@ -79,6 +79,29 @@ func newEnv(t *testing.T, tweak func(*gateway.Config)) *env {
 	return e
 }
 
+// bothUpstreams runs test against a gateway that reaches the simulator over mutual TLS and
+// against one that hands calls to it in process (Config.UpstreamHandler).
+func bothUpstreams(t *testing.T, tweak func(*gateway.Config), test func(t *testing.T, e *env)) {
+	for _, inProc := range []bool{false, true} {
+		name := "over TLS"
+		if inProc {
+			name = "in process"
+		}
+		t.Run(name, func(t *testing.T) {
+			var e *env
+			e = newEnv(t, func(cfg *gateway.Config) {
+				if inProc { // e is set by the time a call comes
+					cfg.UpstreamHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.s.ServeHTTP(w, r) })
+				}
+				if tweak != nil {
+					tweak(cfg)
+				}
+			})
+			test(t, e)
+		})
+	}
+}
+
 // config is the gateway configuration towards upstream: the run's client identity towards NLL,
 // the dev server certificate and the dev CA for the SUT.
 func (e *env) config(upstream string, tweak func(*gateway.Config)) gateway.Config {
@@ -266,112 +289,113 @@ func checkSentHeaders(t *testing.T, what string, got, sent http.Header) {
 }
 
 func TestGatewayForwardsAReadAndAWriteUnchangedAndRecordsThem(t *testing.T) {
-	e := newEnv(t, nil)
-	c := e.goodSUT()
-	e.g.Begin()
+	bothUpstreams(t, nil, func(t *testing.T, e *env) {
+		c := e.goodSUT()
+		e.g.Begin()
 
-	readHeader := e.readHeader()
-	read := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, readHeader, nil)
+		readHeader := e.readHeader()
+		read := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, readHeader, nil)
 
-	runID := uuid.NewString()
-	body := prescription(t, runID)
-	writeHeader := e.writeHeader()
-	writeHeader.Set("Prefer", "return=representation")
-	write := e.mustDo(c, "POST", e.g.URL+"/MedicationRequest", writeHeader, body)
-	e.settled(e.g, 2)
-	calls := e.g.End()
+		runID := uuid.NewString()
+		body := prescription(t, runID)
+		writeHeader := e.writeHeader()
+		writeHeader.Set("Prefer", "return=representation")
+		write := e.mustDo(c, "POST", e.g.URL+"/MedicationRequest", writeHeader, body)
+		e.settled(e.g, 2)
+		calls := e.g.End()
 
-	taps := e.answers()
-	if len(taps) != 2 {
-		t.Fatalf("the simulator answered %d requests, want 2", len(taps))
-	}
-	// The SUT gets the simulator's answer as the simulator sent it.
-	for i, x := range []struct {
-		name   string
-		got    answer
-		header http.Header
-		status int
-	}{{"read", read, readHeader, 200}, {"write", write, writeHeader, 201}} {
-		tp := taps[i]
-		if x.got.status != x.status || tp.status != x.status {
-			t.Errorf("%s: SUT got %d, simulator sent %d, want %d: %s", x.name, x.got.status, tp.status, x.status, x.got.body)
+		taps := e.answers()
+		if len(taps) != 2 {
+			t.Fatalf("the simulator answered %d requests, want 2", len(taps))
 		}
-		if !bytes.Equal(x.got.body, tp.body) {
-			t.Errorf("%s: SUT got body\n%s\nthe simulator sent\n%s", x.name, x.got.body, tp.body)
+		// The SUT gets the simulator's answer as the simulator sent it.
+		for i, x := range []struct {
+			name   string
+			got    answer
+			header http.Header
+			status int
+		}{{"read", read, readHeader, 200}, {"write", write, writeHeader, 201}} {
+			tp := taps[i]
+			if x.got.status != x.status || tp.status != x.status {
+				t.Errorf("%s: SUT got %d, simulator sent %d, want %d: %s", x.name, x.got.status, tp.status, x.status, x.got.body)
+			}
+			if !bytes.Equal(x.got.body, tp.body) {
+				t.Errorf("%s: SUT got body\n%s\nthe simulator sent\n%s", x.name, x.got.body, tp.body)
+			}
+			if id := x.got.header.Get("X-Request-ID"); id != x.header.Get("X-Request-ID") {
+				t.Errorf("%s: x-request-id echoed %q, sent %q", x.name, id, x.header.Get("X-Request-ID"))
+			}
+			checkSentHeaders(t, x.name+" at the simulator", tp.header, x.header)
 		}
-		if id := x.got.header.Get("X-Request-ID"); id != x.header.Get("X-Request-ID") {
-			t.Errorf("%s: x-request-id echoed %q, sent %q", x.name, id, x.header.Get("X-Request-ID"))
+		if ct := write.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
+			t.Errorf("write answer Content-Type %q", ct)
 		}
-		checkSentHeaders(t, x.name+" at the simulator", tp.header, x.header)
-	}
-	if ct := write.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
-		t.Errorf("write answer Content-Type %q", ct)
-	}
-	if !strings.Contains(write.header.Get("Location"), "MedicationRequest/") {
-		t.Errorf("write answer Location %q", write.header.Get("Location"))
-	}
-	// The simulator stored the body the SUT sent.
-	var stored map[string]any
-	if err := json.Unmarshal(write.body, &stored); err != nil {
-		t.Fatalf("write answer is not JSON: %v: %s", err, write.body)
-	}
-	if !strings.Contains(string(write.body), runID) || stored["authoredOn"] != time.Now().Format("2006-01-02") {
-		t.Errorf("the stored prescription is not the one sent: %s", write.body)
-	}
+		if !strings.Contains(write.header.Get("Location"), "MedicationRequest/") {
+			t.Errorf("write answer Location %q", write.header.Get("Location"))
+		}
+		// The simulator stored the body the SUT sent.
+		var stored map[string]any
+		if err := json.Unmarshal(write.body, &stored); err != nil {
+			t.Fatalf("write answer is not JSON: %v: %s", err, write.body)
+		}
+		if !strings.Contains(string(write.body), runID) || stored["authoredOn"] != time.Now().Format("2006-01-02") {
+			t.Errorf("the stored prescription is not the one sent: %s", write.body)
+		}
 
-	// The gateway recorded both calls, in order, as they were.
-	if len(calls) != 2 {
-		t.Fatalf("recorded %d calls, want 2: %+v", len(calls), calls)
-	}
-	if unattributed := e.g.Unattributed(); len(unattributed) != 0 {
-		t.Errorf("calls inside a scenario were also recorded as unattributed: %+v", unattributed)
-	}
-	wantSubject := c.cert.Subject.String()
-	if !strings.Contains(wantSubject, "konform testklient") {
-		t.Fatalf("test setup: client subject %q", wantSubject)
-	}
-	for i, x := range []struct {
-		method, path string
-		header       http.Header
-		reqBody      []byte
-		got          answer
-	}{
-		{"GET", "Patient/" + patientID, readHeader, nil, read},
-		{"POST", "MedicationRequest", writeHeader, body, write},
-	} {
-		rc := calls[i]
-		if rc.Method != x.method || rc.Path != x.path || rc.Target != e.s.BasePath()+"/"+x.path || rc.RawQuery != "" {
-			t.Errorf("call %d: %s %q target %q query %q, want %s %q", i, rc.Method, rc.Path, rc.Target, rc.RawQuery, x.method, x.path)
+		// The gateway recorded both calls, in order, as they were.
+		if len(calls) != 2 {
+			t.Fatalf("recorded %d calls, want 2: %+v", len(calls), calls)
 		}
-		checkSentHeaders(t, "recorded call", rc.ReqHeader, x.header)
-		if !bytes.Equal(rc.ReqBody, x.reqBody) {
-			t.Errorf("call %d: recorded request body %q, sent %q", i, rc.ReqBody, x.reqBody)
+		if unattributed := e.g.Unattributed(); len(unattributed) != 0 {
+			t.Errorf("calls inside a scenario were also recorded as unattributed: %+v", unattributed)
 		}
-		if rc.Status != x.got.status || !bytes.Equal(rc.RespBody, x.got.body) {
-			t.Errorf("call %d: recorded %d %q, SUT got %d %q", i, rc.Status, rc.RespBody, x.got.status, x.got.body)
+		wantSubject := c.cert.Subject.String()
+		if !strings.Contains(wantSubject, "konform testklient") {
+			t.Fatalf("test setup: client subject %q", wantSubject)
 		}
-		if rc.RespHeader.Get("X-Request-ID") != x.header.Get("X-Request-ID") || rc.RespHeader.Get("Content-Type") != x.got.header.Get("Content-Type") {
-			t.Errorf("call %d: recorded answer headers %v, SUT got %v", i, rc.RespHeader, x.got.header)
+		for i, x := range []struct {
+			method, path string
+			header       http.Header
+			reqBody      []byte
+			got          answer
+		}{
+			{"GET", "Patient/" + patientID, readHeader, nil, read},
+			{"POST", "MedicationRequest", writeHeader, body, write},
+		} {
+			rc := calls[i]
+			if rc.Method != x.method || rc.Path != x.path || rc.Target != e.s.BasePath()+"/"+x.path || rc.RawQuery != "" {
+				t.Errorf("call %d: %s %q target %q query %q, want %s %q", i, rc.Method, rc.Path, rc.Target, rc.RawQuery, x.method, x.path)
+			}
+			checkSentHeaders(t, "recorded call", rc.ReqHeader, x.header)
+			if !bytes.Equal(rc.ReqBody, x.reqBody) {
+				t.Errorf("call %d: recorded request body %q, sent %q", i, rc.ReqBody, x.reqBody)
+			}
+			if rc.Status != x.got.status || !bytes.Equal(rc.RespBody, x.got.body) {
+				t.Errorf("call %d: recorded %d %q, SUT got %d %q", i, rc.Status, rc.RespBody, x.got.status, x.got.body)
+			}
+			if rc.RespHeader.Get("X-Request-ID") != x.header.Get("X-Request-ID") || rc.RespHeader.Get("Content-Type") != x.got.header.Get("Content-Type") {
+				t.Errorf("call %d: recorded answer headers %v, SUT got %v", i, rc.RespHeader, x.got.header)
+			}
+			if rc.ClientSubject != wantSubject {
+				t.Errorf("call %d: ClientSubject %q, want %q", i, rc.ClientSubject, wantSubject)
+			}
+			if rc.Upstream != "forwarded" || rc.Err != "" || rc.Refused != "" || rc.Truncated {
+				t.Errorf("call %d: Upstream %q Err %q Refused %q Truncated %v", i, rc.Upstream, rc.Err, rc.Refused, rc.Truncated)
+			}
+			if rc.Duration <= 0 || rc.Started.IsZero() || time.Since(rc.Started) > time.Minute {
+				t.Errorf("call %d: Started %v Duration %v", i, rc.Started, rc.Duration)
+			}
+			if rc.TLSVersion == "" || rc.Cipher == "" {
+				t.Errorf("call %d: TLS %q cipher %q", i, rc.TLSVersion, rc.Cipher)
+			}
 		}
-		if rc.ClientSubject != wantSubject {
-			t.Errorf("call %d: ClientSubject %q, want %q", i, rc.ClientSubject, wantSubject)
+		if calls[0].Seq < 1 || calls[1].Seq != calls[0].Seq+1 {
+			t.Errorf("Seq %d then %d, want n ≥ 1 then n+1", calls[0].Seq, calls[1].Seq)
 		}
-		if rc.Upstream != "forwarded" || rc.Err != "" || rc.Refused != "" || rc.Truncated {
-			t.Errorf("call %d: Upstream %q Err %q Refused %q Truncated %v", i, rc.Upstream, rc.Err, rc.Refused, rc.Truncated)
+		if !calls[1].Started.After(calls[0].Started) {
+			t.Errorf("second call started %v, not after the first %v", calls[1].Started, calls[0].Started)
 		}
-		if rc.Duration <= 0 || rc.Started.IsZero() || time.Since(rc.Started) > time.Minute {
-			t.Errorf("call %d: Started %v Duration %v", i, rc.Started, rc.Duration)
-		}
-		if rc.TLSVersion == "" || rc.Cipher == "" {
-			t.Errorf("call %d: TLS %q cipher %q", i, rc.TLSVersion, rc.Cipher)
-		}
-	}
-	if calls[0].Seq < 1 || calls[1].Seq != calls[0].Seq+1 {
-		t.Errorf("Seq %d then %d, want n ≥ 1 then n+1", calls[0].Seq, calls[1].Seq)
-	}
-	if !calls[1].Started.After(calls[0].Started) {
-		t.Errorf("second call started %v, not after the first %v", calls[1].Started, calls[0].Started)
-	}
+	})
 }
 
 func TestGatewayKeepsCallsOutsideAScenarioUnattributed(t *testing.T) {
@@ -645,25 +669,26 @@ func TestGatewayRefusesABodyThatNeverEndsWithoutReadingItAll(t *testing.T) {
 
 func TestGatewayForwardsALargeAnswerWholeAndRecordsItTruncated(t *testing.T) {
 	const limit = 1024
-	e := newEnv(t, func(cfg *gateway.Config) { cfg.MaxBody = limit })
-	c := e.goodSUT()
-	e.g.Begin()
-	a := e.mustDo(c, "GET", e.g.URL+"/Patient?_count=50", e.readHeader(), nil)
-	e.settled(e.g, 1)
-	calls := e.g.End()
-	taps := e.answers()
-	if a.status != 200 || len(taps) != 1 || len(taps[0].body) <= limit {
-		t.Fatalf("test setup: want a 200 answer over %d bytes, got %d with %d bytes", limit, a.status, len(a.body))
-	}
-	if !bytes.Equal(a.body, taps[0].body) {
-		t.Errorf("the SUT got %d bytes, the simulator sent %d", len(a.body), len(taps[0].body))
-	}
-	if len(calls) != 1 {
-		t.Fatalf("recorded %d calls", len(calls))
-	}
-	if rc := calls[0]; !rc.Truncated || !bytes.Equal(rc.RespBody, taps[0].body[:limit]) || rc.RawQuery != "_count=50" {
-		t.Errorf("recorded truncated %v, %d bytes of the answer, query %q", rc.Truncated, len(rc.RespBody), rc.RawQuery)
-	}
+	bothUpstreams(t, func(cfg *gateway.Config) { cfg.MaxBody = limit }, func(t *testing.T, e *env) {
+		c := e.goodSUT()
+		e.g.Begin()
+		a := e.mustDo(c, "GET", e.g.URL+"/Patient?_count=50", e.readHeader(), nil)
+		e.settled(e.g, 1)
+		calls := e.g.End()
+		taps := e.answers()
+		if a.status != 200 || len(taps) != 1 || len(taps[0].body) <= limit {
+			t.Fatalf("test setup: want a 200 answer over %d bytes, got %d with %d bytes", limit, a.status, len(a.body))
+		}
+		if !bytes.Equal(a.body, taps[0].body) {
+			t.Errorf("the SUT got %d bytes, the simulator sent %d", len(a.body), len(taps[0].body))
+		}
+		if len(calls) != 1 {
+			t.Fatalf("recorded %d calls", len(calls))
+		}
+		if rc := calls[0]; !rc.Truncated || !bytes.Equal(rc.RespBody, taps[0].body[:limit]) || rc.RawQuery != "_count=50" {
+			t.Errorf("recorded truncated %v, %d bytes of the answer, query %q", rc.Truncated, len(rc.RespBody), rc.RawQuery)
+		}
+	})
 }
 
 func TestGatewayNamesAPortInUse(t *testing.T) {
@@ -713,37 +738,38 @@ func TestGatewayAnswers502WhenNLLCannotBeReached(t *testing.T) {
 }
 
 func TestGatewayDropsHopByHopHeaders(t *testing.T) {
-	e := newEnv(t, nil)
-	c := e.goodSUT()
-	h := e.readHeader()
-	h.Set("Connection", "X-Hop-Only")
-	h.Set("X-Hop-Only", "for the gateway")
-	h.Set("Keep-Alive", "timeout=5")
-	h.Set("X-User-Agent", "TestJournal/4.2")
-	e.g.Begin()
-	if a := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil); a.status != 200 {
-		t.Fatalf("read: %d %s", a.status, a.body)
-	}
-	e.settled(e.g, 1)
-	calls := e.g.End()
-	taps := e.answers()
-	if len(taps) != 1 {
-		t.Fatalf("the simulator answered %d requests", len(taps))
-	}
-	got := taps[0].header
-	for _, k := range []string{"Connection", "X-Hop-Only", "Keep-Alive"} {
-		if v, ok := got[k]; ok {
-			t.Errorf("hop-by-hop header %s: %q reached the simulator", k, v)
+	bothUpstreams(t, nil, func(t *testing.T, e *env) {
+		c := e.goodSUT()
+		h := e.readHeader()
+		h.Set("Connection", "X-Hop-Only")
+		h.Set("X-Hop-Only", "for the gateway")
+		h.Set("Keep-Alive", "timeout=5")
+		h.Set("X-User-Agent", "TestJournal/4.2")
+		e.g.Begin()
+		if a := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil); a.status != 200 {
+			t.Fatalf("read: %d %s", a.status, a.body)
 		}
-	}
-	if got.Get("X-User-Agent") != "TestJournal/4.2" {
-		t.Errorf("X-User-Agent reached the simulator as %q", got.Get("X-User-Agent"))
-	}
-	checkSentHeaders(t, "the simulator", got, http.Header{"X-Request-Id": h["X-Request-Id"], "Authorization": h["Authorization"]})
-	// The record keeps what the SUT sent, hop-by-hop headers included.
-	if len(calls) != 1 || calls[0].ReqHeader.Get("X-Hop-Only") != "for the gateway" || calls[0].ReqHeader.Get("X-User-Agent") != "TestJournal/4.2" {
-		t.Errorf("recorded request headers %v", calls)
-	}
+		e.settled(e.g, 1)
+		calls := e.g.End()
+		taps := e.answers()
+		if len(taps) != 1 {
+			t.Fatalf("the simulator answered %d requests", len(taps))
+		}
+		got := taps[0].header
+		for _, k := range []string{"Connection", "X-Hop-Only", "Keep-Alive"} {
+			if v, ok := got[k]; ok {
+				t.Errorf("hop-by-hop header %s: %q reached the simulator", k, v)
+			}
+		}
+		if got.Get("X-User-Agent") != "TestJournal/4.2" {
+			t.Errorf("X-User-Agent reached the simulator as %q", got.Get("X-User-Agent"))
+		}
+		checkSentHeaders(t, "the simulator", got, http.Header{"X-Request-Id": h["X-Request-Id"], "Authorization": h["Authorization"]})
+		// The record keeps what the SUT sent, hop-by-hop headers included.
+		if len(calls) != 1 || calls[0].ReqHeader.Get("X-Hop-Only") != "for the gateway" || calls[0].ReqHeader.Get("X-User-Agent") != "TestJournal/4.2" {
+			t.Errorf("recorded request headers %v", calls)
+		}
+	})
 }
 
 // A call that arrived during a scenario belongs to its evidence even when it is still running

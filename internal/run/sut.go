@@ -344,7 +344,8 @@ func startGateway(opts Options, tgt *target, side *gatewaySide, onCall func(*gat
 		return nil, err
 	}
 	return gateway.Start(gateway.Config{Upstream: tgt.baseURL, UpstreamTLS: pki.ClientTLS(upstreamRoots, tgt.identity),
-		ServerTLS: side.tls, Addr: side.addr, Timeout: tgt.reach.timeout, Proxy: tgt.reach.proxy, OnCall: onCall})
+		ServerTLS: side.tls, Addr: side.addr, Timeout: tgt.reach.timeout, Proxy: tgt.reach.proxy, OnCall: onCall,
+		UpstreamHandler: tgt.handler})
 }
 
 // writeSUTCalls writes the system's calls to <folder>/sut-NNN.http, scrubbed unless --no-redact,

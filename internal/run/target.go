@@ -34,6 +34,9 @@ type target struct {
 	credentials map[steps.Role]http.Header
 	// token issues tokens with changed claims; nil outside the simulator.
 	token func(steps.Role, map[string]any) (string, error)
+	// handler is the simulator itself when it runs in this process with its usual TLS: the
+	// gateway hands the system's calls to it without a second TLS connection. Nil otherwise.
+	handler http.Handler
 
 	mu      sync.Mutex
 	clients map[steps.Identity]*fhirclient.Client
@@ -244,6 +247,9 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), reach: reach{timeout: opts.Timeout, maxBody: opts.MaxBody},
 		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}, credentials: simCredentials(s, now),
 		token: simToken(s, now)}
+	if opts.SimTLS == nil {
+		t.handler = s
+	}
 	t.closers = append(t.closers, func() { srv.Close() })
 	return t, nil
 }
