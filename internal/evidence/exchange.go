@@ -156,11 +156,34 @@ var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization"
 // Scrub removes secrets and personal data from text: personnummer become the run's pseudonyms,
 // tokens, private keys and password fields become markers.
 func (r *Redactor) Scrub(s string) string {
-	s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
-	s = jwtPattern.ReplaceAllString(s, "[token redacted]")
-	s = bearerPattern.ReplaceAllString(s, "$1$2[token redacted]")
-	s = secretField.ReplaceAllString(s, `$1"[redacted]"`)
+	// Each pattern runs only where the words it needs occur: the case-insensitive ones would
+	// otherwise try every position of every exchange.
+	if strings.Contains(s, "PRIVATE KEY-----") {
+		s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
+	}
+	if strings.Contains(s, "eyJ") {
+		s = jwtPattern.ReplaceAllString(s, "[token redacted]")
+	}
+	// (?i) also folds ſ to s and the Kelvin sign to k; a text with either gets every pattern.
+	odd := strings.Contains(s, "\u017f") || strings.Contains(s, "\u212a")
+	if odd || containsFold(s, "bearer") || containsFold(s, "basic") {
+		s = bearerPattern.ReplaceAllString(s, "$1$2[token redacted]")
+	}
+	if odd || containsFold(s, "pass") || containsFold(s, "secret") || containsFold(s, "_token") {
+		s = secretField.ReplaceAllString(s, `$1"[redacted]"`)
+	}
 	return r.Redact(s)
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub in any case.
+func containsFold(s, sub string) bool {
+	first, upper := sub[0], sub[0]-'a'+'A'
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if (s[i] == first || s[i] == upper) && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // Format renders an exchange as plain text, the request and then the response, as a part of

@@ -177,3 +177,23 @@ func FuzzReadSummary(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScrubMatchesItsPatterns holds Scrub, which runs a pattern only where the words it needs
+// occur, to running every pattern on every text.
+func FuzzScrubMatchesItsPatterns(f *testing.F) {
+	for _, s := range []string{"", "Authorization: Bearer abcdefgh12345678", "authorization: BASIC dXNlcjpwYXNz", `{"Password" : "hunter2"}`,
+		`{"refresh_TOKEN":"x"}`, `{"paſſword":"x"}`, "bearer\u212a", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+		"-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----", "ſecret", `{"client_secret": "s"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
+		want = jwtPattern.ReplaceAllString(want, "[token redacted]")
+		want = bearerPattern.ReplaceAllString(want, "$1$2[token redacted]")
+		want = secretField.ReplaceAllString(want, `$1"[redacted]"`)
+		r := NewRedactor()
+		if got, want := NewRedactor().Scrub(s), r.Redact(want); got != want {
+			t.Fatalf("Scrub(%q)\n= %q\nevery pattern gives %q", s, got, want)
+		}
+	})
+}

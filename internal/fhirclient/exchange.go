@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -81,11 +82,26 @@ func tlsInfoOf(cs *tls.ConnectionState) *TLSInfo {
 	}
 	info := &TLSInfo{Version: tls.VersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite)}
 	if len(cs.PeerCertificates) > 0 {
-		info.PeerSubject = cs.PeerCertificates[0].Subject.String()
-		info.PeerIssuer = cs.PeerCertificates[0].Issuer.String()
+		leaf := cs.PeerCertificates[0]
+		if last := lastPeer.Load(); last != nil && last.leaf == leaf {
+			info.PeerSubject, info.PeerIssuer = last.subject, last.issuer
+		} else {
+			info.PeerSubject, info.PeerIssuer = leaf.Subject.String(), leaf.Issuer.String()
+			lastPeer.Store(&peerNames{leaf, info.PeerSubject, info.PeerIssuer})
+		}
 	}
 	return info
 }
+
+// peerNames is a server certificate's subject and issuer as text.
+type peerNames struct {
+	leaf            *x509.Certificate
+	subject, issuer string
+}
+
+// lastPeer keeps the names of the last server certificate seen: the requests on a kept-alive
+// connection share one, and writing the names out costs more than the rest of the record.
+var lastPeer atomic.Pointer[peerNames]
 
 // TransportError means no complete answer came: the harness or the connection broke, so the
 // scenario gets no verdict (outcome "error").

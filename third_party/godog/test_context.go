@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"sync"
 
 	messages "github.com/cucumber/messages/go/v21"
 
@@ -346,7 +347,9 @@ func (ctx ScenarioContext) stepWithKeyword(expr interface{}, stepFunc interface{
 
 	// Get the file and line number of the call that created this step with a
 	// call to one of the Step, Given, When, or Then wrappers.
-	_, def.File, def.Line, _ = runtime.Caller(2)
+	// konform patch: the place is looked up once per call site (runtime.Caller resolves the file
+	// and line anew each time, and a suite registers every step for every scenario).
+	def.File, def.Line = callerOf(3)
 
 	// stash the step
 	ctx.suite.steps = append(ctx.suite.steps, def)
@@ -369,3 +372,25 @@ func Build(bin string) error {
 }
 
 type Feature = flags.Feature
+
+// callSites caches the file and line of a program counter (konform patch).
+var callSites sync.Map
+
+type callSite struct {
+	file string
+	line int
+}
+
+// callerOf is runtime.Caller(skip-1)'s file and line, resolved once per call site (konform patch).
+func callerOf(skip int) (string, int) {
+	var pc [1]uintptr
+	if runtime.Callers(skip+1, pc[:]) == 0 {
+		return "", 0
+	}
+	if cs, ok := callSites.Load(pc[0]); ok {
+		return cs.(callSite).file, cs.(callSite).line
+	}
+	frame, _ := runtime.CallersFrames(pc[:]).Next()
+	callSites.Store(pc[0], callSite{frame.File, frame.Line})
+	return frame.File, frame.Line
+}
