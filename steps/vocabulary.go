@@ -519,6 +519,27 @@ var argumentKinds = sync.OnceValue(func() []string {
 
 // quotedGroups says, per step of the vocabulary, which of its pattern's groups are quoted text
 // parameters, the same in both languages (the vocabulary test checks this).
+// takingArguments is the indexes of the vocabulary's steps that take a data table or a doc
+// string; allSteps is every index.
+var (
+	takingArguments = sync.OnceValue(func() []int {
+		var out []int
+		for i, k := range argumentKinds() {
+			if k != "" {
+				out = append(out, i)
+			}
+		}
+		return out
+	})
+	allSteps = sync.OnceValue(func() []int {
+		out := make([]int, len(argumentKinds()))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	})
+)
+
 var quotedGroups = sync.OnceValue(func() [][]bool {
 	inner := quotedInner()
 	defs := Vocabulary()
@@ -617,7 +638,12 @@ func Register(sc *godog.ScenarioContext, w *World) {
 	}
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		kinds := argumentKinds()
-		for i, re := range compiled {
+		candidates := takingArguments() // a step without an argument can only lack one
+		if st.Argument != nil {
+			candidates = allSteps()
+		}
+		for _, i := range candidates {
+			re := compiled[i]
 			if !re[0].MatchString(st.Text) && !re[1].MatchString(st.Text) {
 				continue
 			}
