@@ -182,7 +182,7 @@ func Start(cfg Config) (*Gateway, error) {
 	}
 	var upstream http.RoundTripper = transport
 	if cfg.UpstreamHandler != nil {
-		upstream = newInProcess(cfg.UpstreamHandler, cfg.UpstreamTLS, cfg.Timeout)
+		upstream = newInProcess(cfg.UpstreamHandler, cfg.UpstreamTLS, cfg.Timeout, cfg.ErrorLog)
 	}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {

@@ -25,10 +25,11 @@ type inProcess struct {
 	h       http.Handler
 	tls     *tls.ConnectionState // the connection as the handler sees it: the run's client identity
 	timeout time.Duration        // for the answer's header, as http.Transport's ResponseHeaderTimeout
+	errLog  io.Writer            // where a handler's crash is told, as net/http's server tells it
 }
 
 // newInProcess is the transport to h, presenting the client identity of upstreamTLS.
-func newInProcess(h http.Handler, upstreamTLS *tls.Config, timeout time.Duration) *inProcess {
+func newInProcess(h http.Handler, upstreamTLS *tls.Config, timeout time.Duration, errLog io.Writer) *inProcess {
 	cs := &tls.ConnectionState{Version: tls.VersionTLS13, HandshakeComplete: true, NegotiatedProtocol: "http/1.1",
 		CipherSuite: tls.TLS_AES_128_GCM_SHA256}
 	if upstreamTLS != nil && len(upstreamTLS.Certificates) > 0 {
@@ -38,7 +39,10 @@ func newInProcess(h http.Handler, upstreamTLS *tls.Config, timeout time.Duration
 			}
 		}
 	}
-	return &inProcess{h: h, tls: cs, timeout: timeout}
+	if errLog == nil {
+		errLog = io.Discard
+	}
+	return &inProcess{h: h, tls: cs, timeout: timeout, errLog: errLog}
 }
 
 // errNoAnswer is what the transport says when the upstream closed the connection without an
@@ -68,8 +72,11 @@ func (t *inProcess) RoundTrip(out *http.Request) (*http.Response, error) {
 	go func() {
 		defer close(done)
 		defer func() {
-			if recover() != nil { // http.ErrAbortHandler or a crash: net/http closes the connection
+			if v := recover(); v != nil { // http.ErrAbortHandler or a crash: net/http closes the connection
 				w.aborted = true
+				if v != http.ErrAbortHandler {
+					fmt.Fprintf(t.errLog, "gateway: the simulator crashed serving %s %s: %v\n", in.Method, in.RequestURI, v)
+				}
 			}
 		}()
 		t.h.ServeHTTP(w, in)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,4 +134,43 @@ func keysOf(a, b http.Header) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// A simulator that crashes gives the SUT a 502, as a closed connection would, and the crash is
+// told in the gateway's error log rather than lost.
+func TestInProcessUpstreamTellsACrash(t *testing.T) {
+	e := newEnv(t, nil)
+	var log syncBuffer
+	g := e.start(e.config(e.srv.URL, func(cfg *gateway.Config) {
+		cfg.ErrorLog = &log
+		cfg.UpstreamHandler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("index out of range") })
+	}))
+	g.Begin()
+	a := e.mustDo(e.goodSUT(), "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+	e.settled(g, 1)
+	calls := g.End()
+	if a.status != http.StatusBadGateway || len(calls) != 1 || calls[0].Err == "" {
+		t.Fatalf("the SUT got %d %s; recorded %v", a.status, a.body, calls)
+	}
+	if got := log.String(); !strings.Contains(got, "crashed serving GET") || !strings.Contains(got, "index out of range") {
+		t.Errorf("the error log says %q", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the gateway's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
