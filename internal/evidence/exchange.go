@@ -175,11 +175,14 @@ func (r *Redactor) Scrub(s string) string {
 	return r.Redact(s)
 }
 
-// containsFold reports whether s contains the lower-case ASCII word sub in any case.
+// containsFold reports whether s contains the ASCII word sub in any case.
 func containsFold(s, sub string) bool {
-	first, upper := sub[0], sub[0]-'a'+'A'
+	lower, upper := sub[0]|0x20, sub[0]&^0x20 // equal to sub[0] when it is no letter
+	if lower < 'a' || lower > 'z' {
+		lower, upper = sub[0], sub[0]
+	}
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if (s[i] == first || s[i] == upper) && strings.EqualFold(s[i:i+len(sub)], sub) {
+		if (s[i] == lower || s[i] == upper) && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}

@@ -129,19 +129,24 @@ func TestResource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Resource([]byte(tt.doc))
-			if len(tt.want) == 0 {
-				if len(got) != 0 {
-					t.Fatalf("want no problems, got %q", got)
-				}
-				return
-			}
-			for _, w := range tt.want {
-				if !slices.Contains(got, w) {
-					t.Errorf("want problem %q, got %q", w, got)
-				}
-			}
+			checkProblems(t, Resource([]byte(tt.doc)), tt.want)
 		})
+	}
+}
+
+// checkProblems asks for no problems when want is empty, else for each of want among got.
+func checkProblems(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		if len(got) != 0 {
+			t.Fatalf("want no problems, got %q", got)
+		}
+		return
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("want problem %q, got %q", w, got)
+		}
 	}
 }
 
@@ -173,18 +178,7 @@ func TestTemplate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Template([]byte(tt.doc))
-			if len(tt.want) == 0 {
-				if len(got) != 0 {
-					t.Fatalf("want no problems, got %q", got)
-				}
-				return
-			}
-			for _, w := range tt.want {
-				if !slices.Contains(got, w) {
-					t.Errorf("want problem %q, got %q", w, got)
-				}
-			}
+			checkProblems(t, Template([]byte(tt.doc)), tt.want)
 		})
 	}
 }

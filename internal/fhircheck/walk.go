@@ -260,15 +260,23 @@ func (c *checker) element(path string, n *node, t reflect.Type, companion *node)
 	}
 }
 
+// nonEmptyArray reports whether n is a JSON array with items, and names the problem when not.
+func (c *checker) nonEmptyArray(path string, n *node) bool {
+	switch {
+	case n.kind != '[':
+		c.add("%s: expected an array, found %s", path, n.describe())
+	case len(n.vals) == 0:
+		c.add("%s: empty array; FHIR JSON has none", path)
+	default:
+		return true
+	}
+	return false
+}
+
 // array checks a repeating element: always a non-empty JSON array, whose items are of type
 // elem; an item of an array of primitives may be null where companion's item is not.
 func (c *checker) array(path string, n *node, elem reflect.Type, companion *node) {
-	if n.kind != '[' {
-		c.add("%s: expected an array, found %s", path, n.describe())
-		return
-	}
-	if len(n.vals) == 0 {
-		c.add("%s: empty array; FHIR JSON has none", path)
+	if !c.nonEmptyArray(path, n) {
 		return
 	}
 	for i, item := range n.vals {
@@ -293,12 +301,7 @@ func (c *checker) companion(path string, n *node, t reflect.Type, base *node) {
 		c.element(path, n, primitiveElementType, nil)
 		return
 	}
-	if n.kind != '[' {
-		c.add("%s: expected an array, found %s", path, n.describe())
-		return
-	}
-	if len(n.vals) == 0 {
-		c.add("%s: empty array; FHIR JSON has none", path)
+	if !c.nonEmptyArray(path, n) {
 		return
 	}
 	if base != nil && base.kind == '[' && len(base.vals) != len(n.vals) {
