@@ -26,18 +26,19 @@ type played struct {
 }
 
 // play runs a feature through godog against env with the vocabulary registered as konform run
-// registers it (Register: patterns, unescaping, the doc string checks), one scenario at a time,
+// registers it (Register once for the suite: patterns, unescaping, the doc string checks; the
+// scenario's World in its context), one scenario at a time,
 // each cleaned up after it. It returns the scenarios by name.
 func play(t *testing.T, env *Env, feature string) map[string]*played {
 	t.Helper()
 	out := map[string]*played{}
 	suite := godog.TestSuite{
+		TestSuiteInitializer: func(ts *godog.TestSuiteContext) { Register(ts.ScenarioContext()) },
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
 			p := &played{world: NewWorld(context.Background(), env)}
-			Register(sc, p.world)
 			sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
 				out[s.Name] = p
-				return ctx, nil
+				return WithWorld(ctx, p.world), nil
 			})
 			sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 				p.steps = append(p.steps, result{st.Text, status, err})

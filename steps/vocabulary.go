@@ -599,40 +599,80 @@ func unescape(s string) string {
 
 var contextType = reflect.TypeOf((*context.Context)(nil)).Elem()
 
-// unescaping wraps a step function so that the parameters quoted marks arrive unescaped; a doc
-// string, a data table and every other parameter reach it as godog gives them.
-func unescaping(fn any, quoted []bool) any {
-	v := reflect.ValueOf(fn)
-	t := v.Type()
-	first := 0
-	if t.NumIn() > 0 && t.In(0) == contextType {
+// worldKey is the context key of a scenario's World.
+type worldKey struct{}
+
+// WithWorld returns ctx carrying w: the World the steps of one scenario act on. konform run puts
+// a fresh World into each scenario's context in its before-scenario hook.
+func WithWorld(ctx context.Context, w *World) context.Context {
+	return context.WithValue(ctx, worldKey{}, w)
+}
+
+// worldOf is the World WithWorld put into ctx.
+func worldOf(ctx context.Context) *World {
+	w, _ := ctx.Value(worldKey{}).(*World)
+	if w == nil {
+		panic("konform: a step ran in a context without a World (steps.WithWorld)")
+	}
+	return w
+}
+
+// suiteStep turns step d into one function for every scenario of a suite: godog calls it with
+// the scenario's context first, and it calls d's function on the World found there, with the
+// quoted parameters unescaped. A doc string, a data table and every other parameter reach the
+// function as godog gives them.
+func suiteStep(d Def, quoted []bool) any {
+	t := reflect.TypeOf(d.Bind(&World{}))
+	takesContext := t.NumIn() > 0 && t.In(0) == contextType
+	in := []reflect.Type{contextType}
+	first := 0 // the first parameter of d's function after the context, if it takes one
+	if takesContext {
 		first = 1
 	}
-	var params []int
+	for i := first; i < t.NumIn(); i++ {
+		in = append(in, t.In(i))
+	}
+	out := make([]reflect.Type, t.NumOut())
+	for i := range out {
+		out[i] = t.Out(i)
+	}
+	var params []int // the indexes, in godog's call, of the quoted text parameters
 	for g, q := range quoted {
-		if i := first + g; q && i < t.NumIn() && t.In(i).Kind() == reflect.String {
+		if i := 1 + g; q && i < len(in) && in[i].Kind() == reflect.String {
 			params = append(params, i)
 		}
 	}
-	if len(params) == 0 {
-		return fn
-	}
-	return reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
+	return reflect.MakeFunc(reflect.FuncOf(in, out, t.IsVariadic()), func(args []reflect.Value) []reflect.Value {
 		for _, i := range params {
-			args[i] = reflect.ValueOf(unescape(args[i].String())).Convert(t.In(i))
+			args[i] = reflect.ValueOf(unescape(args[i].String())).Convert(in[i])
 		}
-		return v.Call(args)
+		fn := reflect.ValueOf(d.Bind(worldOf(args[0].Interface().(context.Context))))
+		if !takesContext {
+			args = args[1:]
+		}
+		return fn.Call(args)
 	}).Interface()
 }
 
-// Register binds every step, in both languages, to w's functions, with quoted parameters
-// unescaped. A step given a data table or a doc string it does not take, or lacking one it needs,
-// is an error of the pack, not an argument silently ignored or a confusing message of godog's.
-func Register(sc *godog.ScenarioContext, w *World) {
-	compiled := patterns()
+// suiteSteps is every step of the vocabulary as a function for a whole suite (suiteStep).
+var suiteSteps = sync.OnceValue(func() []any {
 	quotes := quotedGroups()
-	for i, d := range Vocabulary() {
-		fn := unescaping(d.Bind(w), quotes[i])
+	defs := Vocabulary()
+	out := make([]any, len(defs))
+	for i, d := range defs {
+		out[i] = suiteStep(d, quotes[i])
+	}
+	return out
+})
+
+// Register binds every step, in both languages, with quoted parameters unescaped. Each step acts
+// on the World of its scenario's context (WithWorld), so the steps are registered once for a
+// whole suite, on the ScenarioContext of godog's TestSuiteContext. A step given a data table or
+// a doc string it does not take, or lacking one it needs, is an error of the pack, not an
+// argument silently ignored or a confusing message of godog's.
+func Register(sc *godog.ScenarioContext) {
+	compiled := patterns()
+	for i, fn := range suiteSteps() {
 		sc.Step(compiled[i][0], fn)
 		sc.Step(compiled[i][1], fn)
 	}

@@ -297,8 +297,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			continue
 		}
 		suite := godog.TestSuite{
-			Name:                "konform",
-			ScenarioInitializer: func(sc *godog.ScenarioContext) { rec.initScenario(sc, stepEnv) },
+			Name:                 "konform",
+			TestSuiteInitializer: func(ts *godog.TestSuiteContext) { rec.initSuite(ts.ScenarioContext(), stepEnv) },
 			Options: &godog.Options{
 				FS: p.FS, Paths: p.Paths, Tags: andTag(p.Tags, phase.tag), Dialect: "sv",
 				Format: "progress", Output: &godogOut, NoColors: true,
@@ -474,24 +474,41 @@ type recorder struct {
 	offsets []int64 // server clock minus ours, per answer, in ms
 }
 
-// initScenario is godog's ScenarioInitializer: a fresh World and hooks for one scenario.
-func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
-	w := steps.NewWorld(r.ctx, env)
-	steps.Register(sc, w)
-	var c *evidence.Case
-	var started time.Time
-	var sutCase bool
-	var pickle *godog.Scenario
-	var pc *pack.Case
+// scenario is what the recorder keeps of one running scenario, in the scenario's context.
+type scenario struct {
+	w                    *steps.World
+	c                    *evidence.Case
+	started, stepStarted time.Time
+	sutCase              bool
+	pickle               *godog.Scenario
+	pc                   *pack.Case
+}
+
+// scenarioKey is the context key of a running scenario's record.
+type scenarioKey struct{}
+
+// scenarioOf is the record the before-scenario hook put into ctx; nil before it ran.
+func scenarioOf(ctx context.Context) *scenario {
+	sc, _ := ctx.Value(scenarioKey{}).(*scenario)
+	return sc
+}
+
+// initSuite registers the steps and the recorder's hooks once for the whole suite: each
+// scenario gets a fresh World and record in its context.
+func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
+	steps.Register(sc)
 	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
+		s := &scenario{w: steps.NewWorld(r.ctx, env)}
+		ctx = context.WithValue(steps.WithWorld(ctx, s.w), scenarioKey{}, s)
 		info := r.pack.Match(pk)
 		if info == nil {
 			return ctx, fmt.Errorf("%w: scenario %q of %s is not in the pack konform read; are two scenarios identical?", steps.ErrHarness, pk.Name, pk.Uri)
 		}
-		pickle, pc = pk, info
-		c = &evidence.Case{ID: info.ID, Name: r.redactor.Redact(info.Name), Feature: info.Feature, File: info.File, Line: info.Line,
+		s.pickle, s.pc = pk, info
+		c := &evidence.Case{ID: info.ID, Name: r.redactor.Redact(info.Name), Feature: info.Feature, File: info.File, Line: info.Line,
 			Requirements: info.Requirements, Mandatory: info.Mandatory, Tags: info.Tags, Waiver: r.waivers[info.ID]}
-		started = time.Now()
+		s.c = c
+		s.started = time.Now()
 		if r.ctx.Err() != nil {
 			return ctx, godog.ErrSkip // interrupted: the remaining scenarios do not start
 		}
@@ -511,55 +528,60 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, env *steps.Env) {
 				c.SkipReason = "this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual"
 				return ctx, godog.ErrSkip
 			}
-			sutCase = true
+			s.sutCase = true
 			r.sut.begin(c.ID, c.Name)
 		}
 		return ctx, nil
 	})
-	var stepStarted time.Time
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
-		stepStarted = time.Now()
+		if s := scenarioOf(ctx); s != nil {
+			s.stepStarted = time.Now()
+		}
 		return ctx, nil
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
-		if c == nil {
+		s := scenarioOf(ctx)
+		if s == nil || s.c == nil {
 			return ctx, err
 		}
+		c := s.c
 		info := pack.Step{}
 		i := len(c.Steps) // steps end in order: this one is the next, unless a hook failed
-		if i >= len(pickle.Steps) || pickle.Steps[i].Id != st.Id {
-			i = slices.IndexFunc(pickle.Steps, func(ps *godog.Step) bool { return ps.Id == st.Id })
+		if i >= len(s.pickle.Steps) || s.pickle.Steps[i].Id != st.Id {
+			i = slices.IndexFunc(s.pickle.Steps, func(ps *godog.Step) bool { return ps.Id == st.Id })
 		}
 		if i >= 0 {
-			info = pc.StepAt(i)
+			info = s.pc.StepAt(i)
 		}
-		s := evidence.Step{Keyword: info.Keyword, Text: r.redactor.Redact(st.Text), Line: info.Line, Outcome: classify(status, err)}
+		step := evidence.Step{Keyword: info.Keyword, Text: r.redactor.Redact(st.Text), Line: info.Line, Outcome: classify(status, err)}
 		if status != godog.StepSkipped {
-			s.Time = time.Since(stepStarted)
+			step.Time = time.Since(s.stepStarted)
 		}
-		if err != nil && s.Outcome != evidence.Skipped {
-			s.Message = r.redactor.Scrub(err.Error()) // a driver's error may quote what the system printed, tokens included
+		if err != nil && step.Outcome != evidence.Skipped {
+			step.Message = r.redactor.Scrub(err.Error()) // a driver's error may quote what the system printed, tokens included
 			var m *evidence.Mismatch
 			if errors.As(err, &m) {
-				s.Check, s.Expect, s.Actual = r.redactor.Scrub(m.Check), r.redactor.Scrub(m.Expected), r.redactor.Scrub(m.Actual)
+				step.Check, step.Expect, step.Actual = r.redactor.Scrub(m.Check), r.redactor.Scrub(m.Expected), r.redactor.Scrub(m.Actual)
 			}
 			if c.FailedExchange == 0 {
-				c.FailedExchange = len(w.Exchanges)
+				c.FailedExchange = len(s.w.Exchanges)
 			}
 		}
-		c.Steps = append(c.Steps, s)
+		c.Steps = append(c.Steps, step)
 		return ctx, err
 	})
 	sc.After(func(ctx context.Context, pk *godog.Scenario, err error) (context.Context, error) {
-		if c == nil {
+		s := scenarioOf(ctx)
+		if s == nil || s.c == nil {
 			return ctx, err
 		}
-		c.Duration = time.Since(started)
+		c := s.c
+		c.Duration = time.Since(s.started)
 		cleanupCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		c.CleanupProblems = w.Cleanup(cleanupCtx)
+		c.CleanupProblems = s.w.Cleanup(cleanupCtx)
 		cancel()
-		r.writeExchanges(c, w.Exchanges, w.Lookup)
-		if sutCase {
+		r.writeExchanges(c, s.w.Exchanges, s.w.Lookup)
+		if s.sutCase {
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
 			var atts []evidence.ExchangeRef

@@ -74,6 +74,15 @@ func (r *runner) concurrent(rate int) (failed bool) {
 	if r.testSuiteInitializer != nil {
 		r.testSuiteInitializer(&testSuiteContext)
 	}
+	// konform patch: every scenario starts from a copy of this suite, and a scenario initializer
+	// appends its steps and hooks to the copy's slices. Clipped, an append always copies, so
+	// scenarios running at once never write into the array they share.
+	base := testSuiteContext.suite
+	base.steps = base.steps[:len(base.steps):len(base.steps)]
+	base.beforeScenarioHandlers = base.beforeScenarioHandlers[:len(base.beforeScenarioHandlers):len(base.beforeScenarioHandlers)]
+	base.beforeStepHandlers = base.beforeStepHandlers[:len(base.beforeStepHandlers):len(base.beforeStepHandlers)]
+	base.afterStepHandlers = base.afterStepHandlers[:len(base.afterStepHandlers):len(base.afterStepHandlers)]
+	base.afterScenarioHandlers = base.afterScenarioHandlers[:len(base.afterScenarioHandlers):len(base.afterScenarioHandlers)]
 
 	testRunStarted := models.TestRunStarted{StartedAt: utils.TimeNowFunc()}
 	r.storage.MustInsertTestRunStarted(testRunStarted)

@@ -129,6 +129,11 @@ func parsePath(fsys fs.FS, path, dialect string, newIDFunc func() string) ([]*mo
 		ft.Uri += ":" + strconv.Itoa(line)
 	}
 
+	// konform patch: without a line filter every pickle stays; looking up each one's scenario
+	// (a scan of the feature) made a feature of n scenarios cost O(n²).
+	if line == -1 {
+		return append(features, ft), nil
+	}
 	for _, pickle := range ft.Pickles {
 		sc := ft.FindScenario(pickle.AstNodeIds[0])
 
