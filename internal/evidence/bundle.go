@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Summary is summary.json: the verdict and counts, for machines.
@@ -48,17 +49,19 @@ const (
 // Write writes the run's evidence files into dir, which must exist.
 func Write(dir string, run *Run) error {
 	run.Sort()
-	var junitXML bytes.Buffer
-	if err := WriteJUnit(&junitXML, run); err != nil {
-		return fmt.Errorf("cannot encode junit.xml: %w", err)
-	}
-	summary, err := json.MarshalIndent(NewSummary(run), "", "  ")
-	if err != nil {
-		return fmt.Errorf("cannot encode summary.json: %w", err)
-	}
-	var cucumber bytes.Buffer
-	if err := WriteCucumber(&cucumber, run); err != nil {
-		return fmt.Errorf("cannot encode cucumber.json: %w", err)
+	// The three encodings read the run and nothing else: they run at once.
+	var junitXML, cucumber bytes.Buffer
+	var summary []byte
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = WriteJUnit(&junitXML, run) })
+	wg.Go(func() { summary, errs[1] = json.MarshalIndent(NewSummary(run), "", "  ") })
+	wg.Go(func() { errs[2] = WriteCucumber(&cucumber, run) })
+	wg.Wait()
+	for i, name := range []string{JUnitFile, SummaryFile, CucumberFile} {
+		if errs[i] != nil {
+			return fmt.Errorf("cannot encode %s: %w", name, errs[i])
+		}
 	}
 	for name, data := range map[string][]byte{JUnitFile: junitXML.Bytes(), SummaryFile: append(summary, '\n'), CucumberFile: cucumber.Bytes()} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {

@@ -451,14 +451,18 @@ func (r *Run) resultVerdict() Verdict {
 }
 
 // Sort orders the cases by file and line, so that evidence does not depend on run order.
+// A sorted run is left as it is (not written to), so that evidence writers may read it at once.
 func (r *Run) Sort() {
-	sort.SliceStable(r.Cases, func(i, j int) bool {
+	less := func(i, j int) bool {
 		a, b := r.Cases[i], r.Cases[j]
 		if a.File != b.File {
 			return a.File < b.File
 		}
 		return a.Line < b.Line
-	})
+	}
+	if !sort.SliceIsSorted(r.Cases, less) {
+		sort.SliceStable(r.Cases, less)
+	}
 }
 
 // ReadSystem reads a system description (--system system.yaml): name, version and components.

@@ -703,10 +703,14 @@ func toEvidence(ex *fhirclient.Exchange) *evidence.Exchange {
 // writeEvidence writes a finished run's files (junit.xml, summary.json, cucumber.json,
 // report.html) into dir, signs them with the client identity, and points <out>/latest at dir.
 func writeEvidence(sys IO, out, dir string, run *evidence.Run, coverage []evidence.Coverage, lang string, id *pki.Identity) error {
-	if err := evidence.Write(dir, run); err != nil {
-		return err
+	run.Sort()
+	report := make(chan error, 1) // the report reads the run as the other files do: at once
+	go func() { report <- evidence.WriteReport(dir, run, coverage, lang) }()
+	err := evidence.Write(dir, run)
+	if rerr := <-report; err == nil {
+		err = rerr
 	}
-	if err := evidence.WriteReport(dir, run, coverage, lang); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := evidence.WriteManifest(dir, manifestOf(run), id.Key, append([]*x509.Certificate{id.Leaf}, id.Chain...)); err != nil {
