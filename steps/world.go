@@ -119,6 +119,9 @@ type World struct {
 	// (Lookup tells them apart).
 	Exchanges []*fhirclient.Exchange
 	lookups   map[*fhirclient.Exchange]bool
+	// Recorded, when set, is told of each exchange as it joins Exchanges, so that its evidence
+	// can be prepared while the scenario goes on. It must not change the exchange.
+	Recorded func(*fhirclient.Exchange)
 }
 
 // NewWorld makes the state of one scenario.
@@ -163,7 +166,13 @@ func (w *World) send(req fhirclient.Request) error {
 	req.Header = h
 	ex, err := c.Do(w.ctx, req)
 	if ex != nil {
+		before := len(w.Exchanges)
 		w.Exchanges = append(append(w.Exchanges, ex.Earlier...), ex)
+		if w.Recorded != nil {
+			for _, e := range w.Exchanges[before:] {
+				w.Recorded(e)
+			}
+		}
 	}
 	w.last, w.lastErr = ex, err
 	var terr *fhirclient.TransportError

@@ -289,6 +289,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	// The system under test's scenarios run one at a time after the others, so that every call
 	// the gateway sees while one runs is that scenario's.
 	var godogOut bytes.Buffer
+	rec.format = newFormatter(rec.redactor, rec.redact)
 	for _, phase := range []struct {
 		tag         string
 		concurrency int
@@ -311,6 +312,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		rec.run.Unattributed, _ = rec.writeSUTCalls(filepath.Join("exchanges", "_unattributed"), rec.sut.unattributed())
 	}
 	rec.run.Ended = sys.Now().UTC()
+	rec.format.close()
 	if err := rec.log.Close(); err != nil {
 		return fail(ExitHarness, fmt.Errorf("cannot write %s: %v", evidence.ExchangesFile, err))
 	}
@@ -464,6 +466,7 @@ type recorder struct {
 	ctx      context.Context
 	redactor *evidence.Redactor
 	log      *evidence.ExchangeLog // exchanges.http
+	format   *formatter            // the exchanges' evidence text, written while scenarios run
 	snippets bool                  // print Go snippets for undefined steps
 
 	sut *sutLoop // the system under test in the loop; nil without a driver
@@ -480,6 +483,7 @@ type scenario struct {
 	c                    *evidence.Case
 	started, stepStarted time.Time
 	sutCase              bool
+	formatted            map[*fhirclient.Exchange]*formatted // the exchanges handed to the formatter
 	pickle               *godog.Scenario
 	pc                   *pack.Case
 }
@@ -498,7 +502,8 @@ func scenarioOf(ctx context.Context) *scenario {
 func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 	steps.Register(sc)
 	sc.Before(func(ctx context.Context, pk *godog.Scenario) (context.Context, error) {
-		s := &scenario{w: steps.NewWorld(r.ctx, env)}
+		s := &scenario{w: steps.NewWorld(r.ctx, env), formatted: map[*fhirclient.Exchange]*formatted{}}
+		s.w.Recorded = func(ex *fhirclient.Exchange) { s.formatted[ex] = r.format.submit(ex) }
 		ctx = context.WithValue(steps.WithWorld(ctx, s.w), scenarioKey{}, s)
 		info := r.pack.Match(pk)
 		if info == nil {
@@ -580,7 +585,7 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		cleanupCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		c.CleanupProblems = s.w.Cleanup(cleanupCtx)
 		cancel()
-		r.writeExchanges(c, s.w.Exchanges, s.w.Lookup)
+		r.writeExchanges(c, s.w.Exchanges, s.w.Lookup, s.formatted)
 		if s.sutCase {
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
@@ -649,12 +654,18 @@ func classify(status godog.StepResultStatus, err error) evidence.Outcome {
 
 // writeExchanges appends a case's exchanges to the run's exchanges.http, scrubbed unless
 // --no-redact, and points the case to them.
-func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange, lookup func(*fhirclient.Exchange) bool) {
+// Exchanges in done were handed to the formatter as they were made; the others are formatted here.
+func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exchange, lookup func(*fhirclient.Exchange) bool, done map[*fhirclient.Exchange]*formatted) {
 	parts := make([]evidence.CaseExchange, len(exchanges))
 	for i, ex := range exchanges {
 		r.noteClock(ex)
-		e := toEvidence(ex)
-		parts[i] = evidence.CaseExchange{Text: e.Format(r.redactor, r.redact), Summary: e.Summary()}
+		f := done[ex]
+		if f == nil {
+			f = &formatted{ex: ex, ready: make(chan struct{})}
+			f.format(r.redactor, r.redact)
+		}
+		<-f.ready
+		parts[i] = evidence.CaseExchange{Text: f.text, Summary: f.summary}
 		if lookup(ex) {
 			// konform's own lookup of the test patient's id, with default headers: not a request
 			// the case is about.
