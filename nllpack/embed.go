@@ -14,7 +14,8 @@ import (
 //go:embed pack.yaml krav.yaml features templates fixtures
 var FS embed.FS
 
-// Fixtures returns the pack's fixtures/ folder: patients/, medications/ and relatedpersons/.
+// Fixtures returns the pack's fixtures/ folder: patients/, medications/, relatedpersons/,
+// consents/ and medicationrequests/.
 func Fixtures() fs.FS {
 	sub, err := fs.Sub(FS, "fixtures")
 	if err != nil {

@@ -656,7 +656,8 @@ func (p *Pack) SystemTemplates() fs.FS {
 }
 
 // Fixtures is the pack's fixtures/ folder: the test data its cases assume (patients/,
-// medications/, relatedpersons/), which the simulator seeds after its own.
+// medications/, relatedpersons/, consents/, medicationrequests/), which the simulator seeds
+// after its own.
 func (p *Pack) Fixtures() fs.FS { return p.Source.Sub("fixtures") }
 
 // overlay serves templates/ from a pack before the bundled one; everything else from bundled.

@@ -134,8 +134,8 @@ func (p Policy) check() error {
 type Options struct {
 	// BasePath is the FHIR base path; empty means DefaultBasePath.
 	BasePath string
-	// Fixtures holds patients/, medications/ and relatedpersons/ (*.json) to seed; nil means an
-	// empty store.
+	// Fixtures holds patients/, medications/, relatedpersons/, consents/ and medicationrequests/
+	// (*.json) to seed; nil means an empty store.
 	Fixtures fs.FS
 	// PackFixtures, when set, are a test pack's own fixtures in the same layout, seeded after
 	// Fixtures: a resource with the type and id of one in Fixtures replaces it.
@@ -210,7 +210,7 @@ func New(opts Options) (*Simulator, error) {
 			return nil, err
 		}
 	}
-	if err := s.store.seed([]fs.FS{opts.Fixtures, opts.PackFixtures}, "patients", "medications", "relatedpersons"); err != nil {
+	if err := s.store.seed([]fs.FS{opts.Fixtures, opts.PackFixtures}, "patients", "medications", "relatedpersons", "consents", "medicationrequests"); err != nil {
 		return nil, fmt.Errorf("cannot seed simulator: %w", err)
 	}
 	return s, nil
@@ -323,6 +323,10 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 	case len(parts) == 2 && parts[0] == "MedicationRequest" && parts[1] == "$end":
 		if allow(http.MethodPost) {
 			s.end(w, r)
+		}
+	case len(parts) == 2 && parts[0] == "MedicationRequest" && parts[1] == "$monitoring":
+		if allow(http.MethodPost) {
+			s.monitoring(w, r)
 		}
 	case len(parts) == 2:
 		if allow(http.MethodGet, http.MethodPut, http.MethodDelete) {
