@@ -306,6 +306,10 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 		if allow(http.MethodPost) {
 			s.verify(w, r, "")
 		}
+	case rel == "$patient-dosage-directions":
+		if allow(http.MethodPost) {
+			s.patientDosageDirections(w, r)
+		}
 	case kinds[parts[0]] == nil:
 		s.writeOutcome(w, http.StatusNotFound, "not-supported", "resource type "+parts[0]+" is not supported")
 	case len(parts) == 1:
