@@ -142,9 +142,11 @@ func (w *World) end(r ref) string {
 		return w.changeStatus(r, "entered-in-error")
 	}
 	body, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
-		map[string]any{"name": "entry", "valueReference": map[string]any{"reference": r.String()}},
-		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Testdata från konform, körning " + w.env.RunID}},
-		map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera"}},
+		map[string]any{"name": "entry", "part": []any{ // NLLEnd: each entry carries its parts
+			map[string]any{"name": "resource", "valueReference": map[string]any{"reference": r.String()}},
+			map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Testdata från konform, körning " + w.env.RunID}},
+			map[string]any{"name": "activity", "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"code": "makulera"}}}},
+		}},
 	}})
 	resp, problem := w.cleanupCall(fhirclient.Request{Method: http.MethodPost, Path: "MedicationRequest/$end", Body: body})
 	if problem == "" && resp.Status != http.StatusOK && resp.Status != http.StatusUnprocessableEntity { // 422: already ended

@@ -339,9 +339,11 @@ func (s *System) cancel(ctx context.Context, id string) (driver.Result, error) {
 		return driver.Result{}, err
 	}
 	body, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
-		map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
-		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Felregistrerad (referenssystemet, körning " + s.cfg.RunID + ")"}},
-		map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera", "display": "Makulera"}},
+		map[string]any{"name": "entry", "part": []any{
+			map[string]any{"name": "resource", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
+			map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "Felregistrerad (referenssystemet, körning " + s.cfg.RunID + ")"}},
+			map[string]any{"name": "activity", "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"code": "makulera", "display": "Makulera"}}}},
+		}},
 	}})
 	a, err := s.call(ctx, request{role: Prescriber, method: http.MethodPost, path: "MedicationRequest/$end", body: body, activity: "makulera"})
 	if err != nil {

@@ -109,6 +109,21 @@ func setExtension(res map[string]any, ext map[string]any) {
 	res["extension"] = append(exts, ext)
 }
 
+// removeExtension removes the extensions with url from res.
+func removeExtension(res map[string]any, url string) {
+	var kept []any
+	for _, x := range list(res, "extension") {
+		if e, _ := x.(map[string]any); e == nil || e["url"] != url {
+			kept = append(kept, x)
+		}
+	}
+	if len(kept) == 0 {
+		delete(res, "extension")
+		return
+	}
+	res["extension"] = kept
+}
+
 // deepCopy copies decoded JSON so that a stored version never changes under a reader.
 func deepCopy(v any) any {
 	switch t := v.(type) {

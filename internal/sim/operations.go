@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -70,9 +71,25 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 // endActivities maps $end's activity codes to the status they give. NLL's codes are not public.
 var endActivities = map[string]string{"makulera": "cancelled", "avsluta": "completed"}
 
+// UsageEndDateURL is the extension of a prescription that holds its last day of use (sista
+// doseringsdag), which $end's nllUsageEndDate replaces or deletes. Its place on the resource is
+// not public; this is the simulator's.
+const UsageEndDateURL = nllBase + "nllUsageEndDate"
+
+// endEntry is one entry of $end: the prescription, why, what, and its last day of use.
+type endEntry struct {
+	id               string
+	reason, activity map[string]any
+	status           string // the status the activity gives
+	usageEnd         string // "replace" or "delete"; "" leaves it
+	usageEndDate     string // the new date, with replace
+}
+
 // end answers MedicationRequest/$end (NLLEnd): cancel (makulera) or end (avsluta) prescriptions of
-// one patient, without version checks. Parameters: entry (valueReference, 1..*), reason
-// (valueCodeableConcept, 1..1), activity (valueCoding or valueCodeableConcept, 1..1).
+// one patient, without version checks. Each entry parameter carries its parts (SIMP NLLEnd):
+// resource (valueReference MedicationRequest/<id>, a _history ignored) or a NEF-id, reason
+// (valueCodeableConcept), activity (valueCodeableConcept) and optionally nllUsageEndDate (parts
+// operationType replace or delete, and date).
 func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 	c, body, ok := s.authorizedBody(w, r, needCheck)
 	if !ok {
@@ -82,46 +99,32 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, invalid("$end takes Parameters"))
 		return
 	}
-	var ids []string
-	var reason, activity map[string]any
-	for _, p := range list(body, "parameter") {
-		switch stringAt(p, "name") {
-		case "entry":
-			ids = append(ids, referenceID(stringAt(p, "valueReference", "reference"), "MedicationRequest"))
-		case "reason":
-			reason = object(p, "valueCodeableConcept")
-		case "activity":
-			if activity = object(p, "valueCoding"); activity == nil {
-				activity = object(p, "valueCodeableConcept", "coding")
-			}
+	if s.broken("end-flat-accepted") {
+		body = nestEnd(body)
+	}
+	var entries []endEntry
+	for i, p := range list(body, "parameter") {
+		if name := stringAt(p, "name"); name != "entry" {
+			s.writeError(w, invalid(fmt.Sprintf("$end takes entry parameters with their parts (resource, reason, activity); got %q", name)))
+			return
 		}
+		e, aerr := s.readEndEntry(c, p.(map[string]any), fmt.Sprintf("Parameters.parameter[%d]", i))
+		if aerr != nil {
+			s.writeError(w, aerr)
+			return
+		}
+		entries = append(entries, e)
 	}
-	status := endActivities[stringAt(activity, "code")]
-	if status != "" && s.broken("end-activity-ignored") {
-		status = "cancelled"
-	}
-	var aerr *apiError
-	switch {
-	case len(ids) == 0:
-		aerr = invalid("$end needs at least one entry (valueReference MedicationRequest/<id>)")
-	case reason == nil:
-		aerr = invalid("$end needs a reason (valueCodeableConcept)")
-	case status == "":
-		aerr = invalid("$end needs an activity with code makulera or avsluta")
-	case c.role == RolePharmacist && status != "completed" && !s.broken("end-no-role-rule"):
-		// A pharmacy may end (avsluta) a prescription, as with PUT, but not cancel it.
-		aerr = &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a pharmacist may only end (avsluta) a prescription, not cancel (makulera) it"}
-	}
-	if aerr != nil {
-		s.writeError(w, aerr)
+	if len(entries) == 0 {
+		s.writeError(w, invalid("$end needs at least one entry"))
 		return
 	}
-	c.provenance = map[string]any{"activity": map[string]any{"coding": []any{activity}}, "reason": reason}
 	s.writeMu.Lock()
-	writes, aerr := s.prepareEnd(c, ids, status)
+	writes, aerr := s.prepareEnd(c, entries)
 	var ended []any
 	if aerr == nil {
-		for _, wr := range writes {
+		for i, wr := range writes {
+			c.provenance = map[string]any{"activity": entries[i].activity, "reason": entries[i].reason}
 			done := s.commit(c, wr)
 			ended = append(ended, map[string]any{"name": "ended", "valueReference": map[string]any{
 				"reference": "MedicationRequest/" + done.id + "/_history/" + strconv.Itoa(done.version)}})
@@ -134,20 +137,123 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.policy.EndParameters {
 		writeJSON(w, http.StatusOK, outcome(issue{severity: "information", code: "informational",
-			diagnostics: fmt.Sprintf("%d förskrivning(ar) ändrade till %s", len(ended), status)}))
+			diagnostics: fmt.Sprintf("%d förskrivning(ar) avslutade eller makulerade", len(ended))}))
 		return
 	}
 	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters",
 		"parameter": append([]any{map[string]any{"name": "result", "valueBoolean": true}}, ended...)})
 }
 
-func (s *Simulator) prepareEnd(c *caller, ids []string, status string) ([]*write, *apiError) {
+// readEndEntry reads one entry of $end and checks it; where names it in an error.
+func (s *Simulator) readEndEntry(c *caller, p map[string]any, where string) (endEntry, *apiError) {
+	var e endEntry
+	if p["part"] == nil {
+		return e, &apiError{status: http.StatusBadRequest, code: "invalid", expression: where,
+			diagnostics: "$end's entry carries its parts: resource (valueReference), reason and activity (valueCodeableConcept) (NLLEnd)"}
+	}
+	nef := false
+	for _, part := range list(p, "part") {
+		switch stringAt(part, "name") {
+		case "resource":
+			e.id = referenceID(stringAt(part, "valueReference", "reference"), "MedicationRequest")
+		case "PrescriptionSetId", "RowId", "ProductRowId":
+			nef = true
+		case "reason":
+			e.reason = object(part, "valueCodeableConcept")
+		case "activity":
+			e.activity = object(part, "valueCodeableConcept")
+		case "nllUsageEndDate":
+			for _, u := range list(part, "part") {
+				switch stringAt(u, "name") {
+				case "operationType":
+					e.usageEnd = stringAt(u, "valueCode")
+				case "date":
+					e.usageEndDate = stringAt(u, "valueDate")
+				}
+			}
+			if e.usageEnd == "" {
+				e.usageEnd = "missing"
+			}
+		}
+	}
+	e.status = endActivities[stringAt(e.activity, "coding", "code")]
+	if e.status != "" && s.broken("end-activity-ignored") {
+		e.status = "cancelled"
+	}
+	date := e.usageEndDate
+	if len(date) > 10 {
+		date = ""
+	}
+	switch {
+	case nef && e.id == "":
+		return e, &apiError{status: http.StatusBadRequest, code: "not-supported", expression: where,
+			diagnostics: "the simulator does not resolve NEF-ids (PrescriptionSetId, RowId, ProductRowId); name the prescription with resource"}
+	case e.id == "":
+		return e, &apiError{status: http.StatusBadRequest, code: "required", expression: where, diagnostics: "the entry needs resource (valueReference MedicationRequest/<id>) or a NEF-id"}
+	case e.reason == nil:
+		return e, &apiError{status: http.StatusBadRequest, code: "required", expression: where, diagnostics: "the entry needs a reason (valueCodeableConcept)"}
+	case e.status == "":
+		return e, &apiError{status: http.StatusBadRequest, code: "invalid", expression: where, diagnostics: "the entry needs an activity (valueCodeableConcept) with code makulera or avsluta"}
+	case e.usageEnd != "" && e.usageEnd != "replace" && e.usageEnd != "delete":
+		return e, &apiError{status: http.StatusBadRequest, code: "invalid", expression: where, diagnostics: "nllUsageEndDate's operationType is replace or delete"}
+	case e.usageEnd == "replace" && !validDate(date):
+		return e, &apiError{status: http.StatusBadRequest, code: "invalid", expression: where, diagnostics: "nllUsageEndDate replace needs a date (YYYY-MM-DD)"}
+	case c.role == RolePharmacist && e.status != "completed" && !s.broken("end-no-role-rule"):
+		// A pharmacy may end (avsluta) a prescription, as with PUT, but not cancel it.
+		return e, &apiError{status: http.StatusForbidden, code: "forbidden", expression: where, diagnostics: "a pharmacist may only end (avsluta) a prescription, not cancel (makulera) it"}
+	}
+	return e, nil
+}
+
+// nestEnd turns the flat form of $end's Parameters (entry valueReference, with reason and
+// activity beside the entries), which NLL does not document, into entries with parts: the defect
+// end-flat-accepted.
+func nestEnd(body resource) resource {
+	var refs, rest []any
+	for _, p := range list(body, "parameter") {
+		if stringAt(p, "name") == "entry" && object(p, "valueReference") != nil {
+			refs = append(refs, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	if len(refs) == 0 {
+		return body
+	}
+	parts := []any{}
+	for _, p := range rest {
+		switch stringAt(p, "name") {
+		case "reason":
+			parts = append(parts, map[string]any{"name": "reason", "valueCodeableConcept": object(p, "valueCodeableConcept")})
+		case "activity":
+			a := object(p, "valueCodeableConcept")
+			if c := object(p, "valueCoding"); c != nil {
+				a = map[string]any{"coding": []any{c}}
+			}
+			parts = append(parts, map[string]any{"name": "activity", "valueCodeableConcept": a})
+		}
+	}
+	var entries []any
+	for _, r := range refs {
+		entries = append(entries, map[string]any{"name": "entry",
+			"part": append([]any{map[string]any{"name": "resource", "valueReference": object(r, "valueReference")}}, parts...)})
+	}
+	return resource{"resourceType": "Parameters", "parameter": entries}
+}
+
+// validDate reports whether d is a date, YYYY-MM-DD.
+func validDate(d string) bool {
+	_, err := time.Parse("2006-01-02", d)
+	return err == nil
+}
+
+func (s *Simulator) prepareEnd(c *caller, entries []endEntry) ([]*write, *apiError) {
 	var writes []*write
 	patient := ""
-	for i, id := range ids {
-		mr, ok := s.store.read("MedicationRequest", id)
+	for i, e := range entries {
+		mr, ok := s.store.read("MedicationRequest", e.id)
 		if !ok || !s.visible(c, "MedicationRequest", mr) {
-			return nil, notFound("MedicationRequest/" + id)
+			return nil, notFound("MedicationRequest/" + e.id)
 		}
 		p := subjectPatient(mr)
 		if i > 0 && p != patient && s.applies(ruleOnePatient) {
@@ -158,8 +264,14 @@ func (s *Simulator) prepareEnd(c *caller, ids []string, status string) ([]*write
 			return nil, reject(ruleStatus, "MedicationRequest.status")
 		}
 		next := deepCopy(mr).(map[string]any)
-		next["status"] = status
-		writes = append(writes, &write{method: "PUT", typ: "MedicationRequest", id: id, res: next, patient: p})
+		next["status"] = e.status
+		switch {
+		case e.usageEnd == "replace" && !s.broken("usage-end-date-ignored"):
+			setExtension(next, map[string]any{"url": UsageEndDateURL, "valueDate": e.usageEndDate})
+		case e.usageEnd == "delete" && !s.broken("usage-end-date-ignored"):
+			removeExtension(next, UsageEndDateURL)
+		}
+		writes = append(writes, &write{method: "PUT", typ: "MedicationRequest", id: e.id, res: next, patient: p})
 	}
 	return writes, nil
 }

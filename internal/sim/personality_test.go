@@ -130,10 +130,7 @@ func TestAltPersonalityAnswersDifferently(t *testing.T) {
 	if a := pharmacist(t, s).do("GET", "$ping", nil); a.code != 200 || strings.Contains(a.raw, `"role"`) || !strings.Contains(a.raw, sim.RolePharmacist) {
 		t.Errorf("ping with a token: %d %s", a.code, a.raw)
 	}
-	end := map[string]any{"resourceType": "Parameters", "parameter": []any{
-		map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
-		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "test"}},
-		map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera"}}}}
+	end := map[string]any{"resourceType": "Parameters", "parameter": []any{endEntry(id, "makulera")}}
 	if a := u.do("POST", "MedicationRequest/$end", end); a.code != 200 || a.doc["resourceType"] != "OperationOutcome" {
 		t.Errorf("$end: %d %s", a.code, a.raw)
 	}

@@ -449,12 +449,9 @@ func TestEndCancelsPrescriptionsOfOnePatient(t *testing.T) {
 	a1, a2 := u.create(prescription(ingrid, nil)), u.create(prescription(ingrid, nil))
 	other := u.create(prescription(gustav, nil))
 	end := func(activity string, ids ...string) answer {
-		params := []any{
-			map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "felregistrerad"}},
-			map[string]any{"name": "activity", "valueCoding": map[string]any{"code": activity}},
-		}
+		var params []any
 		for _, id := range ids {
-			params = append(params, map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}})
+			params = append(params, endEntry(id, activity))
 		}
 		return u.with("X-Provenance", "").do("POST", "MedicationRequest/$end", map[string]any{"resourceType": "Parameters", "parameter": params})
 	}
@@ -472,6 +469,87 @@ func TestEndCancelsPrescriptionsOfOnePatient(t *testing.T) {
 	}
 	if a := end("glömma", other["id"].(string)); a.code != 400 {
 		t.Errorf("unknown activity: %d", a.code)
+	}
+}
+
+// endEntry is an entry of $end with its parts (NLLEnd): the prescription, a reason and the
+// activity, and any further parts.
+func endEntry(id, activity string, more ...any) map[string]any {
+	return map[string]any{"name": "entry", "part": append([]any{
+		map[string]any{"name": "resource", "valueReference": map[string]any{"reference": "MedicationRequest/" + id}},
+		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "felregistrerad"}},
+		map[string]any{"name": "activity", "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"code": activity}}}},
+	}, more...)}
+}
+
+func TestEndTakesTheDocumentedParts(t *testing.T) {
+	s := newSim(t)
+	u := prescriber(t, s)
+	do := func(params ...any) answer {
+		return u.do("POST", "MedicationRequest/$end", map[string]any{"resourceType": "Parameters", "parameter": params})
+	}
+	usage := func(op, date string) map[string]any {
+		parts := []any{map[string]any{"name": "operationType", "valueCode": op}}
+		if date != "" {
+			parts = append(parts, map[string]any{"name": "date", "valueDate": date})
+		}
+		return map[string]any{"name": "nllUsageEndDate", "part": parts}
+	}
+	a, b := u.create(prescription(ingrid, nil))["id"].(string), u.create(prescription(ingrid, nil))["id"].(string)
+	// Each entry has its own activity: one cancelled, one ended with a last day of use.
+	if r := do(endEntry(a, "makulera"), endEntry(b, "avsluta", usage("replace", "2026-12-31"))); r.code != 200 {
+		t.Fatalf("$end: %d %s", r.code, r.raw)
+	}
+	if got := u.do("GET", "MedicationRequest/"+a, nil).doc["status"]; got != "cancelled" {
+		t.Errorf("a: %v", got)
+	}
+	ended := u.do("GET", "MedicationRequest/"+b, nil)
+	if ended.doc["status"] != "completed" || !strings.Contains(ended.raw, `"url":"`+sim.UsageEndDateURL+`","valueDate":"2026-12-31"`) {
+		t.Errorf("b: %s", ended.raw)
+	}
+	// The Provenance of each entry has that entry's activity.
+	prov := u.do("GET", "Provenance?target=MedicationRequest/"+b+"/_history/2", nil)
+	if !strings.Contains(prov.raw, `"code":"avsluta"`) {
+		t.Errorf("Provenance of b: %s", prov.raw)
+	}
+	c := u.create(prescription(ingrid, func(mr map[string]any) {
+		mr["extension"] = []any{map[string]any{"url": sim.UsageEndDateURL, "valueDate": "2026-12-01"}}
+	}))["id"].(string)
+	if r := do(endEntry(c, "avsluta", usage("delete", ""))); r.code != 200 {
+		t.Fatalf("$end delete: %d %s", r.code, r.raw)
+	}
+	if got := u.do("GET", "MedicationRequest/"+c, nil).raw; strings.Contains(got, sim.UsageEndDateURL) {
+		t.Errorf("delete kept the last day of use: %s", got)
+	}
+	d := u.create(prescription(ingrid, nil))["id"].(string)
+	flat := []any{
+		map[string]any{"name": "entry", "valueReference": map[string]any{"reference": "MedicationRequest/" + d}},
+		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "x"}},
+		map[string]any{"name": "activity", "valueCoding": map[string]any{"code": "makulera"}},
+	}
+	nef := map[string]any{"name": "entry", "part": []any{
+		map[string]any{"name": "PrescriptionSetId", "valueString": "1234"}, map[string]any{"name": "RowId", "valuePositiveInt": 1},
+		map[string]any{"name": "ProductRowId", "valuePositiveInt": 1},
+		map[string]any{"name": "reason", "valueCodeableConcept": map[string]any{"text": "x"}},
+		map[string]any{"name": "activity", "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"code": "makulera"}}}}}}
+	for name, tc := range map[string]struct {
+		a    answer
+		code int
+	}{
+		"the flat form":         {do(flat...), 400},
+		"a NEF-id":              {do(nef), 400},
+		"replace without date":  {do(endEntry(d, "avsluta", usage("replace", ""))), 400},
+		"an unknown operation":  {do(endEntry(d, "avsluta", usage("move", "2026-12-31"))), 400},
+		"no entry":              {do(), 400},
+		"an unknown activity":   {do(endEntry(d, "glömma")), 400},
+		"a pharmacy cancelling": {pharmacist(t, s).do("POST", "MedicationRequest/$end", map[string]any{"resourceType": "Parameters", "parameter": []any{endEntry(d, "makulera")}}), 403},
+	} {
+		if tc.a.code != tc.code {
+			t.Errorf("%s: %d %s, want %d", name, tc.a.code, tc.a.raw, tc.code)
+		}
+	}
+	if got := u.do("GET", "MedicationRequest/"+d, nil).doc["status"]; got != "active" {
+		t.Errorf("a refused $end changed d: %v", got)
 	}
 }
 

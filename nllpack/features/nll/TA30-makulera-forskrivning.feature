@@ -2,8 +2,9 @@
 @ta:30
 Egenskap: TA 30 Avsluta och makulera förskrivning
   Förskrivningar för en patient avslutas eller makuleras med MedicationRequest/$end (NLLEnd), utan
-  versionskontroll. Vad $end svarar med är inte dokumenterat, bara att förskrivningen blir makulerad
-  (cancelled) i en ny version.
+  versionskontroll. Varje entry bär sina delar: resource, reason och activity, och kan ge en ny eller
+  ta bort sista doseringsdag (nllUsageEndDate). Vad $end svarar med är inte dokumenterat, bara att
+  förskrivningen blir makulerad (cancelled) i en ny version.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
@@ -36,3 +37,22 @@ Egenskap: TA 30 Avsluta och makulera förskrivning
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "2"
+
+  # Var NLL håller sista doseringsdagen på förskrivningen är inte dokumenterat.
+  @tc:NLL-TA30-04 @krav:END @valfri @sim @beteende:OP-END-USAGE-END-DATE
+  Scenario: Avsluta med en ny sista doseringsdag
+    När systemet anropar "MedicationRequest/$end" med mallen "avsluta-sista-doseringsdag.json"
+    Så är svarets statuskod 2xx
+    När systemet läser tillbaka den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
+    Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllUsageEndDate')).value" ger värdet "{{today+10d}}"
+
+  # NLLEnd dokumenterar delarna i en entry, inte vad ett annat upplägg får för svar.
+  @tc:NLL-TA30-05 @krav:END @krav:TK1 @valfri @sim @beteende:OP-END-PARTS
+  Scenario: En entry utan delar avvisas och förskrivningen står kvar
+    När systemet anropar "MedicationRequest/$end" med mallen "makulera-utan-delar.json"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+    När systemet läser tillbaka den skapade resursen
+    Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
