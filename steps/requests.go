@@ -39,12 +39,14 @@ func (w *World) connectWithCertificate(name string) error {
 }
 
 // roleNames maps the role names a feature file may use, in both languages, to roles.
-var roleNames = map[string]Role{"förskrivare": Prescriber, "prescriber": Prescriber, "farmaceut": Pharmacist, "pharmacist": Pharmacist}
+var roleNames = map[string]Role{"förskrivare": Prescriber, "prescriber": Prescriber, "farmaceut": Pharmacist, "pharmacist": Pharmacist,
+	"sjuksköterska": Nurse, "nurse": Nurse, "farmaceut inom vården": CarePharmacist, "care pharmacist": CarePharmacist,
+	"dietist": Dietitian, "dietitian": Dietitian, "apotekspersonal": PharmacyStaff, "pharmacy staff member": PharmacyStaff}
 
 func (w *World) actAs(name string) error {
 	role, ok := roleNames[name]
 	if !ok {
-		return harnessError("unknown role %q; use förskrivare or farmaceut (prescriber, pharmacist)", name)
+		return harnessError("unknown role %q; use förskrivare, farmaceut, sjuksköterska, farmaceut inom vården, dietist or apotekspersonal", name)
 	}
 	w.role = role
 	return nil

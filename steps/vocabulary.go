@@ -77,11 +77,11 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Anslutning och identitet",
-			SV:        `^att användaren är (förskrivare|farmaceut)$`,
-			EN:        `^the user is a (prescriber|pharmacist)$`,
+			SV:        `^att användaren är (förskrivare|farmaceut|sjuksköterska|farmaceut inom vården|dietist|apotekspersonal)$`,
+			EN:        `^the user is a (prescriber|pharmacist|nurse|care pharmacist|dietitian|pharmacy staff member)$`,
 			ExampleSV: "Givet att användaren är farmaceut",
 			ExampleEN: "Given the user is a pharmacist",
-			Doc:       "Act as a user of this role: the token (authorization) and the workplace (x-org-info) follow. The default is a prescriber.",
+			Doc:       "Act as a user of this role: the token (authorization) and the workplace (x-org-info) follow. The default is a prescriber. A sjuksköterska, farmaceut inom vården or dietist works in care without prescribing rights; apotekspersonal is non-licensed staff at a pharmacy. Against EXT each role needs its user under `users:` in konform.yaml.",
 			Bind:      func(w *World) any { return w.actAs },
 		},
 		{

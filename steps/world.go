@@ -45,6 +45,14 @@ const (
 	Prescriber Role = "förskrivare"
 	// Pharmacist is a farmaceut at a pharmacy (apotek).
 	Pharmacist Role = "farmaceut"
+	// Nurse is a sjuksköterska in care without prescribing rights.
+	Nurse Role = "sjuksköterska"
+	// CarePharmacist is a farmaceut working in care (inom hälso- och sjukvård), not at a pharmacy.
+	CarePharmacist Role = "farmaceut inom vården"
+	// Dietitian is a dietist in care.
+	Dietitian Role = "dietist"
+	// PharmacyStaff is non-licensed staff at a pharmacy (icke-legitimerad apotekspersonal).
+	PharmacyStaff Role = "apotekspersonal"
 )
 
 // Env is what every scenario of a run shares. The run fills it once; scenarios only read it.

@@ -54,21 +54,28 @@ func simCredentials(s *sim.Simulator, now time.Time) map[steps.Role]http.Header 
 	user := func(c sim.Claims, orgInfo string) http.Header {
 		return http.Header{"Authorization": {"Bearer " + s.Token(c)}, "X-Org-Info": {orgInfo}}
 	}
-	prescriber := user(sim.PrescriberClaims(now), careUnitOrgInfo)
-	return map[steps.Role]http.Header{
-		steps.DefaultRole: prescriber,
-		steps.Prescriber:  prescriber,
-		steps.Pharmacist:  user(sim.PharmacistClaims(now), pharmacyOrgInfo),
+	creds := map[steps.Role]http.Header{}
+	for role, simRole := range simRoles {
+		org := careUnitOrgInfo
+		if simRole == sim.RolePharmacist || simRole == sim.RolePharmacyStaff {
+			org = pharmacyOrgInfo
+		}
+		creds[role] = user(sim.RoleClaims(simRole, now), org)
 	}
+	creds[steps.DefaultRole] = creds[steps.Prescriber]
+	return creds
+}
+
+// simRoles maps the roles a scenario can take to the simulator's roles.
+var simRoles = map[steps.Role]string{
+	steps.Prescriber: sim.RolePrescriber, steps.Pharmacist: sim.RolePharmacist, steps.Nurse: sim.RoleNurse,
+	steps.CarePharmacist: sim.RoleCarePharmacist, steps.Dietitian: sim.RoleDietitian, steps.PharmacyStaff: sim.RolePharmacyStaff,
 }
 
 // simToken issues simulator tokens for a role's test user with some claims changed.
 func simToken(s *sim.Simulator, now time.Time) func(steps.Role, map[string]any) (string, error) {
 	return func(role steps.Role, changes map[string]any) (string, error) {
-		base := sim.PrescriberClaims(now)
-		if role == steps.Pharmacist {
-			base = sim.PharmacistClaims(now)
-		}
+		base := sim.RoleClaims(simRoles[role], now) // the default role is a prescriber's
 		claims := map[string]any{}
 		raw, _ := json.Marshal(base)
 		_ = json.Unmarshal(raw, &claims)

@@ -61,7 +61,7 @@ var prescriptionStatuses = map[string][]string{
 }
 
 func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
-	if c.role != RolePrescriber {
+	if s.writesAs(c) != RolePrescriber {
 		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a prescriber (FORSKRIVARKOD in the token) creates prescriptions"}
 	}
 	status, _ := w.res["status"].(string)

@@ -11,8 +11,8 @@ import (
 // is NLLDispensePaperPrescription (NLL picks the profile from the content, not meta.profile).
 
 func (s *Simulator) createDispense(c *caller, w *write) *apiError {
-	if c.role != RolePharmacist {
-		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) registers dispenses"}
+	if s.writesAs(c) != RolePharmacist {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacist at a pharmacy (APOTEKSID, YRKESKOD AP or RC) registers dispenses"}
 	}
 	if err := s.checkDispense(w); err != nil {
 		return err

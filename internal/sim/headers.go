@@ -22,9 +22,6 @@ var accessTypes = map[string]map[string]bool{
 	"EXPEDIERING": {"UTAN_KRAV_SAMTYCKE": true},
 }
 
-// purposeOfRole is the purpose each role may use.
-var purposeOfRole = map[string]string{RolePrescriber: "VARD", RolePharmacist: "EXPEDIERING"}
-
 // unlockingAccess lists the access types that see data under a data lock (spärr): the patient's
 // consent to see locked data, and emergency access.
 var unlockingAccess = map[string]bool{"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER": true, "NODATKOMST": true}
@@ -90,8 +87,11 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 		return nil, headerError(http.StatusUnauthorized, "login", "authorization", "carries an invalid token: "+err.Error())
 	}
 	c.claims, c.role = claims, claims.Role()
+	if roles[c.role].orgType == "HSA" && !roles[c.role].writes && s.broken("care-staff-unknown") {
+		c.role = ""
+	}
 	if c.role == "" {
-		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token gives no role (no FORSKRIVARKOD or APOTEKSID)")
+		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token gives no role the simulator knows (FORSKRIVARKOD; APOTEKSID; or VARDGIVARE with YRKESKOD SJ, AP, RC or DT)")
 	}
 	if claims.LoA < 3 && !s.broken("loa-unchecked") {
 		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token has assurance level (loa) below 3")
@@ -108,16 +108,15 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 		}
 	}
 	if n.provenance {
+		if aerr := s.mayWrite(c); aerr != nil {
+			return nil, aerr
+		}
 		if aerr := s.readProvenance(c, r.Header.Get("X-Provenance")); aerr != nil {
 			return nil, aerr
 		}
 	}
 	return c, nil
 }
-
-// orgTypeOfRole is the kind of workplace id each role's x-org-info carries: a care unit's HSA
-// id, a pharmacy's GLN (the handbook's x-org-info page).
-var orgTypeOfRole = map[string]string{RolePrescriber: "HSA", RolePharmacist: "GLN"}
 
 func (s *Simulator) readOrgInfo(c *caller, v string) *apiError {
 	if v == "" && s.broken("org-info-optional") {
@@ -134,7 +133,7 @@ func (s *Simulator) readOrgInfo(c *caller, v string) *apiError {
 	if id == "" || (typ != "HSA" && typ != "GLN") {
 		return headerError(http.StatusBadRequest, "invalid", "x-org-info", "needs orgenhetsId and orgenhetsIdTyp HSA or GLN")
 	}
-	if want := orgTypeOfRole[c.role]; want != "" && typ != want && !s.broken("org-info-type-unchecked") {
+	if want := roles[c.role].orgType; want != "" && typ != want && !s.broken("org-info-type-unchecked") {
 		return headerError(http.StatusBadRequest, "invalid", "x-org-info", "has orgenhetsIdTyp "+typ+", but role "+c.role+" works at a "+
 			map[string]string{"HSA": "care unit (HSA)", "GLN": "pharmacy (GLN)"}[want])
 	}
@@ -153,7 +152,7 @@ func (s *Simulator) readPurpose(c *caller, purpose, access string) *apiError {
 		return headerError(http.StatusBadRequest, "required", "x-access", "is missing; reading patient data needs an access type (åtkomsttyp)")
 	case !accessTypes[purpose][access] && !s.broken("access-any-code"):
 		return headerError(http.StatusBadRequest, "code-invalid", "x-access", "code "+access+" is not an access type of purpose "+purpose)
-	case purposeOfRole[c.role] != purpose && !s.broken("purpose-any-role"):
+	case roles[c.role].purpose != purpose && !s.broken("purpose-any-role"):
 		return headerError(http.StatusForbidden, "forbidden", "x-purpose", purpose+" is not allowed for role "+c.role)
 	}
 	c.purpose, c.access = purpose, access
@@ -216,4 +215,27 @@ func (s *seenIDs) fresh(id string) bool {
 	s.ring[s.next], s.set[id] = id, true
 	s.next = (s.next + 1) % len(s.ring)
 	return true
+}
+
+// mayWrite refuses a role that reads the medication list but never changes it.
+func (s *Simulator) mayWrite(c *caller) *apiError {
+	if roles[c.role].writes || s.writesAs(c) != "" {
+		return nil
+	}
+	return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "role " + c.role + " may read the medication list but not change it"}
+}
+
+// writesAs is the writing role a read-only role passes for under a defect: care staff for a
+// prescriber (care-staff-prescribe), pharmacy staff for a pharmacist (pharmacy-staff-dispenses).
+// It is "" on an intact simulator.
+func (s *Simulator) writesAs(c *caller) string {
+	switch {
+	case roles[c.role].writes:
+		return c.role
+	case roles[c.role].orgType == "HSA" && s.broken("care-staff-prescribe"):
+		return RolePrescriber
+	case roles[c.role].orgType == "GLN" && s.broken("pharmacy-staff-dispenses"):
+		return RolePharmacist
+	}
+	return ""
 }

@@ -95,6 +95,10 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if aerr := s.mayWrite(c); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
 	if body["resourceType"] != "Parameters" {
 		s.writeError(w, invalid("$end takes Parameters"))
 		return

@@ -25,21 +25,88 @@ type Claims struct {
 	Expires int64 `json:"exp"`
 }
 
-// Roles derived from token claims.
+// Roles derived from token claims: the behörighetsroller of the agency's security solution
+// (HB Behörighetsstyrning) that the simulator knows. How NLL's token service derives them from
+// the Sambi attributes is not public; the simulator's rules are in Claims.Role.
 const (
-	RolePrescriber = "FORSKRIVARE"
-	RolePharmacist = "FARMACEUT"
+	RolePrescriber     = "FORSKRIVARE"     // förskrivare
+	RolePharmacist     = "FARMACEUT"       // farmaceut på apotek
+	RoleNurse          = "SJUKSKOTERSKA"   // sjuksköterska utan förskrivningsrätt
+	RoleCarePharmacist = "FARMACEUT_VARD"  // farmaceut inom hälso- och sjukvård
+	RoleDietitian      = "DIETIST"         // dietist
+	RolePharmacyStaff  = "APOTEKSPERSONAL" // icke-legitimerad apotekspersonal
 )
 
-// Role returns the role the claims give, or "" when they give none.
+// Role returns the role the claims give, or "" when they give none: a FORSKRIVARKOD makes a
+// prescriber; an APOTEKSID a pharmacist when the YRKESKOD is apotekare (AP) or receptarie (RC),
+// else non-licensed pharmacy staff; a VARDGIVARE without FORSKRIVARKOD a nurse (SJ), a pharmacist
+// in care (AP, RC) or a dietitian (DT).
 func (c Claims) Role() string {
+	has := func(codes ...string) bool {
+		for _, y := range c.Yrkeskod {
+			for _, code := range codes {
+				if y == code {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	switch {
 	case c.Forskrivarkod != "":
 		return RolePrescriber
-	case c.Apoteksid != "":
+	case c.Apoteksid != "" && has("AP", "RC"):
 		return RolePharmacist
+	case c.Apoteksid != "":
+		return RolePharmacyStaff
+	case c.Vardgivare != "" && has("SJ"):
+		return RoleNurse
+	case c.Vardgivare != "" && has("AP", "RC"):
+		return RoleCarePharmacist
+	case c.Vardgivare != "" && has("DT"):
+		return RoleDietitian
 	}
 	return ""
+}
+
+// roleInfo is what the simulator knows of a role.
+type roleInfo struct {
+	purpose string // the purpose (x-purpose) it reads with
+	orgType string // the kind of workplace id its x-org-info carries: HSA (care) or GLN (pharmacy)
+	writes  bool   // may change a patient's medication list (within each resource's own rules)
+}
+
+// roles are the roles the simulator knows. Health care staff without prescribing rights and
+// non-licensed pharmacy staff may read the list (the agency: "viss hälso- och sjukvårdspersonal
+// utan förskrivningsrätt, exempelvis sjuksköterskor, farmaceuter i hälso- och sjukvården samt
+// dietister" see it); that they change nothing is the simulator's default.
+var roles = map[string]roleInfo{
+	RolePrescriber:     {purpose: "VARD", orgType: "HSA", writes: true},
+	RolePharmacist:     {purpose: "EXPEDIERING", orgType: "GLN", writes: true},
+	RoleNurse:          {purpose: "VARD", orgType: "HSA"},
+	RoleCarePharmacist: {purpose: "VARD", orgType: "HSA"},
+	RoleDietitian:      {purpose: "VARD", orgType: "HSA"},
+	RolePharmacyStaff:  {purpose: "EXPEDIERING", orgType: "GLN"},
+}
+
+// RoleClaims are test claims that give role: the prescriber's and pharmacist's of
+// PrescriberClaims and PharmacistClaims, and for the other roles a test user of the same care unit
+// or pharmacy with the matching YRKESKOD.
+func RoleClaims(role string, now time.Time) Claims {
+	exp := now.Add(12 * time.Hour).Unix()
+	switch role {
+	case RolePharmacist:
+		return PharmacistClaims(now)
+	case RoleNurse:
+		return Claims{Vardgivare: "0123456789", Yrkeskod: []string{"SJ"}, LoA: 3, Subject: "Test Sjuksköterskesson", Expires: exp}
+	case RoleCarePharmacist:
+		return Claims{Vardgivare: "0123456789", Yrkeskod: []string{"AP"}, LoA: 3, Subject: "Test Vårdfarmaceutsson", Expires: exp}
+	case RoleDietitian:
+		return Claims{Vardgivare: "0123456789", Yrkeskod: []string{"DT"}, LoA: 3, Subject: "Test Dietistsson", Expires: exp}
+	case RolePharmacyStaff:
+		return Claims{Apoteksid: "7350045511999", LoA: 3, Subject: "Test Apotekstekniksson", Expires: exp}
+	}
+	return PrescriberClaims(now)
 }
 
 // PrescriberClaims are the claims of the agency's prescriber example: förskrivarkod 9000027, a

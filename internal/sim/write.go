@@ -37,6 +37,9 @@ func (s *Simulator) prepare(c *caller, w *write) *apiError {
 	if k == nil {
 		return &apiError{status: http.StatusNotFound, code: "not-supported", diagnostics: "resource type " + w.typ + " is not supported"}
 	}
+	if aerr := s.mayWrite(c); aerr != nil {
+		return aerr
+	}
 	if got, _ := w.res["resourceType"].(string); got != w.typ {
 		return invalid("resourceType is " + strconv.Quote(got) + "; " + w.method + " " + w.typ + " needs " + strconv.Quote(w.typ))
 	}

@@ -1,0 +1,80 @@
+package sim_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/sim"
+)
+
+func TestClaimsGiveTheRole(t *testing.T) {
+	for _, tc := range []struct {
+		claims sim.Claims
+		role   string
+	}{
+		{sim.Claims{Forskrivarkod: "9000027", Vardgivare: "1", Yrkeskod: []string{"LK"}}, sim.RolePrescriber},
+		{sim.Claims{Forskrivarkod: "9000027", Yrkeskod: []string{"SJ"}}, sim.RolePrescriber}, // a nurse who prescribes
+		{sim.Claims{Apoteksid: "7350045511999", Yrkeskod: []string{"AP"}}, sim.RolePharmacist},
+		{sim.Claims{Apoteksid: "7350045511999", Yrkeskod: []string{"RC"}}, sim.RolePharmacist},
+		{sim.Claims{Apoteksid: "7350045511999"}, sim.RolePharmacyStaff},
+		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"SJ"}}, sim.RoleNurse},
+		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"RC"}}, sim.RoleCarePharmacist},
+		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"DT"}}, sim.RoleDietitian},
+		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"LK"}}, ""}, // a physician without förskrivarkod
+		{sim.Claims{Vardgivare: "1"}, ""},
+		{sim.Claims{}, ""},
+	} {
+		if got := tc.claims.Role(); got != tc.role {
+			t.Errorf("%+v: role %q, want %q", tc.claims, got, tc.role)
+		}
+	}
+	for _, role := range []string{sim.RolePrescriber, sim.RolePharmacist, sim.RoleNurse, sim.RoleCarePharmacist, sim.RoleDietitian, sim.RolePharmacyStaff} {
+		if got := sim.RoleClaims(role, time.Now()).Role(); got != role {
+			t.Errorf("RoleClaims(%s) give %q", role, got)
+		}
+	}
+}
+
+// as is a user of a role with the given purpose and workplace.
+func as(t *testing.T, s *sim.Simulator, role, purpose, access, org string) *user {
+	u := prescriber(t, s)
+	return u.with("Authorization", "Bearer "+s.Token(sim.RoleClaims(role, time.Now())), "X-Purpose", purpose, "X-Access", access, "X-Org-Info", org)
+}
+
+const (
+	careOrg     = `{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`
+	pharmacyOrg = `{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}`
+)
+
+func TestCareStaffReadButDoNotWrite(t *testing.T) {
+	s := newSim(t)
+	mr := prescriber(t, s).create(prescription(ingrid, nil))
+	for _, role := range []string{sim.RoleNurse, sim.RoleCarePharmacist, sim.RoleDietitian} {
+		u := as(t, s, role, "VARD", "TILLFALLIGT_SAMTYCKE", careOrg)
+		if a := u.do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 200 {
+			t.Errorf("%s reads: %d %s", role, a.code, a.raw)
+		}
+		if a := u.do("POST", "MedicationRequest", prescription(ingrid, nil)); a.code != 403 {
+			t.Errorf("%s prescribes: %d %s", role, a.code, a.raw)
+		}
+		if a := u.do("POST", "MedicationRequest/$end", map[string]any{"resourceType": "Parameters", "parameter": []any{endEntry(mr["id"].(string), "makulera")}}); a.code != 403 {
+			t.Errorf("%s ends a prescription: %d %s", role, a.code, a.raw)
+		}
+		if a := as(t, s, role, "EXPEDIERING", "UTAN_KRAV_SAMTYCKE", careOrg).do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 403 {
+			t.Errorf("%s reads with EXPEDIERING: %d", role, a.code)
+		}
+		if a := as(t, s, role, "VARD", "TILLFALLIGT_SAMTYCKE", pharmacyOrg).do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 400 {
+			t.Errorf("%s with a pharmacy's GLN: %d", role, a.code)
+		}
+	}
+	staff := as(t, s, sim.RolePharmacyStaff, "EXPEDIERING", "UTAN_KRAV_SAMTYCKE", pharmacyOrg)
+	if a := staff.do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 200 {
+		t.Errorf("pharmacy staff read: %d %s", a.code, a.raw)
+	}
+	dispense := map[string]any{"resourceType": "MedicationDispense", "status": "completed",
+		"authorizingPrescription": []any{map[string]any{"reference": "MedicationRequest/" + mr["id"].(string)}},
+		"subject":                 map[string]any{"reference": "Patient/" + ingrid}}
+	if a := staff.do("POST", "MedicationDispense", dispense); a.code != 403 {
+		t.Errorf("pharmacy staff dispense: %d %s", a.code, a.raw)
+	}
+}

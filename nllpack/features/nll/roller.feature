@@ -1,0 +1,46 @@
+# language: sv
+@roller
+Egenskap: Behörighetsroller i vården och på apoteket
+  Utöver förskrivare och farmaceut på apotek får viss hälso- och sjukvårdspersonal utan
+  förskrivningsrätt se patientens läkemedelslista: sjuksköterskor, farmaceuter inom hälso- och
+  sjukvården och dietister (E-hälsomyndigheten). Bara den som har förskrivningsrätt förskriver.
+  Vilka attribut i åtkomstintyget som ger vilken roll, och vad de andra rollerna får registrera,
+  är inte dokumenterat; fallen behöver simulatorns testanvändare för varje roll och är därför @sim.
+  Mot EXT behöver varje roll sin användare under users: i konform.yaml.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att testpatienten har personnummer "189001019802"
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+
+  @tc:NLL-ROLL-01 @krav:BEHORIGHET @obligatorisk @sim @beteende:ROLE-CARE-READ
+  Scenario: Sjuksköterska, farmaceut inom vården och dietist läser patientens förskrivningar
+    Givet att användaren är sjuksköterska
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+    Givet att användaren är farmaceut inom vården
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+    Givet att användaren är dietist
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och resurstypen är "Bundle"
+
+  @tc:NLL-ROLL-02 @krav:BEHORIGHET @krav:FORSKRIVARE @obligatorisk @sim @beteende:ROLE-READ-ONLY
+  Scenario: En sjuksköterska utan förskrivningsrätt får inte förskriva
+    Givet att användaren är sjuksköterska
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 403
+    Och OperationOutcome har ett fel
+
+  # Att icke-legitimerad apotekspersonal inte registrerar uttag är simulatorns antagande.
+  @tc:NLL-ROLL-03 @krav:BEHORIGHET @valfri @sim @beteende:ROLE-READ-ONLY
+  Scenario: Icke-legitimerad apotekspersonal får inte registrera uttag
+    Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och att användaren är apotekspersonal
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    Så är svarets statuskod 403
+    Och OperationOutcome har ett fel
