@@ -34,7 +34,7 @@ var Behaviours = []Behaviour{
 	{ID: "HDR-AUTH-TOKEN", Text: "the token must be signed by the token service and not expired (401)"},
 	{ID: "HDR-AUTH-ROLE", Text: "the token's claims give the role; an assurance level below 3 is refused (403)"},
 	{ID: "ROLE-CARE-READ", Text: "a nurse, a pharmacist in care and a dietitian read patient data with VARD"},
-	{ID: "ROLE-READ-ONLY", Text: "care staff without prescribing rights and non-licensed pharmacy staff change nothing (403)"},
+	{ID: "ROLE-READ-ONLY", Text: "care staff without prescribing rights change nothing but data locks, non-licensed pharmacy staff nothing (403)"},
 	{ID: "HDR-ORG-INFO", Text: "x-org-info is JSON with orgenhetsId and orgenhetsIdTyp"},
 	{ID: "HDR-ORG-INFO-TYPE", Text: "x-org-info's type fits the role: HSA for care, GLN for a pharmacy"},
 	{ID: "HDR-PURPOSE", Text: "x-purpose and x-access are required on reads of patient data, with valid codes"},

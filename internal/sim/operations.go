@@ -95,7 +95,7 @@ func (s *Simulator) end(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if aerr := s.mayWrite(c); aerr != nil {
+	if aerr := s.mayWrite(c, "MedicationRequest", nil); aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}

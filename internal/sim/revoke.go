@@ -86,6 +86,11 @@ func (s *Simulator) remove(w http.ResponseWriter, r *http.Request, typ, id strin
 	s.writeMu.Lock()
 	res, ok := s.store.read(typ, id)
 	if ok {
+		if aerr := s.mayWrite(c, typ, res); aerr != nil {
+			s.writeMu.Unlock()
+			s.writeError(w, aerr)
+			return
+		}
 		if !s.broken("delete-keeps-lock") {
 			s.store.remove(typ, id)
 		}

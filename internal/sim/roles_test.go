@@ -67,6 +67,17 @@ func TestCareStaffReadButDoNotWrite(t *testing.T) {
 			t.Errorf("%s with a pharmacy's GLN: %d", role, a.code)
 		}
 	}
+	// Care staff may create and lift a data lock (TA 36, TA 37).
+	nurse := as(t, s, sim.RoleNurse, "VARD", "TILLFALLIGT_SAMTYCKE", careOrg)
+	lock := map[string]any{"resourceType": "Basic", "code": map[string]any{"coding": []any{map[string]any{"system": sim.BasicCodeSystem, "code": "datalock"}}},
+		"subject": map[string]any{"reference": "Patient/" + ingrid}}
+	a := nurse.with("Prefer", "return=representation").do("POST", "Basic", lock)
+	if a.code != 201 {
+		t.Fatalf("a nurse locks: %d %s", a.code, a.raw)
+	}
+	if d := nurse.do("DELETE", "Basic/"+a.doc["id"].(string), nil); d.code != 204 {
+		t.Errorf("a nurse lifts the lock: %d %s", d.code, d.raw)
+	}
 	staff := as(t, s, sim.RolePharmacyStaff, "EXPEDIERING", "UTAN_KRAV_SAMTYCKE", pharmacyOrg)
 	if a := staff.do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 200 {
 		t.Errorf("pharmacy staff read: %d %s", a.code, a.raw)
@@ -76,5 +87,8 @@ func TestCareStaffReadButDoNotWrite(t *testing.T) {
 		"subject":                 map[string]any{"reference": "Patient/" + ingrid}}
 	if a := staff.do("POST", "MedicationDispense", dispense); a.code != 403 {
 		t.Errorf("pharmacy staff dispense: %d %s", a.code, a.raw)
+	}
+	if a := staff.do("POST", "Basic", lock); a.code != 403 {
+		t.Errorf("pharmacy staff lock: %d %s", a.code, a.raw)
 	}
 }

@@ -37,7 +37,7 @@ func (s *Simulator) prepare(c *caller, w *write) *apiError {
 	if k == nil {
 		return &apiError{status: http.StatusNotFound, code: "not-supported", diagnostics: "resource type " + w.typ + " is not supported"}
 	}
-	if aerr := s.mayWrite(c); aerr != nil {
+	if aerr := s.mayWrite(c, w.typ, w.res); aerr != nil {
 		return aerr
 	}
 	if got, _ := w.res["resourceType"].(string); got != w.typ {

@@ -44,3 +44,12 @@ Egenskap: Behörighetsroller i vården och på apoteket
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
     Så är svarets statuskod 403
     Och OperationOutcome har ett fel
+
+  # TA 36 och TA 37 nämner vårdpersonal utan förskrivningsrätt bland dem som skapar och häver spärrar.
+  @tc:NLL-ROLL-04 @krav:BEHORIGHET @krav:SPARR @valfri @sim @beteende:ROLE-READ-ONLY
+  Scenario: En sjuksköterska skapar och häver en spärr
+    Givet att användaren är sjuksköterska
+    När systemet skapar en "Basic" från mallen "sparr.json"
+    Så är svarets statuskod 201
+    När systemet skickar DELETE till "Basic/{{created.id}}"
+    Så är svarets statuskod 2xx
