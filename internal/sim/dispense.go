@@ -40,6 +40,10 @@ func (s *Simulator) checkDispense(w *write) *apiError {
 	}
 	ref := stringAt(w.res, "authorizingPrescription", "reference")
 	if ref == "" { // a paper prescription: the patient must be known
+		if s.broken("paper-dispense-refused") {
+			return &apiError{status: http.StatusUnprocessableEntity, code: "required", diagnostics: "a dispense needs authorizingPrescription",
+				expression: "MedicationDispense.authorizingPrescription"}
+		}
 		return s.checkSubject(w, "MedicationDispense")
 	}
 	mr, ok := s.store.read("MedicationRequest", referenceID(ref, "MedicationRequest"))

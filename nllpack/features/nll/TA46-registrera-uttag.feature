@@ -108,3 +108,16 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     Så är svarets statuskod 200
     Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.authorizingPrescription.reference" ger värdet "MedicationRequest/{{var.forskrivning}}"
+
+  # Ett uttag på pappersrecept har ingen förskrivning i NLL (NLLDispensePaperPrescription).
+  @tc:NLL-TA46-07 @krav:VERIFY-FORE-UTTAG @obligatorisk @beteende:WRITE-PAPER-DISPENSE
+  Scenario: Ett uttag på pappersrecept kontrolleras och registreras utan förskrivning
+    När systemet anropar "MedicationDispense/$verify" med mallen "uttag-pappersrecept.json"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'detectedIssues').value" ger värdet "false"
+    När systemet skapar en "MedicationDispense" från mallen "uttag-pappersrecept.json"
+    Så är svarets statuskod 201
+    När systemet läser tillbaka den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationDispense.authorizingPrescription.empty()" är sant
+    Och FHIRPath-uttrycket "MedicationDispense.subject.reference" ger värdet "Patient/{{patient.id}}"
