@@ -125,6 +125,7 @@ var Behaviours = []Behaviour{
 	{ID: "LOCK-CHAIN", Text: "a lock on a prescription chain hides that chain only"},
 	{ID: "LOCK-REASON", Text: "a lock on the treatment reason only leaves the prescription visible and flags its reasonCode nlldataAbsentReason (FIL006)"},
 	{ID: "LOCK-PROVENANCE", Text: "the Provenance of locked data is hidden like the data"},
+	{ID: "LOCK-SECRECY", Text: "a sekretesspärr hides nothing from care or pharmacy staff"},
 	{ID: "LOCK-MEDLISTINFO", Text: "medlistinfo shows nllPrivacyLock while a lock exists"},
 }
 
@@ -256,6 +257,7 @@ var Defects = []Defect{
 	{"chain-lock-hides-all", "LOCK-CHAIN", "a lock on one chain hides every prescription of the patient"},
 	{"reason-lock-ignored", "LOCK-REASON", "a lock on the treatment reason shows the reason"},
 	{"lock-provenance-leaks", "LOCK-PROVENANCE", "the Provenance of a locked prescription can be searched"},
+	{"secrecy-lock-hides", "LOCK-SECRECY", "a sekretesspärr hides the prescriptions from care staff as an integritetsspärr does"},
 	{"privacy-lock-false", "LOCK-MEDLISTINFO", "medlistinfo shows nllPrivacyLock false under a lock"},
 }
 

@@ -23,6 +23,11 @@ const (
 	// treatment reason only; without it the lock covers everything. NLL documents both kinds of
 	// lock, not how the kind is coded.
 	DataLockScopeURL = nllBase + "nllDataLockScope"
+	// DataLockTypeURL says which kind of data lock a Basic datalock is: valueCode
+	// "integritetsspärr" (the patient's, the default when absent) or "sekretesspärr" (a
+	// prescriber's, after a secrecy review, against the patient or the guardians). NLL documents
+	// both kinds, not how the kind is coded.
+	DataLockTypeURL = nllBase + "nllDataLockType"
 	// DataAbsentReasonURL flags a treatment reason that a filter rule (FIL006) removed.
 	DataAbsentReasonURL = nllBase + "nlldataAbsentReason"
 	// ReceivingPharmacyURL names the pharmacy that receives a prescription for a patient

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +91,31 @@ func TestCareStaffReadButDoNotWrite(t *testing.T) {
 	}
 	if a := staff.do("POST", "Basic", lock); a.code != 403 {
 		t.Errorf("pharmacy staff lock: %d %s", a.code, a.raw)
+	}
+}
+
+func TestASecrecyLockHidesNothingFromStaff(t *testing.T) {
+	s := newSim(t)
+	u := prescriber(t, s)
+	mr := u.create(prescription(ingrid, nil))
+	lock := func(kind string) map[string]any {
+		l := map[string]any{"resourceType": "Basic", "code": map[string]any{"coding": []any{map[string]any{"system": sim.BasicCodeSystem, "code": "datalock"}}},
+			"subject": map[string]any{"reference": "Patient/" + ingrid}}
+		if kind != "" {
+			l["extension"] = []any{map[string]any{"url": sim.DataLockTypeURL, "valueCode": kind}}
+		}
+		return l
+	}
+	seen := func() bool { return u.do("GET", "MedicationRequest/"+mr["id"].(string), nil).code == 200 }
+	secrecy := u.with("Prefer", "return=representation").do("POST", "Basic", lock("sekretesspärr"))
+	if secrecy.code != 201 || !seen() {
+		t.Fatalf("under a sekretesspärr the prescriber no longer sees the prescription (%d)", secrecy.code)
+	}
+	info := u.do("GET", "Patient/"+ingrid+"/MedicationListInfo", nil)
+	if strings.Contains(info.raw, `"valueBoolean":true`) {
+		t.Errorf("a sekretesspärr set nllPrivacyLock: %s", info.raw)
+	}
+	if a := u.do("POST", "Basic", lock("integritetsspärr")); a.code != 201 || seen() {
+		t.Errorf("an integritetsspärr (%d) leaves the prescription visible", a.code)
 	}
 }

@@ -498,14 +498,24 @@ func (s *Simulator) provenanceVisible(c *caller, p resource) bool {
 	return true
 }
 
-// locks returns the active data locks on a patient.
+// locks returns the data locks on a patient that hide data from care and pharmacy staff: every
+// integritetsspärr, no sekretesspärr.
 func (s *Simulator) locks(patient string) []resource {
 	if patient == "" {
 		return nil
 	}
 	return s.store.list("Basic", func(b resource) bool {
-		return subjectPatient(b) == patient && stringAt(b, "code", "coding", "code") == "datalock"
+		return subjectPatient(b) == patient && stringAt(b, "code", "coding", "code") == "datalock" &&
+			(!secrecyLock(b) || s.broken("secrecy-lock-hides"))
 	})
+}
+
+// secrecyLock reports whether a data lock is a sekretesspärr: a prescriber's lock against the
+// patient or the guardians (TA 36, TA 38). It hides nothing from care or pharmacy staff, who
+// must know it is there so that they do not disclose what it covers; the patient's and the
+// guardians' own views (TA 01) are not simulated.
+func secrecyLock(lock resource) bool {
+	return stringAt(extension(lock, DataLockTypeURL), "valueCode") == "sekretesspärr"
 }
 
 // authorizedBody checks a request's headers and reads its JSON body; on a problem it answers with

@@ -1,8 +1,10 @@
 # language: sv
 @ta:36 @ta:38
 Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
-  En spärr (NLLDataLock, Basic) döljer patientens förskrivningar för den som inte har patientens
-  samtycke att se spärrade uppgifter. Med åtkomsttypen TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER syns de.
+  En spärr (NLLDataLock, Basic) är en integritetsspärr eller en sekretesspärr. Patientens
+  integritetsspärr döljer förskrivningarna för den som inte har patientens samtycke att se spärrade
+  uppgifter; med åtkomsttypen TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER syns de. Förskrivarens
+  sekretesspärr döljer för patienten eller vårdnadshavarna, inte för vården.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
@@ -86,3 +88,21 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     När systemet söker "Basic" med "code=multidosebasis&patient={{patient.id}}"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" ger värdet "false"
+
+  # En sekretesspärr döljer förskrivningskedjan för patienten eller vårdnadshavarna, inte för
+  # vården: personalen ska se den för att inte röja det den omfattar (TA 38). Hur spärrtypen kodas
+  # är inte dokumenterat; därför @sim.
+  @tc:NLL-TA36-05 @krav:SPARR @obligatorisk @sim @beteende:LOCK-SECRECY
+  Scenario: En sekretesspärr döljer inte förskrivningen för vården, och den syns vid sökning på spärrar
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "spärrad"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
+    När systemet skapar en "Basic" från mallen "sekretessparr-kedja.json"
+    Så är svarets statuskod 201
+    När systemet söker "MedicationRequest" med "_id={{var.spärrad}}"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    När systemet söker "Basic" med "patient={{patient.id}}&code=datalock"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(extension.where(url.endsWith('nllDataLockType')).value = 'sekretesspärr').exists()" är sant
