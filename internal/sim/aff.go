@@ -30,8 +30,8 @@ var (
 	ruleInactive          = &rule{code: "SIM-AFF-11", text: "patienten är inte aktiv (avliden eller inte folkbokförd)"}
 	ruleStatus            = &rule{code: "SIM-AFF-12", text: "otillåten statusövergång"}
 	ruleOnePatient        = &rule{code: "SIM-AFF-13", text: "$end gäller förskrivningar för en patient åt gången"}
-	ruleContainedPnr      = &rule{code: "SIM-AFF-14", text: "en patient med personnummer ska refereras, inte inneslutas"}
-	ruleReceivingPharmacy = &rule{code: "SIM-AFF-15", text: "en patient utan personnummer kräver mottagande apotek (nllReceivingPharmacy)"}
+	ruleContainedPnr      = &rule{code: "SIM-AFF-14", text: "en patient som finns i NLL ska refereras, inte inneslutas"}
+	ruleReceivingPharmacy = &rule{code: "SIM-AFF-15", text: "en innesluten patient kräver mottagande apotek (nllReceivingPharmacy)"}
 	ruleDuplicate         = &rule{code: "SIM-VARN-01", text: "patienten har redan en aktiv förskrivning av samma artikel", warning: true}
 )
 
@@ -133,18 +133,21 @@ func (s *Simulator) checkPrescription(w *write) *apiError {
 	return nil
 }
 
-// checkSubject accepts a reference to a known, active patient, or a contained patient without a
-// personnummer (people without one). It sets the write's patient.
+// checkSubject accepts a reference to a known, active patient, or a contained patient: one without
+// a personnummer (people without one), or in the reservlösning one whose personnummer NLL does
+// not know (the NLLPatient specification allows a contained patient with a personnummer there).
+// A contained patient's prescription names its receiving pharmacy. It sets the write's patient.
 func (s *Simulator) checkSubject(w *write, typ string) *apiError {
 	ref := stringAt(w.res, "subject", "reference")
 	if contained := containedByRef(w.res, ref); contained != nil {
 		pnr := identifierValue(contained, PersonnummerSystem)
+		known := pnr != "" && (s.patientByPersonnummer(pnr) != nil || s.broken("reserve-pnr-refused"))
 		switch {
 		case pnr != "" && !validPersonnummer(pnr) && s.applies(rulePersonnummer):
 			return reject(rulePersonnummer, typ+".contained.identifier")
-		case pnr != "" && s.applies(ruleContainedPnr):
+		case known && s.applies(ruleContainedPnr):
 			return reject(ruleContainedPnr, typ+".subject")
-		case pnr == "" && typ == "MedicationRequest" && extension(w.res, ReceivingPharmacyURL) == nil && s.applies(ruleReceivingPharmacy):
+		case typ == "MedicationRequest" && extension(w.res, ReceivingPharmacyURL) == nil && s.applies(ruleReceivingPharmacy):
 			return reject(ruleReceivingPharmacy, "MedicationRequest.extension")
 		}
 		return nil

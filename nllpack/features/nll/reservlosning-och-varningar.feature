@@ -41,6 +41,14 @@ Egenskap: Patient utan personnummer och varningar i svaret
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-utan-personnummer.json"
     Så är svarets statuskod 201
 
+  # NLLPatient tillåter en innesluten patient med personnummer i reservlösningen; vad som gör en
+  # förskrivning till en del av reservlösningen är inte dokumenterat (simulatorns val: ett
+  # personnummer som NLL inte känner till, här 193104219096), därför @sim.
+  @tc:NLL-RES-04 @krav:FHIR-CREATE @valfri @sim @beteende:WRITE-RESERVE
+  Scenario: Reservlösning: en innesluten patient med ett personnummer som NLL inte känner godtas
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-reservlosning.json"
+    Så är svarets statuskod 201
+
   @tc:NLL-RES-02 @krav:PREFER @krav:TK1 @valfri @sim @beteende:VARN-REPRESENTATION @beteende:VARN-01
   Scenario: En varning följer med när svaret är resursen
     Givet att scenariot har en egen testpatient ur poolen
