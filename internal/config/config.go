@@ -54,7 +54,9 @@ type Environment struct {
 	CA string `yaml:"ca"`
 	// Client is the client identity.
 	Client Client `yaml:"client"`
-	// Users holds the credentials of each role (förskrivare, farmaceut); the first is the default.
+	// Users holds the credentials of each role (förskrivare, farmaceut, sjuksköterska, farmaceut inom
+	// vården, dietist, apotekspersonal: the names the steps use); the default user is the
+	// förskrivare, else the first by name.
 	Users map[string]User `yaml:"users"`
 	// Timeout bounds each request from connect to the last byte (a Go duration such as 30s).
 	Timeout time.Duration `yaml:"timeout"`
