@@ -146,6 +146,6 @@ func Check(_ context.Context, sys IO, o CheckOptions) int {
 	}
 	problems := CheckPack(p, p.Templates())
 	code := problemsExit(sys, problems)
-	fmt.Fprintf(sys.Stdout, "%d cases checked: %d problems\n", len(p.Cases), len(problems))
+	fmt.Fprintf(sys.Stdout, "%s checked: %d problems\n", cases(len(p.Cases)), len(problems))
 	return code
 }

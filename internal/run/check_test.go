@@ -42,7 +42,7 @@ Egenskap: Prov
 		feature + `:8: unknown placeholder {{patinet.id}}`,
 		feature + `:9: unknown step "Så är svarets statuskd 200"; did you mean (menade du): Så är svarets statuskod 200`,
 	}
-	if code != run.ExitUsage || !strings.Contains(out, "1 cases checked: 3 problems") {
+	if code != run.ExitUsage || !strings.Contains(out, "1 case checked: 3 problems") {
 		t.Fatalf("exit %d, %q; want 2 and three problems\n%s", code, out, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")

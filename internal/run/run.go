@@ -604,6 +604,14 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 	})
 }
 
+// cases is a count of cases in words: "1 case", "3 cases".
+func cases(n int) string {
+	if n == 1 {
+		return "1 case"
+	}
+	return fmt.Sprintf("%d cases", n)
+}
+
 // caseOutcome is the most severe outcome of a case's steps; a case with no step was skipped.
 func caseOutcome(c *evidence.Case) evidence.Outcome {
 	o := evidence.Passed
@@ -849,8 +857,8 @@ func (r *recorder) report(dir, godogOut string) {
 		fmt.Fprintf(out, "\nGo snippets to start from, for the vocabulary in steps/:\n\n%s\n", strings.TrimSpace(godogOut[i:]))
 	}
 	n := r.run.Counts()
-	fmt.Fprintf(out, "%d cases: %d passed, %d failed, %d error, %d skipped, %d undefined · verdict: %s · seed %d\n",
-		n.Total, n.Passed, n.Failed, n.Error, n.Skipped, n.Undefined+n.Pending, r.run.Verdict(), r.run.Seed)
+	fmt.Fprintf(out, "%s: %d passed, %d failed, %d error, %d skipped, %d undefined · verdict: %s · seed %d\n",
+		cases(n.Total), n.Passed, n.Failed, n.Error, n.Skipped, n.Undefined+n.Pending, r.run.Verdict(), r.run.Seed)
 	switch sel := r.run.Selection; {
 	case sel.Partial():
 		fmt.Fprintf(out, "partial run (%s): no verdict; run the whole pack, or merge every shard, for one\n", sel.Describe())
