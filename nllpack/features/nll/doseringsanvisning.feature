@@ -5,13 +5,14 @@ Egenskap: Patientvänlig doseringsanvisning ($patient-dosage-directions)
   utskrift, båda alltid. Operationen tar minst en dosageInstruction. Aviseringar (varning eller
   information) kommer i en OperationOutcome som aldrig bär nllDetectedIssue. Hur NLL formulerar
   anvisningen, vilka doseringar som ger en avisering och vad som kommer tillbaka som
-  behandlingsändamål är inte dokumenterat; de fallen är @sim.
+  behandlingsändamål är inte dokumenterat; de fallen är @sim. Också de andra är @sim: vad profilen
+  NLLDosage kräver av en dosering är inte känt här, så NLL skulle kunna avvisa mallens dosering.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
 
-  @tc:NLL-DOS-01 @krav:DOSERINGSANVISNING @obligatorisk @beteende:OP-DOSAGE
+  @tc:NLL-DOS-01 @krav:DOSERINGSANVISNING @obligatorisk @sim @beteende:OP-DOSAGE
   Scenario: En strukturerad dosering ger en doseringsinstruktion och en formaterad
     När systemet anropar "$patient-dosage-directions" med mallen "dosering.json"
     Så är svarets statuskod 200
@@ -19,7 +20,7 @@ Egenskap: Patientvänlig doseringsanvisning ($patient-dosage-directions)
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'patientInstruction').value.exists()" är sant
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'patientInstructionFormatted').value.exists()" är sant
 
-  @tc:NLL-DOS-02 @krav:DOSERINGSANVISNING @krav:TK1 @obligatorisk @beteende:OP-DOSAGE-PARAMS
+  @tc:NLL-DOS-02 @krav:DOSERINGSANVISNING @krav:TK1 @obligatorisk @sim @beteende:OP-DOSAGE-PARAMS
   Scenario: En begäran utan dosering avvisas
     När systemet anropar "$patient-dosage-directions" med mallen "dosering.json"
     Så är svarets statuskod 200
