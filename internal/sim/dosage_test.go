@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/konform/konform/internal/sim"
-	"github.com/konform/konform/nllpack"
 )
 
 // structured is a dosage of one tablet twice a day, at most 4 a day, with a text that says
@@ -104,10 +103,7 @@ func TestPatientDosageDirectionsRefusesAWrongRequest(t *testing.T) {
 // TestPatientDosageDirectionsDefectsChangeTheAnswer shows each defect of the operation changing
 // what the simulator answers.
 func TestPatientDosageDirectionsDefectsChangeTheAnswer(t *testing.T) {
-	for _, tc := range []struct {
-		defect string
-		broken func(u *user) bool
-	}{
+	showDefects(t, []defectCheck{
 		{"dosage-no-formatted", func(u *user) bool {
 			_, ok := out(directions(u, dosageParam(structured)), "patientInstructionFormatted")
 			return !ok
@@ -126,18 +122,5 @@ func TestPatientDosageDirectionsDefectsChangeTheAnswer(t *testing.T) {
 		{"dosage-notification-detected-issue", func(u *user) bool {
 			return strings.Contains(directions(u, dosageParam(map[string]any{"text": "1 tablett"})).raw, sim.DetectedIssueURL)
 		}},
-	} {
-		t.Run(tc.defect, func(t *testing.T) {
-			if tc.broken(prescriber(t, newSim(t))) {
-				t.Fatal("the intact simulator shows the defect")
-			}
-			s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Defects: []string{tc.defect}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tc.broken(prescriber(t, s)) {
-				t.Error("the defect changes nothing")
-			}
-		})
-	}
+	})
 }

@@ -149,10 +149,7 @@ func TestMonitoringRefusesAWrongRequest(t *testing.T) {
 // TestMonitoringDefectsChangeTheAnswer shows each $monitoring defect of the catalogue changing
 // what the simulator answers.
 func TestMonitoringDefectsChangeTheAnswer(t *testing.T) {
-	for _, tc := range []struct {
-		defect string
-		broken func(u *user) bool
-	}{
+	showDefects(t, []defectCheck{
 		{"monitoring-from-ignored", func(u *user) bool {
 			return has(entries(monitor(u, "pnr", dorisPnr, "fromDate", day(0)), "MedicationRequest"), dorisOld)
 		}},
@@ -177,7 +174,21 @@ func TestMonitoringDefectsChangeTheAnswer(t *testing.T) {
 		{"monitoring-any-role", func(u *user) bool {
 			return monitor(pharmacist(u.t, u.s), "pnr", dorisPnr, "fromDate", day(0)).code == 200
 		}},
-	} {
+	})
+}
+
+// defectCheck tells whether a simulator shows a defect: broken answers true on a simulator with
+// the defect and false on an intact one.
+type defectCheck struct {
+	defect string
+	broken func(u *user) bool
+}
+
+// showDefects shows each defect changing what the simulator answers: the check passes on the
+// intact simulator and fails on one with the defect.
+func showDefects(t *testing.T, checks []defectCheck) {
+	t.Helper()
+	for _, tc := range checks {
 		t.Run(tc.defect, func(t *testing.T) {
 			if tc.broken(prescriber(t, newSim(t))) {
 				t.Fatal("the intact simulator shows the defect")
