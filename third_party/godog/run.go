@@ -83,6 +83,8 @@ func (r *runner) concurrent(rate int) (failed bool) {
 	base.beforeStepHandlers = base.beforeStepHandlers[:len(base.beforeStepHandlers):len(base.beforeStepHandlers)]
 	base.afterStepHandlers = base.afterStepHandlers[:len(base.afterStepHandlers):len(base.afterStepHandlers)]
 	base.afterScenarioHandlers = base.afterScenarioHandlers[:len(base.afterScenarioHandlers):len(base.afterScenarioHandlers)]
+	// konform patch: the copies share one cache of step matches against the base suite's steps.
+	base.matches = &matchCache{steps: base.steps, m: map[matchKey]matchResult{}}
 
 	testRunStarted := models.TestRunStarted{StartedAt: utils.TimeNowFunc()}
 	r.storage.MustInsertTestRunStarted(testRunStarted)

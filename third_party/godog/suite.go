@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	messages "github.com/cucumber/messages/go/v21"
@@ -71,6 +72,39 @@ type suite struct {
 	beforeStepHandlers     []BeforeStepHook
 	afterStepHandlers      []AfterStepHook
 	afterScenarioHandlers  []AfterScenarioHook
+
+	// konform patch: matches remembers how each step text matched the base suite's steps.
+	matches *matchCache
+}
+
+// matchCache (konform patch) remembers how each step text matched the steps of the base suite,
+// which every scenario's suite copies. Unpatched, every step ran each of the suite's step
+// expressions against its text (all of them, to find ambiguous matches), twice.
+type matchCache struct {
+	steps []*models.StepDefinition // the base suite's steps; the cache holds for them only
+	mu    sync.RWMutex
+	m     map[matchKey]matchResult
+}
+
+type matchKey struct {
+	text     string
+	stepType messages.PickleStepType
+}
+
+type matchResult struct {
+	def  *models.StepDefinition // nil when nothing matched
+	args []interface{}
+	err  error
+}
+
+// cached returns the cache when s still has the base suite's steps: a scenario initializer that
+// adds steps gives its copy a new array.
+func (s *suite) cached() *matchCache {
+	c := s.matches
+	if c == nil || len(s.steps) != len(c.steps) || len(c.steps) > 0 && &s.steps[0] != &c.steps[0] {
+		return nil
+	}
+	return c
 }
 
 type Attachment struct {
@@ -514,6 +548,34 @@ func (s *suite) runSubStep(ctx context.Context, text string, def *models.StepDef
 }
 
 func (s *suite) matchStepTextAndType(text string, stepType messages.PickleStepType) (*models.StepDefinition, error) {
+	c := s.cached()
+	if c == nil {
+		return s.matchAll(text, stepType)
+	}
+	key := matchKey{text, stepType}
+	c.mu.RLock()
+	r, ok := c.m[key]
+	c.mu.RUnlock()
+	if !ok {
+		def, err := s.matchAll(text, stepType)
+		r = matchResult{def: def, err: err}
+		if def != nil {
+			r.args = def.Args
+		}
+		c.mu.Lock()
+		c.m[key] = r
+		c.mu.Unlock()
+	}
+	if r.def == nil {
+		return nil, r.err
+	}
+	// Each caller gets its own copy: matchStep appends the step's argument to Args.
+	def := *r.def
+	def.Args = append(make([]interface{}, 0, len(r.args)+1), r.args...)
+	return &def, r.err
+}
+
+func (s *suite) matchAll(text string, stepType messages.PickleStepType) (*models.StepDefinition, error) {
 	var first *models.StepDefinition
 	matchingExpressions := make([]string, 0)
 
