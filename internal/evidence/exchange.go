@@ -100,6 +100,11 @@ func (l *ExchangeLog) Append(caseID string, exchanges []CaseExchange) ([]Exchang
 		return nil, nil
 	}
 	var block bytes.Buffer
+	size := 0
+	for _, e := range exchanges {
+		size += len(caseID) + len(e.Summary) + len(e.Text) + 32
+	}
+	block.Grow(size)
 	refs := make([]ExchangeRef, len(exchanges))
 	for i, e := range exchanges {
 		fmt.Fprintf(&block, "### %s #%d  %s\n", caseID, i+1, e.Summary)

@@ -221,25 +221,28 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 	}
 	hs := &handshake{}
 	ctx = context.WithValue(ctx, handshakeKey{}, hs)
+	to := target.String()
 	ex := &Exchange{Attempt: 1, Started: time.Now().UTC(), Request: Message{
-		Method: req.Method, URL: target.String(), Header: header.Clone(), Body: req.Body,
+		Method: req.Method, URL: to, Header: header, Body: req.Body,
 	}}
 	r := c.r.R().SetContext(ctx).EnableTrace()
 	r.Header = header
 	if req.Body != nil {
 		r.SetBody(req.Body)
 	}
-	resp, err := r.Execute(req.Method, target.String())
+	resp, err := r.Execute(req.Method, to)
 	ex.Duration = time.Since(ex.Started)
 	ex.Handshake = hs.get()
 	if resp != nil && resp.Request != nil {
 		ex.Timings = timingsOf(resp.Request.TraceInfo())
+		// The request and the answer as sent and received: both are this exchange's alone now
+		// that resty is done with them, so they are kept as they are.
 		if raw := resp.Request.RawRequest; raw != nil {
-			ex.Request.Header = raw.Header.Clone()
+			ex.Request.Header = raw.Header
 		}
 	}
 	if resp != nil && resp.RawResponse != nil {
-		ex.Response = &Message{Status: resp.StatusCode(), Header: resp.Header().Clone(), Body: resp.Body()}
+		ex.Response = &Message{Status: resp.StatusCode(), Header: resp.Header(), Body: resp.Body()}
 		ex.TLS = tlsInfoOf(resp.RawResponse.TLS)
 	}
 	var raw *http.Response
@@ -247,7 +250,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 		raw = resp.RawResponse
 	}
 	if err != nil {
-		terr := &TransportError{Method: req.Method, URL: target.String(), Err: err, Timeout: c.timeout, Handshake: ex.Handshake, MaxBody: c.maxBody}
+		terr := &TransportError{Method: req.Method, URL: to, Err: err, Timeout: c.timeout, Handshake: ex.Handshake, MaxBody: c.maxBody}
 		ex.Err = terr.Cause()
 		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
 		return ex, raw, terr

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -80,7 +81,7 @@ func tlsInfoOf(cs *tls.ConnectionState) *TLSInfo {
 	if cs == nil {
 		return nil
 	}
-	info := &TLSInfo{Version: tls.VersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite)}
+	info := &TLSInfo{Version: tls.VersionName(cs.Version), CipherSuite: cipherName(cs.CipherSuite)}
 	if len(cs.PeerCertificates) > 0 {
 		leaf := cs.PeerCertificates[0]
 		if last := lastPeer.Load(); last != nil && last.leaf == leaf {
@@ -91,6 +92,19 @@ func tlsInfoOf(cs *tls.ConnectionState) *TLSInfo {
 		}
 	}
 	return info
+}
+
+// cipherNames holds the names of the cipher suites seen: tls.CipherSuiteName lists every suite
+// Go knows to find one.
+var cipherNames sync.Map // uint16 → string
+
+func cipherName(id uint16) string {
+	if name, ok := cipherNames.Load(id); ok {
+		return name.(string)
+	}
+	name := tls.CipherSuiteName(id)
+	cipherNames.Store(id, name)
+	return name
 }
 
 // peerNames is a server certificate's subject and issuer as text.

@@ -55,7 +55,8 @@ type Pack struct {
 	// the required set.
 	Plan *Plan
 
-	where    string // what goes before a case's file in messages: the pack's folder on disk
+	where    string                 // what goes before a case's file in messages: the pack's folder on disk
+	parsed   []*godog.ParsedFeature // the last parse, of Paths with the tags then selected
 	byPickle map[string]*Case
 	byKey    map[string]*Case // by key(pickle)
 }
@@ -453,12 +454,18 @@ func (p *Pack) parse(tags string) ([]feature, error) {
 	if err != nil {
 		return nil, parseError(err, p.where)
 	}
+	p.parsed = feats
 	out := make([]feature, len(feats))
 	for i, f := range feats {
 		out[i] = feature{uri: f.Uri, content: f.Content, doc: f.GherkinDocument, pickles: f.Pickles}
 	}
 	return out, nil
 }
+
+// Features returns the feature files as godog parsed them for Paths, holding at least the
+// scenarios Tags selects (a plan or a shard narrows Tags after the parse), so that a run filters
+// them by Tags instead of parsing the files again.
+func (p *Pack) Features() []*godog.ParsedFeature { return p.parsed }
 
 // splitLine separates a godog "file.feature:12" path into file and line.
 func splitLine(path string) (string, int) {

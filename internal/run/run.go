@@ -300,6 +300,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		suite := godog.TestSuite{
 			Name:                 "konform",
 			TestSuiteInitializer: func(ts *godog.TestSuiteContext) { rec.initSuite(ts.ScenarioContext(), stepEnv) },
+			Features:             p.Features(),
 			Options: &godog.Options{
 				FS: p.FS, Paths: p.Paths, Tags: andTag(p.Tags, phase.tag), Dialect: "sv",
 				Format: "progress", Output: &godogOut, NoColors: true,

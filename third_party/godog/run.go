@@ -46,6 +46,7 @@ type runner struct {
 	testingT       *testing.T
 
 	features []*models.Feature
+	parsed   []*models.Feature // konform patch: TestSuite.Features
 
 	testSuiteInitializer testSuiteInitializer
 	scenarioInitializer  scenarioInitializer
@@ -266,7 +267,10 @@ func runWithOptions(suiteName string, runner runner, opt Options) int {
 		runner.features = append(runner.features, features...)
 	}
 
-	if len(opt.Paths) > 0 {
+	if runner.parsed != nil {
+		// konform patch: features parsed before are filtered by the tags, not parsed again.
+		runner.features = append(runner.features, parser.Filter(opt.Tags, runner.parsed)...)
+	} else if len(opt.Paths) > 0 {
 		features, err := parser.ParseFeatures(opt.FS, opt.Tags, opt.Dialect, opt.Paths)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -332,7 +336,14 @@ type TestSuite struct {
 	TestSuiteInitializer func(*TestSuiteContext)
 	ScenarioInitializer  func(*ScenarioContext)
 	Options              *Options
+	// Features (konform patch), when not nil, are the features to run, as RetrieveFeatures
+	// returned them for the same Options: Run filters their pickles by Options.Tags instead of
+	// parsing Options.Paths again, and leaves them as they are.
+	Features []*ParsedFeature
 }
+
+// ParsedFeature (konform patch) is a parsed feature file, as RetrieveFeatures returns it.
+type ParsedFeature = models.Feature
 
 // Run will execute the test suite.
 //
@@ -364,7 +375,7 @@ func (ts TestSuite) Run() int {
 		return 0
 	}
 
-	r := runner{testSuiteInitializer: ts.TestSuiteInitializer, scenarioInitializer: ts.ScenarioInitializer}
+	r := runner{testSuiteInitializer: ts.TestSuiteInitializer, scenarioInitializer: ts.ScenarioInitializer, parsed: ts.Features}
 	return runWithOptions(ts.Name, r, *ts.Options)
 }
 

@@ -235,6 +235,20 @@ func ParseFromBytes(filter, dialect string, featuresInputs []FeatureContent) ([]
 	return features, nil
 }
 
+// Filter (konform patch) returns copies of features holding only the pickles filter selects, for
+// a run over features parsed before; the features passed in are left as they are.
+func Filter(filter string, features []*models.Feature) []*models.Feature {
+	var result []*models.Feature
+	for _, ft := range features {
+		cp := *ft
+		cp.Pickles = tags.ApplyTagFilter(filter, ft.Pickles)
+		if cp.Feature != nil && len(cp.Pickles) > 0 {
+			result = append(result, &cp)
+		}
+	}
+	return result
+}
+
 func filterFeatures(filter string, features []*models.Feature) (result []*models.Feature) {
 	for _, ft := range features {
 		ft.Pickles = tags.ApplyTagFilter(filter, ft.Pickles)
