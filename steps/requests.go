@@ -41,22 +41,30 @@ func (w *World) connectWithCertificate(name string) error {
 // roleNames maps the role names a feature file may use, in both languages, to roles.
 var roleNames = map[string]Role{"förskrivare": Prescriber, "prescriber": Prescriber, "farmaceut": Pharmacist, "pharmacist": Pharmacist,
 	"sjuksköterska": Nurse, "nurse": Nurse, "farmaceut inom vården": CarePharmacist, "care pharmacist": CarePharmacist,
-	"dietist": Dietitian, "dietitian": Dietitian, "apotekspersonal": PharmacyStaff, "pharmacy staff member": PharmacyStaff}
+	"dietist": Dietitian, "dietitian": Dietitian, "apotekspersonal": PharmacyStaff, "pharmacy staff member": PharmacyStaff,
+	"privatperson": PrivatePerson, "private person": PrivatePerson}
 
 func (w *World) actAs(name string) error {
 	role, ok := roleNames[name]
 	if !ok {
-		return harnessError("unknown role %q; use förskrivare, farmaceut, sjuksköterska, farmaceut inom vården, dietist or apotekspersonal", name)
+		return harnessError("unknown role %q; use förskrivare, farmaceut, sjuksköterska, farmaceut inom vården, dietist, apotekspersonal or privatperson", name)
 	}
 	w.role = role
 	return nil
 }
 
-// setClaim changes a claim of the user's token; a value that reads as JSON (3, true, ["LK"]) is
-// taken as such, anything else as text.
+// numericClaims are the token's claims whose values are numbers; the others that look like
+// numbers are identifiers (PERSONNUMMER, FORSKRIVARKOD, APOTEKSID) and stay text.
+var numericClaims = map[string]bool{"loa": true, "exp": true, "iat": true, "nbf": true}
+
+// setClaim changes a claim of the user's token; a value that reads as JSON (true, ["LK"], and
+// numbers for loa, exp, iat and nbf) is taken as such, anything else as text.
 func (w *World) setClaim(name, value string) error {
 	var v any
 	if err := json.Unmarshal([]byte(value), &v); err != nil {
+		v = value
+	}
+	if _, number := v.(float64); number && !numericClaims[name] {
 		v = value
 	}
 	if w.claims == nil {

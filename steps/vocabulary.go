@@ -77,11 +77,11 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Anslutning och identitet",
-			SV:        `^att användaren är (förskrivare|farmaceut|sjuksköterska|farmaceut inom vården|dietist|apotekspersonal)$`,
-			EN:        `^the user is a (prescriber|pharmacist|nurse|care pharmacist|dietitian|pharmacy staff member)$`,
+			SV:        `^att användaren är (förskrivare|farmaceut|sjuksköterska|farmaceut inom vården|dietist|apotekspersonal|privatperson)$`,
+			EN:        `^the user is a (prescriber|pharmacist|nurse|care pharmacist|dietitian|pharmacy staff member|private person)$`,
 			ExampleSV: "Givet att användaren är farmaceut",
 			ExampleEN: "Given the user is a pharmacist",
-			Doc:       "Act as a user of this role: the token (authorization) and the workplace (x-org-info) follow. The default is a prescriber. A sjuksköterska, farmaceut inom vården or dietist works in care without prescribing rights; apotekspersonal is non-licensed staff at a pharmacy. Against EXT each role needs its user under `users:` in konform.yaml.",
+			Doc:       "Act as a user of this role: the token (authorization) and the workplace (x-org-info) follow. The default is a prescriber. A sjuksköterska, farmaceut inom vården or dietist works in care without prescribing rights; apotekspersonal is non-licensed staff at a pharmacy. A privatperson is the scenario's test patient, logged in at a pharmacy's web shop (TA 01): the simulator's token carries the test patient's personnummer. Against EXT each role needs its user under `users:` in konform.yaml, and the privatperson's must be the test patient.",
 			Bind:      func(w *World) any { return w.actAs },
 		},
 		{
@@ -90,7 +90,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the access token has ` + quoted + ` set to ` + quoted + `$`,
 			ExampleSV: `Givet att åtkomstintyget har "loa" satt till "2"`,
 			ExampleEN: `Given the access token has "loa" set to "2"`,
-			Doc:       "Change a claim of the user's token (FORSKRIVARKOD, VARDGIVARE, YRKESKOD, APOTEKSID, loa; JSON values such as 2 or [\"LK\"] are read as such). Only the simulator issues such tokens.",
+			Doc:       "Change a claim of the user's token (FORSKRIVARKOD, VARDGIVARE, YRKESKOD, APOTEKSID, PERSONNUMMER, loa; JSON values such as [\"LK\"] or true are read as such, numbers only for loa, exp, iat and nbf). Only the simulator issues such tokens.",
 			Bind:      func(w *World) any { return w.setClaim },
 		},
 		{

@@ -53,6 +53,8 @@ const (
 	Dietitian Role = "dietist"
 	// PharmacyStaff is non-licensed staff at a pharmacy (icke-legitimerad apotekspersonal).
 	PharmacyStaff Role = "apotekspersonal"
+	// PrivatePerson is the test patient, a private person at a pharmacy's web shop (TA 01).
+	PrivatePerson Role = "privatperson"
 )
 
 // Env is what every scenario of a run shares. The run fills it once; scenarios only read it.
@@ -149,11 +151,23 @@ func (w *World) send(req fhirclient.Request) error {
 	if err != nil {
 		return harnessError("%v", err)
 	}
-	if len(w.claims) > 0 {
+	claims := w.claims
+	if w.role == PrivatePerson && w.env.Token != nil && claims["PERSONNUMMER"] == nil {
+		// The simulator's private person is the scenario's test patient; against EXT the
+		// privatperson under users: must be.
+		if w.pnr == "" {
+			return harnessError("a private person is the scenario's test patient; add \"Givet att testpatienten har personnummer ...\" first")
+		}
+		claims = map[string]any{"PERSONNUMMER": w.pnr}
+		for k, v := range w.claims {
+			claims[k] = v
+		}
+	}
+	if len(claims) > 0 {
 		if w.env.Token == nil {
 			return harnessError("this environment cannot issue tokens with changed claims; run the scenario against the simulator (@sim)")
 		}
-		token, err := w.env.Token(w.role, w.claims)
+		token, err := w.env.Token(w.role, claims)
 		if err != nil {
 			return harnessError("%v", err)
 		}

@@ -55,8 +55,8 @@ type Environment struct {
 	// Client is the client identity.
 	Client Client `yaml:"client"`
 	// Users holds the credentials of each role (förskrivare, farmaceut, sjuksköterska, farmaceut inom
-	// vården, dietist, apotekspersonal: the names the steps use); the default user is the
-	// förskrivare, else the first by name.
+	// vården, dietist, apotekspersonal, privatperson: the names the steps use); the default user is
+	// the förskrivare, else the first by name.
 	Users map[string]User `yaml:"users"`
 	// Timeout bounds each request from connect to the last byte (a Go duration such as 30s).
 	Timeout time.Duration `yaml:"timeout"`

@@ -57,7 +57,7 @@ func simCredentials(s *sim.Simulator, now time.Time) map[steps.Role]http.Header 
 	creds := map[steps.Role]http.Header{}
 	for role, simRole := range simRoles {
 		org := careUnitOrgInfo
-		if simRole == sim.RolePharmacist || simRole == sim.RolePharmacyStaff {
+		if simRole == sim.RolePharmacist || simRole == sim.RolePharmacyStaff || simRole == sim.RolePrivate { // a private person reads through a pharmacy's web shop
 			org = pharmacyOrgInfo
 		}
 		creds[role] = user(sim.RoleClaims(simRole, now), org)
@@ -70,6 +70,7 @@ func simCredentials(s *sim.Simulator, now time.Time) map[steps.Role]http.Header 
 var simRoles = map[steps.Role]string{
 	steps.Prescriber: sim.RolePrescriber, steps.Pharmacist: sim.RolePharmacist, steps.Nurse: sim.RoleNurse,
 	steps.CarePharmacist: sim.RoleCarePharmacist, steps.Dietitian: sim.RoleDietitian, steps.PharmacyStaff: sim.RolePharmacyStaff,
+	steps.PrivatePerson: sim.RolePrivate,
 }
 
 // simToken issues simulator tokens for a role's test user with some claims changed.

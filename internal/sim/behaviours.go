@@ -34,7 +34,8 @@ var Behaviours = []Behaviour{
 	{ID: "HDR-AUTH-TOKEN", Text: "the token must be signed by the token service and not expired (401)"},
 	{ID: "HDR-AUTH-ROLE", Text: "the token's claims give the role; an assurance level below 3 is refused (403)"},
 	{ID: "ROLE-CARE-READ", Text: "a nurse, a pharmacist in care and a dietitian read patient data with VARD"},
-	{ID: "ROLE-READ-ONLY", Text: "care staff without prescribing rights change nothing but data locks, non-licensed pharmacy staff nothing (403)"},
+	{ID: "ROLE-READ-ONLY", Text: "care staff without prescribing rights change nothing but data locks, non-licensed pharmacy staff and private persons nothing (403)"},
+	{ID: "ROLE-PRIVATE-OWN", Text: "a private person (TA 01) reads only their own patient, prescriptions and dispenses: another patient named is refused (403), another's data is not found, other patient data is refused (403)"},
 	{ID: "HDR-ORG-INFO", Text: "x-org-info is JSON with orgenhetsId and orgenhetsIdTyp"},
 	{ID: "HDR-ORG-INFO-TYPE", Text: "x-org-info's type fits the role: HSA for care, GLN for a pharmacy"},
 	{ID: "HDR-PURPOSE", Text: "x-purpose and x-access are required on reads of patient data, with valid codes"},
@@ -127,6 +128,8 @@ var Behaviours = []Behaviour{
 	{ID: "LOCK-REASON", Text: "a lock on the treatment reason only leaves the prescription visible and flags its reasonCode nlldataAbsentReason (FIL006)"},
 	{ID: "LOCK-PROVENANCE", Text: "the Provenance of locked data is hidden like the data"},
 	{ID: "LOCK-SECRECY", Text: "a sekretesspärr hides nothing from care or pharmacy staff"},
+	{ID: "LOCK-SECRECY-PATIENT", Text: "a sekretesspärr hides what it covers from the patient (TA 01)"},
+	{ID: "LOCK-PATIENT-OWN", Text: "an integritetsspärr hides nothing from the patient whose lock it is"},
 	{ID: "LOCK-MEDLISTINFO", Text: "medlistinfo shows nllPrivacyLock while a lock exists"},
 }
 
@@ -159,6 +162,8 @@ var Defects = []Defect{
 	{"care-staff-unknown", "ROLE-CARE-READ", "the claims of a nurse, a pharmacist in care or a dietitian give no role"},
 	{"care-staff-prescribe", "ROLE-READ-ONLY", "care staff without prescribing rights may create prescriptions"},
 	{"pharmacy-staff-dispenses", "ROLE-READ-ONLY", "non-licensed pharmacy staff pass for a pharmacist when they write"},
+	{"private-may-write", "ROLE-READ-ONLY", "a private person's token passes for a prescriber's when they write"},
+	{"private-sees-all", "ROLE-PRIVATE-OWN", "a private person reads every patient's data, as care staff do"},
 	{"org-info-optional", "HDR-ORG-INFO", "a request without x-org-info is served"},
 	{"org-info-type-unchecked", "HDR-ORG-INFO-TYPE", "a pharmacy may send an HSA id and a prescriber a GLN"},
 	{"purpose-optional", "HDR-PURPOSE", "patient data is read without x-purpose"},
@@ -260,6 +265,8 @@ var Defects = []Defect{
 	{"reason-lock-ignored", "LOCK-REASON", "a lock on the treatment reason shows the reason"},
 	{"lock-provenance-leaks", "LOCK-PROVENANCE", "the Provenance of a locked prescription can be searched"},
 	{"secrecy-lock-hides", "LOCK-SECRECY", "a sekretesspärr hides the prescriptions from care staff as an integritetsspärr does"},
+	{"secrecy-lock-shown-to-patient", "LOCK-SECRECY-PATIENT", "a sekretesspärr hides nothing from the patient"},
+	{"patient-lock-hides-from-patient", "LOCK-PATIENT-OWN", "the patient's own integritetsspärr hides their prescriptions from them"},
 	{"privacy-lock-false", "LOCK-MEDLISTINFO", "medlistinfo shows nllPrivacyLock false under a lock"},
 }
 

@@ -91,7 +91,7 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 		c.role = ""
 	}
 	if c.role == "" {
-		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token gives no role the simulator knows (FORSKRIVARKOD; APOTEKSID; or VARDGIVARE with YRKESKOD SJ, AP, RC or DT)")
+		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token gives no role the simulator knows (FORSKRIVARKOD; APOTEKSID; VARDGIVARE with YRKESKOD SJ, AP, RC or DT; or a private person's PERSONNUMMER)")
 	}
 	if claims.LoA < 3 && !s.broken("loa-unchecked") {
 		return nil, headerError(http.StatusForbidden, "forbidden", "authorization", "token has assurance level (loa) below 3")
@@ -102,7 +102,7 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 	if aerr := s.readOrgInfo(c, r.Header.Get("X-Org-Info")); aerr != nil {
 		return nil, aerr
 	}
-	if n.purpose || r.Header.Get("X-Purpose") != "" {
+	if n.purpose && roles[c.role].purpose != "" || r.Header.Get("X-Purpose") != "" {
 		if aerr := s.readPurpose(c, r.Header.Get("X-Purpose"), r.Header.Get("X-Access")); aerr != nil {
 			return nil, aerr
 		}
@@ -149,7 +149,7 @@ func (s *Simulator) readPurpose(c *caller, purpose, access string) *apiError {
 		return headerError(http.StatusBadRequest, "required", "x-access", "is missing; reading patient data needs an access type (åtkomsttyp)")
 	case !accessTypes[purpose][access] && !s.broken("access-any-code"):
 		return headerError(http.StatusBadRequest, "code-invalid", "x-access", "code "+access+" is not an access type of purpose "+purpose)
-	case roles[c.role].purpose != purpose && !s.broken("purpose-any-role"):
+	case roles[c.role].purpose != "" && roles[c.role].purpose != purpose && !s.broken("purpose-any-role"):
 		return headerError(http.StatusForbidden, "forbidden", "x-purpose", purpose+" is not allowed for role "+c.role)
 	}
 	c.purpose, c.access = purpose, access
@@ -229,7 +229,8 @@ func (s *Simulator) mayWrite(c *caller, typ string, res resource) *apiError {
 }
 
 // writesAs is the writing role a read-only role passes for under a defect: care staff for a
-// prescriber (care-staff-prescribe), pharmacy staff for a pharmacist (pharmacy-staff-dispenses).
+// prescriber (care-staff-prescribe), pharmacy staff for a pharmacist (pharmacy-staff-dispenses),
+// a private person for a prescriber (private-may-write).
 // It is "" on an intact simulator.
 func (s *Simulator) writesAs(c *caller) string {
 	switch {
@@ -237,8 +238,10 @@ func (s *Simulator) writesAs(c *caller) string {
 		return c.role
 	case roles[c.role].orgType == "HSA" && s.broken("care-staff-prescribe"):
 		return RolePrescriber
-	case roles[c.role].orgType == "GLN" && s.broken("pharmacy-staff-dispenses"):
+	case c.role == RolePharmacyStaff && s.broken("pharmacy-staff-dispenses"):
 		return RolePharmacist
+	case c.role == RolePrivate && s.broken("private-may-write"):
+		return RolePrescriber
 	}
 	return ""
 }

@@ -23,13 +23,15 @@ func TestClaimsGiveTheRole(t *testing.T) {
 		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"DT"}}, sim.RoleDietitian},
 		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"LK"}}, ""}, // a physician without förskrivarkod
 		{sim.Claims{Vardgivare: "1"}, ""},
+		{sim.Claims{Personnummer: "189001019802"}, sim.RolePrivate},
+		{sim.Claims{Vardgivare: "1", Yrkeskod: []string{"SJ"}, Personnummer: "189001019802"}, sim.RoleNurse},
 		{sim.Claims{}, ""},
 	} {
 		if got := tc.claims.Role(); got != tc.role {
 			t.Errorf("%+v: role %q, want %q", tc.claims, got, tc.role)
 		}
 	}
-	for _, role := range []string{sim.RolePrescriber, sim.RolePharmacist, sim.RoleNurse, sim.RoleCarePharmacist, sim.RoleDietitian, sim.RolePharmacyStaff} {
+	for _, role := range []string{sim.RolePrescriber, sim.RolePharmacist, sim.RoleNurse, sim.RoleCarePharmacist, sim.RoleDietitian, sim.RolePharmacyStaff, sim.RolePrivate} {
 		if got := sim.RoleClaims(role, time.Now()).Role(); got != role {
 			t.Errorf("RoleClaims(%s) give %q", role, got)
 		}

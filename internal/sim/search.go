@@ -21,6 +21,9 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 		n = needRead
 	}
 	c, aerr := s.authorize(r, n)
+	if aerr == nil {
+		aerr = s.privateMay(c, typ, "")
+	}
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
@@ -54,6 +57,10 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 			p = id
 		}
 		if aerr := s.checkPatientRef(r, p); aerr != nil {
+			s.writeError(w, aerr)
+			return
+		}
+		if aerr := s.privateMay(c, typ, p); aerr != nil {
 			s.writeError(w, aerr)
 			return
 		}

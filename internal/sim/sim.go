@@ -345,7 +345,9 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, rel string) {
 		}
 	case len(parts) == 3 && parts[0] == "Patient" && parts[2] == "MedicationListInfo":
 		if allow(http.MethodGet) {
-			if _, aerr := s.authorize(r, needRead); aerr != nil {
+			if c, aerr := s.authorize(r, needRead); aerr != nil {
+				s.writeError(w, aerr)
+			} else if aerr := s.privateMay(c, "Basic", parts[1]); aerr != nil {
 				s.writeError(w, aerr)
 			} else {
 				s.medicationListInfo(w, r, parts[1])
@@ -392,6 +394,9 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 		n = needRead
 	}
 	c, aerr := s.authorize(r, n)
+	if aerr == nil {
+		aerr = s.privateMay(c, typ, "")
+	}
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
@@ -431,29 +436,83 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 // visible reports whether the caller may see res: a data lock (spärr) on the patient, or on the
 // prescription chain, hides prescriptions and dispenses unless the access type unlocks them.
 func (s *Simulator) visible(c *caller, typ string, res resource) bool {
+	if c.role == RolePrivate && !s.broken("private-sees-all") {
+		return s.privateVisible(c, typ, res)
+	}
 	if typ == "Provenance" {
 		return s.provenanceVisible(c, res)
 	}
 	if (typ != "MedicationRequest" && typ != "MedicationDispense") || (c.sees() && !s.broken("lock-access-ignored")) {
 		return true
 	}
-	patient := kinds[typ].patientOf(res)
+	return !s.hiddenBy(s.locks(kinds[typ].patientOf(res)), typ, res)
+}
+
+// hiddenBy reports whether one of a patient's data locks hides a prescription or a dispense: a
+// lock on the patient hides them all, a lock on a prescription chain that chain only.
+func (s *Simulator) hiddenBy(locks []resource, typ string, res resource) bool {
 	chain := stringAt(extension(res, ChainURL), "valueString")
 	if typ == "MedicationDispense" {
 		if mr, ok := s.store.read("MedicationRequest", referenceID(stringAt(res, "authorizingPrescription", "reference"), "MedicationRequest")); ok {
 			chain = stringAt(extension(mr, ChainURL), "valueString")
 		}
 	}
-	for _, lock := range s.locks(patient) {
+	for _, lock := range locks {
 		if reasonOnly(lock) {
 			continue // it hides the treatment reason, not the prescription (see filtered)
 		}
 		lockChain := stringAt(extension(lock, ChainURL), "valueString")
 		if lockChain == "" || lockChain == chain || s.broken("chain-lock-hides-all") {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// privateVisible reports whether a private person sees res (TA 01): only their own data, and of
+// their prescriptions and dispenses not what a prescriber's sekretesspärr hides from them. Their
+// own integritetsspärr hides data from care and pharmacy staff, not from themselves.
+func (s *Simulator) privateVisible(c *caller, typ string, res resource) bool {
+	own := s.own(c)
+	if own == "" || kinds[typ] == nil || kinds[typ].patientOf(res) != own {
+		return false
+	}
+	if typ != "MedicationRequest" && typ != "MedicationDispense" {
+		return true
+	}
+	locks := s.secrecyLocks(own)
+	if s.broken("patient-lock-hides-from-patient") {
+		locks = append(locks, s.locks(own)...)
+	}
+	return !s.hiddenBy(locks, typ, res)
+}
+
+// privateTypes are what a private person reads (TA 01): their prescriptions and dispenses, and
+// their own Patient, to find its id. Medication, which is no patient data, is open to all.
+var privateTypes = map[string]bool{"Patient": true, "MedicationRequest": true, "MedicationDispense": true}
+
+// privateMay refuses a private person's read of a type TA 01 does not give them, or of another
+// patient's data named in the request (patient, "" when none); other callers pass.
+func (s *Simulator) privateMay(c *caller, typ, patient string) *apiError {
+	if c.role != RolePrivate || s.broken("private-sees-all") {
+		return nil
+	}
+	if k := kinds[typ]; k != nil && k.patientData && !privateTypes[typ] {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a private person reads their own prescriptions and dispenses (TA 01), not " + typ}
+	}
+	if patient != "" && patient != s.own(c) {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a private person reads only their own data, and Patient/" + patient + " is not the token's PERSONNUMMER"}
+	}
+	return nil
+}
+
+// own is the id of a private person's own Patient, "" when NLL does not know their personnummer.
+func (s *Simulator) own(c *caller) string {
+	if p := s.patientByPersonnummer(c.claims.Personnummer); p != nil {
+		id, _ := p["id"].(string)
+		return id
+	}
+	return ""
 }
 
 // reasonOnly reports whether a data lock covers the treatment reason only.
@@ -463,9 +522,9 @@ func reasonOnly(lock resource) bool {
 
 // filtered is res as the caller may see it: a lock on the treatment reason only (FIL006)
 // replaces a prescription's reasonCode with the flag nlldataAbsentReason, unless the access
-// type unlocks locked data.
+// type unlocks locked data or the caller is the patient, whose own lock it is.
 func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
-	if typ != "MedicationRequest" || res["reasonCode"] == nil || c.sees() || s.broken("reason-lock-ignored") {
+	if typ != "MedicationRequest" || res["reasonCode"] == nil || c.sees() || c.role == RolePrivate || s.broken("reason-lock-ignored") {
 		return res
 	}
 	chain := stringAt(extension(res, ChainURL), "valueString")
@@ -510,10 +569,20 @@ func (s *Simulator) locks(patient string) []resource {
 	})
 }
 
+// secrecyLocks returns a patient's sekretesspärrar, which hide data from the patient (TA 01).
+func (s *Simulator) secrecyLocks(patient string) []resource {
+	if s.broken("secrecy-lock-shown-to-patient") {
+		return nil
+	}
+	return s.store.list("Basic", func(b resource) bool {
+		return subjectPatient(b) == patient && stringAt(b, "code", "coding", "code") == "datalock" && secrecyLock(b)
+	})
+}
+
 // secrecyLock reports whether a data lock is a sekretesspärr: a prescriber's lock against the
 // patient or the guardians (TA 36, TA 38). It hides nothing from care or pharmacy staff, who
-// must know it is there so that they do not disclose what it covers; the patient's and the
-// guardians' own views (TA 01) are not simulated.
+// must know it is there so that they do not disclose what it covers, and hides what it covers
+// from the patient (privateVisible); the guardians' view is not simulated.
 func secrecyLock(lock resource) bool {
 	return stringAt(extension(lock, DataLockTypeURL), "valueCode") == "sekretesspärr"
 }

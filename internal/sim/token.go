@@ -18,7 +18,10 @@ type Claims struct {
 	Vardgivare    string   `json:"VARDGIVARE,omitempty"`
 	Yrkeskod      []string `json:"YRKESKOD,omitempty"`
 	Apoteksid     string   `json:"APOTEKSID,omitempty"`
-	LoA           int      `json:"loa"`
+	// Personnummer is a private person's own personnummer (TA 01: a private person logged in at
+	// a pharmacy's web shop). The agency's claim for it is not public; this is the simulator's.
+	Personnummer string `json:"PERSONNUMMER,omitempty"`
+	LoA          int    `json:"loa"`
 	// Subject names the user, for Provenance.agent.
 	Subject string `json:"sub,omitempty"`
 	// Expires is the expiry as Unix seconds.
@@ -35,6 +38,7 @@ const (
 	RoleCarePharmacist = "FARMACEUT_VARD"  // farmaceut inom hälso- och sjukvård
 	RoleDietitian      = "DIETIST"         // dietist
 	RolePharmacyStaff  = "APOTEKSPERSONAL" // icke-legitimerad apotekspersonal
+	RolePrivate        = "PRIVATPERSON"    // privatperson, the patient (TA 01)
 )
 
 // Role returns the role the claims give, or "" when they give none: a FORSKRIVARKOD makes a
@@ -65,6 +69,8 @@ func (c Claims) Role() string {
 		return RoleCarePharmacist
 	case c.Vardgivare != "" && has("DT"):
 		return RoleDietitian
+	case c.Personnummer != "":
+		return RolePrivate
 	}
 	return ""
 }
@@ -87,11 +93,14 @@ var roles = map[string]roleInfo{
 	RoleCarePharmacist: {purpose: "VARD", orgType: "HSA"},
 	RoleDietitian:      {purpose: "VARD", orgType: "HSA"},
 	RolePharmacyStaff:  {purpose: "EXPEDIERING", orgType: "GLN"},
+	// A private person reads through a pharmacy's web shop (TA 01 is apoteksspecifik), with no
+	// purpose of its own: which x-purpose and x-access such a call carries is not public.
+	RolePrivate: {orgType: "GLN"},
 }
 
 // RoleClaims are test claims that give role: the prescriber's and pharmacist's of
-// PrescriberClaims and PharmacistClaims, and for the other roles a test user of the same care unit
-// or pharmacy with the matching YRKESKOD.
+// PrescriberClaims and PharmacistClaims, for the other staff roles a test user of the same care
+// unit or pharmacy with the matching YRKESKOD, and for a private person a fixture patient.
 func RoleClaims(role string, now time.Time) Claims {
 	exp := now.Add(12 * time.Hour).Unix()
 	switch role {
@@ -105,6 +114,10 @@ func RoleClaims(role string, now time.Time) Claims {
 		return Claims{Vardgivare: "0123456789", Yrkeskod: []string{"DT"}, LoA: 3, Subject: "Test Dietistsson", Expires: exp}
 	case RolePharmacyStaff:
 		return Claims{Apoteksid: "7350045511999", LoA: 3, Subject: "Test Apotekstekniksson", Expires: exp}
+	case RolePrivate:
+		// A test personnummer of Skatteverket's series, one of the fixtures' patients; a scenario
+		// acting as a private person is its own test patient instead.
+		return Claims{Personnummer: "189001019802", LoA: 3, Subject: "Test Privatpersonsson", Expires: exp}
 	}
 	return PrescriberClaims(now)
 }

@@ -1,0 +1,102 @@
+package sim_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/konform/konform/internal/sim"
+)
+
+// privatePerson is the patient with personnummer pnr, reading through a pharmacy's web shop
+// (TA 01): no purpose, the web shop's pharmacy as workplace.
+func privatePerson(t *testing.T, s *sim.Simulator, pnr string) *user {
+	c := sim.RoleClaims(sim.RolePrivate, time.Now())
+	c.Personnummer = pnr
+	u := prescriber(t, s).with("Authorization", "Bearer "+s.Token(c), "X-Org-Info", pharmacyOrg)
+	u.header.Del("X-Purpose")
+	u.header.Del("X-Access")
+	return u
+}
+
+// dataLock is a data lock on patient; kind is "" (an integritetsspärr) or "sekretesspärr".
+func dataLock(patient, kind string) map[string]any {
+	l := map[string]any{"resourceType": "Basic", "code": map[string]any{"coding": []any{map[string]any{"system": sim.BasicCodeSystem, "code": "datalock"}}},
+		"subject": map[string]any{"reference": "Patient/" + patient}}
+	if kind != "" {
+		l["extension"] = []any{map[string]any{"url": sim.DataLockTypeURL, "valueCode": kind}}
+	}
+	return l
+}
+
+func TestAPrivatePersonReadsTheirOwnDataOnly(t *testing.T) {
+	s := newSim(t)
+	mine := prescriber(t, s).create(prescription(ingrid, nil))
+	theirs := prescriber(t, s).create(prescription(gustav, nil))
+	me := privatePerson(t, s, "189001019802")
+	if role := sim.RoleClaims(sim.RolePrivate, time.Now()).Role(); role != sim.RolePrivate {
+		t.Fatalf("RoleClaims(PRIVATPERSON) give %q", role)
+	}
+	if a := me.do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 200 || a.doc["total"] != float64(1) {
+		t.Errorf("own prescriptions: %d %s", a.code, a.raw)
+	}
+	if a := me.do("GET", "MedicationRequest/"+mine["id"].(string), nil); a.code != 200 {
+		t.Errorf("own prescription by id: %d %s", a.code, a.raw)
+	}
+	if a := me.do("GET", "Patient?identifier=189001019802", nil); a.doc["total"] != float64(1) {
+		t.Errorf("own Patient: %d %s", a.code, a.raw)
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+	}{
+		{"MedicationRequest?patient=" + gustav, 403},
+		{"MedicationRequest/" + theirs["id"].(string), 404},
+		{"Basic?patient=" + ingrid, 403},
+		{"Consent?patient=" + ingrid, 403},
+		{"Patient/" + ingrid + "/MedicationListInfo", 403},
+	} {
+		if a := me.do("GET", tc.path, nil); a.code != tc.code {
+			t.Errorf("GET %s: %d, want %d: %s", tc.path, a.code, tc.code, a.raw)
+		}
+	}
+	for _, path := range []string{"Patient?identifier=189002019819", "MedicationRequest"} {
+		a := me.do("GET", path, nil)
+		entries, _ := a.doc["entry"].([]any)
+		for _, e := range entries {
+			res := e.(map[string]any)["resource"].(map[string]any)
+			if res["id"] == gustav || res["id"] == theirs["id"] {
+				t.Errorf("GET %s shows another patient's %s", path, res["id"])
+			}
+		}
+	}
+	if a := me.do("POST", "MedicationRequest", prescription(ingrid, nil)); a.code != 403 {
+		t.Errorf("a private person prescribes: %d %s", a.code, a.raw)
+	}
+	showDefects(t, []defectCheck{
+		{"private-sees-all", func(u *user) bool {
+			return privatePerson(t, u.s, "189001019802").do("GET", "MedicationRequest?patient="+gustav, nil).code == 200
+		}},
+		{"private-may-write", func(u *user) bool {
+			c := sim.RoleClaims(sim.RolePrivate, time.Now())
+			return u.with("Authorization", "Bearer "+u.s.Token(c), "X-Org-Info", pharmacyOrg).do("POST", "MedicationRequest", prescription(ingrid, nil)).code == 201
+		}},
+	})
+}
+
+func TestASecrecyLockHidesFromThePatientAndTheirOwnLockDoesNot(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"secrecy-lock-shown-to-patient", func(u *user) bool {
+			mr := u.create(prescription(ingrid, nil))
+			u.do("POST", "Basic", dataLock(ingrid, "sekretesspärr"))
+			return privatePerson(t, u.s, "189001019802").do("GET", "MedicationRequest/"+mr["id"].(string), nil).code == 200
+		}},
+		{"patient-lock-hides-from-patient", func(u *user) bool {
+			mr := u.create(prescription(ingrid, nil))
+			u.do("POST", "Basic", dataLock(ingrid, ""))
+			if u.do("GET", "MedicationRequest/"+mr["id"].(string), nil).code != 404 {
+				t.Fatal("the integritetsspärr does not hide the prescription from the prescriber")
+			}
+			return privatePerson(t, u.s, "189001019802").do("GET", "MedicationRequest/"+mr["id"].(string), nil).code != 200
+		}},
+	})
+}

@@ -1,0 +1,68 @@
+# language: sv
+@roller @privatperson
+Egenskap: TA 01 Hämta patientens förskrivningar och uthämtade läkemedel – privat
+  En privatperson, inloggad i ett apoteks e-handel, ser sina egna förskrivningar och uttag men
+  inte andras (TA 01). En förskrivare kan dölja en förskrivning för patienten av sekretesskäl
+  (sekretesspärr); patientens egen integritetsspärr döljer uppgifter för vård- och
+  apotekspersonal, inte för patienten själv (E-hälsomyndigheten, Samtycken och spärrar).
+  Vilket anspråk i åtkomstintyget som bär personnumret, och vilka rubriker TA 01 kräver, är inte
+  publicerat; fallen behöver simulatorns åtkomstintyg och är därför @sim. Mot EXT behöver
+  privatpersonen sin användare under users: i konform.yaml, och den ska vara testpatienten.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att scenariot har en egen testpatient ur poolen
+
+  @tc:NLL-TA01-01 @krav:PRIVATPERSON @obligatorisk @sim @beteende:ROLE-PRIVATE-OWN
+  Scenario: Privatpersonen ser sina egna förskrivningar
+    Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och att användaren är privatperson
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant
+
+  # NLL får svara 403 eller med ett tomt sökresultat; de andras förskrivningar får inte synas.
+  @tc:NLL-TA01-02 @krav:PRIVATPERSON @obligatorisk @sim @beteende:ROLE-PRIVATE-OWN
+  Scenario: Privatpersonen ser inte någon annans förskrivningar
+    Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och att användaren är privatperson
+    Och att åtkomstintyget har "PERSONNUMMER" satt till "189001019802"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200 eller 403
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists().not()" är sant
+    När systemet hämtar "MedicationRequest/{{created.id}}"
+    Så är svarets statuskod 403 eller 404
+
+  @tc:NLL-TA01-03 @krav:PRIVATPERSON @krav:SPARR @obligatorisk @sim @beteende:LOCK-SECRECY-PATIENT
+  Scenario: En sekretesspärr döljer förskrivningen för patienten
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "spärrad"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
+    Och systemet skapar en "Basic" från mallen "sekretessparr-kedja.json"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "öppen"
+    Och att användaren är privatperson
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.öppen}}').exists()" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.spärrad}}').exists().not()" är sant
+
+  # Hur patienten själv ser sina spärrade uppgifter i NLL:s FHIR-gränssnitt är inte beskrivet.
+  @tc:NLL-TA01-04 @krav:PRIVATPERSON @krav:SPARR @valfri @sim @beteende:LOCK-PATIENT-OWN
+  Scenario: Patientens egen integritetsspärr döljer inget för patienten
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "spärrad"
+    Och systemet skapar en "Basic" från mallen "sparr.json"
+    Och att användaren är privatperson
+    När systemet hämtar "MedicationRequest/{{var.spärrad}}"
+    Så är svarets statuskod 200
+    Och resurstypen är "MedicationRequest"
+
+  @tc:NLL-TA01-05 @krav:PRIVATPERSON @krav:BEHORIGHET @valfri @sim @beteende:ROLE-READ-ONLY
+  Scenario: En privatperson förskriver inte
+    Givet att användaren är privatperson
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 403
+    Och OperationOutcome har ett fel
