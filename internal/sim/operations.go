@@ -26,6 +26,10 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 		}
 	}
 	got, _ := res["resourceType"].(string)
+	if typ == "" && got == "Bundle" {
+		s.verifyDispatch(w, c, res)
+		return
+	}
 	if typ == "" {
 		typ = got
 	}
@@ -59,13 +63,74 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 		}
 		issues = append([]issue{{severity: "error", code: aerr.code, diagnostics: aerr.diagnostics, expression: aerr.expression, rule: aerr.rule}}, issues...)
 	}
+	s.writeVerified(w, aerr != nil || len(wr.warnings) > 0, issues)
+}
+
+// writeVerified answers $verify (NLLVerify): detectedIssues and the issues as an OperationOutcome.
+func (s *Simulator) writeVerified(w http.ResponseWriter, detected bool, issues []issue) {
 	if len(issues) == 0 {
 		issues = []issue{{severity: "information", code: "informational", diagnostics: "no issues detected"}}
 	}
 	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters", "parameter": []any{
-		map[string]any{"name": "detectedIssues", "valueBoolean": (aerr != nil || len(wr.warnings) > 0) && !s.broken("verify-always-clean")},
+		map[string]any{"name": "detectedIssues", "valueBoolean": detected && !s.broken("verify-always-clean")},
 		map[string]any{"name": "issues", "resource": outcome(issues...)},
 	}})
+}
+
+// verifyDispatch answers $verify at the base for an NLLDispatch Bundle (expediering av flera:
+// several dispenses handed over at once). Each MedicationDispense entry is checked as $verify
+// checks one; its issues point at its entry (Bundle.entry[n].resource…), and each entry that
+// passes counts as verified for its registration. NLLVerify names NLLDispatch as its input; the
+// Bundle's type and the issues' paths are the simulator's (docs/simulator.md, OP-VERIFY-DISPATCH).
+func (s *Simulator) verifyDispatch(w http.ResponseWriter, c *caller, bundle resource) {
+	entries := list(bundle, "entry")
+	switch {
+	case len(entries) == 0:
+		s.writeError(w, invalid("an NLLDispatch Bundle needs at least one entry"))
+		return
+	case c.role != RolePharmacist:
+		s.writeError(w, &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) verifies dispenses"})
+		return
+	}
+	for i, e := range entries {
+		if got := stringAt(object(e, "resource"), "resourceType"); got != "MedicationDispense" {
+			s.writeError(w, &apiError{status: http.StatusBadRequest, code: "invalid", diagnostics: fmt.Sprintf("an NLLDispatch holds MedicationDispenses; got %q", got),
+				expression: fmt.Sprintf("Bundle.entry[%d].resource", i)})
+			return
+		}
+	}
+	var issues []issue
+	detected := false
+	s.writeMu.Lock()
+	for i, e := range entries {
+		if i > 0 && s.broken("dispatch-first-only") {
+			break
+		}
+		at := func(expr string) string {
+			if s.broken("dispatch-expression-unscoped") {
+				return expr
+			}
+			entry := fmt.Sprintf("Bundle.entry[%d].resource", i)
+			if rest, ok := strings.CutPrefix(expr, "MedicationDispense"); ok {
+				return entry + rest
+			}
+			return entry
+		}
+		wr := &write{method: http.MethodPost, typ: "MedicationDispense", res: object(e, "resource")}
+		if aerr := s.checkDispense(wr); aerr != nil {
+			detected = true
+			issues = append(issues, issue{severity: "error", code: aerr.code, diagnostics: aerr.diagnostics, expression: at(aerr.expression), rule: aerr.rule})
+			continue
+		}
+		s.verified[dispenseKey(wr.res)] = s.now()
+		for _, warning := range wr.warnings {
+			detected = true
+			warning.expression = at(warning.expression)
+			issues = append(issues, warning)
+		}
+	}
+	s.writeMu.Unlock()
+	s.writeVerified(w, detected, issues)
 }
 
 // endActivities maps $end's activity codes to the status they give. NLL's codes are not public.
