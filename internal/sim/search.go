@@ -93,6 +93,9 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 				}
 			}
 		}
+		if typ == "MedicationRequest" && query["status"] == nil && res["status"] != "active" && s.broken("search-active-only") {
+			return false
+		}
 		return s.visible(c, typ, res) || (s.broken("lock-search-leaks") && typ != "Provenance")
 	})
 	if len(matches) == 0 && s.broken("empty-search-404") {

@@ -1,0 +1,30 @@
+# language: sv
+@ta:43 @apotek
+Egenskap: TA 43 Skapa utdrag – Förskrivningshistorik – Apotek
+  Apoteket skapar ett utdrag med patientens förskrivningshistorik, med ändamålet Expediering och
+  åtkomsttypen Utan krav på samtycke (TA 43). Historiken omfattar också förskrivningar som inte
+  längre kan expedieras: makulerade (status cancelled) och avslutade (completed). Vilka
+  förskrivningar NLL tar med i historiken är inte publicerat i detalj; fallet är därför @sim.
+
+  Bakgrund:
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    Och att scenariot har en egen testpatient ur poolen
+    Och att begäran har headern "Prefer" med värdet "return=representation"
+
+  @tc:NLL-TA43-01 @krav:FHIR-SEARCH @obligatorisk @sim @beteende:SEARCH-STATUS-ALL
+  Scenario: Historiken tar med makulerade och avslutade förskrivningar
+    Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "makulerad"
+    Och systemet anropar "MedicationRequest/$end" med mallen "makulera.json"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "avslutad"
+    Och systemet anropar "MedicationRequest/$end" med mallen "avsluta.json"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "aktiv"
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.aktiv}}').status" ger värdet "active"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.makulerad}}').status" ger värdet "cancelled"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.avslutad}}').status" ger värdet "completed"
