@@ -110,7 +110,8 @@ func newGatewayBench(b *testing.B) *gatewayBench {
 		b.Fatal(err)
 	}
 	gb.body = []byte(strings.NewReplacer("{{patient.id}}", patientID, "{{run.id}}", uuid.NewString(),
-		"{{today}}", time.Now().Format("2006-01-02")).Replace(string(raw)))
+		"{{today}}", time.Now().Format("2006-01-02"), "{{testdata.article.nplpackid}}", "20110119100011",
+		"{{testdata.article.name}}", "Paracetamol Test").Replace(string(raw)))
 	prov, _ := json.Marshal(map[string]any{"resourceType": "Provenance", "recorded": time.Now().UTC().Format(time.RFC3339),
 		"activity": map[string]any{"text": "förskrivning"}, "reason": []any{map[string]any{"text": "benchmark"}}})
 	gb.prov = base64.StdEncoding.EncodeToString(prov)

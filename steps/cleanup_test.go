@@ -60,7 +60,11 @@ func simEnv(t *testing.T, personality string) *Env {
 		}
 		return sim.PrescriberClaims(now)
 	}
-	return &Env{RunID: "isolering", Today: now.Format("2006-01-02"), Fixtures: nllpack.FS,
+	bundled, err := pack.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{RunID: "isolering", Today: now.Format("2006-01-02"), Fixtures: nllpack.FS, TestData: bundled.Info.TestData,
 		Client: func(Identity) (*fhirclient.Client, error) { return c, nil },
 		Credentials: func(role Role) (http.Header, error) {
 			org := `{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}`

@@ -25,7 +25,7 @@ func Known(text string) bool {
 
 // knownPlaceholders lists the placeholders for messages.
 const knownPlaceholders = "{{patient.id}}, {{patient.personnummer}}, {{created.id}}, {{var.<name>}}, {{run.id}}, {{today}}, " +
-	"{{today+14d}}, {{now}}, {{now-5m}}, {{uuid}}, {{base64:<text>}}"
+	"{{today+14d}}, {{now}}, {{now-5m}}, {{uuid}}, {{base64:<text>}}, {{testdata.<key>}}"
 
 // knownPlaceholder reports whether fill knows a placeholder's name.
 func knownPlaceholder(name string) bool {
@@ -36,8 +36,31 @@ func knownPlaceholder(name string) bool {
 	if _, ok, err := computed(name, nil); ok {
 		return err == nil
 	}
+	if v, ok := strings.CutPrefix(name, "testdata."); ok {
+		return v != "" // whether the pack has the key is CheckPack's to say (TestDataKeys)
+	}
 	v, ok := strings.CutPrefix(name, "var.")
 	return ok && v != ""
+}
+
+// TestDataKeys lists the test_data keys ({{testdata.<key>}}) that text and the templates it
+// names use; fixtures holds the templates.
+func TestDataKeys(text string, fixtures fs.FS) []string {
+	var keys []string
+	collect := func(s string) {
+		for _, m := range placeholder.FindAllString(s, -1) {
+			if key, ok := strings.CutPrefix(strings.TrimSpace(m[2:len(m)-2]), "testdata."); ok && key != "" {
+				keys = append(keys, key)
+			}
+		}
+	}
+	collect(text)
+	for _, m := range templateArg.FindAllStringSubmatch(text, -1) {
+		if raw, err := fs.ReadFile(fixtures, "templates/"+m[1]); err == nil {
+			collect(string(raw))
+		}
+	}
+	return keys
 }
 
 // offsetPattern is {{today±N(d)}} or {{now±N(s|m|h|d)}}.

@@ -61,6 +61,9 @@ const (
 type Env struct {
 	// RunID marks the data the run creates.
 	RunID string
+	// TestData fills {{testdata.<key>}}: values the environment must know, such as the test
+	// article (the pack's test_data, with the environment's in konform.yaml).
+	TestData map[string]string
 	// Today is the run's date, YYYY-MM-DD, for templates.
 	Today string
 	// Client returns the FHIR client for an identity. It must be safe for concurrent use.
@@ -244,6 +247,13 @@ func (w *World) fill(s string) (string, error) {
 				err = e
 			}
 			return id
+		}
+		if key, ok := strings.CutPrefix(name, "testdata."); ok {
+			v, known := w.env.TestData[key]
+			if !known {
+				err = harnessError("{{%s}}: the pack's pack.yaml has no test_data %s", name, key)
+			}
+			return v
 		}
 		if v, ok, e := computed(name, w); ok {
 			if e != nil {

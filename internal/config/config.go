@@ -66,6 +66,10 @@ type Environment struct {
 	Proxy string `yaml:"proxy"`
 	// Headers are sent with every request (for example a fixed x-user-agent).
 	Headers map[string]string `yaml:"headers"`
+	// TestData replaces values of the pack's test_data (pack.yaml) that this environment does not
+	// know, such as the test article (article.nplpackid, article.name): EXT's article register is
+	// not the simulator's. The run checks the keys against the pack's.
+	TestData map[string]string `yaml:"test_data"`
 	// SUT, when set, is the driver of the system under test against this environment, in place
 	// of the top-level sut section.
 	SUT *SUT `yaml:"sut"`

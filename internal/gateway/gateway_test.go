@@ -271,7 +271,8 @@ func prescription(t *testing.T, runID string) []byte {
 		t.Fatal(err)
 	}
 	filled := strings.NewReplacer("{{patient.id}}", patientID, "{{run.id}}", runID,
-		"{{today}}", time.Now().Format("2006-01-02")).Replace(string(raw))
+		"{{today}}", time.Now().Format("2006-01-02"), "{{testdata.article.nplpackid}}", "20110119100011",
+		"{{testdata.article.name}}", "Paracetamol Test 500 mg tablett, 20 st").Replace(string(raw))
 	if strings.Contains(filled, "{{") {
 		t.Fatalf("template left a placeholder: %s", filled)
 	}

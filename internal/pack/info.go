@@ -3,7 +3,10 @@ package pack
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -22,6 +25,28 @@ type Info struct {
 	Date      string `yaml:"date"`
 	// Patients is the patient pool: test personnummer a scenario leases for itself alone.
 	Patients []string `yaml:"patients"`
+	// TestData holds values the cases send that the environment must know, such as the test
+	// article ({{testdata.article.nplpackid}}): the simulator's by default, and an environment's
+	// test_data in konform.yaml replaces them for EXT.
+	TestData map[string]string `yaml:"test_data"`
+}
+
+// testDataKey is a test_data key: lower-case words joined by '.', '-' or '_'.
+var testDataKey = regexp.MustCompile(`^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$`)
+
+// CheckTestData checks test_data keys and values; source names them in messages. A value is
+// put into JSON templates as it is, so it holds no quote, backslash or brace.
+func CheckTestData(data map[string]string, source string) error {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		v := data[k]
+		if !testDataKey.MatchString(k) || len(k) > 64 {
+			return fmt.Errorf("%s: test_data key %q must be lower-case words joined by '.', such as article.nplpackid", source, printable(k))
+		}
+		if v == "" || printable(v) != v || len(v) > 200 || strings.ContainsAny(v, `"\{}`) {
+			return fmt.Errorf("%s: test_data %s: %q must be one printable line of at most 200 bytes, without quotes, backslashes or braces", source, k, printable(v))
+		}
+	}
+	return nil
 }
 
 var packID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -53,6 +78,9 @@ func readInfo(data []byte, source string) (*Info, error) {
 		if printable(s) != s || len(s) > 200 {
 			return nil, fmt.Errorf("%s: %q must be one printable line of at most 200 bytes", source, printable(s))
 		}
+	}
+	if err := CheckTestData(in.TestData, source); err != nil {
+		return nil, err
 	}
 	return &in, nil
 }

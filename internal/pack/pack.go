@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -660,6 +661,18 @@ func (p *Pack) SystemTemplates() fs.FS {
 		return p.Source.Files
 	}
 	return overlay{own: p.Source.Files, bundled: bundled.Files}
+}
+
+// TestData is the test data the pack's templates fill ({{testdata.<key>}}): the bundled pack's
+// test_data, with the pack's own in its place. A pack of one's own often starts from copies of the
+// bundled templates, and the reference system falls back to them (SystemTemplates).
+func (p *Pack) TestData() map[string]string {
+	out := map[string]string{}
+	if bundled, err := Bundled(); err == nil {
+		maps.Copy(out, bundled.Info.TestData)
+	}
+	maps.Copy(out, p.Source.Info.TestData)
+	return out
 }
 
 // Fixtures is the pack's fixtures/ folder: the test data its cases assume (patients/,

@@ -164,6 +164,8 @@ func TestPackInfoIsChecked(t *testing.T) {
 		strings.Replace(testInfo, "nll_release: \"21\"\n", "", 1):       "needs nll_release",
 		testInfo + "extra: 1\n": "field extra not found",
 		strings.Replace(testInfo, "publisher: Testförfattaren\n", "", 1): "needs a publisher",
+		testInfo + "test_data:\n  Artikel: x\n":                          "test_data key \"Artikel\" must be lower-case",
+		testInfo + "test_data:\n  article.name: '{{x}}'\n":               "test_data article.name: \"{{x}}\" must be one printable line",
 	} {
 		root := makePack(t, map[string]string{"pack.yaml": body, "features/a.feature": oneCase})
 		if _, err := Open(root); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {

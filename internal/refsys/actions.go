@@ -442,8 +442,8 @@ func (s *System) dispense(ctx context.Context, id, template string) (driver.Resu
 	return r, nil
 }
 
-// template reads templates/<name> and fills its placeholders: the given values, {{run.id}} and
-// {{today}} (the system's own clock).
+// template reads templates/<name> and fills its placeholders: the given values, {{run.id}},
+// {{today}} (the system's own clock) and {{testdata.<key>}}.
 func (s *System) template(name string, values map[string]string) (map[string]any, error) {
 	raw, err := fs.ReadFile(s.cfg.Templates, "templates/"+name)
 	if err != nil {
@@ -451,6 +451,9 @@ func (s *System) template(name string, values map[string]string) (map[string]any
 	}
 	text := string(raw)
 	values["run.id"], values["today"] = s.cfg.RunID, s.now().Format("2006-01-02")
+	for k, v := range s.cfg.TestData {
+		values["testdata."+k] = v
+	}
 	for k, v := range values {
 		text = strings.ReplaceAll(text, "{{"+k+"}}", v)
 	}

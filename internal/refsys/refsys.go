@@ -49,6 +49,9 @@ type Config struct {
 	Templates fs.FS
 	// RunID marks the data the system creates (the templates' {{run.id}}).
 	RunID string
+	// TestData fills the templates' {{testdata.<key>}}: the pack's test data, with the
+	// environment's values (the test article EXT knows, say).
+	TestData map[string]string
 	// Version is the system's version, sent in x-user-agent.
 	Version string
 	// Defect is the mistake to make, "" for none (see Defects).

@@ -46,6 +46,7 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 	for _, b := range sim.Behaviours {
 		rows[b.ID] = true
 	}
+	testData := p.TestData()
 	for _, c := range p.Cases {
 		for _, tag := range c.Tags {
 			if id, ok := strings.CutPrefix(tag, "@beteende:"); ok && !rows[id] {
@@ -67,6 +68,11 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 			}
 			for _, problem := range steps.CheckTemplates(s.Text, fixtures) {
 				add(Problem{Where: where, What: problem})
+			}
+			for _, key := range steps.TestDataKeys(strings.Join(append([]string{s.Text}, s.Args...), "\n"), fixtures) {
+				if _, ok := testData[key]; !ok {
+					add(Problem{Where: where, What: "{{testdata." + key + "}} is not in the pack's test_data (pack.yaml) nor the bundled pack's; add it to pack.yaml with the simulator's value"})
+				}
 			}
 		}
 	}

@@ -74,7 +74,8 @@ func TestCleanupRemovesWhatAnAbortedRunLeft(t *testing.T) {
 	h := http.Header{"Authorization": {"Bearer " + token}, "X-Org-Info": {`{"orgenhetsId":"x","orgenhetsIdTyp":"HSA"}`},
 		"X-Provenance": {base64.StdEncoding.EncodeToString([]byte(`{"reason":{"text":"test"}}`))}, "X-Purpose": {"VARD"}, "X-Access": {"TILLFALLIGT_SAMTYCKE"}}
 	template, _ := os.ReadFile("../../nllpack/templates/forskrivning.json")
-	body := strings.NewReplacer("{{run.id}}", "aborted-run", "{{patient.id}}", "3f1b6a52-7c1e-4d0a-9d6e-1a2b3c4d5e01", "{{today}}", "2026-11-23").Replace(string(template))
+	body := strings.NewReplacer("{{run.id}}", "aborted-run", "{{patient.id}}", "3f1b6a52-7c1e-4d0a-9d6e-1a2b3c4d5e01", "{{today}}", "2026-11-23",
+		"{{testdata.article.nplpackid}}", "20110119100011", "{{testdata.article.name}}", "Paracetamol Test").Replace(string(template))
 	for i := 0; i < 2; i++ {
 		if ex, err := c.Do(context.Background(), fhirclient.Request{Method: "POST", Path: "MedicationRequest", Header: h, Body: []byte(body)}); err != nil || ex.Response.Status != 201 {
 			t.Fatalf("leaving test data: %v %+v", err, ex)

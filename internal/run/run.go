@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/big"
 	"net/http"
 	"os"
@@ -202,6 +203,10 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if problems := CheckPack(p, p.Templates()); len(problems) > 0 && !(opts.Snippets && allUndefined(problems)) {
 		return problemsExit(sys, problems)
 	}
+	testData, err := mergeTestData(p, env)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
 	if opts.Shard != "" {
 		m := shardPattern.FindStringSubmatch(opts.Shard)
 		if m == nil {
@@ -259,9 +264,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
-		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates())
+		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
 		if err != nil {
 			return fail(ExitUsage, err)
 		}
@@ -412,6 +417,28 @@ func (o *Options) setDefaults() {
 
 // shardPattern is --shard's K/N.
 var shardPattern = regexp.MustCompile(`^([0-9]{1,6})/([0-9]{1,6})$`)
+
+// mergeTestData is the pack's test_data (pack.yaml) with the environment's values in place of
+// its defaults: the test article EXT knows, say. An environment may only replace keys the pack
+// has, so that a misspelt key is an error rather than a value nothing uses.
+func mergeTestData(p *pack.Pack, env config.Environment) (map[string]string, error) {
+	where := "konform.yaml: environment " + env.Name
+	if err := pack.CheckTestData(env.TestData, where); err != nil {
+		return nil, err
+	}
+	out := p.TestData()
+	for _, k := range slices.Sorted(maps.Keys(env.TestData)) {
+		if _, ok := out[k]; !ok {
+			known := strings.Join(slices.Sorted(maps.Keys(out)), ", ")
+			if known == "" {
+				known = "none"
+			}
+			return nil, fmt.Errorf("%s: test_data %s is not a value the pack uses (it has: %s)", where, k, known)
+		}
+		out[k] = env.TestData[k]
+	}
+	return out, nil
+}
 
 // andTag narrows a godog tag expression (groups joined by &&) by one more tag.
 func andTag(expr, tag string) string {

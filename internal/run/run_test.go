@@ -345,6 +345,7 @@ func TestBadInputExits2WithOneClearLine(t *testing.T) {
 	t.Parallel()
 	malformed := writeFeature(t, "# language: sv\nEgenskap: Trasig\n  Scenario: A\n    Givet x\n  Egenskap: B\n")
 	untagged := writeFeature(t, "# language: sv\nEgenskap: Prov\n  Scenario: Utan id\n    Givet att systemet är anslutet till NLL med sitt testcertifikat\n")
+	noData := writeFeature(t, "# language: sv\nEgenskap: Prov\n  @tc:X-2 @valfri\n  Scenario: A\n    När systemet söker \"Medication\" med \"code={{testdata.artikel}}\"\n")
 	dup := filepath.Join(t.TempDir(), "dup.feature")
 	os.WriteFile(dup, []byte("# language: sv\nEgenskap: Prov\n  @tc:X-1 @obligatorisk\n  Scenario: A\n    Givet att systemet är anslutet till NLL med sitt testcertifikat\n  @tc:X-1 @obligatorisk\n  Scenario: B\n    Givet att systemet är anslutet till NLL med sitt testcertifikat\n"), 0o644)
 
@@ -362,6 +363,7 @@ func TestBadInputExits2WithOneClearLine(t *testing.T) {
 		{"missing feature", run.Options{Paths: []string{"nowhere.feature"}}, []string{"nowhere.feature not found"}},
 		{"no @tc", run.Options{Paths: []string{untagged}}, []string{untagged + ":3", "@tc"}},
 		{"duplicate @tc", run.Options{Paths: []string{dup}}, []string{"@tc:X-1 is already used at " + dup + ":4"}},
+		{"unknown test data", run.Options{Paths: []string{noData}}, []string{noData + ":5", "{{testdata.artikel}} is not in the pack's test_data (pack.yaml) nor the bundled pack's"}},
 		{"unknown tag match", run.Options{Tags: "@tc:NO-SUCH"}, []string{"no scenario matches --tags"}},
 		{"missing certificate", run.Options{Cert: "certs/missing.p12"}, []string{"certs/missing.p12 not found"}},
 		{"wrong password", run.Options{CertsDir: certs, Cert: d.Path(pki.ClientP12File), Password: "fel"}, []string{d.Path(pki.ClientP12File), "wrong password"}},

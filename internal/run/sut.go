@@ -126,7 +126,7 @@ var _ steps.SUT = (*sutLoop)(nil)
 // startSUT starts the gateway in front of the target and the driver of the system under test:
 // konform's reference system (ref), the supplier's command or its test hook (cfg). The gateway
 // reaches NLL with the run's own client identity.
-func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string, templates fs.FS) (*sutLoop, error) {
+func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string, templates fs.FS, testData map[string]string) (*sutLoop, error) {
 	switch {
 	case !slices.Contains(Drivers, opts.SUT):
 		return nil, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command, http or manual", opts.SUT)
@@ -192,7 +192,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	case "ref":
 		sutTLS := pki.ClientTLS(side.trust, refID)
 		sutTLS.ServerName = side.serverName
-		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: templates,
+		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: templates, TestData: testData,
 			RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Users: users})
 		if err != nil {
 			gw.Close()

@@ -55,7 +55,7 @@ Egenskap: Uppdatera förskrivning
         "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
         "status": "active",
         "intent": "order",
-        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "20110119100011"}]},
+        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "{{testdata.article.nplpackid}}"}]},
         "subject": {"reference": "Patient/{{patient.id}}"},
         "authoredOn": "{{today}}",
         "requester": {"reference": "#forskrivare"},

@@ -23,7 +23,7 @@ Egenskap: Patient utan personnummer och varningar i svaret
         "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
         "status": "active",
         "intent": "order",
-        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "20110119100011"}]},
+        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "{{testdata.article.nplpackid}}"}]},
         "subject": {"reference": "#patient"},
         "authoredOn": "{{today}}",
         "requester": {"reference": "#forskrivare"},

@@ -54,7 +54,7 @@ Egenskap: Sökning och sidindelning
   # ha samma artikel.
   @tc:NLL-SOK-04 @krav:FHIR-SEARCH @valfri @beteende:RES-MEDICATION
   Scenario: Sök en artikel på dess kod
-    När systemet söker "Medication" med "code=http://medication.ehm.se/nplpackid|20110119100011"
+    När systemet söker "Medication" med "code=http://medication.ehm.se/nplpackid|{{testdata.article.nplpackid}}"
     Så är svarets statuskod 200
     Och Bundle har 1 post
-    Och FHIRPath-uttrycket "Bundle.entry.resource.code.coding.code" ger värdet "20110119100011"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.code.coding.code" ger värdet "{{testdata.article.nplpackid}}"

@@ -1,0 +1,55 @@
+package run_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/konform/konform/internal/run"
+)
+
+// withTestData adds test_data lines to the shared simulator's environment in konform.yaml.
+func withTestData(t *testing.T, sh *shared, lines string) {
+	t.Helper()
+	f, err := os.OpenFile(sh.cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("    test_data:\n" + lines); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAnEnvironmentsTestDataReplacesThePacks: an environment's test_data (the test article EXT
+// knows) is what the templates send in place of the pack's; a key the pack does not have and a
+// value that would break a template are refused before any connection, with one line.
+func TestAnEnvironmentsTestDataReplacesThePacks(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	withTestData(t, sh, "      article.nplpackid: \"20110119100028\"\n      article.name: Omeprazol Test\n")
+	r := execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: "@tc:NLL-FSK-01"})
+	if r.code != run.ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	sent, err := os.ReadFile(filepath.Join(r.dir, "exchanges.http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sent), `"code": "20110119100028"`) || !strings.Contains(string(sent), `"display": "Omeprazol Test"`) || strings.Contains(string(sent), "20110119100011") {
+		t.Errorf("the prescription does not carry the environment's article:\n%s", sent)
+	}
+
+	for _, tc := range []struct{ lines, want string }{
+		{"      artikel.nplpackid: \"1\"\n", "test_data artikel.nplpackid is not a value the pack uses (it has: article.name, article.nplpackid,"},
+		{"      article.name: 'Paracetamol \"500\"'\n", "test_data article.name: \"Paracetamol \\\"500\\\"\" must be one printable line"},
+	} {
+		sh := sharedSimulator(t)
+		withTestData(t, sh, tc.lines)
+		r := execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: "@tc:NLL-FSK-01"})
+		if r.code != run.ExitUsage || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || r.dir != "" {
+			t.Errorf("%s: exit %d, want 2 and one line with %q:\n%s", tc.lines, r.code, tc.want, r.stderr)
+		}
+	}
+}
