@@ -96,8 +96,9 @@ func TestSimServesUntilInterrupted(t *testing.T) {
 	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	sys := System{Stdout: out, Stderr: errb, Getenv: func(string) string { return "" }, Now: time.Now}
 	done := make(chan int)
+	certs := t.TempDir()
 	go func() {
-		done <- Main(ctx, sys, []string{"sim", "--addr", "127.0.0.1:0", "--certs", t.TempDir()})
+		done <- Main(ctx, sys, []string{"sim", "--addr", "127.0.0.1:0", "--certs", certs})
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(errb.String(), "Ctrl-C") && time.Now().Before(deadline) {
@@ -109,6 +110,10 @@ func TestSimServesUntilInterrupted(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "https://127.0.0.1:") || !strings.Contains(errb.String(), "curl --cacert") {
 		t.Errorf("stdout %q stderr %q", out, errb)
+	}
+	tokens, _ := filepath.Glob(filepath.Join(certs, "tokens", "*.jwt"))
+	if len(tokens) != 7 || !strings.Contains(errb.String(), filepath.Join(certs, "tokens")+"/<role>.jwt") {
+		t.Errorf("every role's token: %v; guide %s", tokens, errb)
 	}
 }
 

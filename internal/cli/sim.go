@@ -3,7 +3,10 @@ package cli
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -120,6 +123,9 @@ func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, fault
 	fmt.Fprintf(&b, "    with X-Org-Info: {\"orgenhetsId\":\"SE2321000016-TEST1\",\"orgenhetsIdTyp\":\"HSA\"}\n")
 	fmt.Fprintf(&b, "  pharmacist token (12 h): %s\n", pharmacist)
 	fmt.Fprintf(&b, "    with X-Org-Info: {\"orgenhetsId\":\"7350045511999\",\"orgenhetsIdTyp\":\"GLN\"}\n")
+	if dir, err := writeRoleTokens(s, filepath.Dir(d.Path(pki.CAFile)), now); err == nil {
+		fmt.Fprintf(&b, "  every role's token (12 h): %s/<role>.jwt (%s)\n", dir, strings.Join(simRoleFiles, ", "))
+	}
 	for _, f := range faults {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
 	}
@@ -133,4 +139,23 @@ func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, fault
 		d.Path(pki.CAFile), d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), prescriber, url)
 	b.WriteString("(every request needs a fresh UUID as X-Request-ID: a reused one is refused)\nCtrl-C stops it.\n")
 	fmt.Fprint(sys.Stderr, b.String())
+}
+
+// simRoleFiles names the token files of the simulator's roles, in the steps' words.
+var simRoleFiles = []string{"förskrivare", "farmaceut", "sjuksköterska", "farmaceut-inom-vården", "dietist", "apotekspersonal", "privatperson"}
+
+// writeRoleTokens writes a token for each of the simulator's roles into dir/tokens, for trying
+// what each role may do; the private person is the test patient 189001019802.
+func writeRoleTokens(s *sim.Simulator, certs string, now time.Time) (string, error) {
+	dir := filepath.Join(certs, "tokens")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	roles := []string{sim.RolePrescriber, sim.RolePharmacist, sim.RoleNurse, sim.RoleCarePharmacist, sim.RoleDietitian, sim.RolePharmacyStaff, sim.RolePrivate}
+	for i, role := range roles {
+		if err := os.WriteFile(filepath.Join(dir, simRoleFiles[i]+".jwt"), []byte(s.Token(sim.RoleClaims(role, now))+"\n"), 0o600); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
