@@ -125,6 +125,7 @@ var Behaviours = []Behaviour{
 	{ID: "OP-MONITORING-ROLE", Text: "$monitoring is for health care personnel: a pharmacy is refused (403)"},
 
 	{ID: "LOCK-PATIENT", Text: "a data lock hides the patient's prescriptions and dispenses from searches and reads"},
+	{ID: "LOCK-PHARMACY", Text: "an integritetsspärr hides the data from pharmacy staff too"},
 	{ID: "LOCK-ACCESS", Text: "the access types TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER and NODATKOMST see locked data"},
 	{ID: "LOCK-CHAIN", Text: "a lock on a prescription chain hides that chain only"},
 	{ID: "LOCK-REASON", Text: "a lock on the treatment reason only leaves the prescription visible and flags its reasonCode nlldataAbsentReason (FIL006)"},
@@ -265,6 +266,7 @@ var Defects = []Defect{
 
 	{"lock-read-leaks", "LOCK-PATIENT", "a locked prescription can be read by its id"},
 	{"lock-search-leaks", "LOCK-PATIENT", "a search shows locked prescriptions"},
+	{"pharmacy-sees-locked", "LOCK-PHARMACY", "a pharmacy (purpose EXPEDIERING) sees locked prescriptions"},
 	{"lock-access-ignored", "LOCK-ACCESS", "no access type sees locked data"},
 	{"chain-lock-hides-all", "LOCK-CHAIN", "a lock on one chain hides every prescription of the patient"},
 	{"reason-lock-ignored", "LOCK-REASON", "a lock on the treatment reason shows the reason"},

@@ -121,3 +121,17 @@ func TestASecrecyLockHidesNothingFromStaff(t *testing.T) {
 		t.Errorf("an integritetsspärr (%d) leaves the prescription visible", a.code)
 	}
 }
+
+// TestALockHidesFromThePharmacyToo shows LOCK-PHARMACY: the patient's integritetsspärr hides the
+// prescriptions from pharmacy staff as from care staff.
+func TestALockHidesFromThePharmacyToo(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"pharmacy-sees-locked", func(u *user) bool {
+			mr := u.create(prescription(ingrid, nil))
+			if a := u.do("POST", "Basic", dataLock(ingrid, "")); a.code != 201 {
+				t.Fatalf("lock: %d %s", a.code, a.raw)
+			}
+			return pharmacist(t, u.s).do("GET", "MedicationRequest/"+mr["id"].(string), nil).code == 200
+		}},
+	})
+}

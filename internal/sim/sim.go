@@ -442,7 +442,8 @@ func (s *Simulator) visible(c *caller, typ string, res resource) bool {
 	if typ == "Provenance" {
 		return s.provenanceVisible(c, res)
 	}
-	if (typ != "MedicationRequest" && typ != "MedicationDispense") || (c.sees() && !s.broken("lock-access-ignored")) {
+	if (typ != "MedicationRequest" && typ != "MedicationDispense") || (c.sees() && !s.broken("lock-access-ignored")) ||
+		(roles[c.role].orgType == "GLN" && s.broken("pharmacy-sees-locked")) {
 		return true
 	}
 	return !s.hiddenBy(s.locks(kinds[typ].patientOf(res)), typ, res)
