@@ -11,7 +11,8 @@
 # konform passes the action's parameters as KONFORM_PARAM_* (and as JSON on stdin), the gateway
 # as KONFORM_GATEWAY, the certificates as KONFORM_GATEWAY_CA, KONFORM_CLIENT_CERT and
 # KONFORM_CLIENT_KEY, and against its simulator the test user as KONFORM_USER_AUTHORIZATION and
-# KONFORM_USER_X_ORG_INFO. The script answers on stdout with JSON: the status NLL gave and what
+# KONFORM_USER_X_ORG_INFO, and the run's test data (the article to prescribe) as KONFORM_TESTDATA_*.
+# The script answers on stdout with JSON: the status NLL gave and what
 # it showed its user ({"status": 201, "shown": "…", "values": {"id": "…"}}). Exit 0 is done.
 set -euo pipefail
 
@@ -64,7 +65,9 @@ case "${1:-}" in
     [ -n "$id" ] && echo "$id" || answer 200 "Patienten finns inte i NLL"
     exit 0
   fi
+  # The article is the run's test article (KONFORM_TESTDATA_*): one the environment knows.
   sed -e "s/{{patient.id}}/$id/g" -e "s/{{run.id}}/$KONFORM_RUN_ID/g" -e "s/{{today}}/$(date +%F)/g" \
+    -e "s/{{testdata.article.nplpackid}}/$KONFORM_TESTDATA_ARTICLE_NPLPACKID/g" -e "s/{{testdata.article.name}}/$KONFORM_TESTDATA_ARTICLE_NAME/g" \
     "$templates/${KONFORM_PARAM_MALL:-forskrivning.json}" |
     jq --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.authoredOn = $t' > "$tmp/request.json"
   provenance=$(jq -cn --arg run "$KONFORM_RUN_ID" \

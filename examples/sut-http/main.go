@@ -101,7 +101,7 @@ func (h *hook) system(req driver.Request) (*refsys.System, error) {
 		}
 		h.users = map[string]http.Header{}
 		sys, err := refsys.New(refsys.Config{BaseURL: req.Gateway, TLS: h.tls, Templates: nllpack.FS, RunID: req.RunID,
-			Version: "1.0", Users: h.users})
+			Version: "1.0", Users: h.users, TestData: req.TestData})
 		if err != nil {
 			return nil, err
 		}

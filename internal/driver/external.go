@@ -43,6 +43,9 @@ type Request struct {
 	// konform's simulator, whose users exist only during the run; against EXT it is empty and
 	// the system uses its own.
 	User map[string]string `json:"user,omitempty"`
+	// TestData is the run's test data, such as the test article the environment knows
+	// (article.nplpackid, article.name): what the system's user would pick.
+	TestData map[string]string `json:"test_data,omitempty"`
 }
 
 // Answer is what the system reports back: stdout of the command, or the hook's 2xx body. An
@@ -64,6 +67,9 @@ type Context struct {
 	Users func(role string) map[string]string
 	// Env is added to the command's environment (KONFORM_CA, KONFORM_CLIENT_CERT, …).
 	Env map[string]string
+	// TestData is the run's test data (the pack's test_data with the environment's values): the
+	// test article the system should prescribe, say.
+	TestData map[string]string
 }
 
 // external is what the command and hook drivers share: the session and the request.
@@ -98,7 +104,7 @@ func (e *external) request(a Action) (Request, error) {
 	spec, _ := Lookup(a.Name)
 	e.mu.Lock()
 	r := Request{Action: a.Name, Params: a.Params, Role: spec.Role, RunID: e.ctx.RunID, Case: e.caseID, Scenario: e.scenario,
-		Session: e.ctx.RunID + "-" + strconv.Itoa(e.session), Gateway: e.ctx.Gateway}
+		Session: e.ctx.RunID + "-" + strconv.Itoa(e.session), Gateway: e.ctx.Gateway, TestData: e.ctx.TestData}
 	e.mu.Unlock()
 	if r.Params == nil {
 		r.Params = map[string]string{}
@@ -257,7 +263,8 @@ func fill(name string, r Request) string {
 
 // environment is the request as KONFORM_* variables: KONFORM_ACTION, KONFORM_ROLE,
 // KONFORM_RUN_ID, KONFORM_CASE, KONFORM_SESSION, KONFORM_GATEWAY, KONFORM_PARAM_<NAME> (in
-// ASCII capitals: förskrivning is KONFORM_PARAM_FORSKRIVNING), KONFORM_USER_<HEADER>, and the
+// ASCII capitals: förskrivning is KONFORM_PARAM_FORSKRIVNING), KONFORM_USER_<HEADER>,
+// KONFORM_TESTDATA_<KEY> (article.nplpackid is KONFORM_TESTDATA_ARTICLE_NPLPACKID), and the
 // driver's own.
 func environment(r Request, extra map[string]string) []string {
 	env := []string{"KONFORM_ACTION=" + r.Action, "KONFORM_ROLE=" + r.Role, "KONFORM_RUN_ID=" + r.RunID, "KONFORM_CASE=" + r.Case,
@@ -267,6 +274,9 @@ func environment(r Request, extra map[string]string) []string {
 	}
 	for _, k := range sortedKeys(r.User) {
 		env = append(env, "KONFORM_USER_"+envName(k)+"="+r.User[k])
+	}
+	for _, k := range sortedKeys(r.TestData) {
+		env = append(env, "KONFORM_TESTDATA_"+envName(k)+"="+r.TestData[k])
 	}
 	for _, k := range sortedKeys(extra) {
 		env = append(env, k+"="+extra[k])

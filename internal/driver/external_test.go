@@ -29,7 +29,8 @@ var create = Action{Name: "skapa förskrivning", Params: map[string]string{"pati
 
 func xctx() Context {
 	return Context{RunID: "run-1", Gateway: "https://127.0.0.1:9443/fhir", Env: map[string]string{"KONFORM_GATEWAY_CA": "/certs/ca.pem"},
-		Users: func(role string) map[string]string { return map[string]string{"authorization": "Bearer " + role} }}
+		Users:    func(role string) map[string]string { return map[string]string{"authorization": "Bearer " + role} },
+		TestData: map[string]string{"article.nplpackid": "20110119100011"}}
 }
 
 // TestCommandGetsTheActionEveryWay runs a real program: the placeholders of its argv, the request
@@ -39,7 +40,7 @@ func TestCommandGetsTheActionEveryWay(t *testing.T) {
 	t.Setenv("KONFORM_CERT_PASSWORD", "hemligt-lösenord")
 	out := filepath.Join(t.TempDir(), "seen")
 	prog := script(t, `cat > "`+out+`.json"
-printf '%s|%s|%s|%s|%s|%s' "$1" "$2" "$KONFORM_PARAM_PATIENT" "$KONFORM_ACTION" "$KONFORM_USER_AUTHORIZATION" "$KONFORM_GATEWAY_CA" > "`+out+`.args"
+printf '%s|%s|%s|%s|%s|%s|%s' "$1" "$2" "$KONFORM_PARAM_PATIENT" "$KONFORM_ACTION" "$KONFORM_USER_AUTHORIZATION" "$KONFORM_GATEWAY_CA" "$KONFORM_TESTDATA_ARTICLE_NPLPACKID" > "`+out+`.args"
 echo "working on it ${KONFORM_CERT_PASSWORD:-}" >&2
 echo '{"status": 201, "shown": "Förskrivningen är registrerad", "values": {"id": "mr-1"}}'
 `)
@@ -60,13 +61,14 @@ echo '{"status": 201, "shown": "Förskrivningen är registrerad", "values": {"id
 		t.Error("the command saw konform's certificate password")
 	}
 	args, _ := os.ReadFile(out + ".args")
-	if want := "skapa förskrivning|189001019802/forskrivning.json/run-1|189001019802|skapa förskrivning|Bearer förskrivare|/certs/ca.pem"; string(args) != want {
+	if want := "skapa förskrivning|189001019802/forskrivning.json/run-1|189001019802|skapa förskrivning|Bearer förskrivare|/certs/ca.pem|20110119100011"; string(args) != want {
 		t.Errorf("the program saw %q, want %q", args, want)
 	}
 	var req Request
 	data, _ := os.ReadFile(out + ".json")
 	if err := json.Unmarshal(data, &req); err != nil || req.Action != "skapa förskrivning" || req.Params["mall"] != "forskrivning.json" ||
-		req.Case != "SUT-VARD-01" || req.Role != "förskrivare" || req.Session != "run-1-1" || req.Gateway != "https://127.0.0.1:9443/fhir" {
+		req.Case != "SUT-VARD-01" || req.Role != "förskrivare" || req.Session != "run-1-1" || req.Gateway != "https://127.0.0.1:9443/fhir" ||
+		req.TestData["article.nplpackid"] != "20110119100011" {
 		t.Errorf("stdin %s (%v)", data, err)
 	}
 	for _, want := range []string{"## stdin", `"action":"skapa förskrivning"`, "## stdout", `"id": "mr-1"`, "## stderr", "working on it", "exit 0"} {

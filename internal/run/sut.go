@@ -187,7 +187,8 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 			return nil
 		}
 		return map[string]string{"authorization": h.Get("Authorization"), "x-org-info": h.Get("X-Org-Info")}
-	}, Env: map[string]string{"KONFORM_GATEWAY_CA": side.certFile, "KONFORM_CLIENT_CERT": d.Path(pki.ClientCertFile), "KONFORM_CLIENT_KEY": d.Path(pki.ClientKeyFile)}}
+	}, Env: map[string]string{"KONFORM_GATEWAY_CA": side.certFile, "KONFORM_CLIENT_CERT": d.Path(pki.ClientCertFile), "KONFORM_CLIENT_KEY": d.Path(pki.ClientKeyFile)},
+		TestData: testData}
 	switch opts.SUT {
 	case "ref":
 		sutTLS := pki.ClientTLS(side.trust, refID)
