@@ -84,7 +84,7 @@ func newVerifyCmd(sys System) *cobra.Command {
 				fmt.Fprintf(sys.Stderr, "test pack digest %s\n", orDash(v.PackDigest))
 			}
 			if v.Environment.Kind == evidence.SimulatorKind {
-				fmt.Fprintln(sys.Stderr, "this run was against konform's built-in simulator: it is no evidence for approval")
+				fmt.Fprintln(sys.Stderr, "this run was against konform's simulator, or used its development PKI: it is no evidence for approval")
 			}
 			if requireEnv != "" && v.Environment.Kind != requireEnv {
 				fmt.Fprintf(sys.Stderr, "konform: --require-env %s: the evidence comes from environment %s of kind %s\n", requireEnv, v.Environment.Name, kind)

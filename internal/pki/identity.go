@@ -55,7 +55,7 @@ func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
 	data, err := os.ReadFile(certFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("client certificate %s not found; run \"konform certs\" for a test identity or pass --cert", certFile)
+			return nil, fmt.Errorf("client certificate %s not found; give your test certificate with --cert or client: in konform.yaml (\"konform certs\" makes a development identity, which only konform's simulator accepts)", certFile)
 		}
 		return nil, fmt.Errorf("cannot read client certificate %s: %v", certFile, err)
 	}
@@ -364,6 +364,9 @@ func ReadCertificates(path string) ([]*x509.Certificate, error) {
 
 // CertPool reads a PEM CA bundle into a pool.
 func CertPool(caFile string) (*x509.CertPool, error) {
+	if _, err := os.Stat(caFile); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("CA bundle %s not found; point ca: in konform.yaml at the PEM file of the CAs that issue the server's certificate (for EXT, the agency's)", caFile)
+	}
 	certs, err := ReadCertificates(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("CA bundle: %w", err)

@@ -288,7 +288,11 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	if why != "" {
 		rec.run.Unreachable = why
-		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (konform doctor --env %s checks the connection step by step)\n", tgt.baseURL, why, env.Name)
+		doctor := "konform doctor --env " + env.Name
+		if opts.Config != "" && opts.Config != config.DefaultFile {
+			doctor += " --config " + opts.Config
+		}
+		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (%s checks the connection step by step)\n", tgt.baseURL, why, doctor)
 	}
 
 	// The system under test's scenarios run one at a time after the others, so that every call
@@ -428,6 +432,9 @@ func mergeTestData(p *pack.Pack, env config.Environment) (map[string]string, err
 	}
 	out := p.TestData()
 	for _, k := range slices.Sorted(maps.Keys(env.TestData)) {
+		if v := env.TestData[k]; v == "…" || v == "..." {
+			return nil, fmt.Errorf("%s: test_data %s is still the example's %q; give a value the environment knows, such as an article in EXT's register (docs/ext.md)", where, k, v)
+		}
 		if _, ok := out[k]; !ok {
 			known := strings.Join(slices.Sorted(maps.Keys(out)), ", ")
 			if known == "" {
