@@ -19,7 +19,7 @@ Egenskap: TA 01 Hämta patientens förskrivningar och uthämtade läkemedel – 
     Och att användaren är privatperson
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
 
   # NLL får svara 403 eller med ett tomt sökresultat; de andras förskrivningar får inte synas.
   @tc:NLL-TA01-02 @krav:PRIVATPERSON @obligatorisk @sim @beteende:ROLE-PRIVATE-OWN
@@ -29,7 +29,7 @@ Egenskap: TA 01 Hämta patientens förskrivningar och uthämtade läkemedel – 
     Och att åtkomstintyget har "PERSONNUMMER" satt till "189001019802"
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200 eller 403
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists().not()" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.exists().not()" är sant
     När systemet hämtar "MedicationRequest/{{created.id}}"
     Så är svarets statuskod 403 eller 404
 
@@ -45,8 +45,10 @@ Egenskap: TA 01 Hämta patientens förskrivningar och uthämtade läkemedel – 
     Och att användaren är privatperson
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.öppen}}').exists()" är sant
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.spärrad}}').exists().not()" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.öppen}}').exists()" är sant på någon sida av sökresultatet
+    När systemet söker "MedicationRequest" med "_id={{var.spärrad}}"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster
 
   # Hur patienten själv ser sina spärrade uppgifter i NLL:s FHIR-gränssnitt är inte beskrivet.
   @tc:NLL-TA01-04 @krav:PRIVATPERSON @krav:SPARR @valfri @sim @beteende:LOCK-PATIENT-OWN

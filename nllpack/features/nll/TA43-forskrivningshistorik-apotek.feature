@@ -25,6 +25,6 @@ Egenskap: TA 43 Skapa utdrag – Förskrivningshistorik – Apotek
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.aktiv}}').status" ger värdet "active"
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.makulerad}}').status" ger värdet "cancelled"
-    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.avslutad}}').status" ger värdet "completed"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.aktiv}}' and status = 'active').exists()" är sant på någon sida av sökresultatet
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.makulerad}}' and status = 'cancelled').exists()" är sant på någon sida av sökresultatet
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.avslutad}}' and status = 'completed').exists()" är sant på någon sida av sökresultatet
