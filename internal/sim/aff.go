@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -71,6 +72,9 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 	if err := s.checkPrescription(w); err != nil {
 		return err
 	}
+	if err := s.checkListVersion(w); err != nil {
+		return err
+	}
 	// Auto05: the first prescription of a chain gets a new chain id.
 	if extension(w.res, ChainURL) == nil && !s.broken("no-chain-id") {
 		setExtension(w.res, map[string]any{"url": ChainURL, "valueString": uuid.NewString()})
@@ -80,6 +84,30 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 		w.warnings = append(w.warnings, warn(ruleDuplicate, "MedicationRequest.medicationCodeableConcept"))
 	}
 	return nil
+}
+
+// checkListVersion refuses a prescription made from an old view of the patient's medication
+// list: one whose nllMedicationlistVersion extension (the underlagsversion, as medlistinfo gives
+// it) is not the list's current version, as another write changed the list meanwhile
+// (Policy.ListVersionCheck). A prescription without the extension is not checked. The extension
+// describes the request, not the prescription, so it is not stored.
+func (s *Simulator) checkListVersion(w *write) *apiError {
+	ext := extension(w.res, MedicationListVersion)
+	if ext == nil {
+		return nil
+	}
+	removeExtension(w.res, MedicationListVersion)
+	seen, ok := numberAt(ext, "valueInteger")
+	if !ok {
+		return &apiError{status: http.StatusBadRequest, code: "invalid", diagnostics: "nllMedicationlistVersion needs valueInteger, the list version the prescription was made from",
+			expression: "MedicationRequest.extension"}
+	}
+	current := s.listVersion[w.patient]
+	if !s.policy.ListVersionCheck || s.broken("list-version-unchecked") || int(seen) == current {
+		return nil
+	}
+	return &apiError{status: s.policy.VersionConflictStatus, code: "conflict", expression: "MedicationRequest.extension",
+		diagnostics: fmt.Sprintf("the patient's medication list is at version %d, but the prescription was made from version %d; read the list again (medlistinfo) and prescribe from it", current, int(seen))}
 }
 
 func (s *Simulator) updatePrescription(c *caller, w *write) *apiError {

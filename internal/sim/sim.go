@@ -85,6 +85,11 @@ type Policy struct {
 	// EndParameters answers MedicationRequest/$end with Parameters: result true and the ended
 	// versions (default true). When false it answers an OperationOutcome of severity information.
 	EndParameters bool
+	// ListVersionCheck refuses a new prescription whose nllMedicationlistVersion extension (the
+	// underlagsversion: the version of the medication list the prescriber saw) is not the list's
+	// current version, with VersionConflictStatus (default true). When false the extension is
+	// ignored. A prescription without it is never checked.
+	ListVersionCheck bool
 }
 
 // DefaultPolicy is the policy a simulator gets unless told otherwise: the "default" personality.
@@ -92,7 +97,7 @@ func DefaultPolicy() Policy {
 	return Policy{BasePath: DefaultBasePath, VersionConflictStatus: http.StatusConflict, RequireRequestID: true, UniqueRequestID: true, PageSize: 50,
 		HeaderStatus: http.StatusBadRequest, AuthStatus: http.StatusUnauthorized, ForbiddenStatus: http.StatusForbidden,
 		NamedDiagnostics: true, AbsoluteLocations: true, ReasonPhrase: true, VersionHeaders: true, SearchTotal: true,
-		StrictSearch: true, PingResult: "OK", PingRoleParameter: true, EndParameters: true}
+		StrictSearch: true, PingResult: "OK", PingRoleParameter: true, EndParameters: true, ListVersionCheck: true}
 }
 
 // Personalities names the simulator's personalities, for Personality.
@@ -103,7 +108,7 @@ var Personalities = []string{"default", "alt"}
 // missing token, the code processing for every error, Swedish diagnostics, absolute-path
 // Location under the base /fhir, "201" without a reason phrase, no ETag, no Bundle.total, pages of
 // 5, lenient search, no request id required, the role in $ping's result, an OperationOutcome from
-// $end).
+// $end, no check of the medication list version).
 func Personality(name string) (Policy, error) {
 	switch name {
 	case "", "default":

@@ -105,3 +105,16 @@ Egenskap: Skapa förskrivning
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-telefon.json"
     Så är svarets statuskod 201
     Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 14 days" är sant
+
+  # Att NLL låser hela läkemedelslistan med underlagsversionen (nllMedicationlistVersion) är
+  # simulatorns gissning ur NLL:s kod från 2019; statusen vid konflikt är inte dokumenterad.
+  @tc:NLL-FSK-31 @krav:VERSION @valfri @sim @beteende:WRITE-LIST-LOCK
+  Scenario: En förskrivning gjord från en äldre version av läkemedelslistan avvisas
+    Givet att scenariot har en egen testpatient ur poolen
+    När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
+    Och värdet av FHIRPath-uttrycket "Bundle.entry.resource.extension.where(url.endsWith('nllMedicationlistVersion')).value" sparas som "listversion"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning-med-listversion.json"
+    Så är svarets statuskod 201
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-med-listversion.json"
+    Så är svarets statuskod 409 eller 412
+    Och OperationOutcome har ett fel
