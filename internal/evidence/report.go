@@ -8,6 +8,7 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,6 +187,51 @@ func stepRows(l map[string]string, lang string, steps []Step) template.HTML {
 	return template.HTML(b.String())
 }
 
+// caseRows writes the report's table of cases, a row each: the id (a link to the case's section
+// when it has one), the name, mandatory or optional, the outcome and the requirements. Like
+// stepRows it is written here, not in the template: a 10,000-case run has 10,000 rows.
+func caseRows(l map[string]string, cases []reportCase) template.HTML {
+	var b strings.Builder
+	esc := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(html.EscapeString(p))
+		}
+	}
+	for _, c := range cases {
+		b.WriteString(`<tr><td class="mono">`)
+		if c.Detailed {
+			b.WriteString(`<a href="#`)
+			esc(strings.ReplaceAll(url.PathEscape(c.ID), "%2F", "/"))
+			b.WriteString(`">`)
+			esc(c.ID)
+			b.WriteString(`</a>`)
+		} else {
+			esc(c.ID)
+		}
+		b.WriteString(`</td><td>`)
+		esc(c.Name)
+		b.WriteString(`</td><td>`)
+		if c.Mandatory {
+			esc(l["mandatory"])
+		} else {
+			esc(l["optional"])
+		}
+		b.WriteString(`</td><td class="o-`)
+		esc(string(c.Outcome))
+		b.WriteString(`">`)
+		esc(l[string(c.Outcome)])
+		if c.Waiver != nil {
+			b.WriteString(` <span class="waived">(`)
+			esc(l["waived"])
+			b.WriteString(`)</span>`)
+		}
+		b.WriteString(`</td><td class="mono">`)
+		esc(strings.Join(c.Requirements, " "))
+		b.WriteString("</td></tr>\n")
+	}
+	return template.HTML(b.String())
+}
+
 // reportCoverage is a requirement with its status in this run.
 type reportCoverage struct {
 	Coverage
@@ -338,11 +384,12 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 			}
 			return n
 		},
-		"utc":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
-		"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-		"join":  strings.Join,
-		"ms":    func(d time.Duration) int64 { return d.Milliseconds() },
-		"steps": func(steps []Step) template.HTML { return stepRows(l, lang, steps) },
+		"utc":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+		"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"join":     strings.Join,
+		"ms":       func(d time.Duration) int64 { return d.Milliseconds() },
+		"steps":    func(steps []Step) template.HTML { return stepRows(l, lang, steps) },
+		"caseRows": func(cases []reportCase) template.HTML { return caseRows(l, cases) },
 	}).Parse(reportTemplate)
 	if err != nil {
 		return err
