@@ -555,8 +555,11 @@ const maxPages = 50
 
 // fhirPathTrueOnSomePage evaluates an expression on the last answer, a searchset Bundle, and on
 // each further page its next links lead to, until it is true: NLL's page size is not
-// documented, so a match need not be on the first page.
+// documented, so a match need not be on the first page. The answer stays the first page, so that
+// the next such check of the same search starts from it again.
 func (w *World) fhirPathTrueOnSomePage(expr string) error {
+	first := w.last
+	defer func() { w.last = first }()
 	var results []string
 	for page := 1; ; page++ {
 		got, err := w.evalFHIRPath(expr)

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -125,4 +126,23 @@ func prescription(t *testing.T, env *Env, change func(map[string]any)) string {
 	}
 	out, _ := json.MarshalIndent(doc, "", "  ")
 	return docString(string(out))
+}
+
+// TestChecksOnSomePageEachStartFromTheFirstPage: with pages of five, six prescriptions are
+// found by six checks of one search, whatever page each is on and in whatever order they are
+// checked: each check follows the next links from the search's first page.
+func TestChecksOnSomePageEachStartFromTheFirstPage(t *testing.T) {
+	env := simEnv(t, "alt") // pages of five
+	var f strings.Builder
+	f.WriteString("# language: sv\nEgenskap: sidor\n\n  Scenario: sex förskrivningar\n    Givet att ändamålet är \"VARD\" och åtkomsttypen \"TILLFALLIGT_SAMTYCKE\"\n" +
+		"    Och att scenariot har en egen testpatient ur poolen\n    Och att begäran har headern \"Prefer\" med värdet \"return=representation\"\n")
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&f, "    Och systemet skapar en \"MedicationRequest\" från mallen \"forskrivning.json\"\n"+
+			"    Och värdet av FHIRPath-uttrycket \"MedicationRequest.id\" sparas som \"f%d\"\n", i)
+	}
+	f.WriteString("    När systemet söker \"MedicationRequest\" med \"patient={{patient.id}}\"\n")
+	for i := 6; i >= 1; i-- {
+		fmt.Fprintf(&f, "    Så är FHIRPath-uttrycket \"Bundle.entry.resource.where(id = '{{var.f%d}}').exists()\" sant på någon sida av sökresultatet\n", i)
+	}
+	passed(t, play(t, env, f.String()), "sex förskrivningar")
 }

@@ -76,3 +76,15 @@ func TestVerifyOfAnNLLDispatchChecksEachDispense(t *testing.T) {
 		}},
 	})
 }
+
+// TestADispatchWithAnUnknownPrescriptionIsRefused: an entry the single $verify refuses outright
+// refuses the whole dispatch with that status, pointing at the entry.
+func TestADispatchWithAnUnknownPrescriptionIsRefused(t *testing.T) {
+	s := newSim(t)
+	id := prescriber(t, s).create(prescription(ingrid, nil))["id"].(string)
+	a := pharmacist(t, s).do("POST", "$verify", dispatch(dispenseFor(id, 1), dispenseFor("okand", 1)))
+	if single := pharmacist(t, s).do("POST", "MedicationDispense/$verify", dispenseFor("okand", 1)); a.code != single.code || a.code != 422 ||
+		!strings.Contains(a.raw, "Bundle.entry[1].resource.authorizingPrescription") {
+		t.Errorf("dispatch %d (single $verify %d): %s", a.code, single.code, a.raw)
+	}
+}

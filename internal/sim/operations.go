@@ -117,7 +117,14 @@ func (s *Simulator) verifyDispatch(w http.ResponseWriter, c *caller, bundle reso
 			return entry
 		}
 		wr := &write{method: http.MethodPost, typ: "MedicationDispense", res: object(e, "resource")}
-		if aerr := s.checkDispense(wr); aerr != nil {
+		if aerr := s.checkDispense(wr); aerr != nil && aerr.rule == nil {
+			// Not an AFF finding: the single $verify refuses such a dispense outright, and so
+			// the whole dispatch is refused, pointing at the entry (as a transaction is).
+			s.writeMu.Unlock()
+			aerr.expression = at(aerr.expression)
+			s.writeError(w, aerr)
+			return
+		} else if aerr != nil {
 			detected = true
 			issues = append(issues, issue{severity: "error", code: aerr.code, diagnostics: aerr.diagnostics, expression: at(aerr.expression), rule: aerr.rule})
 			continue

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -61,8 +62,7 @@ func TestAPrivatePersonReadsTheirOwnDataOnly(t *testing.T) {
 	}
 	for _, path := range []string{"Patient?identifier=189002019819", "MedicationRequest"} {
 		a := me.do("GET", path, nil)
-		entries, _ := a.doc["entry"].([]any)
-		for _, e := range entries {
+		for _, e := range list(a.doc["entry"]) {
 			res := e.(map[string]any)["resource"].(map[string]any)
 			if res["id"] == gustav || res["id"] == theirs["id"] {
 				t.Errorf("GET %s shows another patient's %s", path, res["id"])
@@ -99,4 +99,36 @@ func TestASecrecyLockHidesFromThePatientAndTheirOwnLockDoesNot(t *testing.T) {
 			return privatePerson(t, u.s, "189001019802").do("GET", "MedicationRequest/"+mr["id"].(string), nil).code != 200
 		}},
 	})
+}
+
+// TestAPrivatePersonSeesArticlesAndNotAReasonUnderSecrecy: the articles (no patient data) are
+// open to a private person, and a prescriber's sekretesspärr on the treatment reason alone masks
+// the reason for the patient, while the patient's own lock on it does not.
+func TestAPrivatePersonSeesArticlesAndNotAReasonUnderSecrecy(t *testing.T) {
+	s := newSim(t)
+	me := privatePerson(t, s, "189001019802")
+	if a := me.do("GET", "Medication", nil); a.code != 200 || a.doc["total"] == float64(0) {
+		t.Errorf("the articles: %d %s", a.code, a.raw)
+	}
+	u := prescriber(t, s)
+	withReason := func(m map[string]any) { m["reasonCode"] = []any{map[string]any{"text": "huvudvärk"}} }
+	reasonLock := func(kind string) map[string]any {
+		l := dataLock(ingrid, kind)
+		l["extension"] = append(list(l["extension"]), map[string]any{"url": sim.DataLockScopeURL, "valueCode": "behandlingsorsak"})
+		return l
+	}
+	mr := u.create(prescription(ingrid, withReason))
+	read := func() string { return me.do("GET", "MedicationRequest/"+mr["id"].(string), nil).raw }
+	if a := u.do("POST", "Basic", reasonLock("")); a.code != 201 || !strings.Contains(read(), "huvudvärk") {
+		t.Errorf("the patient's own lock on the reason (%d) hides it from them", a.code)
+	}
+	if a := u.do("POST", "Basic", reasonLock("sekretesspärr")); a.code != 201 || strings.Contains(read(), "huvudvärk") {
+		t.Errorf("a sekretesspärr on the reason (%d) leaves it shown to the patient: %s", a.code, read())
+	}
+}
+
+// list is v as a list, nil when it is none.
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

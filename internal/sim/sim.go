@@ -479,8 +479,11 @@ func (s *Simulator) hiddenBy(locks []resource, typ string, res resource) bool {
 // their prescriptions and dispenses not what a prescriber's sekretesspärr hides from them. Their
 // own integritetsspärr hides data from care and pharmacy staff, not from themselves.
 func (s *Simulator) privateVisible(c *caller, typ string, res resource) bool {
+	if k := kinds[typ]; k == nil || !k.patientData {
+		return true // Medication: the articles are open to all
+	}
 	own := s.own(c)
-	if own == "" || kinds[typ] == nil || kinds[typ].patientOf(res) != own {
+	if own == "" || kinds[typ].patientOf(res) != own {
 		return false
 	}
 	if typ != "MedicationRequest" && typ != "MedicationDispense" {
@@ -528,13 +531,24 @@ func reasonOnly(lock resource) bool {
 
 // filtered is res as the caller may see it: a lock on the treatment reason only (FIL006)
 // replaces a prescription's reasonCode with the flag nlldataAbsentReason, unless the access
-// type unlocks locked data or the caller is the patient, whose own lock it is.
+// type unlocks locked data. For the patient (a private person) only a prescriber's
+// sekretesspärr on the reason does: the patient's own integritetsspärr is theirs.
 func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
-	if typ != "MedicationRequest" || res["reasonCode"] == nil || c.sees() || c.role == RolePrivate || s.broken("reason-lock-ignored") {
+	if typ != "MedicationRequest" || res["reasonCode"] == nil || s.broken("reason-lock-ignored") {
 		return res
 	}
+	patient := kinds[typ].patientOf(res)
+	var locks []resource
+	switch {
+	case c.role == RolePrivate:
+		locks = s.secrecyLocks(patient)
+	case c.sees():
+		return res
+	default:
+		locks = s.locks(patient)
+	}
 	chain := stringAt(extension(res, ChainURL), "valueString")
-	for _, lock := range s.locks(kinds[typ].patientOf(res)) {
+	for _, lock := range locks {
 		if lockChain := stringAt(extension(lock, ChainURL), "valueString"); reasonOnly(lock) && (lockChain == "" || lockChain == chain) {
 			out := deepCopy(res).(map[string]any)
 			out["reasonCode"] = []any{map[string]any{"extension": []any{map[string]any{"url": DataAbsentReasonURL, "valueCode": "masked"}}}}

@@ -89,15 +89,20 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" ger värdet "false"
 
-  # En sekretesspärr döljer förskrivningskedjan för patienten eller vårdnadshavarna, inte för
-  # vården: personalen ska se den för att inte röja det den omfattar (TA 38). Hur spärrtypen kodas
-  # är inte dokumenterat; därför @sim.
-  # Patienten får dölja uppgifter för vård- och apotekspersonal (E-hälsomyndigheten). Om NLL svarar
-  # apoteket med ett tomt sökresultat eller med 403 är inte beskrivet; båda godtas.
+  # Patienten får dölja uppgifter för vård- och apotekspersonal (E-hälsomyndigheten). Apoteket
+  # hittar först förskrivningen; efter spärren inte. Om NLL då svarar apoteket med ett tomt
+  # sökresultat eller med 403 är inte beskrivet; båda godtas.
   @tc:NLL-TA36-06 @krav:SPARR @obligatorisk @beteende:LOCK-PHARMACY
   Scenario: En spärr döljer förskrivningarna också för apoteket
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
-    Och systemet skapar en "Basic" från mallen "sparr.json"
+    Givet att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
+    Givet att användaren är förskrivare
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    När systemet skapar en "Basic" från mallen "sparr.json"
     Så är svarets statuskod 201
     Givet att användaren är farmaceut
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
@@ -105,6 +110,9 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     Så är svarets statuskod 200 eller 403
     Och FHIRPath-uttrycket "Bundle.entry.exists().not()" är sant
 
+  # En sekretesspärr döljer förskrivningskedjan för patienten eller vårdnadshavarna, inte för
+  # vården: personalen ska se den för att inte röja det den omfattar (TA 38). Hur spärrtypen kodas
+  # är inte dokumenterat; därför @sim.
   @tc:NLL-TA36-05 @krav:SPARR @obligatorisk @sim @beteende:LOCK-SECRECY
   Scenario: En sekretesspärr döljer inte förskrivningen för vården, och den syns vid sökning på spärrar
     Givet att begäran har headern "Prefer" med värdet "return=representation"

@@ -118,3 +118,8 @@ Egenskap: Skapa förskrivning
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-med-listversion.json"
     Så är svarets statuskod 409 eller 412
     Och OperationOutcome har ett fel
+    # Med listans nya version godtas förskrivningen: det var versionen som stoppade den.
+    När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
+    Och värdet av FHIRPath-uttrycket "Bundle.entry.resource.extension.where(url.endsWith('nllMedicationlistVersion')).value" sparas som "listversion"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning-med-listversion.json"
+    Så är svarets statuskod 201
