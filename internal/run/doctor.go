@@ -6,10 +6,14 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"github.com/konform/konform/internal/pack"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/konform/konform/internal/config"
@@ -58,6 +62,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 		return d.worst
 	}
 	d.ok("environment", fmt.Sprintf("%s (%s)", env.Name, env.Kind))
+	d.checkTestData(env, opts)
 	dev, _, err := pki.EnsureDevPKI(opts.CertsDir, now)
 	if err != nil {
 		d.fail("dev PKI", err.Error(), ExitUsage)
@@ -99,6 +104,35 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 		return ExitInterrupted
 	}
 	return d.worst
+}
+
+// checkTestData reports whether the environment gives the values of the pack's test_data that
+// only the simulator knows, such as the test article: without them EXT's article register refuses
+// every prescription the pack makes.
+func (d *doctor) checkTestData(env config.Environment, opts Options) {
+	p, err := pack.Select(opts.Pack, nil, "")
+	if err != nil {
+		return // the pack's own problems are run's and check's to report
+	}
+	if _, err := mergeTestData(p, env); err != nil {
+		d.fail("test data", err.Error(), ExitUsage)
+		return
+	}
+	if env.Simulated {
+		d.ok("test data", "the simulator's test articles (pack.yaml test_data)")
+		return
+	}
+	var missing []string
+	for _, k := range slices.Sorted(maps.Keys(p.TestData())) {
+		if _, ok := env.TestData[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		d.warn("test data", fmt.Sprintf("%s are the simulator's (pack.yaml); give values %s knows under test_data, or its article register refuses the prescriptions (docs/ext.md)", strings.Join(missing, ", "), env.Name))
+		return
+	}
+	d.ok("test data", fmt.Sprintf("%d values from environment %s", len(env.TestData), env.Name))
 }
 
 // checkCertificate reports on the client certificate and returns it (nil when unreadable).

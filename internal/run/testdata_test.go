@@ -54,3 +54,25 @@ func TestAnEnvironmentsTestDataReplacesThePacks(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorSaysWhetherTheEnvironmentGivesItsTestData: an environment that leaves the pack's
+// test articles to the simulator's values gets a warning naming them; one that gives them all is
+// ok; an unknown key fails.
+func TestDoctorSaysWhetherTheEnvironmentGivesItsTestData(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	_, out := doctor(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs})
+	if !strings.Contains(out, "warn  test data     article.name, article.nplpackid, controlled.name") {
+		t.Errorf("no warning for the simulator's articles:\n%s", out)
+	}
+	withTestData(t, sh, "      article.nplpackid: \"20110119100028\"\n      article.name: Omeprazol Test\n      second.nplpackid: \"20110119100011\"\n"+
+		"      second.name: Paracetamol Test\n      controlled.nplpackid: \"20110119100035\"\n      controlled.name: Oxikodon Test\n")
+	if _, out := doctor(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs}); !strings.Contains(out, "ok    test data     6 values from environment delad") {
+		t.Errorf("every value given:\n%s", out)
+	}
+	bad := sharedSimulator(t)
+	withTestData(t, bad, "      artikel: \"1\"\n")
+	if code, out := doctor(t, run.Options{Env: "delad", Config: bad.cfg, CertsDir: bad.certs}); code != run.ExitUsage || !strings.Contains(out, "FAIL  test data") {
+		t.Errorf("an unknown key: exit %d\n%s", code, out)
+	}
+}
