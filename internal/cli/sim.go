@@ -123,8 +123,8 @@ func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, fault
 	fmt.Fprintf(&b, "    with X-Org-Info: {\"orgenhetsId\":\"SE2321000016-TEST1\",\"orgenhetsIdTyp\":\"HSA\"}\n")
 	fmt.Fprintf(&b, "  pharmacist token (12 h): %s\n", pharmacist)
 	fmt.Fprintf(&b, "    with X-Org-Info: {\"orgenhetsId\":\"7350045511999\",\"orgenhetsIdTyp\":\"GLN\"}\n")
-	if dir, err := writeRoleTokens(s, filepath.Dir(d.Path(pki.CAFile)), now); err == nil {
-		fmt.Fprintf(&b, "  every role's token (12 h): %s/<role>.jwt (%s)\n", dir, strings.Join(simRoleFiles, ", "))
+	if dir, names, err := writeRoleTokens(s, filepath.Dir(d.Path(pki.CAFile)), now); err == nil {
+		fmt.Fprintf(&b, "  every role's token (12 h): %s/<role>.jwt (%s)\n", dir, strings.Join(names, ", "))
 	}
 	for _, f := range faults {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
@@ -141,21 +141,27 @@ func printSimGuide(sys System, url string, d pki.DevPKI, s *sim.Simulator, fault
 	fmt.Fprint(sys.Stderr, b.String())
 }
 
-// simRoleFiles names the token files of the simulator's roles, in the steps' words.
-var simRoleFiles = []string{"förskrivare", "farmaceut", "sjuksköterska", "farmaceut-inom-vården", "dietist", "apotekspersonal", "privatperson"}
+// simRoleTokens are the simulator's roles, each with the name of its token file in the steps' words.
+var simRoleTokens = []struct{ file, role string }{
+	{"förskrivare", sim.RolePrescriber}, {"farmaceut", sim.RolePharmacist}, {"sjuksköterska", sim.RoleNurse},
+	{"farmaceut-inom-vården", sim.RoleCarePharmacist}, {"dietist", sim.RoleDietitian},
+	{"apotekspersonal", sim.RolePharmacyStaff}, {"privatperson", sim.RolePrivate},
+}
 
-// writeRoleTokens writes a token for each of the simulator's roles into dir/tokens, for trying
-// what each role may do; the private person is the test patient 189001019802.
-func writeRoleTokens(s *sim.Simulator, certs string, now time.Time) (string, error) {
+// writeRoleTokens writes a token for each of the simulator's roles into certs/tokens, for trying
+// what each role may do; the private person is the test patient 189001019802. It returns the
+// folder and the files' names.
+func writeRoleTokens(s *sim.Simulator, certs string, now time.Time) (string, []string, error) {
 	dir := filepath.Join(certs, "tokens")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	roles := []string{sim.RolePrescriber, sim.RolePharmacist, sim.RoleNurse, sim.RoleCarePharmacist, sim.RoleDietitian, sim.RolePharmacyStaff, sim.RolePrivate}
-	for i, role := range roles {
-		if err := os.WriteFile(filepath.Join(dir, simRoleFiles[i]+".jwt"), []byte(s.Token(sim.RoleClaims(role, now))+"\n"), 0o600); err != nil {
-			return "", err
+	names := make([]string, len(simRoleTokens))
+	for i, r := range simRoleTokens {
+		if err := os.WriteFile(filepath.Join(dir, r.file+".jwt"), []byte(s.Token(sim.RoleClaims(r.role, now))+"\n"), 0o600); err != nil {
+			return "", nil, err
 		}
+		names[i] = r.file
 	}
-	return dir, nil
+	return dir, names, nil
 }

@@ -47,6 +47,7 @@ type caller struct {
 	access     string
 	provenance map[string]any // decoded x-provenance
 	orgInfo    map[string]any
+	self       *string // a private person's own patient id, once looked up (Simulator.own)
 }
 
 // sees reports whether the caller may see data under a data lock.

@@ -516,12 +516,16 @@ func (s *Simulator) privateMay(c *caller, typ, patient string) *apiError {
 }
 
 // own is the id of a private person's own Patient, "" when NLL does not know their personnummer.
+// It is looked up once per request: a search asks it of every match.
 func (s *Simulator) own(c *caller) string {
-	if p := s.patientByPersonnummer(c.claims.Personnummer); p != nil {
-		id, _ := p["id"].(string)
-		return id
+	if c.self == nil {
+		id := ""
+		if p := s.patientByPersonnummer(c.claims.Personnummer); p != nil {
+			id, _ = p["id"].(string)
+		}
+		c.self = &id
 	}
-	return ""
+	return *c.self
 }
 
 // reasonOnly reports whether a data lock covers the treatment reason only.
