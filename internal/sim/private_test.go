@@ -132,3 +132,16 @@ func list(v any) []any {
 	l, _ := v.([]any)
 	return l
 }
+
+// TestAGuardianFindsTheirRelationToTheChild: a private person who is a guardian finds the
+// RelatedPerson that names them and the child (TA 08 in a web shop), and nobody else's.
+func TestAGuardianFindsTheirRelationToTheChild(t *testing.T) {
+	s := newSim(t)
+	child := "Patient/3f1b6a52-7c1e-4d0a-9d6e-1a2b3c4d5e06" // 201311122392, whose guardian is 199802262387
+	if a := privatePerson(t, s, "199802262387").do("GET", "RelatedPerson?patient="+child, nil); a.code != 200 || len(list(a.doc["entry"])) != 1 {
+		t.Errorf("the guardian: %d %s", a.code, a.raw)
+	}
+	if a := privatePerson(t, s, "189001019802").do("GET", "RelatedPerson?patient="+child, nil); a.code != 200 || len(list(a.doc["entry"])) != 0 {
+		t.Errorf("someone else: %d %s", a.code, a.raw)
+	}
+}

@@ -482,6 +482,9 @@ func (s *Simulator) privateVisible(c *caller, typ string, res resource) bool {
 	if k := kinds[typ]; k == nil || !k.patientData {
 		return true // Medication: the articles are open to all
 	}
+	if typ == "RelatedPerson" { // TA 08: a guardian finds the relations that name them
+		return identifierValue(res, PersonnummerSystem) == c.claims.Personnummer
+	}
 	own := s.own(c)
 	if own == "" || kinds[typ].patientOf(res) != own {
 		return false
@@ -496,9 +499,10 @@ func (s *Simulator) privateVisible(c *caller, typ string, res resource) bool {
 	return !s.hiddenBy(locks, typ, res)
 }
 
-// privateTypes are what a private person reads (TA 01): their prescriptions and dispenses, and
-// their own Patient, to find its id. Medication, which is no patient data, is open to all.
-var privateTypes = map[string]bool{"Patient": true, "MedicationRequest": true, "MedicationDispense": true}
+// privateTypes are what a private person reads: their prescriptions and dispenses and their own
+// Patient (TA 01), and as a guardian the RelatedPerson that names them and a child (TA 08, which
+// names the privatperson in a pharmacy's web shop). Medication, no patient data, is open to all.
+var privateTypes = map[string]bool{"Patient": true, "MedicationRequest": true, "MedicationDispense": true, "RelatedPerson": true}
 
 // privateMay refuses a private person's read of a type TA 01 does not give them, or of another
 // patient's data named in the request (patient, "" when none); other callers pass.
@@ -509,7 +513,7 @@ func (s *Simulator) privateMay(c *caller, typ, patient string) *apiError {
 	if k := kinds[typ]; k != nil && k.patientData && !privateTypes[typ] {
 		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a private person reads their own prescriptions and dispenses (TA 01), not " + typ}
 	}
-	if patient != "" && patient != s.own(c) {
+	if patient != "" && patient != s.own(c) && typ != "RelatedPerson" { // a guardian names the child
 		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a private person reads only their own data, and Patient/" + patient + " is not the token's PERSONNUMMER"}
 	}
 	return nil

@@ -31,3 +31,17 @@ Egenskap: TA 08 Kontrollera vårdnadshavare
     När systemet söker "RelatedPerson" med "patient={{patient.id}}"
     Så är svarets statuskod 200
     Och Bundle har 0 poster
+
+  # TA 08 används också av privatpersonen i ett apoteks e-handel. Privatpersonens intyg bär
+  # personnumret i simulatorns anspråk; därför @sim.
+  @tc:NLL-TA08-04 @krav:VARDNADSHAVARE @krav:PRIVATPERSON @obligatorisk @sim @beteende:ROLE-PRIVATE-OWN
+  Scenario: En privatperson som är vårdnadshavare hittar sin relation till barnet, ingen annan gör det
+    Givet att användaren är privatperson
+    Och att åtkomstintyget har "PERSONNUMMER" satt till "199802262387"
+    När systemet söker "RelatedPerson" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    Givet att åtkomstintyget har "PERSONNUMMER" satt till "189001019802"
+    När systemet söker "RelatedPerson" med "patient={{patient.id}}"
+    Så är svarets statuskod 200 eller 403
+    Och FHIRPath-uttrycket "Bundle.entry.exists().not()" är sant
