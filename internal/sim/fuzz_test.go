@@ -42,6 +42,10 @@ func FuzzRequest(f *testing.F) {
 	f.Add("GET", "Patient?identifier=189001019802", "Bearer "+token, `{"orgenhetsId":1}`, "", "EXPEDIERING", "")
 	f.Add("POST", "", "Bearer a.b.c", "{", "!!!", "", `{"resourceType":"Bundle","type":"transaction","entry":[{}]}`)
 	f.Add("PUT", "MedicationRequest/x", "Bearer eyJhbGciOiJub25lIn0.eyJleHAiOjF9.", "null", "bnVsbA==", "VARD", "[]")
+	pharmacist, private := s.Token(sim.PharmacistClaims(time.Now())), s.Token(sim.RoleClaims(sim.RolePrivate, time.Now()))
+	f.Add("POST", "$verify", "Bearer "+pharmacist, `{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}`, "", "EXPEDIERING",
+		`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"MedicationDispense","quantity":{"value":0}}},{"resource":{}}]}`)
+	f.Add("GET", "RelatedPerson?patient=x", "Bearer "+private, `{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}`, "", "", "")
 	f.Fuzz(func(t *testing.T, method, path, auth, orgInfo, provenance, purpose, body string) {
 		req, err := http.NewRequest(method, "https://nll.test"+s.BasePath()+"/"+path, strings.NewReader(body))
 		if err != nil || !validMethod(method) {
