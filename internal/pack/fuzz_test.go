@@ -87,6 +87,7 @@ func FuzzPackInfo(f *testing.F) {
 	f.Add([]byte(testInfo))
 	f.Add([]byte("id: [\n"))
 	f.Add([]byte("id: a\ntitle: \"\\x1b[2J\"\nversion: 1\npublisher: p\nnll_release: 21\ndate: 2026-01-01\n"))
+	f.Add([]byte(testInfo + "test_data:\n  article.nplpackid: \"1\"\n  Bad Key: '{{x}}'\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := readInfo(data, "pack.yaml")
 		oneLineErr(t, err)
