@@ -57,7 +57,7 @@ func readInfo(data []byte, source string) (*Info, error) {
 	dec.KnownFields(true)
 	var in Info
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("%s: %v", source, oneLine(err.Error()))
+		return nil, fmt.Errorf("%s: %v", source, printable(oneLine(err.Error())))
 	}
 	switch {
 	case !packID.MatchString(in.ID):

@@ -60,7 +60,7 @@ func ReadPlan(path string) (*Plan, error) {
 	dec.KnownFields(true)
 	var pl Plan
 	if err := dec.Decode(&pl); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, oneLine(err.Error()))
+		return nil, fmt.Errorf("%s: %v", path, printable(oneLine(err.Error())))
 	}
 	sum := sha256.Sum256(data)
 	pl.Source, pl.Digest, pl.waived = path, hex.EncodeToString(sum[:]), map[string]bool{}
