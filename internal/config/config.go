@@ -42,6 +42,9 @@ const DefaultFile = "konform.yaml"
 type Environment struct {
 	// Name is what --env takes.
 	Name string `yaml:"-"`
+	// Where is "<file>:<line>" of the environment in konform.yaml, for messages; "" for the
+	// built-in simulator.
+	Where string `yaml:"-"`
 	// Kind is test or production; konform refuses production.
 	Kind Kind `yaml:"kind"`
 	// Simulated is true for the built-in simulator, which the run starts in-process.
@@ -202,7 +205,7 @@ func (f *File) lookup(name, path string) (Environment, error) {
 		return Environment{}, fmt.Errorf("%s:%d: environment %s is empty; it needs kind: test, base_url, ca and client (see konform.example.yaml)", path, f.lines[name], name)
 	}
 	e := *env
-	e.Name = name
+	e.Name, e.Where = name, fmt.Sprintf("%s:%d", path, f.lines[name])
 	if err := e.check(path); err != nil {
 		return Environment{}, err
 	}

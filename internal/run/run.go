@@ -426,7 +426,10 @@ var shardPattern = regexp.MustCompile(`^([0-9]{1,6})/([0-9]{1,6})$`)
 // its defaults: the test article EXT knows, say. An environment may only replace keys the pack
 // has, so that a misspelt key is an error rather than a value nothing uses.
 func mergeTestData(p *pack.Pack, env config.Environment) (map[string]string, error) {
-	where := "konform.yaml: environment " + env.Name
+	where := "environment " + env.Name
+	if env.Where != "" {
+		where = env.Where + ": " + where
+	}
 	if err := pack.CheckTestData(env.TestData, where); err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func TestAnEnvironmentsTestDataReplacesThePacks(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ lines, want string }{
-		{"      artikel.nplpackid: \"1\"\n", "test_data artikel.nplpackid is not a value the pack uses (it has: article.name, article.nplpackid,"},
+		{"      artikel.nplpackid: \"1\"\n", "konform.yaml:2: environment delad: test_data artikel.nplpackid is not a value the pack uses (it has: article.name, article.nplpackid,"},
 		{"      article.name: 'Paracetamol \"500\"'\n", "test_data article.name: \"Paracetamol \\\"500\\\"\" must be one printable line"},
 		{"      article.name: \"…\"\n", "test_data article.name is still the example's \"…\"; give a value the environment knows"},
 	} {
