@@ -22,9 +22,10 @@ var accessTypes = map[string]map[string]bool{
 	"EXPEDIERING": {"UTAN_KRAV_SAMTYCKE": true},
 }
 
-// unlockingAccess lists the access types that see data under a data lock (spärr): the patient's
-// consent to see locked data, and emergency access.
-var unlockingAccess = map[string]bool{"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER": true, "NODATKOMST": true}
+// unlockingAccess lists the access types that see data under an integritetsspärr: the patient's
+// consent to see locked data, emergency access (FIL002) and access to a dose patient's data
+// (FIL004).
+var unlockingAccess = map[string]bool{"TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER": true, "NODATKOMST": true, "DOSPATIENTS_UPPGIFTER": true}
 
 // need says which message headers an interaction requires.
 type need struct {
@@ -50,8 +51,8 @@ type caller struct {
 	self       *string // a private person's own patient id, once looked up (Simulator.own)
 }
 
-// sees reports whether the caller may see data under a data lock.
-func (c *caller) sees() bool { return unlockingAccess[c.access] }
+// pharmacyPurpose is the purpose a pharmacy reads with when it dispenses (Expediering).
+const pharmacyPurpose = "EXPEDIERING"
 
 // authorize checks the message headers an interaction needs, in the order a client is most
 // likely to get wrong: token, organisation, purpose and access, provenance.

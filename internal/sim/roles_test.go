@@ -122,16 +122,59 @@ func TestASecrecyLockHidesNothingFromStaff(t *testing.T) {
 	}
 }
 
-// TestALockHidesFromThePharmacyToo shows LOCK-PHARMACY: the patient's integritetsspärr hides the
-// prescriptions from pharmacy staff as from care staff.
-func TestALockHidesFromThePharmacyToo(t *testing.T) {
+// TestAPharmacySeesLockedDataForDispensing shows LOCK-PHARMACY (FIL001): the patient's
+// integritetsspärr is a lock "för vården"; a pharmacy reading with EXPEDIERING still sees the
+// prescription and its treatment reason.
+func TestAPharmacySeesLockedDataForDispensing(t *testing.T) {
 	showDefects(t, []defectCheck{
-		{"pharmacy-sees-locked", func(u *user) bool {
+		{"pharmacy-lock-hides", func(u *user) bool {
 			mr := u.create(prescription(ingrid, nil))
 			if a := u.do("POST", "Basic", dataLock(ingrid, "")); a.code != 201 {
 				t.Fatalf("lock: %d %s", a.code, a.raw)
 			}
-			return pharmacist(t, u.s).do("GET", "MedicationRequest/"+mr["id"].(string), nil).code == 200
+			if a := u.do("GET", "MedicationRequest/"+mr["id"].(string), nil); a.code != 404 {
+				t.Fatalf("the prescriber still sees the locked prescription: %d", a.code)
+			}
+			return pharmacist(t, u.s).do("GET", "MedicationRequest/"+mr["id"].(string), nil).code != 200
+		}},
+	})
+}
+
+// TestDosePatientAccessSeesLockedData shows LOCK-DOSE-ACCESS (FIL004): the access type
+// DOSPATIENTS_UPPGIFTER sees what an integritetsspärr hides from TILLFALLIGT_SAMTYCKE.
+func TestDosePatientAccessSeesLockedData(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"dose-access-filtered", func(u *user) bool {
+			mr := u.create(prescription(doris, nil))
+			if a := u.do("POST", "Basic", dataLock(doris, "")); a.code != 201 {
+				t.Fatalf("lock: %d %s", a.code, a.raw)
+			}
+			path := "MedicationRequest/" + mr["id"].(string)
+			if a := u.do("GET", path, nil); a.code != 404 {
+				t.Fatalf("TILLFALLIGT_SAMTYCKE sees the locked prescription: %d", a.code)
+			}
+			return u.with("X-Access", "DOSPATIENTS_UPPGIFTER").do("GET", path, nil).code != 200
+		}},
+	})
+}
+
+// TestAPharmacySeesTwentyFourMonthsBack shows FILTER-PHARMACY-WINDOW (FIL001): the dose
+// patient's prescription of 2022-03-01 (a fixture) is there for care, not for a pharmacy reading
+// for dispensing, by id or in a search.
+func TestAPharmacySeesTwentyFourMonthsBack(t *testing.T) {
+	const old = "MedicationRequest/8a4e1c2d-5f6b-4a7c-9d8e-0f1a2b3c0d02"
+	showDefects(t, []defectCheck{
+		{"pharmacy-sees-all-history", func(u *user) bool {
+			if a := u.do("GET", old, nil); a.code != 200 {
+				t.Fatalf("care does not see the 2022 prescription: %d %s", a.code, a.raw)
+			}
+			p := pharmacist(t, u.s)
+			read := p.do("GET", old, nil)
+			search := p.do("GET", "MedicationRequest?_id=8a4e1c2d-5f6b-4a7c-9d8e-0f1a2b3c0d02", nil)
+			if (read.code == 404) != (search.doc["total"] == float64(0)) {
+				t.Fatalf("the read (%d) and the search (%s) disagree", read.code, search.raw)
+			}
+			return read.code == 200
 		}},
 	})
 }

@@ -447,11 +447,54 @@ func (s *Simulator) visible(c *caller, typ string, res resource) bool {
 	if typ == "Provenance" {
 		return s.provenanceVisible(c, res)
 	}
-	if (typ != "MedicationRequest" && typ != "MedicationDispense") || (c.sees() && !s.broken("lock-access-ignored")) ||
-		(roles[c.role].orgType == "GLN" && s.broken("pharmacy-sees-locked")) {
+	if typ != "MedicationRequest" && typ != "MedicationDispense" {
 		return true
 	}
-	return !s.hiddenBy(s.locks(kinds[typ].patientOf(res)), typ, res)
+	if c.purpose == pharmacyPurpose && s.beyondPharmacyWindow(typ, res) {
+		return false
+	}
+	return s.unlocked(c) || !s.hiddenBy(s.locks(kinds[typ].patientOf(res)), typ, res)
+}
+
+// unlocked reports whether the caller sees data under an integritetsspärr (a lock "för vården"):
+// a pharmacy reading for dispensing does (FIL001), and so do the access types that unlock
+// (unlockingAccess: FIL002, FIL004, and the patient's consent to see locked data).
+func (s *Simulator) unlocked(c *caller) bool {
+	switch {
+	case c.purpose == pharmacyPurpose:
+		return !s.broken("pharmacy-lock-hides")
+	case c.access == "DOSPATIENTS_UPPGIFTER" && s.broken("dose-access-filtered"):
+		return false
+	}
+	return unlockingAccess[c.access] && !s.broken("lock-access-ignored")
+}
+
+// pharmacyWindow is how far back a pharmacy reading for dispensing sees: what was registered in
+// NLL within the last 24 months (FIL001).
+const pharmacyWindow = 24
+
+// beyondPharmacyWindow reports whether a prescription or dispense was registered more than
+// pharmacyWindow months ago. The day it was registered is taken as its authoredOn, or a
+// dispense's whenHandedOver (else whenPrepared): NLL's own registration time is not shown on the
+// resource (default). A resource without such a day is kept.
+func (s *Simulator) beyondPharmacyWindow(typ string, res resource) bool {
+	if s.broken("pharmacy-sees-all-history") {
+		return false
+	}
+	day, _ := res["authoredOn"].(string)
+	if typ == "MedicationDispense" {
+		if day, _ = res["whenHandedOver"].(string); day == "" {
+			day, _ = res["whenPrepared"].(string)
+		}
+	}
+	if len(day) < len("2006-01-02") {
+		return false
+	}
+	registered, err := time.Parse("2006-01-02", day[:10])
+	if err != nil {
+		return false
+	}
+	return registered.Before(s.now().AddDate(0, -pharmacyWindow, 0))
 }
 
 // hiddenBy reports whether one of a patient's data locks hides a prescription or a dispense: a
@@ -550,7 +593,7 @@ func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
 	switch {
 	case c.role == RolePrivate:
 		locks = s.secrecyLocks(patient)
-	case c.sees():
+	case s.unlocked(c):
 		return res
 	default:
 		locks = s.locks(patient)

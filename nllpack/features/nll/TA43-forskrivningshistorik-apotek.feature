@@ -28,3 +28,21 @@ Egenskap: TA 43 Skapa utdrag – Förskrivningshistorik – Apotek
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.aktiv}}' and status = 'active').exists()" är sant på någon sida av sökresultatet
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.makulerad}}' and status = 'cancelled').exists()" är sant på någon sida av sökresultatet
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{var.avslutad}}' and status = 'completed').exists()" är sant på någon sida av sökresultatet
+
+  # För ändamålet Expediering ges åtkomst till det som registrerats i NLL inom de senaste 24
+  # månaderna (FIL001). Förskrivningen från 2022-03-01 finns bara i simulatorns testdata (dospatienten
+  # 189002049808), och att registreringsdagen räknas från authoredOn är simulatorns val; därför @sim.
+  @tc:NLL-TA43-02 @krav:FIL001 @obligatorisk @sim @beteende:FILTER-PHARMACY-WINDOW
+  Scenario: Apoteket ser inte förskrivningar registrerade för mer än 24 månader sedan
+    Givet att testpatienten har personnummer "189002049808"
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "_id=8a4e1c2d-5f6b-4a7c-9d8e-0f1a2b3c0d02"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    Givet att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "_id=8a4e1c2d-5f6b-4a7c-9d8e-0f1a2b3c0d02"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster
+    När systemet hämtar "MedicationRequest/8a4e1c2d-5f6b-4a7c-9d8e-0f1a2b3c0d02"
+    Så är svarets statuskod 404
