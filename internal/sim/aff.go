@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,8 @@ var (
 	ruleOnePatient        = &rule{code: "SIM-AFF-13", text: "$end gäller förskrivningar för en patient åt gången"}
 	ruleContainedPnr      = &rule{code: "SIM-AFF-14", text: "en patient som finns i NLL ska refereras, inte inneslutas"}
 	ruleReceivingPharmacy = &rule{code: "SIM-AFF-15", text: "en innesluten patient kräver mottagande apotek (nllReceivingPharmacy)"}
+	ruleReplaceDose       = &rule{code: "SIM-AFF-16", text: "apoteket ersätter bara en dospatients förskrivning"}
+	ruleReplaceATC        = &rule{code: "SIM-AFF-17", text: "den nya förskrivningen ska ha samma ATC-kod som den som ersätts"}
 	ruleDuplicate         = &rule{code: "SIM-VARN-01", text: "patienten har redan en aktiv förskrivning av samma artikel", warning: true}
 )
 
@@ -62,8 +65,13 @@ var prescriptionStatuses = map[string][]string{
 }
 
 func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
-	if s.writesAs(c) != RolePrescriber {
-		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a prescriber (FORSKRIVARKOD in the token) creates prescriptions"}
+	pharmacy := s.writesAs(c) == RolePharmacist
+	switch {
+	case pharmacy && stringAt(w.res, "priorPrescription", "reference") == "":
+		return &apiError{status: http.StatusForbidden, code: "forbidden", expression: "MedicationRequest.priorPrescription",
+			diagnostics: "a pharmacy creates a prescription only by replacing one (TA 27, ersätta): name it in priorPrescription"}
+	case !pharmacy && s.writesAs(c) != RolePrescriber:
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a prescriber (FORSKRIVARKOD in the token) creates prescriptions; a pharmacy replaces a dose patient's (TA 27)"}
 	}
 	status, _ := w.res["status"].(string)
 	if status != "active" && status != "on-hold" && !s.broken("aff-12-off") {
@@ -71,6 +79,20 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 	}
 	if err := s.checkPrescription(w); err != nil {
 		return err
+	}
+	replacedID := ""
+	if pharmacy {
+		replaced, err := s.pharmacyReplacement(w)
+		if err != nil {
+			return err
+		}
+		replacedID, _ = replaced["id"].(string)
+		if !s.broken("replace-new-chain") {
+			setExtension(w.res, map[string]any{"url": ChainURL, "valueString": stringAt(extension(replaced, ChainURL), "valueString")})
+		}
+		if !s.broken("replace-keeps-prior") {
+			w.then = func() { s.endReplaced(c, replaced) }
+		}
 	}
 	if err := s.checkListVersion(w); err != nil {
 		return err
@@ -80,10 +102,51 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 		setExtension(w.res, map[string]any{"url": ChainURL, "valueString": uuid.NewString()})
 	}
 	s.completeValidity(w.res)
-	if dup := s.duplicateOf(w); dup != "" && s.applies(ruleDuplicate) {
+	if dup := s.duplicateOf(w, replacedID); dup != "" && s.applies(ruleDuplicate) {
 		w.warnings = append(w.warnings, warn(ruleDuplicate, "MedicationRequest.medicationCodeableConcept"))
 	}
 	return nil
+}
+
+// pharmacyReplacement checks a pharmacy's new prescription as TA 27's replacement (ersätta) and
+// returns the prescription it replaces, named in priorPrescription: one of the same patient that
+// is active or on hold. The patient must be a dose patient (a dose pharmacy replaces on a
+// prescriber's behalf for a patient with a dossamtycke), and when the replaced article has a
+// seven-character ATC code the new one must have the same.
+func (s *Simulator) pharmacyReplacement(w *write) (resource, *apiError) {
+	ref := stringAt(w.res, "priorPrescription", "reference")
+	prior, ok := s.store.read("MedicationRequest", referenceID(ref, "MedicationRequest"))
+	switch {
+	case !ok:
+		return nil, &apiError{status: http.StatusBadRequest, code: "invalid", expression: "MedicationRequest.priorPrescription",
+			diagnostics: "priorPrescription " + strconv.Quote(ref) + " is not a prescription NLL knows"}
+	case subjectPatient(prior) != w.patient:
+		return nil, &apiError{status: http.StatusBadRequest, code: "invalid", expression: "MedicationRequest.priorPrescription",
+			diagnostics: "priorPrescription " + strconv.Quote(ref) + " is another patient's prescription"}
+	case prior["status"] != "active" && prior["status"] != "on-hold" && s.applies(ruleStatus):
+		return nil, reject(ruleStatus, "MedicationRequest.priorPrescription")
+	case !s.dosePatient(w.patient) && s.applies(ruleReplaceDose):
+		return nil, reject(ruleReplaceDose, "MedicationRequest.subject")
+	}
+	if was := s.atcCode(object(prior, "medicationCodeableConcept")); len(was) == 7 && was != s.atcCode(object(w.res, "medicationCodeableConcept")) && s.applies(ruleReplaceATC) {
+		return nil, reject(ruleReplaceATC, "MedicationRequest.medicationCodeableConcept")
+	}
+	return prior, nil
+}
+
+// endReplaced ends (avslutar) the prescription a replacement replaced, as part of the
+// replacement's commit: "avslutas den befintliga förskrivningen samtidigt" (TA 27). The end
+// is a new version with its own Provenance.
+func (s *Simulator) endReplaced(c *caller, prior resource) {
+	id, _ := prior["id"].(string)
+	next := deepCopy(prior).(map[string]any)
+	next["status"] = "completed"
+	version := s.store.version("MedicationRequest", id) + 1
+	setMeta(next, version, s.now())
+	s.store.put("MedicationRequest", id, next)
+	ended := *c
+	ended.provenance = map[string]any{"activity": map[string]any{"text": "ersatt"}}
+	s.storeProvenance(&ended, "MedicationRequest/"+id+"/_history/"+strconv.Itoa(version), s.now())
 }
 
 // checkListVersion refuses a prescription made from an old view of the patient's medication
@@ -194,17 +257,37 @@ func (s *Simulator) checkSubject(w *write, typ string) *apiError {
 
 // knownArticle reports whether a CodeableConcept codes an article the simulator knows.
 func (s *Simulator) knownArticle(cc map[string]any) bool {
+	return s.article(cc) != nil
+}
+
+// article is the Medication a CodeableConcept codes, nil when the simulator does not know it.
+func (s *Simulator) article(cc map[string]any) resource {
 	for _, x := range list(cc, "coding") {
 		code := stringAt(x, "code")
 		for _, m := range s.store.list("Medication", func(resource) bool { return true }) {
 			for _, y := range list(m, "code", "coding") {
 				if stringAt(y, "code") == code && stringAt(y, "system") == stringAt(x, "system") {
-					return true
+					return m
 				}
 			}
 		}
 	}
-	return false
+	return nil
+}
+
+// atcCode is the ATC code of the article a CodeableConcept codes: a coding of ATCSystem in the
+// CodeableConcept itself or in the article's Medication, "" when there is none.
+func (s *Simulator) atcCode(cc map[string]any) string {
+	codings := list(cc, "coding")
+	if m := s.article(cc); m != nil {
+		codings = append(codings, list(m, "code", "coding")...)
+	}
+	for _, x := range codings {
+		if stringAt(x, "system") == ATCSystem {
+			return stringAt(x, "code")
+		}
+	}
+	return ""
 }
 
 // issueDate is the prescription's issue date: validityPeriod.start, else authoredOn (YYYY-MM-DD).
@@ -240,12 +323,13 @@ func (s *Simulator) completeValidity(res resource) {
 	period["end"] = end.Format("2006-01-02")
 }
 
-// duplicateOf returns the id of an active prescription of the same article for the same patient.
-func (s *Simulator) duplicateOf(w *write) string {
+// duplicateOf returns the id of an active prescription of the same article for the same patient,
+// other than except (the prescription a replacement ends).
+func (s *Simulator) duplicateOf(w *write, except string) string {
 	code := stringAt(w.res, "medicationCodeableConcept", "coding", "code")
 	subject := stringAt(w.res, "subject", "reference")
 	for _, other := range s.store.list("MedicationRequest", func(r resource) bool {
-		return r["status"] == "active" && stringAt(r, "subject", "reference") == subject &&
+		return r["status"] == "active" && r["id"] != except && stringAt(r, "subject", "reference") == subject &&
 			stringAt(r, "medicationCodeableConcept", "coding", "code") == code
 	}) {
 		id, _ := other["id"].(string)

@@ -77,6 +77,7 @@ var Behaviours = []Behaviour{
 	{ID: "WRITE-LIST-VERSION", Text: "every write raises the patient's medication list version"},
 	{ID: "WRITE-LIST-LOCK", Text: "a new prescription that names an old medication list version (underlagsversion) is refused (409)"},
 	{ID: "WRITE-PAPER-DISPENSE", Text: "a dispense without a prescription is a paper-prescription dispense: checked, registered, its patient known"},
+	{ID: "WRITE-REPLACE-PHARMACY", Text: "a pharmacy replaces a dose patient's prescription (TA 27): the new one joins the chain of the one it names in priorPrescription, which is ended at once"},
 	{ID: "WRITE-RESERVE", Text: "reservlösning: a contained patient with a personnummer NLL does not know is accepted"},
 	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses reach its repeats + 1 becomes completed"},
 	{ID: "WRITE-CONSENT", Text: "an accepted access consent is valid for four years (TA 53)"},
@@ -101,6 +102,8 @@ var Behaviours = []Behaviour{
 	{ID: "AFF-13", Text: "SIM-AFF-13: $end over prescriptions of more than one patient"},
 	{ID: "AFF-14", Text: "SIM-AFF-14: a patient NLL knows by personnummer is contained instead of referenced"},
 	{ID: "AFF-15", Text: "SIM-AFF-15: a contained patient and no receiving pharmacy"},
+	{ID: "AFF-16", Text: "SIM-AFF-16: a pharmacy replaces the prescription of a patient who is not a dose patient"},
+	{ID: "AFF-17", Text: "SIM-AFF-17: a replacement of another ATC code than the replaced prescription's seven-character one"},
 	{ID: "VARN-01", Text: "SIM-VARN-01: a warning for a second active prescription of the same article"},
 	{ID: "VARN-REPRESENTATION", Text: "a warning travels with return=representation"},
 
@@ -241,6 +244,10 @@ var Defects = []Defect{
 	{"aff-13-off", "AFF-13", "$end ends prescriptions of two patients"},
 	{"aff-14-off", "AFF-14", "a contained patient with a personnummer is accepted"},
 	{"aff-15-off", "AFF-15", "a contained patient without a receiving pharmacy is accepted"},
+	{"aff-16-off", "AFF-16", "a pharmacy replaces the prescription of a patient who is not a dose patient"},
+	{"aff-17-off", "AFF-17", "a pharmacy replaces a prescription with an article of another ATC code"},
+	{"replace-keeps-prior", "WRITE-REPLACE-PHARMACY", "a pharmacy's replacement leaves the replaced prescription active"},
+	{"replace-new-chain", "WRITE-REPLACE-PHARMACY", "a pharmacy's replacement starts a chain of its own"},
 	{"varn-01-off", "VARN-01", "a second active prescription of the same article gives no warning"},
 	{"representation-drops-warning", "VARN-REPRESENTATION", "return=representation drops the warning"},
 

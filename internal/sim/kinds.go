@@ -19,6 +19,9 @@ const (
 	// NLLMultiDoseDispConsent). NLL picks the profile from the content; which content tells the
 	// two apart is not public.
 	ConsentTypeSystem = "http://electronichealth.se/CodeSystem/nll-consent-type"
+	// ATCSystem codes an article's ATC code (WHO's system) in Medication.code. The simulator's
+	// articles carry one; TA 27 compares them when a pharmacy replaces a prescription.
+	ATCSystem = "http://www.whocc.no/atc"
 	// DataLockScopeURL says what a data lock covers: valueCode "behandlingsorsak" locks the
 	// treatment reason only; without it the lock covers everything. NLL documents both kinds of
 	// lock, not how the kind is coded.

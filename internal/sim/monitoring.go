@@ -178,7 +178,7 @@ func (s *Simulator) dosePatient(id string) bool {
 		return true
 	}
 	return len(s.store.list("Basic", func(b resource) bool {
-		return kinds["Basic"].patientOf(b) == id && stringAt(b, "code", "coding", "code") == "multidosebasis"
+		return subjectPatient(b) == id && stringAt(b, "code", "coding", "code") == "multidosebasis"
 	})) > 0
 }
 

@@ -57,4 +57,4 @@ Egenskap: Sökning och sidindelning
     När systemet söker "Medication" med "code=http://medication.ehm.se/nplpackid|{{testdata.article.nplpackid}}"
     Så är svarets statuskod 200
     Och Bundle har 1 post
-    Och FHIRPath-uttrycket "Bundle.entry.resource.code.coding.code" ger värdet "{{testdata.article.nplpackid}}"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.code.coding.where(system = 'http://medication.ehm.se/nplpackid').code" ger värdet "{{testdata.article.nplpackid}}"
