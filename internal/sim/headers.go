@@ -219,9 +219,10 @@ func (s *seenIDs) fresh(id string) bool {
 // mayWrite refuses a write of typ (res, its new content, when there is one) that the caller's role
 // may not make. Förskrivare and farmaceuter write within each resource's own rules; staff in care
 // without prescribing rights may create and lift data locks (TA 36, TA 37 name them), and
-// non-licensed pharmacy staff change nothing (default).
+// non-licensed pharmacy staff register and update dispenses (dispenses) but change nothing else
+// (default).
 func (s *Simulator) mayWrite(c *caller, typ string, res resource) *apiError {
-	if roles[c.role].writes || s.writesAs(c) != "" {
+	if roles[c.role].writes || s.writesAs(c) != "" || typ == "MedicationDispense" && s.dispenses(c) {
 		return nil
 	}
 	if roles[c.role].orgType == "HSA" && typ == "Basic" && stringAt(res, "code", "coding", "code") == "datalock" {
@@ -230,9 +231,16 @@ func (s *Simulator) mayWrite(c *caller, typ string, res resource) *apiError {
 	return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "role " + c.role + " may read the medication list but not make this change"}
 }
 
+// dispenses reports whether the caller checks, registers and updates dispenses: a farmaceut på
+// apotek, and icke-legitimerad apotekspersonal, whom TA 47 (Uppdatera uttag), TA 50
+// (produktionsuttag) and TA 52 (uttag pappersrecept) name beside the farmaceut.
+func (s *Simulator) dispenses(c *caller) bool {
+	return c.role == RolePharmacist || c.role == RolePharmacyStaff && !s.broken("pharmacy-staff-refused")
+}
+
 // writesAs is the writing role a read-only role passes for under a defect: care staff for a
-// prescriber (care-staff-prescribe), pharmacy staff for a pharmacist (pharmacy-staff-dispenses),
-// a private person for a prescriber (private-may-write).
+// prescriber (care-staff-prescribe), pharmacy staff for a pharmacist on a prescription
+// (pharmacy-staff-ends-prescriptions), a private person for a prescriber (private-may-write).
 // It is "" on an intact simulator.
 func (s *Simulator) writesAs(c *caller) string {
 	switch {
@@ -240,7 +248,7 @@ func (s *Simulator) writesAs(c *caller) string {
 		return c.role
 	case roles[c.role].orgType == "HSA" && s.broken("care-staff-prescribe"):
 		return RolePrescriber
-	case c.role == RolePharmacyStaff && s.broken("pharmacy-staff-dispenses"):
+	case c.role == RolePharmacyStaff && s.broken("pharmacy-staff-ends-prescriptions"):
 		return RolePharmacist
 	case c.role == RolePrivate && s.broken("private-may-write"):
 		return RolePrescriber

@@ -41,7 +41,7 @@ func (s *Simulator) verify(w http.ResponseWriter, r *http.Request, typ string) {
 	var aerr *apiError
 	s.writeMu.Lock()
 	if typ == "MedicationDispense" {
-		if c.role != RolePharmacist {
+		if !s.dispenses(c) {
 			aerr = &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) verifies dispenses"}
 		} else if aerr = s.checkDispense(wr); aerr == nil {
 			s.verified[dispenseKey(res)] = s.now()
@@ -88,7 +88,7 @@ func (s *Simulator) verifyDispatch(w http.ResponseWriter, c *caller, bundle reso
 	case len(entries) == 0:
 		s.writeError(w, invalid("an NLLDispatch Bundle needs at least one entry"))
 		return
-	case c.role != RolePharmacist:
+	case !s.dispenses(c):
 		s.writeError(w, &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) verifies dispenses"})
 		return
 	}

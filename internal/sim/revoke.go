@@ -40,7 +40,7 @@ func (s *Simulator) updateConsent(c *caller, w *write) *apiError {
 // may, the prescription and the patient stay, and a nullified (entered-in-error) dispense stays so.
 // A nullified dispense no longer counts against the prescription's repeats.
 func (s *Simulator) updateDispense(c *caller, w *write) *apiError {
-	if c.role != RolePharmacist {
+	if !s.dispenses(c) {
 		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "only a pharmacy (APOTEKSID in the token) updates dispenses"}
 	}
 	current, _ := s.store.read(w.typ, w.id)

@@ -85,15 +85,32 @@ func TestCareStaffReadButDoNotWrite(t *testing.T) {
 	if a := staff.do("GET", "MedicationRequest?patient="+ingrid, nil); a.code != 200 {
 		t.Errorf("pharmacy staff read: %d %s", a.code, a.raw)
 	}
-	dispense := map[string]any{"resourceType": "MedicationDispense", "status": "completed",
-		"authorizingPrescription": []any{map[string]any{"reference": "MedicationRequest/" + mr["id"].(string)}},
-		"subject":                 map[string]any{"reference": "Patient/" + ingrid}}
-	if a := staff.do("POST", "MedicationDispense", dispense); a.code != 403 {
-		t.Errorf("pharmacy staff dispense: %d %s", a.code, a.raw)
+	if a := staff.do("POST", "MedicationRequest/$end", map[string]any{"resourceType": "Parameters", "parameter": []any{endEntry(mr["id"].(string), "avsluta")}}); a.code != 403 {
+		t.Errorf("pharmacy staff end a prescription: %d %s", a.code, a.raw)
 	}
 	if a := staff.do("POST", "Basic", lock); a.code != 403 {
 		t.Errorf("pharmacy staff lock: %d %s", a.code, a.raw)
 	}
+}
+
+// TestPharmacyStaffDispense shows ROLE-PHARMACY-STAFF: icke-legitimerad apotekspersonal check
+// with $verify, register and update a dispense as a farmaceut does (TA 47, TA 50, TA 52 name them).
+func TestPharmacyStaffDispense(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"pharmacy-staff-refused", func(u *user) bool {
+			mr := u.create(prescription(ingrid, nil))["id"].(string)
+			staff := as(t, u.s, sim.RolePharmacyStaff, "EXPEDIERING", "UTAN_KRAV_SAMTYCKE", pharmacyOrg).with("Prefer", "return=representation")
+			if a := staff.do("POST", "MedicationDispense/$verify", dispenseFor(mr, 1)); a.code != 200 {
+				return true
+			}
+			a := staff.do("POST", "MedicationDispense", dispenseFor(mr, 1))
+			if a.code != 201 {
+				return true
+			}
+			a.doc["status"] = "entered-in-error"
+			return staff.do("PUT", "MedicationDispense/"+a.doc["id"].(string), a.doc).code != 200
+		}},
+	})
 }
 
 func TestASecrecyLockHidesNothingFromStaff(t *testing.T) {

@@ -185,7 +185,7 @@ func (s *Simulator) agent(c *caller) map[string]any {
 	switch c.role {
 	case RolePrescriber:
 		who["identifier"] = map[string]any{"system": ForskrivarkodSystem, "value": c.claims.Forskrivarkod}
-	case RolePharmacist:
+	case RolePharmacist, RolePharmacyStaff:
 		who["identifier"] = map[string]any{"system": GLNSystem, "value": c.claims.Apoteksid}
 	}
 	return who

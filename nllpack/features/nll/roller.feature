@@ -4,9 +4,10 @@ Egenskap: Behörighetsroller i vården och på apoteket
   Utöver förskrivare och farmaceut på apotek får viss hälso- och sjukvårdspersonal utan
   förskrivningsrätt se patientens läkemedelslista: sjuksköterskor, farmaceuter inom hälso- och
   sjukvården och dietister (E-hälsomyndigheten). Bara den som har förskrivningsrätt förskriver.
-  Vilka attribut i åtkomstintyget som ger vilken roll, och vad de andra rollerna får registrera,
-  är inte dokumenterat; fallen behöver simulatorns testanvändare för varje roll och är därför @sim.
-  Mot EXT behöver varje roll sin användare under users: i konform.yaml.
+  Icke-legitimerad apotekspersonal hanterar uttag (TA 47, TA 50, TA 52). Vilka attribut i
+  åtkomstintyget som ger vilken roll, och vad de andra rollerna får registrera, är inte
+  dokumenterat; där svaret är simulatorns val är fallen @sim. Mot EXT behöver varje roll sin
+  användare under users: i konform.yaml.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
@@ -35,13 +36,26 @@ Egenskap: Behörighetsroller i vården och på apoteket
     Så är svarets statuskod 403
     Och OperationOutcome har ett fel
 
-  # Att icke-legitimerad apotekspersonal inte registrerar uttag är simulatorns antagande.
-  @tc:NLL-ROLL-03 @krav:BEHORIGHET @valfri @sim @beteende:ROLE-READ-ONLY
-  Scenario: Icke-legitimerad apotekspersonal får inte registrera uttag
+  # TA 47 (Uppdatera uttag), TA 50 och TA 52 nämner icke-legitimerad apotekspersonal bredvid
+  # farmaceuten bland dem som kontrollerar, registrerar och uppdaterar uttag.
+  @tc:NLL-ROLL-03 @krav:BEHORIGHET @obligatorisk @beteende:ROLE-PHARMACY-STAFF
+  Scenario: Icke-legitimerad apotekspersonal kontrollerar och registrerar ett uttag
     Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och att användaren är apotekspersonal
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
+    Så är svarets statuskod 200
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    Så är svarets statuskod 201
+
+  # Om icke-legitimerad apotekspersonal får avsluta en förskrivning (TA 30) är inte publicerat;
+  # simulatorn låter dem bara hantera uttag.
+  @tc:NLL-ROLL-05 @krav:BEHORIGHET @valfri @sim @beteende:ROLE-READ-ONLY
+  Scenario: Icke-legitimerad apotekspersonal avslutar inte en förskrivning
+    Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och att användaren är apotekspersonal
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet anropar "MedicationRequest/$end" med mallen "avsluta.json"
     Så är svarets statuskod 403
     Och OperationOutcome har ett fel
 
