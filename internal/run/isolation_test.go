@@ -85,7 +85,8 @@ func sharedSimulator(t *testing.T) *shared {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	for file, claims := range map[string]sim.Claims{"prescriber": sim.PrescriberClaims(time.Now()), "pharmacist": sim.PharmacistClaims(time.Now())} {
+	for file, claims := range map[string]sim.Claims{"prescriber": sim.PrescriberClaims(time.Now()), "pharmacist": sim.PharmacistClaims(time.Now()),
+		"pharmacy-staff": sim.RoleClaims(sim.RolePharmacyStaff, time.Now())} {
 		if err := os.WriteFile(filepath.Join(root, file), []byte(s.Token(claims)), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -100,6 +101,7 @@ func sharedSimulator(t *testing.T) *shared {
     users:
       förskrivare: {token_file: prescriber, org_info: '{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}'}
       farmaceut: {token_file: pharmacist, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
+      apotekspersonal: {token_file: pharmacy-staff, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
 `, srv.URL)), 0o644)
 	if err != nil {
 		t.Fatal(err)
