@@ -134,6 +134,12 @@ var Catalogue = []Spec{
 		Doc:         "Looks the customer up and searches the active prescriptions with x-purpose EXPEDIERING and x-access UTAN_KRAV_SAMTYCKE.",
 		Instruktion: "Sök fram kundens förskrivningar för expediering.",
 		Instruction: "Look up the customer's prescriptions for dispensing."},
+	{Name: "ersätt förskrivning", English: "replace prescription", Role: "farmaceut",
+		Params: []Param{prescriptionParam, {Name: "mall", Doc: "the new prescription, as a template; default ersattning-apotek.json"}},
+		Doc: "At a dose pharmacy, on a prescriber's behalf, for a patient with a multi-dose consent (TA 27): reads the prescription with x-purpose EXPEDIERING " +
+			"and POSTs the new one as a MedicationRequest whose priorPrescription names the replaced one; NLL ends the replaced one and keeps both in one chain.",
+		Instruktion: "Ersätt förskrivningen på förskrivarens uppdrag (dosapotek, TA 27) med den nya enligt mallen.",
+		Instruction: "Replace the prescription on the prescriber's behalf (dose pharmacy, TA 27) with the new one the template describes."},
 	{Name: "expediera förskrivning", English: "dispense prescription", Role: "farmaceut",
 		Params:      []Param{prescriptionParam, {Name: "mall", Doc: "the dispense, as a template; default uttag.json"}},
 		Doc:         "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue.",

@@ -398,6 +398,39 @@ func (s *System) readForDispensing(ctx context.Context, pnr string) (driver.Resu
 	return r, nil
 }
 
+// replace replaces a dose patient's prescription at the pharmacy (TA 27): a new prescription that
+// names the replaced one in priorPrescription.
+func (s *System) replace(ctx context.Context, id, template string) (driver.Result, error) {
+	id, err := s.prescriptionID(id)
+	if err != nil {
+		return driver.Result{}, err
+	}
+	prior, stop := s.read(ctx, Pharmacist, id, "Förskrivningen kunde inte hämtas")
+	if stop != nil {
+		return *stop, nil
+	}
+	patient := strings.TrimPrefix(stringAt(prior, "subject", "reference"), "Patient/")
+	doc, err := s.template(template, map[string]string{"patient.id": patient, "var.ersatt": id})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	if s.has(ReplaceAsNew) {
+		delete(doc, "priorPrescription")
+	}
+	body, _ := json.Marshal(doc)
+	a, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPost, path: "MedicationRequest", body: body, activity: "ersätta"})
+	if err != nil {
+		return unreachable("Förskrivningen kunde inte ersättas", err), nil
+	}
+	if !a.ok() {
+		return shown("Ersättningen avvisades", a), nil
+	}
+	r := shown("Förskrivningen är ersatt", a)
+	r.Values["id"] = idFromLocation(a.header.Get("Location"))
+	return r, nil
+}
+
 // dispense checks a dispense with $verify and registers it when no issue was found.
 func (s *System) dispense(ctx context.Context, id, template string) (driver.Result, error) {
 	if id == "" {

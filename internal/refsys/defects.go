@@ -36,6 +36,9 @@ const (
 	NoUserAgent = "no-user-agent"
 	// NoOrgInfo leaves x-org-info (the workplace) out of every call.
 	NoOrgInfo = "no-org-info"
+	// ReplaceAsNew sends a pharmacy's replacement (TA 27) as a new prescription, without
+	// priorPrescription naming the one it replaces.
+	ReplaceAsNew = "replace-as-new"
 	// ProductionCertificate presents a client certificate issued by a CA named as a production CA
 	// (SITHS e-id Function CA v1): a test system configured with the production certificate.
 	ProductionCertificate = "production-certificate"
@@ -68,6 +71,7 @@ var Defects = []Defect{
 	{NoQueue, "drops a prescription NLL could not take during an outage instead of queueing it"},
 	{NoUserAgent, "does not identify itself in x-user-agent"},
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
+	{ReplaceAsNew, "sends a pharmacy's replacement (TA 27) as a new prescription, without priorPrescription"},
 	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }
 

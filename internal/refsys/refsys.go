@@ -140,6 +140,8 @@ func (s *System) Act(ctx context.Context, a driver.Action) (driver.Result, error
 		return s.sendQueue(ctx)
 	case "hämta förskrivningar för expediering":
 		return s.readForDispensing(ctx, p["patient"])
+	case "ersätt förskrivning":
+		return s.replace(ctx, p["förskrivning"], or(p["mall"], "ersattning-apotek.json"))
 	case "expediera förskrivning":
 		return s.dispense(ctx, p["förskrivning"], or(p["mall"], "uttag.json"))
 	}

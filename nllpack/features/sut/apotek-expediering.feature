@@ -73,3 +73,23 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
   Scenario: Apotekssystemet anger sitt namn och sin version i x-user-agent
     När systemet under test utför "hämta förskrivningar för expediering" för testpatienten
     Så varje anrop från systemet anger systemets namn och version i x-user-agent
+
+  # TA 27: dosapoteket ersätter på förskrivarens uppdrag en dospatients förskrivning; den ersatta
+  # avslutas och båda ingår i samma kedja. Hur ersättningen skickas (en ny förskrivning med
+  # priorPrescription) är simulatorns val; därför @sim.
+  @tc:SUT-APO-10 @krav:TA27 @obligatorisk @sim
+  Scenario: Dosapoteket ersätter en dospatients förskrivning, som då avslutas
+    Givet att scenariot har en egen testpatient ur poolen
+    Och att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "Consent" från mallen "dossamtycke.json"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "ersatt"
+    När systemet under test utför "ersätt förskrivning" med:
+      | förskrivning | {{var.ersatt}} |
+    Så har systemet anropat NLL med POST "MedicationRequest"
+    Och varje skrivande anrop från systemet har en kropp där FHIRPath-uttrycket "MedicationRequest.priorPrescription.reference = 'MedicationRequest/{{var.ersatt}}'" är sant
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
+    Och varje skrivande anrop från systemet har headern "x-org-info" som matchar "GLN"
+    När systemet hämtar "MedicationRequest/{{var.ersatt}}"
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
