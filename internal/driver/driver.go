@@ -122,7 +122,7 @@ var Catalogue = []Spec{
 		Instruction: "Cancel (makulera) the prescription."},
 	{Name: "registrera samtycke", English: "register consent", Role: "förskrivare",
 		Params:      []Param{patientParam},
-		Doc:         "POST Consent: the patient's access consent (TA 53).",
+		Doc:         "POST Consent: a request for the patient's access consent, which the patient then accepts or rejects in Läkemedelskollen (TA 53).",
 		Instruktion: "Registrera patientens samtycke till att läkemedelslistan läses.",
 		Instruction: "Register the patient's consent to the medication list being read."},
 	{Name: "skicka köade förskrivningar", English: "send queued prescriptions", Role: "förskrivare",

@@ -81,7 +81,8 @@ var Behaviours = []Behaviour{
 	{ID: "WRITE-REPLACE-PHARMACY", Text: "a pharmacy replaces a dose patient's prescription (TA 27): the new one joins the chain of the one it names in priorPrescription, which is ended at once"},
 	{ID: "WRITE-RESERVE", Text: "reservlösning: a contained patient with a personnummer NLL does not know is accepted"},
 	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses reach its repeats + 1 becomes completed"},
-	{ID: "WRITE-CONSENT", Text: "an accepted access consent is valid for four years (TA 53)"},
+	{ID: "WRITE-CONSENT", Text: "care registers an access consent as a request; accepted by the patient, it is valid for four years (TA 53)"},
+	{ID: "WRITE-CONSENT-ACCEPT", Text: "only the patient accepts a request for an access consent (TA 53)"},
 	{ID: "WRITE-MULTIDOSE-CONSENT", Text: "a multi-dose consent (dossamtycke) does not get the access consent's four years"},
 
 	{ID: "END-BASIC", Text: "DELETE of a data lock or dose basis: 204, then 410, and the lock hides nothing"},
@@ -225,6 +226,8 @@ var Defects = []Defect{
 	{"reserve-pnr-refused", "WRITE-RESERVE", "every contained patient with a personnummer is refused, also in the reservlösning"},
 	{"never-completed", "WRITE-COMPLETION", "a prescription stays active after its last allowed dispense"},
 	{"consent-one-year", "WRITE-CONSENT", "an accepted consent is valid for one year"},
+	{"consent-active-at-once", "WRITE-CONSENT", "care's access consent is in force at once, with its four years, before the patient accepts it"},
+	{"care-accepts-consent", "WRITE-CONSENT-ACCEPT", "care may make its own request for an access consent active"},
 	{"multidose-consent-four-years", "WRITE-MULTIDOSE-CONSENT", "a multi-dose consent gets the access consent's four years"},
 
 	{"delete-keeps-lock", "END-BASIC", "a deleted data lock still hides the prescriptions"},

@@ -107,25 +107,44 @@ func (s *Simulator) createBasic(c *caller, w *write) *apiError {
 	}
 }
 
-// createConsent registers a consent. An access consent the patient accepted is valid for four
-// years (TA 53); a multi-dose consent (dossamtycke) gets no period of NLL's making.
+// createConsent registers a consent. Care registers an access consent as a request, which the
+// patient accepts or rejects (TA 53); a patient registers none of their own.
 func (s *Simulator) createConsent(c *caller, w *write) *apiError {
+	if c.role == RolePrivate {
+		return &apiError{status: http.StatusForbidden, code: "forbidden", diagnostics: "a patient answers care's request for an access consent (TA 53) and registers none"}
+	}
+	return s.checkConsent(c, w, "")
+}
+
+// checkConsent checks a new version of a consent whose status was from ("" for a new one) and
+// sets what NLL sets. Care's access consent is a request (status proposed, default) until the
+// patient accepts it; accepted (active), it is valid from today for four years: "När patienten
+// accepterar en förfrågan sätts giltighetstiden till dagens datum +4år" (TA 53). A multi-dose
+// consent (dossamtycke) is in force as registered and gets no period of NLL's making.
+func (s *Simulator) checkConsent(c *caller, w *write, from string) *apiError {
 	ref := stringAt(w.res, "patient", "reference")
 	id := referenceID(ref, "Patient")
 	if _, ok := s.store.read("Patient", id); !ok && s.applies(rulePatient) {
 		return reject(rulePatient, "Consent.patient")
 	}
 	w.patient = id
-	if w.res["status"] == "active" && (!multiDoseConsent(w.res) || s.broken("multidose-consent-four-years")) {
-		provision := ensureObject(w.res, "provision")
-		if provision["period"] == nil {
-			today := s.now().In(stockholm)
-			years := 4
-			if s.broken("consent-one-year") {
-				years = 1
-			}
-			provision["period"] = map[string]any{"start": today.Format("2006-01-02"), "end": today.AddDate(years, 0, 0).Format("2006-01-02")}
+	access := !multiDoseConsent(w.res)
+	if access && c.role != RolePrivate && !s.broken("consent-active-at-once") {
+		switch status := w.res["status"]; {
+		case from == "" && (status == "active" || status == "draft"):
+			w.res["status"] = "proposed"
+		case from != "active" && status == "active" && !s.broken("care-accepts-consent"):
+			return &apiError{status: http.StatusForbidden, code: "forbidden", expression: "Consent.status",
+				diagnostics: "only the patient accepts a request for an access consent (TA 53, in Läkemedelskollen)"}
 		}
+	}
+	if w.res["status"] == "active" && from != "active" && (access || s.broken("multidose-consent-four-years")) {
+		today := s.now().In(stockholm)
+		years := 4
+		if s.broken("consent-one-year") {
+			years = 1
+		}
+		ensureObject(w.res, "provision")["period"] = map[string]any{"start": today.Format("2006-01-02"), "end": today.AddDate(years, 0, 0).Format("2006-01-02")}
 	}
 	return nil
 }

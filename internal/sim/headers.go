@@ -220,10 +220,13 @@ func (s *seenIDs) fresh(id string) bool {
 // may not make. Förskrivare and farmaceuter write within each resource's own rules; staff in care
 // without prescribing rights may create and lift data locks (TA 36, TA 37 name them), and
 // non-licensed pharmacy staff register and update dispenses (dispenses) but change nothing else
-// (default).
+// (default); a private person answers their own access consents (TA 53).
 func (s *Simulator) mayWrite(c *caller, typ string, res resource) *apiError {
 	if roles[c.role].writes || s.writesAs(c) != "" || typ == "MedicationDispense" && s.dispenses(c) {
 		return nil
+	}
+	if c.role == RolePrivate && typ == "Consent" && !multiDoseConsent(res) && referenceID(stringAt(res, "patient", "reference"), "Patient") == s.own(c) {
+		return nil // TA 53: the patient accepts, rejects or revokes their access consents
 	}
 	if roles[c.role].orgType == "HSA" && typ == "Basic" && stringAt(res, "code", "coding", "code") == "datalock" {
 		return nil

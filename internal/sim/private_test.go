@@ -53,7 +53,7 @@ func TestAPrivatePersonReadsTheirOwnDataOnly(t *testing.T) {
 		{"MedicationRequest?patient=" + gustav, 403},
 		{"MedicationRequest/" + theirs["id"].(string), 404},
 		{"Basic?patient=" + ingrid, 403},
-		{"Consent?patient=" + ingrid, 403},
+		{"Consent?patient=" + gustav, 403},
 		{"Patient/" + ingrid + "/MedicationListInfo", 403},
 	} {
 		if a := me.do("GET", tc.path, nil); a.code != tc.code {

@@ -19,7 +19,8 @@ var dispenseStatuses = map[string]bool{"preparation": true, "in-progress": true,
 	"entered-in-error": true, "stopped": true, "declined": true, "unknown": true}
 
 // updateConsent changes a registered consent: the patient stays, a revoked (inactive) or
-// nullified consent stays so, and one accepted now gets its four years.
+// nullified consent stays so, only the patient accepts care's request, and a consent accepted
+// now gets its four years (checkConsent).
 func (s *Simulator) updateConsent(c *caller, w *write) *apiError {
 	current, _ := s.store.read(w.typ, w.id)
 	if stringAt(w.res, "patient", "reference") != stringAt(current, "patient", "reference") {
@@ -33,7 +34,7 @@ func (s *Simulator) updateConsent(c *caller, w *write) *apiError {
 	case (from == "inactive" || from == "entered-in-error") && to != from && !s.broken("consent-reactivated"):
 		return reject(ruleStatus, "Consent.status")
 	}
-	return s.createConsent(c, w)
+	return s.checkConsent(c, w, from)
 }
 
 // updateDispense changes a registered dispense (TA 47, Uppdatera uttag – Apotek): only a pharmacy

@@ -543,9 +543,9 @@ func (s *Simulator) privateVisible(c *caller, typ string, res resource) bool {
 }
 
 // privateTypes are what a private person reads: their prescriptions and dispenses and their own
-// Patient (TA 01), and as a guardian the RelatedPerson that names them and a child (TA 08, which
+// Patient (TA 01), their consents, whose requests they answer (TA 53), and as a guardian the RelatedPerson that names them and a child (TA 08, which
 // names the privatperson in a pharmacy's web shop). Medication, no patient data, is open to all.
-var privateTypes = map[string]bool{"Patient": true, "MedicationRequest": true, "MedicationDispense": true, "RelatedPerson": true}
+var privateTypes = map[string]bool{"Patient": true, "MedicationRequest": true, "MedicationDispense": true, "RelatedPerson": true, "Consent": true}
 
 // privateMay refuses a private person's read of a type TA 01 does not give them, or of another
 // patient's data named in the request (patient, "" when none); other callers pass.

@@ -650,18 +650,6 @@ func TestDataLockHidesLockedPrescriptions(t *testing.T) {
 	}
 }
 
-func TestAcceptedConsentIsValidForFourYears(t *testing.T) {
-	s := newSim(t)
-	c := prescriber(t, s).with("Prefer", "return=representation").do("POST", "Consent", map[string]any{
-		"resourceType": "Consent", "status": "active", "scope": map[string]any{"text": "patient-privacy"},
-		"category": []any{map[string]any{"text": "NLLAccessConsent"}}, "patient": map[string]any{"reference": "Patient/" + ingrid}})
-	period, _ := c.doc["provision"].(map[string]any)["period"].(map[string]any)
-	start, _ := time.Parse("2006-01-02", period["start"].(string))
-	if c.code != 201 || period["end"] != start.AddDate(4, 0, 0).Format("2006-01-02") {
-		t.Errorf("consent: %d %s", c.code, c.raw)
-	}
-}
-
 func TestFaultsChangeTheAnswer(t *testing.T) {
 	s := newSim(t,
 		sim.Fault{Path: "Patient", Status: 503, RetryAfter: 7, DropHeader: "X-Request-ID"},

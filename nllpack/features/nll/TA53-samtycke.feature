@@ -1,7 +1,10 @@
 # language: sv
 @ta:53
 Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
-  Ett åtkomstsamtycke som patienten har godkänt gäller i fyra år från registreringen.
+  Vården registrerar en samtyckesförfrågan som patienten sedan godkänner eller avvisar; samtycket
+  kan inte användas förrän patienten har godkänt det, och när patienten accepterar gäller det från
+  den dagen i fyra år (TA 53). Patienten svarar i Läkemedelskollen; i simulatorn svarar patienten
+  (privatperson) med en PUT, och förfrågans status (proposed) är simulatorns val.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
@@ -9,20 +12,35 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
     # Samtycket gäller patienten: scenariot lånar en egen patient ur poolen.
     Och att scenariot har en egen testpatient ur poolen
 
+  # En förfrågan som patienten inte har godkänt kan inte användas, så den är inte aktiv. Vilken
+  # status NLL ger förfrågan (proposed eller draft) är inte dokumenterat; båda godtas.
   @tc:NLL-TA53-01 @krav:SAMTYCKE @obligatorisk @beteende:WRITE-CONSENT
-  Scenario: Registrera ett åtkomstsamtycke som gäller i fyra år
+  Scenario: Vården registrerar en samtyckesförfrågan som inte gäller förrän patienten godkänt den
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "Consent" från mallen "samtycke.json"
     Så är svarets statuskod 201
     Och resurstypen är "Consent"
+    Och FHIRPath-uttrycket "Consent.status = 'active'" ger värdet "false"
+
+  @tc:NLL-TA53-05 @krav:SAMTYCKE @obligatorisk @sim @beteende:WRITE-CONSENT @beteende:WRITE-CONSENT-ACCEPT
+  Scenario: Patienten godkänner vårdens förfrågan, som sedan gäller i fyra år
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "Consent" från mallen "samtycke.json"
+    När systemet ändrar "status" till "active" i den skapade resursen
+    Så är svarets statuskod 403
+    Givet att användaren är privatperson
+    När systemet ändrar "status" till "active" i den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "Consent.provision.period.start.exists()" är sant
     Och FHIRPath-uttrycket "Consent.provision.period.end = Consent.provision.period.start + 4 years" är sant
 
-  # Sökparametern status är FHIR:s; NLL publicerar inte sina sökparametrar.
-  @tc:NLL-TA53-02 @krav:SAMTYCKE @krav:FHIR-SEARCH @valfri @beteende:RES-CONSENT
+  # Sökparametern status är FHIR:s; NLL publicerar inte sina sökparametrar, och förfrågans status
+  # (proposed) är simulatorns val.
+  @tc:NLL-TA53-02 @krav:SAMTYCKE @krav:FHIR-SEARCH @valfri @sim @beteende:RES-CONSENT
   Scenario: Sökning på status ger bara samtycken med den statusen
     När systemet skapar en "Consent" från mallen "samtycke.json"
     Så är svarets statuskod 201
-    När systemet söker "Consent" med "patient={{patient.id}}&status=active"
+    När systemet söker "Consent" med "patient={{patient.id}}&status=proposed"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
     När systemet söker "Consent" med "patient={{patient.id}}&status=inactive"

@@ -148,7 +148,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Så har systemet anropat NLL med POST "Consent"
     När konform hämtar samtycket som systemet under test skapade
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Consent.status" ger värdet "active"
+    Och FHIRPath-uttrycket "Consent.patient.reference" ger värdet "Patient/{{patient.id}}"
 
   @tc:SUT-VARD-18 @krav:ARK-3.4 @krav:TK1 @valfri
   Scenario: När NLL svarar 503 köar systemet förskrivningen och skickar den när NLL svarar igen
