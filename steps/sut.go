@@ -185,6 +185,35 @@ func (w *World) reportedStatus(want int) error {
 	return nil
 }
 
+// reportedNLLStatus checks that the SUT showed its user the status of NLL's answer to its last
+// answered call (TK 1), whatever that status was.
+func (w *World) reportedNLLStatus() error {
+	r, err := w.result()
+	if err != nil {
+		return err
+	}
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	var last *gateway.Call
+	for _, c := range calls {
+		if c.Status != 0 {
+			last = c
+		}
+	}
+	if last == nil {
+		return &evidence.Mismatch{Check: "status the system showed its user", Expected: "the status of NLL's answer to the system's last call",
+			Actual: "no call of the system was answered"}
+	}
+	if r.Status != last.Status {
+		return &evidence.Mismatch{Check: "status the system showed its user",
+			Expected: fmt.Sprintf("%d (NLL's answer to %s %s)", last.Status, last.Method, last.Path),
+			Actual:   fmt.Sprintf("%d (%s)", r.Status, quoteOrNone(r.Shown))}
+	}
+	return nil
+}
+
 // resultIs checks a value the SUT reported, such as köad = ja.
 func (w *World) resultIs(name, want string) error {
 	r, err := w.result()

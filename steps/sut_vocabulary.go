@@ -76,6 +76,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^(?:rapporterade systemet under test|systemet under test rapporterade) NLL:s statuskod för användaren$`,
+			EN:        `^the system under test reported NLL's status to its user$`,
+			ExampleSV: "Så rapporterade systemet under test NLL:s statuskod för användaren",
+			ExampleEN: "Then the system under test reported NLL's status to its user",
+			Doc:       "The system showed its user the status NLL gave its last answered call, as its driver reports (TK 1): the check for an answer whose exact status NLL does not document.",
+			Bind:      func(w *World) any { return w.reportedNLLStatus },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:är resultatet|resultatet) ` + quoted + ` från systemet under test(?: är)? ` + quoted + `$`,
 			EN:        `^the result ` + quoted + ` of the system under test is ` + quoted + `$`,
 			ExampleSV: `Och resultatet "köad" från systemet under test är "ja"`,

@@ -136,7 +136,7 @@ var Behaviours = []Behaviour{
 	{ID: "LOCK-DOSE-ACCESS", Text: "the access type DOSPATIENTS_UPPGIFTER sees locked data (FIL004)"},
 	{ID: "FILTER-PHARMACY-WINDOW", Text: "a pharmacy reading for dispensing sees what was registered within the last 24 months (FIL001)"},
 	{ID: "LOCK-CHAIN", Text: "a lock on a prescription chain hides that chain only"},
-	{ID: "LOCK-REASON", Text: "a lock on the treatment reason only leaves the prescription visible and flags its reasonCode nlldataAbsentReason (FIL006)"},
+	{ID: "LOCK-REASON", Text: "a lock on the treatment reason only leaves the prescription visible and flags its reasonCode nlldataAbsentReason (FIL006), for a pharmacy too"},
 	{ID: "LOCK-PROVENANCE", Text: "the Provenance of locked data is hidden like the data"},
 	{ID: "LOCK-SECRECY", Text: "a sekretesspärr hides nothing from care or pharmacy staff"},
 	{ID: "LOCK-SECRECY-PATIENT", Text: "a sekretesspärr hides what it covers from the patient (TA 01)"},
@@ -282,6 +282,7 @@ var Defects = []Defect{
 
 	{"lock-read-leaks", "LOCK-PATIENT", "a locked prescription can be read by its id"},
 	{"lock-search-leaks", "LOCK-PATIENT", "a search shows locked prescriptions"},
+	{"pharmacy-sees-locked-reason", "LOCK-REASON", "a pharmacy reading for dispensing sees a treatment reason the patient locked"},
 	{"pharmacy-lock-hides", "LOCK-PHARMACY", "an integritetsspärr hides the prescriptions from a pharmacy reading with EXPEDIERING too"},
 	{"lock-access-ignored", "LOCK-ACCESS", "no access type sees locked data"},
 	{"dose-access-filtered", "LOCK-DOSE-ACCESS", "DOSPATIENTS_UPPGIFTER does not see locked data"},

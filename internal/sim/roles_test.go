@@ -195,3 +195,24 @@ func TestAPharmacySeesTwentyFourMonthsBack(t *testing.T) {
 		}},
 	})
 }
+
+// TestAPharmacySeesNoLockedReason shows LOCK-REASON for a pharmacy: the patient's lock of the
+// treatment reason hides the reason from a pharmacy reading for dispensing, which still finds
+// the prescription (SIMP BasicNLLDataLock, FIL001).
+func TestAPharmacySeesNoLockedReason(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"pharmacy-sees-locked-reason", func(u *user) bool {
+			mr := u.create(prescription(ingrid, func(m map[string]any) { m["reasonCode"] = []any{map[string]any{"text": "huvudvärk"}} }))
+			lock := dataLock(ingrid, "")
+			lock["extension"] = []any{map[string]any{"url": sim.DataLockScopeURL, "valueCode": "behandlingsorsak"}}
+			if a := u.do("POST", "Basic", lock); a.code != 201 {
+				t.Fatalf("lock: %d %s", a.code, a.raw)
+			}
+			a := pharmacist(t, u.s).do("GET", "MedicationRequest/"+mr["id"].(string), nil)
+			if a.code != 200 {
+				t.Fatalf("the pharmacy does not find the prescription: %d", a.code)
+			}
+			return strings.Contains(a.raw, "huvudvärk")
+		}},
+	})
+}

@@ -582,8 +582,11 @@ func reasonOnly(lock resource) bool {
 
 // filtered is res as the caller may see it: a lock on the treatment reason only (FIL006)
 // replaces a prescription's reasonCode with the flag nlldataAbsentReason, unless the access
-// type unlocks locked data. For the patient (a private person) only a prescriber's
-// sekretesspärr on the reason does: the patient's own integritetsspärr is theirs.
+// type unlocks locked data. It hides the reason from a pharmacy reading for dispensing too,
+// which sees the rest of what is locked (FIL001): the patient's lock of the reason is there "to
+// block pharmacists from seeing the treatment reason" (SIMP BasicNLLDataLock). For the patient
+// (a private person) only a prescriber's sekretesspärr on the reason does: the patient's own
+// integritetsspärr is theirs.
 func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
 	if typ != "MedicationRequest" || res["reasonCode"] == nil || s.broken("reason-lock-ignored") {
 		return res
@@ -593,6 +596,8 @@ func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
 	switch {
 	case c.role == RolePrivate:
 		locks = s.secrecyLocks(patient)
+	case c.purpose == pharmacyPurpose && !s.broken("pharmacy-sees-locked-reason"):
+		locks = s.locks(patient)
 	case s.unlocked(c):
 		return res
 	default:

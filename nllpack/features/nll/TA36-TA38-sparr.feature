@@ -7,13 +7,18 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
   dospatientens uppgifter (FIL004); apoteket som expedierar ser dem (FIL001). Förskrivarens
   sekretesspärr döljer för patienten eller vårdnadshavarna, inte för vården.
 
+  NLL lägger en spärr på en förskrivningskedja eller på patientens uttag på pappersrecept (SIMP
+  BasicNLLDataLock); en spärr på hela patienten, som mallen sparr.json skapar, är simulatorns, och
+  hur en spärr anger sin kedja är inte publicerat. Fallen med spärrar är därför @sim, också där
+  regeln de prövar är dokumenterad (FIL001).
+
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     # Spärren gäller patienten: scenariot lånar en egen patient, så att inget annat scenario ser den.
     Och att scenariot har en egen testpatient ur poolen
 
-  @tc:NLL-TA36-01 @krav:SPARR @obligatorisk @beteende:LOCK-PATIENT @beteende:LOCK-ACCESS @beteende:LOCK-MEDLISTINFO
+  @tc:NLL-TA36-01 @krav:SPARR @obligatorisk @sim @beteende:LOCK-PATIENT @beteende:LOCK-ACCESS @beteende:LOCK-MEDLISTINFO
   Scenario: En spärr döljer förskrivningarna utom med samtycke till spärrade uppgifter
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och systemet skapar en "Basic" från mallen "sparr.json"
@@ -93,7 +98,7 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
   # Patientens integritetsspärr gäller vården: för ändamålet Expediering ges åtkomst till
   # uppgifterna även om de är integritetsspärrade för vården (filtreringsregel FIL001). Förskrivaren
   # ser först att spärren döljer förskrivningen, så att fallet inte går igenom utan en spärr.
-  @tc:NLL-TA36-06 @krav:SPARR @krav:FIL001 @obligatorisk @beteende:LOCK-PHARMACY
+  @tc:NLL-TA36-06 @krav:SPARR @krav:FIL001 @obligatorisk @sim @beteende:LOCK-PHARMACY
   Scenario: Apoteket ser en förskrivning som är integritetsspärrad för vården
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"

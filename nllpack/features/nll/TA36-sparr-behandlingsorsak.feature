@@ -24,3 +24,17 @@ Egenskap: TA 36 Spärr av behandlingsorsak
     Givet att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER"
     När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
     Så FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.text" ger värdet "Smärta"
+
+  # Patientens spärr av behandlingsorsaken hindrar också apoteket från att se orsaken (SIMP
+  # BasicNLLDataLock), fast apoteket ser integritetsspärrade förskrivningar (FIL001).
+  @tc:NLL-TA36B-02 @krav:SPARR @valfri @sim @beteende:LOCK-REASON
+  Scenario: Apoteket ser förskrivningen men inte den spärrade behandlingsorsaken
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-med-orsak.json"
+    Och systemet skapar en "Basic" från mallen "sparr-behandlingsorsak.json"
+    Så är svarets statuskod 201
+    Givet att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
+    Så är svarets statuskod 200
+    Och Bundle har 1 post
+    Och FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.text.empty()" är sant

@@ -10,7 +10,8 @@ Egenskap: TA 38 Hämta spärr
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     Och att scenariot har en egen testpatient ur poolen
 
-  @tc:NLL-TA38-01 @krav:SPARR @obligatorisk
+  # Spärren på hela patienten (sparr.json) och koden datalock är simulatorns; därför @sim.
+  @tc:NLL-TA38-01 @krav:SPARR @obligatorisk @sim
   Scenario: Hämta patientens spärr med id och med sökning
     När systemet skapar en "Basic" från mallen "sparr.json"
     Så är svarets statuskod 201

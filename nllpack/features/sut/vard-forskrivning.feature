@@ -79,8 +79,9 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Och systemet skapar en "Basic" från mallen "sparr.json"
     När systemet under test utför "läs läkemedelslista" för testpatienten
     Så har systemet anropat NLL med GET "MedicationRequest"
-    # Varje dokumenterad åtkomsttyp utom de som öppnar spärrade uppgifter (…_SPARRADE_UPPGIFTER, NODATKOMST).
-    Och varje läsande anrop från systemet har headern "x-access" som matchar "^(TILLFALLIGT_SAMTYCKE|UTAN_KRAV_SAMTYCKE|UTAN_KRAV_SAMTYCKE_BARN|DOSPATIENTS_UPPGIFTER|FORMODAT_SAMTYCKE|SAMTYCKE_PRIVAT_TILL_VARDPERSONAL)$"
+    # Varje dokumenterad åtkomsttyp utom de som ser integritetsspärrade uppgifter: …_SPARRADE_UPPGIFTER,
+    # NODATKOMST (FIL002) och DOSPATIENTS_UPPGIFTER (FIL004, filtreringsreglerna).
+    Och varje läsande anrop från systemet har headern "x-access" som matchar "^(TILLFALLIGT_SAMTYCKE|UTAN_KRAV_SAMTYCKE|UTAN_KRAV_SAMTYCKE_BARN|FORMODAT_SAMTYCKE|SAMTYCKE_PRIVAT_TILL_VARDPERSONAL)$"
 
   @tc:SUT-VARD-12 @krav:VERSION @krav:FHIR-UPDATE @obligatorisk
   Scenario: Systemet uppdaterar en förskrivning från den senaste versionen
@@ -111,7 +112,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
   Scenario: En förskrivning som NLL avvisar skickas inte igen och felet visas för användaren
     När systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning-okand-patient.json"
     Så har systemet anropat NLL med POST "MedicationRequest" 1 gång
-    Och rapporterade systemet under test statuskoden 422 för användaren
+    # Vilken 4xx NLL svarar för en okänd patient är inte dokumenterat: systemet ska visa NLL:s svar.
+    Och rapporterade systemet under test NLL:s statuskod för användaren
 
   @tc:SUT-VARD-20 @krav:TK1 @krav:P17 @manuell @valfri
   Scenario: Operatören bekräftar med en skärmbild hur användaren ser felet när NLL avvisar förskrivningen
@@ -124,22 +126,27 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När systemet under test utför "läs läkemedelslista" för testpatienten
     Så är systemets klientcertifikat inte utfärdat av en produktions-CA
 
+  # NLL dokumenterar två sätt att makulera: PUT med status cancelled och $end (SIMP Prescription-Close).
   @tc:SUT-VARD-15 @krav:END @obligatorisk
-  Scenario: Systemet makulerar en förskrivning med $end
+  Scenario: Systemet makulerar en förskrivning
     När systemet under test utför "skapa förskrivning" för testpatienten
     Och systemet under test utför "makulera förskrivning"
-    Så har systemet anropat NLL med POST "MedicationRequest/$end"
+    Så varje skrivande anrop från systemet besvarades med en statuskod under 400
     När konform hämtar förskrivningen som systemet under test skapade
     Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "cancelled"
 
   @tc:SUT-VARD-16 @krav:AUTO05 @krav:FHIR-CREATE @obligatorisk
   Scenario: Systemet förnyar en förskrivning i samma kedja
     När systemet under test utför "skapa förskrivning" för testpatienten
+    Och konform hämtar förskrivningen som systemet under test skapade
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
     Och systemet under test utför "förnya förskrivning"
     Så har systemet anropat NLL med POST "MedicationRequest" 2 gånger
+    # Förnyade förskrivningar delar nllPrescriptionChain (SIMP MedicationRequest); hur förnyelsen
+    # i övrigt anges (priorPrescription) dokumenterar NLL inte.
     När konform hämtar förskrivningen som systemet under test skapade
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "MedicationRequest.priorPrescription.exists()" är sant
+    Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" ger värdet "{{var.kedja}}"
 
   @tc:SUT-VARD-17 @krav:SAMTYCKE @obligatorisk
   Scenario: Systemet registrerar patientens åtkomstsamtycke
