@@ -216,3 +216,17 @@ func TestAPharmacySeesNoLockedReason(t *testing.T) {
 		}},
 	})
 }
+
+// TestGuardiansAreForThePharmacy shows ROLE-RELATEDPERSON: TA 08 gives the check of a child's
+// guardians to pharmacy staff and private persons, not to care.
+func TestGuardiansAreForThePharmacy(t *testing.T) {
+	const search = "RelatedPerson?identifier=http://electronichealth.se/identifier/personnummer|199802262387"
+	showDefects(t, []defectCheck{
+		{"care-reads-relatedperson", func(u *user) bool {
+			if a := pharmacist(t, u.s).do("GET", search, nil); a.code != 200 || a.doc["total"] != float64(1) {
+				t.Fatalf("the pharmacy's check: %d %s", a.code, a.raw)
+			}
+			return u.with("X-Access", "UTAN_KRAV_SAMTYCKE_BARN").do("GET", search, nil).code != 403
+		}},
+	})
+}

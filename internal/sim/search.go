@@ -22,7 +22,7 @@ func (s *Simulator) search(w http.ResponseWriter, r *http.Request, typ string) {
 	}
 	c, aerr := s.authorize(r, n)
 	if aerr == nil {
-		aerr = s.privateMay(c, typ, "")
+		aerr = s.mayRead(c, typ)
 	}
 	if aerr != nil {
 		s.writeError(w, aerr)

@@ -400,7 +400,7 @@ func (s *Simulator) read(w http.ResponseWriter, r *http.Request, typ, id string,
 	}
 	c, aerr := s.authorize(r, n)
 	if aerr == nil {
-		aerr = s.privateMay(c, typ, "")
+		aerr = s.mayRead(c, typ)
 	}
 	if aerr != nil {
 		s.writeError(w, aerr)
@@ -546,6 +546,18 @@ func (s *Simulator) privateVisible(c *caller, typ string, res resource) bool {
 // Patient (TA 01), their consents, whose requests they answer (TA 53), and as a guardian the RelatedPerson that names them and a child (TA 08, which
 // names the privatperson in a pharmacy's web shop). Medication, no patient data, is open to all.
 var privateTypes = map[string]bool{"Patient": true, "MedicationRequest": true, "MedicationDispense": true, "RelatedPerson": true, "Consent": true}
+
+// mayRead refuses a read of typ that the caller's role may not make: RelatedPerson (TA 08,
+// Kontrollera vårdnadshavare, whose roles are farmaceut på apotek, icke-legitimerad
+// apotekspersonal and privatperson) is not for care staff, and a private person reads only what
+// privateMay allows.
+func (s *Simulator) mayRead(c *caller, typ string) *apiError {
+	if typ == "RelatedPerson" && roles[c.role].orgType == "HSA" && !s.broken("care-reads-relatedperson") {
+		return &apiError{status: http.StatusForbidden, code: "forbidden",
+			diagnostics: "guardians (RelatedPerson, TA 08) are checked by pharmacy staff and private persons, not by role " + c.role}
+	}
+	return s.privateMay(c, typ, "")
+}
 
 // privateMay refuses a private person's read of a type TA 01 does not give them, or of another
 // patient's data named in the request (patient, "" when none); other callers pass.

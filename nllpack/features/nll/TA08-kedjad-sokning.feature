@@ -8,7 +8,8 @@ Egenskap: TA 08 Vårdnadshavare sökt på barnets personnummer
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
-    Och att ändamålet är "VARD" och åtkomsttypen "UTAN_KRAV_SAMTYCKE_BARN"
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
 
   @tc:NLL-KSK-01 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @valfri @beteende:SEARCH-CHAINED
   Scenario: Vårdnadshavaren hittas med barnets personnummer som OID

@@ -1,13 +1,15 @@
 # language: sv
 @ta:08
 Egenskap: TA 08 Kontrollera vårdnadshavare
-  Systemet kontrollerar att en person är vårdnadshavare för ett barn genom att söka RelatedPerson
+  Apoteket kontrollerar att en person är vårdnadshavare för ett barn genom att söka RelatedPerson
   (NLLRelatedPerson) på vårdnadshavarens personnummer och barnet. En person som inte är
-  vårdnadshavare ger en tom Bundle.
+  vårdnadshavare ger en tom Bundle. TA 08:s roller är farmaceut på apotek, icke-legitimerad
+  apotekspersonal och privatperson.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
-    Och att ändamålet är "VARD" och åtkomsttypen "UTAN_KRAV_SAMTYCKE_BARN"
+    Och att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
     Och att testpatienten har personnummer "201311122392"
 
   @tc:NLL-TA08-01 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk @beteende:RES-RELATEDPERSON
@@ -24,8 +26,9 @@ Egenskap: TA 08 Kontrollera vårdnadshavare
     Och Bundle har 0 poster
 
   # Sökningen på patient ger bara den patientens vårdnadshavare: en vuxen utan vårdnadshavare ger
-  # ingen träff, fast barnet har en.
-  @tc:NLL-TA08-03 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk @beteende:RES-RELATEDPERSON
+  # ingen träff, fast barnet har en. NLL beskriver sökningen på vårdnadshavaren och patienten
+  # tillsammans (SIMP RelatedPerson), inte på patienten ensam; därför @sim.
+  @tc:NLL-TA08-03 @krav:VARDNADSHAVARE @krav:FHIR-SEARCH @obligatorisk @sim @beteende:RES-RELATEDPERSON
   Scenario: En patient utan vårdnadshavare ger ingen träff
     Givet att testpatienten har personnummer "189001019802"
     När systemet söker "RelatedPerson" med "patient={{patient.id}}"
@@ -45,3 +48,12 @@ Egenskap: TA 08 Kontrollera vårdnadshavare
     När systemet söker "RelatedPerson" med "patient={{patient.id}}"
     Så är svarets statuskod 200 eller 403
     Och FHIRPath-uttrycket "Bundle.entry.exists().not()" är sant
+
+  # TA 08 nämner inte vårdens roller; att NLL då avvisar en förskrivare är simulatorns slutsats.
+  @tc:NLL-TA08-05 @krav:VARDNADSHAVARE @krav:BEHORIGHET @valfri @sim @beteende:ROLE-RELATEDPERSON
+  Scenario: En förskrivare kontrollerar inte vårdnadshavare
+    Givet att användaren är förskrivare
+    Och att ändamålet är "VARD" och åtkomsttypen "UTAN_KRAV_SAMTYCKE_BARN"
+    När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|199802262387&patient={{patient.id}}"
+    Så är svarets statuskod 403
+    Och OperationOutcome har ett fel
