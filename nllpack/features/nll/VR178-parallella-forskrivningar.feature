@@ -21,6 +21,8 @@ Egenskap: VR178 Parallella förskrivningar i en transaktion
     # FHIR tillåter statusen med eller utan förklarande text ("201" eller "201 Created").
     Och FHIRPath-uttrycket "Bundle.entry.all(response.status.startsWith('201'))" är sant
 
+  # Den andra posten bryter mot en dokumenterad regel: en innesluten patient utan mottagande apotek
+  # (nllReceivingPharmacy krävs då, SIMP MedicationRequest).
   @tc:NLL-VR178-02 @krav:VR178 @krav:TK1 @obligatorisk @beteende:OP-TRANSACTION
   Scenario: Ett fel i en post avvisar hela transaktionen
     När systemet anropar "" med mallen "transaktion-trasig.json"
