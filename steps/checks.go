@@ -298,8 +298,32 @@ func (w *World) connectionRefused() error {
 		// No handshake reached the certificate: nothing was tried, so there is no verdict.
 		return terr
 	}
-	return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, or closed before any answer)",
+	if httpRefusal(w.last) {
+		return nil
+	}
+	return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, closed before any answer, or an HTTP refusal without data)",
 		Actual: fmt.Sprintf("accepted, status %d", w.last.Response.Status)}
+}
+
+// httpRefusals are the statuses with which a TLS front end may refuse a client certificate over
+// HTTP instead of with a TLS alert: 400 (nginx's "No required SSL certificate was sent"), 401,
+// 403, and nginx's 495 and 496. The handbook asks for mutual TLS, not how a refusal looks.
+var httpRefusals = map[int]bool{400: true, 401: true, 403: true, 495: true, 496: true}
+
+// httpRefusal reports whether an answer refused the connection over HTTP: a refusal status on a
+// new connection whose server asked for a client certificate (so the certificate, or its
+// absence, was what it judged), with no FHIR data but an OperationOutcome in the body.
+func httpRefusal(x *fhirclient.Exchange) bool {
+	if x.Response == nil || x.Handshake == nil || !httpRefusals[x.Response.Status] {
+		return false
+	}
+	var doc struct {
+		ResourceType string `json:"resourceType"`
+	}
+	if json.Unmarshal(x.Response.Body, &doc) != nil {
+		return true // an error page, not FHIR
+	}
+	return doc.ResourceType == "" || doc.ResourceType == "OperationOutcome"
 }
 
 // evalFHIRPath evaluates expr on the last answer's body.

@@ -64,6 +64,10 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 		{"FHIRPath value", func(w *World) error { return w.fhirPathEquals("Bundle.entry.resource.id", "p") }, answered(200, bundle, nil),
 			answered(200, `{"resourceType":"Bundle","total":0}`, nil), "got an empty collection"},
 		{"refused", (*World).connectionRefused, refused(), answered(200, bundle, nil), "got accepted, status 200"},
+		{"refused over HTTP", (*World).connectionRefused, asked(answered(400, "<html>No required SSL certificate was sent</html>", http.Header{"Content-Type": {"text/html"}})),
+			asked(answered(400, `{"resourceType":"Parameters","parameter":[{"name":"result","valueString":"OK"}]}`, nil)), "got accepted, status 400"},
+		{"an HTTP refusal needs the certificate asked for", (*World).connectionRefused, asked(answered(403, outcomeBody, nil)),
+			answered(403, outcomeBody, nil), "got accepted, status 403"},
 		{"status set", func(w *World) error { return w.statusIn("409 eller 412") }, answered(412, outcomeBody, nil), answered(422, outcomeBody, nil), "expected 409 eller 412, got 422"},
 		{"status class", func(w *World) error { return w.statusIn("4xx") }, answered(403, outcomeBody, nil), answered(200, bundle, nil), "expected 4xx, got 200"},
 		{"header regex", func(w *World) error { return w.headerMatches("Location", "MedicationRequest/[^/]+") },
@@ -93,6 +97,13 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 			t.Errorf("%s: on a bad answer: %v, want %q", c.name, err, c.badMessage)
 		}
 	}
+}
+
+// asked marks w's last exchange as made on a new connection whose server asked for a client
+// certificate.
+func asked(w *World) *World {
+	w.last.Handshake = &fhirclient.Handshake{Presented: "CN=konform test"}
+	return w
 }
 
 func refused() *World {

@@ -482,7 +482,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the connection is refused$`,
 			ExampleSV: "Så avvisas anslutningen",
 			ExampleEN: "Then the connection is refused",
-			Doc:       "The last request was refused by the server: a TLS alert, or the connection closed before any answer (mutual TLS).",
+			Doc:       "The last request was refused by the server (mutual TLS): a TLS alert, the connection closed before any answer, or on a new connection whose server asked for a client certificate an HTTP 400, 401, 403, 495 or 496 without FHIR data (a front end's refusal). A connection that closed before the server asked for a certificate tried nothing: an error, not a verdict.",
 			Bind:      func(w *World) any { return w.connectionRefused },
 		},
 	}

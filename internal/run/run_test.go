@@ -263,8 +263,20 @@ func TestRefusalChecksFailAgainstAServerThatAcceptsAnyClient(t *testing.T) {
 	if r.code != run.ExitFailed || r.summary.Counts.Failed != 3 {
 		t.Fatalf("exit %d, counts %+v\n%s", r.code, r.summary.Counts, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "connection: expected refused (a TLS alert, or closed before any answer), got accepted, status 200") {
+	if !strings.Contains(r.stderr, "connection: expected refused (a TLS alert, closed before any answer, or an HTTP refusal without data), got accepted, status 200") {
 		t.Errorf("message does not say what came:\n%s", r.stderr)
+	}
+}
+
+// TestAnHTTPRefusalOfTheCertificateCounts: a front end that asks for a client certificate and
+// refuses a missing or wrong one with an HTTP 400 error page (as nginx does) refuses the
+// connection as a TLS alert does.
+func TestAnHTTPRefusalOfTheCertificateCounts(t *testing.T) {
+	t.Parallel()
+	lax := func(c *tls.Config) { c.ClientAuth = tls.RequestClientCert }
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-03", SimTLS: lax, Faults: []sim.Fault{{Path: "$ping", Status: 400, HTML: true}}})
+	if c := r.outcome(t, "NLL-ANSL-03"); c.Outcome != evidence.Passed {
+		t.Fatalf("NLL-ANSL-03 is %s\n%s", c.Outcome, r.stderr)
 	}
 }
 
