@@ -30,12 +30,14 @@ Egenskap: VR178 Parallella förskrivningar i en transaktion
     Och OperationOutcome har ett fel
     Och OperationOutcome pekar ut "Bundle.entry[1]"
 
-  # Allt eller inget: förskrivningen i den första, felfria posten sparas inte heller. Den bär
-  # scenariots egen identifierare (urn:konform:scenario) i mallen, så att sökningen bara kan ge den.
+  # Allt eller inget: förskrivningen i den första, felfria posten sparas inte heller. Scenariot lånar
+  # en egen patient, vars tidigare förskrivningar är makulerade, så att sökningen på aktiva
+  # förskrivningar bara kan ge en som transaktionen sparat.
   @tc:NLL-VR178-03 @krav:VR178 @obligatorisk @beteende:OP-TRANSACTION
   Scenario: En avvisad transaktion sparar ingen av sina förskrivningar
+    Givet att scenariot har en egen testpatient ur poolen
     När systemet anropar "" med mallen "transaktion-trasig.json"
     Så är svarets statuskod 4xx
-    När systemet söker "MedicationRequest" med "identifier=urn:konform:scenario|{{uuid}}"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
     Så är svarets statuskod 200
     Och Bundle har 0 poster

@@ -103,15 +103,17 @@ Egenskap: Automatiska format- och författningskontroller (AFF)
     Och OperationOutcome har en issue med allvarlighetsgrad "warning" och kod "business-rule"
     Och OperationOutcome har en AFF-avvisning med kod "SIM-VARN-01"
 
-  # $verify kör kontrollerna utan att spara (NLLVerify). Mallen bär scenariots egen identifierare,
-  # så att sökningen bara kan ge en förskrivning som $verify sparat.
+  # $verify kör kontrollerna utan att spara (NLLVerify). Scenariot lånar en egen patient, vars
+  # tidigare förskrivningar är makulerade, så att sökningen på aktiva förskrivningar bara kan ge en
+  # som $verify sparat (en sökning på klientens identifierare bevisar inget om NLL inte sparar den).
   @tc:NLL-VERIFY-01 @krav:FHIR-CREATE @obligatorisk @beteende:OP-VERIFY
   Scenario: $verify av en förskrivning sparar den inte
+    Givet att scenariot har en egen testpatient ur poolen
     När systemet anropar "MedicationRequest/$verify" med mallen "forskrivning-markerad.json"
     Så är svarets statuskod 200
     Och resurstypen är "Parameters"
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'detectedIssues').value.exists()" är sant
-    När systemet söker "MedicationRequest" med "identifier=urn:konform:scenario|{{uuid}}"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
     Så är svarets statuskod 200
     Och Bundle har 0 poster
 
