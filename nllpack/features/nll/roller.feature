@@ -48,6 +48,20 @@ Egenskap: Behörighetsroller i vården och på apoteket
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
     Så är svarets statuskod 201
 
+  # TA 47 (Uppdatera uttag) nämner icke-legitimerad apotekspersonal. Att ett uttag makuleras med
+  # en PUT med status entered-in-error är simulatorns val (END-DISPENSE); därför @sim.
+  @tc:NLL-ROLL-06 @krav:BEHORIGHET @obligatorisk @sim @beteende:ROLE-PHARMACY-STAFF
+  Scenario: Icke-legitimerad apotekspersonal uppdaterar ett registrerat uttag
+    Givet systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och att användaren är apotekspersonal
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    Och att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    När systemet ändrar "status" till "entered-in-error" i den skapade resursen
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationDispense.status" ger värdet "entered-in-error"
+
   # Om icke-legitimerad apotekspersonal får avsluta en förskrivning (TA 30) är inte publicerat;
   # simulatorn låter dem bara hantera uttag.
   @tc:NLL-ROLL-05 @krav:BEHORIGHET @valfri @sim @beteende:ROLE-READ-ONLY
