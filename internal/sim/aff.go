@@ -91,7 +91,8 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 			setExtension(w.res, map[string]any{"url": ChainURL, "valueString": stringAt(extension(replaced, ChainURL), "valueString")})
 		}
 		if !s.broken("replace-keeps-prior") {
-			w.then = func() { s.endReplaced(c, replaced) }
+			// TA 27: "avslutas den befintliga förskrivningen samtidigt"
+			w.then = func() { s.complete(c, replaced, "ersatt") }
 		}
 	}
 	if err := s.checkListVersion(w); err != nil {
@@ -134,18 +135,18 @@ func (s *Simulator) pharmacyReplacement(w *write) (resource, *apiError) {
 	return prior, nil
 }
 
-// endReplaced ends (avslutar) the prescription a replacement replaced, as part of the
-// replacement's commit: "avslutas den befintliga förskrivningen samtidigt" (TA 27). The end
-// is a new version with its own Provenance.
-func (s *Simulator) endReplaced(c *caller, prior resource) {
-	id, _ := prior["id"].(string)
-	next := deepCopy(prior).(map[string]any)
+// complete sets a stored prescription completed as NLL's own consequence of c's write (it was
+// replaced, or its last dispense came): a new version with a Provenance of activity. It runs
+// under the write lock as part of that write's commit.
+func (s *Simulator) complete(c *caller, mr resource, activity string) {
+	id, _ := mr["id"].(string)
+	next := deepCopy(mr).(map[string]any)
 	next["status"] = "completed"
 	version := s.store.version("MedicationRequest", id) + 1
 	setMeta(next, version, s.now())
 	s.store.put("MedicationRequest", id, next)
 	ended := *c
-	ended.provenance = map[string]any{"activity": map[string]any{"text": "ersatt"}}
+	ended.provenance = map[string]any{"activity": map[string]any{"text": activity}}
 	s.storeProvenance(&ended, "MedicationRequest/"+id+"/_history/"+strconv.Itoa(version), s.now())
 }
 

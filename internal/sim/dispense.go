@@ -83,14 +83,7 @@ func (s *Simulator) countDispense(c *caller, mrID string) {
 	if float64(n) <= repeats || s.broken("never-completed") {
 		return
 	}
-	next := deepCopy(mr).(map[string]any)
-	next["status"] = "completed"
-	version := s.store.version("MedicationRequest", mrID) + 1
-	setMeta(next, version, s.now())
-	s.store.put("MedicationRequest", mrID, next)
-	ended := *c
-	ended.provenance = map[string]any{"activity": map[string]any{"text": "slutexpedierad"}}
-	s.storeProvenance(&ended, "MedicationRequest/"+mrID+"/_history/"+strconv.Itoa(version), s.now())
+	s.complete(c, mr, "slutexpedierad")
 }
 
 // Basic resources: the data lock (spärr) and the multi-dose dispensing basis can be created; the
