@@ -443,9 +443,11 @@ func TestInterruptedRunWritesTheFinishedCases(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	slow, _ := sim.ParseFault("path=MedicationRequest,latency=150ms")
+	// Every request takes 100 ms: in 1.5 s a case of a few requests finishes and at most 15
+	// requests are answered, whatever order the seed gives the cases.
+	slow, _ := sim.ParseFault("latency=100ms")
 	var stdout, stderr bytes.Buffer
-	time.AfterFunc(700*time.Millisecond, cancel)
+	time.AfterFunc(1500*time.Millisecond, cancel)
 	code := run.Execute(ctx, run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now}, run.Options{
 		Out: filepath.Join(root, "reports"), CertsDir: filepath.Join(root, "certs"), Concurrency: 1, Seed: 1,
 		Faults: []sim.Fault{slow}})
@@ -459,6 +461,7 @@ func TestInterruptedRunWritesTheFinishedCases(t *testing.T) {
 	}
 	var s evidence.Summary
 	json.Unmarshal(data, &s)
+	t.Logf("interrupted after %d cases", s.Counts.Total)
 	if !s.Run.Interrupted || s.Counts.Total == 0 || s.Counts.Total >= 40 {
 		t.Errorf("interrupted %t with %d cases", s.Run.Interrupted, s.Counts.Total)
 	}
