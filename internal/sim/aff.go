@@ -19,7 +19,7 @@ type rule struct {
 
 // The AFF rules the simulator applies.
 var (
-	rulePersonnummer      = &rule{code: "SIM-AFF-01", text: "personnumret har fel kontrollsiffra"}
+	rulePersonnummer      = &rule{code: "SIM-AFF-01", text: "personnumret är inte giltigt (FK001: kontrollsiffra, födelsedatum, sekel, födelsenummer)"}
 	ruleDosage            = &rule{code: "SIM-AFF-02", text: "doseringsanvisning saknas"}
 	ruleValidity          = &rule{code: "SIM-AFF-03", text: "sista giltighetsdag ligger före utfärdandedagen"}
 	ruleVerifyFirst       = &rule{code: "SIM-AFF-04", text: "uttaget har inte kontrollerats med $verify först"}
@@ -36,6 +36,7 @@ var (
 	ruleReceivingPharmacy = &rule{code: "SIM-AFF-15", text: "en innesluten patient kräver mottagande apotek (nllReceivingPharmacy)"}
 	ruleReplaceDose       = &rule{code: "SIM-AFF-16", text: "apoteket ersätter bara en dospatients förskrivning"}
 	ruleReplaceATC        = &rule{code: "SIM-AFF-17", text: "den nya förskrivningen ska ha samma ATC-kod som den som ersätts"}
+	ruleBirthDate         = &rule{code: "SIM-AFF-18", text: "födelsedatum saknas eller är inte giltigt (FK002: ett helt datum, inte äldre än 130 år)"}
 	ruleDuplicate         = &rule{code: "SIM-VARN-01", text: "patienten har redan en aktiv förskrivning av samma artikel", warning: true}
 )
 
@@ -235,8 +236,10 @@ func (s *Simulator) checkSubject(w *write, typ string) *apiError {
 		pnr := identifierValue(contained, PersonnummerSystem)
 		known := pnr != "" && (s.patientByPersonnummer(pnr) != nil || s.broken("reserve-pnr-refused"))
 		switch {
-		case pnr != "" && !validPersonnummer(pnr) && s.applies(rulePersonnummer):
+		case pnr != "" && !s.validPersonnummer(pnr) && s.applies(rulePersonnummer):
 			return reject(rulePersonnummer, typ+".contained.identifier")
+		case !s.validBirthDate(contained, pnr != "") && s.applies(ruleBirthDate):
+			return reject(ruleBirthDate, typ+".contained.birthDate")
 		case known && s.applies(ruleContainedPnr):
 			return reject(ruleContainedPnr, typ+".subject")
 		case typ == "MedicationRequest" && extension(w.res, ReceivingPharmacyURL) == nil && s.applies(ruleReceivingPharmacy):
@@ -348,16 +351,54 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// validPersonnummer checks a 12-digit personnummer's check digit (Luhn over the last ten). The
-// simulator keeps its own copy so that it shares no code with the client side.
-func validPersonnummer(p string) bool {
+// validPersonnummer is the format check FK001 (the handbook's Formatkontroller): 12 digits, the
+// century 18, 19 or 20, a real birth date, a birth number from 001 to 999 and the right check
+// digit (Luhn over the last ten). A samordningsnummer (birth day + 60) is not a personnummer.
+func (s *Simulator) validPersonnummer(p string) bool {
+	if !luhnValid(p) {
+		return false
+	}
+	if s.broken("fk001-date-unchecked") {
+		return true
+	}
+	century := p[:2]
+	_, err := time.Parse("20060102", p[:8])
+	return (century == "18" || century == "19" || century == "20") && err == nil && p[8:11] != "000"
+}
+
+// validBirthDate is the format check FK002 on a contained patient's birth date: a whole date
+// (NLL's ssååmmdd; FHIR also allows a year or a year and month) no older than 130 years. A
+// contained patient without a personnummer is known by name and birth date, so needs one
+// (NLLMedicationRequest); one with a personnummer may leave it out.
+func (s *Simulator) validBirthDate(patient map[string]any, hasPnr bool) bool {
+	bd, _ := patient["birthDate"].(string)
+	if bd == "" {
+		return hasPnr || s.broken("fk002-birthdate-optional")
+	}
+	born, err := time.ParseInLocation("2006-01-02", bd, stockholm)
+	if err != nil {
+		return false
+	}
+	return s.broken("fk002-age-unchecked") || !born.Before(s.now().In(stockholm).AddDate(-maxAge, 0, 0))
+}
+
+// maxAge is FK002's bound: a birth date is no older than 130 years.
+const maxAge = 130
+
+// luhnValid reports whether p is 12 digits whose last is the check digit of the ten before it
+// (Luhn from the third digit). The simulator keeps its own copy so that it shares no code with
+// the client side.
+func luhnValid(p string) bool {
 	if len(p) != 12 {
 		return false
 	}
 	sum := 0
-	for i := 2; i < 12; i++ {
+	for i := 0; i < 12; i++ {
 		if p[i] < '0' || p[i] > '9' {
 			return false
+		}
+		if i < 2 {
+			continue
 		}
 		d := int(p[i] - '0')
 		if i == 11 {

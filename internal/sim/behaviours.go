@@ -90,7 +90,7 @@ var Behaviours = []Behaviour{
 	{ID: "END-CONSENT", Text: "a revoked (inactive) consent cannot become active again"},
 	{ID: "END-DISPENSE", Text: "a dispense nullified by its pharmacy (entered-in-error) no longer counts"},
 
-	{ID: "AFF-01", Text: "SIM-AFF-01: a contained patient's personnummer has a wrong check digit"},
+	{ID: "AFF-01", Text: "SIM-AFF-01: a contained patient's personnummer fails FK001 (check digit, birth date, century, birth number)"},
 	{ID: "AFF-02", Text: "SIM-AFF-02: no dosage instruction"},
 	{ID: "AFF-03", Text: "SIM-AFF-03: the last day of validity is before the issue date"},
 	{ID: "AFF-04", Text: "SIM-AFF-04: a dispense not checked with $verify first"},
@@ -107,6 +107,7 @@ var Behaviours = []Behaviour{
 	{ID: "AFF-15", Text: "SIM-AFF-15: a contained patient and no receiving pharmacy"},
 	{ID: "AFF-16", Text: "SIM-AFF-16: a pharmacy replaces the prescription of a patient who is not a dose patient"},
 	{ID: "AFF-17", Text: "SIM-AFF-17: a replacement of another ATC code than the replaced prescription's seven-character one"},
+	{ID: "AFF-18", Text: "SIM-AFF-18: a contained patient's birth date fails FK002 (a whole date, no older than 130 years), or one without a personnummer has none"},
 	{ID: "VARN-01", Text: "SIM-VARN-01: a warning for a second active prescription of the same article"},
 	{ID: "VARN-REPRESENTATION", Text: "a warning travels with return=representation"},
 
@@ -237,6 +238,7 @@ var Defects = []Defect{
 	{"nullified-counts", "END-DISPENSE", "a nullified dispense still counts against the repeats"},
 
 	{"aff-01-off", "AFF-01", "a contained personnummer with a wrong check digit is accepted"},
+	{"fk001-date-unchecked", "AFF-01", "a personnummer is checked by its check digit alone: one with no real birth date passes"},
 	{"aff-02-off", "AFF-02", "a prescription without a dosage instruction is accepted"},
 	{"aff-03-off", "AFF-03", "a last day of validity before the issue date is accepted"},
 	{"aff-04-off", "AFF-04", "a dispense without $verify is registered"},
@@ -253,6 +255,8 @@ var Defects = []Defect{
 	{"aff-15-off", "AFF-15", "a contained patient without a receiving pharmacy is accepted"},
 	{"aff-16-off", "AFF-16", "a pharmacy replaces the prescription of a patient who is not a dose patient"},
 	{"aff-17-off", "AFF-17", "a pharmacy replaces a prescription with an article of another ATC code"},
+	{"fk002-age-unchecked", "AFF-18", "a contained patient born more than 130 years ago is accepted"},
+	{"fk002-birthdate-optional", "AFF-18", "a contained patient without personnummer or birth date is accepted"},
 	{"replace-keeps-prior", "WRITE-REPLACE-PHARMACY", "a pharmacy's replacement leaves the replaced prescription active"},
 	{"replace-new-chain", "WRITE-REPLACE-PHARMACY", "a pharmacy's replacement starts a chain of its own"},
 	{"varn-01-off", "VARN-01", "a second active prescription of the same article gives no warning"},

@@ -118,8 +118,8 @@ func (s *Simulator) monitoringQuery(body resource) (monitoringQuery, *apiError) 
 		return q, invalid("$monitoring needs fromDate or toDate")
 	}
 	for _, pnr := range q.pnr {
-		if !validPersonnummer(pnr) {
-			return q, invalid(fmt.Sprintf("pnr %q is not a personnummer (12 digits with a valid check digit)", pnr))
+		if !s.validPersonnummer(pnr) {
+			return q, invalid(fmt.Sprintf("pnr %q is not a personnummer (FK001: 12 digits, a real birth date, a valid check digit)", pnr))
 		}
 	}
 	if q.fromDate != "" {

@@ -354,8 +354,33 @@ func TestAFFRulesRejectWith422(t *testing.T) {
 			t.Errorf("%s: a rejected prescription was saved", c.rule)
 		}
 	}
+	// FK001 and FK002: a personnummer with a valid check digit but no real birth date (a
+	// thirteenth month, a 30 February, a samordningsnummer's day + 60), another century, the
+	// birth number 000; a birth date that is no whole date, is older than 130 years, or is missing.
+	for _, c := range []struct {
+		rule    string
+		patient map[string]any
+	}{
+		{"SIM-AFF-01", containedPatient("199013010013", "")},
+		{"SIM-AFF-01", containedPatient("199002300011", "")},
+		{"SIM-AFF-01", containedPatient("199001610014", "")},
+		{"SIM-AFF-01", containedPatient("219001010017", "")},
+		{"SIM-AFF-01", containedPatient("189001010009", "")},
+		{"SIM-AFF-18", containedPatient("", "1880-01-01")},
+		{"SIM-AFF-18", containedPatient("", "1990")},
+		{"SIM-AFF-18", containedPatient("", "1990-02-30")},
+		{"SIM-AFF-18", containedPatient("", "")},
+	} {
+		a := u.do("POST", "MedicationRequest", prescription(ingrid, func(m map[string]any) {
+			m["contained"] = append(m["contained"].([]any), c.patient)
+			m["subject"] = map[string]any{"reference": "#pat"}
+		}))
+		if _, _, _, rule := a.issue(); a.code != 422 || rule != c.rule {
+			t.Errorf("%v: %d %s, want 422 %s", c.patient, a.code, rule, c.rule)
+		}
+	}
 	noPnr := prescription(ingrid, func(m map[string]any) {
-		m["contained"] = append(m["contained"].([]any), map[string]any{"resourceType": "Patient", "id": "pat", "birthDate": "1990-01-01"})
+		m["contained"] = append(m["contained"].([]any), containedPatient("", "1990-01-01"))
 		m["subject"] = map[string]any{"reference": "#pat"}
 	})
 	if a := u.do("POST", "MedicationRequest", noPnr); a.code != 422 || !strings.Contains(a.raw, "SIM-AFF-15") {
@@ -370,6 +395,38 @@ func TestAFFRulesRejectWith422(t *testing.T) {
 	if a := pharmacist(t, s).do("POST", "MedicationRequest", prescription(ingrid, nil)); a.code != 403 {
 		t.Errorf("a pharmacist prescribes: %d", a.code)
 	}
+}
+
+// containedPatient is a contained Patient "pat" with a personnummer and a birth date, each left
+// out when empty.
+func containedPatient(pnr, birthDate string) map[string]any {
+	p := map[string]any{"resourceType": "Patient", "id": "pat"}
+	if pnr != "" {
+		p["identifier"] = []any{map[string]any{"system": sim.PersonnummerSystem, "value": pnr}}
+	}
+	if birthDate != "" {
+		p["birthDate"] = birthDate
+	}
+	return p
+}
+
+// TestFormatCheckDefectsChangeTheAnswer shows each format-check defect (FK001, FK002) letting
+// through what the intact simulator refuses.
+func TestFormatCheckDefectsChangeTheAnswer(t *testing.T) {
+	accepted := func(u *user, patient map[string]any) bool {
+		a := u.do("POST", "MedicationRequest", prescription(ingrid, func(m map[string]any) {
+			m["contained"] = append(m["contained"].([]any), patient)
+			m["subject"] = map[string]any{"reference": "#pat"}
+			m["extension"] = []any{map[string]any{"url": sim.ReceivingPharmacyURL,
+				"valueIdentifier": map[string]any{"system": sim.GLNSystem, "value": "7350045511999"}}}
+		}))
+		return a.code == 201
+	}
+	showDefects(t, []defectCheck{
+		{"fk001-date-unchecked", func(u *user) bool { return accepted(u, containedPatient("199013010013", "")) }},
+		{"fk002-age-unchecked", func(u *user) bool { return accepted(u, containedPatient("", "1880-01-01")) }},
+		{"fk002-birthdate-optional", func(u *user) bool { return accepted(u, containedPatient("", "")) }},
+	})
 }
 
 func TestUpdateChecksTheVersion(t *testing.T) {

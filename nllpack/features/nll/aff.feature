@@ -92,6 +92,32 @@ Egenskap: Automatiska format- och författningskontroller (AFF)
     Så är svarets statuskod 422
     Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-14"
 
+  # Formatkontroll FK001 (handbokens Formatkontroller): ett personnummer har ett verkligt
+  # födelsedatum, inte bara rätt kontrollsiffra. 199013010013 har rätt kontrollsiffra men månad 13,
+  # så det kan inte tillhöra någon. Mallen har mottagande apotek och födelsedatum, så att inget
+  # annat än personnumret kan avvisa den.
+  @tc:NLL-AFF-18 @krav:TK1 @obligatorisk @sim @beteende:AFF-01
+  Scenario: En innesluten patient vars personnummer saknar ett verkligt födelsedatum avvisas
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-personnummer-ogiltigt-datum.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-01"
+    Och OperationOutcome pekar ut "MedicationRequest.contained.identifier"
+
+  # Formatkontroll FK002: ett födelsedatum är inte äldre än 130 år.
+  @tc:NLL-AFF-19 @krav:TK1 @obligatorisk @sim @beteende:AFF-18
+  Scenario: En innesluten patient född för mer än 130 år sedan avvisas
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-fodelsedatum-over-130-ar.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-18"
+    Och OperationOutcome pekar ut "MedicationRequest.contained.birthDate"
+
+  # En patient utan personnummer känns igen på namn och födelsedatum (NLLMedicationRequest).
+  @tc:NLL-AFF-20 @krav:TK1 @obligatorisk @sim @beteende:AFF-18
+  Scenario: En innesluten patient utan personnummer och utan födelsedatum avvisas
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-utan-fodelsedatum.json"
+    Så är svarets statuskod 422
+    Och OperationOutcome har en AFF-avvisning med kod "SIM-AFF-18"
+
   # Varningen visas med Prefer: return=OperationOutcome (SIMP OperationOutcome-Reply); regeln och
   # dess kod är simulatorns.
   @tc:NLL-VARN-01 @krav:TK1 @obligatorisk @sim @beteende:VARN-01
