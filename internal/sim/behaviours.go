@@ -79,6 +79,7 @@ var Behaviours = []Behaviour{
 	{ID: "WRITE-LIST-VERSION", Text: "every write raises the patient's medication list version"},
 	{ID: "WRITE-LIST-LOCK", Text: "a new prescription that names an old medication list version (underlagsversion) is refused (409)"},
 	{ID: "WRITE-PAPER-DISPENSE", Text: "a dispense without a prescription is a paper-prescription dispense: checked, registered, its patient known"},
+	{ID: "WRITE-DISPENSE-UPDATE", Text: "a dispense update (TA 47) corrects the counted quantity, not the article nor the day it was handed over"},
 	{ID: "WRITE-REPLACE-PHARMACY", Text: "a pharmacy replaces a dose patient's prescription (TA 27): the new one joins the chain of the one it names in priorPrescription, which is ended at once"},
 	{ID: "WRITE-RESERVE", Text: "reservlösning: a contained patient with a personnummer NLL does not know is accepted"},
 	{ID: "WRITE-COMPLETION", Text: "a prescription whose dispenses reach its repeats + 1 becomes completed"},
@@ -89,6 +90,7 @@ var Behaviours = []Behaviour{
 	{ID: "END-BASIC", Text: "DELETE of a data lock or dose basis: 204, then 410, and the lock hides nothing"},
 	{ID: "END-CONSENT", Text: "a revoked (inactive) consent cannot become active again"},
 	{ID: "END-DISPENSE", Text: "a dispense nullified by its pharmacy (entered-in-error) no longer counts"},
+	{ID: "END-PAPER-DISPENSE-PHARMACY", Text: "only the pharmacy that registered a paper-prescription dispense nullifies it (TA 52)"},
 
 	{ID: "AFF-01", Text: "SIM-AFF-01: a contained patient's personnummer fails FK001 (check digit, birth date, century, birth number)"},
 	{ID: "AFF-02", Text: "SIM-AFF-02: no dosage instruction"},
@@ -226,6 +228,7 @@ var Defects = []Defect{
 	{"list-version-static", "WRITE-LIST-VERSION", "the medication list version never rises"},
 	{"list-version-unchecked", "WRITE-LIST-LOCK", "a prescription made from an old medication list version is accepted"},
 	{"paper-dispense-refused", "WRITE-PAPER-DISPENSE", "a dispense without a prescription is refused"},
+	{"dispense-article-changeable", "WRITE-DISPENSE-UPDATE", "a dispense update changes the article or the day it was handed over"},
 	{"reserve-pnr-refused", "WRITE-RESERVE", "every contained patient with a personnummer is refused, also in the reservlösning"},
 	{"never-completed", "WRITE-COMPLETION", "a prescription stays active after its last allowed dispense"},
 	{"consent-one-year", "WRITE-CONSENT", "an accepted consent is valid for one year"},
@@ -236,6 +239,7 @@ var Defects = []Defect{
 	{"delete-keeps-lock", "END-BASIC", "a deleted data lock still hides the prescriptions"},
 	{"consent-reactivated", "END-CONSENT", "a revoked consent may become active again"},
 	{"nullified-counts", "END-DISPENSE", "a nullified dispense still counts against the repeats"},
+	{"paper-dispense-any-pharmacy", "END-PAPER-DISPENSE-PHARMACY", "any pharmacy nullifies a paper-prescription dispense"},
 
 	{"aff-01-off", "AFF-01", "a contained personnummer with a wrong check digit is accepted"},
 	{"fk001-date-unchecked", "AFF-01", "a personnummer is checked by its check digit alone: one with no real birth date passes"},

@@ -50,13 +50,24 @@ func (s *Simulator) updateDispense(c *caller, w *write) *apiError {
 			return invalid("MedicationDispense." + field + " cannot change; nullify the dispense and register a new one")
 		}
 	}
+	// TA 47: what a pharmacy corrects is the counted quantity (avräknad mängd) and the decision
+	// to complete the prescription, not what was handed out nor when.
+	for _, path := range [][]string{{"medicationCodeableConcept", "coding", "code"}, {"whenHandedOver"}} {
+		if stringAt(w.res, path...) != stringAt(current, path...) && !s.broken("dispense-article-changeable") {
+			return invalid("MedicationDispense." + path[0] + " cannot change (TA 47 corrects the counted quantity); nullify the dispense and register a new one")
+		}
+	}
 	from, _ := current["status"].(string)
 	to, _ := w.res["status"].(string)
+	paper := stringAt(current, "authorizingPrescription", "reference") == ""
 	switch {
 	case !dispenseStatuses[to]:
 		return invalid("MedicationDispense.status " + strconv.Quote(to) + " is not a FHIR R4 dispense status")
 	case from == "entered-in-error" && to != from:
 		return reject(ruleStatus, "MedicationDispense.status")
+	case to == "entered-in-error" && from != to && paper && s.registeredBy(w.typ, w.id) != c.claims.Apoteksid && !s.broken("paper-dispense-any-pharmacy"):
+		return &apiError{status: http.StatusForbidden, code: "forbidden", expression: "MedicationDispense.status",
+			diagnostics: "only the pharmacy that registered a paper-prescription dispense backs or credits it (TA 52)"}
 	case to != "entered-in-error":
 		if q, ok := numberAt(w.res, "quantity", "value"); !ok || q <= 0 {
 			return reject(ruleQuantity, "MedicationDispense.quantity")
@@ -67,6 +78,16 @@ func (s *Simulator) updateDispense(c *caller, w *write) *apiError {
 	}
 	w.patient = subjectPatient(current)
 	return nil
+}
+
+// registeredBy is the pharmacy (its GLN) that registered a resource: the agent of the Provenance
+// of its first version.
+func (s *Simulator) registeredBy(typ, id string) string {
+	first := typ + "/" + id + "/_history/1"
+	for _, p := range s.store.list("Provenance", func(p resource) bool { return stringAt(p, "target", "reference") == first }) {
+		return stringAt(p, "agent", "who", "identifier", "value")
+	}
+	return ""
 }
 
 // remove answers DELETE [base]/Type/id for the types a client may delete (a data lock or a dose

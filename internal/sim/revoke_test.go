@@ -3,6 +3,7 @@ package sim_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/konform/konform/internal/sim"
 )
@@ -121,4 +122,83 @@ func TestNullifiedDispenseNoLongerCounts(t *testing.T) {
 	if got := doctor.do("GET", "MedicationRequest/"+mr["id"].(string), nil).doc["status"]; got != "active" {
 		t.Errorf("after a nullified dispense and one more the prescription is %v; the nullified one must not count", got)
 	}
+}
+
+// registered is a dispense, checked with $verify and registered by u, as its path.
+func registered(u *user, md map[string]any) string {
+	u.t.Helper()
+	if v := u.do("POST", "MedicationDispense/$verify", md); v.code != 200 {
+		u.t.Fatalf("verify: %d %s", v.code, v.raw)
+	}
+	a := u.with("Prefer", "return=representation").do("POST", "MedicationDispense", md)
+	if a.code != 201 {
+		u.t.Fatalf("dispense: %d %s", a.code, a.raw)
+	}
+	return "MedicationDispense/" + a.doc["id"].(string)
+}
+
+// otherPharmacy is u acting for another pharmacy (another APOTEKSID in the token).
+func otherPharmacy(u *user) *user {
+	claims := sim.PharmacistClaims(time.Now())
+	claims.Apoteksid = "7350045500007"
+	return u.with("Authorization", "Bearer "+u.s.Token(claims))
+}
+
+func TestADispenseUpdateCorrectsTheQuantityOnly(t *testing.T) {
+	s := newSim(t)
+	pharmacy := pharmacist(t, s)
+	mr := prescriber(t, s).create(prescription(ingrid, nil))
+	path := registered(pharmacy, dispenseFor(mr["id"].(string), 1))
+	if a := pharmacy.put(path, func(d map[string]any) { d["quantity"] = map[string]any{"value": 2, "unit": "förpackning"} }); a.code != 200 {
+		t.Errorf("a corrected quantity (TA 47): %d %s", a.code, a.raw)
+	}
+	for name, change := range map[string]func(map[string]any){
+		"article": func(d map[string]any) {
+			d["medicationCodeableConcept"] = map[string]any{"coding": []any{map[string]any{"system": sim.NPLPackIDSystem, "code": omeprazol}}}
+		},
+		"whenHandedOver": func(d map[string]any) { d["whenHandedOver"] = "2026-01-01" },
+	} {
+		if a := pharmacy.put(path, change); a.code != 400 {
+			t.Errorf("a changed %s: %d %s", name, a.code, a.raw)
+		}
+	}
+	if a := pharmacy.do("GET", path, nil); strings.Contains(a.raw, omeprazol) {
+		t.Errorf("the refused update changed the article: %s", a.raw)
+	}
+}
+
+func TestOnlyThePharmacyThatRegisteredAPaperDispenseNullifiesIt(t *testing.T) {
+	s := newSim(t)
+	pharmacy := pharmacist(t, s)
+	paper := dispenseFor("", 1)
+	delete(paper, "authorizingPrescription")
+	path := registered(pharmacy, paper)
+	nullify := func(d map[string]any) { d["status"] = "entered-in-error" }
+	if a := otherPharmacy(pharmacy).put(path, nullify); a.code != 403 {
+		t.Errorf("another pharmacy backs a paper-prescription dispense (TA 52): %d %s", a.code, a.raw)
+	}
+	if a := pharmacy.put(path, nullify); a.code != 200 {
+		t.Errorf("the registering pharmacy backs it: %d %s", a.code, a.raw)
+	}
+	// An e-prescription's dispense: TA 52 says nothing of it, so another pharmacy may.
+	mr := prescriber(t, s).create(prescription(ingrid, nil))
+	if a := otherPharmacy(pharmacy).put(registered(pharmacy, dispenseFor(mr["id"].(string), 1)), nullify); a.code != 200 {
+		t.Errorf("another pharmacy nullifies an e-prescription's dispense: %d %s", a.code, a.raw)
+	}
+}
+
+func TestDispenseUpdateDefectsChangeTheAnswer(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"dispense-article-changeable", func(u *user) bool {
+			mr := u.create(prescription(ingrid, nil))
+			path := registered(pharmacist(u.t, u.s), dispenseFor(mr["id"].(string), 1))
+			return pharmacist(u.t, u.s).put(path, func(d map[string]any) { d["whenHandedOver"] = "2026-01-01" }).code == 200
+		}},
+		{"paper-dispense-any-pharmacy", func(u *user) bool {
+			paper := dispenseFor("", 1)
+			delete(paper, "authorizingPrescription")
+			path := registered(pharmacist(u.t, u.s), paper)
+			return otherPharmacy(pharmacist(u.t, u.s)).put(path, func(d map[string]any) { d["status"] = "entered-in-error" }).code == 200
+		}},
+	})
 }

@@ -32,3 +32,18 @@ Egenskap: TA 47 Uppdatera uttag – Apotek
     När systemet hämtar "MedicationRequest/{{var.forskrivning}}"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
+
+  # TA 47: det som kan ändras på ett uttag är avräknad mängd och beslutet om slutexpediering, inte
+  # vad som lämnades ut. Var NLL har den avräknade mängden är inte publicerat (simulatorns val:
+  # quantity), därför @sim.
+  @tc:NLL-TA47-02 @krav:FHIR-UPDATE @obligatorisk @sim @beteende:WRITE-DISPENSE-UPDATE
+  Scenario: En uppdatering av ett uttag rättar mängden men byter inte artikel
+    Givet systemet anropar "MedicationDispense/$verify" med mallen "uttag-av-forskrivning.json"
+    Och systemet skapar en "MedicationDispense" från mallen "uttag-av-forskrivning.json"
+    När systemet ändrar "quantity.value" till talet 2 i den skapade resursen
+    Så är svarets statuskod 200
+    När systemet ändrar "medicationCodeableConcept.coding[0].code" till "{{testdata.second.nplpackid}}" i den skapade resursen
+    Så är svarets statuskod 400
+    När systemet läser tillbaka den skapade resursen
+    Så FHIRPath-uttrycket "MedicationDispense.medicationCodeableConcept.coding.code" ger värdet "{{testdata.article.nplpackid}}"
+    Och FHIRPath-uttrycket "MedicationDispense.quantity.value" ger värdet "2"
