@@ -361,7 +361,11 @@ func (s *System) registerConsent(ctx context.Context, pnr string) (driver.Result
 	if stop != nil {
 		return *stop, nil
 	}
-	doc, err := s.template("samtycke.json", map[string]string{"patient.id": id})
+	name := "samtycke.json"
+	if s.has(DoseConsentForAccess) {
+		name = "dossamtycke.json"
+	}
+	doc, err := s.template(name, map[string]string{"patient.id": id})
 	if err != nil {
 		return driver.Result{}, err
 	}

@@ -39,6 +39,9 @@ const (
 	// ReplaceAsNew sends a pharmacy's replacement (TA 27) as a new prescription, without
 	// priorPrescription naming the one it replaces.
 	ReplaceAsNew = "replace-as-new"
+	// DoseConsentForAccess registers a multi-dose consent (dossamtycke) where the user asked for
+	// the patient's access consent (TA 53).
+	DoseConsentForAccess = "dose-consent-for-access"
 	// ProductionCertificate presents a client certificate issued by a CA named as a production CA
 	// (SITHS e-id Function CA v1): a test system configured with the production certificate.
 	ProductionCertificate = "production-certificate"
@@ -72,6 +75,7 @@ var Defects = []Defect{
 	{NoUserAgent, "does not identify itself in x-user-agent"},
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
 	{ReplaceAsNew, "sends a pharmacy's replacement (TA 27) as a new prescription, without priorPrescription"},
+	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }
 

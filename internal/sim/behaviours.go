@@ -296,6 +296,7 @@ var Defects = []Defect{
 	{"pharmacy-lock-hides", "LOCK-PHARMACY", "an integritetsspärr hides the prescriptions from a pharmacy reading with EXPEDIERING too"},
 	{"lock-access-ignored", "LOCK-ACCESS", "no access type sees locked data"},
 	{"dose-access-filtered", "LOCK-DOSE-ACCESS", "DOSPATIENTS_UPPGIFTER does not see locked data"},
+	{"dose-access-any-patient", "LOCK-DOSE-ACCESS", "DOSPATIENTS_UPPGIFTER shows the locked data of a patient who is no dose patient"},
 	{"pharmacy-sees-all-history", "FILTER-PHARMACY-WINDOW", "a pharmacy sees prescriptions registered more than 24 months ago"},
 	{"chain-lock-hides-all", "LOCK-CHAIN", "a lock on one chain hides every prescription of the patient"},
 	{"reason-lock-ignored", "LOCK-REASON", "a lock on the treatment reason shows the reason"},

@@ -158,7 +158,8 @@ func TestAPharmacySeesLockedDataForDispensing(t *testing.T) {
 }
 
 // TestDosePatientAccessSeesLockedData shows LOCK-DOSE-ACCESS (FIL004): the access type
-// DOSPATIENTS_UPPGIFTER sees what an integritetsspärr hides from TILLFALLIGT_SAMTYCKE.
+// DOSPATIENTS_UPPGIFTER sees what an integritetsspärr hides from TILLFALLIGT_SAMTYCKE, for a
+// dose patient only.
 func TestDosePatientAccessSeesLockedData(t *testing.T) {
 	showDefects(t, []defectCheck{
 		{"dose-access-filtered", func(u *user) bool {
@@ -171,6 +172,14 @@ func TestDosePatientAccessSeesLockedData(t *testing.T) {
 				t.Fatalf("TILLFALLIGT_SAMTYCKE sees the locked prescription: %d", a.code)
 			}
 			return u.with("X-Access", "DOSPATIENTS_UPPGIFTER").do("GET", path, nil).code != 200
+		}},
+		// ingrid is no dose patient: the access type unlocks nothing of hers.
+		{"dose-access-any-patient", func(u *user) bool {
+			mr := u.create(prescription(ingrid, nil))
+			if a := u.do("POST", "Basic", dataLock(ingrid, "")); a.code != 201 {
+				t.Fatalf("lock: %d %s", a.code, a.raw)
+			}
+			return u.with("X-Access", "DOSPATIENTS_UPPGIFTER").do("GET", "MedicationRequest/"+mr["id"].(string), nil).code == 200
 		}},
 	})
 }

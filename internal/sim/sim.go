@@ -453,17 +453,21 @@ func (s *Simulator) visible(c *caller, typ string, res resource) bool {
 	if c.purpose == pharmacyPurpose && s.beyondPharmacyWindow(typ, res) {
 		return false
 	}
-	return s.unlocked(c) || !s.hiddenBy(s.locks(kinds[typ].patientOf(res)), typ, res)
+	patient := kinds[typ].patientOf(res)
+	return !s.hiddenBy(s.locks(patient), typ, res) || s.unlocked(c, patient)
 }
 
-// unlocked reports whether the caller sees data under an integritetsspärr (a lock "för vården"):
-// a pharmacy reading for dispensing does (FIL001), and so do the access types that unlock
-// (unlockingAccess: FIL002, FIL004, and the patient's consent to see locked data).
-func (s *Simulator) unlocked(c *caller) bool {
+// unlocked reports whether the caller sees a patient's data under an integritetsspärr (a lock
+// "för vården"): a pharmacy reading for dispensing does (FIL001), and so do the access types that
+// unlock (unlockingAccess: FIL002, the patient's consent to see locked data, and FIL004's access
+// to a dose patient's data, for a dose patient only).
+func (s *Simulator) unlocked(c *caller, patient string) bool {
 	switch {
 	case c.purpose == pharmacyPurpose:
 		return !s.broken("pharmacy-lock-hides")
 	case c.access == "DOSPATIENTS_UPPGIFTER" && s.broken("dose-access-filtered"):
+		return false
+	case c.access == "DOSPATIENTS_UPPGIFTER" && !s.dosePatient(patient) && !s.broken("dose-access-any-patient"):
 		return false
 	}
 	return unlockingAccess[c.access] && !s.broken("lock-access-ignored")
@@ -610,7 +614,7 @@ func (s *Simulator) filtered(c *caller, typ string, res resource) resource {
 		locks = s.secrecyLocks(patient)
 	case c.purpose == pharmacyPurpose && !s.broken("pharmacy-sees-locked-reason"):
 		locks = s.locks(patient)
-	case s.unlocked(c):
+	case s.unlocked(c, patient):
 		return res
 	default:
 		locks = s.locks(patient)

@@ -120,10 +120,12 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
   @tc:NLL-TA36-07 @krav:SPARR @krav:FIL004 @obligatorisk @sim @beteende:LOCK-DOSE-ACCESS
   Scenario: Åtkomst till dospatientens uppgifter ser det som är integritetsspärrat
     Givet att begäran har headern "Prefer" med värdet "return=representation"
-    Och systemet skapar en "Consent" från mallen "dossamtycke.json"
-    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    När systemet skapar en "Consent" från mallen "dossamtycke.json"
+    Så är svarets statuskod 201
+    Och FHIRPath-uttrycket "Consent.status" ger värdet "active"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
-    När systemet skapar en "Basic" från mallen "sparr.json"
+    Och systemet skapar en "Basic" från mallen "sparr.json"
     Så är svarets statuskod 201
     När systemet söker "MedicationRequest" med "_id={{var.forskrivning}}"
     Så är svarets statuskod 200
@@ -132,6 +134,20 @@ Egenskap: TA 36 Skapa spärr och TA 38 Hämta spärr
     När systemet söker "MedicationRequest" med "_id={{var.forskrivning}}"
     Så är svarets statuskod 200
     Och Bundle har 1 post
+
+  # … men bara för en dospatient: åtkomsttypen gäller dospatientens uppgifter (FIL004). Hur NLL
+  # svarar för en annan patient är inte publicerat; simulatorn låter spärren gälla.
+  @tc:NLL-TA36-08 @krav:SPARR @krav:FIL004 @obligatorisk @sim @beteende:LOCK-DOSE-ACCESS
+  Scenario: Åtkomst till dospatientens uppgifter ser inget spärrat hos den som inte är dospatient
+    Givet att begäran har headern "Prefer" med värdet "return=representation"
+    Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "forskrivning"
+    När systemet skapar en "Basic" från mallen "sparr.json"
+    Så är svarets statuskod 201
+    Givet att ändamålet är "VARD" och åtkomsttypen "DOSPATIENTS_UPPGIFTER"
+    När systemet söker "MedicationRequest" med "_id={{var.forskrivning}}"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster
 
   # En sekretesspärr döljer förskrivningskedjan för patienten eller vårdnadshavarna, inte för
   # vården: personalen ska se den för att inte röja det den omfattar (TA 38). Hur spärrtypen kodas

@@ -38,3 +38,4 @@ Egenskap: TA 36 Spärr av behandlingsorsak
     Så är svarets statuskod 200
     Och Bundle har 1 post
     Och FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.text.empty()" är sant
+    Och FHIRPath-uttrycket "Bundle.entry.resource.reasonCode.extension.where(url.endsWith('nlldataAbsentReason')).exists()" är sant

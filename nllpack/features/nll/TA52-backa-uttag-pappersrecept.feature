@@ -9,15 +9,17 @@ Egenskap: TA 52 Backa eller kreditera uttag pappersrecept – Apotek
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat
-    Och att testpatienten har personnummer "189001019802"
+    # En egen patient: $verify och registreringen av samma uttag i ett annat scenario stör inte.
+    Och att scenariot har en egen testpatient ur poolen
     Och att användaren är farmaceut
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
 
   @tc:NLL-TA52-01 @krav:FHIR-UPDATE @obligatorisk @sim @beteende:END-PAPER-DISPENSE-PHARMACY
   Scenario: Ett annat apotek kan inte backa ett uttag på pappersrecept
     Givet systemet anropar "MedicationDispense/$verify" med mallen "uttag-pappersrecept.json"
-    Och systemet skapar en "MedicationDispense" från mallen "uttag-pappersrecept.json"
-    Och att åtkomstintyget har "APOTEKSID" satt till "7350045500007"
+    När systemet skapar en "MedicationDispense" från mallen "uttag-pappersrecept.json"
+    Så är svarets statuskod 201
+    Givet att åtkomstintyget har "APOTEKSID" satt till "7350045500007"
     När systemet ändrar "status" till "entered-in-error" i den skapade resursen
     Så är svarets statuskod 403
     När systemet läser tillbaka den skapade resursen

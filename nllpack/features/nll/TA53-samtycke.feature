@@ -31,7 +31,9 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
     Givet att användaren är privatperson
     När systemet ändrar "status" till "active" i den skapade resursen
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Consent.provision.period.start.exists()" är sant
+    Och FHIRPath-uttrycket "Consent.status" ger värdet "active"
+    # Giltighetstiden börjar den dag patienten godkänner, i dag.
+    Och FHIRPath-uttrycket "Consent.provision.period.start.toString().startsWith('{{today}}')" är sant
     Och FHIRPath-uttrycket "Consent.provision.period.end = Consent.provision.period.start + 4 years" är sant
 
   # Sökparametern status är FHIR:s; NLL publicerar inte sina sökparametrar, och förfrågans status

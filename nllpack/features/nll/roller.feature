@@ -57,7 +57,8 @@ Egenskap: Behörighetsroller i vården och på apoteket
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
     Och att begäran har headern "Prefer" med värdet "return=representation"
     Och systemet anropar "MedicationDispense/$verify" med mallen "uttag.json"
-    Och systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    När systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    Så är svarets statuskod 201
     När systemet ändrar "status" till "entered-in-error" i den skapade resursen
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationDispense.status" ger värdet "entered-in-error"

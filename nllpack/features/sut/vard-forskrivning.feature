@@ -156,6 +156,9 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När konform hämtar samtycket som systemet under test skapade
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Consent.patient.reference" ger värdet "Patient/{{patient.id}}"
+    # Ett åtkomstsamtycke gäller först när patienten godkänt det (TA 53); ett dossamtycke eller ett
+    # samtycke som vården själv satt som gällande är något annat.
+    Och FHIRPath-uttrycket "Consent.status = 'active'" ger värdet "false"
 
   @tc:SUT-VARD-18 @krav:ARK-3.4 @krav:TK1 @valfri
   Scenario: När NLL svarar 503 köar systemet förskrivningen och skickar den när NLL svarar igen
