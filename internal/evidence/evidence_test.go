@@ -348,3 +348,57 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// TestReportGivesEachRequirementItsStatus: a requirement whose cases passed is met, one with a
+// failed case is not, one whose cases errored has no verdict, one whose cases were skipped or did
+// not run was not tried; an outline row counts for its scenario's id.
+func TestReportGivesEachRequirementItsStatus(t *testing.T) {
+	dir := t.TempDir()
+	run := &Run{ID: "r", Started: time.Now(), Ended: time.Now(), Cases: []*Case{
+		{ID: "P-1", Name: "P-1", Outcome: Passed}, {ID: "P-2", Name: "P-2", Outcome: Passed},
+		{ID: "F-1", Name: "F-1", Outcome: Failed},
+		{ID: "E-1", Name: "E-1", Outcome: Error},
+		{ID: "S-1", Name: "S-1", Outcome: Skipped},
+		{ID: "O-1/2", Name: "O-1 row 2", Outcome: Passed},
+	}}
+	coverage := []Coverage{
+		{ID: "MET", Cases: []string{"P-1", "P-2"}},
+		{ID: "OUTLINE", Cases: []string{"O-1"}},
+		{ID: "NOTMET", Cases: []string{"P-1", "F-1"}},
+		{ID: "UNDECIDED", Cases: []string{"P-2", "E-1"}},
+		{ID: "NOTTRIED", Cases: []string{"S-1", "X-9"}},
+	}
+	if err := WriteReport(dir, run, coverage, "sv"); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+	for id, status := range map[string]string{"MET": "met", "OUTLINE": "met", "NOTMET": "notMet", "UNDECIDED": "undecided", "NOTTRIED": "notTried"} {
+		row := regexp.MustCompile(`>` + id + `</a></td>.*?<td class="s-(\w+)">`).FindSubmatch(report)
+		if row == nil || string(row[1]) != status {
+			t.Errorf("requirement %s: status %q, want %q", id, row, status)
+		}
+	}
+}
+
+// TestSwedishReportHasNoEnglishOfKonforms: the reasons a case is skipped and the summary of
+// konform's own patient lookup are in Swedish in a Swedish report; the request line is kept.
+func TestSwedishReportHasNoEnglishOfKonforms(t *testing.T) {
+	dir := t.TempDir()
+	reason := "this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual"
+	run := &Run{ID: "r", Started: time.Now(), Ended: time.Now(), Cases: []*Case{
+		{ID: "M-1", Name: "M-1", Outcome: Skipped, Mandatory: true, SkipReason: reason},
+	}}
+	if err := WriteReport(dir, run, nil, "sv"); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+	if strings.Contains(string(report), "asks an operator") || !strings.Contains(string(report), "fallet ber en operatör") {
+		t.Errorf("the skip reason is not in Swedish:\n%s", report)
+	}
+	if got := summaryText("sv", LookupPrefix+"GET Patient?identifier=x → 200"); got != "konforms uppslag av testpatienten: GET Patient?identifier=x → 200" {
+		t.Errorf("lookup summary: %q", got)
+	}
+	if got := summaryText("en", LookupPrefix+"GET x"); got != LookupPrefix+"GET x" {
+		t.Errorf("an English report changed the summary: %q", got)
+	}
+}

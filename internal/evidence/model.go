@@ -36,9 +36,10 @@ const (
 // severity orders outcomes: a case takes the most severe outcome of its steps.
 var severity = map[Outcome]int{Passed: 0, Skipped: 1, Failed: 2, Error: 3, Pending: 4, Undefined: 5}
 
-// Worse returns the more severe of two outcomes.
+// Worse returns the more severe of two outcomes; the empty outcome (none yet) is less severe
+// than any.
 func Worse(a, b Outcome) Outcome {
-	if severity[b] > severity[a] {
+	if a == "" || severity[b] > severity[a] {
 		return b
 	}
 	return a

@@ -139,7 +139,25 @@ var swedish = strings.NewReplacer(
 
 // swedishWhole are whole messages (a check's name or value) in Swedish.
 var swedishWhole = map[string]string{"none": "saknas", "connection": "anslutningen", "present": "finns", "absent": "saknas",
-	"empty": "tom", "true": "sant", "false": "falskt"}
+	"empty": "tom", "true": "sant", "false": "falskt",
+	// the reasons a case is skipped (internal/run, steps.ErrNoSUT)
+	"this case drives the system under test, and the run has no driver: pass --sut ref (konform's reference system) or configure the system's driver": "fallet styr systemet under test, och körningen har ingen drivrutin: ange --sut ref (konforms referenssystem) eller konfigurera systemets drivrutin",
+	"this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual":                                             "fallet ber en operatör bekräfta vad systemet visar; kör det vid en terminal med --sut manual",
+	"the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal":                               "den manuella drivrutinen behöver en operatör vid en terminal, och körningen har ingen (CI); kör de manuella fallen vid en terminal",
+}
+
+// LookupPrefix begins the summary of konform's own lookup of a test patient's id, an exchange
+// the case is not about.
+const LookupPrefix = "konform's lookup of the test patient: "
+
+// summaryText renders an exchange's summary in the report's language: only konform's own words
+// in it are translated, never the request line.
+func summaryText(lang, s string) string {
+	if rest, ok := strings.CutPrefix(s, LookupPrefix); ok && lang == "sv" {
+		return "konforms uppslag av testpatienten: " + rest
+	}
+	return s
+}
 
 // text renders a message in the report's language.
 func text(lang, s string) string {
@@ -374,10 +392,11 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 		stockholm = time.UTC
 	}
 	t, err := template.New("report").Funcs(template.FuncMap{
-		"t":     func(key string) string { return l[key] },
-		"msg":   func(s string) string { return text(lang, s) },
-		"local": func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
-		"add":   func(a, b int) int { return a + b },
+		"t":       func(key string) string { return l[key] },
+		"msg":     func(s string) string { return text(lang, s) },
+		"summary": func(s string) string { return summaryText(lang, s) },
+		"local":   func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
+		"add":     func(a, b int) int { return a + b },
 		"abs": func(n int64) int64 {
 			if n < 0 {
 				return -n

@@ -717,7 +717,7 @@ func (r *recorder) writeExchanges(c *evidence.Case, exchanges []*fhirclient.Exch
 		if lookup(ex) {
 			// konform's own lookup of the test patient's id, with default headers: not a request
 			// the case is about.
-			parts[i].Summary = "konform's lookup of the test patient: " + parts[i].Summary
+			parts[i].Summary = evidence.LookupPrefix + parts[i].Summary
 		}
 		if r.redact {
 			parts[i].Summary = r.redactor.Scrub(parts[i].Summary)
