@@ -145,6 +145,13 @@ var Catalogue = []Spec{
 		Doc:         "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue.",
 		Instruktion: "Expediera förskrivningen (ett uttag enligt mallen).",
 		Instruction: "Dispense the prescription (one dispense as the template describes)."},
+	{Name: "rätta uttag", English: "correct dispense", Role: "farmaceut",
+		Params: []Param{{Name: "uttag", Doc: "the dispense's logical id in NLL; default: the last one the system registered in this scenario"},
+			{Name: "mängd", Required: true, Doc: "the counted quantity (avräknad mängd), a number of packages"}},
+		Doc: "Corrects the counted quantity of a registered dispense (TA 47, Uppdatera uttag), as when another strength was handed out: " +
+			"reads the dispense with x-purpose EXPEDIERING and PUTs it back with the new quantity, nothing else changed.",
+		Instruktion: "Rätta den avräknade mängden på uttaget till den nya mängden (TA 47) och spara.",
+		Instruction: "Correct the counted quantity of the dispense to the new amount (TA 47) and save."},
 }
 
 // Lookup finds an action by its Swedish or English name.

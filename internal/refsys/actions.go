@@ -476,6 +476,49 @@ func (s *System) dispense(ctx context.Context, id, template string) (driver.Resu
 	}
 	r := shown("Uttaget är registrerat", d)
 	r.Values["id"] = idFromLocation(d.header.Get("Location"))
+	s.s.dispensed = r.Values["id"]
+	return r, nil
+}
+
+// correctDispense corrects the counted quantity of a registered dispense (TA 47, Uppdatera
+// uttag): it reads the dispense and PUTs it back with the new quantity, nothing else changed.
+func (s *System) correctDispense(ctx context.Context, id, quantity string) (driver.Result, error) {
+	if id = or(id, s.s.dispensed); id == "" {
+		return driver.Result{}, fmt.Errorf("rätta uttag needs uttag: no dispense was registered in this scenario")
+	}
+	q, err := strconv.ParseFloat(quantity, 64)
+	if err != nil || q <= 0 {
+		return driver.Result{}, fmt.Errorf("rätta uttag needs mängd as a number above 0, got %q", quantity)
+	}
+	purpose, access := s.readAs(Pharmacist)
+	a, err := s.call(ctx, request{role: Pharmacist, method: http.MethodGet, path: "MedicationDispense/" + id, purpose: purpose, access: access})
+	if err != nil {
+		return unreachable("Uttaget kunde inte hämtas", err), nil
+	}
+	if a.status != http.StatusOK {
+		return shown("Uttaget kunde inte hämtas", a), nil
+	}
+	doc := a.doc
+	amount, _ := doc["quantity"].(map[string]any)
+	if amount == nil {
+		amount = map[string]any{"unit": "förpackning"}
+	}
+	amount["value"] = q
+	doc["quantity"] = amount
+	if s.has(CorrectionSwapsArticle) { // the pack's second test article stands for the strength handed out
+		doc["medicationCodeableConcept"] = map[string]any{"coding": []any{map[string]any{
+			"system": "http://medication.ehm.se/nplpackid", "code": s.cfg.TestData["second.nplpackid"], "display": s.cfg.TestData["second.name"]}}}
+	}
+	body, _ := json.Marshal(doc)
+	u, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPut, path: "MedicationDispense/" + id, body: body, activity: "uppdatera uttag"})
+	if err != nil {
+		return unreachable("Rättelsen kunde inte sparas", err), nil
+	}
+	if !u.ok() {
+		return shown("Rättelsen avvisades", u), nil
+	}
+	r := shown("Uttagets avräknade mängd är rättad", u)
+	r.Values["id"] = id
 	return r, nil
 }
 

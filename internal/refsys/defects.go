@@ -42,6 +42,9 @@ const (
 	// DoseConsentForAccess registers a multi-dose consent (dossamtycke) where the user asked for
 	// the patient's access consent (TA 53).
 	DoseConsentForAccess = "dose-consent-for-access"
+	// CorrectionSwapsArticle, correcting a dispense's counted quantity (TA 47), also puts the
+	// article handed out in place of the dispensed one.
+	CorrectionSwapsArticle = "correction-swaps-article"
 	// ProductionCertificate presents a client certificate issued by a CA named as a production CA
 	// (SITHS e-id Function CA v1): a test system configured with the production certificate.
 	ProductionCertificate = "production-certificate"
@@ -76,6 +79,7 @@ var Defects = []Defect{
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
 	{ReplaceAsNew, "sends a pharmacy's replacement (TA 27) as a new prescription, without priorPrescription"},
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
+	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},
 	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }
 

@@ -77,6 +77,7 @@ type session struct {
 	current   string            // personnummer of the patient open in the system
 	last      map[string]any    // the prescription last created or opened, as the system knows it
 	opened    map[string]any    // the prescription the user has open in a form
+	dispensed string            // the id of the dispense the system last registered
 	queue     []pending         // prescriptions waiting for NLL to answer again
 }
 
@@ -144,6 +145,8 @@ func (s *System) Act(ctx context.Context, a driver.Action) (driver.Result, error
 		return s.replace(ctx, p["förskrivning"], or(p["mall"], "ersattning-apotek.json"))
 	case "expediera förskrivning":
 		return s.dispense(ctx, p["förskrivning"], or(p["mall"], "uttag.json"))
+	case "rätta uttag":
+		return s.correctDispense(ctx, p["uttag"], p["mängd"])
 	}
 	return driver.Result{}, fmt.Errorf("the reference system cannot perform %q", a.Name)
 }

@@ -93,3 +93,20 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     När systemet hämtar "MedicationRequest/{{var.ersatt}}"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
+
+  # TA 47: apoteket rättar den avräknade mängden på ett registrerat uttag, till exempel när en annan
+  # styrka lämnades ut; vad som lämnades ut ändras inte. Var NLL har den avräknade mängden är inte
+  # publicerat (simulatorns val: quantity, WRITE-DISPENSE-UPDATE), därför @sim.
+  @tc:SUT-APO-11 @krav:FHIR-UPDATE @obligatorisk @sim
+  Scenario: Apoteket rättar den avräknade mängden på ett uttag
+    Givet systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    När systemet under test utför "rätta uttag" med:
+      | mängd | 2 |
+    Så har systemet anropat NLL med PUT "MedicationDispense/*"
+    Och rapporterade systemet under test NLL:s statuskod för användaren
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
+    När konform hämtar uttaget som systemet under test skapade
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationDispense.quantity.value" ger värdet "2"
+    Och FHIRPath-uttrycket "MedicationDispense.medicationCodeableConcept.coding.code" ger värdet "{{testdata.article.nplpackid}}"
