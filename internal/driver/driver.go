@@ -145,6 +145,12 @@ var Catalogue = []Spec{
 		Doc:         "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue.",
 		Instruktion: "Expediera förskrivningen (ett uttag enligt mallen).",
 		Instruction: "Dispense the prescription (one dispense as the template describes)."},
+	{Name: "expediera pappersrecept", English: "dispense paper prescription", Role: "farmaceut",
+		Params: []Param{patientParam, {Name: "mall", Doc: "the dispense, as a template; default uttag-pappersrecept.json"}},
+		Doc: "Dispenses from a paper prescription that is not in NLL (TA 49, uttag pappersrecept): looks the customer up, checks the dispense, " +
+			"which names no prescription, with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue.",
+		Instruktion: "Expediera från ett pappersrecept som inte finns i NLL (ett uttag enligt mallen).",
+		Instruction: "Dispense from a paper prescription that is not in NLL (one dispense as the template describes)."},
 	{Name: "rätta uttag", English: "correct dispense", Role: "farmaceut",
 		Params: []Param{{Name: "uttag", Doc: "the dispense's logical id in NLL; default: the last one the system registered in this scenario"},
 			{Name: "mängd", Required: true, Doc: "the counted quantity (avräknad mängd), a number of packages"}},

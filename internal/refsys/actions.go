@@ -435,7 +435,8 @@ func (s *System) replace(ctx context.Context, id, template string) (driver.Resul
 	return r, nil
 }
 
-// dispense checks a dispense with $verify and registers it when no issue was found.
+// dispense reads a prescription, then checks a dispense of it with $verify and registers it
+// when no issue was found.
 func (s *System) dispense(ctx context.Context, id, template string) (driver.Result, error) {
 	if id == "" {
 		return driver.Result{}, fmt.Errorf("expediera förskrivning needs förskrivning: the prescription's id")
@@ -449,6 +450,25 @@ func (s *System) dispense(ctx context.Context, id, template string) (driver.Resu
 	if err != nil {
 		return driver.Result{}, err
 	}
+	return s.checkAndRegister(ctx, doc)
+}
+
+// dispensePaper checks and registers a dispense on a paper prescription (TA 49, uttag
+// pappersrecept): one without a prescription in NLL, for the patient it names.
+func (s *System) dispensePaper(ctx context.Context, pnr, template string) (driver.Result, error) {
+	patient, stop := s.patientID(ctx, Pharmacist, pnr)
+	if stop != nil {
+		return *stop, nil
+	}
+	doc, err := s.template(template, map[string]string{"patient.id": patient})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	return s.checkAndRegister(ctx, doc)
+}
+
+// checkAndRegister checks a dispense with $verify and registers it when no issue was found.
+func (s *System) checkAndRegister(ctx context.Context, doc map[string]any) (driver.Result, error) {
 	body, _ := json.Marshal(doc)
 	purpose, access := s.readAs(Pharmacist)
 	if !s.has(DispenseWithoutVerify) {

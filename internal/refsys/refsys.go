@@ -145,6 +145,8 @@ func (s *System) Act(ctx context.Context, a driver.Action) (driver.Result, error
 		return s.replace(ctx, p["förskrivning"], or(p["mall"], "ersattning-apotek.json"))
 	case "expediera förskrivning":
 		return s.dispense(ctx, p["förskrivning"], or(p["mall"], "uttag.json"))
+	case "expediera pappersrecept":
+		return s.dispensePaper(ctx, p["patient"], or(p["mall"], "uttag-pappersrecept.json"))
 	case "rätta uttag":
 		return s.correctDispense(ctx, p["uttag"], p["mängd"])
 	}

@@ -110,3 +110,15 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationDispense.quantity.value" ger värdet "2"
     Och FHIRPath-uttrycket "MedicationDispense.medicationCodeableConcept.coding.code" ger värdet "{{testdata.article.nplpackid}}"
+
+  # TA 49: ett uttag på ett pappersrecept som inte finns i NLL kontrolleras alltid med $verify
+  # innan det registreras ("i förberedande syfte innan slutgiltig expediering").
+  @tc:SUT-APO-12 @krav:VERIFY-FORE-UTTAG @obligatorisk
+  Scenario: Apoteket kontrollerar ett uttag på pappersrecept med $verify innan det registreras
+    Givet att scenariot har en egen testpatient ur poolen
+    När systemet under test utför "expediera pappersrecept" för testpatienten
+    Så har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}" före POST "MedicationDispense"
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
+    När konform hämtar uttaget som systemet under test skapade
+    Så är svarets statuskod 200
+    Och FHIRPath-uttrycket "MedicationDispense.subject.reference" ger värdet "Patient/{{patient.id}}"
