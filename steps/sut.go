@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
-	"github.com/google/uuid"
 
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/driver"
@@ -186,7 +185,7 @@ func (w *World) reportedStatus(want int) error {
 }
 
 // reportedNLLStatus checks that the SUT showed its user the status of NLL's answer to its last
-// answered call (TK 1), whatever that status was.
+// answered write, or without one its last answered call (TK 1), whatever that status was.
 func (w *World) reportedNLLStatus() error {
 	r, err := w.result()
 	if err != nil {
@@ -196,11 +195,19 @@ func (w *World) reportedNLLStatus() error {
 	if err != nil {
 		return err
 	}
-	var last *gateway.Call
+	// The answer to the action's last write is what the user must see; a read made after it (a
+	// refreshed list) must not hide a refusal. Without a write, the last answered call.
+	var last, lastWrite *gateway.Call
 	for _, c := range calls {
 		if c.Status != 0 {
 			last = c
+			if writes(c) {
+				lastWrite = c
+			}
 		}
+	}
+	if lastWrite != nil {
+		last = lastWrite
 	}
 	if last == nil {
 		return &evidence.Mismatch{Check: "status the system showed its user", Expected: "the status of NLL's answer to the system's last call",
@@ -460,6 +467,24 @@ type selector struct {
 
 var callN = regexp.MustCompile(`^(?:anrop|call) (\d+)$`)
 
+// checkOperations are the operations a client POSTs that change nothing in NLL: $verify checks
+// (an optional step before a prescription is saved), the others read.
+var checkOperations = []string{"$verify", "$monitoring", "$patient-dosage-directions", "$ping"}
+
+// writes reports whether a call changes NLL: a POST, PUT or DELETE other than a check or read
+// operation.
+func writes(c *gateway.Call) bool {
+	if c.Method != http.MethodPost && c.Method != http.MethodPut && c.Method != http.MethodDelete {
+		return false
+	}
+	for _, op := range checkOperations {
+		if strings.HasSuffix(c.Path, op) {
+			return false
+		}
+	}
+	return true
+}
+
 func parseSelector(s string) (selector, error) {
 	filter := func(keep func(*gateway.Call) bool) func([]*gateway.Call) []*gateway.Call {
 		return func(calls []*gateway.Call) []*gateway.Call {
@@ -478,7 +503,7 @@ func parseSelector(s string) (selector, error) {
 	case "varje läsande anrop", "every read":
 		return selector{"every read (GET)", filter(func(c *gateway.Call) bool { return c.Method == http.MethodGet })}, nil
 	case "varje skrivande anrop", "every write":
-		return selector{"every write (POST, PUT)", filter(func(c *gateway.Call) bool { return c.Method == http.MethodPost || c.Method == http.MethodPut })}, nil
+		return selector{"every write (POST, PUT, DELETE; not $verify and the other checks and reads)", filter(writes)}, nil
 	}
 	if m := callN.FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[1])
@@ -576,13 +601,15 @@ func (w *World) validProvenance(which string) error {
 	})
 }
 
-// uniqueRequestIDs checks that every call carried its own UUID in x-request-id.
+// uniqueRequestIDs checks that every call carried an x-request-id of its own. NLL asks for "a
+// random and unique id"; that it be a UUID is not documented, so any value no other call used
+// passes.
 func (w *World) uniqueRequestIDs() error {
 	seen := map[string]string{}
 	return w.eachSelected("varje anrop", func(c *gateway.Call) error {
 		id := headerOf(c, "X-Request-ID")
-		if _, err := uuid.Parse(id); err != nil {
-			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "a UUID", Actual: quoteOrNone(id)}
+		if strings.TrimSpace(id) == "" {
+			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "a random and unique id", Actual: quoteOrNone(id)}
 		}
 		if earlier, dup := seen[id]; dup {
 			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "an id no other call used",
@@ -700,6 +727,7 @@ func (w *World) onlyTestPatient() error {
 	if w.sutMark > len(calls) {
 		w.sutMark = len(calls)
 	}
+	named := false // a system that shows what it kept from another patient calls NLL for none
 	for _, c := range calls[w.sutMark:] {
 		q, _ := url.QueryUnescape(c.RawQuery)
 		text := c.Path + "?" + q + " " + string(c.ReqBody)
@@ -707,17 +735,24 @@ func (w *World) onlyTestPatient() error {
 			if m[1] != id {
 				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient Patient/" + id, Actual: "Patient/" + m[1]}
 			}
+			named = true
 		}
 		for _, m := range patientArg.FindAllStringSubmatch("?"+q, -1) {
 			if m[1] != id {
 				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient " + id, Actual: m[1]}
 			}
+			named = true
 		}
 		for _, m := range pnrArgument.FindAllStringSubmatch(text, -1) {
 			if m[1] != w.pnr {
 				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient's personnummer " + w.pnr, Actual: m[1]}
 			}
+			named = true
 		}
+	}
+	if !named {
+		return &evidence.Mismatch{Check: "patient of the last action's calls", Expected: "at least one call for the test patient",
+			Actual: describe(calls[w.sutMark:])}
 	}
 	return nil
 }

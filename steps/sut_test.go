@@ -125,6 +125,19 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 			&recorded{result: driver.Result{Status: 403}, calls: []*gateway.Call{call("GET", "Patient", 200, nil, ""), call("POST", "MedicationRequest", 403, nil, "")}},
 			&recorded{result: driver.Result{Status: 200, Shown: "ok"}, calls: []*gateway.Call{call("GET", "Patient", 200, nil, ""), call("POST", "MedicationRequest", 403, nil, "")}},
 			"expected 403 (NLL's answer to POST MedicationRequest), got 200"},
+		// A read after the refused write (a refreshed list) does not hide the refusal.
+		{"reported NLL's status, a read after the write", (*World).reportedNLLStatus,
+			&recorded{result: driver.Result{Status: 422}, calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, ""), call("GET", "MedicationRequest?patient=p", 200, nil, "")}},
+			&recorded{result: driver.Result{Status: 200, Shown: "ok"}, calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, ""), call("GET", "MedicationRequest?patient=p", 200, nil, "")}},
+			"expected 422 (NLL's answer to POST MedicationRequest), got 200"},
+		// NLL asks for a random and unique id: one that is no UUID passes, an empty one does not.
+		{"request ids need not be UUIDs", (*World).uniqueRequestIDs,
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", "kQ3v9Xw2TzS1aB7cD0eF4g"), "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", " "), "")}}, "expected a random and unique id"},
+		// $verify checks and changes nothing: it is no write, so x-provenance is not asked of it.
+		{"$verify is no write", func(w *World) error { return w.validProvenance("varje skrivande anrop") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationDispense/$verify", 200, nil, ""), call("POST", "MedicationDispense", 201, hdr("X-Provenance", prov), "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationDispense/$verify", 200, nil, ""), call("POST", "MedicationDispense", 201, nil, "")}}, "got none"},
 		{"reported NLL's status, no call", (*World).reportedNLLStatus,
 			&recorded{result: driver.Result{Status: 200}, calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}},
 			&recorded{result: driver.Result{Status: 503}}, "no call of the system was answered"},

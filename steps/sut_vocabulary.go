@@ -80,7 +80,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system under test reported NLL's status to its user$`,
 			ExampleSV: "Så rapporterade systemet under test NLL:s statuskod för användaren",
 			ExampleEN: "Then the system under test reported NLL's status to its user",
-			Doc:       "The system showed its user the status NLL gave its last answered call, as its driver reports (TK 1): the check for an answer whose exact status NLL does not document.",
+			Doc:       "The system showed its user the status NLL gave its last answered write (else its last answered call), as its driver reports (TK 1): the check for an answer whose exact status NLL does not document. A read after the write (a refreshed list) does not count.",
 			Bind:      func(w *World) any { return w.reportedNLLStatus },
 		},
 		{
@@ -161,7 +161,7 @@ func sutVocabulary() []Def {
 			EN:        `^` + callsEN + ` of the system has the header ` + quoted + ` with the value ` + quoted + `$`,
 			ExampleSV: `Och varje läsande anrop från systemet har headern "x-purpose" med värdet "VARD"`,
 			ExampleEN: `And every read of the system has the header "x-purpose" with the value "VARD"`,
-			Doc:       "Every selected call (varje anrop, varje läsande anrop = GET, varje skrivande anrop = POST and PUT, anrop N) carried the header with exactly this value. No selected call fails.",
+			Doc:       "Every selected call (varje anrop, varje läsande anrop = GET, varje skrivande anrop = POST, PUT and DELETE but not $verify and the operations that read, anrop N) carried the header with exactly this value. No selected call fails.",
 			Bind:      func(w *World) any { return w.callHeaderIs },
 		},
 		{
@@ -188,7 +188,7 @@ func sutVocabulary() []Def {
 			EN:        `^every call of the system has its own x-request-id$`,
 			ExampleSV: "Och varje anrop från systemet har ett eget x-request-id",
 			ExampleEN: "And every call of the system has its own x-request-id",
-			Doc:       "Every call carried a UUID in x-request-id that no other call of the scenario used.",
+			Doc:       "Every call carried an x-request-id that no other call of the scenario used (NLL asks for a random and unique id, not a UUID in particular).",
 			Bind:      func(w *World) any { return w.uniqueRequestIDs },
 		},
 		{
@@ -233,7 +233,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system's calls in its last action concerned the test patient only$`,
 			ExampleSV: "Och systemets anrop i den senaste åtgärden gällde bara testpatienten",
 			ExampleEN: "And the system's calls in its last action concerned the test patient only",
-			Doc:       "Every patient id (Patient/<id>, patient=, subject=) and personnummer in the paths, queries and bodies of the last action's calls is the test patient's.",
+			Doc:       "Every patient id (Patient/<id>, patient=, subject=) and personnummer in the paths, queries and bodies of the last action's calls is the test patient's, and at least one call names the test patient (a system that shows what it kept from another patient calls NLL for none).",
 			Bind:      func(w *World) any { return w.onlyTestPatient },
 		},
 		{

@@ -142,7 +142,7 @@ var Catalogue = []Spec{
 		Instruction: "Replace the prescription on the prescriber's behalf (dose pharmacy, TA 27) with the new one the template describes."},
 	{Name: "expediera förskrivning", English: "dispense prescription", Role: "farmaceut",
 		Params:      []Param{prescriptionParam, {Name: "mall", Doc: "the dispense, as a template; default uttag.json"}},
-		Doc:         "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue.",
+		Doc:         "Reads the prescription, checks the dispense with MedicationDispense/$verify and registers it with POST MedicationDispense only when $verify found no issue (a $verify NLL refuses counts as one: avvikelser ja).",
 		Instruktion: "Expediera förskrivningen (ett uttag enligt mallen).",
 		Instruction: "Dispense the prescription (one dispense as the template describes)."},
 	{Name: "expediera pappersrecept", English: "dispense paper prescription", Role: "farmaceut",

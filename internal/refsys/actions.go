@@ -75,8 +75,21 @@ func (s *System) patientID(ctx context.Context, role, pnr string) (string, *driv
 // readMedicationList reads the patient's medication list information and prescriptions.
 func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lockConsent bool) (driver.Result, error) {
 	if !consent && !s.has(ReadWithoutConsent) {
+		if s.has(PrefetchNoConsent) {
+			if id, stop := s.patientID(ctx, Prescriber, pnr); stop == nil {
+				purpose, access := s.readAs(Prescriber)
+				_, _ = s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "Basic",
+					query: url.Values{"code": {"medlistinfo"}, "patient": {id}}, purpose: purpose, access: access})
+				_, _ = s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "MedicationDispense",
+					query: url.Values{"patient": {id}}, purpose: purpose, access: access})
+			}
+		}
 		s.s.current = pnr
 		return driver.Result{Shown: "Patienten har inte samtyckt; läkemedelslistan hämtas inte", Values: map[string]string{}}, nil
+	}
+	if s.has(CachedList) && s.s.shownList != nil && s.s.current != pnr {
+		s.s.current = pnr
+		return *s.s.shownList, nil
 	}
 	id, stop := s.patientID(ctx, Prescriber, pnr)
 	if stop != nil {
@@ -108,6 +121,7 @@ func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lo
 	if locked && access != "TILLFALLIGT_SAMTYCKE_SPARRADE_UPPGIFTER" {
 		r.Shown += "; patienten har spärrade uppgifter som inte visas utan patientens samtycke"
 	}
+	s.s.shownList = &r
 	return r, nil
 }
 
@@ -167,6 +181,15 @@ func (s *System) postPrescription(ctx context.Context, doc map[string]any) (driv
 		}
 	}
 	if !a.ok() {
+		if s.has(RefreshAfterSave) && a.status >= 400 && a.status < 500 {
+			if id := s.s.patients[s.s.current]; id != "" {
+				purpose, access := s.readAs(Prescriber)
+				if l, err := s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "MedicationRequest",
+					query: url.Values{"patient": {id}}, purpose: purpose, access: access}); err == nil {
+					return shown("Läkemedelslistan är uppdaterad", l), nil
+				}
+			}
+		}
 		return shown("Förskrivningen avvisades", a), nil
 	}
 	id := idFromLocation(a.header.Get("Location"))
@@ -296,6 +319,10 @@ func (s *System) put(ctx context.Context, id string, doc map[string]any, field, 
 		if stop != nil {
 			return *stop, nil
 		}
+		if s.has(OverwriteOnConflict) { // only the version number is taken from the latest
+			doc["meta"] = latest["meta"]
+			latest = doc
+		}
 		if a, err = send(latest); err != nil {
 			return unreachable("Ändringen kunde inte sparas", err), nil
 		}
@@ -384,6 +411,10 @@ func (s *System) registerConsent(ctx context.Context, pnr string) (driver.Result
 
 // readForDispensing searches a customer's active prescriptions at the pharmacy.
 func (s *System) readForDispensing(ctx context.Context, pnr string) (driver.Result, error) {
+	if s.has(CachedList) && s.s.shownList != nil && s.s.current != pnr {
+		s.s.current = pnr
+		return *s.s.shownList, nil
+	}
 	id, stop := s.patientID(ctx, Pharmacist, pnr)
 	if stop != nil {
 		return *stop, nil
@@ -399,6 +430,7 @@ func (s *System) readForDispensing(ctx context.Context, pnr string) (driver.Resu
 	}
 	r := shown(fmt.Sprintf("%d förskrivningar att expediera", total(a.doc)), a)
 	r.Values["antal"] = fmt.Sprint(total(a.doc))
+	s.s.shownList = &r
 	return r, nil
 }
 
@@ -476,6 +508,11 @@ func (s *System) checkAndRegister(ctx context.Context, doc map[string]any) (driv
 			purpose: purpose, access: access, activity: "kontroll"})
 		if err != nil {
 			return unreachable("Uttaget kunde inte kontrolleras", err), nil
+		}
+		if v.status >= 400 && v.status < 500 { // NLL refused the check: the dispense is not right
+			r := shown("Kontrollen avvisade uttaget; det registreras inte", v)
+			r.Values["avvikelser"] = "ja"
+			return r, nil
 		}
 		if v.status != http.StatusOK {
 			return shown("Uttaget kunde inte kontrolleras", v), nil

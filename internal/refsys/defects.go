@@ -45,6 +45,18 @@ const (
 	// CorrectionSwapsArticle, correcting a dispense's counted quantity (TA 47), also puts the
 	// article handed out in place of the dispensed one.
 	CorrectionSwapsArticle = "correction-swaps-article"
+	// OverwriteOnConflict, after a 409 or 412, reads the latest version but sends its own stale
+	// copy again with the new version number, undoing the other change.
+	OverwriteOnConflict = "overwrite-on-conflict"
+	// RefreshAfterSave reads the patient's list again after a refused prescription and shows the
+	// user that read's status instead of NLL's refusal.
+	RefreshAfterSave = "refresh-after-save"
+	// PrefetchNoConsent reads the medication list information and the dispenses although the
+	// patient did not consent (it leaves the prescriptions alone).
+	PrefetchNoConsent = "prefetch-no-consent"
+	// CachedList shows the list it read for the previous patient when the user switches patient,
+	// without calling NLL.
+	CachedList = "cached-list"
 	// ProductionCertificate presents a client certificate issued by a CA named as a production CA
 	// (SITHS e-id Function CA v1): a test system configured with the production certificate.
 	ProductionCertificate = "production-certificate"
@@ -80,6 +92,10 @@ var Defects = []Defect{
 	{ReplaceAsNew, "sends a pharmacy's replacement (TA 27) as a new prescription, without priorPrescription"},
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},
+	{OverwriteOnConflict, "after a 409 or 412 sends its own stale copy again with the latest version number, undoing the other change"},
+	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
+	{PrefetchNoConsent, "reads the medication list information and the dispenses although the patient did not consent"},
+	{CachedList, "shows the previous patient's list, without calling NLL, when the user switches patient"},
 	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }
 

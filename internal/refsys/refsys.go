@@ -78,6 +78,7 @@ type session struct {
 	last      map[string]any    // the prescription last created or opened, as the system knows it
 	opened    map[string]any    // the prescription the user has open in a form
 	dispensed string            // the id of the dispense the system last registered
+	shownList *driver.Result    // the list last shown to the user (the cached-list defect shows it again)
 	queue     []pending         // prescriptions waiting for NLL to answer again
 }
 

@@ -64,7 +64,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När systemet under test utför "läs läkemedelslista" med:
       | patient  | {{patient.personnummer}} |
       | samtycke | nej                      |
-    Så har systemet inte anropat NLL med GET "MedicationRequest"
+    # Inte förskrivningarna, och inte heller läkemedelslisteinformationen eller uttagen.
+    Så har systemet inte anropat NLL med GET "{MedicationRequest,MedicationDispense,Basic}"
 
   @tc:SUT-VARD-10 @krav:ANDAMAL @obligatorisk
   Scenario: När användaren byter patient anropar systemet NLL bara för den nya patienten
@@ -107,6 +108,9 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Så har systemet läst om resursen efter varje svar med 409 eller 412
     När systemet läser tillbaka den skapade resursen
     Så FHIRPath-uttrycket "MedicationRequest.dosageInstruction.text" ger värdet "2 tabletter vid behov"
+    # Den andra ändringen (parkerad) finns kvar: systemet gjorde om sin ändring på den senaste
+    # versionen i stället för att skicka sin gamla kopia igen.
+    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "on-hold"
 
   @tc:SUT-VARD-14 @krav:TK1 @krav:P17 @obligatorisk
   Scenario: En förskrivning som NLL avvisar skickas inte igen och felet visas för användaren
@@ -159,6 +163,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     # Ett åtkomstsamtycke gäller först när patienten godkänt det (TA 53); ett dossamtycke eller ett
     # samtycke som vården själv satt som gällande är något annat.
     Och FHIRPath-uttrycket "Consent.status = 'active'" ger värdet "false"
+    Och FHIRPath-uttrycket "Consent.meta.profile.where($this.endsWith('NLLMultiDoseDispConsent')).exists()" ger värdet "false"
 
   @tc:SUT-VARD-18 @krav:ARK-3.4 @krav:TK1 @valfri
   Scenario: När NLL svarar 503 köar systemet förskrivningen och skickar den när NLL svarar igen
