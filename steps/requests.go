@@ -97,6 +97,10 @@ func (w *World) setHeader(name, value string) error {
 }
 
 func (w *World) setTestPatient(pnr string) error {
+	pnr, err := w.fill(pnr)
+	if err != nil {
+		return err
+	}
 	if !evidence.ValidPersonnummer(pnr) {
 		return harnessError("%q is not a 12-digit personnummer with a valid check digit", pnr)
 	}

@@ -126,7 +126,7 @@ func serviceVocabulary() []Def {
 			EN:        `^the test patient has personnummer ` + quoted + `$`,
 			ExampleSV: `Givet att testpatienten har personnummer "189001019802"`,
 			ExampleEN: `Given the test patient has personnummer "189001019802"`,
-			Doc:       "Choose the scenario's test patient (a test personnummer); {{patient.id}} looks it up in NLL.",
+			Doc:       "Choose the scenario's test patient (a test personnummer, or a placeholder such as {{testdata.okand.personnummer}}); {{patient.id}} looks it up in NLL.",
 			Bind:      func(w *World) any { return w.setTestPatient },
 		},
 		{

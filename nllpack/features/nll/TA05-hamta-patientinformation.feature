@@ -20,7 +20,9 @@ Egenskap: TA 05 Hämta patientinformation
 
   @tc:NLL-TA05-02 @krav:FHIR-SEARCH @obligatorisk @generisk @beteende:RES-PATIENT @beteende:SEARCH-BUNDLE
   Scenario: Sökning på ett personnummer som NLL inte känner ger en tom Bundle
-    Givet att testpatienten har personnummer "193104219096"
+    # Ett personnummer som miljön inte har någon patient för: paketets testdata, som en miljö
+    # byter ut (docs/ext.md).
+    Givet att testpatienten har personnummer "{{testdata.okand.personnummer}}"
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 200
     Och resurstypen är "Bundle"

@@ -17,11 +17,17 @@ Egenskap: TA 08 Kontrollera vårdnadshavare
     När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|199802262387&patient={{patient.id}}"
     Så är svarets statuskod 200
     Och Bundle har 1 post
-    Och FHIRPath-uttrycket "Bundle.entry.resource.relationship.coding.code" ger värdet "GUARD"
+    # Vilken relationskod NLL använder är inte dokumenterat; träffen ska gälla barnet.
+    Och FHIRPath-uttrycket "Bundle.entry.resource.patient.reference.endsWith('Patient/{{patient.id}}')" är sant
 
   @tc:NLL-TA08-02 @krav:VARDNADSHAVARE @obligatorisk @beteende:RES-RELATEDPERSON @beteende:SEARCH-BUNDLE
   Scenario: En person som inte är vårdnadshavare ger ingen träff
     När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|189001019802&patient={{patient.id}}"
+    Så är svarets statuskod 200
+    Och Bundle har 0 poster
+    # Barnets vårdnadshavare är inte vårdnadshavare för en annan patient: sökningen gäller paret.
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet söker "RelatedPerson" med "identifier=http://electronichealth.se/identifier/personnummer|199802262387&patient={{patient.id}}"
     Så är svarets statuskod 200
     Och Bundle har 0 poster
 

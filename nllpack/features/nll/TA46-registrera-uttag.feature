@@ -44,9 +44,13 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
     Så är svarets statuskod 4xx
-    # NLL dokumenterar inte felkoden; en behörighetskod (forbidden, security) eller den allmänna
-    # processing, men inte en AFF-avvisning (business-rule).
-    Och OperationOutcome har ett fel med en kod bland "forbidden, security, processing"
+    # NLL dokumenterar inte hur rollen avvisas (en behörighetskod eller en valideringsregel).
+    Och OperationOutcome har ett fel
+    # Samma uttag registreras av apoteket: inget annat än rollen stoppade förskrivaren.
+    Givet att användaren är farmaceut
+    Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"
+    När systemet skapar en "MedicationDispense" från mallen "uttag.json"
+    Så är svarets statuskod 201
 
   # Förskrivningen får expedieras två gånger (numberOfRepeatsAllowed 1), så att bara kontrollen
   # kan stoppa det andra uttaget. Att en kontroll gäller ett uttag är simulatorns tolkning av

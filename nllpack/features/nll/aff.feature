@@ -129,19 +129,21 @@ Egenskap: Automatiska format- och författningskontroller (AFF)
     Och OperationOutcome har en issue med allvarlighetsgrad "warning" och kod "business-rule"
     Och OperationOutcome har en AFF-avvisning med kod "SIM-VARN-01"
 
-  # $verify kör kontrollerna utan att spara (NLLVerify). Scenariot lånar en egen patient, vars
-  # tidigare förskrivningar är makulerade, så att sökningen på aktiva förskrivningar bara kan ge en
-  # som $verify sparat (en sökning på klientens identifierare bevisar inget om NLL inte sparar den).
+  # $verify kör kontrollerna utan att spara (NLLVerify). Scenariot lånar en egen patient och räknar
+  # hennes aktiva förskrivningar före och efter: bara en som $verify sparat kan ändra antalet (en
+  # sökning på klientens identifierare bevisar inget om NLL inte sparar den).
   @tc:NLL-VERIFY-01 @krav:FHIR-CREATE @obligatorisk @beteende:OP-VERIFY
   Scenario: $verify av en förskrivning sparar den inte
     Givet att scenariot har en egen testpatient ur poolen
+    Och systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
+    Och värdet av FHIRPath-uttrycket "Bundle.entry.count()" sparas som "före"
     När systemet anropar "MedicationRequest/$verify" med mallen "forskrivning-markerad.json"
     Så är svarets statuskod 200
     Och resurstypen är "Parameters"
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'detectedIssues').value.exists()" är sant
     När systemet söker "MedicationRequest" med "patient={{patient.id}}&status=active"
     Så är svarets statuskod 200
-    Och Bundle har 0 poster
+    Och FHIRPath-uttrycket "Bundle.entry.count() = {{var.före}}" är sant
 
   @tc:NLL-VERIFY-02 @krav:TK1 @obligatorisk @sim @beteende:OP-VERIFY @beteende:AFF-02
   Scenario: $verify av en förskrivning utan doseringsanvisning anger regeln

@@ -42,6 +42,8 @@ Egenskap: Skapa förskrivning
     Så är svarets statuskod 200
     Och resurstypen är "Bundle"
     Och FHIRPath-uttrycket "Bundle.entry.resource.where(id = '{{created.id}}').exists()" är sant på någon sida av sökresultatet
+    # … och bara patientens förskrivningar.
+    Och FHIRPath-uttrycket "Bundle.entry.resource.ofType(MedicationRequest).all(subject.reference.endsWith('Patient/{{patient.id}}'))" är sant
 
   @tc:NLL-FSK-04 @krav:TK1 @obligatorisk @beteende:AFF-09
   Scenario: En förskrivning till en patient som NLL inte känner avvisas
