@@ -129,7 +129,7 @@ func (d *doctor) checkTestData(env config.Environment, opts Options) {
 		}
 	}
 	if len(missing) > 0 {
-		d.warn("test data", fmt.Sprintf("%s are the simulator's (pack.yaml); give values %s knows under test_data, or its article register refuses the prescriptions (docs/ext.md)", strings.Join(missing, ", "), env.Name))
+		d.warn("test data", fmt.Sprintf("%s are the simulator's (pack.yaml); give values %s knows under test_data, or it refuses the prescriptions of articles it does not have and finds patients the pack takes for unknown (docs/ext.md)", strings.Join(missing, ", "), env.Name))
 		return
 	}
 	d.ok("test data", fmt.Sprintf("%d values from environment %s", len(env.TestData), env.Name))

@@ -66,8 +66,9 @@ func TestDoctorSaysWhetherTheEnvironmentGivesItsTestData(t *testing.T) {
 		t.Errorf("no warning for the simulator's articles:\n%s", out)
 	}
 	withTestData(t, sh, "      article.nplpackid: \"20110119100028\"\n      article.name: Omeprazol Test\n      second.nplpackid: \"20110119100011\"\n"+
-		"      second.name: Paracetamol Test\n      controlled.nplpackid: \"20110119100035\"\n      controlled.name: Oxikodon Test\n")
-	if _, out := doctor(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs}); !strings.Contains(out, "ok    test data     6 values from environment delad") {
+		"      second.name: Paracetamol Test\n      controlled.nplpackid: \"20110119100035\"\n      controlled.name: Oxikodon Test\n"+
+		"      okand.personnummer: \"189001099804\"\n")
+	if _, out := doctor(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs}); !strings.Contains(out, "ok    test data     7 values from environment delad") {
 		t.Errorf("every value given:\n%s", out)
 	}
 	bad := sharedSimulator(t)
