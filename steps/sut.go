@@ -184,8 +184,9 @@ func (w *World) reportedStatus(want int) error {
 	return nil
 }
 
-// reportedNLLStatus checks that the SUT showed its user the status of NLL's answer to its last
-// answered write, or without one its last answered call (TK 1), whatever that status was.
+// reportedNLLStatus checks that the SUT showed its user the status of NLL's answer to the last
+// action's last answered write, or without one its last answered call (TK 1), whatever that
+// status was.
 func (w *World) reportedNLLStatus() error {
 	r, err := w.result()
 	if err != nil {
@@ -197,6 +198,9 @@ func (w *World) reportedNLLStatus() error {
 	}
 	// The answer to the action's last write is what the user must see; a read made after it (a
 	// refreshed list) must not hide a refusal. Without a write, the last answered call.
+	if w.sutMark <= len(calls) {
+		calls = calls[w.sutMark:]
+	}
 	var last, lastWrite *gateway.Call
 	for _, c := range calls {
 		if c.Status != 0 {
