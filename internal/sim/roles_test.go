@@ -139,16 +139,24 @@ func TestASecrecyLockHidesNothingFromStaff(t *testing.T) {
 	}
 }
 
+// lockedPrescription creates a prescription for patient and locks the patient's data (an
+// integritetsspärr), and returns the prescription.
+func lockedPrescription(u *user, patient string) map[string]any {
+	u.t.Helper()
+	mr := u.create(prescription(patient, nil))
+	if a := u.do("POST", "Basic", dataLock(patient, "")); a.code != 201 {
+		u.t.Fatalf("lock: %d %s", a.code, a.raw)
+	}
+	return mr
+}
+
 // TestAPharmacySeesLockedDataForDispensing shows LOCK-PHARMACY (FIL001): the patient's
 // integritetsspärr is a lock "för vården"; a pharmacy reading with EXPEDIERING still sees the
 // prescription and its treatment reason.
 func TestAPharmacySeesLockedDataForDispensing(t *testing.T) {
 	showDefects(t, []defectCheck{
 		{"pharmacy-lock-hides", func(u *user) bool {
-			mr := u.create(prescription(ingrid, nil))
-			if a := u.do("POST", "Basic", dataLock(ingrid, "")); a.code != 201 {
-				t.Fatalf("lock: %d %s", a.code, a.raw)
-			}
+			mr := lockedPrescription(u, ingrid)
 			if a := u.do("GET", "MedicationRequest/"+mr["id"].(string), nil); a.code != 404 {
 				t.Fatalf("the prescriber still sees the locked prescription: %d", a.code)
 			}
@@ -163,10 +171,7 @@ func TestAPharmacySeesLockedDataForDispensing(t *testing.T) {
 func TestDosePatientAccessSeesLockedData(t *testing.T) {
 	showDefects(t, []defectCheck{
 		{"dose-access-filtered", func(u *user) bool {
-			mr := u.create(prescription(doris, nil))
-			if a := u.do("POST", "Basic", dataLock(doris, "")); a.code != 201 {
-				t.Fatalf("lock: %d %s", a.code, a.raw)
-			}
+			mr := lockedPrescription(u, doris)
 			path := "MedicationRequest/" + mr["id"].(string)
 			if a := u.do("GET", path, nil); a.code != 404 {
 				t.Fatalf("TILLFALLIGT_SAMTYCKE sees the locked prescription: %d", a.code)
@@ -175,10 +180,7 @@ func TestDosePatientAccessSeesLockedData(t *testing.T) {
 		}},
 		// ingrid is no dose patient: the access type unlocks nothing of hers.
 		{"dose-access-any-patient", func(u *user) bool {
-			mr := u.create(prescription(ingrid, nil))
-			if a := u.do("POST", "Basic", dataLock(ingrid, "")); a.code != 201 {
-				t.Fatalf("lock: %d %s", a.code, a.raw)
-			}
+			mr := lockedPrescription(u, ingrid)
 			return u.with("X-Access", "DOSPATIENTS_UPPGIFTER").do("GET", "MedicationRequest/"+mr["id"].(string), nil).code == 200
 		}},
 	})
