@@ -158,6 +158,14 @@ func (s *System) tryCreate(ctx context.Context, pnr, template string) (driver.Re
 		return driver.Result{}, err
 	}
 	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	if s.has(DosageWithoutSequence) {
+		dosages, _ := doc["dosageInstruction"].([]any)
+		for _, d := range dosages {
+			if d, ok := d.(map[string]any); ok {
+				delete(d, "sequence")
+			}
+		}
+	}
 	if s.has(NoContainedPractitioner) {
 		delete(doc, "contained")
 		doc["requester"] = map[string]any{"identifier": map[string]any{"system": forskrivarkod, "value": "9000027"}}

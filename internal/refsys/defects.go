@@ -36,6 +36,9 @@ const (
 	NoUserAgent = "no-user-agent"
 	// NoOrgInfo leaves x-org-info (the workplace) out of every call.
 	NoOrgInfo = "no-org-info"
+	// DosageWithoutSequence builds its dosages without sequence, which NLL's profile NLLDosage
+	// requires (1..1), as a system written before structured dosage would.
+	DosageWithoutSequence = "dosage-without-sequence"
 	// ReplaceAsNew sends a pharmacy's replacement (TA 27) as a new prescription, without
 	// priorPrescription naming the one it replaces.
 	ReplaceAsNew = "replace-as-new"
@@ -89,6 +92,7 @@ var Defects = []Defect{
 	{NoQueue, "drops a prescription NLL could not take during an outage instead of queueing it"},
 	{NoUserAgent, "does not identify itself in x-user-agent"},
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
+	{DosageWithoutSequence, "builds its dosages without sequence, which NLLDosage requires"},
 	{ReplaceAsNew, "sends a pharmacy's replacement (TA 27) as a new prescription, without priorPrescription"},
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},

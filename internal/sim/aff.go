@@ -210,6 +210,9 @@ func (s *Simulator) checkPrescription(w *write) *apiError {
 	if err := s.checkSubject(w, "MedicationRequest"); err != nil {
 		return err
 	}
+	if err := s.checkDosages(list(res, "dosageInstruction"), "MedicationRequest.dosageInstruction"); err != nil {
+		return err
+	}
 	if stringAt(res, "dosageInstruction", "text") == "" && s.applies(ruleDosage) {
 		return reject(ruleDosage, "MedicationRequest.dosageInstruction")
 	}

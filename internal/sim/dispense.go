@@ -32,6 +32,9 @@ func (s *Simulator) createDispense(c *caller, w *write) *apiError {
 
 // checkDispense applies the AFF rules of a dispense; $verify runs the same checks.
 func (s *Simulator) checkDispense(w *write) *apiError {
+	if err := s.checkDosages(list(w.res, "dosageInstruction"), "MedicationDispense.dosageInstruction"); err != nil {
+		return err
+	}
 	if q, ok := numberAt(w.res, "quantity", "value"); (!ok || q <= 0) && s.applies(ruleQuantity) {
 		return reject(ruleQuantity, "MedicationDispense.quantity")
 	}

@@ -25,12 +25,16 @@ func (s *Simulator) patientDosageDirections(w http.ResponseWriter, r *http.Reque
 	}
 	var dosages []map[string]any
 	reason := ""
-	for _, p := range list(body, "parameter") {
+	for i, p := range list(body, "parameter") {
 		switch name := stringAt(p, "name"); name {
 		case "dosageInstruction":
 			d := object(p, "valueDosage")
 			if d == nil {
 				s.writeError(w, invalid("dosageInstruction must be a valueDosage"))
+				return
+			}
+			if aerr := s.checkDosage(d, fmt.Sprintf("Parameters.parameter[%d].valueDosage", i)); aerr != nil {
+				s.writeError(w, aerr)
 				return
 			}
 			dosages = append(dosages, d)

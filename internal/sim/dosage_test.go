@@ -10,6 +10,7 @@ import (
 // structured is a dosage of one tablet twice a day, at most 4 a day, with a text that says
 // something else, so that an instruction made from the text alone shows.
 var structured = map[string]any{
+	"sequence":              1,
 	"text":                  "se bipacksedel",
 	"doseAndRate":           []any{map[string]any{"doseQuantity": map[string]any{"value": 1, "unit": "tablett"}}},
 	"timing":                map[string]any{"repeat": map[string]any{"frequency": 2, "period": 1, "periodUnit": "d"}},
@@ -68,7 +69,7 @@ func TestPatientDosageDirectionsWordsTheStructuredDosage(t *testing.T) {
 }
 
 func TestPatientDosageDirectionsWarnsOfATextOnlyDosage(t *testing.T) {
-	a := directions(prescriber(t, newSim(t)), dosageParam(map[string]any{"text": "1 tablett på morgonen"}))
+	a := directions(prescriber(t, newSim(t)), dosageParam(map[string]any{"sequence": 1, "text": "1 tablett på morgonen"}))
 	if got, _ := out(a, "patientInstruction"); got != "1 tablett på morgonen" {
 		t.Errorf("patientInstruction = %v", got)
 	}
@@ -120,7 +121,7 @@ func TestPatientDosageDirectionsDefectsChangeTheAnswer(t *testing.T) {
 			return !ok
 		}},
 		{"dosage-notification-detected-issue", func(u *user) bool {
-			return strings.Contains(directions(u, dosageParam(map[string]any{"text": "1 tablett"})).raw, sim.DetectedIssueURL)
+			return strings.Contains(directions(u, dosageParam(map[string]any{"sequence": 1, "text": "1 tablett"})).raw, sim.DetectedIssueURL)
 		}},
 	})
 }

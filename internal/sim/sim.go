@@ -90,6 +90,10 @@ type Policy struct {
 	// current version, with VersionConflictStatus (default true). When false the extension is
 	// ignored. A prescription without it is never checked.
 	ListVersionCheck bool
+	// ProfileStatus answers a resource that breaks the cardinality of its NLL profile (a Dosage
+	// without sequence, NLLDosage 1..1): 422 (default, FHIR's status for a profile violation) or
+	// 400 (a request that fails basic validation).
+	ProfileStatus int
 }
 
 // DefaultPolicy is the policy a simulator gets unless told otherwise: the "default" personality.
@@ -97,7 +101,8 @@ func DefaultPolicy() Policy {
 	return Policy{BasePath: DefaultBasePath, VersionConflictStatus: http.StatusConflict, RequireRequestID: true, UniqueRequestID: true, PageSize: 50,
 		HeaderStatus: http.StatusBadRequest, AuthStatus: http.StatusUnauthorized, ForbiddenStatus: http.StatusForbidden,
 		NamedDiagnostics: true, AbsoluteLocations: true, ReasonPhrase: true, VersionHeaders: true, SearchTotal: true,
-		StrictSearch: true, PingResult: "OK", PingRoleParameter: true, EndParameters: true, ListVersionCheck: true}
+		StrictSearch: true, PingResult: "OK", PingRoleParameter: true, EndParameters: true, ListVersionCheck: true,
+		ProfileStatus: http.StatusUnprocessableEntity}
 }
 
 // Personalities names the simulator's personalities, for Personality.
@@ -108,7 +113,7 @@ var Personalities = []string{"default", "alt"}
 // missing token, the code processing for every error, Swedish diagnostics, absolute-path
 // Location under the base /fhir, "201" without a reason phrase, no ETag, no Bundle.total, pages of
 // 5, lenient search, no request id required, the role in $ping's result, an OperationOutcome from
-// $end, no check of the medication list version).
+// $end, no check of the medication list version, 400 for a profile violation).
 func Personality(name string) (Policy, error) {
 	switch name {
 	case "", "default":
@@ -117,7 +122,8 @@ func Personality(name string) (Policy, error) {
 		return Policy{BasePath: "/fhir", VersionConflictStatus: http.StatusPreconditionFailed, RequireRequestID: false, UniqueRequestID: false, PageSize: 5,
 			HeaderStatus: http.StatusUnprocessableEntity, AuthStatus: http.StatusForbidden, ForbiddenStatus: http.StatusUnprocessableEntity,
 			GenericIssueCodes: true, NamedDiagnostics: false, AbsoluteLocations: false, ReasonPhrase: false, VersionHeaders: false,
-			SearchTotal: false, StrictSearch: false, PingResult: "Anslutningen fungerar", PingRoleParameter: false, EndParameters: false}, nil
+			SearchTotal: false, StrictSearch: false, PingResult: "Anslutningen fungerar", PingRoleParameter: false, EndParameters: false,
+			ProfileStatus: http.StatusBadRequest}, nil
 	}
 	return Policy{}, fmt.Errorf("unknown simulator personality %q; use %s", name, strings.Join(Personalities, " or "))
 }
@@ -131,6 +137,8 @@ func (p Policy) check() error {
 		return fmt.Errorf("page size must be from 1 to %d, got %d", maxCount, p.PageSize)
 	case p.HeaderStatus < 400 || p.HeaderStatus > 499 || p.AuthStatus < 400 || p.AuthStatus > 499 || p.ForbiddenStatus < 400 || p.ForbiddenStatus > 499:
 		return fmt.Errorf("header, auth and forbidden statuses must be 4xx, got %d, %d, %d", p.HeaderStatus, p.AuthStatus, p.ForbiddenStatus)
+	case p.ProfileStatus != http.StatusBadRequest && p.ProfileStatus != http.StatusUnprocessableEntity:
+		return fmt.Errorf("profile status must be 400 or 422, got %d", p.ProfileStatus)
 	}
 	return nil
 }

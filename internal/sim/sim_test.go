@@ -140,7 +140,7 @@ func prescription(patient string, edit func(map[string]any)) map[string]any {
 		"subject":                   map[string]any{"reference": "Patient/" + patient},
 		"authoredOn":                "2026-11-23",
 		"requester":                 map[string]any{"reference": "#p"},
-		"dosageInstruction":         []any{map[string]any{"text": "1 tablett dagligen"}},
+		"dosageInstruction":         []any{map[string]any{"sequence": 1, "text": "1 tablett dagligen"}},
 		"dispenseRequest": map[string]any{"validityPeriod": map[string]any{"start": "2026-11-23"},
 			"numberOfRepeatsAllowed": 0, "quantity": map[string]any{"value": 1}},
 	}

@@ -5,8 +5,9 @@ Egenskap: Patientvänlig doseringsanvisning ($patient-dosage-directions)
   utskrift, båda alltid. Operationen tar minst en dosageInstruction. Aviseringar (varning eller
   information) kommer i en OperationOutcome som aldrig bär nllDetectedIssue. Hur NLL formulerar
   anvisningen, vilka doseringar som ger en avisering och vad som kommer tillbaka som
-  behandlingsändamål är inte dokumenterat; de fallen är @sim. Också de andra är @sim: vad profilen
-  NLLDosage kräver av en dosering är inte känt här, så NLL skulle kunna avvisa mallens dosering.
+  behandlingsändamål är inte dokumenterat; de fallen är @sim. Också de andra är @sim: mallens dosering
+  har den sekvens som profilen NLLDosage kräver, men resten av profilens krav (bindningar, längder)
+  är inte kända här, så NLL skulle kunna avvisa den.
 
   Bakgrund:
     Givet att systemet är anslutet till NLL med sitt testcertifikat

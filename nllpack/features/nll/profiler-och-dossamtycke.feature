@@ -1,7 +1,8 @@
 # language: sv
-Egenskap: Profil ur innehållet och dossamtycke
+Egenskap: Profiler och dossamtycke
   NLL bortser från meta.profile i det klienten skickar och väljer profilen ur innehållet; svaren
-  bär oftast profilen. Ett dossamtycke (NLLMultiDoseDispConsent) är inte ett åtkomstsamtycke: de
+  bär oftast profilen. Profilen NLLDosage kräver en sekvens i varje dosering (sequence 1..1): en
+  dosering utan den avvisas, men med vilken statuskod dokumenteras inte. Ett dossamtycke (NLLMultiDoseDispConsent) är inte ett åtkomstsamtycke: de
   fyra årens giltighet (TA 53) gäller åtkomstsamtycket. Hur ett dossamtycke känns igen och hur
   länge det gäller dokumenteras inte, därför är det fallet @sim.
 
@@ -16,6 +17,17 @@ Egenskap: Profil ur innehållet och dossamtycke
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-fel-profil.json"
     Så är svarets statuskod 201
     Och FHIRPath-uttrycket "MedicationRequest.meta.profile.where($this.endsWith('NLLDispensePaperPrescription')).empty()" är sant
+
+  # SIMP, NLLDosage: sequence 1..1, doseringsstegets plats bland de andra. Mallen är
+  # forskrivning.json utan sekvensen; samma förskrivning med sekvensen tas emot.
+  @tc:NLL-PRF-03 @krav:FHIR-CREATE @krav:TK1 @obligatorisk @beteende:PROFILE-DOSAGE-SEQUENCE
+  Scenario: En dosering utan sekvens avvisas
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning-dosering-utan-sekvens.json"
+    Så är svarets statuskod 4xx
+    Och OperationOutcome har ett fel
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
 
   @tc:NLL-PRF-02 @krav:SAMTYCKE @valfri @sim @beteende:WRITE-MULTIDOSE-CONSENT
   Scenario: Ett dossamtycke får inte åtkomstsamtyckets fyra år
