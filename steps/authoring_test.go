@@ -515,3 +515,23 @@ func ownExchanges(w *World) []*fhirclient.Exchange {
 	}
 	return out
 }
+
+// TestARestoredHeaderIsSentAsUsual: "åter har headern … som vanligt" undoes both the omission and
+// the scenario's own value of one header, and no other.
+func TestARestoredHeaderIsSentAsUsual(t *testing.T) {
+	w := simWorld(t, "default")
+	must(t, w.omitHeader("x-provenance"))
+	must(t, w.omitHeader("x-org-info"))
+	must(t, w.setHeader("Prefer", "return=representation"))
+	must(t, w.create("MedicationRequest", "forskrivning.json"))
+	if h := w.last.Request.Header; h.Get("X-Provenance") != "" || h.Get("X-Org-Info") != "" {
+		t.Fatalf("the omitted headers were sent: %v", h)
+	}
+	must(t, w.restoreHeader("x-provenance"))
+	must(t, w.restoreHeader("prefer"))
+	must(t, w.create("MedicationRequest", "forskrivning.json"))
+	h := w.last.Request.Header
+	if h.Get("X-Provenance") == "" || h.Get("Prefer") != "" || h.Get("X-Org-Info") != "" {
+		t.Errorf("after restoring x-provenance and Prefer: %v", h)
+	}
+}

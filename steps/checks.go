@@ -293,16 +293,49 @@ func (w *World) connectionRefused() error {
 	var terr *fhirclient.TransportError
 	if errors.As(w.lastErr, &terr) {
 		if terr.Refused() {
-			return nil
+			return w.presentedAsChosen(terr.Handshake)
 		}
 		// No handshake reached the certificate: nothing was tried, so there is no verdict.
 		return terr
 	}
 	if httpRefusal(w.last) {
-		return nil
+		return w.presentedAsChosen(w.last.Handshake)
 	}
 	return &evidence.Mismatch{Check: "connection", Expected: "refused (a TLS alert, closed before any answer, or an HTTP refusal without data)",
 		Actual: fmt.Sprintf("accepted, status %d", w.last.Response.Status)}
+}
+
+// presentedAsChosen checks that the refused handshake presented the certificate the scenario
+// chose, or none when it chose none: otherwise the refusal judged another certificate than the
+// one the case names, and proves nothing about it (a harness error, not a verdict).
+func (w *World) presentedAsChosen(hs *fhirclient.Handshake) error {
+	want, wantAny := "", w.identity != NoCertificate
+	if w.env.Fingerprint != nil {
+		fp, err := w.env.Fingerprint(w.identity)
+		if err != nil {
+			return harnessError("the fingerprint of the scenario's certificate: %v", err)
+		}
+		want = fp
+	}
+	got := hs.SHA256
+	switch {
+	case want != "" && got == want, want == "" && !wantAny && got == "", w.env.Fingerprint == nil && wantAny && got != "":
+		return nil
+	case got == "":
+		return harnessError("the connection was refused, but konform presented no client certificate where the scenario chose %s; the refusal proves nothing about that certificate", identityLabel(w.identity))
+	}
+	return harnessError("the connection was refused, but konform presented %s (sha256 %s) where the scenario chose %s; the refusal proves nothing about that certificate", hs.Presented, got, identityLabel(w.identity))
+}
+
+// identityLabel names an identity in an error line.
+func identityLabel(id Identity) string {
+	switch id {
+	case RunIdentity:
+		return "the run's certificate"
+	case NoCertificate:
+		return "no certificate"
+	}
+	return "the test certificate " + strconv.Quote(string(id))
 }
 
 // httpRefusals are the statuses with which a TLS front end may refuse a client certificate over
@@ -511,6 +544,29 @@ func parameterOutcomes(parameters any) []map[string]any {
 
 // outcomeHasError checks for an issue that made the request fail: severity error or fatal (FHIR
 // gives both that meaning), and, when codes lists any, one of those issue codes.
+// givesOutNoData checks that a refusal gives out no FHIR data: its body is empty, not FHIR (an
+// error page), or an OperationOutcome with an error. NLL documents three tiers of an error answer
+// (status, Content-Type, a FHIR body that may be empty), not which body a refusal has.
+func (w *World) givesOutNoData() error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil
+	}
+	doc, err := parseJSON(resp.Body)
+	rt, _ := doc["resourceType"].(string)
+	switch {
+	case err != nil || rt == "":
+		return nil // not FHIR: a front end's error page or message
+	case rt != "OperationOutcome":
+		return &evidence.Mismatch{Check: "a refusal's body", Expected: "no FHIR data (an empty body, an error page or an OperationOutcome)",
+			Actual: strconv.Quote(rt), Detail: snippet(resp.Body)}
+	}
+	return w.outcomeHasError("")
+}
+
 func (w *World) outcomeHasError(codes string) error {
 	issues, err := w.outcome()
 	if err != nil {

@@ -63,6 +63,11 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 			answered(200, `{"resourceType":"Bundle","total":3}`, nil), "expected true, got false"},
 		{"FHIRPath value", func(w *World) error { return w.fhirPathEquals("Bundle.entry.resource.id", "p") }, answered(200, bundle, nil),
 			answered(200, `{"resourceType":"Bundle","total":0}`, nil), "got an empty collection"},
+		{"no data, an outcome", (*World).givesOutNoData, answered(401, outcomeBody, nil), answered(401, bundle, nil), `no FHIR data (an empty body, an error page or an OperationOutcome), got "Bundle"`},
+		{"no data, an empty body", (*World).givesOutNoData, answered(403, "", nil),
+			answered(403, `{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational"}]}`, nil), "got information/informational"},
+		{"no data, an error page", (*World).givesOutNoData, answered(401, "<html>401 Authorization Required</html>", http.Header{"Content-Type": {"text/html"}}),
+			answered(401, `{"resourceType":"Patient","id":"p"}`, http.Header{"Content-Type": {"text/html"}}), `got "Patient"`},
 		{"refused", (*World).connectionRefused, refused(), answered(200, bundle, nil), "got accepted, status 200"},
 		{"refused over HTTP", (*World).connectionRefused, asked(answered(400, "<html>No required SSL certificate was sent</html>", http.Header{"Content-Type": {"text/html"}})),
 			asked(answered(400, `{"resourceType":"Parameters","parameter":[{"name":"result","valueString":"OK"}]}`, nil)), "got accepted, status 400"},
@@ -102,15 +107,59 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 // asked marks w's last exchange as made on a new connection whose server asked for a client
 // certificate.
 func asked(w *World) *World {
-	w.last.Handshake = &fhirclient.Handshake{Presented: "CN=konform test"}
+	w.last.Handshake = &fhirclient.Handshake{Presented: "CN=konform test", SHA256: "ab12"}
 	return w
 }
 
 func refused() *World {
 	w := NewWorld(context.Background(), &Env{})
 	w.last = &fhirclient.Exchange{}
-	w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF, Handshake: &fhirclient.Handshake{}}
+	w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF, Handshake: &fhirclient.Handshake{Presented: "CN=konform test", SHA256: "ab12"}}
 	return w
+}
+
+// TestARefusalMustHaveJudgedTheChosenCertificate: a refusal of another certificate than the one
+// the scenario chose (or of none, where it chose one) proves nothing about it: an error, never
+// passed.
+func TestARefusalMustHaveJudgedTheChosenCertificate(t *testing.T) {
+	prints := map[Identity]string{RunIdentity: "aa", ExpiredCertificate: "ee", UnknownCACertificate: "uu"}
+	fingerprint := func(id Identity) (string, error) { return prints[id], nil }
+	cases := []struct {
+		name      string
+		chosen    Identity
+		presented string
+		env       *Env
+		ok        bool
+	}{
+		{"the expired certificate", ExpiredCertificate, "ee", &Env{Fingerprint: fingerprint}, true},
+		{"the run's instead of the expired", ExpiredCertificate, "aa", &Env{Fingerprint: fingerprint}, false},
+		{"none instead of the unknown CA's", UnknownCACertificate, "", &Env{Fingerprint: fingerprint}, false},
+		{"none, as chosen", NoCertificate, "", &Env{Fingerprint: fingerprint}, true},
+		{"one where none was chosen", NoCertificate, "aa", &Env{Fingerprint: fingerprint}, false},
+		{"without fingerprints: one was presented", ExpiredCertificate, "ee", &Env{}, true},
+		{"without fingerprints: none was presented", ExpiredCertificate, "", &Env{}, false},
+	}
+	for _, c := range cases {
+		for _, over := range []string{"TLS", "HTTP"} {
+			w := NewWorld(context.Background(), c.env)
+			w.identity = c.chosen
+			hs := &fhirclient.Handshake{SHA256: c.presented}
+			if c.presented != "" {
+				hs.Presented = "CN=presented"
+			}
+			w.last = &fhirclient.Exchange{}
+			if over == "TLS" {
+				w.lastErr = &fhirclient.TransportError{Method: "GET", URL: "https://x", Err: io.EOF, Handshake: hs}
+			} else {
+				w.last = answered(403, "", nil).last
+				w.last.Handshake = hs
+			}
+			err := w.connectionRefused()
+			if c.ok && err != nil || !c.ok && !errors.Is(err, ErrHarness) {
+				t.Errorf("%s, refused over %s: %v", c.name, over, err)
+			}
+		}
+	}
 }
 
 // TestARefusalBeforeAnyCertificateIsAnError: a connection that closed before the server asked for

@@ -80,6 +80,13 @@ func (w *World) omitHeader(name string) error {
 	return nil
 }
 
+// restoreHeader undoes omitHeader and setHeader for one header.
+func (w *World) restoreHeader(name string) error {
+	delete(w.omit, http.CanonicalHeaderKey(name))
+	w.header.Del(name)
+	return nil
+}
+
 func (w *World) setPurposeAndAccess(purpose, access string) error {
 	w.header.Set("X-Purpose", purpose)
 	w.header.Set("X-Access", access)

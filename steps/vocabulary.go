@@ -121,6 +121,15 @@ func serviceVocabulary() []Def {
 			Bind:      func(w *World) any { return w.omitHeader },
 		},
 		{
+			Group:     "Meddelandehuvud",
+			SV:        `^att begäran åter har headern ` + quoted + ` som vanligt$`,
+			EN:        `^the request has the header ` + quoted + ` as usual again$`,
+			ExampleSV: `Givet att begäran åter har headern "x-provenance" som vanligt`,
+			ExampleEN: `Given the request has the header "x-provenance" as usual again`,
+			Doc:       "Undo the scenario's change of one header (\"saknar headern\" or \"har headern … med värdet\"): following requests send it as konform does by itself (authorization, x-org-info, x-provenance on writes, x-request-id, Accept, Content-Type), or not at all for a header konform does not send. For a control after a refusal: the same request with the header as usual is accepted.",
+			Bind:      func(w *World) any { return w.restoreHeader },
+		},
+		{
 			Group:     "Testdata",
 			SV:        `^att testpatienten har personnummer ` + quoted + `$`,
 			EN:        `^the test patient has personnummer ` + quoted + `$`,
@@ -478,11 +487,20 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:lämnar svaret|svaret lämnar) inte ut några FHIR-data$`,
+			EN:        `^the answer gives out no FHIR data$`,
+			ExampleSV: "Och svaret lämnar inte ut några FHIR-data",
+			ExampleEN: "And the answer gives out no FHIR data",
+			Doc:       "For a refusal whose body NLL does not document: the last answer's body is empty, not FHIR (a front end's error page), or an OperationOutcome with an issue of severity error or fatal; any other resource fails.",
+			Bind:      func(w *World) any { return w.givesOutNoData },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:avvisas anslutningen|anslutningen avvisas)$`,
 			EN:        `^the connection is refused$`,
 			ExampleSV: "Så avvisas anslutningen",
 			ExampleEN: "Then the connection is refused",
-			Doc:       "The last request was refused by the server (mutual TLS): a TLS alert, the connection closed before any answer, or on a new connection whose server asked for a client certificate an HTTP 400, 401, 403, 495 or 496 without FHIR data (a front end's refusal). A connection that closed before the server asked for a certificate tried nothing: an error, not a verdict.",
+			Doc:       "The last request was refused by the server (mutual TLS): a TLS alert, the connection closed before any answer, or on a new connection whose server asked for a client certificate an HTTP 400, 401, 403, 495 or 496 without FHIR data (a front end's refusal). A connection that closed before the server asked for a certificate tried nothing: an error, not a verdict. So is a refusal of another certificate than the scenario chose (or of none, where it chose one): the handshake's fingerprint must be the chosen certificate's.",
 			Bind:      func(w *World) any { return w.connectionRefused },
 		},
 	}

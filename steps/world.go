@@ -68,6 +68,10 @@ type Env struct {
 	Today string
 	// Client returns the FHIR client for an identity. It must be safe for concurrent use.
 	Client func(Identity) (*fhirclient.Client, error)
+	// Fingerprint returns the SHA-256 fingerprint (hex) of an identity's certificate, "" for
+	// NoCertificate, so that a refused connection is shown to have presented the certificate the
+	// scenario chose. Nil checks only that a certificate was presented, or none.
+	Fingerprint func(Identity) (string, error)
 	// Credentials returns the headers that identify a user of a role: authorization and
 	// x-org-info. It must be safe for concurrent use.
 	Credentials func(Role) (http.Header, error)

@@ -264,7 +264,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
 		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
 		if err != nil {

@@ -2,7 +2,9 @@ package run
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -303,19 +305,7 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 	if c, ok := t.clients[which]; ok {
 		return c, nil
 	}
-	var id *pki.Identity
-	var err error
-	switch which {
-	case steps.RunIdentity:
-		id = t.identity
-	case steps.NoCertificate:
-	case steps.ExpiredCertificate:
-		id, err = pki.LoadIdentity(t.devPKI.Path(pki.ExpiredCertFile), t.devPKI.Path(pki.ExpiredKeyFile), "")
-	case steps.UnknownCACertificate:
-		id, err = pki.LoadIdentity(t.devPKI.Path(pki.UnknownCACertFile), t.devPKI.Path(pki.UnknownCAKeyFile), "")
-	default:
-		return nil, fmt.Errorf("unknown identity %q", which)
-	}
+	id, err := t.identityOf(which)
 	if err != nil {
 		return nil, err
 	}
@@ -329,6 +319,33 @@ func (t *target) client(which steps.Identity) (*fhirclient.Client, error) {
 	}
 	t.clients[which] = c
 	return c, nil
+}
+
+// identityOf loads the certificate and key of an identity a scenario may connect with; nil for
+// NoCertificate.
+func (t *target) identityOf(which steps.Identity) (*pki.Identity, error) {
+	switch which {
+	case steps.RunIdentity:
+		return t.identity, nil
+	case steps.NoCertificate:
+		return nil, nil
+	case steps.ExpiredCertificate:
+		return pki.LoadIdentity(t.devPKI.Path(pki.ExpiredCertFile), t.devPKI.Path(pki.ExpiredKeyFile), "")
+	case steps.UnknownCACertificate:
+		return pki.LoadIdentity(t.devPKI.Path(pki.UnknownCACertFile), t.devPKI.Path(pki.UnknownCAKeyFile), "")
+	}
+	return nil, fmt.Errorf("unknown identity %q", which)
+}
+
+// fingerprint is the SHA-256 fingerprint (hex) of an identity's certificate, "" for
+// NoCertificate: what a refused handshake must have presented (steps.Env.Fingerprint).
+func (t *target) fingerprint(which steps.Identity) (string, error) {
+	id, err := t.identityOf(which)
+	if err != nil || id == nil {
+		return "", err
+	}
+	sum := sha256.Sum256(id.Leaf.Raw)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // preflight sends the run's first request, $ping with the run's certificate, and returns the

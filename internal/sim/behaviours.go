@@ -269,6 +269,7 @@ var Defects = []Defect{
 	{"representation-drops-warning", "VARN-REPRESENTATION", "return=representation drops the warning"},
 
 	{"ping-token-unchecked", "OP-PING", "$ping with an invalid token answers OK"},
+	{"ping-one-role", "OP-PING", "$ping answers every user with the prescriber's role"},
 	{"verify-saves", "OP-VERIFY", "$verify of a prescription stores it"},
 	{"verify-always-clean", "OP-VERIFY", "$verify answers detectedIssues false whatever it finds"},
 	{"verify-reusable", "OP-VERIFY-ONCE", "one $verify allows any number of dispenses"},

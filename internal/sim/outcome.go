@@ -92,6 +92,10 @@ func (s *Simulator) writeError(w http.ResponseWriter, e *apiError) {
 	if out.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="NLL"`)
 	}
+	if e.status == http.StatusUnauthorized && s.policy.BareAuthRefusal {
+		w.WriteHeader(out.status)
+		return
+	}
 	if out.status == http.StatusNotFound && s.broken("not-found-no-outcome") {
 		w.WriteHeader(out.status)
 		return

@@ -82,8 +82,11 @@ func TestAltPersonalityAnswersDifferently(t *testing.T) {
 	if a.code != 422 || c != "processing" || strings.HasPrefix(diag, "x-purpose") || !strings.Contains(diag, "x-purpose") || strings.Contains(a.raw, "expression") {
 		t.Errorf("missing x-purpose: %d %s", a.code, a.raw)
 	}
-	if a := u.with("Authorization", "").do("GET", "Patient?identifier=189001019802", nil); a.code != 403 || a.header.Get("WWW-Authenticate") != "" {
-		t.Errorf("missing token: %d %v", a.code, a.header)
+	if a := u.with("Authorization", "").do("GET", "Patient?identifier=189001019802", nil); a.code != 403 || a.header.Get("WWW-Authenticate") != "" || a.raw != "" {
+		t.Errorf("missing token: %d %v %q, want 403 without a body", a.code, a.header, a.raw)
+	}
+	if a := u.do("POST", "MedicationRequest", prescription(ingrid, withDosages(map[string]any{"text": "1 tablett"}))); a.code != 400 {
+		t.Errorf("a dosage without sequence: %d, want 400", a.code)
 	}
 	if a := pharmacist(t, s).do("POST", "MedicationRequest", prescription(ingrid, nil)); a.code != 422 {
 		t.Errorf("a pharmacist prescribes: %d", a.code)

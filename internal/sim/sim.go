@@ -90,6 +90,9 @@ type Policy struct {
 	// current version, with VersionConflictStatus (default true). When false the extension is
 	// ignored. A prescription without it is never checked.
 	ListVersionCheck bool
+	// BareAuthRefusal answers a missing or invalid token with its status alone, without a body,
+	// as an API gateway in front of a FHIR server may (default false: an OperationOutcome).
+	BareAuthRefusal bool
 	// ProfileStatus answers a resource that breaks the cardinality of its NLL profile (a Dosage
 	// without sequence, NLLDosage 1..1): 422 (default, FHIR's status for a profile violation) or
 	// 400 (a request that fails basic validation).
@@ -113,7 +116,8 @@ var Personalities = []string{"default", "alt"}
 // missing token, the code processing for every error, Swedish diagnostics, absolute-path
 // Location under the base /fhir, "201" without a reason phrase, no ETag, no Bundle.total, pages of
 // 5, lenient search, no request id required, the role in $ping's result, an OperationOutcome from
-// $end, no check of the medication list version, 400 for a profile violation).
+// $end, no check of the medication list version, 400 for a profile violation, a token refused
+// without a body).
 func Personality(name string) (Policy, error) {
 	switch name {
 	case "", "default":
@@ -123,7 +127,7 @@ func Personality(name string) (Policy, error) {
 			HeaderStatus: http.StatusUnprocessableEntity, AuthStatus: http.StatusForbidden, ForbiddenStatus: http.StatusUnprocessableEntity,
 			GenericIssueCodes: true, NamedDiagnostics: false, AbsoluteLocations: false, ReasonPhrase: false, VersionHeaders: false,
 			SearchTotal: false, StrictSearch: false, PingResult: "Anslutningen fungerar", PingRoleParameter: false, EndParameters: false,
-			ProfileStatus: http.StatusBadRequest}, nil
+			ProfileStatus: http.StatusBadRequest, BareAuthRefusal: true}, nil
 	}
 	return Policy{}, fmt.Errorf("unknown simulator personality %q; use %s", name, strings.Join(Personalities, " or "))
 }
@@ -388,6 +392,9 @@ func (s *Simulator) ping(w http.ResponseWriter, r *http.Request) {
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
+	}
+	if c.role != "" && s.broken("ping-one-role") {
+		c.role = RolePrescriber
 	}
 	result := s.policy.PingResult
 	if c.role != "" && !s.policy.PingRoleParameter {

@@ -275,6 +275,14 @@ func TestPingWithAndWithoutToken(t *testing.T) {
 	}
 }
 
+func TestPingDefectsChangeTheAnswer(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"ping-one-role", func(u *user) bool {
+			return strings.Contains(pharmacist(u.t, u.s).do("GET", "$ping", nil).raw, sim.RolePrescriber)
+		}},
+	})
+}
+
 func TestCreateCompletesAndRecordsProvenance(t *testing.T) {
 	s := newSim(t)
 	u := prescriber(t, s)

@@ -39,7 +39,7 @@ Egenskap: Meddelandehuvudets innehåll
     Och OperationOutcome har ett fel
     Och OperationOutcome pekar ut "x-org-info"
 
-  @tc:NLL-MHK-04 @krav:HDR-PURPOSE @valfri @sim @beteende:HDR-PATIENTREF
+  @tc:NLL-MHK-04 @krav:HDR-PATIENTREF @valfri @sim @beteende:HDR-PATIENTREF
   Scenario: x-patientref ska vara den patient anropet gäller
     Givet att begäran har headern "x-patientref" med värdet "{{patient.id}}"
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"

@@ -13,12 +13,14 @@ Egenskap: Anslutning med ömsesidig TLS
     Och resurstypen är "Parameters"
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').exists()" är sant
 
-  @tc:NLL-ANSL-02 @krav:KONN @valfri
+  # NLLPing tas emot med GET eller POST.
+  @tc:NLL-ANSL-02 @krav:KONN @obligatorisk @beteende:OP-PING
   Scenario: Konnektivitetstest ($ping) med POST
     Givet att systemet är anslutet till NLL med sitt testcertifikat
     När systemet anropar "$ping" med POST
     Så är svarets statuskod 200
     Och resurstypen är "Parameters"
+    Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').exists()" är sant
 
   @tc:NLL-ANSL-03 @krav:MTLS @obligatorisk @generisk @beteende:CONN-MTLS
   Scenario: Anslutning utan klientcertifikat avvisas
