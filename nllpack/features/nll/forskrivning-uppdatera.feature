@@ -59,7 +59,7 @@ Egenskap: Uppdatera förskrivning
         "subject": {"reference": "Patient/{{patient.id}}"},
         "authoredOn": "{{today}}",
         "requester": {"reference": "#forskrivare"},
-        "dosageInstruction": [{"sequence": 1, "text": "1 tablett vid behov, högst 4 gånger per dygn"}],
+        "dosageInstruction": [{"sequence": 1, "text": "1 tablett vid behov, högst 4 gånger per dygn", "patientInstruction": "1 tablett vid behov, högst 4 gånger per dygn"}],
         "dispenseRequest": {"validityPeriod": {"start": "{{today}}"}, "numberOfRepeatsAllowed": 0, "quantity": {"value": 1, "unit": "förpackning"}}
       }
       """

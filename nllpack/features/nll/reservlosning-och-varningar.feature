@@ -27,7 +27,7 @@ Egenskap: Patient utan personnummer och varningar i svaret
         "subject": {"reference": "#patient"},
         "authoredOn": "{{today}}",
         "requester": {"reference": "#forskrivare"},
-        "dosageInstruction": [{"sequence": 1, "text": "1 tablett vid behov"}],
+        "dosageInstruction": [{"sequence": 1, "text": "1 tablett vid behov", "patientInstruction": "1 tablett vid behov"}],
         "dispenseRequest": {"quantity": {"value": 1, "unit": "förpackning"}}
       }
       """
