@@ -24,6 +24,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/konform/konform/internal/driver"
+	"github.com/konform/konform/internal/userfile"
 )
 
 // Kind tells test environments from production ones; konform runs against test environments only.
@@ -321,7 +322,7 @@ func load(path string) (*File, string, error) {
 	if !explicit {
 		path = DefaultFile
 	}
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.Config)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && !explicit {
 			return &File{}, path, nil
@@ -666,7 +667,7 @@ func (u User) Token(getenv func(string) string) (string, error) {
 		}
 		return t, nil
 	case u.TokenFile != "":
-		data, err := os.ReadFile(u.TokenFile)
+		data, err := userfile.Read(u.TokenFile, userfile.Credential)
 		if err != nil {
 			return "", fmt.Errorf("cannot read the token file %s: %v", u.TokenFile, err)
 		}
@@ -690,7 +691,7 @@ func (u User) Token(getenv func(string) string) (string, error) {
 func (c Client) Password(getenv func(string) string, fallback string) (string, error) {
 	switch {
 	case c.PasswordFile != "":
-		data, err := os.ReadFile(c.PasswordFile)
+		data, err := userfile.Read(c.PasswordFile, userfile.Credential)
 		if err != nil {
 			return "", fmt.Errorf("cannot read the password file %s: %v", c.PasswordFile, err)
 		}

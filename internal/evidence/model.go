@@ -6,12 +6,13 @@ package evidence
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/konform/konform/internal/userfile"
 )
 
 // Outcome is the result of a step or a case, one vocabulary from steps to exit code.
@@ -383,7 +384,7 @@ type Waiver struct {
 
 // ReadWaivers reads a waivers file (--waivers): a list of case, reason and the agency's reference.
 func ReadWaivers(path string) (map[string]*Waiver, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.Config)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the waivers file %s: %v", path, err)
 	}
@@ -468,7 +469,7 @@ func (r *Run) Sort() {
 
 // ReadSystem reads a system description (--system system.yaml): name, version and components.
 func ReadSystem(path string) (*System, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.Config)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the system description %s: %v", path, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing/fstest"
 
+	"github.com/konform/konform/internal/userfile"
 	"github.com/konform/konform/nllpack"
 )
 
@@ -293,9 +294,12 @@ func readSignatureBeside(p string) ([]byte, error) {
 // readArchive reads a .tar.gz pack. Its entries may lie in one top folder (tar czf p.tar.gz
 // p/) or at the root (tar czf p.tar.gz -C p .).
 func readArchive(name string) (fstest.MapFS, []byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
+	f, err := userfile.Open(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, nil, fmt.Errorf("pack %s not found; pass a pack folder (with pack.yaml) or a .tar.gz", name)
+	case err != nil:
+		return nil, nil, fmt.Errorf("pack %s: %v; pass a pack folder (with pack.yaml) or a .tar.gz", name, err)
 	}
 	defer f.Close()
 	gz, err := gzip.NewReader(f)

@@ -24,6 +24,8 @@ import (
 	"unicode"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/konform/konform/internal/userfile"
 )
 
 // ErrNeedsPassword marks the error of a PKCS#12 file opened without its password, so that a
@@ -52,7 +54,7 @@ func IsPKCS12(name string) bool {
 // (OpenSSL 3 and legacy encodings). Otherwise certFile holds PEM certificates (leaf first) and
 // keyFile the PEM private key; an empty keyFile means the key is in certFile.
 func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
-	data, err := os.ReadFile(certFile)
+	data, err := userfile.Read(certFile, userfile.Credential)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("client certificate %s not found; give your test certificate with --cert or client: in konform.yaml (\"konform certs\" makes a development identity, which only konform's simulator accepts)", certFile)
@@ -66,7 +68,7 @@ func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
 	source := certFile
 	if keyFile != "" {
 		source = certFile + " + " + keyFile
-		keyData, err = os.ReadFile(keyFile)
+		keyData, err = userfile.Read(keyFile, userfile.Credential)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("private key %s not found; pass the key of %s with --key", keyFile, certFile)
@@ -333,7 +335,7 @@ func ReadCertificateFile(path string) (*x509.Certificate, error) {
 
 // ReadCertificates reads every PEM certificate of a file, such as a CA bundle.
 func ReadCertificates(path string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.Credential)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("certificate file %s not found", path)

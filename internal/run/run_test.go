@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -366,11 +367,19 @@ func TestBadInputExits2WithOneClearLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		opts run.Options
 		want []string
 	}{
+		{"endless system description", run.Options{SystemFile: "/dev/zero"}, []string{"system description /dev/zero: not a regular file (a character device)"}},
+		{"waivers from a pipe", run.Options{WaiversFile: fifo}, []string{"waivers file " + fifo + ": not a regular file (a named pipe)"}},
+		{"configuration from a pipe", run.Options{Config: fifo, Env: "ext"}, []string{fifo + ": not a regular file (a named pipe)"}},
+		{"certificate from a device", run.Options{Cert: "/dev/zero", Key: "/dev/zero"}, []string{"/dev/zero: not a regular file"}},
 		{"malformed feature", run.Options{Paths: []string{malformed}}, []string{malformed + ":5", "malformed feature file: unexpected line '  Egenskap: B'"}},
 		{"missing feature", run.Options{Paths: []string{"nowhere.feature"}}, []string{"nowhere.feature not found"}},
 		{"no @tc", run.Options{Paths: []string{untagged}}, []string{untagged + ":3", "@tc"}},
