@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/signing"
 )
 
 // Version is konform's version, set at build time with -ldflags "-X .../cli.Version=…".
@@ -115,6 +116,22 @@ func exit(code int) error {
 }
 
 // fail prints one error line and returns the code.
+// checkPins refuses a fingerprint flag that was given but is not 64 hex digits. An empty value
+// (an unset variable in a CI line) must not turn the pin off.
+func checkPins(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || !f.Changed || signing.ValidPin(f.Value.String()) {
+			continue
+		}
+		if f.Value.String() == "" {
+			return fmt.Errorf("--%s is empty (an unset variable?); give the 64 hex digits of the SHA-256, or leave the flag out", name)
+		}
+		return fmt.Errorf("--%s must be 64 hex digits, got %q", name, f.Value.String())
+	}
+	return nil
+}
+
 func fail(sys System, code int, err error) error {
 	fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 	return exit(code)

@@ -34,3 +34,24 @@ func TestBadRunFlagsExit2WithOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestAnEmptyPinIsRefused: a fingerprint flag given with an empty value (an unset variable in a CI
+// line) must not silently turn the check off.
+func TestAnEmptyPinIsRefused(t *testing.T) {
+	root := t.TempDir()
+	for _, args := range [][]string{
+		{"run", "--certs", filepath.Join(root, "certs"), "--out", filepath.Join(root, "r"), "--pack-signer-sha256", ""},
+		{"run", "--certs", filepath.Join(root, "certs"), "--out", filepath.Join(root, "r"), "--plan-signer-sha256", ""},
+		{"verify", "--signer-sha256", "", root},
+		{"verify", "--pack-sha256", "", root},
+		{"verify", "--require-env", "", root},
+		{"pack", "verify", "--signer-sha256", "", root},
+	} {
+		sys, _, errb := system(nil)
+		code := Main(context.Background(), sys, args)
+		msg := strings.TrimSpace(errb.String())
+		if code != 2 || !strings.Contains(msg, `""`) && !strings.Contains(msg, "is empty") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming the empty value", args, code, msg)
+		}
+	}
+}

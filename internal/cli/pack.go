@@ -85,6 +85,9 @@ func newPackVerifyCmd(sys System) *cobra.Command {
 		Example: "  konform pack verify ehm-nll-vard-2.1.tar.gz --signer-sha256 5f1c…",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkPins(cmd, "signer-sha256"); err != nil {
+				return fail(sys, run.ExitUsage, err)
+			}
 			path := args[0]
 			t, err := signTarget(path)
 			if err != nil {

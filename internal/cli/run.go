@@ -43,6 +43,9 @@ func newRunCmd(sys System) *cobra.Command {
 				}
 				opts.Faults = append(opts.Faults, f)
 			}
+			if err := checkPins(cmd, "pack-signer-sha256", "plan-signer-sha256"); err != nil {
+				return fail(sys, run.ExitUsage, err)
+			}
 			if opts.Concurrency < 1 { // the zero value of run.Options means the default; the flag does not
 				return fail(sys, run.ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
 			}

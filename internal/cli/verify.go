@@ -11,7 +11,6 @@ import (
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
-	"github.com/konform/konform/internal/signing"
 )
 
 func newVerifyCmd(sys System) *cobra.Command {
@@ -39,14 +38,11 @@ func newVerifyCmd(sys System) *cobra.Command {
 		Example: "  konform verify reports/latest\n  konform verify --signer-sha256 19e602e9… --require-env test evidence/",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if requireEnv != "" && requireEnv != evidence.TestKind && requireEnv != evidence.SimulatorKind {
+			if err := checkPins(cmd, "signer-sha256", "pack-sha256"); err != nil {
+				return fail(sys, run.ExitUsage, err)
+			}
+			if cmd.Flags().Changed("require-env") && requireEnv != evidence.TestKind && requireEnv != evidence.SimulatorKind {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--require-env must be test or simulator, got %q", requireEnv))
-			}
-			if packPin != "" && !signing.ValidPin(packPin) {
-				return fail(sys, run.ExitUsage, fmt.Errorf("--pack-sha256 must be 64 hex digits (konform pack verify prints a pack's digest), got %q", packPin))
-			}
-			if pin != "" && !signing.ValidPin(pin) {
-				return fail(sys, run.ExitUsage, fmt.Errorf("--signer-sha256 must be 64 hex digits, got %q", pin))
 			}
 			if maxFileMiB < 1 || maxTotalMiB < 1 {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--max-file and --max-total must be at least 1 (MiB), got %d and %d", maxFileMiB, maxTotalMiB))
