@@ -82,6 +82,9 @@ func newVerifyCmd(sys System) *cobra.Command {
 			if v.Environment.Kind == evidence.SimulatorKind {
 				fmt.Fprintln(sys.Stderr, "this run was against konform's simulator, or used its development PKI: it is no evidence for approval")
 			}
+			if v.SUTDriver == evidence.ReferenceSystem {
+				fmt.Fprintln(sys.Stderr, "the system under test was konform's reference system (--sut ref): it is no evidence for a supplier's system")
+			}
 			if requireEnv != "" && v.Environment.Kind != requireEnv {
 				fmt.Fprintf(sys.Stderr, "konform: --require-env %s: the evidence comes from environment %s of kind %s\n", requireEnv, v.Environment.Name, kind)
 				return exit(run.ExitFailed)

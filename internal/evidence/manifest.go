@@ -48,9 +48,12 @@ type Manifest struct {
 	Started    time.Time  `json:"started"`
 	Ended      time.Time  `json:"ended"`
 	// ClockOffsetMs is the server's clock minus konform's, from the answers' Date headers.
-	ClockOffsetMs *int64      `json:"clockOffsetMs,omitempty"`
-	Client        SignerInfo  `json:"clientCertificate"`
-	Files         []FileEntry `json:"files"`
+	ClockOffsetMs *int64 `json:"clockOffsetMs,omitempty"`
+	// SUTDriver is how the system under test was driven, "" when none was; "ref" is konform's
+	// own reference system.
+	SUTDriver string      `json:"sutDriver,omitempty"`
+	Client    SignerInfo  `json:"clientCertificate"`
+	Files     []FileEntry `json:"files"`
 }
 
 // EnvironmentInfo says what a run ran against: the environment's name, its kind (simulator or
@@ -172,6 +175,8 @@ type Verification struct {
 	// PackDigest and Pack name the test pack the evidence came from.
 	PackDigest string
 	Pack       *PackInfo
+	// SUTDriver is how the system under test was driven ("ref": konform's reference system).
+	SUTDriver string
 }
 
 // VerifyOptions are the checks and bounds of VerifyContext.
@@ -224,7 +229,7 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
-	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack}
+	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver}
 	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
 		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
 	}

@@ -223,6 +223,14 @@ func (s Selection) Describe() string {
 	return strings.Join(parts, " · ")
 }
 
+// ReferenceSystem is the driver that makes konform's own reference connecting system the system
+// under test: its @sut verdicts are about konform's system, no evidence for a supplier's.
+const ReferenceSystem = "ref"
+
+// ByReferenceSystem reports whether konform's reference system, not the supplier's, was the
+// system under test of the run.
+func (r *Run) ByReferenceSystem() bool { return r.SUT != nil && r.SUT.Driver == ReferenceSystem }
+
 // SUTInfo says how the system under test was in the loop.
 type SUTInfo struct {
 	// Driver is how konform made it act: ref (konform's reference connecting system), ….

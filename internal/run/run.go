@@ -169,8 +169,13 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.SUT == "" {
 		opts.SUT = sutCfg.Driver
 	}
-	if opts.SUTDefect != "" && opts.SUT != "ref" {
+	switch {
+	case opts.SUT != "" && !slices.Contains(Drivers, opts.SUT):
+		return fail(ExitUsage, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command, http or manual", opts.SUT))
+	case opts.SUTDefect != "" && opts.SUT != evidence.ReferenceSystem:
 		return fail(ExitUsage, fmt.Errorf("--sut-defect breaks the reference system; add --sut ref"))
+	case opts.SUT == evidence.ReferenceSystem && opts.SystemFile != "":
+		return fail(ExitUsage, fmt.Errorf("--sut ref makes konform's own reference system the system under test, not the one --system describes; drive yours with --sut command, http or manual (docs/sut.md), or leave --system out"))
 	}
 	if opts.Concurrency < 1 {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
@@ -795,7 +800,15 @@ func manifestOf(run *evidence.Run) evidence.Manifest {
 	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion,
 		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL},
 		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Pack: run.Pack, Plan: run.Plan, Started: run.Started,
-		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, Client: evidence.SignerInfo{CertInfo: run.Client}}
+		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, SUTDriver: sutDriver(run), Client: evidence.SignerInfo{CertInfo: run.Client}}
+}
+
+// sutDriver is the driver of the run's system under test, "" when none was in the loop.
+func sutDriver(run *evidence.Run) string {
+	if run.SUT == nil {
+		return ""
+	}
+	return run.SUT.Driver
 }
 
 // noteClock records the server's clock against konform's from an answer's Date header.
@@ -907,6 +920,9 @@ func (r *recorder) report(dir, godogOut string) {
 	}
 	if r.run.EnvironmentKind == evidence.SimulatorKind {
 		fmt.Fprintln(out, "run against konform's simulator: no evidence for approval")
+	}
+	if r.run.ByReferenceSystem() {
+		fmt.Fprintln(out, "the system under test was konform's reference system (--sut ref): no evidence for a supplier's system")
 	}
 	if r.run.Interrupted {
 		fmt.Fprintln(out, "interrupted: the evidence holds the cases that finished")

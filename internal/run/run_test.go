@@ -380,6 +380,8 @@ func TestBadInputExits2WithOneClearLine(t *testing.T) {
 		{"waivers from a pipe", run.Options{WaiversFile: fifo}, []string{"waivers file " + fifo + ": not a regular file (a named pipe)"}},
 		{"configuration from a pipe", run.Options{Config: fifo, Env: "ext"}, []string{fifo + ": not a regular file (a named pipe)"}},
 		{"certificate from a device", run.Options{Cert: "/dev/zero", Key: "/dev/zero"}, []string{"/dev/zero: not a regular file"}},
+		{"unknown driver", run.Options{SUT: "bogus", Tags: "@tc:NLL-TA05-01"}, []string{`--sut "bogus" is not a driver`}},
+		{"reference system for the supplier's", run.Options{SUT: "ref", SystemFile: "system.yaml"}, []string{"--sut ref makes konform's own reference system the system under test"}},
 		{"malformed feature", run.Options{Paths: []string{malformed}}, []string{malformed + ":5", "malformed feature file: unexpected line '  Egenskap: B'"}},
 		{"missing feature", run.Options{Paths: []string{"nowhere.feature"}}, []string{"nowhere.feature not found"}},
 		{"no @tc", run.Options{Paths: []string{untagged}}, []string{untagged + ":3", "@tc"}},
@@ -584,5 +586,27 @@ Egenskap: Prov
 `)
 	if r := execute(t, run.Options{Paths: []string{again}}); r.code != run.ExitUndefined || strings.Count(r.stderr, "unknown step") != 2 {
 		t.Errorf("exit %d, want 4 with two unknown steps:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestTheReferenceSystemIsNoEvidenceForASupplier: a run whose system under test was konform's
+// reference system says so on the console, in report.html and in the signed manifest, which
+// verify reads back.
+func TestTheReferenceSystemIsNoEvidenceForASupplier(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", SUT: "ref"})
+	if r.code != run.ExitOK || !strings.Contains(r.stderr, "konform's reference system (--sut ref): no evidence for a supplier's system") {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	report, _ := os.ReadFile(filepath.Join(r.dir, "report.html"))
+	if !strings.Contains(string(report), "Systemet under test var konforms referenssystem") {
+		t.Error("report.html does not say that the system under test was konform's reference system")
+	}
+	v, err := evidence.Verify(r.dir, "")
+	if err != nil || len(v.Problems) > 0 || v.SUTDriver != evidence.ReferenceSystem {
+		t.Errorf("verify: %v %v, driver %q", err, v, v.SUTDriver)
+	}
+	if r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", SUT: "ref"}); r.code != run.ExitOK || strings.Contains(r.stderr, "reference system") {
+		t.Errorf("a run without @sut cases names the reference system: %d\n%s", r.code, r.stderr)
 	}
 }
