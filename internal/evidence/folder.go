@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/konform/konform/internal/userfile"
 )
 
 // hashBuffer is the size of the buffer files are streamed through.
@@ -202,18 +204,8 @@ func describe(path string, mode fs.FileMode) string {
 			return "symlink to " + quotePath(target)
 		}
 		return "symlink"
-	case mode.IsDir():
-		return "folder"
-	case mode&fs.ModeNamedPipe != 0:
-		return "FIFO"
-	case mode&fs.ModeSocket != 0:
-		return "socket"
-	case mode&fs.ModeCharDevice != 0:
-		return "character device"
-	case mode&fs.ModeDevice != 0:
-		return "device"
 	}
-	return "not a regular file"
+	return userfile.Kind(mode)
 }
 
 // quotePath keeps a finding on one readable line: a path with control characters or invalid

@@ -376,9 +376,9 @@ func TestBadInputExits2WithOneClearLine(t *testing.T) {
 		opts run.Options
 		want []string
 	}{
-		{"endless system description", run.Options{SystemFile: "/dev/zero"}, []string{"system description /dev/zero: not a regular file (a character device)"}},
-		{"waivers from a pipe", run.Options{WaiversFile: fifo}, []string{"waivers file " + fifo + ": not a regular file (a named pipe)"}},
-		{"configuration from a pipe", run.Options{Config: fifo, Env: "ext"}, []string{fifo + ": not a regular file (a named pipe)"}},
+		{"endless system description", run.Options{SystemFile: "/dev/zero"}, []string{"system description /dev/zero: not a regular file (character device)"}},
+		{"waivers from a pipe", run.Options{WaiversFile: fifo}, []string{"waivers file " + fifo + ": not a regular file (FIFO)"}},
+		{"configuration from a pipe", run.Options{Config: fifo, Env: "ext"}, []string{fifo + ": not a regular file (FIFO)"}},
 		{"certificate from a device", run.Options{Cert: "/dev/zero", Key: "/dev/zero"}, []string{"/dev/zero: not a regular file"}},
 		{"unknown driver", run.Options{SUT: "bogus", Tags: "@tc:NLL-TA05-01"}, []string{`--sut "bogus" is not a driver`}},
 		{"reference system for the supplier's", run.Options{SUT: "ref", SystemFile: "system.yaml"}, []string{"--sut ref makes konform's own reference system the system under test"}},

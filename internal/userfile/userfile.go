@@ -33,7 +33,7 @@ func Open(path string) (*os.File, error) {
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("not a regular file (%s)", kind(info.Mode()))
+		return nil, fmt.Errorf("not a regular file (%s)", Kind(info.Mode()))
 	}
 	return f, nil
 }
@@ -55,18 +55,20 @@ func Read(path string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-func kind(m os.FileMode) string {
+// Kind names what a file mode that is not a regular file is: "folder", "FIFO", "socket",
+// "character device", "device", or else "irregular file".
+func Kind(m os.FileMode) string {
 	switch {
 	case m.IsDir():
-		return "a folder"
+		return "folder"
 	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a device"
+		return "FIFO"
 	case m&os.ModeSocket != 0:
-		return "a socket"
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
 	}
-	return m.Type().String()
+	return "irregular file"
 }

@@ -25,7 +25,7 @@ func TestOnlyRegularFilesWithinTheBoundAreRead(t *testing.T) {
 	}
 	link := filepath.Join(dir, "zero")
 	os.Symlink("/dev/zero", link)
-	for name, want := range map[string]string{fifo: "a named pipe", link: "a character device", dir: "a folder"} {
+	for name, want := range map[string]string{fifo: "(FIFO)", link: "(character device)", dir: "(folder)"} {
 		if _, err := Read(name, Config); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", name, err, want)
 		}
