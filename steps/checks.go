@@ -309,31 +309,31 @@ func (w *World) connectionRefused() error {
 // chose, or none when it chose none: otherwise the refusal judged another certificate than the
 // one the case names, and proves nothing about it (a harness error, not a verdict).
 func (w *World) presentedAsChosen(hs *fhirclient.Handshake) error {
-	want, wantAny := "", w.identity != NoCertificate
-	if w.env.Fingerprint != nil {
-		fp, err := w.env.Fingerprint(w.identity)
-		if err != nil {
-			return harnessError("the fingerprint of the scenario's certificate: %v", err)
-		}
-		want = fp
-	}
 	got := hs.SHA256
 	switch {
-	case want != "" && got == want, want == "" && !wantAny && got == "", w.env.Fingerprint == nil && wantAny && got != "":
+	case w.identity == NoCertificate && got == "":
 		return nil
+	case w.identity == NoCertificate:
+		return harnessError("the connection was refused, but konform presented %s (sha256 %s) where the scenario chose no certificate; the refusal proves nothing about that", hs.Presented, got)
 	case got == "":
 		return harnessError("the connection was refused, but konform presented no client certificate where the scenario chose %s; the refusal proves nothing about that certificate", identityLabel(w.identity))
+	case w.env.Fingerprint == nil:
+		return nil // a certificate was presented; which one cannot be told here
 	}
-	return harnessError("the connection was refused, but konform presented %s (sha256 %s) where the scenario chose %s; the refusal proves nothing about that certificate", hs.Presented, got, identityLabel(w.identity))
+	want, err := w.env.Fingerprint(w.identity)
+	if err != nil {
+		return harnessError("the fingerprint of the scenario's certificate: %v", err)
+	}
+	if got != want {
+		return harnessError("the connection was refused, but konform presented %s (sha256 %s) where the scenario chose %s; the refusal proves nothing about that certificate", hs.Presented, got, identityLabel(w.identity))
+	}
+	return nil
 }
 
 // identityLabel names an identity in an error line.
 func identityLabel(id Identity) string {
-	switch id {
-	case RunIdentity:
+	if id == RunIdentity {
 		return "the run's certificate"
-	case NoCertificate:
-		return "no certificate"
 	}
 	return "the test certificate " + strconv.Quote(string(id))
 }
