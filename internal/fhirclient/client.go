@@ -60,6 +60,7 @@ type Client struct {
 	base    *url.URL
 	r       *resty.Client
 	timeout time.Duration
+	connect time.Duration
 	header  http.Header
 	retries Retries
 	maxBody int64
@@ -122,7 +123,7 @@ func New(cfg Config) (*Client, error) {
 	if retries.MaxWait == 0 {
 		retries.MaxWait = 30 * time.Second
 	}
-	return &Client{base: base, r: r, timeout: timeout, header: header, retries: retries, maxBody: maxBody}, nil
+	return &Client{base: base, r: r, timeout: timeout, connect: connect, header: header, retries: retries, maxBody: maxBody}, nil
 }
 
 // BaseURL returns the FHIR base URL.
@@ -250,7 +251,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 		raw = resp.RawResponse
 	}
 	if err != nil {
-		terr := &TransportError{Method: req.Method, URL: to, Err: err, Timeout: c.timeout, Handshake: ex.Handshake, MaxBody: c.maxBody}
+		terr := &TransportError{Method: req.Method, URL: to, Err: err, Timeout: c.timeout, Connect: c.connect, Handshake: ex.Handshake, MaxBody: c.maxBody}
 		ex.Err = terr.Cause()
 		ex.Response = nil // a partial answer is no answer; its bytes stay out of assertions
 		return ex, raw, terr

@@ -329,3 +329,41 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		t.Fatalf("status %v, followed %v, err %v (base %s)", ex.Response, followed, err, base)
 	}
 }
+
+// TestNoTLSIsUnreachable: a port that answers in plain HTTP, or accepts the connection and never
+// finishes the TLS handshake, is unreachable (every request of a run would fail the same way)
+// and no certificate refusal; the cause says what the server did.
+func TestNoTLSIsUnreachable(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer plain.Close()
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // held open, never answered
+		}
+	}()
+	w := start(t)
+	pool, _ := pki.CertPool(w.pki.Path(pki.CAFile))
+	for base, want := range map[string]string{
+		"https://" + plain.Listener.Addr().String() + "/fhir": "does not speak TLS",
+		"https://" + silent.Addr().String() + "/fhir":         "TLS handshake did not finish within 300ms",
+	} {
+		c, err := fhirclient.New(fhirclient.Config{BaseURL: base, TLS: pki.ClientTLS(pool, nil), ConnectTimeout: 300 * time.Millisecond, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
+		var terr *fhirclient.TransportError
+		if !errors.As(err, &terr) || terr.Refused() || !terr.Unreachable() || !strings.Contains(terr.Cause(), want) {
+			t.Errorf("%s: want unreachable, not refused, a cause with %q; got %v", base, want, err)
+		}
+	}
+}

@@ -124,6 +124,8 @@ type TransportError struct {
 	Err         error
 	// Timeout is the per-request limit that was in force.
 	Timeout time.Duration
+	// Connect is the limit on the TCP connect and the TLS handshake that was in force.
+	Connect time.Duration
 	// Handshake is set when the server asked for a client certificate before the failure.
 	Handshake *Handshake
 	// MaxBody is the body limit that was in force.
@@ -160,6 +162,10 @@ func (e *TransportError) Cause() string {
 		return "the server's certificate does not match the host name: " + hostErr.Error()
 	case errors.As(e.Err, &verr):
 		return "the server's certificate was not accepted: " + verr.Err.Error()
+	case notTLS(e.Err):
+		return "the server does not speak TLS on this port (it answered like plain HTTP or another protocol); check that the base URL names the service's HTTPS port"
+	case handshakeTimedOut(e.Err):
+		return fmt.Sprintf("the TLS handshake did not finish within %s (connect_timeout): something accepts connections on this port but does not complete TLS; check the base URL's port, the proxy and the firewall", e.Connect)
 	case errors.Is(e.Err, context.DeadlineExceeded) || errors.As(e.Err, &netErr) && netErr.Timeout():
 		return fmt.Sprintf("timed out after %s; check that the service is up or raise the timeout", e.Timeout)
 	case errors.Is(e.Err, syscall.ECONNREFUSED):
@@ -185,7 +191,8 @@ func (e *TransportError) Refused() bool {
 }
 
 // Unreachable reports whether the service could not be reached at all: the name did not resolve,
-// no TCP connection or proxy tunnel was made, or the server's own certificate was not trusted.
+// no TCP connection or proxy tunnel was made, the port does not speak TLS or never finishes its
+// handshake, or the server's own certificate was not trusted.
 // Every request of a run would then fail the same way.
 func (e *TransportError) Unreachable() bool {
 	var dnsErr *net.DNSError
@@ -196,7 +203,22 @@ func (e *TransportError) Unreachable() bool {
 	return errors.As(e.Err, &dnsErr) || errors.Is(e.Err, syscall.ECONNREFUSED) ||
 		errors.As(e.Err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") ||
 		errors.As(e.Err, &verr) || errors.As(e.Err, &unknownAuth) || errors.As(e.Err, &hostErr) ||
+		notTLS(e.Err) || handshakeTimedOut(e.Err) ||
 		e.Handshake == nil && errors.Is(e.Err, context.DeadlineExceeded)
+}
+
+// notTLS reports whether the server answered the TLS client hello with something that is not
+// TLS: net/http's ErrSchemeMismatch when it looks like HTTP, else crypto/tls's record header error.
+func notTLS(err error) bool {
+	var rec tls.RecordHeaderError
+	return errors.Is(err, http.ErrSchemeMismatch) || errors.As(err, &rec)
+}
+
+// handshakeTimedOut reports whether the TLS handshake outlasted the transport's limit; net/http
+// reports it with an unexported error type, so it is known by its words.
+func handshakeTimedOut(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout() && strings.Contains(err.Error(), "TLS handshake timeout")
 }
 
 func closedEarly(err error) bool {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +18,8 @@ import (
 	"github.com/konform/konform/internal/run"
 )
 
-// TestUnreachableTargetStopsEarlyWithOneLine: against a name that does not resolve or a port
-// nobody listens on, the run tries no case, prints one line naming the URL and the cause, exits 3
+// TestUnreachableTargetStopsEarlyWithOneLine: against a name that does not resolve, a port
+// nobody listens on or a port that speaks plain HTTP, the run tries no case, prints one line naming the URL and the cause, exits 3
 // and writes evidence whose verdict is inconclusive, never "not approved".
 func TestUnreachableTargetStopsEarlyWithOneLine(t *testing.T) {
 	t.Parallel()
@@ -27,7 +29,9 @@ func TestUnreachableTargetStopsEarlyWithOneLine(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close()
-	for _, base := range []string{"https://" + closed + "/fhir", "https://konform-no-such-host.invalid/fhir"} {
+	plain := httptest.NewServer(http.NotFoundHandler()) // plain HTTP where HTTPS was configured
+	defer plain.Close()
+	for _, base := range []string{"https://" + closed + "/fhir", "https://konform-no-such-host.invalid/fhir", "https://" + plain.Listener.Addr().String() + "/fhir"} {
 		root := t.TempDir()
 		certs := filepath.Join(root, "certs")
 		if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
