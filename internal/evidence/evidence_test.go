@@ -139,6 +139,32 @@ func TestFormatRedactsAuthorization(t *testing.T) {
 	}
 }
 
+// TestFormatRedactsSecretHeaders: a supplier's own headers whose names say they carry a key, a
+// token or a secret are hidden like Authorization, and a registered secret is hidden wherever it
+// occurs (a server echoing it in a body); ordinary headers stay.
+func TestFormatRedactsSecretHeaders(t *testing.T) {
+	e := &Exchange{Method: "GET", URL: "https://x/$ping", Status: 200,
+		ReqHeader: map[string][]string{"X-Api-Key": {"k-123456"}, "Ocp-Apim-Subscription-Key": {"sub-98765"}, "X-Gateway-Token": {"gw-tok"},
+			"X-Client-Secret": {"s3cr3t"}, "X-Purpose": {"VARD"}, "Accept": {"application/fhir+json"}},
+		RespBody: []byte(`{"echo":"opaque-token-4711"}`)}
+	r := NewRedactor()
+	r.Secret("opaque-token-4711", "short")
+	out := e.Format(r, true)
+	for _, bad := range []string{"k-123456", "sub-98765", "gw-tok", "s3cr3t", "opaque-token-4711"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%q survives:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"X-Api-Key: [redacted]", "X-Purpose: VARD", "Accept: application/fhir+json", `"echo": "[redacted]"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q missing:\n%s", want, out)
+		}
+	}
+	if r.Scrub("short and sweet") != "short and sweet" {
+		t.Error("a secret shorter than MinSecret hides ordinary words")
+	}
+}
+
 func TestCucumberJSON(t *testing.T) {
 	run := &Run{Cases: []*Case{
 		{ID: "A-1", Name: "a", Feature: "F", File: "f.feature", Line: 4, Tags: []string{"@tc:A-1"}, Outcome: Failed,

@@ -158,6 +158,25 @@ var (
 // secretHeaders never reach the evidence in clear.
 var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true}
 
+// secretWords are the words of a header name that says it carries a secret: an API gateway's
+// key (X-Api-Key, Ocp-Apim-Subscription-Key), a token, a signature or a session.
+var secretWords = []string{"key", "token", "secret", "passw", "auth", "signature", "session", "credential", "cookie"}
+
+// SecretHeader reports whether a header's value is kept out of the evidence: credentials and
+// cookies, and every header whose name has one of secretWords in it (a supplier's own headers:
+// in konform.yaml included).
+func SecretHeader(name string) bool {
+	if secretHeaders[name] {
+		return true
+	}
+	for _, w := range secretWords {
+		if containsFold(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // Scrub removes secrets and personal data from text: personnummer become the run's pseudonyms,
 // tokens, private keys and password fields become markers.
 func (r *Redactor) Scrub(s string) string {
@@ -176,6 +195,11 @@ func (r *Redactor) Scrub(s string) string {
 	}
 	if odd || containsFold(s, "pass") || containsFold(s, "secret") || containsFold(s, "_token") {
 		s = secretField.ReplaceAllString(s, `$1"[redacted]"`)
+	}
+	for _, secret := range r.secrets {
+		if strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
 	}
 	return r.Redact(s)
 }
@@ -257,7 +281,7 @@ func writeHeaders(b *strings.Builder, h http.Header, redact bool) {
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range h[k] {
-			if redact && secretHeaders[k] {
+			if redact && SecretHeader(k) {
 				scheme, _, _ := strings.Cut(v, " ")
 				if scheme == v {
 					scheme = ""

@@ -12,10 +12,27 @@ import (
 type Redactor struct {
 	mu    sync.Mutex
 	names map[string]string
+	// secrets are values Scrub replaces wherever they occur; set before the run starts.
+	secrets []string
 }
 
 // NewRedactor returns a redactor with no pseudonyms yet.
 func NewRedactor() *Redactor { return &Redactor{names: map[string]string{}} }
+
+// MinSecret is the length a value needs before Scrub hides it wherever it occurs: a shorter one
+// would hide ordinary words and numbers too.
+const MinSecret = 8
+
+// Secret makes Scrub hide each value wherever it occurs: the run's tokens and the values of
+// secret headers (SecretHeader) from konform.yaml, which a server might echo in a body. Values
+// shorter than MinSecret are left to the header rule. Call it before the run starts.
+func (r *Redactor) Secret(values ...string) {
+	for _, v := range values {
+		if len(v) >= MinSecret {
+			r.secrets = append(r.secrets, v)
+		}
+	}
+}
 
 // Redact returns s with every personnummer and samordningsnummer replaced by its pseudonym. It
 // finds them written as ÅÅÅÅMMDDNNNN or ÅÅMMDDNNNN, or with a separator between date and number

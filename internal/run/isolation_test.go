@@ -196,3 +196,37 @@ func TestNothingOutlivesItsScenario(t *testing.T) {
 		t.Errorf("only %d dispenses made; the check of their cleanup checks little", n)
 	}
 }
+
+// TestSecretHeadersStayOutOfTheEvidence: a supplier's API key in konform.yaml's headers: goes
+// with every request but appears in no file of the evidence, not even where the simulator
+// echoes what it got.
+func TestSecretHeadersStayOutOfTheEvidence(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	const key = "konform-test-api-key-4711"
+	f, err := os.OpenFile(sh.cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "    headers: {X-Api-Key: %s}\n", key)
+	f.Close()
+	r := execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: "@tc:NLL-TA05-01"})
+	if r.code != run.ExitOK || r.summary.Counts.Total != 1 {
+		t.Fatalf("exit %d, %+v\n%s", r.code, r.summary.Counts, r.stderr)
+	}
+	seen := 0
+	filepath.Walk(r.dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), key) {
+			t.Errorf("%s holds the API key", path)
+		}
+		seen += strings.Count(string(data), "X-Api-Key: [redacted]")
+		return nil
+	})
+	if seen == 0 {
+		t.Error("no exchange shows the header X-Api-Key as redacted: was it sent?")
+	}
+}

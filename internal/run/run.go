@@ -269,6 +269,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
+	rec.redactor.Secret(tgt.secrets()...)
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
 		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
@@ -285,11 +286,12 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	// When the target cannot be reached at all, every case would fail the same way: stop with
 	// one line, and evidence that says so.
 	why, serverIssuer := tgt.preflight(ctx)
-	if why == "" && kind != evidence.SimulatorKind && (pki.IsDevIssued(serverIssuer) || pki.IsDevIssued(rec.run.Client.Issuer)) {
+	if kind != evidence.SimulatorKind && (pki.IsDevIssued(serverIssuer) || pki.IsDevIssued(rec.run.Client.Issuer)) {
 		// Only konform's own simulator accepts the dev PKI or serves its certificate: whatever
-		// konform.yaml calls the environment, this is no evidence for approval.
+		// konform.yaml calls the environment, and whether or not it answered, this is no
+		// evidence for approval.
 		rec.run.EnvironmentKind = evidence.SimulatorKind
-		fmt.Fprintf(sys.Stderr, "konform: environment %s uses konform's development PKI, so it is konform's simulator: the evidence is marked simulator\n", env.Name)
+		fmt.Fprintf(sys.Stderr, "konform: environment %s uses konform's development PKI, which only konform's simulator accepts: the evidence is marked simulator\n", env.Name)
 	}
 	if why != "" {
 		rec.run.Unreachable = why

@@ -11,11 +11,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
@@ -101,6 +104,31 @@ func (t *target) credentialsFor(role steps.Role) (http.Header, error) {
 		return nil, fmt.Errorf("no credentials for role %q in this environment", role)
 	}
 	return h.Clone(), nil
+}
+
+// secrets are the values of the configured users' headers that must never reach the evidence:
+// each token, and every header evidence.SecretHeader names (an API key in konform.yaml's
+// headers:). The simulator's tokens are JWTs, which the scrubber finds by their form.
+func (t *target) secrets() []string {
+	if t.handler != nil || t.token != nil {
+		return nil
+	}
+	var out []string
+	for _, h := range t.credentials {
+		for name, values := range h {
+			if !evidence.SecretHeader(name) {
+				continue
+			}
+			for _, v := range values {
+				if scheme, cred, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Bearer") {
+					v = cred
+				}
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // startTarget prepares the environment a run talks to: the simulator, started in-process, or a

@@ -46,6 +46,9 @@ func TestUnreachableTargetStopsEarlyWithOneLine(t *testing.T) {
     client: {cert: %s, key: %s}
 `, base, filepath.Join(certs, pki.CAFile), filepath.Join(certs, pki.ClientCertFile), filepath.Join(certs, pki.ClientKeyFile))), 0o644)
 		r := execute(t, run.Options{Env: "borta", Config: cfg, CertsDir: certs})
+		if r.summary.Run.EnvironmentKind != evidence.SimulatorKind {
+			t.Errorf("%s: a run with the dev PKI is marked %q; only konform's simulator accepts that PKI", base, r.summary.Run.EnvironmentKind)
+		}
 		if r.code != run.ExitHarness || r.summary.Verdict != evidence.Inconclusive || len(r.summary.Run.Cases) != 0 {
 			t.Errorf("%s: exit %d, verdict %s, %d cases; want 3, inconclusive, none tried\n%s", base, r.code, r.summary.Verdict, len(r.summary.Run.Cases), r.stderr)
 		}
