@@ -98,6 +98,9 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	if run.Unreachable != "" {
 		s.AddProperty("konform.unreachable", run.Unreachable)
 	}
+	if run.Refused != "" {
+		s.AddProperty("konform.refused", run.Refused)
+	}
 	s.AddProperty("konform.case", run.Case)
 	s.AddProperty("konform.pack_digest", run.PackDigest)
 	if run.Pack != nil {

@@ -76,6 +76,9 @@ type Run struct {
 	// Unreachable is set when the run stopped before any case because the target could not be
 	// reached: the URL and the cause.
 	Unreachable string `json:"unreachable,omitempty"`
+	// Refused is set when the run stopped before any case because the target refused the run's
+	// configuration (a user's token): which user, the answer, and what to do.
+	Refused string `json:"refused,omitempty"`
 	// System is the supplier's system under approval (--system).
 	System *System `json:"system,omitempty"`
 	// PackDigest is the test pack's canonical digest (see konform pack verify).
@@ -418,11 +421,11 @@ func ReadWaivers(path string) (map[string]*Waiver, error) {
 // Verdict decides the run from its mandatory cases; optional ones never decide it, and a waived
 // case counts as passed (the verdict then says so).
 //
-// A run that could not reach its target is inconclusive; a run of less than the required set is
+// A run that could not reach its target, or whose users the target refused, is inconclusive; a run of less than the required set is
 // partial, and one that stopped before every required case ran (interrupted) is inconclusive
 // unless a mandatory case already failed.
 func (r *Run) Verdict() Verdict {
-	if r.Unreachable != "" {
+	if r.Unreachable != "" || r.Refused != "" {
 		return Inconclusive
 	}
 	if r.Selection.Partial() {

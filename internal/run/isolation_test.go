@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
@@ -228,5 +229,31 @@ func TestSecretHeadersStayOutOfTheEvidence(t *testing.T) {
 	})
 	if seen == 0 {
 		t.Error("no exchange shows the header X-Api-Key as redacted: was it sent?")
+	}
+}
+
+// TestRefusedTokenIsAConfigurationError: when the environment refuses a configured user's token
+// (here one the simulator did not issue), no case runs: the run says which user and what to do,
+// exits 2, and its evidence is inconclusive, never "not approved".
+func TestRefusedTokenIsAConfigurationError(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	other, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(sh.cfg), "pharmacist"), []byte(other.Token(sim.PharmacistClaims(time.Now()))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs})
+	if r.code != run.ExitUsage || r.summary.Verdict != evidence.Inconclusive || len(r.summary.Run.Cases) != 0 {
+		t.Fatalf("exit %d, verdict %s, %d cases; want 2, inconclusive, none run\n%s", r.code, r.summary.Verdict, len(r.summary.Run.Cases), r.stderr)
+	}
+	if !strings.Contains(r.stderr, "the token of user farmaceut was refused") || !strings.Contains(r.summary.Run.Refused, "farmaceut") {
+		t.Errorf("want one line naming the user farmaceut:\n%s", r.stderr)
+	}
+	report, _ := os.ReadFile(filepath.Join(r.dir, evidence.ReportFile))
+	if !strings.Contains(string(report), "Målmiljön avvisade körningens användare") {
+		t.Error("report.html does not say why no case ran")
 	}
 }

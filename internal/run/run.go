@@ -300,6 +300,10 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			doctor += " --config " + opts.Config
 		}
 		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (%s checks the connection step by step)\n", tgt.baseURL, why, doctor)
+	} else if refused := tgt.checkUsers(ctx); refused != "" {
+		// Every case of that user would fail on its token, which says nothing of the system.
+		rec.run.Refused = refused
+		fmt.Fprintf(sys.Stderr, "konform: environment %s: %s\n", env.Name, refused)
 	}
 
 	// The system under test's scenarios run one at a time after the others, so that every call
@@ -310,7 +314,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		tag         string
 		concurrency int
 	}{{"~" + SUTTag, opts.Concurrency}, {SUTTag, 1}} {
-		if ctx.Err() != nil || rec.run.Unreachable != "" || p.Count(phase.tag) == 0 {
+		if ctx.Err() != nil || rec.run.Unreachable != "" || rec.run.Refused != "" || p.Count(phase.tag) == 0 {
 			continue
 		}
 		suite := godog.TestSuite{
@@ -338,6 +342,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	code := ExitCode(rec.run)
 	if rec.run.Unreachable != "" {
 		code = ExitHarness
+	}
+	if rec.run.Refused != "" {
+		code = ExitUsage
 	}
 	if ctx.Err() != nil {
 		rec.run.Interrupted = true
@@ -917,7 +924,7 @@ func (r *recorder) report(dir, godogOut string) {
 	switch sel := r.run.Selection; {
 	case sel.Partial():
 		fmt.Fprintf(out, "partial run (%s): no verdict; run the whole pack, or merge every shard, for one\n", sel.Describe())
-	case len(sel.NotRun) > 0 && r.run.Unreachable == "":
+	case len(sel.NotRun) > 0 && r.run.Unreachable == "" && r.run.Refused == "":
 		fmt.Fprintf(out, "%d of %d mandatory cases did not run: no verdict\n", len(sel.NotRun), sel.Required)
 	}
 	if r.run.EnvironmentKind == evidence.SimulatorKind {

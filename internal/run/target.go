@@ -396,6 +396,39 @@ func (t *target) preflight(ctx context.Context) (string, string) {
 	return "", ""
 }
 
+// checkUsers sends $ping with each configured user's token, as NLL's connectivity test checks a
+// user's credentials, and returns what to do when the service refuses one (401 or 403 where the
+// same $ping without a token was answered): every case of that user would otherwise fail on its
+// token and mislead as a conformance failure. "" when all were accepted, and for the simulator,
+// whose tokens konform issues itself.
+func (t *target) checkUsers(ctx context.Context) string {
+	if t.token != nil {
+		return ""
+	}
+	c, err := t.client(steps.RunIdentity)
+	if err != nil {
+		return ""
+	}
+	roles := make([]string, 0, len(t.credentials))
+	for role, h := range t.credentials {
+		if role != steps.DefaultRole && h.Get("Authorization") != "" {
+			roles = append(roles, string(role))
+		}
+	}
+	sort.Strings(roles)
+	for _, role := range roles {
+		ex, err := c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping", Header: t.credentials[steps.Role(role)].Clone()})
+		if err != nil || ex.Response == nil {
+			continue // the cases will meet the same trouble and say so
+		}
+		if status := ex.Response.Status; status == http.StatusUnauthorized || status == http.StatusForbidden {
+			return fmt.Sprintf("the token of user %s was refused ($ping with it answered %d %s); renew it, or check token_env, token_file or token_command under users: %s in the configuration",
+				role, status, http.StatusText(status), role)
+		}
+	}
+	return ""
+}
+
 // close releases the clients' connections and stops the simulator.
 func (t *target) close() {
 	t.mu.Lock()
