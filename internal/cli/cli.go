@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/signing"
 )
@@ -98,6 +99,8 @@ func newRoot(ctx context.Context, sys System) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
+		// Before any command: a --key without the --cert it belongs to would be ignored.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return checkKey(cmd) },
 	}
 	root.SetOut(sys.Stdout)
 	root.SetErr(sys.Stderr)
@@ -116,6 +119,22 @@ func exit(code int) error {
 }
 
 // fail prints one error line and returns the code.
+// checkKey refuses --key without --cert, and --key with a PKCS#12 --cert, which holds its own key:
+// either would otherwise be ignored without a word.
+func checkKey(cmd *cobra.Command) error {
+	key, cert := cmd.Flags().Lookup("key"), cmd.Flags().Lookup("cert")
+	if key == nil || cert == nil || !key.Changed {
+		return nil
+	}
+	switch {
+	case !cert.Changed:
+		return fmt.Errorf("--key %s needs --cert, the certificate it belongs to", key.Value)
+	case pki.IsPKCS12(cert.Value.String()):
+		return fmt.Errorf("--key %s is not used with the PKCS#12 file %s, which holds its own key; leave --key out", key.Value, cert.Value)
+	}
+	return nil
+}
+
 // checkPins refuses a fingerprint flag that was given but is not 64 hex digits. An empty value
 // (an unset variable in a CI line) must not turn the pin off.
 func checkPins(cmd *cobra.Command, names ...string) error {

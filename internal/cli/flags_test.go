@@ -23,6 +23,8 @@ func TestBadRunFlagsExit2WithOneLine(t *testing.T) {
 		{"--tags", "~"},
 		{"--tags", "@a &&"},
 		{"--max-body", "0"},
+		{"--key", filepath.Join(root, "client.key")},
+		{"--cert", filepath.Join(root, "client.p12"), "--key", filepath.Join(root, "client.key")},
 		{"--out", filepath.Join(file, "reports")},
 	} {
 		sys, _, errb := system(nil)

@@ -287,3 +287,15 @@ func TestAPKCS12FileAskingForEndlessKeyDerivationIsRefused(t *testing.T) {
 		t.Fatal("LoadIdentity still deriving keys after 10s")
 	}
 }
+
+// TestAKeyBesideAPKCS12IsRefused: a PKCS#12 file holds its own key; a key file given with it
+// would be ignored, so it is an error that says so.
+func TestAKeyBesideAPKCS12IsRefused(t *testing.T) {
+	_, key, p12 := issueFiles(t, certSpec{})
+	if _, err := pki.LoadIdentity(p12, key, "hemligt"); err == nil || !strings.Contains(err.Error(), "holds its own key") {
+		t.Fatalf("want an error saying the PKCS#12 holds its own key, got %v", err)
+	}
+	if _, err := pki.LoadIdentity(p12, "", "hemligt"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -62,6 +62,9 @@ func LoadIdentity(certFile, keyFile, password string) (*Identity, error) {
 		return nil, fmt.Errorf("cannot read client certificate %s: %v", certFile, err)
 	}
 	if IsPKCS12(certFile) {
+		if keyFile != "" {
+			return nil, fmt.Errorf("private key %s is not used with the PKCS#12 file %s, which holds its own key; leave the key out", keyFile, certFile)
+		}
 		return loadPKCS12(certFile, data, password)
 	}
 	keyData := data
