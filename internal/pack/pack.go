@@ -567,6 +567,9 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 	}
 	lines, keywords := locations(doc)
 	file := doc.Uri
+	if err := p.checkEveryScenarioRuns(doc, pickles); err != nil {
+		return err
+	}
 	rows := map[string]int{} // example rows seen per scenario, for outline ids
 	for _, pk := range pickles {
 		astID := pk.AstNodeIds[len(pk.AstNodeIds)-1]
@@ -632,6 +635,33 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 		}
 	}
 	return nil
+}
+
+// checkEveryScenarioRuns refuses a scenario that makes no test case: a Scenario Outline whose
+// Examples have no rows. It would silently be missing from every run and every count.
+func (p *Pack) checkEveryScenarioRuns(doc *messages.GherkinDocument, pickles []*messages.Pickle) error {
+	made := map[string]bool{}
+	for _, pk := range pickles {
+		made[pk.AstNodeIds[0]] = true
+	}
+	var check func(children []*messages.FeatureChild) error
+	check = func(children []*messages.FeatureChild) error {
+		for _, c := range children {
+			if c.Rule != nil {
+				for _, rc := range c.Rule.Children {
+					if err := check([]*messages.FeatureChild{{Scenario: rc.Scenario}}); err != nil {
+						return err
+					}
+				}
+			}
+			if s := c.Scenario; s != nil && !made[s.Id] {
+				return fmt.Errorf("%s%s:%d: %s %q has no example rows, so it makes no test case; add a row under its Examples (Exempel) table, or remove it",
+					p.where, doc.Uri, s.Location.Line, strings.TrimSpace(s.Keyword), s.Name)
+			}
+		}
+		return nil
+	}
+	return check(doc.Feature.Children)
 }
 
 func hasTag(tags []string, name string) bool {

@@ -86,6 +86,19 @@ Egenskap: O
 	}
 }
 
+// TestAnOutlineWithoutRowsIsRefused: an outline whose Examples table has only its header (or
+// whose Examples have no table) makes no test case; the load says where, instead of dropping it from every run.
+func TestAnOutlineWithoutRowsIsRefused(t *testing.T) {
+	for name, examples := range map[string]string{"header only": "    Exempel:\n      | n |\n", "no table": "    Exempel:\n"} {
+		f := write(t, t.TempDir(), "o.feature", "# language: sv\nEgenskap: O\n  @tc:O-2 @valfri\n  Scenario: finns\n    Givet x\n\n"+
+			"  @tc:O-1 @valfri\n  Abstrakt Scenario: rad <n>\n    Givet x <n>\n"+examples)
+		_, err := Load([]string{f}, "")
+		if err == nil || !strings.Contains(err.Error(), f+`:8: Abstrakt Scenario "rad <n>" has no example rows`) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 func TestCatalogueErrors(t *testing.T) {
 	cases := map[string]string{
 		"krav:\n  - {id: A, text: t, level: SKA, source: s}\n  - {id: A, text: t, level: SKA, source: s}\n": "listed twice",
