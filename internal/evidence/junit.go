@@ -79,6 +79,9 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	s.AddProperty("konform.environment.kind", run.EnvironmentKind)
 	s.AddProperty("konform.base_url", run.BaseURL)
 	s.AddProperty("konform.seed", fmt.Sprint(run.Seed))
+	for _, sh := range run.ShardRuns {
+		s.AddProperty("konform.shard."+sh.Shard, fmt.Sprintf("%s seed %d", sh.ID, sh.Seed))
+	}
 	s.AddProperty("konform.started", run.Started.UTC().Format(time.RFC3339))
 	s.AddProperty("konform.ended", run.Ended.UTC().Format(time.RFC3339))
 	s.AddProperty("konform.client_certificate.subject", run.Client.Subject)

@@ -29,9 +29,11 @@ func ReadSummary(dir string) (*Summary, error) {
 }
 
 // Merge joins the evidence folders of a sharded run into one run whose cases and exchange files
-// are copied into out. Every shard must verify, and all must come from the same test pack,
-// environment, case and client certificate, with no case in two shards. The caller writes the
-// merged run's evidence (and signs it) into out.
+// are copied into out. Every shard must verify, and all must come from the same konform version,
+// test pack, plan, environment, case, system under approval, way of driving it and client
+// certificate, with no case in two shards. Each shard's id, seed, time and machine are kept in
+// ShardRuns; the seed, the operator and the system's driver carry over when the shards share
+// them. The caller writes the merged run's evidence (and signs it) into out.
 func Merge(out, id string, dirs []string) (*Run, error) {
 	merged := &Run{ID: id, Redacted: true}
 	seen := map[string]string{}
@@ -55,6 +57,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			merged.EnvironmentKind, merged.Selection = r.EnvironmentKind, Selection{Tags: r.Selection.Tags, Paths: r.Selection.Paths, Required: r.Selection.Required}
 			merged.Case, merged.System, merged.PackDigest, merged.Client = r.Case, r.System, r.PackDigest, r.Client
 			merged.Started, merged.Ended, merged.Redacted = r.Started, r.Ended, r.Redacted
+			merged.Pack, merged.Plan, merged.SUT, merged.Seed, merged.Operator = r.Pack, r.Plan, r.SUT, r.Seed, r.Operator
 		}
 		switch {
 		case r.PackDigest != merged.PackDigest:
@@ -69,7 +72,26 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			return nil, fmt.Errorf("%s selected other cases (%s); merge the shards of one run", dir, r.Selection.Describe())
 		case r.Redacted != merged.Redacted:
 			return nil, fmt.Errorf("%s is %s, the others are not", dir, map[bool]string{true: "redacted", false: "unredacted"}[r.Redacted])
+		case r.RunnerVersion != merged.RunnerVersion:
+			return nil, fmt.Errorf("%s was run by konform %s, not %s; run every shard with one konform", dir, r.RunnerVersion, merged.RunnerVersion)
+		case r.EnvironmentKind != merged.EnvironmentKind:
+			return nil, fmt.Errorf("%s ran against a %s environment, not a %s one", dir, r.EnvironmentKind, merged.EnvironmentKind)
+		case r.SUT.Describe() != merged.SUT.Describe():
+			return nil, fmt.Errorf("%s drove the system under test %s, not %s", dir, r.SUT.Describe(), merged.SUT.Describe())
+		case !sameJSON(r.System, merged.System):
+			return nil, fmt.Errorf("%s tested %s, not %s; merge the shards of one system version", dir, r.System.Describe(), merged.System.Describe())
+		case !sameJSON(r.Plan, merged.Plan):
+			return nil, fmt.Errorf("%s followed %s, not %s; merge the shards of one plan", dir, planOf(r.Plan), planOf(merged.Plan))
 		}
+		if r.Seed != merged.Seed {
+			merged.Seed = 0 // no one order: ShardRuns has each shard's
+		}
+		if r.Operator != merged.Operator {
+			merged.Operator = ""
+		}
+		merged.ClockToleranceMs = max(merged.ClockToleranceMs, r.ClockToleranceMs)
+		merged.ShardRuns = append(merged.ShardRuns, ShardRun{ID: r.ID, Shard: r.Shard, Seed: r.Seed, Started: r.Started, Ended: r.Ended,
+			Operator: r.Operator, Host: r.Host, Command: r.Command})
 		if r.Started.Before(merged.Started) {
 			merged.Started = r.Started
 		}
@@ -135,6 +157,21 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 	}
 	merged.Sort()
 	return merged, nil
+}
+
+// planOf names a run's plan for a message.
+func planOf(p *PlanInfo) string {
+	if p == nil {
+		return "no plan"
+	}
+	return "the plan of " + p.Describe("en") + " (sha256 " + p.SHA256 + ")"
+}
+
+// sameJSON reports whether two values encode alike; nil equals nil.
+func sameJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
 }
 
 // shardsMissing returns "" when the shards are all K/N of one N, or no shards at all; otherwise

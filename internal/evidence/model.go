@@ -70,6 +70,9 @@ type Run struct {
 	Shard string `json:"shard,omitempty"`
 	// Shards lists the run ids a merged run was made from.
 	Shards []string `json:"shards,omitempty"`
+	// ShardRuns says, for a merged run, where and how each shard ran: its seed above all, since
+	// the merged run's Seed is 0 when the shards' seeds differ.
+	ShardRuns []ShardRun `json:"shardRuns,omitempty"`
 	// Selection says which part of the pack ran: a run of less than the whole required set gets
 	// no verdict (partial).
 	Selection Selection `json:"selection"`
@@ -234,6 +237,18 @@ const ReferenceSystem = "ref"
 // system under test of the run.
 func (r *Run) ByReferenceSystem() bool { return r.SUT != nil && r.SUT.Driver == ReferenceSystem }
 
+// Describe says in a few words how the system under test was driven: its driver and defect, not
+// its gateway's address, which each run chooses anew.
+func (s *SUTInfo) Describe() string {
+	if s == nil {
+		return "not at all"
+	}
+	if s.Defect != "" {
+		return fmt.Sprintf("with driver %s and defect %s", s.Driver, s.Defect)
+	}
+	return "with driver " + s.Driver
+}
+
 // SUTInfo says how the system under test was in the loop.
 type SUTInfo struct {
 	// Driver is how konform made it act: ref (konform's reference connecting system), ….
@@ -244,12 +259,32 @@ type SUTInfo struct {
 	Gateway string `json:"gateway"`
 }
 
+// ShardRun is one shard of a merged run.
+type ShardRun struct {
+	ID       string    `json:"runId"`
+	Shard    string    `json:"shard,omitempty"`
+	Seed     int64     `json:"seed"`
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended"`
+	Operator string    `json:"operator,omitempty"`
+	Host     string    `json:"host,omitempty"`
+	Command  string    `json:"command,omitempty"`
+}
+
 // System is the supplier's system under approval: its name and version and those of its
 // components (the agency's architecture requirement 3.1.3).
 type System struct {
 	Name       string      `json:"name" yaml:"name"`
 	Version    string      `json:"version" yaml:"version"`
 	Components []Component `json:"components,omitempty" yaml:"components"`
+}
+
+// Describe names the system and its version, "no system" when none was given.
+func (s *System) Describe() string {
+	if s == nil {
+		return "no system (--system)"
+	}
+	return s.Name + " " + s.Version
 }
 
 // Component is a part of the supplier's system.

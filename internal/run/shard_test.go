@@ -24,6 +24,7 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 	root := t.TempDir()
 	certs := filepath.Join(root, "certs")
 	var dirs, ids []string
+	var seeds []int64
 	for _, shard := range []string{"1/4", "2/4", "3/4", "4/4"} {
 		r := execute(t, run.Options{Shard: shard, CertsDir: certs, Out: filepath.Join(root, "shards"), SUT: "ref"})
 		if r.code != run.ExitOK || r.summary.Run.Shard != shard {
@@ -32,7 +33,7 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 		if sel := r.summary.Run.Selection; r.summary.Verdict != evidence.Partial || sel.Shard != shard || len(sel.NotRun) == 0 {
 			t.Errorf("shard %s: verdict %s, selection %+v; want partial with the mandatory cases not run", shard, r.summary.Verdict, sel)
 		}
-		dirs = append(dirs, r.dir)
+		dirs, seeds = append(dirs, r.dir), append(seeds, r.summary.Run.Seed)
 		for _, c := range r.summary.Run.Cases {
 			ids = append(ids, c.ID)
 		}
@@ -61,8 +62,16 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 		t.Fatalf("merged evidence does not verify: %v %v", err, v)
 	}
 	s, _ := evidence.ReadSummary(out)
-	if s.Counts.Total != len(all) || len(s.Run.Shards) != 4 {
+	if s.Counts.Total != len(all) || len(s.Run.Shards) != 4 || len(s.Run.ShardRuns) != 4 {
 		t.Errorf("merged %d cases from %d shards", s.Counts.Total, len(s.Run.Shards))
+	}
+	for i, sh := range s.Run.ShardRuns {
+		if sh.Seed != seeds[i] || sh.Shard != fmt.Sprintf("%d/4", i+1) {
+			t.Errorf("merged shard %d: %+v; want its seed %d", i+1, sh, seeds[i])
+		}
+	}
+	if !s.Run.ByReferenceSystem() || s.Run.Pack == nil || s.Run.ClockToleranceMs == 0 {
+		t.Errorf("the merge lost what the shards share: sut %+v, pack %+v, clock tolerance %d", s.Run.SUT, s.Run.Pack, s.Run.ClockToleranceMs)
 	}
 	if s.Verdict != evidence.Approved || s.Run.Selection.Partial() {
 		t.Errorf("the merge of every shard: verdict %s, selection %+v; want approved", s.Verdict, s.Run.Selection)
@@ -93,6 +102,16 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 	}
 	if code, _, stderr := merge(dirs[0], dirs[0]); code != run.ExitUsage || !strings.Contains(stderr, "is in both") {
 		t.Errorf("the same shard twice: exit %d %s", code, stderr)
+	}
+	other := execute(t, run.Options{Shard: "2/4", CertsDir: certs, Out: filepath.Join(root, "other")}) // without the system under test
+	if code, _, stderr := merge(dirs[0], other.dir); code != run.ExitUsage || !strings.Contains(stderr, "drove the system under test not at all, not with driver ref") {
+		t.Errorf("a shard run without the system under test: exit %d %s", code, stderr)
+	}
+	system := filepath.Join(root, "system.yaml")
+	os.WriteFile(system, []byte("name: Journalia\nversion: 4.2.1\n"), 0o644)
+	versioned := execute(t, run.Options{Shard: "1/4", CertsDir: certs, Out: filepath.Join(root, "other"), SystemFile: system})
+	if code, _, stderr := merge(versioned.dir, other.dir); code != run.ExitUsage || !strings.Contains(stderr, "tested no system (--system), not Journalia 4.2.1") {
+		t.Errorf("shards of different systems: exit %d %s", code, stderr)
 	}
 	os.WriteFile(filepath.Join(dirs[1], "junit.xml"), []byte("<changed/>"), 0o644)
 	if code, _, stderr := merge(dirs...); code != run.ExitUsage || !strings.Contains(stderr, "does not verify (changed: junit.xml)") {
