@@ -1,6 +1,8 @@
 package run_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -255,5 +257,22 @@ func TestRefusedTokenIsAConfigurationError(t *testing.T) {
 	report, _ := os.ReadFile(filepath.Join(r.dir, evidence.ReportFile))
 	if !strings.Contains(string(report), "Målmiljön avvisade körningens användare") {
 		t.Error("report.html does not say why no case ran")
+	}
+}
+
+// TestInterruptedRunAgainstAnEnvironmentNamesTheCleanup: a run against a configured environment
+// that stops on SIGINT says how to remove what it may have left there.
+func TestInterruptedRunAgainstAnEnvironmentNamesTheCleanup(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the signal came before the first case
+	var stdout, stderr bytes.Buffer
+	code := run.Execute(ctx, run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
+		run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Out: filepath.Join(t.TempDir(), "reports")})
+	dir := strings.TrimSpace(stdout.String())
+	want := "konform cleanup --env delad --run " + filepath.Base(dir) + " --config " + sh.cfg
+	if code != run.ExitInterrupted || !strings.Contains(stderr.String(), want) {
+		t.Errorf("exit %d; want 130 and the line %q:\n%s", code, want, stderr.String())
 	}
 }

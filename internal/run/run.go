@@ -270,6 +270,12 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
 	rec.redactor.Secret(tgt.secrets()...)
+	if !env.Simulated {
+		rec.cleanup = "konform cleanup --env " + env.Name + " --run " + runID
+		if opts.Config != "" && opts.Config != config.DefaultFile {
+			rec.cleanup += " --config " + opts.Config
+		}
+	}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
 		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
@@ -522,6 +528,9 @@ type recorder struct {
 	snippets bool                  // print Go snippets for undefined steps
 
 	sut *sutLoop // the system under test in the loop; nil without a driver
+	// cleanup is the command that removes what the run left in a configured environment; ""
+	// for the built-in simulator, which is gone when the run ends.
+	cleanup string
 
 	mu      sync.Mutex
 	done    int // cases finished, for the progress counter
@@ -535,6 +544,7 @@ type scenario struct {
 	c                    *evidence.Case
 	started, stepStarted time.Time
 	sutCase              bool
+	interrupted          bool // a step ended with an error after the run was interrupted
 	formatted            map[*fhirclient.Exchange]*formatted // the exchanges handed to the formatter
 	pickle               *godog.Scenario
 	pc                   *pack.Case
@@ -616,7 +626,11 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		if status != godog.StepSkipped {
 			step.Time = time.Since(s.stepStarted)
 		}
-		if err != nil && step.Outcome != evidence.Skipped {
+		if err != nil && r.ctx.Err() != nil {
+			// The run was interrupted while this step ran: what went wrong is the interruption,
+			// not the system or the harness.
+			step.Outcome, step.Message, s.interrupted = evidence.Skipped, interruptedStep, true
+		} else if err != nil && step.Outcome != evidence.Skipped {
 			step.Message = r.redactor.Scrub(err.Error()) // a driver's error may quote what the system printed, tokens included
 			var m *evidence.Mismatch
 			if errors.As(err, &m) {
@@ -648,6 +662,9 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 			c.DriverLogs, c.Attachments, c.CleanupProblems = refs, atts, append(c.CleanupProblems, problems...)
 		}
 		c.Outcome = caseOutcome(c)
+		if s.interrupted && c.Outcome != evidence.Failed {
+			c.Outcome, c.SkipReason = evidence.Skipped, interruptedCase
+		}
 		if r.sys.Progress {
 			r.mu.Lock()
 			r.done++
@@ -657,6 +674,12 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		return ctx, err
 	})
 }
+
+// What an interrupted case and its step say: neither failed nor an error, since the run stopped.
+const (
+	interruptedStep = "interrupted (SIGINT or SIGTERM) while this step ran"
+	interruptedCase = "the run was interrupted before this case finished; its exchanges so far and its cleanup are in the evidence"
+)
 
 // cases is a count of cases in words: "1 case", "3 cases".
 func cases(n int) string {
@@ -882,6 +905,9 @@ func (r *recorder) report(dir, godogOut string) {
 		}
 	}
 	for _, reason := range reasons {
+		if reason == interruptedCase {
+			continue // the interruption has its own line
+		}
 		n := skipped[reason]
 		what := fmt.Sprintf("%d cases skipped", n.all)
 		if n.all == 1 {
@@ -933,8 +959,19 @@ func (r *recorder) report(dir, godogOut string) {
 	if r.run.ByReferenceSystem() {
 		fmt.Fprintln(out, "the system under test was konform's reference system (--sut ref): no evidence for a supplier's system")
 	}
+	left := false
+	for _, c := range r.run.Cases {
+		left = left || len(c.CleanupProblems) > 0
+	}
 	if r.run.Interrupted {
-		fmt.Fprintln(out, "interrupted: the evidence holds the cases that finished")
+		cut := ""
+		if n := skipped[interruptedCase]; n != nil {
+			cut = fmt.Sprintf("; %s in flight cut off (skipped)", cases(n.all))
+		}
+		fmt.Fprintf(out, "interrupted: the evidence holds the cases that finished%s\n", cut)
+	}
+	if (r.run.Interrupted || left) && r.cleanup != "" {
+		fmt.Fprintf(out, "to remove test data the run may have left in %s: %s\n", r.run.Environment, r.cleanup)
 	}
 	fmt.Fprintf(out, "evidence: %s\n", dir)
 }

@@ -476,6 +476,20 @@ func TestInterruptedRunWritesTheFinishedCases(t *testing.T) {
 	if !s.Run.Interrupted || s.Counts.Total == 0 || s.Counts.Total >= 40 {
 		t.Errorf("interrupted %t with %d cases", s.Run.Interrupted, s.Counts.Total)
 	}
+	// The case in flight when the run stopped is no error of the system or the harness: it is
+	// skipped, and says why.
+	cut := 0
+	for _, c := range s.Run.Cases {
+		switch {
+		case c.Outcome == evidence.Skipped && strings.Contains(c.SkipReason, "interrupted"):
+			cut++
+		case c.Outcome != evidence.Passed:
+			t.Errorf("%s: %s %+v; want passed, or skipped as interrupted", c.ID, c.Outcome, c.Problem())
+		}
+	}
+	if cut != 1 {
+		t.Errorf("%d cases were cut off by the interruption, want the one in flight", cut)
+	}
 	if v, err := evidence.Verify(dir, ""); err != nil || len(v.Problems) > 0 {
 		t.Errorf("the evidence of an interrupted run does not verify: %v %v", err, v)
 	}
