@@ -544,7 +544,7 @@ type scenario struct {
 	c                    *evidence.Case
 	started, stepStarted time.Time
 	sutCase              bool
-	interrupted          bool // a step ended with an error after the run was interrupted
+	interrupted          bool                                // a step ended with an error after the run was interrupted
 	formatted            map[*fhirclient.Exchange]*formatted // the exchanges handed to the formatter
 	pickle               *godog.Scenario
 	pc                   *pack.Case
