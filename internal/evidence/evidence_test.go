@@ -428,3 +428,21 @@ func TestSwedishReportHasNoEnglishOfKonforms(t *testing.T) {
 		t.Errorf("an English report changed the summary: %q", got)
 	}
 }
+
+// TestTheServersWordsAreNotTranslated: konform's words of a failed check are in Swedish in the
+// Swedish report, the server's (Detail) stay as it sent them.
+func TestTheServersWordsAreNotTranslated(t *testing.T) {
+	s := &Step{Check: "status code", Expect: "400", Actual: "503", Detail: "OperationOutcome invalid: x-request-id is not a UUID",
+		Message: "status code: expected 400, got 503 (OperationOutcome invalid: x-request-id is not a UUID)"}
+	if got, want := s.Says("sv"), "statuskod: förväntat 400, faktiskt 503 (OperationOutcome invalid: x-request-id is not a UUID)"; got != want {
+		t.Errorf("sv: %q, want %q", got, want)
+	}
+	if got := s.Says("en"); got != s.Message {
+		t.Errorf("en: %q, want the message as it was", got)
+	}
+	var b strings.Builder
+	b.WriteString(string(stepRows(labels["sv"], "sv", []Step{{Outcome: Failed, Text: "x", Message: s.Message, Check: s.Check, Expect: s.Expect, Actual: s.Actual, Detail: s.Detail}})))
+	if !strings.Contains(b.String(), "Serverns ord: OperationOutcome invalid: x-request-id is not a UUID") {
+		t.Errorf("the step rows lack the server's words as sent:\n%s", b.String())
+	}
+}

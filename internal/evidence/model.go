@@ -352,6 +352,9 @@ type Step struct {
 	Check  string        `json:"check,omitempty"`
 	Expect string        `json:"expected,omitempty"`
 	Actual string        `json:"actual,omitempty"`
+	// Detail is what the server said about it (an OperationOutcome's diagnostics, a body's
+	// start): its words, never translated.
+	Detail string `json:"detail,omitempty"`
 	Time   time.Duration `json:"durationNs"`
 }
 
@@ -363,6 +366,23 @@ func (c *Case) Problem() *Step {
 		}
 	}
 	return nil
+}
+
+// Says is the step's message in the report's language: konform's words translated, the server's
+// words (Detail) as they came.
+func (s *Step) Says(lang string) string {
+	if s.Expect == "" {
+		return text(lang, s.Message)
+	}
+	expected, got := ": expected ", ", got "
+	if lang == "sv" {
+		expected, got = ": förväntat ", ", faktiskt "
+	}
+	msg := text(lang, s.Check) + expected + text(lang, s.Expect) + got + text(lang, s.Actual)
+	if s.Detail != "" {
+		msg += " (" + s.Detail + ")"
+	}
+	return msg
 }
 
 // Location is "file:line".

@@ -54,7 +54,7 @@ var labels = map[string]Labels{
 		"ended": "Slut (UTC)", "clock": "Klockavvikelse mot servern", "pack": "Testpaketets kontrollsumma", "packName": "Testpaket", "plan": "Testplan för ärendet", "planRequired": "testfall krävs",
 		"runner": "konform-version", "counts": "Antal", "cases": "Testfall", "id": "Id", "name": "Titel",
 		"kind": "Typ", "outcome": "Resultat", "requirements": "Krav", "location": "Plats", "mandatory": "obligatorisk",
-		"optional": "valfri", "steps": "Steg", "exchanges": "Anrop", "expected": "Förväntat", "actual": "Faktiskt",
+		"optional": "valfri", "steps": "Steg", "exchanges": "Anrop", "expected": "Förväntat", "actual": "Faktiskt", "detail": "Serverns ord",
 		"coverage": "Kravtäckning", "level": "Nivå", "text": "Krav", "covered": "Täcks av", "uncovered": "Ej täckt",
 		"linked": "för stort för att visas här; öppna filen", "unredacted": "OBS: beviset är inte maskerat (--no-redact); det innehåller personnummer och hemligheter i klartext.",
 		"interrupted": "Körningen avbröts; beviset omfattar de testfall som hann slutföras.", "none": "–",
@@ -86,7 +86,7 @@ var labels = map[string]Labels{
 		"ended": "Ended (UTC)", "clock": "Clock offset to the server", "pack": "Test pack digest", "packName": "Test pack", "plan": "Plan of the case", "planRequired": "test cases required",
 		"runner": "konform version", "counts": "Counts", "cases": "Test cases", "id": "Id", "name": "Title",
 		"kind": "Kind", "outcome": "Outcome", "requirements": "Requirements", "location": "Location", "mandatory": "mandatory",
-		"optional": "optional", "steps": "Steps", "exchanges": "Exchanges", "expected": "Expected", "actual": "Actual",
+		"optional": "optional", "steps": "Steps", "exchanges": "Exchanges", "expected": "Expected", "actual": "Actual", "detail": "The server's words",
 		"coverage": "Requirement coverage", "level": "Level", "text": "Requirement", "covered": "Covered by", "uncovered": "Not covered",
 		"linked": "too large to show here; open the file", "unredacted": "NOTE: this evidence is not redacted (--no-redact); it holds personnummer and secrets in clear.",
 		"interrupted": "The run was interrupted; the evidence holds the cases that finished.", "none": "–",
@@ -146,6 +146,9 @@ var swedishWhole = map[string]string{"none": "saknas", "connection": "anslutning
 	"this case drives the system under test, and the run has no driver: pass --sut ref (konform's reference system) or configure the system's driver": "fallet styr systemet under test, och körningen har ingen drivrutin: ange --sut ref (konforms referenssystem) eller konfigurera systemets drivrutin",
 	"this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual":                                             "fallet ber en operatör bekräfta vad systemet visar; kör det vid en terminal med --sut manual",
 	"the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal":                               "den manuella drivrutinen behöver en operatör vid en terminal, och körningen har ingen (CI); kör de manuella fallen vid en terminal",
+	// an interrupted run's case in flight (internal/run)
+	"the run was interrupted before this case finished; its exchanges so far and its cleanup are in the evidence": "körningen avbröts innan fallet blev klart; dess anrop hittills och dess städning finns i beviset",
+	"interrupted (SIGINT or SIGTERM) while this step ran":                                                         "avbrutet (SIGINT eller SIGTERM) medan steget kördes",
 }
 
 // LookupPrefix begins the summary of konform's own lookup of a test patient's id, an exchange
@@ -197,6 +200,9 @@ func stepRows(l map[string]string, lang string, steps []Step) template.HTML {
 			b.WriteString(`<span class="msg">`)
 			if s.Expect != "" {
 				esc(l["check"], ": ", text(lang, s.Check), "\n", l["expected"], ": ", text(lang, s.Expect), "\n", l["actual"], ": ", text(lang, s.Actual))
+				if s.Detail != "" {
+					esc("\n", l["detail"], ": ", s.Detail)
+				}
 			} else {
 				esc(text(lang, s.Message))
 			}
@@ -396,6 +402,7 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
 		"t":       func(key string) string { return l[key] },
 		"msg":     func(s string) string { return text(lang, s) },
+		"says":    func(s *Step) string { return s.Says(lang) },
 		"summary": func(s string) string { return summaryText(lang, s) },
 		"local":   func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
 		"add":     func(a, b int) int { return a + b },

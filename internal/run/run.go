@@ -634,7 +634,7 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 			step.Message = r.redactor.Scrub(err.Error()) // a driver's error may quote what the system printed, tokens included
 			var m *evidence.Mismatch
 			if errors.As(err, &m) {
-				step.Check, step.Expect, step.Actual = r.redactor.Scrub(m.Check), r.redactor.Scrub(m.Expected), r.redactor.Scrub(m.Actual)
+				step.Check, step.Expect, step.Actual, step.Detail = r.redactor.Scrub(m.Check), r.redactor.Scrub(m.Expected), r.redactor.Scrub(m.Actual), r.redactor.Scrub(m.Detail)
 			}
 			if c.FailedExchange == 0 {
 				c.FailedExchange = len(s.w.Exchanges)
