@@ -349,12 +349,12 @@ type Step struct {
 	Outcome Outcome `json:"outcome"`
 	Message string  `json:"message,omitempty"`
 	// Check names what a failed check looked at; Expect and Actual are its values.
-	Check  string        `json:"check,omitempty"`
-	Expect string        `json:"expected,omitempty"`
-	Actual string        `json:"actual,omitempty"`
+	Check  string `json:"check,omitempty"`
+	Expect string `json:"expected,omitempty"`
+	Actual string `json:"actual,omitempty"`
 	// Detail is what the server said about it (an OperationOutcome's diagnostics, a body's
 	// start): its words, never translated.
-	Detail string `json:"detail,omitempty"`
+	Detail string        `json:"detail,omitempty"`
 	Time   time.Duration `json:"durationNs"`
 }
 
