@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/konform/konform/internal/pack"
 	"io"
@@ -249,7 +250,15 @@ func (d *doctor) checkDirect(ctx context.Context, host, port string, roots *x509
 	defer hsCancel()
 	tconn := tls.Client(conn, func() *tls.Config { c := pki.ClientTLS(roots, id); c.ServerName = host; return c }())
 	if err := tconn.HandshakeContext(hsCtx); err != nil {
-		d.fail("TLS", fmt.Sprintf("handshake with %s failed: %v", host, err), ExitHarness)
+		var rec tls.RecordHeaderError
+		switch {
+		case errors.As(err, &rec):
+			d.fail("TLS", fmt.Sprintf("%s:%s does not speak TLS (it answered like plain HTTP or another protocol); check that the base URL names the service's HTTPS port", host, port), ExitHarness)
+		case errors.Is(err, context.DeadlineExceeded):
+			d.fail("TLS", fmt.Sprintf("the handshake with %s:%s did not finish within %s (connect_timeout): something accepts connections there but does not complete TLS; check the port, the proxy and the firewall", host, port, connect), ExitHarness)
+		default:
+			d.fail("TLS", fmt.Sprintf("handshake with %s failed: %v", host, err), ExitHarness)
+		}
 		return false
 	}
 	cs := tconn.ConnectionState()

@@ -178,3 +178,22 @@ func TestDoctorChecksTheSystemUnderTest(t *testing.T) {
 		})
 	}
 }
+
+// TestDoctorSaysWhenThePortSpeaksNoTLS: a base URL whose port answers in plain HTTP gets a FAIL
+// that says so and names the port to check, not crypto/tls's words.
+func TestDoctorSaysWhenThePortSpeaksNoTLS(t *testing.T) {
+	t.Parallel()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	root := t.TempDir()
+	certs := filepath.Join(root, "certs")
+	if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(root, "konform.yaml")
+	os.WriteFile(cfg, []byte("environments:\n  vanlig:\n    kind: test\n    base_url: https://"+plain.Listener.Addr().String()+"/fhir\n    ca: certs/ca.pem\n    client: {cert: certs/client.pem, key: certs/client.key}\n"), 0o644)
+	code, out := doctor(t, run.Options{Env: "vanlig", Config: cfg, CertsDir: certs})
+	if code != run.ExitHarness || !strings.Contains(out, "does not speak TLS") || !strings.Contains(out, "HTTPS port") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
