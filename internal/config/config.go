@@ -671,7 +671,11 @@ func (u User) Token(getenv func(string) string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("cannot read the token file %s: %v", u.TokenFile, err)
 		}
-		return strings.TrimSpace(string(data)), nil
+		t := strings.TrimSpace(string(data))
+		if t == "" {
+			return "", fmt.Errorf("the token file %s is empty; write the access token into it", u.TokenFile)
+		}
+		return t, nil
 	case len(u.TokenCommand) > 0:
 		out, err := exec.Command(u.TokenCommand[0], u.TokenCommand[1:]...).Output()
 		if err != nil {

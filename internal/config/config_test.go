@@ -262,3 +262,22 @@ func TestSUTOfAnEnvironment(t *testing.T) {
 		t.Errorf("mtls without http: %v", err)
 	}
 }
+
+// TestAnEmptyTokenIsAnError: a token variable, file or command that gives nothing is a
+// configuration error naming where the token should be, not a run without a token.
+func TestAnEmptyTokenIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	empty, blank := filepath.Join(dir, "empty"), filepath.Join(dir, "blank")
+	os.WriteFile(empty, nil, 0o600)
+	os.WriteFile(blank, []byte(" \n\t\n"), 0o600)
+	getenv := func(string) string { return "  " }
+	for _, u := range []User{{TokenFile: empty}, {TokenFile: blank}, {TokenEnv: "KONFORM_TOKEN"}, {TokenCommand: []string{"true"}}} {
+		if tok, err := u.Token(getenv); err == nil || !strings.Contains(err.Error(), "empty") && !strings.Contains(err.Error(), "no token") {
+			t.Errorf("%+v: token %q, error %v; want an error", u, tok, err)
+		}
+	}
+	os.WriteFile(blank, []byte("abc.def.ghi\n"), 0o600)
+	if tok, err := (User{TokenFile: blank}).Token(getenv); err != nil || tok != "abc.def.ghi" {
+		t.Errorf("token %q, %v", tok, err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -83,7 +84,8 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 			return d.worst
 		}
 		defer srv.Close()
-		baseURL, caFile, creds = srv.URL, dev.Path(pki.CAFile), simCredentials(s, now)
+		baseURL, caFile = srv.URL, dev.Path(pki.CAFile)
+		creds = map[steps.Role]http.Header{steps.DefaultRole: simCredentials(s, now)[steps.DefaultRole]} // the simulator's tokens are its own
 	} else if creds, err = configuredCredentials(env, sys.Getenv); err != nil {
 		d.fail("token", err.Error(), ExitUsage)
 	}
@@ -98,7 +100,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 	if env.Simulated {
 		r = reach{timeout: opts.Timeout, maxBody: opts.MaxBody}
 	}
-	d.checkNetwork(ctx, baseURL, roots, id, creds[steps.DefaultRole], r, opts.Version)
+	d.checkNetwork(ctx, baseURL, roots, id, creds, r, opts.Version)
 	d.checkSUT(ctx, sys, opts, dev, id, now)
 	if ctx.Err() != nil {
 		fmt.Fprintln(d.out, "interrupted")
@@ -183,7 +185,7 @@ func (d *doctor) checkCertificate(env config.Environment, opts Options, dev pki.
 // checkNetwork resolves, connects, shakes hands and pings, reaching the environment as a run does
 // (its proxy, timeouts and body limit). Through a proxy, DNS and TCP are the proxy's: the checks
 // start at $ping, and the TLS line comes from its answer.
-func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.CertPool, id *pki.Identity, user http.Header, r reach, version string) {
+func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.CertPool, id *pki.Identity, users map[steps.Role]http.Header, r reach, version string) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		d.fail("base URL", err.Error(), ExitUsage)
@@ -212,10 +214,22 @@ func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.C
 	if proxy != nil && ex != nil && ex.TLS != nil {
 		d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject, ex.TLS.PeerIssuer))
 	}
-	if user.Get("Authorization") != "" {
-		d.ping(ctx, c, "$ping+token", user, "with the user's token")
-	} else {
-		d.warn("$ping+token", "no token configured for this environment; add users: to the configuration")
+	roles := make([]string, 0, len(users))
+	for role, h := range users {
+		if role != steps.DefaultRole && h.Get("Authorization") != "" {
+			roles = append(roles, string(role))
+		}
+	}
+	sort.Strings(roles)
+	switch {
+	case users == nil: // the tokens could not be read, which is said above
+	case len(roles) == 0 && users[steps.DefaultRole].Get("Authorization") != "":
+		d.ping(ctx, c, "$ping+token", users[steps.DefaultRole], "with the user's token")
+	case len(roles) == 0:
+		d.warn("$ping+token", "no token configured for this environment; add users: with a token_env, token_file or token_command to the configuration")
+	}
+	for _, role := range roles {
+		d.ping(ctx, c, "$ping+token", users[steps.Role(role)], "with the token of user "+role)
 	}
 	if ex != nil && ex.Response != nil {
 		if date, err := http.ParseTime(ex.Response.Header.Get("Date")); err == nil {
@@ -289,9 +303,12 @@ func (d *doctor) ping(ctx context.Context, c *fhirclient.Client, check string, h
 			result += p.Name + "=" + p.ValueString + " "
 		}
 	}
-	switch {
-	case ex.Response.Status != http.StatusOK:
-		d.fail(check, fmt.Sprintf("%s answered %d %s", how, ex.Response.Status, http.StatusText(ex.Response.Status)), ExitHarness)
+	switch status := ex.Response.Status; {
+	case header.Get("Authorization") != "" && (status == http.StatusUnauthorized || status == http.StatusForbidden):
+		d.fail(check, fmt.Sprintf("%s answered %d %s: the environment refused the token; renew it, or check token_env, token_file or token_command under users: in the configuration",
+			how, status, http.StatusText(status)), ExitUsage)
+	case status != http.StatusOK:
+		d.fail(check, fmt.Sprintf("%s answered %d %s", how, status, http.StatusText(status)), ExitHarness)
 	case params.ResourceType != "Parameters" && params.ResourceType != "OperationOutcome":
 		// Any 200 is not enough: a search page or a web server's start page also answers 200.
 		got := params.ResourceType

@@ -22,6 +22,7 @@ import (
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // issue writes a client certificate (PEM cert and key) signed by a new CA called caName.
@@ -195,5 +196,26 @@ func TestDoctorSaysWhenThePortSpeaksNoTLS(t *testing.T) {
 	code, out := doctor(t, run.Options{Env: "vanlig", Config: cfg, CertsDir: certs})
 	if code != run.ExitHarness || !strings.Contains(out, "does not speak TLS") || !strings.Contains(out, "HTTPS port") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// TestDoctorNamesTheRefusedToken: each configured user's token is tried; a refused one is a
+// configuration problem (exit 2) that names the user, and an empty token file is said once.
+func TestDoctorNamesTheRefusedToken(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	other, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(sh.cfg), "pharmacist"), []byte(other.Token(sim.PharmacistClaims(time.Now()))), 0o600)
+	code, out := doctor(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs})
+	if code != run.ExitUsage || !strings.Contains(out, "with the token of user farmaceut answered 401") || !strings.Contains(out, "ok    $ping+token") {
+		t.Errorf("exit %d; want 2, the pharmacist's token refused and the others accepted:\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(sh.cfg), "pharmacist"), nil, 0o600)
+	code, out = doctor(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs})
+	if code != run.ExitUsage || !strings.Contains(out, "is empty") || strings.Contains(out, "no token configured") {
+		t.Errorf("an empty token file: exit %d\n%s", code, out)
 	}
 }

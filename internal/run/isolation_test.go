@@ -260,6 +260,20 @@ func TestRefusedTokenIsAConfigurationError(t *testing.T) {
 	}
 }
 
+// TestAnEmptyTokenFileStopsTheRun: a token file with nothing in it is a configuration error
+// before any request, not a run without a token whose cases all fail.
+func TestAnEmptyTokenFileStopsTheRun(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	os.WriteFile(filepath.Join(filepath.Dir(sh.cfg), "pharmacist"), []byte("\n"), 0o600)
+	var stdout, stderr bytes.Buffer
+	code := run.Execute(context.Background(), run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
+		run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Out: filepath.Join(t.TempDir(), "reports")})
+	if code != run.ExitUsage || !strings.Contains(stderr.String(), "user farmaceut") || !strings.Contains(stderr.String(), "is empty") {
+		t.Errorf("exit %d; want 2 and a line naming the user and the empty file:\n%s", code, stderr.String())
+	}
+}
+
 // TestInterruptedRunAgainstAnEnvironmentNamesTheCleanup: a run against a configured environment
 // that stops on SIGINT says how to remove what it may have left there.
 func TestInterruptedRunAgainstAnEnvironmentNamesTheCleanup(t *testing.T) {
