@@ -350,9 +350,24 @@ func TestNoTLSIsUnreachable(t *testing.T) {
 			defer conn.Close() // held open, never answered
 		}
 	}()
+	closer, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	go func() {
+		for {
+			conn, err := closer.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close() // accepted, then closed without a word
+		}
+	}()
 	w := start(t)
 	pool, _ := pki.CertPool(w.pki.Path(pki.CAFile))
 	for base, want := range map[string]string{
+		"https://" + closer.Addr().String() + "/fhir":          "closed the connection",
 		"https://" + plain.Listener.Addr().String() + "/fhir": "does not speak TLS",
 		"https://" + silent.Addr().String() + "/fhir":         "TLS handshake did not finish within 300ms",
 	} {

@@ -192,8 +192,10 @@ func (e *TransportError) Refused() bool {
 
 // Unreachable reports whether the service could not be reached at all: the name did not resolve,
 // no TCP connection or proxy tunnel was made, the port does not speak TLS or never finishes its
-// handshake, or the server's own certificate was not trusted.
-// Every request of a run would then fail the same way.
+// handshake, the server closed the connection before it asked for a client certificate, or the
+// server's own certificate was not trusted.
+// Every request of a run would then fail the same way. It judges a run's first request, on a new
+// connection: on a kept-alive one, Handshake is nil too.
 func (e *TransportError) Unreachable() bool {
 	var dnsErr *net.DNSError
 	var op *net.OpError
@@ -204,7 +206,7 @@ func (e *TransportError) Unreachable() bool {
 		errors.As(e.Err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") ||
 		errors.As(e.Err, &verr) || errors.As(e.Err, &unknownAuth) || errors.As(e.Err, &hostErr) ||
 		notTLS(e.Err) || handshakeTimedOut(e.Err) ||
-		e.Handshake == nil && errors.Is(e.Err, context.DeadlineExceeded)
+		e.Handshake == nil && (errors.Is(e.Err, context.DeadlineExceeded) || closedEarly(e.Err))
 }
 
 // notTLS reports whether the server answered the TLS client hello with something that is not

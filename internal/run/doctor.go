@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/konform/konform/internal/config"
@@ -260,6 +261,7 @@ func (d *doctor) checkDirect(ctx context.Context, host, port string, roots *x509
 		return false
 	}
 	defer conn.Close()
+	d.ok("TCP", net.JoinHostPort(host, port))
 	hsCtx, hsCancel := context.WithTimeout(ctx, connect)
 	defer hsCancel()
 	tconn := tls.Client(conn, func() *tls.Config { c := pki.ClientTLS(roots, id); c.ServerName = host; return c }())
@@ -268,6 +270,8 @@ func (d *doctor) checkDirect(ctx context.Context, host, port string, roots *x509
 		switch {
 		case errors.As(err, &rec):
 			d.fail("TLS", fmt.Sprintf("%s:%s does not speak TLS (it answered like plain HTTP or another protocol); check that the base URL names the service's HTTPS port", host, port), ExitHarness)
+		case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+			d.fail("TLS", fmt.Sprintf("%s:%s closed the connection during the TLS handshake; check that the base URL names the service's HTTPS port and that the firewall opening is in place", host, port), ExitHarness)
 		case errors.Is(err, context.DeadlineExceeded):
 			d.fail("TLS", fmt.Sprintf("the handshake with %s:%s did not finish within %s (connect_timeout): something accepts connections there but does not complete TLS; check the port, the proxy and the firewall", host, port, connect), ExitHarness)
 		default:
@@ -277,7 +281,6 @@ func (d *doctor) checkDirect(ctx context.Context, host, port string, roots *x509
 	}
 	cs := tconn.ConnectionState()
 	tconn.Close()
-	d.ok("TCP", net.JoinHostPort(host, port))
 	d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite),
 		cs.PeerCertificates[0].Subject, cs.PeerCertificates[0].Issuer.CommonName))
 	return true

@@ -180,7 +180,8 @@ func TestDoctorChecksTheSystemUnderTest(t *testing.T) {
 	}
 }
 
-// TestDoctorSaysWhenThePortSpeaksNoTLS: a base URL whose port answers in plain HTTP gets a FAIL
+// TestDoctorSaysWhenThePortSpeaksNoTLS: a base URL whose port answers in plain HTTP, or closes
+// the connection at once, gets a FAIL
 // that says so and names the port to check, not crypto/tls's words.
 func TestDoctorSaysWhenThePortSpeaksNoTLS(t *testing.T) {
 	t.Parallel()
@@ -191,11 +192,27 @@ func TestDoctorSaysWhenThePortSpeaksNoTLS(t *testing.T) {
 	if _, _, err := pki.EnsureDevPKI(certs, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(root, "konform.yaml")
-	os.WriteFile(cfg, []byte("environments:\n  vanlig:\n    kind: test\n    base_url: https://"+plain.Listener.Addr().String()+"/fhir\n    ca: certs/ca.pem\n    client: {cert: certs/client.pem, key: certs/client.key}\n"), 0o644)
-	code, out := doctor(t, run.Options{Env: "vanlig", Config: cfg, CertsDir: certs})
-	if code != run.ExitHarness || !strings.Contains(out, "does not speak TLS") || !strings.Contains(out, "HTTPS port") {
-		t.Fatalf("exit %d\n%s", code, out)
+	closer, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	go func() {
+		for {
+			conn, err := closer.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	for addr, want := range map[string]string{plain.Listener.Addr().String(): "does not speak TLS", closer.Addr().String(): "closed the connection during the TLS handshake"} {
+		cfg := filepath.Join(root, "konform.yaml")
+		os.WriteFile(cfg, []byte("environments:\n  vanlig:\n    kind: test\n    base_url: https://"+addr+"/fhir\n    ca: certs/ca.pem\n    client: {cert: certs/client.pem, key: certs/client.key}\n"), 0o644)
+		code, out := doctor(t, run.Options{Env: "vanlig", Config: cfg, CertsDir: certs})
+		if code != run.ExitHarness || !strings.Contains(out, want) || !strings.Contains(out, "HTTPS port") || !strings.Contains(out, "ok    TCP") {
+			t.Errorf("exit %d; want 3, TCP ok and %q\n%s", code, want, out)
+		}
 	}
 }
 
