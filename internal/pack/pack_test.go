@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,13 +90,25 @@ Egenskap: O
 // TestAnOutlineWithoutRowsIsRefused: an outline whose Examples table has only its header (or
 // whose Examples have no table) makes no test case; the load says where, instead of dropping it from every run.
 func TestAnOutlineWithoutRowsIsRefused(t *testing.T) {
+	other := "  @tc:O-2 @valfri\n  Scenario: finns\n    Givet x\n\n"
 	for name, examples := range map[string]string{"header only": "    Exempel:\n      | n |\n", "no table": "    Exempel:\n"} {
-		f := write(t, t.TempDir(), "o.feature", "# language: sv\nEgenskap: O\n  @tc:O-2 @valfri\n  Scenario: finns\n    Givet x\n\n"+
-			"  @tc:O-1 @valfri\n  Abstrakt Scenario: rad <n>\n    Givet x <n>\n"+examples)
-		_, err := Load([]string{f}, "")
-		if err == nil || !strings.Contains(err.Error(), f+`:8: Abstrakt Scenario "rad <n>" has no example rows`) {
-			t.Errorf("%s: %v", name, err)
+		for _, alone := range []bool{false, true} {
+			body, line := other, 8
+			if alone {
+				body, line = "", 4
+			}
+			f := write(t, t.TempDir(), "o.feature", "# language: sv\nEgenskap: O\n"+body+
+				"  @tc:O-1 @valfri\n  Abstrakt Scenario: rad <n>\n    Givet x <n>\n"+examples)
+			_, err := Load([]string{f}, "")
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%s:%d: Abstrakt Scenario \"rad <n>\" has no example rows", f, line)) {
+				t.Errorf("%s, alone in its file %t: %v", name, alone, err)
+			}
 		}
+	}
+	// in a pack, too, when the file is not named
+	root := makePack(t, map[string]string{"features/a.feature": "# language: sv\nEgenskap: A\n" + other, "features/o.feature": "# language: sv\nEgenskap: O\n  @tc:O-1 @valfri\n  Abstrakt Scenario: rad <n>\n    Givet x <n>\n    Exempel:\n      | n |\n"})
+	if _, err := Load([]string{root}, ""); err == nil || !strings.Contains(err.Error(), "has no example rows") {
+		t.Errorf("a pack with an outline without rows: %v", err)
 	}
 }
 

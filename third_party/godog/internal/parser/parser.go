@@ -253,7 +253,9 @@ func filterFeatures(filter string, features []*models.Feature) (result []*models
 	for _, ft := range features {
 		ft.Pickles = tags.ApplyTagFilter(filter, ft.Pickles)
 
-		if ft.Feature != nil && len(ft.Pickles) > 0 {
+		// konform patch: without a filter a feature is kept even when it makes no pickle (a
+		// Scenario Outline whose Examples have no rows), so that the caller can say so.
+		if ft.Feature != nil && (len(ft.Pickles) > 0 || filter == "") {
 			result = append(result, ft)
 		}
 	}
