@@ -367,7 +367,7 @@ func TestNoTLSIsUnreachable(t *testing.T) {
 	w := start(t)
 	pool, _ := pki.CertPool(w.pki.Path(pki.CAFile))
 	for base, want := range map[string]string{
-		"https://" + closer.Addr().String() + "/fhir":          "closed the connection",
+		"https://" + closer.Addr().String() + "/fhir":         "closed the connection",
 		"https://" + plain.Listener.Addr().String() + "/fhir": "does not speak TLS",
 		"https://" + silent.Addr().String() + "/fhir":         "TLS handshake did not finish within 300ms",
 	} {
