@@ -145,12 +145,18 @@ func TestFormatRedactsAuthorization(t *testing.T) {
 func TestFormatRedactsSecretHeaders(t *testing.T) {
 	e := &Exchange{Method: "GET", URL: "https://x/$ping", Status: 200,
 		ReqHeader: map[string][]string{"X-Api-Key": {"k-123456"}, "Ocp-Apim-Subscription-Key": {"sub-98765"}, "X-Gateway-Token": {"gw-tok"},
-			"X-Client-Secret": {"s3cr3t"}, "X-Purpose": {"VARD"}, "Accept": {"application/fhir+json"}},
-		RespBody: []byte(`{"echo":"opaque-token-4711"}`)}
+			"X-Client-Secret": {"s3cr3t"}, "X-Accesstoken": {"at-1"}, "X-Auth": {"au-2"}, "X-Purpose": {"VARD"}, "Accept": {"application/fhir+json"},
+			"X-Turnkey-Build": {"tk-7"}, "X-Author": {"Anna"}, "X-Session-Lang": {"sv"}},
+		RespBody: []byte(`{"echo":"opaque-token-4711","quoted":"sp<&>ecial\"SECRET05"}`)}
 	r := NewRedactor()
-	r.Secret("opaque-token-4711", "short")
+	r.Secret("opaque-token-4711", "short", `sp<&>ecial"SECRET05`)
 	out := e.Format(r, true)
-	for _, bad := range []string{"k-123456", "sub-98765", "gw-tok", "s3cr3t", "opaque-token-4711"} {
+	for _, want := range []string{"X-Turnkey-Build: tk-7", "X-Author: Anna", "X-Session-Lang: sv"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("an ordinary header is hidden: %q missing:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"k-123456", "sub-98765", "gw-tok", "s3cr3t", "at-1", "au-2", "opaque-token-4711", "SECRET05"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("%q survives:\n%s", bad, out)
 		}

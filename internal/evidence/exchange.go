@@ -158,20 +158,31 @@ var (
 // secretHeaders never reach the evidence in clear.
 var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true}
 
-// secretWords are the words of a header name that says it carries a secret: an API gateway's
-// key (X-Api-Key, Ocp-Apim-Subscription-Key), a token, a signature or a session.
-var secretWords = []string{"key", "token", "secret", "passw", "auth", "signature", "session", "credential", "cookie"}
+// secretWords are the words of a header name (between its dashes and underscores) that say it
+// carries a secret: an API gateway's key (X-Api-Key, Ocp-Apim-Subscription-Key), a token, a
+// password or a signature.
+var secretWords = map[string]bool{"key": true, "apikey": true, "token": true, "secret": true, "password": true, "passwd": true,
+	"auth": true, "authorization": true, "signature": true, "credential": true, "credentials": true, "cookie": true, "jwt": true}
+
+// secretEndings end a word of a header name that carries a secret (X-AccessToken, X-ClientSecret).
+var secretEndings = []string{"token", "secret", "apikey", "password"}
 
 // SecretHeader reports whether a header's value is kept out of the evidence: credentials and
-// cookies, and every header whose name has one of secretWords in it (a supplier's own headers:
-// in konform.yaml included).
+// cookies, and every header with a word of secretWords in its name, or a word ending in one of
+// secretEndings (a supplier's own headers in konform.yaml included). X-Turnkey-Build and
+// X-Author are no secrets.
 func SecretHeader(name string) bool {
 	if secretHeaders[name] {
 		return true
 	}
-	for _, w := range secretWords {
-		if containsFold(name, w) {
+	for _, word := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '-' || r == '_' }) {
+		if secretWords[word] {
 			return true
+		}
+		for _, end := range secretEndings {
+			if strings.HasSuffix(word, end) {
+				return true
+			}
 		}
 	}
 	return false

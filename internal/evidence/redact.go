@@ -1,7 +1,9 @@
 package evidence
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -28,8 +30,19 @@ const MinSecret = 8
 // shorter than MinSecret are left to the header rule. Call it before the run starts.
 func (r *Redactor) Secret(values ...string) {
 	for _, v := range values {
-		if len(v) >= MinSecret {
-			r.secrets = append(r.secrets, v)
+		if len(v) < MinSecret {
+			continue
+		}
+		r.secrets = append(r.secrets, v)
+		// as a JSON string carries it, when a server echoes it in a body
+		for _, escapeHTML := range []bool{true, false} {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(escapeHTML)
+			enc.Encode(v)
+			if quoted := strings.TrimSuffix(b.String(), "\n"); quoted[1:len(quoted)-1] != v && !slices.Contains(r.secrets, quoted[1:len(quoted)-1]) {
+				r.secrets = append(r.secrets, quoted[1:len(quoted)-1])
+			}
 		}
 	}
 }
