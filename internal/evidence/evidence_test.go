@@ -443,6 +443,15 @@ func TestTheServersWordsAreNotTranslated(t *testing.T) {
 	if got, want := s.Says("sv"), "statuskod: förväntat 400, faktiskt 503 (OperationOutcome invalid: x-request-id is not a UUID)"; got != want {
 		t.Errorf("sv: %q, want %q", got, want)
 	}
+	for in, want := range map[string]string{
+		`harness: the search answered 503 "application/fhir+json", not a Bundle (OperationOutcome invalid: x-request-id is not a UUID; the status code is wrong)`: `harness: the search answered 503 "application/fhir+json", not a Bundle (OperationOutcome invalid: x-request-id is not a UUID; the status code is wrong)`,
+		`diagnostics "x-request-id is not a UUID; the \"status code\" is wrong"`:                                                                                  `diagnostics "x-request-id is not a UUID; the \"status code\" is wrong"`,
+		`status code: expected "a UUID", got an empty collection`:                                                                                                 `statuskod: förväntat "a UUID", faktiskt en tom samling`,
+	} {
+		if got := text("sv", in); got != want {
+			t.Errorf("%s\n got %s\nwant %s", in, got, want)
+		}
+	}
 	if got := s.Says("en"); got != s.Message {
 		t.Errorf("en: %q, want the message as it was", got)
 	}

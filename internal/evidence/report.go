@@ -172,7 +172,37 @@ func text(lang, s string) string {
 	if w, ok := swedishWhole[s]; ok {
 		return w
 	}
-	return swedish.Replace(s)
+	// The server's words pass as they came: an OperationOutcome's diagnostics to the end, and
+	// whatever stands in double quotes.
+	tail := ""
+	if i := strings.Index(s, "(OperationOutcome "); i >= 0 {
+		s, tail = s[:i], s[i:]
+	}
+	var b strings.Builder
+	start, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		if quoted && s[i] == '\\' {
+			i++ // an escaped character, such as \"
+			continue
+		}
+		if s[i] != '"' {
+			continue
+		}
+		if quoted {
+			b.WriteString(s[start : i+1]) // the quotation, with both its marks
+			start = i + 1
+		} else {
+			b.WriteString(swedish.Replace(s[start:i]))
+			start = i
+		}
+		quoted = !quoted
+	}
+	if quoted {
+		b.WriteString(s[start:])
+	} else {
+		b.WriteString(swedish.Replace(s[start:]))
+	}
+	return b.String() + tail
 }
 
 // stepRows writes a case's steps as the items of the report's step list: the outcome, the step
