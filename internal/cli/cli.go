@@ -127,6 +127,8 @@ func checkKey(cmd *cobra.Command) error {
 		return nil
 	}
 	switch {
+	case key.Value.String() == "":
+		return errors.New("--key is empty (an unset variable?); give the private key's file, or leave the flag out")
 	case !cert.Changed:
 		return fmt.Errorf("--key %s needs --cert, the certificate it belongs to", key.Value)
 	case pki.IsPKCS12(cert.Value.String()):

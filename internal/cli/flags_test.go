@@ -24,6 +24,7 @@ func TestBadRunFlagsExit2WithOneLine(t *testing.T) {
 		{"--tags", "@a &&"},
 		{"--max-body", "0"},
 		{"--key", filepath.Join(root, "client.key")},
+		{"--key", ""},
 		{"--cert", filepath.Join(root, "client.p12"), "--key", filepath.Join(root, "client.key")},
 		{"--out", filepath.Join(file, "reports")},
 	} {

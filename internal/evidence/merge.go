@@ -77,7 +77,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		case r.EnvironmentKind != merged.EnvironmentKind:
 			return nil, fmt.Errorf("%s ran against a %s environment, not a %s one", dir, r.EnvironmentKind, merged.EnvironmentKind)
 		case r.SUT.Describe() != merged.SUT.Describe():
-			return nil, fmt.Errorf("%s drove the system under test %s, not %s", dir, r.SUT.Describe(), merged.SUT.Describe())
+			return nil, fmt.Errorf("%s drove the system under test %s, the shards before it %s; merge the shards of one run", dir, r.SUT.Describe(), merged.SUT.Describe())
 		case !sameJSON(r.System, merged.System):
 			return nil, fmt.Errorf("%s tested %s, not %s; merge the shards of one system version", dir, r.System.Describe(), merged.System.Describe())
 		case !sameJSON(r.Plan, merged.Plan):

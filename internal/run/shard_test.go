@@ -104,7 +104,7 @@ func TestShardsCoverThePackOnceAndMergeIntoVerifiableEvidence(t *testing.T) {
 		t.Errorf("the same shard twice: exit %d %s", code, stderr)
 	}
 	other := execute(t, run.Options{Shard: "2/4", CertsDir: certs, Out: filepath.Join(root, "other")}) // without the system under test
-	if code, _, stderr := merge(dirs[0], other.dir); code != run.ExitUsage || !strings.Contains(stderr, "drove the system under test not at all, not with driver ref") {
+	if code, _, stderr := merge(dirs[0], other.dir); code != run.ExitUsage || !strings.Contains(stderr, "drove the system under test not at all, the shards before it with driver ref") {
 		t.Errorf("a shard run without the system under test: exit %d %s", code, stderr)
 	}
 	system := filepath.Join(root, "system.yaml")
