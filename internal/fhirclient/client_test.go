@@ -330,46 +330,40 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	}
 }
 
+// tcpServer accepts connections on loopback and hands each to handle, one at a time, until the
+// test ends; it returns the address.
+func tcpServer(t *testing.T, handle func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			handle(conn)
+		}
+	}()
+	return ln.Addr().String()
+}
+
 // TestNoTLSIsUnreachable: a port that answers in plain HTTP, or accepts the connection and never
 // finishes the TLS handshake, is unreachable (every request of a run would fail the same way)
 // and no certificate refusal; the cause says what the server did.
 func TestNoTLSIsUnreachable(t *testing.T) {
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer plain.Close()
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
-	go func() {
-		for {
-			conn, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			defer conn.Close() // held open, never answered
-		}
-	}()
-	closer, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
-	go func() {
-		for {
-			conn, err := closer.Accept()
-			if err != nil {
-				return
-			}
-			conn.Close() // accepted, then closed without a word
-		}
-	}()
+	silent := tcpServer(t, func(conn net.Conn) { t.Cleanup(func() { conn.Close() }) }) // held open, never answered
+	closer := tcpServer(t, func(conn net.Conn) { conn.Close() })                       // accepted, then closed without a word
 	w := start(t)
 	pool, _ := pki.CertPool(w.pki.Path(pki.CAFile))
 	for base, want := range map[string]string{
-		"https://" + closer.Addr().String() + "/fhir":         "closed the connection",
+		"https://" + closer + "/fhir":                         "closed the connection",
 		"https://" + plain.Listener.Addr().String() + "/fhir": "does not speak TLS",
-		"https://" + silent.Addr().String() + "/fhir":         "TLS handshake did not finish within 300ms",
+		"https://" + silent + "/fhir":                         "TLS handshake did not finish within 300ms",
 	} {
 		c, err := fhirclient.New(fhirclient.Config{BaseURL: base, TLS: pki.ClientTLS(pool, nil), ConnectTimeout: 300 * time.Millisecond, Timeout: 5 * time.Second})
 		if err != nil {

@@ -307,7 +307,7 @@ func (d *doctor) ping(ctx context.Context, c *fhirclient.Client, check string, h
 		}
 	}
 	switch status := ex.Response.Status; {
-	case header.Get("Authorization") != "" && (status == http.StatusUnauthorized || status == http.StatusForbidden):
+	case header.Get("Authorization") != "" && status == http.StatusUnauthorized:
 		d.fail(check, fmt.Sprintf("%s answered %d %s: the environment refused the token; renew it, or check token_env, token_file or token_command under users: in the configuration",
 			how, status, http.StatusText(status)), ExitUsage)
 	case status != http.StatusOK:

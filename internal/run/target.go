@@ -397,7 +397,7 @@ func (t *target) preflight(ctx context.Context) (string, string) {
 }
 
 // checkUsers sends $ping with each configured user's token, as NLL's connectivity test checks a
-// user's credentials, and returns what to do when the service refuses one (401 or 403 where the
+// user's credentials, and returns what to do when the service refuses one (401 where the
 // same $ping without a token was answered): every case of that user would otherwise fail on its
 // token and mislead as a conformance failure. "" when all were accepted, and for the simulator,
 // whose tokens konform issues itself.
@@ -421,7 +421,7 @@ func (t *target) checkUsers(ctx context.Context) string {
 		if err != nil || ex.Response == nil {
 			continue // the cases will meet the same trouble and say so
 		}
-		if status := ex.Response.Status; status == http.StatusUnauthorized || status == http.StatusForbidden {
+		if status := ex.Response.Status; status == http.StatusUnauthorized {
 			return fmt.Sprintf("the token of user %s was refused ($ping with it answered %d %s); renew it, or check token_env, token_file or token_command under users: %s in the configuration",
 				role, status, http.StatusText(status), role)
 		}
