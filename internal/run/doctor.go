@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -215,13 +214,7 @@ func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.C
 	if proxy != nil && ex != nil && ex.TLS != nil {
 		d.ok("TLS", fmt.Sprintf("%s, %s, server %s issued by %s", ex.TLS.Version, ex.TLS.CipherSuite, ex.TLS.PeerSubject, ex.TLS.PeerIssuer))
 	}
-	roles := make([]string, 0, len(users))
-	for role, h := range users {
-		if role != steps.DefaultRole && h.Get("Authorization") != "" {
-			roles = append(roles, string(role))
-		}
-	}
-	sort.Strings(roles)
+	roles := withToken(users)
 	switch {
 	case users == nil: // the tokens could not be read, which is said above
 	case len(roles) == 0 && users[steps.DefaultRole].Get("Authorization") != "":
@@ -230,7 +223,7 @@ func (d *doctor) checkNetwork(ctx context.Context, baseURL string, roots *x509.C
 		d.warn("$ping+token", "no token configured for this environment; add users: with a token_env, token_file or token_command to the configuration")
 	}
 	for _, role := range roles {
-		d.ping(ctx, c, "$ping+token", users[steps.Role(role)], "with the token of user "+role)
+		d.ping(ctx, c, "$ping+token", users[role], "with the token of user "+string(role))
 	}
 	if ex != nil && ex.Response != nil {
 		if date, err := http.ParseTime(ex.Response.Header.Get("Date")); err == nil {

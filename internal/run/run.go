@@ -271,10 +271,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}}
 	rec.redactor.Secret(tgt.secrets()...)
 	if !env.Simulated {
-		rec.cleanup = "konform cleanup --env " + env.Name + " --run " + runID
-		if opts.Config != "" && opts.Config != config.DefaultFile {
-			rec.cleanup += " --config " + opts.Config
-		}
+		rec.cleanup = "konform cleanup --env " + env.Name + " --run " + runID + configFlag(opts.Config)
 	}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
@@ -301,11 +298,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	if why != "" {
 		rec.run.Unreachable = why
-		doctor := "konform doctor --env " + env.Name
-		if opts.Config != "" && opts.Config != config.DefaultFile {
-			doctor += " --config " + opts.Config
-		}
-		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (%s checks the connection step by step)\n", tgt.baseURL, why, doctor)
+		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (konform doctor --env %s%s checks the connection step by step)\n", tgt.baseURL, why, env.Name, configFlag(opts.Config))
 	} else if refused := tgt.checkUsers(ctx); refused != "" {
 		// Every case of that user would fail on its token, which says nothing of the system.
 		rec.run.Refused = refused
@@ -673,6 +666,14 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		}
 		return ctx, err
 	})
+}
+
+// configFlag is " --config FILE" for a hint's command line, "" for the default configuration file.
+func configFlag(file string) string {
+	if file == "" || file == config.DefaultFile {
+		return ""
+	}
+	return " --config " + file
 }
 
 // What an interrupted case and its step say: neither failed nor an error, since the run stopped.

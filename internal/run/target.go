@@ -409,15 +409,8 @@ func (t *target) checkUsers(ctx context.Context) string {
 	if err != nil {
 		return ""
 	}
-	roles := make([]string, 0, len(t.credentials))
-	for role, h := range t.credentials {
-		if role != steps.DefaultRole && h.Get("Authorization") != "" {
-			roles = append(roles, string(role))
-		}
-	}
-	sort.Strings(roles)
-	for _, role := range roles {
-		ex, err := c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping", Header: t.credentials[steps.Role(role)].Clone()})
+	for _, role := range withToken(t.credentials) {
+		ex, err := c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping", Header: t.credentials[role].Clone()})
 		if err != nil || ex.Response == nil {
 			continue // the cases will meet the same trouble and say so
 		}
@@ -427,6 +420,19 @@ func (t *target) checkUsers(ctx context.Context) string {
 		}
 	}
 	return ""
+}
+
+// withToken lists, in order, the roles whose users carry a token; the default role, which is one
+// of them again, is left out.
+func withToken(users map[steps.Role]http.Header) []steps.Role {
+	var roles []steps.Role
+	for role, h := range users {
+		if role != steps.DefaultRole && h.Get("Authorization") != "" {
+			roles = append(roles, role)
+		}
+	}
+	slices.Sort(roles)
+	return roles
 }
 
 // close releases the clients' connections and stops the simulator.
