@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-resty/resty/v2"
 	"github.com/google/uuid"
 
 	"github.com/konform/konform/internal/fhirclient"
@@ -55,16 +56,26 @@ func serve(b testing.TB) served {
 
 // pingFeature writes a feature file: scenarios scenarios of steps requests each.
 func pingFeature(b testing.TB, dir string, scenarios, steps int) string {
+	return feature(b, dir, scenarios, steps, ping, check)
+}
+
+const (
+	ping  = "    När systemet hämtar \"$ping\"\n"
+	check = "    Så är svarets statuskod 200\n"
+)
+
+// feature writes a feature file: scenarios scenarios of steps copies of step each, then tail.
+func feature(b testing.TB, dir string, scenarios, steps int, step, tail string) string {
 	var f bytes.Buffer
 	f.WriteString("# language: sv\nEgenskap: Kostnad per steg\n")
 	for i := 0; i < scenarios; i++ {
 		fmt.Fprintf(&f, "\n  @tc:BENCH-%05d @valfri\n  Scenario: ping %d\n", i, i)
 		for j := 0; j < steps; j++ {
-			f.WriteString("    När systemet hämtar \"$ping\"\n")
+			f.WriteString(step)
 		}
-		f.WriteString("    Så är svarets statuskod 200\n")
+		f.WriteString(tail)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("bench-%d-%d.feature", scenarios, steps))
+	path := filepath.Join(dir, fmt.Sprintf("bench-%d-%d-%x.feature", scenarios, steps, len(step)))
 	if err := os.WriteFile(path, f.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +85,9 @@ func pingFeature(b testing.TB, dir string, scenarios, steps int) string {
 // BenchmarkStepCost makes the same request ($ping over mutual TLS with keep-alive, to one
 // simulator) four ways and reports each one's cost as a multiple of the bare Go client's
 // (x-bare): the bare client, konform's fhirclient, a request step of a scenario (one scenario of
-// many steps, evidence included) and one-request scenarios (evidence and cleanup included).
+// many steps, evidence included) and one-request scenarios (evidence and cleanup included). Two
+// more show the floors DESIGN.md's dependencies set: resty's own request, and a step that sends
+// nothing.
 func BenchmarkStepCost(b *testing.B) {
 	sv := serve(b)
 	pool, err := pki.CertPool(sv.dev.Path(pki.CAFile))
@@ -107,6 +120,19 @@ func BenchmarkStepCost(b *testing.B) {
 		}
 		bare = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	})
+	// resty is the floor DESIGN.md's client sets: resty's own request, with the bare client's
+	// headers, no trace, no timeout and no record of the exchange.
+	b.Run("resty", func(b *testing.B) {
+		r := resty.NewWithClient(&http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLS(pool, id)}})
+		for i := 0; i < b.N; i++ {
+			_, err := r.R().SetHeader("Accept", "application/fhir+json").SetHeader("X-Request-ID", uuid.NewString()).
+				Execute(http.MethodGet, sv.url+"/$ping")
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		ratio(b)
+	})
 	b.Run("fhirclient", func(b *testing.B) {
 		c, err := fhirclient.New(fhirclient.Config{BaseURL: sv.url, TLS: pki.ClientTLS(pool, id)})
 		if err != nil {
@@ -130,6 +156,14 @@ func BenchmarkStepCost(b *testing.B) {
 	}
 	b.Run("step", func(b *testing.B) {
 		feature := pingFeature(b, b.TempDir(), 1, b.N)
+		b.ResetTimer()
+		execute(b, feature, 1)
+		ratio(b)
+	})
+	// noop is the floor DESIGN.md's step runner sets: a step that sends nothing (it sets a header
+	// for the scenario's next request), in one scenario of b.N such steps, evidence included.
+	b.Run("noop-step", func(b *testing.B) {
+		feature := feature(b, b.TempDir(), 1, b.N, "    Givet att begäran har headern \"X-Bench\" med värdet \"1\"\n", ping+check)
 		b.ResetTimer()
 		execute(b, feature, 1)
 		ratio(b)

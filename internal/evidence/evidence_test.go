@@ -461,3 +461,27 @@ func TestTheServersWordsAreNotTranslated(t *testing.T) {
 		t.Errorf("the step rows lack the server's words as sent:\n%s", b.String())
 	}
 }
+
+// TestReportExchangeListsEscapeWhatTheyShow: an answer's text, a summary and a file name reach
+// report.html as text, never as markup or a link to another scheme; the exchange the failing
+// step judged is the open one, and an exchange too large to inline is a link.
+func TestReportExchangeListsEscapeWhatTheyShow(t *testing.T) {
+	hostile := "HTTP/1.1 200 OK\n\n</pre><script>alert(1)</script>"
+	xs := []reportExchange{
+		{ExchangeRef: ExchangeRef{File: ExchangesFile, Part: 1, Summary: `GET "<b>"`}, Text: hostile},
+		{ExchangeRef: ExchangeRef{File: "javascript:alert(1)/x y.http", Summary: "POST"}, Linked: true},
+	}
+	got := string(exchangeItems(labels["en"], xs, 2, func(s string) string { return s }, ExchangeRef.Name))
+	for _, want := range []string{
+		"<pre>" + html.EscapeString(hostile) + "</pre>",
+		`<summary class="mono">GET &#34;&lt;b&gt;&#34;</summary>`,
+		`<details open><summary class="mono">POST</summary><p><a href="javascript%3Aalert%281%29/x%20y.http">javascript:alert(1)/x y.http</a> – ` + labels["en"]["linked"] + `</p></details>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the list lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "<script>") || strings.Count(got, "<details open>") != 1 {
+		t.Errorf("markup from outside, or not exactly one open exchange:\n%s", got)
+	}
+}

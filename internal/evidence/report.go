@@ -288,6 +288,55 @@ func caseRows(l map[string]string, cases []reportCase) template.HTML {
 	return template.HTML(b.String())
 }
 
+// exchangeItems writes a case's list of exchanges (or of the system's calls, or of its driver's
+// logs): each a closed <details> with its summary line, then its text when the report inlines
+// it, else a link to its file. The item numbered open (from 1) is open; 0 opens none. Like
+// stepRows it is written here, not in the template: a detailed case has an item per request.
+func exchangeItems(l map[string]string, xs []reportExchange, open int, summary func(string) string, name func(ExchangeRef) string) template.HTML {
+	var b strings.Builder
+	for i, e := range xs {
+		b.WriteString(`<details`)
+		if i+1 == open {
+			b.WriteString(` open`)
+		}
+		b.WriteString(`><summary class="mono">`)
+		b.WriteString(html.EscapeString(summary(e.Summary)))
+		b.WriteString(`</summary>`)
+		if e.Linked {
+			b.WriteString(`<p>`)
+		} else {
+			b.WriteString(`<p class="mono">`)
+		}
+		b.WriteString(`<a href="`)
+		b.WriteString(html.EscapeString(fileHref(e.File)))
+		b.WriteString(`">`)
+		b.WriteString(html.EscapeString(name(e.ExchangeRef)))
+		b.WriteString(`</a>`)
+		if e.Linked {
+			b.WriteString(` – `)
+			b.WriteString(html.EscapeString(l["linked"]))
+			b.WriteString(`</p>`)
+		} else {
+			b.WriteString(`</p><pre>`)
+			b.WriteString(html.EscapeString(e.Text))
+			b.WriteString(`</pre>`)
+		}
+		b.WriteString("</details>\n")
+	}
+	return template.HTML(b.String())
+}
+
+// fileHref is a link to a file of the evidence folder, by its slash-separated path: each
+// segment percent-encoded, the colon too, so that no name can turn the link into another scheme
+// or a query.
+func fileHref(file string) string {
+	parts := strings.Split(file, "/")
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(url.PathEscape(p), ":", "%3A")
+	}
+	return strings.Join(parts, "/")
+}
+
 // reportCoverage is a requirement with its status in this run.
 type reportCoverage struct {
 	Coverage
@@ -435,7 +484,6 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 		"says":    func(s *Step) string { return s.Says(lang) },
 		"summary": func(s string) string { return summaryText(lang, s) },
 		"local":   func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
-		"add":     func(a, b int) int { return a + b },
 		"abs": func(n int64) int64 {
 			if n < 0 {
 				return -n
@@ -448,6 +496,12 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 		"ms":       func(d time.Duration) int64 { return d.Milliseconds() },
 		"steps":    func(steps []Step) template.HTML { return stepRows(l, lang, steps) },
 		"caseRows": func(cases []reportCase) template.HTML { return caseRows(l, cases) },
+		"exchanges": func(xs []reportExchange, open int) template.HTML {
+			return exchangeItems(l, xs, open, func(s string) string { return summaryText(lang, s) }, ExchangeRef.Name)
+		},
+		"files": func(xs []reportExchange) template.HTML {
+			return exchangeItems(l, xs, 0, func(s string) string { return s }, func(e ExchangeRef) string { return e.File })
+		},
 	}).Parse(reportTemplate)
 	if err != nil {
 		return err
