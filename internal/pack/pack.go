@@ -14,11 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 
+	gherkin "github.com/cucumber/gherkin/go/v26"
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
 
@@ -654,6 +656,10 @@ func (p *Pack) checkEveryScenarioRuns(doc *messages.GherkinDocument, pickles []*
 					}
 				}
 			}
+			if s := c.Scenario; s != nil && len(s.Examples) == 0 && isOutline(doc.Feature.Language, s.Keyword) {
+				return fmt.Errorf("%s%s:%d: %s %q has no Examples (Exempel) table, so its steps would run with their <placeholders> as they stand; add an Examples table with a row, or make it a Scenario",
+					p.where, doc.Uri, s.Location.Line, strings.TrimSpace(s.Keyword), s.Name)
+			}
 			if s := c.Scenario; s != nil && !made[s.Id] {
 				return fmt.Errorf("%s%s:%d: %s %q has no example rows, so it makes no test case; add a row under its Examples (Exempel) table, or remove it",
 					p.where, doc.Uri, s.Location.Line, strings.TrimSpace(s.Keyword), s.Name)
@@ -662,6 +668,12 @@ func (p *Pack) checkEveryScenarioRuns(doc *messages.GherkinDocument, pickles []*
 		return nil
 	}
 	return check(doc.Feature.Children)
+}
+
+// isOutline reports whether keyword is a Scenario Outline keyword of the language.
+func isOutline(language, keyword string) bool {
+	d := gherkin.DialectsBuiltin().GetDialect(language)
+	return d != nil && slices.Contains(d.ScenarioOutlineKeywords(), strings.TrimSpace(keyword))
 }
 
 func hasTag(tags []string, name string) bool {

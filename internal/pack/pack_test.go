@@ -112,6 +112,25 @@ func TestAnOutlineWithoutRowsIsRefused(t *testing.T) {
 	}
 }
 
+// TestAnOutlineWithoutExamplesIsRefused: an outline with no Examples block at all compiles, as
+// Gherkin has it, to one scenario whose steps keep their <placeholders>; the load refuses it, in
+// Swedish and in English, instead of sending "<n>".
+func TestAnOutlineWithoutExamplesIsRefused(t *testing.T) {
+	for lang, head := range map[string]string{"sv": "# language: sv\nEgenskap: O\n  @tc:O-1 @valfri\n  Abstrakt Scenario: rad <n>\n    Givet x <n>\n",
+		"en": "# language: en\nFeature: O\n  @tc:O-1 @valfri\n  Scenario Outline: rad <n>\n    Given x <n>\n"} {
+		f := write(t, t.TempDir(), "o.feature", head)
+		line := 4
+		if _, err := Load([]string{f}, ""); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%s:%d:", f, line)) || !strings.Contains(err.Error(), "has no Examples (Exempel) table") {
+			t.Errorf("%s: %v", lang, err)
+		}
+	}
+	// a Scenario with no Examples is a scenario
+	f := write(t, t.TempDir(), "s.feature", "# language: sv\nEgenskap: S\n  @tc:S-1 @valfri\n  Scenario: s\n    Givet x\n")
+	if _, err := Load([]string{f}, ""); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestCatalogueErrors(t *testing.T) {
 	cases := map[string]string{
 		"krav:\n  - {id: A, text: t, level: SKA, source: s}\n  - {id: A, text: t, level: SKA, source: s}\n": "listed twice",
