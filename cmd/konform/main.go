@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/konform/konform/internal/cli"
+	"github.com/konform/konform/internal/run"
 )
 
 // memoryLimit is konform's soft memory limit unless GOMEMLIMIT is set: the garbage collector works
@@ -39,7 +40,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "konform: stopping after the work in flight; interrupt again to exit at once")
 		cancel()
 		<-signals
-		fmt.Fprintln(os.Stderr, "konform: exiting at once; the evidence holds only what was written so far")
+		if dir := run.Abandon(); dir != "" {
+			fmt.Fprintf(os.Stderr, "konform: exiting at once; %s holds only what was written so far and no signed manifest (konform verify refuses it); run again for evidence\n", dir)
+		} else {
+			fmt.Fprintln(os.Stderr, "konform: exiting at once")
+		}
 		os.Exit(130)
 	}()
 	ci := cli.InCI(os.Getenv)

@@ -56,6 +56,12 @@ func TestSignalsWriteThePartialEvidence(t *testing.T) {
 // exits at once with 130 instead of waiting for it.
 func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	bin, dir := build(t)
+	earlier := exec.Command(bin, "run", "--tags", "@tc:NLL-ANSL-01")
+	earlier.Dir = dir
+	if out, err := earlier.CombinedOutput(); err != nil {
+		t.Fatalf("an earlier run: %v\n%s", err, out)
+	}
+	before, _ := filepath.EvalSymlinks(filepath.Join(dir, "reports", "latest"))
 	cmd := exec.Command(bin, "run", "--tags", "@tc:NLL-FSK-02", "--fault", "path=MedicationRequest/$end,latency=25s")
 	cmd.Dir = dir
 	var stderr strings.Builder
@@ -76,8 +82,19 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 || time.Since(second) > 5*time.Second {
 		t.Fatalf("exit %v after %s, want 130 at once\n%s", err, time.Since(second), stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "exiting at once") {
-		t.Errorf("stderr does not say so:\n%s", stderr.String())
+	// It names the unfinished folder, and reports/latest points at it, not at an earlier run's
+	// evidence; verify refuses it.
+	latest, err := filepath.EvalSymlinks(filepath.Join(dir, "reports", "latest"))
+	if err != nil || latest == before {
+		t.Fatalf("reports/latest is %s (%v), the earlier run's", latest, err)
+	}
+	if !strings.Contains(stderr.String(), "exiting at once; "+filepath.Join("reports", filepath.Base(latest))+" holds only what was written so far") {
+		t.Errorf("stderr does not name the unfinished folder %s:\n%s", latest, stderr.String())
+	}
+	verify := exec.Command(bin, "verify", "reports/latest")
+	verify.Dir = dir
+	if out, err := verify.CombinedOutput(); err == nil {
+		t.Errorf("verify accepted the unfinished folder:\n%s", out)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // the run's date is Swedish, on any machine
 
@@ -254,6 +255,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(ExitUsage, fmt.Errorf("cannot create the evidence folder %s: %v; choose a writable --out", dir, err))
 	}
+	writing := &unfinishedRun{out: opts.Out, dir: dir}
+	unfinished.Store(writing)
+	defer unfinished.CompareAndSwap(writing, nil)
 	if opts.Seed == 0 {
 		opts.Seed = randomSeed()
 	}
@@ -491,6 +495,25 @@ func stockholm() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// unfinishedRun is the evidence folder of a run whose evidence is not yet signed.
+type unfinishedRun struct{ out, dir string }
+
+// unfinished is the run of this process whose evidence is being written, if any.
+var unfinished atomic.Pointer[unfinishedRun]
+
+// Abandon is for a process that must exit at once (a second interrupt) while a run is under
+// way: it points <out>/latest at the run's unfinished folder, so that nothing takes an earlier
+// run's evidence for this one's, and returns the folder; "" when no run is under way. The folder
+// has no signed manifest, so konform verify refuses it.
+func Abandon() string {
+	u := unfinished.Load()
+	if u == nil {
+		return ""
+	}
+	pointLatest(u.out, filepath.Base(u.dir))
+	return u.dir
 }
 
 // pointLatest makes out/latest a symbolic link to the newest run's folder.
