@@ -375,6 +375,19 @@ func (w *World) calledTimes(method, p string, n int) error {
 	return nil
 }
 
+func (w *World) calledAny() error {
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		if c.Refused == "" {
+			return nil
+		}
+	}
+	return &evidence.Mismatch{Check: "the system's calls to NLL", Expected: "at least one call", Actual: describe(calls)}
+}
+
 func (w *World) notCalledAtAll() error {
 	calls, err := w.calls()
 	if err != nil {

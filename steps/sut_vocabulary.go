@@ -121,6 +121,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^(?:har systemet|systemet) anropat NLL$`,
+			EN:        `^the system called NLL$`,
+			ExampleSV: "Så har systemet anropat NLL",
+			ExampleEN: "Then the system called NLL",
+			Doc:       "The system made at least one call in the scenario; a call the gateway answered for an unavailable NLL, or cut off, counts. It shows that a system reporting an outage did meet one.",
+			Bind:      func(w *World) any { return w.calledAny },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:har systemet|systemet) inte anropat NLL$`,
 			EN:        `^the system did not call NLL$`,
 			ExampleSV: "Så har systemet inte anropat NLL",

@@ -129,6 +129,11 @@ func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lo
 // answers 503, the prescription is queued (the reservrutin) and sent by "skicka köade
 // förskrivningar".
 func (s *System) createPrescription(ctx context.Context, pnr, template string) (driver.Result, error) {
+	if s.has(QueueWithoutTrying) {
+		s.s.queue = append(s.s.queue, pending{pnr: pnr, template: template})
+		return driver.Result{Status: http.StatusServiceUnavailable, Values: map[string]string{"köad": "ja"},
+			Shown: "NLL svarar inte; förskrivningen är köad och skickas när NLL svarar igen"}, nil
+	}
 	r, err := s.tryCreate(ctx, pnr, template)
 	if err != nil || !s.outage(&r) {
 		return r, err

@@ -32,6 +32,9 @@ const (
 	ClockSkew = "clock-skew"
 	// NoQueue drops a prescription NLL could not take during an outage instead of queueing it.
 	NoQueue = "no-queue"
+	// QueueWithoutTrying queues every new prescription and tells the user NLL answered 503,
+	// without calling NLL: a reservrutin that reports an outage it never met.
+	QueueWithoutTrying = "queue-without-trying"
 	// NoUserAgent does not identify itself in x-user-agent.
 	NoUserAgent = "no-user-agent"
 	// NoOrgInfo leaves x-org-info (the workplace) out of every call.
@@ -90,6 +93,7 @@ var Defects = []Defect{
 	{WrongPatient, "refreshes the previously open patient's list when the user opens another patient"},
 	{ClockSkew, "runs with a clock ten minutes fast (authoredOn)"},
 	{NoQueue, "drops a prescription NLL could not take during an outage instead of queueing it"},
+	{QueueWithoutTrying, "queues every new prescription and reports NLL's 503 without calling NLL"},
 	{NoUserAgent, "does not identify itself in x-user-agent"},
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
 	{DosageWithoutSequence, "builds its dosages without sequence, which NLLDosage requires"},

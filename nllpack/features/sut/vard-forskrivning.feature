@@ -169,7 +169,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
   Scenario: När NLL svarar 503 köar systemet förskrivningen och skickar den när NLL svarar igen
     Givet att NLL inte är tillgängligt för systemet under test
     När systemet under test utför "skapa förskrivning" för testpatienten
-    Så rapporterade systemet under test statuskoden 503 för användaren
+    Så har systemet anropat NLL
+    Och rapporterade systemet under test statuskoden 503 för användaren
     Och resultatet "köad" från systemet under test är "ja"
     När NLL är tillgängligt igen för systemet under test
     Och systemet under test utför "skicka köade förskrivningar"
@@ -180,7 +181,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
   Scenario: När anslutningen till NLL bryts köar systemet förskrivningen
     Givet att NLL stänger anslutningarna för systemet under test
     När systemet under test utför "skapa förskrivning" för testpatienten
-    Så är resultatet "köad" från systemet under test "ja"
+    Så har systemet anropat NLL
+    Och är resultatet "köad" från systemet under test "ja"
     När NLL är tillgängligt igen för systemet under test
     Och systemet under test utför "skicka köade förskrivningar"
     Och konform hämtar förskrivningen som systemet under test skapade
