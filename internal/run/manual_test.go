@@ -197,6 +197,28 @@ func TestDriverErrorsKeepNoSecrets(t *testing.T) {
 	}
 }
 
+// TestCommandGetsAbsolutePaths: the command runs in its configuration's folder, so the files
+// konform names in KONFORM_GATEWAY_CA, KONFORM_CLIENT_CERT and KONFORM_CLIENT_KEY are absolute
+// and readable from there, also when --certs is relative to konform's folder.
+func TestCommandGetsAbsolutePaths(t *testing.T) {
+	t.Chdir(t.TempDir())
+	sys := t.TempDir()
+	script := filepath.Join(sys, "sut.sh")
+	os.WriteFile(script, []byte(`#!/bin/sh
+for f in "$KONFORM_GATEWAY_CA" "$KONFORM_CLIENT_CERT" "$KONFORM_CLIENT_KEY"; do
+  case "$f" in /*) ;; *) echo "relative: $f" >&2; exit 5;; esac
+  test -r "$f" || { echo "unreadable: $f" >&2; exit 6; }
+done
+echo '{"status": 201}'
+`), 0o755)
+	cfg := filepath.Join(sys, "sut.yaml")
+	os.WriteFile(cfg, []byte("sut: {driver: command, command: ["+script+"]}\n"), 0o644)
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", SUTConfig: cfg, CertsDir: "certs"})
+	if p := r.outcome(t, "SUT-VARD-01").Problem(); p != nil && strings.Contains(p.Message, "sut.sh exited") {
+		t.Fatalf("the command could not use konform's files: %s", p.Message)
+	}
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

@@ -187,7 +187,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 			return nil
 		}
 		return map[string]string{"authorization": h.Get("Authorization"), "x-org-info": h.Get("X-Org-Info")}
-	}, Env: map[string]string{"KONFORM_GATEWAY_CA": side.certFile, "KONFORM_CLIENT_CERT": d.Path(pki.ClientCertFile), "KONFORM_CLIENT_KEY": d.Path(pki.ClientKeyFile)},
+	}, Env: map[string]string{"KONFORM_GATEWAY_CA": absolute(side.certFile), "KONFORM_CLIENT_CERT": absolute(d.Path(pki.ClientCertFile)), "KONFORM_CLIENT_KEY": absolute(d.Path(pki.ClientKeyFile))},
 		TestData: testData}
 	switch opts.SUT {
 	case "ref":
@@ -451,4 +451,13 @@ func (o Options) sutConfig() string {
 		return o.SUTConfig
 	}
 	return o.Config
+}
+
+// absolute makes a path handed to the system under test absolute: its command runs in the
+// folder of its configuration (or its dir:), not in konform's.
+func absolute(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
