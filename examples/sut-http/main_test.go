@@ -72,7 +72,18 @@ func TestSUTPackPassesThroughTheTestHook(t *testing.T) {
 	if logs < s.Counts.Total {
 		t.Errorf("%d driver logs for %d cases", logs, s.Counts.Total)
 	}
-	if v, err := evidence.Verify(dir, ""); err != nil || len(v.Problems) > 0 {
+	v, err := evidence.Verify(dir, "")
+	if err != nil || len(v.Problems) > 0 {
 		t.Fatalf("the evidence does not verify: %v %v", err, v)
+	}
+	// The hook hands every action to konform's reference system, whose calls say so in
+	// x-user-agent: the run, the report and the signed manifest say it is no evidence for the
+	// supplier's system, whatever --system names.
+	if !s.Run.ByReferenceSystem() || s.Run.SUT.ReferenceCalls == 0 || !v.SUTReference ||
+		!strings.Contains(stderr.String(), "the http driver reached konform's reference system") {
+		t.Errorf("the reference system behind the hook went unnoticed: sut %+v, manifest %t\n%s", s.Run.SUT, v.SUTReference, stderr.String())
+	}
+	if report, _ := os.ReadFile(filepath.Join(dir, evidence.ReportFile)); !strings.Contains(string(report), "konforms referenssystem") {
+		t.Error("report.html does not say the reference system answered")
 	}
 }

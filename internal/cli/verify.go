@@ -82,8 +82,11 @@ func newVerifyCmd(sys System) *cobra.Command {
 			if v.Environment.Kind == evidence.SimulatorKind {
 				fmt.Fprintln(sys.Stderr, "this run was against konform's simulator, or used its development PKI: it is no evidence for approval")
 			}
-			if v.SUTDriver == evidence.ReferenceSystem {
+			switch {
+			case v.SUTDriver == evidence.ReferenceSystem:
 				fmt.Fprintln(sys.Stderr, "the system under test was konform's reference system (--sut ref): it is no evidence for a supplier's system")
+			case v.SUTReference:
+				fmt.Fprintf(sys.Stderr, "the %s driver reached konform's reference system, not the supplier's: it is no evidence for a supplier's system\n", v.SUTDriver)
 			}
 			if requireEnv != "" && v.Environment.Kind != requireEnv {
 				fmt.Fprintf(sys.Stderr, "konform: --require-env %s: the evidence comes from environment %s of kind %s\n", requireEnv, v.Environment.Name, kind)

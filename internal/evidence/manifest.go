@@ -51,9 +51,11 @@ type Manifest struct {
 	ClockOffsetMs *int64 `json:"clockOffsetMs,omitempty"`
 	// SUTDriver is how the system under test was driven, "" when none was; "ref" is konform's
 	// own reference system.
-	SUTDriver string      `json:"sutDriver,omitempty"`
-	Client    SignerInfo  `json:"clientCertificate"`
-	Files     []FileEntry `json:"files"`
+	SUTDriver string `json:"sutDriver,omitempty"`
+	// SUTReference is true when another driver than ref reached konform's reference system.
+	SUTReference bool        `json:"sutReference,omitempty"`
+	Client       SignerInfo  `json:"clientCertificate"`
+	Files        []FileEntry `json:"files"`
 }
 
 // EnvironmentInfo says what a run ran against: the environment's name, its kind (simulator or
@@ -177,6 +179,8 @@ type Verification struct {
 	Pack       *PackInfo
 	// SUTDriver is how the system under test was driven ("ref": konform's reference system).
 	SUTDriver string
+	// SUTReference is true when another driver reached konform's reference system.
+	SUTReference bool
 }
 
 // VerifyOptions are the checks and bounds of VerifyContext.
@@ -229,7 +233,7 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
-	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver}
+	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference}
 	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
 		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
 	}

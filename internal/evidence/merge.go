@@ -83,6 +83,11 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		case !sameJSON(r.Plan, merged.Plan):
 			return nil, fmt.Errorf("%s followed %s, not %s; merge the shards of one plan", dir, planOf(r.Plan), planOf(merged.Plan))
 		}
+		if i > 0 && r.SUT != nil && merged.SUT != nil {
+			sut := *merged.SUT
+			sut.ReferenceCalls += r.SUT.ReferenceCalls
+			merged.SUT = &sut
+		}
 		if r.Seed != merged.Seed {
 			merged.Seed = 0 // no one order: ShardRuns has each shard's
 		}

@@ -233,9 +233,15 @@ func (s Selection) Describe() string {
 // under test: its @sut verdicts are about konform's system, no evidence for a supplier's.
 const ReferenceSystem = "ref"
 
+// ReferenceAgent begins the x-user-agent konform's reference system sends.
+const ReferenceAgent = "konform-referenssystem/"
+
 // ByReferenceSystem reports whether konform's reference system, not the supplier's, was the
-// system under test of the run.
-func (r *Run) ByReferenceSystem() bool { return r.SUT != nil && r.SUT.Driver == ReferenceSystem }
+// system under test of the run: driven as --sut ref, or reached through another driver (its
+// calls named it in x-user-agent).
+func (r *Run) ByReferenceSystem() bool {
+	return r.SUT != nil && (r.SUT.Driver == ReferenceSystem || r.SUT.ReferenceCalls > 0)
+}
 
 // Describe says in a few words how the system under test was driven: its driver and defect, not
 // its gateway's address, which each run chooses anew.
@@ -257,6 +263,10 @@ type SUTInfo struct {
 	Defect string `json:"defect,omitempty"`
 	// Gateway is the base URL the system called NLL through.
 	Gateway string `json:"gateway"`
+	// ReferenceCalls counts the calls, under another driver than ref, that named konform's
+	// reference system in x-user-agent: the driver reached konform's system, not the
+	// supplier's (as examples/sut-http does), and the run is no evidence for the supplier's.
+	ReferenceCalls int `json:"referenceCalls,omitempty"`
 }
 
 // ShardRun is one shard of a merged run.

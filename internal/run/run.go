@@ -36,6 +36,7 @@ import (
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
@@ -671,7 +672,9 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		cancel()
 		r.writeExchanges(c, s.w.Exchanges, s.w.Lookup, s.formatted)
 		if s.sutCase {
-			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), r.sut.end())
+			calls := r.sut.end()
+			r.noteReference(calls)
+			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), calls)
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)
 			var atts []evidence.ExchangeRef
 			refs, atts, problems = r.writeDriverLogs(filepath.Join("attachments", safeName(c.ID)), r.sut.driverLogs())
@@ -856,7 +859,7 @@ func manifestOf(run *evidence.Run) evidence.Manifest {
 	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion,
 		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL},
 		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Pack: run.Pack, Plan: run.Plan, Started: run.Started,
-		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, SUTDriver: sutDriver(run), Client: evidence.SignerInfo{CertInfo: run.Client}}
+		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, SUTDriver: sutDriver(run), SUTReference: run.ByReferenceSystem() && sutDriver(run) != evidence.ReferenceSystem, Client: evidence.SignerInfo{CertInfo: run.Client}}
 }
 
 // sutDriver is the driver of the run's system under test, "" when none was in the loop.
@@ -865,6 +868,23 @@ func sutDriver(run *evidence.Run) string {
 		return ""
 	}
 	return run.SUT.Driver
+}
+
+// noteReference counts the calls of a driver other than ref that came from konform's reference
+// system, by its x-user-agent.
+func (r *recorder) noteReference(calls []*gateway.Call) {
+	if r.run.SUT == nil || r.run.SUT.Driver == evidence.ReferenceSystem {
+		return
+	}
+	n := 0
+	for _, c := range calls {
+		if strings.HasPrefix(c.ReqHeader.Get("X-User-Agent"), evidence.ReferenceAgent) {
+			n++
+		}
+	}
+	r.mu.Lock()
+	r.run.SUT.ReferenceCalls += n
+	r.mu.Unlock()
 }
 
 // noteClock records the server's clock against konform's from an answer's Date header.
@@ -980,8 +1000,11 @@ func (r *recorder) report(dir, godogOut string) {
 	if r.run.EnvironmentKind == evidence.SimulatorKind {
 		fmt.Fprintln(out, "run against konform's simulator: no evidence for approval")
 	}
-	if r.run.ByReferenceSystem() {
+	switch {
+	case r.run.SUT != nil && r.run.SUT.Driver == evidence.ReferenceSystem:
 		fmt.Fprintln(out, "the system under test was konform's reference system (--sut ref): no evidence for a supplier's system")
+	case r.run.ByReferenceSystem():
+		fmt.Fprintf(out, "the %s driver reached konform's reference system (%d calls named it in x-user-agent): no evidence for a supplier's system\n", r.run.SUT.Driver, r.run.SUT.ReferenceCalls)
 	}
 	left := false
 	for _, c := range r.run.Cases {
