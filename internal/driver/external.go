@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -115,14 +116,19 @@ func (e *external) request(a Action) (Request, error) {
 	return r, nil
 }
 
-// result reads an answer: JSON as Answer, else the text as what the system showed.
-func result(out []byte) Result {
+// result reads an answer: a JSON object as Answer, else the text as what the system showed. A
+// JSON object that is not an Answer (a status in quotes, a number among the values) is an
+// error: read as text, it would make every check of the action fail for the wrong reason.
+func result(out []byte) (Result, error) {
 	var a Answer
 	trimmed := bytes.TrimSpace(out)
-	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &a) == nil {
-		return Result{Status: a.Status, Shown: a.Shown, Values: a.Values}
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
+		if err := json.Unmarshal(trimmed, &a); err != nil {
+			return Result{Shown: tail(string(trimmed), 500)}, fmt.Errorf("the answer is JSON but not in the driver's form (%v): status is a number, shown a string, values strings (docs/sut.md)", err)
+		}
+		return Result{Status: a.Status, Shown: a.Shown, Values: a.Values}, nil
 	}
-	return Result{Shown: tail(string(trimmed), 500)}
+	return Result{Shown: tail(string(trimmed), 500)}, nil
 }
 
 // placeholder is {{name}} in a command's argv.
@@ -203,7 +209,7 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 	}
 	log := fmt.Sprintf("# %s\n# command: %s\n# %s, %d ms\n\n## stdin\n%s\n\n## stdout\n%s\n## stderr\n%s", req.Action, strings.Join(quoted, " "),
 		exitText(cmd, err), time.Since(started).Milliseconds(), body, stdout.String(), stderr.String())
-	res := result(stdout.Bytes())
+	res, form := result(stdout.Bytes())
 	res.Log = log
 	var exit *exec.ExitError
 	switch {
@@ -214,9 +220,15 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 	case errors.Is(err, os.ErrPermission):
 		return res, fmt.Errorf("the command %s is not executable (chmod +x)", argv[0])
 	case errors.As(err, &exit):
-		return res, fmt.Errorf("the command %s exited %d: %s", argv[0], exit.ExitCode(), or(tail(strings.TrimSpace(stderr.String()), 300), "no output on stderr"))
+		how := fmt.Sprintf("exited %d", exit.ExitCode())
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			how = fmt.Sprintf("was killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
+		}
+		return res, fmt.Errorf("the command %s %s: %s", argv[0], how, or(tail(strings.TrimSpace(stderr.String()), 300), "no output on stderr"))
 	case err != nil:
 		return res, fmt.Errorf("the command %s: %v", argv[0], err)
+	case form != nil:
+		return res, fmt.Errorf("the command %s: %v", argv[0], form)
 	}
 	return res, nil
 }
@@ -355,8 +367,11 @@ func (h *Hook) Act(ctx context.Context, a Action) (Result, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return Result{Log: log}, fmt.Errorf("the test hook %s answered %d: %s", h.url, resp.StatusCode, or(tail(strings.TrimSpace(string(out)), 300), "no body"))
 	}
-	res := result(out)
+	res, form := result(out)
 	res.Log = log
+	if form != nil {
+		return res, fmt.Errorf("the test hook %s: %v", h.url, form)
+	}
 	return res, nil
 }
 

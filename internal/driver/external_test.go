@@ -91,6 +91,8 @@ func TestCommandFailuresAreErrorsThatSayWhy(t *testing.T) {
 		"not executable": {[]string{notExec}, "not executable"},
 		"exit 3":         {[]string{script(t, "echo 'NLL svarade 500' >&2\nexit 3\n")}, "exited 3: NLL svarade 500"},
 		"no such action": {[]string{script(t, "exit 0\n")}, "unknown action"},
+		"killed":         {[]string{script(t, "kill -SEGV $$\n")}, "was killed by signal 11 (segmentation fault)"},
+		"status as text": {[]string{script(t, "echo '{\"status\": \"422\"}'\n")}, "the answer is JSON but not in the driver's form"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd, err := NewCommand(c.argv, "", xctx())
