@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/konform/konform/internal/driver"
 )
 
 // Known reports whether text (a step without its keyword) matches a step of the vocabulary.
@@ -21,6 +23,49 @@ func Known(text string) bool {
 		}
 	}
 	return false
+}
+
+var (
+	actSteps     = []*regexp.Regexp{regexp.MustCompile(actSV), regexp.MustCompile(actEN)}
+	actWithSteps = []*regexp.Regexp{regexp.MustCompile(actWithSV), regexp.MustCompile(actWithEN)}
+)
+
+// CheckAction says what is wrong with the action a step tells the system under test to perform
+// (an action not in the catalogue, a parameter it does not take or lacks), as the run would find
+// it; "" for a sound action and for every other step. args are the cells of the step's table,
+// row by row.
+func CheckAction(text string, args []string) string {
+	var name string
+	params := map[string]string{}
+	for _, re := range actSteps {
+		if m := re.FindStringSubmatch(text); m != nil {
+			name = unescape(m[1])
+			if m[2] != "" {
+				params["patient"] = "the test patient"
+			}
+			if m[3] != "" {
+				params["mall"] = unescape(m[3])
+			}
+		}
+	}
+	for _, re := range actWithSteps {
+		if m := re.FindStringSubmatch(text); m != nil {
+			if len(args)%2 != 0 {
+				return "the parameters of an action are a table of two columns: name | value"
+			}
+			name = unescape(m[1])
+			for i := 0; i+1 < len(args); i += 2 {
+				params[args[i]] = args[i+1]
+			}
+		}
+	}
+	if name == "" {
+		return ""
+	}
+	if _, err := driver.Check(driver.Action{Name: name, Params: params}); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // knownPlaceholders lists the placeholders for messages.

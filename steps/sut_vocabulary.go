@@ -5,6 +5,11 @@ const (
 	calls    = `(varje anrop|varje läsande anrop|varje skrivande anrop|anrop \d+)`
 	callsEN  = `(every call|every read|every write|call \d+)`
 	sutGroup = "Systemet under test"
+
+	actSV     = `^systemet under test utför ` + quoted + `( för testpatienten)?(?: med mallen ` + quoted + `)?$`
+	actEN     = `^the system under test performs ` + quoted + `( for the test patient)?(?: with the template ` + quoted + `)?$`
+	actWithSV = `^systemet under test utför ` + quoted + ` med:$`
+	actWithEN = `^the system under test performs ` + quoted + ` with:$`
 )
 
 // sutVocabulary are the steps of @sut scenarios: telling the system under test to act, checking
@@ -13,8 +18,8 @@ func sutVocabulary() []Def {
 	return []Def{
 		{
 			Group:     sutGroup,
-			SV:        `^systemet under test utför ` + quoted + `( för testpatienten)?(?: med mallen ` + quoted + `)?$`,
-			EN:        `^the system under test performs ` + quoted + `( for the test patient)?(?: with the template ` + quoted + `)?$`,
+			SV:        actSV,
+			EN:        actEN,
 			ExampleSV: `När systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning.json"`,
 			ExampleEN: `When the system under test performs "create prescription" for the test patient with the template "forskrivning.json"`,
 			Doc:       "Tell the system under test to perform an action of the catalogue (docs/sut.md), for the test patient and with a template if given. An action that does not finish within the action timeout is an error.",
@@ -22,8 +27,8 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
-			SV:        `^systemet under test utför ` + quoted + ` med:$`,
-			EN:        `^the system under test performs ` + quoted + ` with:$`,
+			SV:        actWithSV,
+			EN:        actWithEN,
 			ExampleSV: `När systemet under test utför "expediera förskrivning" med:`,
 			ExampleEN: `When the system under test performs "dispense prescription" with:`,
 			Doc:       "As above, with the action's parameters in a table of two columns below the step, name | value (such as | förskrivning | {{created.id}} |); placeholders are filled.",

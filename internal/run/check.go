@@ -66,6 +66,9 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 			for _, bad := range steps.UnknownPlaceholders(strings.Join(append([]string{s.Text}, s.Args...), "\n")) {
 				add(Problem{Where: where, What: "unknown placeholder " + bad + "; docs/writing-test-cases.md lists the known ones"})
 			}
+			if problem := steps.CheckAction(s.Text, s.Args); problem != "" {
+				add(Problem{Where: where, What: problem})
+			}
 			for _, problem := range steps.CheckTemplates(s.Text, fixtures) {
 				add(Problem{Where: where, What: problem})
 			}

@@ -68,6 +68,30 @@ Egenskap: Prov
 	if code, _, stderr := check(feature); code != run.ExitUsage || !strings.Contains(stderr, feature+":4: unknown tag @beteende:HDR-NOPE") {
 		t.Errorf("unknown @beteende: exit %d\n%s", code, stderr)
 	}
+	// The system under test's actions, as the run checks them: an action not in the catalogue, a
+	// parameter it does not take, one it lacks; a sound one passes.
+	os.WriteFile(feature, []byte(`# language: sv
+@sut
+Egenskap: Prov
+  @tc:PROV-01 @krav:TK1 @obligatorisk
+  Scenario: Åtgärder
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet under test utför "skapa recept" för testpatienten
+    Och systemet under test utför "expediera förskrivning" med:
+      | förskrivningg | {{created.id}} |
+    Och systemet under test utför "läs läkemedelslista"
+    Och systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning.json"
+`), 0o644)
+	code, _, stderr = check(feature)
+	for _, w := range []string{feature + `:7: unknown action "skapa recept"`, feature + `:8: action "expediera förskrivning" has no parameter "förskrivningg"`,
+		feature + `:10: action "läs läkemedelslista" needs the parameter "patient"`} {
+		if code != run.ExitUsage || !strings.Contains(stderr, w) {
+			t.Errorf("exit %d; want a line %q\n%s", code, w, stderr)
+		}
+	}
+	if strings.Contains(stderr, ":11:") {
+		t.Errorf("a sound action is reported:\n%s", stderr)
+	}
 	if code, out, stderr := check(); code != run.ExitOK || !strings.Contains(out, ": 0 problems") {
 		t.Errorf("the bundled pack: exit %d, %s\n%s", code, out, stderr)
 	}
