@@ -444,9 +444,10 @@ func TestTheServersWordsAreNotTranslated(t *testing.T) {
 		t.Errorf("sv: %q, want %q", got, want)
 	}
 	for in, want := range map[string]string{
-		`harness: the search answered 503 "application/fhir+json", not a Bundle (OperationOutcome invalid: x-request-id is not a UUID; the status code is wrong)`: `harness: the search answered 503 "application/fhir+json", not a Bundle (OperationOutcome invalid: x-request-id is not a UUID; the status code is wrong)`,
-		`diagnostics "x-request-id is not a UUID; the \"status code\" is wrong"`:                                                                                  `diagnostics "x-request-id is not a UUID; the \"status code\" is wrong"`,
-		`status code: expected "a UUID", got an empty collection`:                                                                                                 `statuskod: förväntat "a UUID", faktiskt en tom samling`,
+		`harness: cannot look up test patient [personnummer-1]: the search (with the run's own identity and default headers) answered 503 "application/fhir+json", not a Bundle (OperationOutcome invalid: x-request-id is not a UUID; the status code is wrong)`: `konform kunde inte slå upp testpatienten [personnummer-1]: sökningen (med körningens egen identitet och standardheaders) svarade 503 "application/fhir+json", inte en Bundle (OperationOutcome invalid: x-request-id is not a UUID; the status code is wrong)`,
+		`harness: test patient [personnummer-1] is not registered in NLL; pick a patient the environment knows`:                                                                                                                                                   `konform: testpatienten [personnummer-1] finns inte i NLL; välj en patient som miljön känner`,
+		`diagnostics "x-request-id is not a UUID; the \"status code\" is wrong"`:                                                                                                                                                                                  `diagnostics "x-request-id is not a UUID; the \"status code\" is wrong"`,
+		`status code: expected "a UUID", got an empty collection`:                                                                                                                                                                                                 `statuskod: förväntat "a UUID", faktiskt en tom samling`,
 	} {
 		if got := text("sv", in); got != want {
 			t.Errorf("%s\n got %s\nwant %s", in, got, want)

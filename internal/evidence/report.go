@@ -139,6 +139,11 @@ var swedish = strings.NewReplacer(
 	"a FHIR JSON resource", "en FHIR JSON-resurs", "base64-encoded JSON", "base64-kodad JSON", "no call", "inget anrop",
 	"no total", "inget total", "invalid JSON: ", "ogiltig JSON: ", "JSON without resourceType", "JSON utan resourceType",
 	" page(s)", " sida/sidor", " off)", " fel)",
+	// konform's lookup of the test patient (steps.World), the commonest harness error
+	"harness: cannot look up test patient ", "konform kunde inte slå upp testpatienten ",
+	": the search (with the run's own identity and default headers) answered ", ": sökningen (med körningens egen identitet och standardheaders) svarade ",
+	", not a Bundle", ", inte en Bundle", "harness: test patient ", "konform: testpatienten ",
+	" is not registered in NLL; pick a patient the environment knows", " finns inte i NLL; välj en patient som miljön känner",
 )
 
 // swedishWhole are whole messages (a check's name or value) in Swedish.
