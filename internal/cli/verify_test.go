@@ -39,7 +39,7 @@ func signedFolder(t *testing.T) string {
 	}
 	cert, _ := x509.ParseCertificate(der)
 	sum := sha256.Sum256(der)
-	m := evidence.Manifest{RunID: "r", Client: evidence.SignerInfo{CertInfo: evidence.CertInfo{Subject: "CN=signer", Fingerprint: hex.EncodeToString(sum[:])}}}
+	m := evidence.Manifest{RunID: "r", Client: evidence.SignerInfo{CertInfo: evidence.CertInfo{Subject: cert.Subject.String(), Issuer: cert.Issuer.String(), Fingerprint: hex.EncodeToString(sum[:])}}}
 	if err := evidence.WriteManifest(dir, m, key, []*x509.Certificate{cert}); err != nil {
 		t.Fatal(err)
 	}

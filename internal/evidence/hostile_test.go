@@ -299,7 +299,7 @@ func TestMergeCopiesOnlyFilesInsideTheShard(t *testing.T) {
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	cert := selfSigned(t, key)
-	if err := WriteManifest(shard, Manifest{Client: SignerInfo{CertInfo: CertInfo{Fingerprint: fingerprint(cert)}}}, key, []*x509.Certificate{cert}); err != nil {
+	if err := WriteManifest(shard, Manifest{Client: SignerInfo{CertInfo: CertInfo{Subject: "CN=signer", Issuer: "CN=signer", Fingerprint: fingerprint(cert)}}}, key, []*x509.Certificate{cert}); err != nil {
 		t.Fatal(err)
 	}
 	if p := problems(t, shard, ""); p != "" {
@@ -326,7 +326,7 @@ func TestMergeRefusesASummaryWithANullCase(t *testing.T) {
 	os.WriteFile(filepath.Join(shard, SummaryFile), []byte(`{"runId":"r","cases":[null]}`), 0o644)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	cert := selfSigned(t, key)
-	if err := WriteManifest(shard, Manifest{Client: SignerInfo{CertInfo: CertInfo{Fingerprint: fingerprint(cert)}}}, key, []*x509.Certificate{cert}); err != nil {
+	if err := WriteManifest(shard, Manifest{Client: SignerInfo{CertInfo: CertInfo{Subject: "CN=signer", Issuer: "CN=signer", Fingerprint: fingerprint(cert)}}}, key, []*x509.Certificate{cert}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Merge(t.TempDir(), "m", []string{shard}); err == nil || !strings.Contains(err.Error(), "is not a konform summary") {

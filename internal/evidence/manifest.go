@@ -237,11 +237,14 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
 		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
 	}
-	problems, err := checkSignature(ctx, root, data, m, o.PinSHA256)
+	problems, signer, err := checkSignature(ctx, root, data, m, o.PinSHA256)
 	if err != nil {
 		return nil, interrupted(dir, err)
 	}
 	v.Problems = append(v.Problems, problems...)
+	if signer != nil {
+		v.Signer = *signer // the certificate's own names, not what the manifest says of it
+	}
 	problems, err = compareFiles(ctx, root, m.Files, o)
 	if err != nil {
 		return nil, interrupted(dir, err)
@@ -323,43 +326,49 @@ func removed(listed map[string]FileEntry, seen map[string]bool) []string {
 
 // checkSignature checks manifest.sig in root against data, the bytes of manifest m. Its error is
 // ctx's.
-func checkSignature(ctx context.Context, root string, data []byte, m Manifest, pin string) ([]string, error) {
+func checkSignature(ctx context.Context, root string, data []byte, m Manifest, pin string) ([]string, *CertInfo, error) {
 	sigData, problem, err := readBounded(ctx, root, SignatureFile, maxManifestSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return []string{"removed: " + SignatureFile}, nil
+		return []string{"removed: " + SignatureFile}, nil, nil
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	case problem != "":
-		return []string{problem}, nil
+		return []string{problem}, nil, nil
 	}
-	return signatureProblems(sigData, data, m, pin), nil
+	problems, signer := signatureProblems(sigData, data, m, pin)
+	return problems, signer, nil
 }
 
-// signatureProblems checks sigData, the bytes of manifest.sig, against data, those of manifest m.
-func signatureProblems(sigData, data []byte, m Manifest, pin string) []string {
+// signatureProblems checks sigData, the bytes of manifest.sig, against data, those of manifest m,
+// and returns the signing certificate's own names when the manifest carries a certificate.
+func signatureProblems(sigData, data []byte, m Manifest, pin string) ([]string, *CertInfo) {
 	var sig Signature
 	if err := json.Unmarshal(sigData, &sig); err != nil || sig.Value == "" {
-		return []string{"changed: " + SignatureFile + " (not a signature)"}
+		return []string{"changed: " + SignatureFile + " (not a signature)"}, nil
 	}
 	if _, err := base64.StdEncoding.DecodeString(sig.Value); err != nil {
-		return []string{"changed: " + SignatureFile + " (not a signature)"}
+		return []string{"changed: " + SignatureFile + " (not a signature)"}, nil
 	}
 	if len(m.Client.Chain) == 0 {
-		return []string{"changed: " + ManifestFile + " (no signing certificate)"}
+		return []string{"changed: " + ManifestFile + " (no signing certificate)"}, nil
 	}
 	block, _ := pem.Decode([]byte(m.Client.Chain[0]))
 	if block == nil {
-		return []string{"changed: " + ManifestFile + " (bad signing certificate)"}
+		return []string{"changed: " + ManifestFile + " (bad signing certificate)"}, nil
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return []string{"changed: " + ManifestFile + " (bad signing certificate)"}
+		return []string{"changed: " + ManifestFile + " (bad signing certificate)"}, nil
 	}
 	fp := signing.Fingerprint(cert)
+	signer := &CertInfo{Subject: cert.Subject.String(), Issuer: cert.Issuer.String(), Fingerprint: fp, NotAfter: cert.NotAfter.UTC()}
 	var problems []string
 	if fp != m.Client.Fingerprint {
 		problems = append(problems, "changed: "+ManifestFile+" (the signing certificate is not the client certificate it names)")
+	}
+	if m.Client.Subject != signer.Subject || m.Client.Issuer != signer.Issuer {
+		problems = append(problems, "changed: "+ManifestFile+" (it names the signing certificate's subject or issuer otherwise than the certificate does)")
 	}
 	if pin != "" && !signing.SamePin(pin, fp) {
 		problems = append(problems, "signature: signed by "+cert.Subject.String()+" (sha256 "+fp+"), not the expected certificate")
@@ -367,5 +376,5 @@ func signatureProblems(sigData, data []byte, m Manifest, pin string) []string {
 	if !signing.Check(cert, data, sig.Value) {
 		problems = append(problems, "signature: "+SignatureFile+" does not sign "+ManifestFile+" with the key of "+cert.Subject.String()+" (changed, or signed by another key)")
 	}
-	return problems
+	return problems, signer
 }

@@ -40,7 +40,7 @@ func bundle(t testing.TB, key crypto.Signer) (string, *x509.Certificate) {
 	}
 	cert := selfSigned(t, key)
 	sum := sha256.Sum256(cert.Raw)
-	m := Manifest{RunID: "r", Client: SignerInfo{CertInfo: CertInfo{Subject: "CN=signer", Fingerprint: hex.EncodeToString(sum[:])}}}
+	m := Manifest{RunID: "r", Client: SignerInfo{CertInfo: CertInfo{Subject: "CN=signer", Issuer: "CN=signer", Fingerprint: hex.EncodeToString(sum[:])}}}
 	if err := WriteManifest(dir, m, key, []*x509.Certificate{cert}); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +115,33 @@ func TestVerifyRejectsASignatureByAnotherKey(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, SignatureFile), []byte(`{"algorithm":"`+sig.Algorithm+`","signature":"`+sig.Value+`"}`), 0o644)
 	if p := problems(t, dir, ""); !strings.Contains(p, "signed by another key") {
 		t.Errorf("%q", p)
+	}
+}
+
+// TestVerifyNamesTheCertificateNotTheManifest: a manifest re-signed with the right key but naming
+// another subject and issuer for its certificate (a supplier's name, a non-development CA) is
+// changed, and verify reports the certificate's own names.
+func TestVerifyNamesTheCertificateNotTheManifest(t *testing.T) {
+	key := keys(t)["ECDSA"]
+	dir, cert := bundle(t, key)
+	data, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	m.Client.Subject, m.Client.Issuer = "CN=Journalia AB", "CN=TEST SITHS e-id Function CA v1"
+	if err := WriteManifest(dir, m, key, []*x509.Certificate{cert}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := Verify(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(v.Problems, "\n"); !strings.Contains(p, "names the signing certificate's subject or issuer otherwise") {
+		t.Errorf("problems: %q", p)
+	}
+	if v.Signer.Subject != "CN=signer" || v.Signer.Issuer != "CN=signer" {
+		t.Errorf("verify reports the manifest's names: %+v", v.Signer)
 	}
 }
 
