@@ -79,6 +79,12 @@ func newVerifyCmd(sys System) *cobra.Command {
 			} else {
 				fmt.Fprintf(sys.Stderr, "test pack digest %s\n", orDash(v.PackDigest))
 			}
+			switch {
+			case v.Plan != nil && v.Plan.Signer == nil:
+				fmt.Fprintf(sys.Stderr, "plan %s: the verdict is against a plan nobody signed; check that it is the case's plan (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
+			case v.Plan != nil:
+				fmt.Fprintf(sys.Stderr, "plan %s (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
+			}
 			if v.Environment.Kind == evidence.SimulatorKind {
 				fmt.Fprintln(sys.Stderr, "this run was against konform's simulator, or used its development PKI: it is no evidence for approval")
 			}

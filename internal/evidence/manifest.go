@@ -181,6 +181,8 @@ type Verification struct {
 	SUTDriver string
 	// SUTReference is true when another driver reached konform's reference system.
 	SUTReference bool
+	// Plan is the plan of the case the run followed, nil when none.
+	Plan *PlanInfo
 }
 
 // VerifyOptions are the checks and bounds of VerifyContext.
@@ -233,7 +235,7 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
-	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference}
+	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference, Plan: m.Plan}
 	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
 		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
 	}

@@ -49,6 +49,15 @@ func TestPlanIsTheRequiredSet(t *testing.T) {
 	if !strings.Contains(string(report), "Dnr 2026/0042 (Journalsystem X 4.2), osignerad") {
 		t.Error("report.html does not name the plan")
 	}
+	// The selection is the plan's, never "the whole pack", and an unsigned plan says so at the
+	// verdict; verify names the plan too.
+	if strings.Contains(string(report), "hela testpaketet") || !strings.Contains(string(report), "testplanens testfall (3 testfall krävs)") ||
+		!strings.Contains(string(report), "enligt en osignerad testplan") {
+		t.Error("report.html reads as if the whole pack ran, or hides that the plan is unsigned")
+	}
+	if v, err := evidence.Verify(r.dir, ""); err != nil || v.Plan == nil || v.Plan.Case != "Dnr 2026/0042" || v.Plan.Signer != nil {
+		t.Errorf("verify does not see the plan: %+v %v", v, err)
+	}
 
 	if r := execute(t, run.Options{Plan: plan, Tags: "@tc:NLL-TA05-01"}); r.summary.Verdict != evidence.Partial || len(r.summary.Run.Cases) != 1 {
 		t.Errorf("a plan narrowed by --tags: verdict %s, %d cases", r.summary.Verdict, len(r.summary.Run.Cases))
