@@ -412,6 +412,29 @@ func TestReportGivesEachRequirementItsStatus(t *testing.T) {
 	}
 }
 
+// TestApprovedReportNamesUnmetMusts: an approved run whose failed optional case covers a SKA
+// requirement says so next to the verdict; a BÖR requirement is not named, and a run that is not
+// approved needs no such note.
+func TestApprovedReportNamesUnmetMusts(t *testing.T) {
+	coverage := []Coverage{{ID: "MUST", Level: "SKA", Cases: []string{"O-1"}}, {ID: "SHOULD", Level: "BÖR", Cases: []string{"O-1"}}}
+	for _, mandatory := range []bool{false, true} {
+		dir := t.TempDir()
+		run := &Run{ID: "r", Started: time.Now(), Ended: time.Now(), Cases: []*Case{
+			{ID: "M-1", Name: "M-1", Mandatory: true, Outcome: Passed}, {ID: "O-1", Name: "O-1", Mandatory: mandatory, Outcome: Failed}}}
+		if err := WriteReport(dir, run, coverage, "sv"); err != nil {
+			t.Fatal(err)
+		}
+		report, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+		note := regexp.MustCompile(`Obs: dessa SKA-krav är ej uppfyllda[^<]*<span class="mono">([^<]*)</span>`).FindSubmatch(report)
+		switch {
+		case !mandatory && (note == nil || string(note[1]) != "MUST"):
+			t.Errorf("an approved run with an unmet SKA requirement: note %q", note)
+		case mandatory && note != nil:
+			t.Errorf("a run that is not approved has the note %q", note[0])
+		}
+	}
+}
+
 // TestSwedishReportHasNoEnglishOfKonforms: the reasons a case is skipped and the summary of
 // konform's own patient lookup are in Swedish in a Swedish report; the request line is kept.
 func TestSwedishReportHasNoEnglishOfKonforms(t *testing.T) {

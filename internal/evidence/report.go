@@ -70,7 +70,8 @@ var labels = map[string]Labels{
 		"partial":  "Delkörning – inget utslag", "simBanner": "Körning mot konforms simulator – inte bevis för godkännande", "simShort": "mot simulatorn, inte bevis",
 		"refBanner": "Systemet under test var konforms referenssystem (--sut ref) – inte bevis för en leverantörs system", "refShort": "konforms referenssystem, inte bevis",
 		"refViaBanner": "Systemet under test svarade som konforms referenssystem (x-user-agent), genom drivrutinen – inte bevis för en leverantörs system",
-		"unreachable":  "Målmiljön kunde inte nås, så inga testfall kördes:", "refused": "Målmiljön avvisade körningens användare, så inga testfall kördes:", "selection": "Urval", "wholePack": "hela testpaketet", "planSel": "testplanens testfall",
+		"unreachable":  "Målmiljön kunde inte nås, så inga testfall kördes:", "refused": "Målmiljön avvisade körningens användare, så inga testfall kördes:", "selection": "Urval", "unmetMust": "Obs: dessa SKA-krav är ej uppfyllda; utslaget räknar bara obligatoriska testfall utan undantag:",
+		"wholePack": "hela testpaketet", "planSel": "testplanens testfall",
 		"unsignedPlan": "enligt en osignerad testplan: kontrollera att den är ärendets", "partialSel": "delkörning", "paths": "sökvägar", "shard": "del",
 		"noneRan": "Inga testfall kördes, så inget kunde prövas.",
 		"notRun":  "obligatoriska testfall kördes inte", "deviations": "Avvikelser", "noDeviations": "Inga: varje obligatoriskt testfall som kördes blev godkänt.",
@@ -104,7 +105,8 @@ var labels = map[string]Labels{
 		"partial":  "Partial run – no verdict", "simBanner": "Run against konform's simulator – no evidence for approval", "simShort": "against the simulator, no evidence",
 		"refBanner": "The system under test was konform's reference system (--sut ref) – no evidence for a supplier's system", "refShort": "konform's reference system, no evidence",
 		"refViaBanner": "The system under test answered as konform's reference system (x-user-agent), through the driver – no evidence for a supplier's system",
-		"unreachable":  "The target could not be reached, so no test case ran:", "refused": "The target refused the run's users, so no test case ran:", "selection": "Selection", "wholePack": "the whole test pack", "planSel": "the plan's test cases",
+		"unreachable":  "The target could not be reached, so no test case ran:", "refused": "The target refused the run's users, so no test case ran:", "selection": "Selection", "unmetMust": "Note: these SKA requirements are not met; the verdict counts only mandatory cases without a waiver:",
+		"wholePack": "the whole test pack", "planSel": "the plan's test cases",
 		"unsignedPlan": "by an unsigned plan: check that it is the case's", "partialSel": "partial run", "paths": "paths", "shard": "shard",
 		"noneRan": "No test case ran, so nothing was tried.",
 		"notRun":  "mandatory test cases did not run", "deviations": "Deviations", "noDeviations": "None: every mandatory test case that ran passed.",
@@ -346,6 +348,22 @@ func fileHref(file string) string {
 	return strings.Join(parts, "/")
 }
 
+// unmetMust lists, for an approved run, the SKA requirements a failed case left unmet: an optional
+// case, or a waived one, does not count towards the verdict, and the report says so next to it
+// rather than only in the table of requirements.
+func unmetMust(run *Run, cov []reportCoverage) []string {
+	if v := run.Verdict(); v != Approved && v != ApprovedWithWaivers {
+		return nil
+	}
+	var out []string
+	for _, c := range cov {
+		if c.Level == "SKA" && c.Status == "notMet" {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
 // reportCoverage is a requirement with its status in this run.
 type reportCoverage struct {
 	Coverage
@@ -521,7 +539,7 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	err = t.Execute(w, map[string]any{"Run": run, "Lang": lang, "Verdict": run.Verdict(), "Counts": run.Counts(),
-		"Cases": cases, "Coverage": cov, "Abridged": !all, "Deviations": deviations(run)})
+		"Cases": cases, "Coverage": cov, "Abridged": !all, "Deviations": deviations(run), "UnmetMust": unmetMust(run, cov)})
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
