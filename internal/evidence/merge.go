@@ -58,6 +58,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			merged.Case, merged.System, merged.PackDigest, merged.Client = r.Case, r.System, r.PackDigest, r.Client
 			merged.Started, merged.Ended, merged.Redacted = r.Started, r.Ended, r.Redacted
 			merged.Pack, merged.Plan, merged.SUT, merged.Seed, merged.Operator = r.Pack, r.Plan, r.SUT, r.Seed, r.Operator
+			merged.WaiversSigned = r.WaiversSigned
 		}
 		switch {
 		case r.PackDigest != merged.PackDigest:
@@ -88,6 +89,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 			sut.ReferenceCalls += r.SUT.ReferenceCalls
 			merged.SUT = &sut
 		}
+		merged.WaiversSigned = merged.WaiversSigned && r.WaiversSigned
 		if r.Seed != merged.Seed {
 			merged.Seed = 0 // no one order: ShardRuns has each shard's
 		}

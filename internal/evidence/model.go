@@ -99,6 +99,9 @@ type Run struct {
 	Client CertInfo `json:"clientCertificate"`
 	// Interrupted is true when the run was stopped before every case ran.
 	Interrupted bool `json:"interrupted"`
+	// WaiversSigned is true when the run's waivers came in a signed plan. Waivers from
+	// --waivers, or from an unsigned plan, are whatever the supplier wrote.
+	WaiversSigned bool `json:"waiversSigned,omitempty"`
 	// Redacted is true when personal data and secrets were scrubbed (the default).
 	Redacted bool `json:"redacted"`
 	// SUT describes the system under test in the loop, when the run had a driver.

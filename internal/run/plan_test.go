@@ -70,6 +70,10 @@ func TestPlanIsTheRequiredSet(t *testing.T) {
 	if r.summary.Verdict != evidence.ApprovedWithWaivers || r.outcome(t, "NLL-TA05-01").Outcome != evidence.Failed {
 		t.Errorf("a waived failure: verdict %s\n%s", r.summary.Verdict, r.stderr)
 	}
+	// The plan is unsigned, so its waivers are whatever the supplier wrote: the verdict says so.
+	if report, _ := os.ReadFile(filepath.Join(r.dir, "report.html")); r.summary.Run.WaiversSigned || !strings.Contains(string(report), "undantagen är inte signerade av handläggaren") {
+		t.Errorf("unsigned waivers pass as the officer's: waiversSigned %t", r.summary.Run.WaiversSigned)
+	}
 }
 
 // TestBadPlansAreOneLine: a plan that requires what the pack lacks, waives what it does not
@@ -88,7 +92,7 @@ func TestBadPlansAreOneLine(t *testing.T) {
 	}
 	sig, _ := pack.Sign(pack.PlanSignatureFormat, pl.Digest, officer.Key, []*x509.Certificate{officer.Leaf}, time.Now())
 	os.WriteFile(signed+".sig", sig, 0o644)
-	if r := execute(t, run.Options{Plan: signed, PlanSignerSHA256: officer.Fingerprint()}); r.code != run.ExitOK || r.summary.Run.Plan.Signer == nil {
+	if r := execute(t, run.Options{Plan: signed, PlanSignerSHA256: officer.Fingerprint()}); r.code != run.ExitOK || r.summary.Run.Plan.Signer == nil || !r.summary.Run.WaiversSigned {
 		t.Fatalf("a signed plan: exit %d\n%s", r.code, r.stderr)
 	}
 	os.WriteFile(signed, []byte("case: D2\nrequired: [NLL-TA05-02]\n"), 0o644)

@@ -271,6 +271,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Operator: operator(opts.Operator), Host: hostname(), Command: opts.CommandLine, ClockToleranceMs: ClockTolerance.Milliseconds(),
+		WaiversSigned: opts.WaiversFile == "" && plan.Info() != nil && plan.Info().Signer != nil,
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
