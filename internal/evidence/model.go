@@ -236,9 +236,6 @@ func (s Selection) Describe() string {
 // under test: its @sut verdicts are about konform's system, no evidence for a supplier's.
 const ReferenceSystem = "ref"
 
-// ReferenceAgent begins the x-user-agent konform's reference system sends.
-const ReferenceAgent = "konform-referenssystem/"
-
 // ByReferenceSystem reports whether konform's reference system, not the supplier's, was the
 // system under test of the run: driven as --sut ref, or reached through another driver (its
 // calls named it in x-user-agent).

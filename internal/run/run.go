@@ -39,6 +39,7 @@ import (
 	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/internal/refsys"
 	"github.com/konform/konform/internal/sim"
 	"github.com/konform/konform/steps"
 )
@@ -271,7 +272,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Operator: operator(opts.Operator), Host: hostname(), Command: opts.CommandLine, ClockToleranceMs: ClockTolerance.Milliseconds(),
-		WaiversSigned: opts.WaiversFile == "" && plan.Info() != nil && plan.Info().Signer != nil,
+		WaiversSigned: opts.WaiversFile == "" && plan != nil && plan.Signer != nil,
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
@@ -879,7 +880,7 @@ func (r *recorder) noteReference(calls []*gateway.Call) {
 	}
 	n := 0
 	for _, c := range calls {
-		if strings.HasPrefix(c.ReqHeader.Get("X-User-Agent"), evidence.ReferenceAgent) {
+		if strings.HasPrefix(c.ReqHeader.Get("X-User-Agent"), refsys.Name+"/") { // as refsys sends it
 			n++
 		}
 	}
