@@ -39,13 +39,7 @@ func CheckAction(text string, args []string) string {
 	params := map[string]string{}
 	for _, re := range actSteps {
 		if m := re.FindStringSubmatch(text); m != nil {
-			name = unescape(m[1])
-			if m[2] != "" {
-				params["patient"] = "the test patient"
-			}
-			if m[3] != "" {
-				params["mall"] = unescape(m[3])
-			}
+			name, params = unescape(m[1]), actParams(m[2] != "", "the test patient", unescape(m[3]))
 		}
 	}
 	for _, re := range actWithSteps {

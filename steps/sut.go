@@ -49,17 +49,23 @@ func (w *World) sut() (SUT, error) {
 // act tells the SUT to perform an action; "för testpatienten" passes the test patient's
 // personnummer, a template name passes mall.
 func (w *World) act(name, forPatient, template string) error {
+	if forPatient != "" && w.pnr == "" {
+		return harnessError("\"för testpatienten\" needs a test patient; add \"Givet att testpatienten har personnummer ...\"")
+	}
+	return w.perform(name, actParams(forPatient != "", w.pnr, template))
+}
+
+// actParams are the parameters of the one-line action step: the patient when the step says "för
+// testpatienten", the template when it names one.
+func actParams(forPatient bool, pnr, template string) map[string]string {
 	params := map[string]string{}
-	if forPatient != "" {
-		if w.pnr == "" {
-			return harnessError("\"för testpatienten\" needs a test patient; add \"Givet att testpatienten har personnummer ...\"")
-		}
-		params["patient"] = w.pnr
+	if forPatient {
+		params["patient"] = pnr
 	}
 	if template != "" {
 		params["mall"] = template
 	}
-	return w.perform(name, params)
+	return params
 }
 
 // actWith tells the SUT to perform an action with the parameters of a two-column table.
