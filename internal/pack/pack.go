@@ -640,7 +640,9 @@ func (p *Pack) index(doc *messages.GherkinDocument, pickles []*messages.Pickle, 
 }
 
 // checkEveryScenarioRuns refuses a scenario that makes no test case: a Scenario Outline whose
-// Examples have no rows. It would silently be missing from every run and every count.
+// Examples have no rows. It would silently be missing from every run and every count. It refuses
+// a scenario with no steps of its own too: it tests nothing, and godog never runs it, so a
+// mandatory one could only ever end the run without a verdict.
 func (p *Pack) checkEveryScenarioRuns(doc *messages.GherkinDocument, pickles []*messages.Pickle) error {
 	made := map[string]bool{}
 	for _, pk := range pickles {
@@ -658,6 +660,10 @@ func (p *Pack) checkEveryScenarioRuns(doc *messages.GherkinDocument, pickles []*
 			}
 			if s := c.Scenario; s != nil && len(s.Examples) == 0 && isOutline(doc.Feature.Language, s.Keyword) {
 				return fmt.Errorf("%s%s:%d: %s %q has no Examples (Exempel) table, so its steps would run with their <placeholders> as they stand; add an Examples table with a row, or make it a Scenario",
+					p.where, doc.Uri, s.Location.Line, strings.TrimSpace(s.Keyword), s.Name)
+			}
+			if s := c.Scenario; s != nil && len(s.Steps) == 0 {
+				return fmt.Errorf("%s%s:%d: %s %q has no steps, so it tests nothing; add its steps, or remove it",
 					p.where, doc.Uri, s.Location.Line, strings.TrimSpace(s.Keyword), s.Name)
 			}
 			if s := c.Scenario; s != nil && !made[s.Id] {

@@ -131,6 +131,23 @@ func TestAnOutlineWithoutExamplesIsRefused(t *testing.T) {
 	}
 }
 
+// TestAScenarioWithoutStepsIsRefused: a scenario with no steps of its own (even under a
+// Background) is refused with its file and line, instead of counting as a mandatory case that
+// never runs.
+func TestAScenarioWithoutStepsIsRefused(t *testing.T) {
+	for name, body := range map[string]string{
+		"alone":            "  @tc:E-1 @obligatorisk\n  Scenario: tom\n",
+		"before another":   "  @tc:E-1 @obligatorisk\n  Scenario: tom\n\n  @tc:E-2 @valfri\n  Scenario: s\n    Givet x\n",
+		"under a Bakgrund": "  Bakgrund:\n    Givet y\n\n  @tc:E-1 @obligatorisk\n  Scenario: tom\n",
+	} {
+		f := write(t, t.TempDir(), "e.feature", "# language: sv\nEgenskap: E\n"+body)
+		_, err := Load([]string{f}, "")
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%s:", f)) || !strings.Contains(err.Error(), "Scenario \"tom\" has no steps") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 func TestCatalogueErrors(t *testing.T) {
 	cases := map[string]string{
 		"krav:\n  - {id: A, text: t, level: SKA, source: s}\n  - {id: A, text: t, level: SKA, source: s}\n": "listed twice",

@@ -24,4 +24,19 @@ func TestExitCodeRanksTrouble(t *testing.T) {
 			t.Errorf("%d: exit %d, want %d", i, got, k.want)
 		}
 	}
+	// a mandatory case of the whole pack that never ran leaves the run without a verdict, never 0;
+	// a failed case still ranks below it, and a selection of the pack is partial by its nature
+	notRun := evidence.Selection{NotRun: []string{"A-1"}}
+	for _, k := range []struct {
+		run  evidence.Run
+		want int
+	}{
+		{evidence.Run{Cases: []*evidence.Case{c(true, evidence.Passed)}, Selection: notRun}, ExitHarness},
+		{evidence.Run{Cases: []*evidence.Case{c(true, evidence.Failed)}, Selection: notRun}, ExitHarness},
+		{evidence.Run{Cases: []*evidence.Case{c(true, evidence.Passed)}, Selection: evidence.Selection{NotRun: []string{"A-1"}, Tags: "@x"}}, ExitOK},
+	} {
+		if got := ExitCode(&k.run); got != k.want || k.run.Verdict() == evidence.Approved {
+			t.Errorf("%+v: exit %d, want %d; verdict %s", k.run.Selection, got, k.want, k.run.Verdict())
+		}
+	}
 }

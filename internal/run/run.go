@@ -345,6 +345,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	rec.finish()
 
+	rec.run.Selection.NotRun = notRun(p.Required(), rec.run.Cases)
 	code := ExitCode(rec.run)
 	if rec.run.Unreachable != "" {
 		code = ExitHarness
@@ -357,7 +358,6 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		code = ExitInterrupted
 	}
 	rec.run.ClockOffsetMs = rec.clockOffset()
-	rec.run.Selection.NotRun = notRun(p.Required(), rec.run.Cases)
 	if err := writeEvidence(sys, opts.Out, dir, rec.run, coverageOf(p), opts.Lang, tgt.identity); err != nil {
 		return fail(ExitHarness, err)
 	}
