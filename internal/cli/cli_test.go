@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,6 +147,55 @@ func TestVerifySaysTheEnvironmentKind(t *testing.T) {
 		code := Main(context.Background(), sys, append(append([]string{"verify"}, strings.Fields(args)...), dir))
 		if code != want || code < 2 && !strings.Contains(errb.String(), "kind simulator") {
 			t.Errorf("verify %s: exit %d, want %d\n%s", args, code, want, errb)
+		}
+	}
+}
+
+// TestVerifyRequiresTheVerdict: --require-verdict accepts the signed verdict it names and
+// refuses every other, and prints the run's id.
+func TestVerifyRequiresTheVerdict(t *testing.T) {
+	root := t.TempDir()
+	pack := filepath.Join(root, "p")
+	os.MkdirAll(filepath.Join(pack, "features"), 0o755)
+	os.WriteFile(filepath.Join(pack, "pack.yaml"), []byte("id: p\ntitle: P\nversion: \"1\"\nnll_release: \"21\"\npublisher: X\ndate: 2026-11-01\npatients: [\"189001029819\"]\n"), 0o644)
+	os.WriteFile(filepath.Join(pack, "krav.yaml"), []byte("krav: []\n"), 0o644)
+	feature := func(status int) {
+		os.WriteFile(filepath.Join(pack, "features", "a.feature"), []byte(fmt.Sprintf("# language: sv\nEgenskap: A\n  @tc:A-1 @obligatorisk\n  Scenario: ping\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod %d\n", status)), 0o644)
+	}
+	runOnce := func(want int, extra ...string) string {
+		sys, out, errb := system(nil)
+		args := append([]string{"run", "--pack", pack, "--out", filepath.Join(root, "r"), "--certs", filepath.Join(root, "c")}, extra...)
+		if code := Main(context.Background(), sys, args); code != want {
+			t.Fatalf("run %v: exit %d, want %d\n%s", extra, code, want, errb)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	feature(200)
+	approved := runOnce(0)
+	partial := runOnce(0, "--tags", "@tc:A-1")
+	feature(500)
+	failed := runOnce(1)
+	// the report's verify line asks for the verdict it shows, and none where there is none to ask for
+	for dir, want := range map[string]bool{approved: true, partial: false, failed: false} {
+		report, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+		if got := strings.Contains(string(report), "--require-verdict approved &lt;"); got != want {
+			t.Errorf("%s: report.html asks for --require-verdict approved: %t", filepath.Base(dir), got)
+		}
+	}
+	for _, k := range []struct {
+		dir, flag string
+		want      int
+	}{
+		{approved, "approved", 0}, {approved, "approved-with-waivers", 0},
+		{partial, "approved", 1}, {partial, "approved-with-waivers", 1},
+		{failed, "approved", 1}, {failed, "approved-with-waivers", 1},
+		{approved, "godkänt", 2},
+	} {
+		sys, _, errb := system(nil)
+		code := Main(context.Background(), sys, []string{"verify", "--require-verdict", k.flag, k.dir})
+		if code != k.want || code == 1 && !strings.Contains(errb.String(), "--require-verdict "+k.flag+": the signed verdict is ") ||
+			code < 2 && !strings.Contains(errb.String(), "run "+filepath.Base(k.dir)) {
+			t.Errorf("verify --require-verdict %s %s: exit %d, want %d\n%s", k.flag, filepath.Base(k.dir), code, k.want, errb)
 		}
 	}
 }

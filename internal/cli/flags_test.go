@@ -48,6 +48,7 @@ func TestAnEmptyPinIsRefused(t *testing.T) {
 		{"verify", "--signer-sha256", "", root},
 		{"verify", "--pack-sha256", "", root},
 		{"verify", "--require-env", "", root},
+		{"verify", "--require-verdict", "", root},
 		{"pack", "verify", "--signer-sha256", "", root},
 	} {
 		sys, _, errb := system(nil)

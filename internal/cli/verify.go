@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +16,7 @@ import (
 )
 
 func newVerifyCmd(sys System) *cobra.Command {
-	var pin, requireEnv, packPin string
+	var pin, requireEnv, packPin, requireVerdict string
 	var maxFileMiB, maxTotalMiB int64
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
@@ -29,13 +31,15 @@ func newVerifyCmd(sys System) *cobra.Command {
 			"device or socket in it is reported, never opened; DIR itself may be a link, such as\n" +
 			"reports/latest), files are streamed, a file larger than --max-file or a folder larger than\n" +
 			"--max-total is reported rather than read, and an interrupt stops it at once.\n\n" +
-			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, anything but a\n" +
-			"regular file, a file over the limits, another kind of environment than --require-env, or\n" +
-			"another pack than --pack-sha256 ·\n" +
 			"With --pack-sha256 the evidence must come from the test pack with that digest (konform pack\n" +
-			"verify prints a pack's digest): a run of another pack, or of a changed copy, is refused.\n\n" +
+			"verify prints a pack's digest): a run of another pack, or of a changed copy, is refused.\n" +
+			"With --require-verdict the signed verdict must be approved (every mandatory case passed), or\n" +
+			"with approved-with-waivers approved or approved with waivers.\n\n" +
+			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, anything but a\n" +
+			"regular file, a file over the limits, another kind of environment than --require-env,\n" +
+			"another pack than --pack-sha256, or another verdict than --require-verdict ·\n" +
 			"2 not an evidence folder · 130 interrupted (nothing is said about the folder).",
-		Example: "  konform verify reports/latest\n  konform verify --signer-sha256 19e602e9… --require-env test evidence/",
+		Example: "  konform verify reports/latest\n  konform verify --signer-sha256 19e602e9… --require-env test --require-verdict approved evidence/",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkPins(cmd, "signer-sha256", "pack-sha256"); err != nil {
@@ -43,6 +47,10 @@ func newVerifyCmd(sys System) *cobra.Command {
 			}
 			if cmd.Flags().Changed("require-env") && requireEnv != evidence.TestKind && requireEnv != evidence.SimulatorKind {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--require-env must be test or simulator, got %q", requireEnv))
+			}
+			accepted, ok := acceptedVerdicts[requireVerdict]
+			if cmd.Flags().Changed("require-verdict") && !ok {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--require-verdict must be approved or approved-with-waivers, got %q", requireVerdict))
 			}
 			if maxFileMiB < 1 || maxTotalMiB < 1 {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--max-file and --max-total must be at least 1 (MiB), got %d and %d", maxFileMiB, maxTotalMiB))
@@ -64,6 +72,11 @@ func newVerifyCmd(sys System) *cobra.Command {
 				return exit(run.ExitFailed)
 			}
 			fmt.Fprintf(sys.Stderr, "%s is intact: %d files, signed by %s (sha256 %s)\n", args[0], v.Files, v.Signer.Subject, v.Signer.Fingerprint)
+			started := ""
+			if !v.Started.IsZero() {
+				started = ", started " + v.Started.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(sys.Stderr, "run %s%s\n", orDash(v.RunID), started)
 			kind := v.Environment.Kind
 			if kind == "" {
 				kind = "not recorded (an older konform)"
@@ -98,6 +111,10 @@ func newVerifyCmd(sys System) *cobra.Command {
 				fmt.Fprintf(sys.Stderr, "konform: --require-env %s: the evidence comes from environment %s of kind %s\n", requireEnv, v.Environment.Name, kind)
 				return exit(run.ExitFailed)
 			}
+			if accepted != nil && !slices.Contains(accepted, v.Verdict) {
+				fmt.Fprintf(sys.Stderr, "konform: --require-verdict %s: the signed verdict is %s\n", requireVerdict, orDash(string(v.Verdict)))
+				return exit(run.ExitFailed)
+			}
 			return nil
 		},
 	}
@@ -105,8 +122,15 @@ func newVerifyCmd(sys System) *cobra.Command {
 	cmd.Flags().Int64Var(&maxFileMiB, "max-file", evidence.DefaultMaxFileSize>>20, "largest file verify reads, in MiB; a larger one is reported, not read")
 	cmd.Flags().Int64Var(&maxTotalMiB, "max-total", evidence.DefaultMaxTotalSize>>20, "most verify reads from the folder, in MiB; what is beyond is reported, not read")
 	cmd.Flags().StringVar(&packPin, "pack-sha256", "", "require the evidence to come from the test pack with this digest")
+	cmd.Flags().StringVar(&requireVerdict, "require-verdict", "", "require this signed verdict: approved, or approved-with-waivers (which accepts approved too)")
 	cmd.Flags().StringVar(&requireEnv, "require-env", "", "require evidence from this kind of environment: test (the agency's test environments) or simulator")
 	return cmd
+}
+
+// acceptedVerdicts are the verdicts each value of --require-verdict accepts.
+var acceptedVerdicts = map[string][]evidence.Verdict{
+	"approved":              {evidence.Approved},
+	"approved-with-waivers": {evidence.Approved, evidence.ApprovedWithWaivers},
 }
 
 func orDash(s string) string {

@@ -183,6 +183,9 @@ type Verification struct {
 	SUTReference bool
 	// Plan is the plan of the case the run followed, nil when none.
 	Plan *PlanInfo
+	// RunID and Started name the run.
+	RunID   string
+	Started time.Time
 }
 
 // VerifyOptions are the checks and bounds of VerifyContext.
@@ -235,7 +238,7 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat && m.Format != manifestFormat1 {
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
-	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference, Plan: m.Plan}
+	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference, Plan: m.Plan, RunID: m.RunID, Started: m.Started}
 	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
 		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
 	}
