@@ -92,6 +92,9 @@ func newVerifyCmd(sys System) *cobra.Command {
 			} else {
 				fmt.Fprintf(sys.Stderr, "test pack digest %s\n", orDash(v.PackDigest))
 			}
+			if v.Pack != nil && v.Pack.ChangedBundled {
+				fmt.Fprintf(sys.Stderr, "the pack bears the id of konform's bundled pack (%s) but is a changed copy of it; ask for the pack it ran (--pack-sha256)\n", v.Pack.ID)
+			}
 			switch {
 			case v.Plan != nil && v.Plan.Signer == nil:
 				fmt.Fprintf(sys.Stderr, "plan %s: the verdict is against a plan nobody signed; check that it is the case's plan (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)

@@ -122,6 +122,10 @@ type PackInfo struct {
 	// Loose is true when the feature files lay outside any pack: ID and the rest are then the
 	// bundled pack's, whose catalogue, templates and fixtures they used.
 	Loose bool `json:"looseFeatures,omitempty"`
+	// Bundled is true when the pack is, byte for byte, the one the konform that ran bundles;
+	// ChangedBundled when it bears the bundled pack's id but is not (a copy someone changed).
+	Bundled        bool `json:"bundled,omitempty"`
+	ChangedBundled bool `json:"changedCopyOfBundled,omitempty"`
 	// Signer is who signed the pack (subject and SHA-256 of the certificate); nil when unsigned.
 	Signer *PackSigner `json:"signer,omitempty"`
 }
@@ -171,11 +175,19 @@ func (p *PackInfo) Describe(lang string) string {
 	}
 	s := p.Title + " " + p.Version
 	signed, unsigned, loose := ", signerat av ", ", osignerat", "egna featurefiler utanför ett testpaket, med mallarna i "
+	bundled, changed := " (konforms medföljande testpaket)", " (en ÄNDRAD kopia av konforms medföljande testpaket)"
 	if lang == "en" {
 		signed, unsigned, loose = ", signed by ", ", unsigned", "feature files outside any pack, with the templates of "
+		bundled, changed = " (konform's bundled pack)", " (a CHANGED copy of konform's bundled pack)"
 	}
 	if p.Loose {
 		return loose + s
+	}
+	switch {
+	case p.Bundled:
+		s += bundled
+	case p.ChangedBundled:
+		s += changed
 	}
 	if p.Signer != nil {
 		return s + signed + p.Signer.Subject

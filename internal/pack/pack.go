@@ -770,6 +770,10 @@ func (p *Pack) Info() *evidence.PackInfo {
 	in := p.Source.Info
 	out := &evidence.PackInfo{ID: in.ID, Title: in.Title, Version: in.Version, NLLRelease: in.NLLRelease,
 		Publisher: in.Publisher, Date: in.Date, Loose: p.Loose}
+	if b, err := Bundled(); err == nil && !p.Loose {
+		out.Bundled = p.Source.Digest == b.Digest
+		out.ChangedBundled = !out.Bundled && in.ID == b.Info.ID
+	}
 	if p.Signer != nil {
 		out.Signer = &evidence.PackSigner{Subject: p.Signer.Subject, SHA256: p.Signer.SHA256}
 	}

@@ -183,3 +183,48 @@ func tarGzOf(t *testing.T, root string) string {
 	f.Close()
 	return path
 }
+
+// TestAChangedCopyOfTheBundledPackIsNamedSo: a copy of the bundled pack with one case retagged
+// keeps the bundled pack's id, title and version; the evidence says it is a changed copy (at
+// the pack, at the verdict and on the console), and the bundled pack itself says it is that.
+func TestAChangedCopyOfTheBundledPackIsNamedSo(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join(t.TempDir(), "nllpack")
+	if err := os.CopyFS(root, os.DirFS("../../nllpack")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(root, "embed.go"))
+	feature := filepath.Join(root, "features", "anslutning", "mtls.feature")
+	data, err := os.ReadFile(feature)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retagged := strings.Replace(string(data), "@obligatorisk", "@valfri", 1)
+	if retagged == string(data) {
+		t.Fatal("no mandatory case to retag; adjust the test")
+	}
+	same := execute(t, run.Options{Pack: root, Tags: "@tc:NLL-ANSL-01"})
+	os.WriteFile(feature, []byte(retagged), 0o644)
+	changed := execute(t, run.Options{Pack: root, Tags: "@tc:NLL-ANSL-01"})
+	for _, k := range []struct {
+		name             string
+		r                result
+		bundled, changed bool
+		report           string
+	}{
+		{"an unchanged copy", same, true, false, "(konforms medföljande testpaket)"},
+		{"a changed copy", changed, false, true, "(en ÄNDRAD kopia av konforms medföljande testpaket)"},
+	} {
+		p := k.r.summary.Run.Pack
+		if k.r.code != run.ExitOK || p == nil || p.Bundled != k.bundled || p.ChangedBundled != k.changed {
+			t.Fatalf("%s: exit %d, pack %+v\n%s", k.name, k.r.code, p, k.r.stderr)
+		}
+		report, _ := os.ReadFile(filepath.Join(k.r.dir, "report.html"))
+		atVerdict := strings.Contains(string(report), "med en ändrad kopia av konforms medföljande testpaket")
+		onConsole := strings.Contains(k.r.stderr, "is a changed copy of it")
+		if !strings.Contains(string(report), k.report) || atVerdict != k.changed || onConsole != k.changed {
+			t.Errorf("%s: report names the pack %q: %t; at the verdict: %t; on the console: %t", k.name, k.report,
+				strings.Contains(string(report), k.report), atVerdict, onConsole)
+		}
+	}
+}

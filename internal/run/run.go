@@ -1002,6 +1002,9 @@ func (r *recorder) report(dir, godogOut string) {
 	if r.run.EnvironmentKind == evidence.SimulatorKind {
 		fmt.Fprintln(out, "run against konform's simulator: no evidence for approval")
 	}
+	if r.run.Pack != nil && r.run.Pack.ChangedBundled {
+		fmt.Fprintf(out, "the pack bears the bundled pack's id (%s) but is a changed copy of it: the evidence says so\n", r.run.Pack.ID)
+	}
 	switch {
 	case r.run.SUT != nil && r.run.SUT.Driver == evidence.ReferenceSystem:
 		fmt.Fprintln(out, "the system under test was konform's reference system (--sut ref): no evidence for a supplier's system")
