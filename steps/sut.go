@@ -472,7 +472,7 @@ func (w *World) rereadAfterConflict() error {
 			}
 		}
 		if !reread {
-			return &evidence.Mismatch{Check: "handling of a version conflict", Expected: "GET " + c.Path + " after the " + strconv.Itoa(c.Status) + " answer",
+			return &evidence.Mismatch{Check: "handling of a version conflict", Expected: "GET " + c.Path + " after the answer " + strconv.Itoa(c.Status),
 				Actual: describe(calls)}
 		}
 	}

@@ -90,7 +90,7 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 			"GET MedicationRequest/* before PUT MedicationRequest/*"},
 		{"re-read after 409", (*World).rereadAfterConflict,
 			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, ""), call("GET", "MedicationRequest/1", 200, nil, "")}},
-			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, "")}}, "GET MedicationRequest/1 after the 409"},
+			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, "")}}, "GET MedicationRequest/1 after the answer 409"},
 		{"header value", func(w *World) error { return w.callHeaderIs("varje läsande anrop", "X-Purpose", "VARD") },
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Purpose", "VARD"), "")}},
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 403, hdr("X-Purpose", "EXPEDIERING"), "")}}, `expected "VARD", got "EXPEDIERING"`},

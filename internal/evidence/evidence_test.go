@@ -458,6 +458,36 @@ func TestSwedishReportHasNoEnglishOfKonforms(t *testing.T) {
 	}
 }
 
+// TestSwedishReportSaysTheSUTChecksInSwedish: the messages of the checks of the system under
+// test's calls, as the reference system's defects make them, read in Swedish but for the values
+// (request lines, FHIRPath, quoted text).
+func TestSwedishReportSaysTheSUTChecksInSwedish(t *testing.T) {
+	for in, want := range map[string]string{
+		"calls POST MedicationRequest: expected 1, got 0 (GET Patient?identifier=x → no answer; POST MedicationRequest → 422)":                                        "antal anrop POST MedicationRequest: förväntat 1, faktiskt 0 (GET Patient?identifier=x → inget svar; POST MedicationRequest → 422)",
+		"what the system created: expected a POST Consent that NLL answered 201 with a Location, got no call":                                                         "det systemet skapade: förväntat ett anrop POST Consent som NLL besvarade med 201 och en Location, faktiskt inget anrop",
+		"handling of a version conflict: expected GET MedicationRequest/1 after the answer 409, got PUT MedicationRequest/1 → 409":                                    "hantering av en versionskonflikt: förväntat GET MedicationRequest/1 efter svaret 409, faktiskt PUT MedicationRequest/1 → 409",
+		"order of the system's calls: expected POST {$verify,MedicationDispense/$verify} before POST MedicationDispense, got no call":                                 "ordningen på systemets anrop: förväntat POST {$verify,MedicationDispense/$verify} före POST MedicationDispense, faktiskt inget anrop",
+		"MedicationRequest.authoredOn of POST MedicationRequest → 201: expected within 2 minutes of 2026-11-24T07:16:31Z (konform's clock), got 2026-11-24T07:26:31Z": "MedicationRequest.authoredOn i POST MedicationRequest → 201: förväntat inom 2 minuter från 2026-11-24T07:16:31Z (konforms klocka), faktiskt 2026-11-24T07:26:31Z",
+		"every write (POST, PUT, DELETE; not $verify and the other checks and reads) of the system: expected at least one call, got no call":                          "vart och ett av systemets skrivande anrop (POST, PUT, DELETE; inte $verify, de andra kontrollerna eller läsningar): förväntat minst ett anrop, faktiskt inget anrop",
+		"every call of the system: expected at least one call, got no call":                                                                                           "vart och ett av systemets anrop: förväntat minst ett anrop, faktiskt inget anrop",
+		"patient of the last action's calls: expected at least one call for the test patient, got no call":                                                            "patient i den senaste åtgärdens anrop: förväntat minst ett anrop för testpatienten, faktiskt inget anrop",
+		`x-user-agent of GET x → 200: expected the system's name "konform-referenssystem" and version "dev", got "a/1"`:                                               `x-user-agent i GET x → 200: förväntat systemets namn "konform-referenssystem" och version "dev", faktiskt "a/1"`,
+		`x-request-id of POST MedicationRequest → 400: expected an id no other call used, got "d5", also sent with GET Patient → 200`:                                 `x-request-id i POST MedicationRequest → 400: förväntat ett id som inget annat anrop använt, faktiskt "d5", skickat även med GET Patient → 200`,
+		`x-org-info of GET x → 400: expected a value matching "GLN", got none`:                                                                                        `x-org-info i GET x → 400: förväntat ett värde som matchar "GLN", faktiskt none`,
+		`the issuer of the system's client certificate (GET x → 200): expected a test CA, got CN=SITHS e-id Function CA v1,O=konform,C=SE: client certificate presented by the system is issued by the production CA "SITHS e-id Function CA v1" (named in the certificate's issuer); NLL's test environment is a test environment and needs a test certificate (for example from TEST SITHS e-id Function CA v1 or ExpiTrust test CA v7)`: `utfärdaren av systemets klientcertifikat (GET x → 200): förväntat en test-CA, faktiskt CN=SITHS e-id Function CA v1,O=konform,C=SE: klientcertifikatet som systemet visade är utfärdat av produktions-CA:n "SITHS e-id Function CA v1" (enligt certifikatets utfärdare); NLL:s testmiljö är en testmiljö och kräver ett testcertifikat (till exempel från TEST SITHS e-id Function CA v1 eller ExpiTrust test CA v7)`,
+		`FHIRPath Bundle.entry.exists(): expected true on some page of the search result, got false on 1 page(s)`:                                                                         `FHIRPath-uttrycket Bundle.entry.exists(): förväntat sant på någon sida av sökresultatet, faktiskt falskt på 1 sida/sidor`,
+		`harness: the system under test could not perform "öppna förskrivning": the action needs förskrivning: no prescription was created or opened in this scenario`:                    `konform: systemet under test kunde inte utföra "öppna förskrivning": åtgärden behöver en förskrivning: ingen förskrivning skapades eller öppnades i scenariot`,
+		`harness: the system under test could not perform "rätta uttag": rätta uttag needs uttag: no dispense was registered in this scenario`:                                            `konform: systemet under test kunde inte utföra "rätta uttag": rätta uttag behöver ett uttag: inget uttag registrerades i scenariot`,
+		`harness: the system under test did not finish "skapa förskrivning" within 2m0s; check that it runs, or raise the action timeout (timeout: in the sut section, or --sut-timeout)`: `konform: systemet under test blev inte klart med "skapa förskrivning" inom 2m0s; kontrollera att det körs, eller höj åtgärdens tidsgräns (timeout: i avsnittet sut, eller --sut-timeout)`,
+		// a harness message that stays English keeps its words whole
+		"no request has been sent in this scenario; add a request step before checking the answer": "no request has been sent in this scenario; add a request step before checking the answer",
+	} {
+		if got := text("sv", in); got != want {
+			t.Errorf("%s\n got %s\nwant %s", in, got, want)
+		}
+	}
+}
+
 // TestTheServersWordsAreNotTranslated: konform's words of a failed check are in Swedish in the
 // Swedish report, the server's (Detail) stay as it sent them.
 func TestTheServersWordsAreNotTranslated(t *testing.T) {

@@ -152,6 +152,30 @@ var swedish = strings.NewReplacer(
 	": the search (with the run's own identity and default headers) answered ", ": sökningen (med körningens egen identitet och standardheaders) svarade ",
 	", not a Bundle", ", inte en Bundle", "harness: test patient ", "konform: testpatienten ",
 	" is not registered in NLL; pick a patient the environment knows", " finns inte i NLL; välj en patient som miljön känner",
+	// the checks of the system under test's calls (steps/sut.go)
+	"refused (a TLS alert, closed before any answer, or an HTTP refusal without data)", "avvisad (ett TLS-larm, stängd före svar, eller ett HTTP-avslag utan data)",
+	" → no answer", " → inget svar", ", also sent with ", ", skickat även med ", " after the answer ", " efter svaret ",
+	" before GET ", " före GET ", " before POST ", " före POST ", " before PUT ", " före PUT ", " before DELETE ", " före DELETE ", "a POST ", "ett anrop POST ", " that NLL answered 201 with a Location", " som NLL besvarade med 201 och en Location",
+	" for the test patient", " för testpatienten", " and version ", " och version ",
+	"within ", "inom ", " minutes of ", " minuter från ", " (konform's clock)", " (konforms klocka)",
+	" of GET ", " i GET ", " of POST ", " i POST ", " of PUT ", " i PUT ", " of DELETE ", " i DELETE ",
+	"x-access of ", "x-access i ", "x-org-info of ", "x-org-info i ", "x-purpose of ", "x-purpose i ",
+	"calls GET ", "antal anrop GET ", "calls POST ", "antal anrop POST ", "calls PUT ", "antal anrop PUT ", "calls DELETE ", "antal anrop DELETE ",
+	"every call of the system", "vart och ett av systemets anrop", "every read (GET) of the system", "vart och ett av systemets läsande anrop (GET)",
+	"every write (POST, PUT, DELETE; not $verify and the other checks and reads) of the system", "vart och ett av systemets skrivande anrop (POST, PUT, DELETE; inte $verify, de andra kontrollerna eller läsningar)",
+	" of the system", " av systemet", "the last action's calls", "den senaste åtgärdens anrop",
+	"the issuer of the system's client certificate", "utfärdaren av systemets klientcertifikat", "a test CA", "en test-CA",
+	"false on ", "falskt på ",
+	"client certificate presented by the system is issued by the production CA ", "klientcertifikatet som systemet visade är utfärdat av produktions-CA:n ",
+	" (named in the certificate's issuer); NLL's test environment is a test environment and needs a test certificate (for example from TEST SITHS e-id Function CA v1 or ExpiTrust test CA v7)",
+	" (enligt certifikatets utfärdare); NLL:s testmiljö är en testmiljö och kräver ett testcertifikat (till exempel från TEST SITHS e-id Function CA v1 eller ExpiTrust test CA v7)",
+	// the reference system's and the drivers' harness errors (steps/sut.go, internal/refsys)
+	"harness: the system under test could not perform ", "konform: systemet under test kunde inte utföra ",
+	"harness: the system under test did not finish ", "konform: systemet under test blev inte klart med ",
+	"; check that it runs, or raise the action timeout (timeout: in the sut section, or --sut-timeout)", "; kontrollera att det körs, eller höj åtgärdens tidsgräns (timeout: i avsnittet sut, eller --sut-timeout)",
+	"the status of NLL's answer to the system's last call", "statusen i NLL:s svar på systemets senaste anrop",
+	"the action needs förskrivning: no prescription was created or opened in this scenario", "åtgärden behöver en förskrivning: ingen förskrivning skapades eller öppnades i scenariot",
+	"rätta uttag needs uttag: no dispense was registered in this scenario", "rätta uttag behöver ett uttag: inget uttag registrerades i scenariot",
 )
 
 // swedishWhole are whole messages (a check's name or value) in Swedish.
