@@ -81,12 +81,20 @@ func newVerifyCmd(sys System) *cobra.Command {
 			if kind == "" {
 				kind = "not recorded (an older konform)"
 			}
-			if pki.IsDevIssued(v.Signer.Issuer) && kind != evidence.SimulatorKind {
+			switch {
+			case kind == evidence.SimulatorKind:
+			case pki.IsDevIssued(v.Signer.Issuer):
 				// Signed with a certificate of konform's dev PKI: only konform's simulator accepts it.
 				kind = evidence.SimulatorKind + " (signed with konform's development PKI)"
 				v.Environment.Kind = evidence.SimulatorKind
+			case pki.IsDevIssued(v.Environment.Server.IssuerName()):
+				kind = evidence.SimulatorKind + " (its server had a certificate of konform's development PKI)"
+				v.Environment.Kind = evidence.SimulatorKind
 			}
 			fmt.Fprintf(sys.Stderr, "environment %s, kind %s · verdict %s\n", v.Environment.Name, kind, orDash(string(v.Verdict)))
+			if s := v.Environment.Server; s != nil {
+				fmt.Fprintf(sys.Stderr, "server certificate %s, issued by %s (compare with the environment's)\n", s.Subject, s.Issuer)
+			}
 			if v.Pack != nil {
 				fmt.Fprintf(sys.Stderr, "test pack %s (%s), digest %s\n", v.Pack.Describe("en"), v.Pack.ID, v.PackDigest)
 			} else {

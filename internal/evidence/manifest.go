@@ -64,6 +64,8 @@ type EnvironmentInfo struct {
 	Name    string `json:"name"`
 	Kind    string `json:"kind"`
 	BaseURL string `json:"baseUrl"`
+	// Server is the certificate the server presented, nil when none was seen (or an older konform).
+	Server *ServerInfo `json:"serverCertificate,omitempty"`
 }
 
 // UnmarshalJSON also reads a version-1 manifest, whose environment is its name alone.

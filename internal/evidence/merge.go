@@ -53,7 +53,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		}
 		r := s.Run
 		if i == 0 {
-			merged.RunnerVersion, merged.Environment, merged.BaseURL = r.RunnerVersion, r.Environment, r.BaseURL
+			merged.RunnerVersion, merged.Environment, merged.BaseURL, merged.Server = r.RunnerVersion, r.Environment, r.BaseURL, r.Server
 			merged.EnvironmentKind, merged.Selection = r.EnvironmentKind, Selection{Tags: r.Selection.Tags, Paths: r.Selection.Paths, Required: r.Selection.Required}
 			merged.Case, merged.System, merged.PackDigest, merged.Client = r.Case, r.System, r.PackDigest, r.Client
 			merged.Started, merged.Ended, merged.Redacted = r.Started, r.Ended, r.Redacted

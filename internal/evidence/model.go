@@ -53,10 +53,13 @@ type Run struct {
 	Environment   string `json:"environment"`
 	// EnvironmentKind is simulator for konform's built-in simulator, else the configured kind
 	// (test): evidence from the simulator is no evidence for approval.
-	EnvironmentKind string    `json:"environmentKind"`
-	BaseURL         string    `json:"baseUrl"`
-	Started         time.Time `json:"started"`
-	Ended           time.Time `json:"ended"`
+	EnvironmentKind string `json:"environmentKind"`
+	BaseURL         string `json:"baseUrl"`
+	// Server is the certificate the environment's server presented to the run's first request,
+	// nil when none was seen.
+	Server  *ServerInfo `json:"serverCertificate,omitempty"`
+	Started time.Time   `json:"started"`
+	Ended   time.Time   `json:"ended"`
 	// Seed is the order seed; the same seed gives the same order.
 	Seed int64 `json:"seed"`
 	// Operator is who ran konform (--operator, else the OS user); Host is the machine; Command is
@@ -128,6 +131,20 @@ type PackInfo struct {
 	ChangedBundled bool `json:"changedCopyOfBundled,omitempty"`
 	// Signer is who signed the pack (subject and SHA-256 of the certificate); nil when unsigned.
 	Signer *PackSigner `json:"signer,omitempty"`
+}
+
+// ServerInfo names the certificate a server presented.
+type ServerInfo struct {
+	Subject string `json:"subject"`
+	Issuer  string `json:"issuer"`
+}
+
+// IssuerName is the issuer, "" for no certificate.
+func (s *ServerInfo) IssuerName() string {
+	if s == nil {
+		return ""
+	}
+	return s.Issuer
 }
 
 // PlanInfo names the plan of an approval case a run followed: the required set is the plan's.

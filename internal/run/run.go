@@ -295,13 +295,20 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 
 	// When the target cannot be reached at all, every case would fail the same way: stop with
 	// one line, and evidence that says so.
-	why, serverIssuer := tgt.preflight(ctx)
-	if kind != evidence.SimulatorKind && (pki.IsDevIssued(serverIssuer) || pki.IsDevIssued(rec.run.Client.Issuer)) {
+	why, server, simulator := tgt.preflight(ctx)
+	rec.run.Server = server
+	switch {
+	case kind == evidence.SimulatorKind:
+	case pki.IsDevIssued(server.IssuerName()) || pki.IsDevIssued(rec.run.Client.Issuer):
 		// Only konform's own simulator accepts the dev PKI or serves its certificate: whatever
 		// konform.yaml calls the environment, and whether or not it answered, this is no
 		// evidence for approval.
 		rec.run.EnvironmentKind = evidence.SimulatorKind
 		fmt.Fprintf(sys.Stderr, "konform: environment %s uses konform's development PKI, which only konform's simulator accepts: the evidence is marked simulator\n", env.Name)
+	case simulator:
+		// konform sim with certificates of its own: its answers still say what it is.
+		rec.run.EnvironmentKind = evidence.SimulatorKind
+		fmt.Fprintf(sys.Stderr, "konform: environment %s answers as konform's simulator (%s), not NLL: the evidence is marked simulator\n", env.Name, sim.Header)
 	}
 	if why != "" {
 		rec.run.Unreachable = why
@@ -859,7 +866,7 @@ func coverageOf(p *pack.Pack) []evidence.Coverage {
 // manifestOf copies the run's metadata into a manifest.
 func manifestOf(run *evidence.Run) evidence.Manifest {
 	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion,
-		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL},
+		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL, Server: run.Server},
 		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Pack: run.Pack, Plan: run.Plan, Started: run.Started,
 		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, SUTDriver: sutDriver(run), SUTReference: run.ByReferenceSystem() && sutDriver(run) != evidence.ReferenceSystem, Client: evidence.SignerInfo{CertInfo: run.Client}}
 }

@@ -379,21 +379,25 @@ func (t *target) fingerprint(which steps.Identity) (string, error) {
 // preflight sends the run's first request, $ping with the run's certificate, and returns the
 // cause when the target cannot be reached at all (no name, no connection, an untrusted server
 // certificate); "" when it answered or refused the certificate, which the cases then judge.
-// The second result is the issuer of the server's certificate, "" when none was seen.
-func (t *target) preflight(ctx context.Context) (string, string) {
+// It also returns what the answer showed of the server: its certificate (nil when none was
+// seen), and whether the answer came from konform's simulator (sim.Header).
+func (t *target) preflight(ctx context.Context) (why string, server *evidence.ServerInfo, simulator bool) {
 	c, err := t.client(steps.RunIdentity)
 	if err != nil {
-		return err.Error(), ""
+		return err.Error(), nil, false
 	}
 	ex, err := c.Do(ctx, fhirclient.Request{Method: http.MethodGet, Path: "$ping"})
 	var terr *fhirclient.TransportError
 	if errors.As(err, &terr) && terr.Unreachable() {
-		return terr.Cause(), ""
+		return terr.Cause(), nil, false
 	}
-	if ex != nil && ex.TLS != nil {
-		return "", ex.TLS.PeerIssuer
+	if ex == nil {
+		return "", nil, false
 	}
-	return "", ""
+	if ex.TLS != nil {
+		server = &evidence.ServerInfo{Subject: ex.TLS.PeerSubject, Issuer: ex.TLS.PeerIssuer}
+	}
+	return "", server, ex.Response != nil && ex.Response.Header.Get(sim.Header) != ""
 }
 
 // checkUsers sends $ping with each configured user's token, as NLL's connectivity test checks a

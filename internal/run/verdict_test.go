@@ -3,6 +3,9 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +19,8 @@ import (
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
+	"github.com/konform/konform/nllpack"
 )
 
 // TestUnreachableTargetStopsEarlyWithOneLine: against a name that does not resolve, a port
@@ -138,5 +143,52 @@ func TestATableOnAStepThatTakesNoneIsAnError(t *testing.T) {
 	c := r.outcome(t, "T-1")
 	if p := c.Problem(); c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "takes no data table") {
 		t.Fatalf("outcome %s, problem %+v\n%s", c.Outcome, p, r.stderr)
+	}
+}
+
+// TestTheSimulatorIsKnownByItsAnswers: konform's simulator served with certificates of a CA of
+// its own (not the dev PKI) and configured as kind: test still answers as the simulator, so the
+// run and its signed evidence say simulator; the server's certificate is in the evidence.
+func TestTheSimulatorIsKnownByItsAnswers(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	client, err := pki.IssueClient("Egen test-CA", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := x509.MarshalPKCS8PrivateKey(client.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(client.Chain[0])
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(s)
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
+	srv.StartTLS()
+	defer srv.Close()
+	for name, data := range map[string][]byte{
+		"ca.pem":     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}),
+		"client.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: client.Leaf.Raw}),
+		"client.key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}),
+	} {
+		os.WriteFile(filepath.Join(root, name), data, 0o600)
+	}
+	cfg := filepath.Join(root, "konform.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("environments:\n  egen:\n    kind: test\n    base_url: %s%s\n    ca: ca.pem\n    client: {cert: client.pem, key: client.key}\n",
+		srv.URL, s.BasePath())), 0o644)
+	r := execute(t, run.Options{Env: "egen", Config: cfg, Tags: "@tc:NLL-ANSL-01"})
+	if r.dir == "" || r.summary.Run.EnvironmentKind != evidence.SimulatorKind || !strings.Contains(r.stderr, "answers as konform's simulator") {
+		t.Fatalf("exit %d, kind %q\n%s", r.code, r.summary.Run.EnvironmentKind, r.stderr)
+	}
+	if got := r.summary.Run.Server; got == nil || !strings.Contains(got.Issuer, "Acme Co") {
+		t.Errorf("the evidence names the server's certificate %+v, want httptest's (Acme Co)", got)
+	}
+	v, err := evidence.Verify(r.dir, "")
+	if err != nil || len(v.Problems) > 0 || v.Environment.Kind != evidence.SimulatorKind || v.Environment.Server == nil {
+		t.Errorf("verify: %+v %v", v, err)
 	}
 }

@@ -270,6 +270,11 @@ func (s *Simulator) activeFaults(r *http.Request, rel string) []Fault {
 	return out
 }
 
+// Header is the header konform's simulator sets on every answer, so that a run can tell it from
+// NLL whatever the configuration calls it and whatever certificates it serves; NLL sets none
+// like it.
+const Header = "X-Konform-Simulator"
+
 // ServeHTTP answers one FHIR request.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.tap != nil {
@@ -282,6 +287,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reqID = uuid.NewString()
 	}
 	w.Header().Set("X-Request-ID", reqID)
+	w.Header().Set(Header, "konform")
 	if s.broken("content-type-json") {
 		w = &plainJSONWriter{w}
 	}
