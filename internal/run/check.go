@@ -47,6 +47,7 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 		rows[b.ID] = true
 	}
 	testData := p.TestData()
+	memo := map[string][]Problem{}
 	for _, c := range p.Cases {
 		for _, tag := range c.Tags {
 			if id, ok := strings.CutPrefix(tag, "@beteende:"); ok && !rows[id] {
@@ -54,29 +55,46 @@ func CheckPack(p *pack.Pack, fixtures fs.FS) []Problem {
 			}
 		}
 		for _, s := range c.Steps() {
-			where := p.Locate(c.File, s.Line)
-			if !steps.Known(s.Text) {
-				what := fmt.Sprintf("unknown step %q", strings.TrimSpace(s.Keyword)+" "+s.Text)
-				if hint := steps.Suggest(s.Text); hint != "" {
-					what += "; did you mean (menade du): " + hint
-				}
-				add(Problem{Where: where, What: what, Undefined: true})
-				continue
+			// A pack says the same steps many times over: each is checked once.
+			key := s.Keyword + s.Text + "\x00" + strings.Join(s.Args, "\x00")
+			found, ok := memo[key]
+			if !ok {
+				found = stepProblems(s, fixtures, testData)
+				memo[key] = found
 			}
-			for _, bad := range steps.UnknownPlaceholders(strings.Join(append([]string{s.Text}, s.Args...), "\n")) {
-				add(Problem{Where: where, What: "unknown placeholder " + bad + "; docs/writing-test-cases.md lists the known ones"})
+			for _, pr := range found {
+				pr.Where = p.Locate(c.File, s.Line)
+				add(pr)
 			}
-			if problem := steps.CheckAction(s.Text, s.Args); problem != "" {
-				add(Problem{Where: where, What: problem})
-			}
-			for _, problem := range steps.CheckTemplates(s.Text, fixtures) {
-				add(Problem{Where: where, What: problem})
-			}
-			for _, key := range steps.TestDataKeys(strings.Join(append([]string{s.Text}, s.Args...), "\n"), fixtures) {
-				if _, ok := testData[key]; !ok {
-					add(Problem{Where: where, What: "{{testdata." + key + "}} is not in the pack's test_data (pack.yaml) nor the bundled pack's; add it to pack.yaml with the simulator's value"})
-				}
-			}
+		}
+	}
+	return out
+}
+
+// stepProblems checks one step of a case: that konform knows it, its placeholders, its action
+// and parameters, its templates and its test data. The problems have no Where yet.
+func stepProblems(s pack.Step, fixtures fs.FS, testData map[string]string) []Problem {
+	var out []Problem
+	if !steps.Known(s.Text) {
+		what := fmt.Sprintf("unknown step %q", strings.TrimSpace(s.Keyword)+" "+s.Text)
+		if hint := steps.Suggest(s.Text); hint != "" {
+			what += "; did you mean (menade du): " + hint
+		}
+		return []Problem{{What: what, Undefined: true}}
+	}
+	text := strings.Join(append([]string{s.Text}, s.Args...), "\n")
+	for _, bad := range steps.UnknownPlaceholders(text) {
+		out = append(out, Problem{What: "unknown placeholder " + bad + "; docs/writing-test-cases.md lists the known ones"})
+	}
+	if problem := steps.CheckAction(s.Text, s.Args); problem != "" {
+		out = append(out, Problem{What: problem})
+	}
+	for _, problem := range steps.CheckTemplates(s.Text, fixtures) {
+		out = append(out, Problem{What: problem})
+	}
+	for _, key := range steps.TestDataKeys(text, fixtures) {
+		if _, ok := testData[key]; !ok {
+			out = append(out, Problem{What: "{{testdata." + key + "}} is not in the pack's test_data (pack.yaml) nor the bundled pack's; add it to pack.yaml with the simulator's value"})
 		}
 	}
 	return out
