@@ -2,10 +2,12 @@ package evidence
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"html"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,6 +138,27 @@ func TestFormatRedactsAuthorization(t *testing.T) {
 	}
 	if clear := e.Format(NewRedactor(), false); !strings.Contains(clear, "Bearer abc.def") {
 		t.Errorf("without redaction: %s", clear)
+	}
+}
+
+// TestFormatNeverWritesABodyThatIsNotText: a compressed or binary body could carry personal
+// data that redaction cannot read, so it is described, never written; a body the gateway decoded
+// is written with its encoding named, and redacted.
+func TestFormatNeverWritesABodyThatIsNotText(t *testing.T) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write([]byte(`{"identifier":"189001019802"}`))
+	zw.Close()
+	raw := &Exchange{Method: "GET", URL: "https://x/Patient", Status: 200, RespHeader: http.Header{"Content-Encoding": {"gzip"}}, RespBody: z.Bytes()}
+	out := raw.Format(NewRedactor(), true)
+	if strings.Contains(out, string(z.Bytes()[10:])) || !strings.Contains(out, fmt.Sprintf(`# a body of %d bytes that is not text, Content-Encoding "gzip": not kept`, z.Len())) {
+		t.Errorf("a gzip body:\n%q", out)
+	}
+	decoded := &Exchange{Method: "GET", URL: "https://x/Patient", Status: 200, RespHeader: http.Header{"Content-Encoding": {"gzip"}},
+		RespBody: []byte(`{"identifier":"189001019802"}`), RespDecoded: "gzip"}
+	out = decoded.Format(NewRedactor(), true)
+	if !strings.Contains(out, "# the body came gzip-encoded; shown decoded") || strings.Contains(out, "189001019802") || !strings.Contains(out, `"identifier"`) {
+		t.Errorf("a decoded body:\n%s", out)
 	}
 }
 

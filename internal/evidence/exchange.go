@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Exchange is one HTTP exchange as the evidence keeps it.
@@ -42,6 +43,8 @@ type Exchange struct {
 	Handshake bool
 	// Upstream says what the gateway did with a SUT call: forwarded, unavailable, dropped, refused.
 	Upstream string
+	// ReqDecoded and RespDecoded name the Content-Encoding a body is shown decoded from.
+	ReqDecoded, RespDecoded string
 }
 
 // ExchangesFile holds konform's own exchanges of a whole run, below the evidence folder.
@@ -252,13 +255,13 @@ func (e *Exchange) Format(r *Redactor, redact bool) string {
 		fmt.Fprintf(&b, "\n%s %s\n", e.Method, e.URL)
 	}
 	writeHeaders(&b, e.ReqHeader, redact)
-	writeBody(&b, e.ReqBody)
+	writeBody(&b, e.ReqBody, e.ReqHeader, e.ReqDecoded)
 	if e.Status == 0 && e.Method != "" {
 		fmt.Fprintf(&b, "\n# no answer: %s\n", e.Err)
 	} else if e.Status != 0 {
 		fmt.Fprintf(&b, "\nHTTP %d %s\n", e.Status, http.StatusText(e.Status))
 		writeHeaders(&b, e.RespHeader, redact)
-		writeBody(&b, e.RespBody)
+		writeBody(&b, e.RespBody, e.RespHeader, e.RespDecoded)
 	}
 	if !redact {
 		return b.String()
@@ -304,8 +307,20 @@ func writeHeaders(b *strings.Builder, h http.Header, redact bool) {
 	}
 }
 
-func writeBody(b *strings.Builder, body []byte) {
+func writeBody(b *strings.Builder, body []byte, h http.Header, decodedFrom string) {
 	if len(body) == 0 {
+		return
+	}
+	if decodedFrom != "" {
+		fmt.Fprintf(b, "\n# the body came %s-encoded; shown decoded\n", decodedFrom)
+	} else if !utf8.Valid(body) {
+		// Bytes that are not text (compressed, or binary) could hold personal data that
+		// redaction cannot read: they are never written.
+		enc := ""
+		if v := h.Get("Content-Encoding"); v != "" {
+			enc = ", Content-Encoding " + strconv.Quote(v)
+		}
+		fmt.Fprintf(b, "\n# a body of %d bytes that is not text%s: not kept, since redaction cannot read it\n", len(body), enc)
 		return
 	}
 	b.WriteString("\n")

@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -80,6 +81,10 @@ type Call struct {
 	RespBody   []byte
 	// Truncated is true when a body was larger than the gateway records.
 	Truncated bool
+	// ReqDecoded and RespDecoded name the Content-Encoding (gzip) a body came in when the
+	// record holds it decoded, so that it can be read, checked and redacted; the body went on
+	// as it came.
+	ReqDecoded, RespDecoded string
 	// Err says why the SUT got no answer from NLL (the upstream broke, or the gateway refused).
 	Err string
 	// ClientSubject is the subject of the client certificate the SUT presented, "" when none;
@@ -432,6 +437,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.ReqBody = body
+	if int64(len(body)) <= g.maxBody {
+		c.ReqBody, c.ReqDecoded = decoded(r.Header, body, g.maxBody)
+	}
 	if int64(len(body)) > g.maxBody {
 		c.ReqBody, c.Truncated = body[:g.maxBody], true
 		c.Err = fmt.Sprintf("the request body is larger than the gateway accepts (%d bytes)", g.maxBody)
@@ -484,6 +492,9 @@ func (g *Gateway) recordResponse(resp *http.Response) error {
 		return err
 	}
 	c.RespBody = head
+	if int64(len(head)) < g.maxBody {
+		c.RespBody, c.RespDecoded = decoded(resp.Header, head, g.maxBody)
+	}
 	if int64(len(head)) == g.maxBody {
 		c.Truncated = true
 		resp.Body = struct {
@@ -496,6 +507,25 @@ func (g *Gateway) recordResponse(resp *http.Response) error {
 	}
 	p.file()
 	return nil
+}
+
+// decoded returns a gzip-encoded body decoded for the record, with the encoding's name, when it
+// decodes whole within max bytes; otherwise the body as it is, and "". The evidence never shows
+// a body that is not text (evidence.Exchange), so what cannot be decoded is never written raw.
+func decoded(h http.Header, body []byte, max int64) ([]byte, string) {
+	enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding")))
+	if len(body) == 0 || enc != "gzip" && enc != "x-gzip" {
+		return body, ""
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return body, ""
+	}
+	plain, err := io.ReadAll(io.LimitReader(zr, max+1))
+	if err != nil || int64(len(plain)) > max {
+		return body, ""
+	}
+	return plain, enc
 }
 
 // upstreamFailed answers 502 when NLL could not be reached, and records why.

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -849,5 +851,56 @@ func TestGatewayRecordsACallBeforeTheSUTHasTheAnswer(t *testing.T) {
 	}
 	if missing > 0 {
 		t.Errorf("End right after the SUT had its answer missed the call %d times in %d", missing, n)
+	}
+}
+
+// TestGatewayRecordsAGzipAnswerDecoded: NLL's gzip-encoded answer reaches the system as it came,
+// and the record holds it decoded (so that checks and redaction read it), with the encoding
+// named; a gzip-encoded request is recorded decoded too.
+func TestGatewayRecordsAGzipAnswerDecoded(t *testing.T) {
+	var e *env
+	e = newEnv(t, func(cfg *gateway.Config) {
+		cfg.UpstreamHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			e.s.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			zw.Write(rec.Body.Bytes())
+			zw.Close()
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			w.Write(z.Bytes())
+		})
+	})
+	c := e.goodSUT()
+	e.g.Begin()
+	h := e.readHeader()
+	h.Set("Accept-Encoding", "gzip")
+	a := e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write([]byte(`{"resourceType":"Parameters"}`))
+	zw.Close()
+	h = e.readHeader()
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Type", "application/fhir+json")
+	e.do(c, "POST", e.g.URL+"/$verify", h, z.Bytes())
+	e.settled(e.g, 2)
+	calls := e.g.End()
+	zr, err := gzip.NewReader(bytes.NewReader(a.body))
+	if err != nil {
+		t.Fatalf("the system did not get the answer gzip-encoded: %v", err)
+	}
+	plain, _ := io.ReadAll(zr)
+	rc := calls[0]
+	if !bytes.Equal(rc.RespBody, plain) || rc.RespDecoded != "gzip" || !bytes.Contains(plain, []byte(patientID)) {
+		t.Errorf("recorded %q (decoded from %q), the system got %q", rc.RespBody, rc.RespDecoded, plain)
+	}
+	if rc := calls[1]; string(rc.ReqBody) != `{"resourceType":"Parameters"}` || rc.ReqDecoded != "gzip" {
+		t.Errorf("the gzip request is recorded as %q (decoded from %q)", rc.ReqBody, rc.ReqDecoded)
 	}
 }

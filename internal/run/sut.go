@@ -363,7 +363,8 @@ func (r *recorder) writeSUTCalls(folder string, calls []*gateway.Call) ([]eviden
 	for i, c := range calls {
 		e := &evidence.Exchange{Attempt: 1, Started: c.Started, Duration: c.Duration, Method: c.Method, URL: c.Target,
 			ReqHeader: c.ReqHeader, ReqBody: c.ReqBody, Status: c.Status, RespHeader: c.RespHeader, RespBody: c.RespBody,
-			Err: c.Err, TLSVersion: c.TLSVersion, Cipher: c.Cipher, Origin: "sut", ClientSubject: c.ClientSubject, Upstream: c.Upstream}
+			Err: c.Err, TLSVersion: c.TLSVersion, Cipher: c.Cipher, Origin: "sut", ClientSubject: c.ClientSubject, Upstream: c.Upstream,
+			ReqDecoded: c.ReqDecoded, RespDecoded: c.RespDecoded}
 		file := filepath.ToSlash(filepath.Join(folder, fmt.Sprintf("sut-%03d.http", i+1)))
 		if err := os.WriteFile(filepath.Join(r.dir, file), []byte(e.Format(r.redactor, r.redact)), 0o644); err != nil {
 			problems = append(problems, "cannot write "+file+": "+err.Error())
