@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -247,4 +250,34 @@ func TestHookRedirectIsNotFollowed(t *testing.T) {
 	if p := c.Problem(); c.Outcome != evidence.Error || p == nil || !strings.Contains(p.Message, "answered 302") || followed {
 		t.Fatalf("%s, %+v, followed %v", c.Outcome, p, followed)
 	}
+}
+
+// TestTheHooksTokenStaysOutOfTheEvidence: a test hook that repeats its bearer token (in what the
+// system shows, and in its log) leaves no trace of it in any evidence file.
+func TestTheHooksTokenStaysOutOfTheEvidence(t *testing.T) {
+	const token = "hooksecret-0123456789"
+	t.Setenv("KONFORM_TEST_HOOK_TOKEN", token)
+	hook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		fmt.Fprintf(w, `{"status": 201, "shown": "token %s"}`, got)
+	}))
+	t.Cleanup(hook.Close)
+	root := t.TempDir()
+	ca := filepath.Join(root, "hook-ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hook.Certificate().Raw}), 0o644)
+	cfg := filepath.Join(root, "konform.yaml")
+	os.WriteFile(cfg, []byte("sut: {driver: http, url: '"+hook.URL+"/konform', ca: '"+ca+"', token_env: KONFORM_TEST_HOOK_TOKEN}\n"), 0o644)
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01", Config: cfg})
+	if r.dir == "" || len(r.outcome(t, "SUT-VARD-01").DriverLogs) == 0 {
+		t.Fatalf("no driver log: exit %d\n%s", r.code, r.stderr)
+	}
+	filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if data, _ := os.ReadFile(path); bytes.Contains(data, []byte(token)) {
+			t.Errorf("%s holds the hook's token", path)
+		}
+		return nil
+	})
 }

@@ -288,6 +288,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		}
 		defer loop.shutdown()
 		rec.sut, stepEnv.SUT, rec.run.SUT = loop, loop, loop.info
+		if loop.secret != "" {
+			rec.redactor.Secret(loop.secret)
+		}
 		if opts.SystemFile == "" {
 			rec.run.System = loop.system
 		}

@@ -48,6 +48,8 @@ type sutLoop struct {
 
 	// skip, when set, is why the @sut cases cannot run (the manual driver without a terminal).
 	skip string
+	// secret is the test hook's token, which the evidence never shows.
+	secret string
 
 	mu   sync.Mutex
 	logs []driverLog // what the driver saw of each action of the running scenario
@@ -179,7 +181,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 		}
 	}
 	var drv driver.Driver
-	var skip string
+	var skip, secret string
 	closeDrv := func() {}
 	xctx := driver.Context{RunID: runID, Gateway: gw.URL, Users: func(role string) map[string]string {
 		h := users[role]
@@ -206,7 +208,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	case "command":
 		drv, err = driver.NewCommand(cfg.Command, cfg.Dir, xctx)
 	case "http":
-		drv, err = newHook(cfg, xctx, tgt.identity)
+		drv, secret, err = newHook(cfg, xctx, tgt.identity)
 	case "manual":
 		if sys.Ask == nil {
 			skip = "the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal"
@@ -223,25 +225,25 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	}
 	// Without --system an external driver's system is not named: the x-user-agent check then
 	// says to pass --system rather than guess.
-	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, skip: skip,
+	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, skip: skip, secret: secret,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil
 }
 
 // newHook makes the http driver: the hook's CA when configured, konform's identity with mtls,
-// the token from its variable.
-func newHook(cfg config.SUT, xctx driver.Context, id *pki.Identity) (driver.Driver, error) {
+// the token from its variable, which it returns too.
+func newHook(cfg config.SUT, xctx driver.Context, id *pki.Identity) (driver.Driver, string, error) {
 	client, err := hookClient(cfg, id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	token := ""
 	if cfg.TokenEnv != "" {
 		if token = os.Getenv(cfg.TokenEnv); token == "" {
-			return nil, fmt.Errorf("sut token_env: the variable %s is empty; set it to the test hook's token", cfg.TokenEnv)
+			return nil, "", fmt.Errorf("sut token_env: the variable %s is empty; set it to the test hook's token", cfg.TokenEnv)
 		}
 	}
-	return driver.NewHook(cfg.URL, token, client, xctx), nil
+	return driver.NewHook(cfg.URL, token, client, xctx), token, nil
 }
 
 // hookClient is the client of the test hook: its CA when configured (else the system's roots),
