@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -657,8 +658,16 @@ func (e *Environment) resolve(dir string) {
 	}
 }
 
-// Token reads a user's token from its environment variable or file; "" when none is configured.
-func (u User) Token(getenv func(string) string) (string, error) {
+// TokenCommandTimeout bounds a token_command's run; TokenCommandMax its output.
+const (
+	TokenCommandTimeout = 30 * time.Second
+	TokenCommandMax     = 64 << 10
+)
+
+// Token reads a user's token from its environment variable, file or command; "" when none is
+// configured. A command runs within TokenCommandTimeout and ctx (its whole process group is
+// killed at the end), and may print at most TokenCommandMax bytes.
+func (u User) Token(ctx context.Context, getenv func(string) string) (string, error) {
 	switch {
 	case u.TokenEnv != "":
 		t := strings.TrimSpace(getenv(u.TokenEnv))
@@ -677,9 +686,9 @@ func (u User) Token(getenv func(string) string) (string, error) {
 		}
 		return t, nil
 	case len(u.TokenCommand) > 0:
-		out, err := exec.Command(u.TokenCommand[0], u.TokenCommand[1:]...).Output()
+		out, err := runTokenCommand(ctx, u.TokenCommand)
 		if err != nil {
-			return "", fmt.Errorf("the token command %s failed: %v", u.TokenCommand[0], err)
+			return "", err
 		}
 		t := strings.TrimSpace(string(out))
 		if t == "" {
@@ -688,6 +697,55 @@ func (u User) Token(getenv func(string) string) (string, error) {
 		return t, nil
 	}
 	return "", nil
+}
+
+// runTokenCommand runs a token_command with its bounds.
+func runTokenCommand(ctx context.Context, argv []string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, TokenCommandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	driver.KillGroup(cmd)
+	cmd.WaitDelay = 2 * time.Second
+	out := &boundedBuffer{max: TokenCommandMax}
+	stderr := &driver.Tail{Max: 512}
+	cmd.Stdout, cmd.Stderr = out, stderr
+	err := cmd.Run()
+	switch {
+	case out.over:
+		return nil, fmt.Errorf("the token command %s printed more than %d KiB; it must print the token alone", argv[0], TokenCommandMax>>10)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, fmt.Errorf("the token command %s did not finish within %s; check that it runs without a terminal", argv[0], TokenCommandTimeout)
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("the token command %s was interrupted", argv[0])
+	case err != nil:
+		msg := strings.TrimSpace(string(stderr.Bytes()))
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		if msg != "" {
+			msg = ": " + msg
+		}
+		return nil, fmt.Errorf("the token command %s failed: %v%s", argv[0], err, msg)
+	}
+	return out.buf, nil
+}
+
+// boundedBuffer keeps at most max bytes and notes that more came; it refuses them, so that a
+// command printing without end meets a closed pipe. (It has no ReadFrom, which io.Copy would
+// use to go round the limit.)
+type boundedBuffer struct {
+	buf  []byte
+	max  int
+	over bool
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if len(b.buf)+len(p) > b.max {
+		b.over = true
+		return 0, errors.New("output over the limit")
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
 }
 
 // Password returns the PKCS#12 password: from password_file, from password_env, or else fallback

@@ -1,11 +1,13 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -51,11 +53,11 @@ func TestEnvironmentFromFile(t *testing.T) {
 	if env.CA != filepath.Join(dir, "ca.pem") || env.Client.P12 != filepath.Join(dir, "client.p12") || env.Timeout.Seconds() != 20 {
 		t.Errorf("paths not resolved: %+v", env)
 	}
-	tok, err := env.Users["förskrivare"].Token(func(string) string { return " abc \n" })
+	tok, err := env.Users["förskrivare"].Token(context.Background(), func(string) string { return " abc \n" })
 	if err != nil || tok != "abc" {
 		t.Errorf("token %q %v", tok, err)
 	}
-	if _, err := env.Users["förskrivare"].Token(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "NLL_TOKEN is empty") {
+	if _, err := env.Users["förskrivare"].Token(context.Background(), func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "NLL_TOKEN is empty") {
 		t.Errorf("empty token: %v", err)
 	}
 }
@@ -272,12 +274,36 @@ func TestAnEmptyTokenIsAnError(t *testing.T) {
 	os.WriteFile(blank, []byte(" \n\t\n"), 0o600)
 	getenv := func(string) string { return "  " }
 	for _, u := range []User{{TokenFile: empty}, {TokenFile: blank}, {TokenEnv: "KONFORM_TOKEN"}, {TokenCommand: []string{"true"}}} {
-		if tok, err := u.Token(getenv); err == nil || !strings.Contains(err.Error(), "empty") && !strings.Contains(err.Error(), "no token") {
+		if tok, err := u.Token(context.Background(), getenv); err == nil || !strings.Contains(err.Error(), "empty") && !strings.Contains(err.Error(), "no token") {
 			t.Errorf("%+v: token %q, error %v; want an error", u, tok, err)
 		}
 	}
 	os.WriteFile(blank, []byte("abc.def.ghi\n"), 0o600)
-	if tok, err := (User{TokenFile: blank}).Token(getenv); err != nil || tok != "abc.def.ghi" {
+	if tok, err := (User{TokenFile: blank}).Token(context.Background(), getenv); err != nil || tok != "abc.def.ghi" {
 		t.Errorf("token %q, %v", tok, err)
+	}
+}
+
+// TestATokenCommandIsBounded: a token command that prints without end, or never ends, is an
+// error that says so, not an exhausted machine or a hung run; an interrupt ends it (and what it
+// started) at once; one that fails names its last line of stderr.
+func TestATokenCommandIsBounded(t *testing.T) {
+	getenv := func(string) string { return "" }
+	if _, err := (User{TokenCommand: []string{"yes"}}).Token(context.Background(), getenv); err == nil || !strings.Contains(err.Error(), "printed more than 64 KiB") {
+		t.Errorf("yes: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := (User{TokenCommand: []string{"sh", "-c", "sleep 1000 & wait"}}).Token(ctx, getenv)
+	if err == nil || !strings.Contains(err.Error(), "was interrupted") || time.Since(start) > 5*time.Second {
+		t.Errorf("an interrupted command: %v after %s", err, time.Since(start))
+	}
+	if _, err := (User{TokenCommand: []string{"sh", "-c", "echo first >&2; echo 'no credentials found' >&2; exit 3"}}).Token(context.Background(), getenv); err == nil ||
+		!strings.Contains(err.Error(), "exit status 3: no credentials found") {
+		t.Errorf("a failing command: %v", err)
+	}
+	if tok, err := (User{TokenCommand: []string{"sh", "-c", "echo abc.def.ghi; echo warning >&2"}}).Token(context.Background(), getenv); err != nil || tok != "abc.def.ghi" {
+		t.Errorf("a good command: %q %v", tok, err)
 	}
 }

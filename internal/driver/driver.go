@@ -197,3 +197,21 @@ func Check(a Action) (Action, error) {
 	a.Name = spec.Name
 	return a, nil
 }
+
+// Tail keeps the last Max bytes written to it and takes everything, so that a command's output
+// can be read for its last line without holding it all.
+type Tail struct {
+	Max int
+	buf []byte
+}
+
+func (t *Tail) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.Max {
+		t.buf = t.buf[len(t.buf)-t.Max:]
+	}
+	return len(p), nil
+}
+
+// Bytes returns what the tail holds.
+func (t *Tail) Bytes() []byte { return t.buf }

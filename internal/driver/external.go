@@ -197,7 +197,7 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 	stdout, stderr := &boundedBuffer{max: MaxOutput}, &boundedBuffer{max: MaxOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 2 * time.Second // a child that keeps the pipes open does not hold the run
-	killGroup(cmd)
+	KillGroup(cmd)
 	started := time.Now()
 	err = cmd.Run()
 	quoted := make([]string, len(argv))

@@ -4,5 +4,5 @@ package driver
 
 import "os/exec"
 
-// killGroup leaves the command as exec.CommandContext has it: the process is killed on cancel.
-func killGroup(*exec.Cmd) {}
+// KillGroup leaves the command as exec.CommandContext has it: the process is killed on cancel.
+func KillGroup(*exec.Cmd) {}

@@ -31,7 +31,7 @@ func Cleanup(ctx context.Context, sys IO, opts Options, runID string) int {
 	if env.Simulated {
 		return fail(ExitUsage, fmt.Errorf("the built-in simulator starts empty for every run; cleanup is for configured environments (--env)"))
 	}
-	tgt, err := startTarget(env, opts, sys)
+	tgt, err := startTarget(ctx, env, opts, sys)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}

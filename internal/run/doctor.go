@@ -86,7 +86,7 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 		defer srv.Close()
 		baseURL, caFile = srv.URL, dev.Path(pki.CAFile)
 		creds = map[steps.Role]http.Header{steps.DefaultRole: simCredentials(s, now)[steps.DefaultRole]} // the simulator's tokens are its own
-	} else if creds, err = configuredCredentials(env, sys.Getenv); err != nil {
+	} else if creds, err = configuredCredentials(ctx, env, sys.Getenv); err != nil {
 		d.fail("token", err.Error(), ExitUsage)
 	}
 	id := d.checkCertificate(env, opts, dev, caFile, sys, now)

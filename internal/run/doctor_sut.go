@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/pki"
 )
 
@@ -131,10 +132,10 @@ func (d *doctor) checkCommand(ctx context.Context, cfg config.SUT) {
 	defer cancel()
 	probe := exec.CommandContext(pctx, cfg.Probe[0], cfg.Probe[1:]...)
 	probe.Dir = cfg.Dir
-	out := &tailBuffer{max: 4096}
+	out := &driver.Tail{Max: 4096}
 	probe.Stdout, probe.Stderr, probe.WaitDelay = out, out, 2*time.Second
 	if err := probe.Run(); err != nil {
-		d.fail("driver probe", fmt.Sprintf("%s: %v: %s", strings.Join(cfg.Probe, " "), err, lastLine(string(out.buf))), ExitHarness)
+		d.fail("driver probe", fmt.Sprintf("%s: %v: %s", strings.Join(cfg.Probe, " "), err, lastLine(string(out.Bytes()))), ExitHarness)
 		return
 	}
 	d.ok("driver probe", strings.Join(cfg.Probe, " ")+" exited 0")
@@ -171,20 +172,6 @@ func ipStrings(ips []net.IP) []string {
 		out[i] = ip.String()
 	}
 	return out
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	buf []byte
-	max int
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	return len(p), nil
 }
 
 func lastLine(s string) string {

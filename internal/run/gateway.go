@@ -45,7 +45,7 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return ExitUsage
 	}
-	tgt, err := startTarget(env, opts, sys)
+	tgt, err := startTarget(ctx, env, opts, sys)
 	if err != nil {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return ExitUsage

@@ -246,7 +246,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			return fail(ExitUsage, err)
 		}
 	}
-	tgt, err := startTarget(env, opts, sys)
+	tgt, err := startTarget(ctx, env, opts, sys)
 	if err != nil {
 		return fail(ExitUsage, err)
 	}

@@ -133,15 +133,15 @@ func (t *target) secrets() []string {
 
 // startTarget prepares the environment a run talks to: the simulator, started in-process, or a
 // configured environment.
-func startTarget(env config.Environment, opts Options, sys IO) (*target, error) {
+func startTarget(ctx context.Context, env config.Environment, opts Options, sys IO) (*target, error) {
 	if env.Simulated {
 		return startSimulator(opts, sys, io.Discard)
 	}
-	return connectRemote(env, opts, sys)
+	return connectRemote(ctx, env, opts, sys)
 }
 
 // connectRemote loads a configured environment's CA bundle, client identity and users.
-func connectRemote(env config.Environment, opts Options, sys IO) (*target, error) {
+func connectRemote(ctx context.Context, env config.Environment, opts Options, sys IO) (*target, error) {
 	now := sys.Now()
 	d, _, err := pki.EnsureDevPKI(opts.CertsDir, now) // the negative identities come from the dev PKI
 	if err != nil {
@@ -160,7 +160,7 @@ func connectRemote(env config.Environment, opts Options, sys IO) (*target, error
 	if err := env.CheckIssuer(id.Source, id.Leaf, id.Chain); err != nil {
 		return nil, err
 	}
-	creds, err := configuredCredentials(env, sys.Getenv)
+	creds, err := configuredCredentials(ctx, env, sys.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (r reach) proxyFor(baseURL string) *url.URL {
 
 // configuredCredentials builds each configured role's headers; the förskrivare (or else the
 // first role) is the default user.
-func configuredCredentials(env config.Environment, getenv func(string) string) (map[steps.Role]http.Header, error) {
+func configuredCredentials(ctx context.Context, env config.Environment, getenv func(string) string) (map[steps.Role]http.Header, error) {
 	creds := map[steps.Role]http.Header{}
 	roles := make([]string, 0, len(env.Users))
 	for r := range env.Users {
@@ -222,7 +222,7 @@ func configuredCredentials(env config.Environment, getenv func(string) string) (
 	for _, r := range roles {
 		u := env.Users[r]
 		h := http.Header{}
-		token, err := u.Token(getenv)
+		token, err := u.Token(ctx, getenv)
 		if err != nil {
 			return nil, fmt.Errorf("environment %s, user %s: %v", env.Name, r, err)
 		}
