@@ -6,8 +6,11 @@
 package pack
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -452,6 +455,9 @@ type feature struct {
 
 // parse reads the feature files with godog's parser, as the run will.
 func (p *Pack) parse(tags string) ([]feature, error) {
+	if err := p.checkLineLengths(); err != nil {
+		return nil, err
+	}
 	suite := godog.TestSuite{Options: &godog.Options{FS: p.FS, Paths: p.Paths, Tags: tags, Dialect: "sv"}}
 	feats, err := suite.RetrieveFeatures()
 	if err != nil {
@@ -463,6 +469,51 @@ func (p *Pack) parse(tags string) ([]feature, error) {
 		out[i] = feature{uri: f.Uri, content: f.Content, doc: f.GherkinDocument, pickles: f.Pickles}
 	}
 	return out, nil
+}
+
+// MaxLine is the longest line of a feature file: Gherkin's reader stops at a longer one.
+const MaxLine = bufio.MaxScanTokenSize - 1
+
+// checkLineLengths refuses a feature file with a line Gherkin cannot read, naming the file and
+// the line, before the parser meets it.
+func (p *Pack) checkLineLengths() error {
+	for _, root := range p.Paths {
+		root, _ = splitLine(root)
+		fsys, dir := p.FS, ""
+		if fsys == nil { // feature files outside any pack, read from disk
+			abs, err := filepath.Abs(root)
+			if err != nil {
+				return err
+			}
+			dir, root = filepath.Dir(abs), filepath.Base(abs)
+			fsys = os.DirFS(dir)
+		}
+		err := fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(name, ".feature") {
+				return err
+			}
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return err
+			}
+			for line := 1; len(data) > 0; line++ {
+				end := bytes.IndexByte(data, '\n')
+				if end < 0 {
+					end = len(data)
+				}
+				if end > MaxLine {
+					return fmt.Errorf("%s%s:%d: a line of %d bytes; a feature file's lines may be at most %d bytes, so shorten it (a long value belongs in a template)",
+						p.where, filepath.Join(dir, name), line, end, MaxLine)
+				}
+				data = data[min(end+1, len(data)):]
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Features returns the feature files as godog parsed them for Paths, holding at least the

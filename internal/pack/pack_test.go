@@ -270,3 +270,25 @@ func TestBinaryGarbageIsNotEchoedRaw(t *testing.T) {
 		t.Errorf("not one line naming the file: %q", msg)
 	}
 }
+
+// TestALineGherkinCannotReadIsRefused: a line longer than Gherkin's reader takes is refused with
+// its file and line, in loose feature files and in a pack, where the parser would stop with a
+// nil line; the longest line it takes loads.
+func TestALineGherkinCannotReadIsRefused(t *testing.T) {
+	feature := func(comment int) string {
+		return "# language: sv\nEgenskap: L\n  @tc:L-1 @valfri\n  Scenario: s\n    Givet x # " + strings.Repeat("x", comment) + "\n"
+	}
+	fits := MaxLine - len("    Givet x # ")
+	ok := write(t, t.TempDir(), "ok.feature", feature(fits))
+	if _, err := Load([]string{ok}, ""); err != nil {
+		t.Errorf("a line of %d bytes: %v", MaxLine, err)
+	}
+	long := write(t, t.TempDir(), "long.feature", feature(fits+1))
+	if _, err := Load([]string{long}, ""); err == nil || !strings.Contains(err.Error(), long+":5: a line of 65536 bytes") {
+		t.Errorf("loose: %v", err)
+	}
+	root := makePack(t, map[string]string{"features/long.feature": feature(70000)})
+	if _, err := Load([]string{root}, ""); err == nil || !strings.Contains(err.Error(), "features/long.feature:5: a line of") {
+		t.Errorf("a pack: %v", err)
+	}
+}
