@@ -23,6 +23,11 @@ func TestBadRunFlagsExit2WithOneLine(t *testing.T) {
 		{"--tags", "~"},
 		{"--tags", "@a &&"},
 		{"--max-body", "0"},
+		{"--max-body", "4097"},
+		{"--max-body", "17592186044417"}, // would overflow into a small limit
+		{"--concurrency", "257"},
+		{"--concurrency", "9223372036854775807"},
+		{"--fault", "path=Patient,status=100"},
 		{"--key", filepath.Join(root, "client.key")},
 		{"--key", ""},
 		{"--cert", filepath.Join(root, "client.p12"), "--key", filepath.Join(root, "client.key")},

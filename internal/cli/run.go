@@ -46,11 +46,11 @@ func newRunCmd(sys System) *cobra.Command {
 			if err := checkPins(cmd, "pack-signer-sha256", "plan-signer-sha256"); err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
-			if opts.Concurrency < 1 { // the zero value of run.Options means the default; the flag does not
-				return fail(sys, run.ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
+			if opts.Concurrency < 1 || opts.Concurrency > run.MaxConcurrency { // the zero value of run.Options means the default; the flag does not
+				return fail(sys, run.ExitUsage, fmt.Errorf("--concurrency must be from 1 to %d, got %d", run.MaxConcurrency, opts.Concurrency))
 			}
-			if maxBodyMiB < 1 {
-				return fail(sys, run.ExitUsage, fmt.Errorf("--max-body must be at least 1 (MiB), got %d", maxBodyMiB))
+			if maxBodyMiB < 1 || maxBodyMiB > run.MaxMaxBody>>20 {
+				return fail(sys, run.ExitUsage, fmt.Errorf("--max-body must be from 1 to %d (MiB), got %d", run.MaxMaxBody>>20, maxBodyMiB))
 			}
 			opts.MaxBody = maxBodyMiB << 20
 			opts.Paths = args

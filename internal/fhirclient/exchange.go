@@ -151,7 +151,7 @@ func (e *TransportError) Cause() string {
 		if e.MaxBody%(1<<20) != 0 {
 			limit = fmt.Sprintf("%d bytes", e.MaxBody)
 		}
-		return fmt.Sprintf("the answer's body is larger than konform's limit of %s; if NLL really sends answers this large, raise it with --max-body", limit)
+		return fmt.Sprintf("the answer's body is larger than konform's limit of %s; if NLL really sends answers this large, raise it with konform run --max-body", limit)
 	case errors.As(e.Err, &dnsErr):
 		return fmt.Sprintf("the host name %s does not resolve (%s); check the URL and the DNS or proxy settings", dnsErr.Name, dnsErr.Err)
 	case remoteAlert(e.Err) != "":

@@ -44,6 +44,13 @@ import (
 	"github.com/konform/konform/steps"
 )
 
+// MaxConcurrency is the most scenarios a run runs at once; MaxMaxBody the largest --max-body
+// (each answer is held in memory).
+const (
+	MaxConcurrency = 256
+	MaxMaxBody     = 4096 << 20
+)
+
 // Options configure one run.
 type Options struct {
 	// Env names the target environment; "sim" (the default) is the built-in simulator.
@@ -75,7 +82,8 @@ type Options struct {
 	Cert, Key, Password string
 	// Timeout bounds each request; zero means 30 seconds.
 	Timeout time.Duration
-	// MaxBody bounds each answer's body in bytes; zero means fhirclient.DefaultMaxBody.
+	// MaxBody bounds each answer's body in bytes (at most MaxMaxBody); zero means
+	// fhirclient.DefaultMaxBody.
 	MaxBody int64
 	// Faults are injected into the simulator, for tests of failure handling.
 	Faults []sim.Fault
@@ -180,11 +188,11 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	case opts.SUT == evidence.ReferenceSystem && opts.SystemFile != "":
 		return fail(ExitUsage, fmt.Errorf("--sut ref makes konform's own reference system the system under test, not the one --system describes; drive yours with --sut command, http or manual (docs/sut.md), or leave --system out"))
 	}
-	if opts.Concurrency < 1 {
-		return fail(ExitUsage, fmt.Errorf("--concurrency must be at least 1, got %d", opts.Concurrency))
+	if opts.Concurrency < 1 || opts.Concurrency > MaxConcurrency {
+		return fail(ExitUsage, fmt.Errorf("--concurrency must be from 1 to %d, got %d", MaxConcurrency, opts.Concurrency))
 	}
-	if opts.Timeout < 0 || opts.SUTTimeout < 0 || opts.MaxBody < 0 {
-		return fail(ExitUsage, fmt.Errorf("--timeout, --sut-timeout and --max-body must not be negative"))
+	if opts.Timeout < 0 || opts.SUTTimeout < 0 || opts.MaxBody < 0 || opts.MaxBody > MaxMaxBody {
+		return fail(ExitUsage, fmt.Errorf("--timeout and --sut-timeout must not be negative, and --max-body must be from 1 to %d (MiB)", MaxMaxBody>>20))
 	}
 	p, err := pack.Select(opts.Pack, opts.Paths, opts.Tags)
 	if err != nil {

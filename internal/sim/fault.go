@@ -47,8 +47,9 @@ func (f Fault) validate() error {
 		f.ResourceType == "" && !f.HTML && !f.Truncate && !f.Reset {
 		return fmt.Errorf("fault %q does nothing: add latency, status, retryAfter, dropHeader, remove, resourceType, html, truncate or reset", f.String())
 	}
-	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
-		return fmt.Errorf("fault status %d is not an HTTP status", f.Status)
+	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+		// 1xx is no final answer: Go's server would send it and then the real one.
+		return fmt.Errorf("fault status %d is not the status of an answer; use 200 to 599", f.Status)
 	}
 	if f.Latency < 0 || f.RetryAfter < 0 || f.After < 0 {
 		return fmt.Errorf("fault latency, retryAfter and after must not be negative")
