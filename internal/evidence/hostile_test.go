@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -331,5 +332,31 @@ func TestMergeRefusesASummaryWithANullCase(t *testing.T) {
 	}
 	if _, err := Merge(t.TempDir(), "m", []string{shard}); err == nil || !strings.Contains(err.Error(), "is not a konform summary") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestVerifyReportsAFileListedTwice: a signed manifest that lists a file twice (the first time
+// with another digest) is a finding, not "intact" with a count of files the folder does not hold.
+func TestVerifyReportsAFileListedTwice(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	dir, _ := bundle(t, key)
+	data, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	twice := m.Files[0]
+	twice.SHA256 = strings.Repeat("0", 64)
+	m.Files = append([]FileEntry{twice}, m.Files...)
+	data, _ = json.MarshalIndent(m, "", "  ")
+	sig, err := sign(key, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigData, _ := json.Marshal(sig)
+	os.WriteFile(filepath.Join(dir, ManifestFile), data, 0o644)
+	os.WriteFile(filepath.Join(dir, SignatureFile), sigData, 0o644)
+	if p := problems(t, dir, ""); !strings.Contains(p, "listed twice: "+twice.Path) {
+		t.Errorf("problems: %q", p)
 	}
 }

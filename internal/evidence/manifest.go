@@ -168,7 +168,7 @@ type Verification struct {
 	// signature's ("signature: …"), "not a regular file: f (symlink to …)" for anything but a
 	// regular file or a folder (never opened), "too large: f (…)" and "unreadable: f (…)".
 	Problems []string
-	// Files is the number of files the manifest lists.
+	// Files is the number of files the manifest lists (each once).
 	Files int
 	// Signer is the certificate that signed the manifest.
 	Signer CertInfo
@@ -279,6 +279,9 @@ func compareFiles(ctx context.Context, root string, listedFiles []FileEntry, o V
 	}
 	listed := map[string]FileEntry{}
 	for _, f := range listedFiles {
+		if _, twice := listed[f.Path]; twice {
+			problems = append(problems, "listed twice: "+quotePath(f.Path)+" (a manifest lists each file once)")
+		}
 		listed[f.Path] = f
 	}
 	var total int64
