@@ -32,7 +32,7 @@ func main() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal or the CI job went away
 	go func() {
 		// The first signal stops the run after the cases in flight, and the evidence of every
 		// finished case is written; a second one exits at once with what is written by then.

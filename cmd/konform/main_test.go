@@ -12,11 +12,11 @@ import (
 	"time"
 )
 
-// TestSignalsWriteThePartialEvidence runs the real binary and interrupts it with SIGINT and with
-// SIGTERM: exit 130, and the evidence of the finished cases, marked incomplete.
+// TestSignalsWriteThePartialEvidence runs the real binary and interrupts it with SIGINT,
+// SIGTERM and SIGHUP: exit 130, and the evidence of the finished cases, marked incomplete.
 func TestSignalsWriteThePartialEvidence(t *testing.T) {
 	bin, _ := build(t)
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			work := t.TempDir()
 			cmd := exec.Command(bin, "run", "--concurrency", "1", "--seed", "1", "--fault", "path=MedicationRequest,latency=150ms")

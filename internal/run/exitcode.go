@@ -17,7 +17,7 @@ const (
 	ExitHarness = 3
 	// ExitUndefined: the pack uses a step konform lacks, or one that is pending.
 	ExitUndefined = 4
-	// ExitInterrupted: stopped by SIGINT or SIGTERM; the evidence of finished cases is written.
+	// ExitInterrupted: stopped by SIGINT, SIGTERM or SIGHUP; the evidence of finished cases is written.
 	ExitInterrupted = 130
 )
 
