@@ -285,6 +285,10 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
 	rec.redactor.Secret(tgt.secrets()...)
+	if rec.redact { // what the user typed may hold a personnummer (--case, --operator) or a secret
+		r := rec.run
+		r.Case, r.Operator, r.Command = rec.redactor.Scrub(r.Case), rec.redactor.Scrub(r.Operator), rec.redactor.Scrub(r.Command)
+	}
 	if !env.Simulated {
 		rec.cleanup = "konform cleanup --env " + env.Name + " --run " + runID + configFlag(opts.Config)
 	}

@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -623,4 +624,25 @@ func TestTheReferenceSystemIsNoEvidenceForASupplier(t *testing.T) {
 	if r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", SUT: "ref"}); r.code != run.ExitOK || strings.Contains(r.stderr, "reference system") {
 		t.Errorf("a run without @sut cases names the reference system: %d\n%s", r.code, r.stderr)
 	}
+}
+
+// TestWhatTheUserTypedIsRedacted: a personnummer typed into --case or --operator (and so into
+// the command line) is redacted in every evidence file, as in the exchanges.
+func TestWhatTheUserTypedIsRedacted(t *testing.T) {
+	t.Parallel()
+	const pnr = "189001019802"
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-01", Case: "ärende " + pnr, Operator: "Test Testsson " + pnr,
+		CommandLine: "konform run --case 'ärende " + pnr + "'"})
+	if r.dir == "" || r.summary.Run.Case == "" || !strings.HasPrefix(r.summary.Run.Operator, "Test Testsson ") {
+		t.Fatalf("exit %d, case %q, operator %q\n%s", r.code, r.summary.Run.Case, r.summary.Run.Operator, r.stderr)
+	}
+	filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if data, _ := os.ReadFile(path); strings.Contains(string(data), pnr) {
+			t.Errorf("%s holds the personnummer", path)
+		}
+		return nil
+	})
 }
