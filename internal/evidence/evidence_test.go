@@ -111,13 +111,13 @@ func TestVerdictNeedsTheWholeRequiredSet(t *testing.T) {
 
 func TestScrubRemovesSecrets(t *testing.T) {
 	r := NewRedactor()
-	in := `token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl and {"password": "hemligt", "client_secret":"x"}
+	in := `token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl and {"password": "hemligt", "client_secret":"x", "token": "opaque-1", "apiKey": "opaque-2", "id_token": "opaque-3"}
 -----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49
 -----END PRIVATE KEY-----
 pnr 189001019802`
 	out := r.Scrub(in)
-	for _, bad := range []string{"eyJhbGci", "hemligt", `"x"`, "MIGHAgEA", "189001019802"} {
+	for _, bad := range []string{"eyJhbGci", "hemligt", `"x"`, "opaque-", "MIGHAgEA", "189001019802"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("%q survives:\n%s", bad, out)
 		}

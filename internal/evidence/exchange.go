@@ -153,7 +153,7 @@ func (l *ExchangeLog) Close() error {
 var (
 	jwtPattern        = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 	privateKeyPattern = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----`)
-	secretField       = regexp.MustCompile(`(?i)("(?:password|passwd|client_secret|secret|refresh_token|access_token)"\s*:\s*)"[^"]*"`)
+	secretField       = regexp.MustCompile(`(?i)("(?:password|passwd|client_secret|secret|refresh_token|access_token|id_token|token|api_?key)"\s*:\s*)"[^"]*"`)
 	// bearerPattern is a credential after its scheme, whatever its shape (curl -v prints them).
 	bearerPattern = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}`)
 )

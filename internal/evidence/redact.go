@@ -49,7 +49,7 @@ func (r *Redactor) Secret(values ...string) {
 
 // Redact returns s with every personnummer and samordningsnummer replaced by its pseudonym. It
 // finds them written as ÅÅÅÅMMDDNNNN or ÅÅMMDDNNNN, or with a separator between date and number
-// (-, + or a space, also URL-encoded as %20 or %2B), when the date is one (the day plus 60 in a
+// (idSeparators: a hyphen or dash, + or a space, also URL-encoded), when the date is one (the day plus 60 in a
 // samordningsnummer, whose month and day may also be 00 when the birth date is not known) and
 // the check digit is right. A number must stand alone: no digit right before or after it, and for
 // the ten-digit forms no letter either (ids, UUID fragments), but for the end of a URL escape
@@ -93,8 +93,10 @@ func findIDNumber(s string, i int) (int, string) {
 	return -1, ""
 }
 
-// idSeparators stand between the date and the number; a URL encodes + and the space.
-var idSeparators = []string{"-", "+", " ", "%20", "%2B", "%2b"}
+// idSeparators stand between the date and the number: a hyphen (also as a word processor or a
+// URL writes it, and with spaces around it), a plus or a space; a URL encodes + and the space.
+// The longer come first: the first that stands there is taken.
+var idSeparators = []string{" - ", " \u2013 ", "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "%2D", "%2d", "+", " ", "\u00a0", "%20", "%2B", "%2b"}
 
 // datedDigits reads n digits at s[i:], an optional separator, then four digits. It returns the
 // n+4 digits and where they end, or an end of -1.

@@ -19,8 +19,11 @@ const (
 // separator, and with the separator URL-encoded.
 func forms(p string) []string {
 	date12, date10, nr := p[:8], p[2:8], p[8:]
-	return []string{p, date12 + "-" + nr, date12 + "+" + nr, date12 + " " + nr, date12 + "%20" + nr, date12 + "%2B" + nr,
-		p[2:], date10 + "-" + nr, date10 + "+" + nr, date10 + " " + nr, date10 + "%2B" + nr}
+	out := []string{p, p[2:]}
+	for _, sep := range []string{"-", "+", " ", "%20", "%2B", "%2D", " - ", " \u2013 ", "\u2013", "\u2010", "\u2011", "\u2212", "\u00a0"} {
+		out = append(out, date12+sep+nr, date10+sep+nr)
+	}
+	return out
 }
 
 func TestRedactCoversEveryFormOfPersonnummerAndSamordningsnummer(t *testing.T) {
