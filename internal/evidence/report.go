@@ -128,6 +128,8 @@ var labels = map[string]Labels{
 // Swedish report; values (quoted text, FHIRPath, status codes) pass unchanged. A phrase it does
 // not know stays English.
 var swedish = strings.NewReplacer(
+	// At one place the pair listed first wins: whole phrases before the words they hold.
+	"no call of the system was answered", "inget av systemets anrop besvarades",
 	" (as sent)", " (som skickat)", "response header ", "svarshuvudet ", "status code of page ", "statuskod för sida ",
 	"status code", "statuskod", "number of ", "antal ", "resource type", "resurstyp", "response body", "svarets kropp",
 	"FHIRPath ", "FHIRPath-uttrycket ", " on the body of ", " på kroppen i ", "body of ", "kroppen i ",
