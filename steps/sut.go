@@ -26,7 +26,8 @@ import (
 type SUT interface {
 	// Act tells the system to perform a catalogue action.
 	Act(ctx context.Context, a driver.Action) (driver.Result, error)
-	// Calls returns the system's calls of the running scenario, in order of arrival.
+	// Calls returns the system's calls of the running scenario, in order of arrival, its stray
+	// ones (gateway.Call.Stray) included.
 	Calls() []*gateway.Call
 	// SetUpstream makes NLL available to the system or simulates an outage.
 	SetUpstream(gateway.Outage)
@@ -93,7 +94,7 @@ func (w *World) perform(name string, params map[string]string) error {
 	if err != nil {
 		return harnessError("%v", err)
 	}
-	w.sutMark = len(s.Calls())
+	w.sutMark = len(own(s.Calls()))
 	ctx, cancel := context.WithCancel(w.ctx)
 	if t := s.ActionTimeout(); t > 0 { // the manual driver waits for the operator however long
 		ctx, cancel = context.WithTimeout(w.ctx, t)
@@ -244,13 +245,42 @@ func (w *World) resultIs(name, want string) error {
 	return nil
 }
 
-// calls returns the SUT's calls of the scenario.
+// calls returns the SUT's calls of the scenario, without the stray ones: those the checks never
+// judge, since they cannot be the scenario's own (StrayCalls).
 func (w *World) calls() ([]*gateway.Call, error) {
 	s, err := w.sut()
 	if err != nil {
 		return nil, err
 	}
-	return s.Calls(), nil
+	return own(s.Calls()), nil
+}
+
+// own returns the calls that are not stray.
+func own(calls []*gateway.Call) []*gateway.Call {
+	out := calls[:0:0]
+	for _, c := range calls {
+		if c.Stray == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// StrayCalls is the error of a scenario in which the system called NLL when none of the
+// scenario's actions asked it to: before the first action, or after the last step (a late call
+// from an outbound queue, say). konform cannot tell which scenario such a call belongs to, so the
+// scenario has no verdict; nil when there was none.
+func StrayCalls(calls []*gateway.Call) error {
+	var parts []string
+	for _, c := range calls {
+		if c.Stray != "" {
+			parts = append(parts, callLine(c)+" ("+c.Stray+")")
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return harnessError("the system called NLL when no action of this case asked it to: %s; konform cannot tell which case such a call belongs to. Make each action return only when the system has made its calls, and make no calls between actions, or raise sut.settle (docs/sut.md)", strings.Join(parts, "; "))
 }
 
 // callPattern matches calls by method and a path below the base URL, where * stands for one

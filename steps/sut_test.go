@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -192,4 +193,30 @@ func withChain(c *gateway.Call, issuer string) *gateway.Call {
 	c.ClientChain = []*x509.Certificate{{Subject: name("system"), Issuer: ca.Subject}, ca}
 	c.ClientSubject = "CN=system"
 	return c
+}
+
+// A stray call (one no action asked for) is never judged by the checks, and StrayCalls names it
+// as the error it is: a late POST cannot make a case's "called once" pass, or fail as a second.
+func TestStrayCallsAreNotJudgedButNamed(t *testing.T) {
+	late := call("POST", "MedicationRequest", 201, nil, "")
+	late.Stray = gateway.AfterLastStep
+	early := call("POST", "MedicationRequest", 201, nil, "")
+	early.Stray = gateway.BeforeFirstAction
+	w := sutWorld(&recorded{calls: []*gateway.Call{early, late}})
+	if err := w.called("POST", "MedicationRequest"); err == nil {
+		t.Errorf("a check passed on stray calls alone")
+	}
+	own := call("POST", "MedicationRequest", 201, nil, "")
+	w = sutWorld(&recorded{calls: []*gateway.Call{early, own, late}})
+	if err := w.calledTimes("POST", "MedicationRequest", 1); err != nil {
+		t.Errorf("stray calls were counted: %v", err)
+	}
+	if err := StrayCalls([]*gateway.Call{own}); err != nil {
+		t.Errorf("StrayCalls without a stray call: %v", err)
+	}
+	err := StrayCalls([]*gateway.Call{early, own, late})
+	if err == nil || !errors.Is(err, ErrHarness) ||
+		!strings.Contains(err.Error(), "POST MedicationRequest → 201 (before the case's first action); POST MedicationRequest → 201 (after the case's last step)") {
+		t.Errorf("StrayCalls = %v, want a harness error naming both calls", err)
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ func newRunCmd(sys System) *cobra.Command {
 	var opts run.Options
 	var faults []string
 	var maxBodyMiB int64
+	var settle time.Duration
 	cmd := &cobra.Command{
 		Use:   "run [flags] [FEATURE_PATHS...]",
 		Short: "Run the test pack and write evidence to reports/<run-id>/",
@@ -53,6 +55,12 @@ func newRunCmd(sys System) *cobra.Command {
 				return fail(sys, run.ExitUsage, fmt.Errorf("--max-body must be from 1 to %d (MiB), got %d", run.MaxMaxBody>>20, maxBodyMiB))
 			}
 			opts.MaxBody = maxBodyMiB << 20
+			if cmd.Flags().Changed("sut-settle") {
+				if settle < 0 || settle > time.Minute {
+					return fail(sys, run.ExitUsage, fmt.Errorf("--sut-settle must be from 0 to 1m, got %s", settle))
+				}
+				opts.SUTSettle = &settle
+			}
 			opts.Paths = args
 			opts.Password = sys.Getenv(PasswordEnv)
 			opts.Version = Version
@@ -89,6 +97,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.SUT, "sut", "", "driver of the system under test for @sut cases: ref (konform's reference connecting system), command or http (set up under sut: in the configuration file, whose driver is the default), or manual (an operator at the terminal); without one those cases are skipped")
 	f.StringVar(&opts.SUTDefect, "sut-defect", "", "make the reference system commit a defect (see docs/sut.md), to see the SUT cases fail")
 	f.DurationVar(&opts.SUTTimeout, "sut-timeout", 0, "limit per action of the system under test (default sut.timeout of the configuration file, else 2m)")
+	f.DurationVar(&settle, "sut-settle", 0, "how long the system under test must make no call after a case's last step, so that a late call is caught in its own case (default sut.settle of the configuration file, else 1s; 0 for --sut ref)")
 	f.StringVar(&opts.Operator, "operator", "", "who runs the cases, for the evidence (default the OS user)")
 	f.StringVar(&opts.GatewayAddr, "gateway-addr", "", "address of the gateway the system under test calls NLL through (default a free loopback port)")
 	return cmd

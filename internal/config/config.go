@@ -160,10 +160,19 @@ type SUT struct {
 	Probe []string `yaml:"probe"`
 	// MTLS presents konform's client identity (the environment's) to an https test hook.
 	MTLS bool `yaml:"mtls"`
+	// Settle is how long the system must have made no call after a scenario's last step before
+	// the scenario ends, so that a late call is caught in the scenario that caused it; nil means
+	// DefaultSUTSettle.
+	Settle *time.Duration `yaml:"settle"`
 }
 
 // DefaultSUTTimeout bounds one action of the system under test unless sut.timeout says otherwise.
 const DefaultSUTTimeout = 2 * time.Minute
+
+// DefaultSUTSettle is how long a system driven by command, http or an operator must be quiet
+// after a scenario's last step unless sut.settle says otherwise. NLL does not come into it: it
+// is konform's guess at how late a system's outbound queue sends, and costs that much a case.
+const DefaultSUTSettle = time.Second
 
 // File is konform.yaml.
 type File struct {
@@ -305,6 +314,9 @@ func (f *File) sut(path, env string) (SUT, error) {
 	}
 	if s.Timeout == 0 && s.Driver != "manual" { // an operator has no time limit
 		s.Timeout = DefaultSUTTimeout
+	}
+	if s.Settle != nil && (*s.Settle < 0 || *s.Settle > time.Minute) {
+		return SUT{}, fmt.Errorf("%s: settle must be from 0 to 1m, such as 1s", where)
 	}
 	dir := filepath.Dir(path)
 	if s.Dir == "" {

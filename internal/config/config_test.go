@@ -217,20 +217,22 @@ func TestSUTSection(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "konform.yaml")
 	for _, c := range []struct{ yaml, want, err string }{
-		{"sut: {driver: ref}\nenvironments:\n  sim-x: {sut: {driver: manual}}\n", "{Driver:ref Timeout:2m0s Command:[] Dir:" + dir + " URL: TokenEnv: CA: Probe:[] MTLS:false}", ""},
-		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA: Probe:[] MTLS:false}", ""},
+		{"sut: {driver: ref}\nenvironments:\n  sim-x: {sut: {driver: manual}}\n", "{Driver:ref Timeout:2m0s Command:[] Dir:" + dir + " URL: TokenEnv: CA: Probe:[] MTLS:false Settle:<nil>}", ""},
+		{"", "{Driver: Timeout:0s Command:[] Dir: URL: TokenEnv: CA: Probe:[] MTLS:false Settle:<nil>}", ""},
 		{"sut:\n  driver: command\n  command: [./sut.sh, '{{action}}']\n",
-			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA: Probe:[] MTLS:false}", dir), ""},
+			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA: Probe:[] MTLS:false Settle:<nil>}", dir), ""},
 		{"sut: {driver: http, url: 'https://localhost:8088/hook', timeout: 10s, ca: ca.pem}\n",
-			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s Probe:[] MTLS:false}", dir, filepath.Join(dir, "ca.pem")), ""},
+			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s Probe:[] MTLS:false Settle:<nil>}", dir, filepath.Join(dir, "ca.pem")), ""},
 		{"environments: {}\nsut:\n  driver: selenium\n", "", "konform.yaml:2: sut: driver \"selenium\""},
 		{"sut: {driver: command}\n", "", "needs a program"},
 		{"sut: {driver: command, command: [x, '{{patinet}}']}\n", "", "unknown placeholder"},
 		{"sut: {driver: http, url: 'ftp://x/'}\n", "", "test hook"},
 		{"sut: {driver: ref, url: 'http://x/'}\n", "", "url to driver http"},
 		{"sut: {driver: ref, timeout: -1s}\n", "", "timeout"},
+		{"sut: {driver: ref, settle: -1s}\n", "", "settle must be from 0 to 1m"},
+		{"sut: {driver: ref, settle: 2m}\n", "", "settle must be from 0 to 1m"},
 		{"sut: {driver: http, url: 'http://localhost:8088/hook', token_env: T}\n", "", "token_env needs an https url"},
-		{"sut: {driver: manual}\n", "{Driver:manual Timeout:0s Command:[] Dir:" + dir + " URL: TokenEnv: CA: Probe:[] MTLS:false}", ""},
+		{"sut: {driver: manual}\n", "{Driver:manual Timeout:0s Command:[] Dir:" + dir + " URL: TokenEnv: CA: Probe:[] MTLS:false Settle:<nil>}", ""},
 		{"sut: {driver: ref, argv: [x]}\n", "", "field argv not found in type sut"},
 	} {
 		if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
@@ -245,6 +247,17 @@ func TestSUTSection(t *testing.T) {
 			t.Errorf("%q: %v", c.yaml, err)
 		case c.err == "" && got != c.want:
 			t.Errorf("%q: %s, want %s", c.yaml, got, c.want)
+		}
+	}
+}
+
+// TestSUTSettle reads sut.settle, 0 included (the default is the run's, so unset stays nil).
+func TestSUTSettle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "konform.yaml")
+	for yaml, want := range map[string]time.Duration{"sut: {driver: manual, settle: 3s}\n": 3 * time.Second, "sut: {driver: manual, settle: 0s}\n": 0} {
+		os.WriteFile(path, []byte(yaml), 0o644)
+		if s, err := LookupSUT(path, "sim"); err != nil || s.Settle == nil || *s.Settle != want {
+			t.Errorf("%q: %+v %v, want settle %s", yaml, s, err, want)
 		}
 	}
 }

@@ -397,14 +397,32 @@ type Step struct {
 	Time   time.Duration `json:"durationNs"`
 }
 
-// Problem returns the step that decided a case's outcome, or nil when the case passed.
+// StrayStep is the text of the step konform adds to a case of the system under test in which the
+// system called NLL when none of the case's actions asked it to (steps.StrayCalls). It names no
+// line of the feature file; the report gives it in its language.
+const StrayStep = "(konform) the system called NLL only when an action of the case asked it to"
+
+// stepText is a step's text in the report's language: the feature file's words as written, and
+// konform's own step in the language.
+func stepText(lang, s string) string {
+	if s == StrayStep && lang == "sv" {
+		return "(konform) systemet anropade NLL bara när en åtgärd i fallet bad om det"
+	}
+	return s
+}
+
+// Problem returns the step that decided a case's outcome: the first of its most severe steps
+// (konform's step for a stray call, an error, outweighs a failed check before it), or nil when
+// the case passed.
 func (c *Case) Problem() *Step {
+	var worst *Step
 	for i := range c.Steps {
-		if s := &c.Steps[i]; s.Outcome != Passed && s.Outcome != Skipped {
-			return s
+		s := &c.Steps[i]
+		if s.Outcome != Passed && s.Outcome != Skipped && (worst == nil || Worse(worst.Outcome, s.Outcome) != worst.Outcome) {
+			worst = s
 		}
 	}
-	return nil
+	return worst
 }
 
 // Says is the step's message in the report's language: konform's words translated, the server's

@@ -180,6 +180,11 @@ var swedish = strings.NewReplacer(
 	"the status of NLL's answer to the system's last call", "statusen i NLL:s svar på systemets senaste anrop",
 	"the action needs förskrivning: no prescription was created or opened in this scenario", "åtgärden behöver en förskrivning: ingen förskrivning skapades eller öppnades i scenariot",
 	"rätta uttag needs uttag: no dispense was registered in this scenario", "rätta uttag behöver ett uttag: inget uttag registrerades i scenariot",
+	// a call no action asked for (steps.StrayCalls)
+	"harness: the system called NLL when no action of this case asked it to: ", "konform: systemet anropade NLL utan att någon åtgärd i fallet bad om det: ",
+	" (before the case's first action)", " (före fallets första åtgärd)", " (after the case's last step)", " (efter fallets sista steg)",
+	"; konform cannot tell which case such a call belongs to. Make each action return only when the system has made its calls, and make no calls between actions, or raise sut.settle (docs/sut.md)",
+	"; konform kan inte avgöra vilket fall ett sådant anrop hör till. Låt varje åtgärd bli klar först när systemet har gjort sina anrop, och gör inga anrop mellan åtgärderna, eller höj sut.settle (docs/sut.md)",
 )
 
 // swedishWhole are whole messages (a check's name or value) in Swedish.
@@ -268,7 +273,7 @@ func stepRows(l map[string]string, lang string, steps []Step) template.HTML {
 		b.WriteString(`]</span> <b>`)
 		esc(s.Keyword)
 		b.WriteString(`</b>`)
-		esc(s.Text)
+		esc(stepText(lang, s.Text))
 		if s.Message != "" {
 			b.WriteString(`<span class="msg">`)
 			if s.Expect != "" {

@@ -98,7 +98,16 @@ type Call struct {
 	Upstream string
 	// TLSVersion and Cipher describe the SUT's connection to the gateway.
 	TLSVersion, Cipher string
+	// Stray, when set, says why the call cannot be the scenario's own although it came while the
+	// scenario ran: it arrived before the scenario's first action, or after its last step.
+	Stray string
 }
+
+// Why a call that came during a scenario is not its own.
+const (
+	BeforeFirstAction = "before the case's first action"
+	AfterLastStep     = "after the case's last step"
+)
 
 // Outage is what the upstream looks like to the SUT.
 type Outage int
@@ -127,6 +136,7 @@ type Gateway struct {
 	basePath string
 	upstream *url.URL
 	maxBody  int64
+	timeout  time.Duration
 	verify   func(cs tls.ConnectionState) error
 	proxy    *httputil.ReverseProxy
 	srv      *http.Server
@@ -139,13 +149,33 @@ type Gateway struct {
 	scope        *scope
 	unattributed []*Call
 	outage       Outage
+	inflight     int       // calls that arrived and are not filed yet
+	lastSeen     time.Time // when a call last arrived or was filed
 }
 
 // scope collects the calls of one scenario.
 type scope struct {
-	mu    sync.Mutex
-	calls []*Call
-	ended bool // End has returned the calls; a call that finishes later is unattributed
+	mu       sync.Mutex
+	calls    []*Call
+	acting   bool // an action has started: the calls from now on may be the scenario's
+	settling bool // the steps have ended: a call that arrives now is not the scenario's
+	ended    bool // End has returned the calls; a call that finishes later is unattributed
+}
+
+// stray says why a call arriving now cannot be the scenario's own, "" when it may be.
+func (s *scope) stray() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.settling:
+		return AfterLastStep
+	case !s.acting:
+		return BeforeFirstAction
+	}
+	return ""
 }
 
 // Start listens on cfg.Addr and serves until Close.
@@ -171,7 +201,7 @@ func Start(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %v", cfg.Addr, err)
 	}
 	g := &Gateway{Addr: ln.Addr().String(), basePath: strings.TrimSuffix(up.Path, "/"), upstream: up,
-		maxBody: cfg.MaxBody, done: make(chan struct{}), onCall: cfg.OnCall}
+		maxBody: cfg.MaxBody, timeout: cfg.Timeout, done: make(chan struct{}), onCall: cfg.OnCall}
 	g.URL = "https://" + g.Addr + g.basePath
 
 	transport := &http.Transport{
@@ -266,8 +296,13 @@ func (g *Gateway) refused(cs tls.ConnectionState, why error) {
 	if len(cs.PeerCertificates) > 0 {
 		c.ClientSubject, c.ClientChain = cs.PeerCertificates[0].Subject.String(), cs.PeerCertificates
 	}
+	s := g.currentScope()
+	c.Stray = s.stray()
+	g.mu.Lock()
+	g.lastSeen = time.Now()
+	g.mu.Unlock()
 	g.arrived(c)
-	g.add(g.currentScope(), c)
+	g.add(s, c)
 }
 
 // Close stops accepting connections and waits up to five seconds for calls in flight.
@@ -304,6 +339,48 @@ func (g *Gateway) End() []*Call {
 	defer s.mu.Unlock()
 	s.ended = true
 	return sorted(s.calls)
+}
+
+// Acting notes that the running scenario has asked the system to act: calls from now on may be
+// the scenario's own; a call before it cannot be.
+func (g *Gateway) Acting() {
+	if s := g.currentScope(); s != nil {
+		s.mu.Lock()
+		s.acting = true
+		s.mu.Unlock()
+	}
+}
+
+// Settle is called when a scenario's steps have ended. Calls that arrive from now on are marked
+// as after its last step. It waits until the system is quiet: no call in flight (for up to the
+// gateway's timeout) and none arrived or finished for quiet (for up to three times quiet, so that
+// a system that never stops calling does not hold the run). It returns early when ctx ends.
+func (g *Gateway) Settle(ctx context.Context, quiet time.Duration) {
+	if s := g.currentScope(); s != nil {
+		s.mu.Lock()
+		s.settling = true
+		s.mu.Unlock()
+	}
+	start := time.Now()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		g.mu.Lock()
+		inflight, since := g.inflight, time.Since(g.lastSeen)
+		g.mu.Unlock()
+		waited := time.Since(start)
+		switch {
+		case inflight > 0 && waited < g.timeout:
+		case inflight == 0 && since < quiet && waited < 3*quiet:
+		default:
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Calls returns the calls of the running scenario so far (finished ones, in order of arrival).
@@ -408,6 +485,10 @@ type pending struct {
 func (p *pending) file() {
 	p.once.Do(func() {
 		p.c.Duration = time.Since(p.c.Started)
+		p.g.mu.Lock()
+		p.g.inflight--
+		p.g.lastSeen = time.Now()
+		p.g.mu.Unlock()
 		p.g.add(p.s, p.c)
 	})
 }
@@ -416,9 +497,11 @@ func (p *pending) file() {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	s, outage := g.scope, g.outage
+	g.inflight++
+	g.lastSeen = time.Now()
 	g.mu.Unlock()
 	c := &Call{Started: time.Now().UTC(), Method: r.Method, Target: r.URL.RequestURI(), RawQuery: r.URL.RawQuery,
-		Path: strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, g.basePath), "/"), ReqHeader: r.Header.Clone()}
+		Path: strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, g.basePath), "/"), ReqHeader: r.Header.Clone(), Stray: s.stray()}
 	if r.TLS != nil {
 		c.TLSVersion, c.Cipher = tls.VersionName(r.TLS.Version), tls.CipherSuiteName(r.TLS.CipherSuite)
 		if len(r.TLS.PeerCertificates) > 0 {

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -902,5 +903,91 @@ func TestGatewayRecordsAGzipAnswerDecoded(t *testing.T) {
 	}
 	if rc := calls[1]; string(rc.ReqBody) != `{"resourceType":"Parameters"}` || rc.ReqDecoded != "gzip" {
 		t.Errorf("the gzip request is recorded as %q (decoded from %q)", rc.ReqBody, rc.ReqDecoded)
+	}
+}
+
+// A call that comes while a scenario runs but before its first action, or after its last step,
+// cannot be the scenario's own: the gateway marks it stray. Settle waits for a call in flight and
+// then for the system to be quiet, and marks what arrives meanwhile as after the last step.
+func TestGatewayMarksCallsNoActionAskedFor(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	get := func(path string) {
+		if a := e.mustDo(c, "GET", e.g.URL+"/"+path, e.readHeader(), nil); a.status != 200 {
+			t.Errorf("GET %s: %d %s", path, a.status, a.body)
+		}
+	}
+	if err := e.s.SetFaults([]sim.Fault{{Path: "Patient", Latency: 300 * time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	e.g.Begin()
+	get("Medication?_count=1") // before the first action
+	e.g.Acting()
+	get("Medication?_count=2")
+	slow := make(chan struct{})
+	go func() { defer close(slow); get("Patient/" + patientID) }() // in flight when the steps end
+	time.Sleep(50 * time.Millisecond)
+	late := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		get("Medication?_count=3") // a late call from an outbound queue
+		late <- time.Now()
+	}()
+	const quiet = 200 * time.Millisecond
+	e.g.Settle(context.Background(), quiet)
+	settled := time.Now()
+	<-slow
+	lastAnswer := <-late
+	if settled.Sub(lastAnswer) < quiet-20*time.Millisecond {
+		t.Errorf("Settle returned %s after the late call's answer, before the system was quiet for %s", settled.Sub(lastAnswer), quiet)
+	}
+	calls := e.g.End()
+	want := []struct{ target, stray string }{
+		{"_count=1", gateway.BeforeFirstAction}, {"_count=2", ""}, {"Patient/", ""}, {"_count=3", gateway.AfterLastStep},
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("%d calls, want %d", len(calls), len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(calls[i].Target, w.target) || calls[i].Stray != w.stray {
+			t.Errorf("call %d: %s stray %q, want %s stray %q", i+1, calls[i].Target, calls[i].Stray, w.target, w.stray)
+		}
+	}
+}
+
+// A system that never stops calling does not hold the run: Settle gives up after three times
+// the quiet time, and returns at once when its context ends.
+func TestGatewaySettleGivesUpOnASystemThatNeverStops(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	e.g.Begin()
+	e.g.Acting()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				_, _ = e.do(c, "GET", e.g.URL+"/Medication?_count=1", e.readHeader(), nil)
+			}
+		}
+	}()
+	defer func() { close(stop); wg.Wait() }()
+	waitFor(t, func() bool { return len(e.g.Calls()) >= 2 }, "the system's first calls")
+	start := time.Now()
+	e.g.Settle(context.Background(), 100*time.Millisecond)
+	if took := time.Since(start); took < 280*time.Millisecond || took > 3*time.Second {
+		t.Errorf("Settle took %s against a system that never stops; want about 300ms", took)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start = time.Now()
+	e.g.Settle(ctx, time.Minute)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Settle with an ended context took %s", took)
 	}
 }

@@ -134,6 +134,9 @@ func (s *System) createPrescription(ctx context.Context, pnr, template string) (
 		return driver.Result{Status: http.StatusServiceUnavailable, Values: map[string]string{"köad": "ja"},
 			Shown: "NLL svarar inte; förskrivningen är köad och skickas när NLL svarar igen"}, nil
 	}
+	if s.has(LateSend) {
+		return s.sendLater(ctx, pnr, template)
+	}
 	r, err := s.tryCreate(ctx, pnr, template)
 	if err != nil || !s.outage(&r) {
 		return r, err
@@ -146,6 +149,29 @@ func (s *System) createPrescription(ctx context.Context, pnr, template string) (
 	r.Shown += "; förskrivningen är köad och skickas när NLL svarar igen"
 	r.Values["köad"] = "ja"
 	return r, nil
+}
+
+// sendLater is the late-send defect: it looks the patient up and builds the prescription, shows
+// it as registered, and posts it from an outbound queue after the action has returned.
+func (s *System) sendLater(ctx context.Context, pnr, template string) (driver.Result, error) {
+	id, stop := s.patientID(ctx, Prescriber, pnr)
+	if stop != nil {
+		return *stop, nil
+	}
+	doc, err := s.template(template, map[string]string{"patient.id": id})
+	if err != nil {
+		return driver.Result{}, err
+	}
+	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	body, _ := json.Marshal(doc)
+	s.late.Go(func() {
+		time.Sleep(LateSendDelay)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = s.call(ctx, request{role: Prescriber, method: http.MethodPost, path: "MedicationRequest", body: body, activity: "nyordination"})
+	})
+	return driver.Result{Status: http.StatusCreated, Values: map[string]string{},
+		Shown: "Förskrivningen är registrerad"}, nil
 }
 
 // pending is a prescription queued during an outage.

@@ -3,6 +3,7 @@ package refsys
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The defects the reference system can be switched to (`konform run --sut ref --sut-defect NAME`).
@@ -63,6 +64,9 @@ const (
 	// CachedList shows the list it read for the previous patient when the user switches patient,
 	// without calling NLL.
 	CachedList = "cached-list"
+	// LateSend tells the user a new prescription is registered at once and sends it to NLL from an
+	// outbound queue a moment later, after the action has returned.
+	LateSend = "late-send"
 	// ProductionCertificate presents a client certificate issued by a CA named as a production CA
 	// (SITHS e-id Function CA v1): a test system configured with the production certificate.
 	ProductionCertificate = "production-certificate"
@@ -104,6 +108,7 @@ var Defects = []Defect{
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
 	{PrefetchNoConsent, "reads the medication list information and the dispenses although the patient did not consent"},
 	{CachedList, "shows the previous patient's list, without calling NLL, when the user switches patient"},
+	{LateSend, "shows a new prescription as registered at once and sends it to NLL from an outbound queue 200 ms later, after the action"},
 	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }
 
@@ -121,6 +126,13 @@ func CheckDefect(name string) error {
 	}
 	return fmt.Errorf("--sut-defect %q is not a defect of the reference system; choose one of %s", name, strings.Join(names, ", "))
 }
+
+// LateSendDelay is how long after the action the late-send defect sends a prescription.
+const LateSendDelay = 200 * time.Millisecond
+
+// Asynchronous reports whether defect makes the reference system call NLL after an action has
+// returned; without it, the system has made its calls when an action returns.
+func Asynchronous(defect string) bool { return defect == LateSend }
 
 // has reports whether the system runs with defect.
 func (s *System) has(defect string) bool { return s.cfg.Defect == defect }

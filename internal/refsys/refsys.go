@@ -65,6 +65,7 @@ type System struct {
 	cfg    Config
 	base   *url.URL
 	client *http.Client
+	late   sync.WaitGroup // the late-send defect's sends in flight
 
 	mu sync.Mutex
 	s  session
@@ -109,8 +110,11 @@ func (s *System) Reset() {
 	s.client.CloseIdleConnections()
 }
 
-// Close releases the system's connections.
-func (s *System) Close() { s.client.CloseIdleConnections() }
+// Close waits for the late-send defect's sends and releases the system's connections.
+func (s *System) Close() {
+	s.late.Wait()
+	s.client.CloseIdleConnections()
+}
 
 // Act performs one catalogue action.
 func (s *System) Act(ctx context.Context, a driver.Action) (driver.Result, error) {

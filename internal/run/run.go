@@ -118,6 +118,10 @@ type Options struct {
 	// SUTTimeout bounds one action of the system under test; zero means sut.timeout of the
 	// configuration file, else config.DefaultSUTTimeout.
 	SUTTimeout time.Duration
+	// SUTSettle, when set, is how long the system under test must make no call after a case's
+	// last step; nil means sut.settle of the configuration file, else config.DefaultSUTSettle
+	// (0 for konform's reference system, which has made its calls when an action returns).
+	SUTSettle *time.Duration
 	// Operator is who runs konform, for the evidence; empty means the OS user.
 	Operator string
 	// CommandLine is the command as typed, for the evidence.
@@ -191,7 +195,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if opts.Concurrency < 1 || opts.Concurrency > MaxConcurrency {
 		return fail(ExitUsage, fmt.Errorf("--concurrency must be from 1 to %d, got %d", MaxConcurrency, opts.Concurrency))
 	}
-	if opts.Timeout < 0 || opts.SUTTimeout < 0 || opts.MaxBody < 0 || opts.MaxBody > MaxMaxBody {
+	if opts.Timeout < 0 || opts.SUTTimeout < 0 || opts.SUTSettle != nil && *opts.SUTSettle < 0 || opts.MaxBody < 0 || opts.MaxBody > MaxMaxBody {
 		return fail(ExitUsage, fmt.Errorf("--timeout and --sut-timeout must not be negative, and --max-body must be from 1 to %d (MiB)", MaxMaxBody>>20))
 	}
 	p, err := pack.Select(opts.Pack, opts.Paths, opts.Tags)
@@ -691,12 +695,19 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		}
 		c := s.c
 		c.Duration = time.Since(s.started)
+		if s.sutCase {
+			r.sut.quiet(r.ctx) // before the cleanup, which ends what a late call created too
+		}
 		cleanupCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		c.CleanupProblems = s.w.Cleanup(cleanupCtx)
 		cancel()
 		r.writeExchanges(c, s.w.Exchanges, s.w.Lookup, s.formatted)
 		if s.sutCase {
 			calls := r.sut.end()
+			if err := steps.StrayCalls(calls); err != nil && !s.interrupted && r.ctx.Err() == nil {
+				c.Steps = append(c.Steps, evidence.Step{Text: evidence.StrayStep, Line: c.Line, Outcome: evidence.Error,
+					Message: r.redactor.Scrub(err.Error())})
+			}
 			r.noteReference(calls)
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), calls)
 			c.SUTCalls, c.CleanupProblems = refs, append(c.CleanupProblems, problems...)

@@ -43,8 +43,10 @@ type sutLoop struct {
 	drv     driver.Driver
 	system  *evidence.System
 	timeout time.Duration
-	info    *evidence.SUTInfo
-	close   func()
+	// settle is how long the system must be quiet after a scenario's last step.
+	settle time.Duration
+	info   *evidence.SUTInfo
+	close  func()
 
 	// skip, when set, is why the @sut cases cannot run (the manual driver without a terminal).
 	skip string
@@ -62,6 +64,7 @@ type driverLog struct {
 }
 
 func (s *sutLoop) Act(ctx context.Context, a driver.Action) (driver.Result, error) {
+	s.gw.Acting()
 	res, err := s.drv.Act(ctx, a)
 	summary := a.Name
 	if err != nil {
@@ -79,6 +82,7 @@ func (s *sutLoop) Confirm(ctx context.Context, claim string) (bool, string, int,
 	if !ok {
 		return false, "", 0, fmt.Errorf("the %s driver has no operator to ask; run the case with the manual driver", s.info.Driver)
 	}
+	s.gw.Acting() // the operator may act on the system to see what it shows
 	yes, res, err := m.Confirm(ctx, claim)
 	s.note(map[bool]string{true: "confirmed: ", false: "not confirmed: "}[yes]+claim, res)
 	return yes, res.Shown, len(res.Attachments), err
@@ -120,7 +124,10 @@ func (s *sutLoop) driverLogs() []driverLog {
 	s.logs = nil
 	return logs
 }
-func (s *sutLoop) end() []*gateway.Call          { return s.gw.End() }
+func (s *sutLoop) end() []*gateway.Call { return s.gw.End() }
+
+// quiet waits, after a scenario's last step, until the system has made no call for settle.
+func (s *sutLoop) quiet(ctx context.Context)     { s.gw.Settle(ctx, s.settle) }
 func (s *sutLoop) unattributed() []*gateway.Call { return s.gw.Unattributed() }
 
 var _ steps.SUT = (*sutLoop)(nil)
@@ -137,6 +144,15 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	}
 	if err := refsys.CheckDefect(opts.SUTDefect); err != nil {
 		return nil, err
+	}
+	settle := config.DefaultSUTSettle
+	switch {
+	case opts.SUTSettle != nil:
+		settle = *opts.SUTSettle
+	case cfg.Driver == opts.SUT && cfg.Settle != nil:
+		settle = *cfg.Settle
+	case opts.SUT == "ref" && !refsys.Asynchronous(opts.SUTDefect):
+		settle = 0 // konform's reference system has made its calls when an action returns
 	}
 	timeout := opts.SUTTimeout
 	switch {
@@ -225,7 +241,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	}
 	// Without --system an external driver's system is not named: the x-user-agent check then
 	// says to pass --system rather than guess.
-	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, skip: skip, secret: secret,
+	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, settle: settle, skip: skip, secret: secret,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil
 }
