@@ -115,6 +115,11 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		merged.Shards = append(merged.Shards, r.ID)
 		shards = append(shards, r.Shard)
 		notRun = append(notRun, r.Selection.NotRun...)
+		for _, id := range r.Selection.SimOnly {
+			if !slices.Contains(merged.Selection.SimOnly, id) {
+				merged.Selection.SimOnly = append(merged.Selection.SimOnly, id)
+			}
+		}
 		for _, u := range r.Unattributed {
 			if _, err := copyFile(dir, u.File, out, false); err != nil {
 				return nil, err
@@ -158,6 +163,7 @@ func Merge(out, id string, dirs []string) (*Run, error) {
 		}
 	}
 	sort.Strings(merged.Selection.NotRun)
+	sort.Strings(merged.Selection.SimOnly)
 	if len(offsets) > 0 {
 		sort.Slice(offsets, func(i, j int) bool { return offsets[i] < offsets[j] })
 		merged.ClockOffsetMs = &offsets[len(offsets)/2]

@@ -234,6 +234,10 @@ type Selection struct {
 	Required int `json:"requiredMandatory"`
 	// NotRun lists the mandatory cases of the required set that this run did not run.
 	NotRun []string `json:"mandatoryNotRun,omitempty"`
+	// SimOnly lists the selected cases left out because they run only against konform's
+	// simulator (@sim) and the run was against another environment. They are no part of the
+	// required set, unless a plan requires them (then they are in NotRun too).
+	SimOnly []string `json:"simOnlyLeftOut,omitempty"`
 }
 
 // Partial reports whether the run selected less than the whole required set (tags, paths, one

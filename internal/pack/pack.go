@@ -190,6 +190,36 @@ func (p *Pack) Has(id string) bool {
 	return false
 }
 
+// SimTag marks the cases that assert what konform's simulator does (its AFF codes, its tokens with
+// changed claims, its test certificates): they run only against the built-in simulator.
+const SimTag = "@sim"
+
+// LeaveOut takes the selected cases tagged tag out of the run and returns their ids, sorted.
+// Unless a plan requires them, every case with the tag leaves the required set too: against an
+// environment that cannot run them they are no part of the verdict. A case a plan requires stays
+// required, and so is counted as not run.
+func (p *Pack) LeaveOut(tag string) []string {
+	var kept []*Case
+	var ids []string
+	for _, c := range p.Cases {
+		if c.Has(tag) {
+			ids = append(ids, c.ID)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	if p.Plan == nil {
+		for _, c := range p.byPickle {
+			if c.Has(tag) {
+				c.Mandatory = false
+			}
+		}
+	}
+	p.Cases = kept
+	sort.Strings(ids)
+	return ids
+}
+
 // Required returns the ids of every mandatory case of the whole pack, whatever the tags select,
 // sorted: the set a run must cover to give a verdict.
 func (p *Pack) Required() []string {

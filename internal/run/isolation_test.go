@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
 	"github.com/konform/konform/internal/sim"
@@ -288,5 +291,51 @@ func TestInterruptedRunAgainstAnEnvironmentNamesTheCleanup(t *testing.T) {
 	want := "konform cleanup --env delad --run " + filepath.Base(dir) + " --config " + sh.cfg
 	if code != run.ExitInterrupted || !strings.Contains(stderr.String(), want) {
 		t.Errorf("exit %d; want 130 and the line %q:\n%s", code, want, stderr.String())
+	}
+}
+
+// TestSimCasesAreLeftOutAgainstAnEnvironment: the @sim cases assert what konform's simulator does,
+// so against a configured environment the whole pack runs without them, they are no part of the
+// verdict, and the run is not partial: a correct system and NLL are approved there. A plan that
+// requires one of them cannot be met there, and the run says which and why.
+func TestSimCasesAreLeftOutAgainstAnEnvironment(t *testing.T) {
+	t.Parallel()
+	sh := sharedSimulator(t)
+	p, err := pack.Load(nil, pack.SimTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, c := range p.Cases {
+		want = append(want, c.ID)
+	}
+	sort.Strings(want)
+	r := execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, SUT: "ref"})
+	for _, c := range r.summary.Run.Cases {
+		if slices.Contains(c.Tags, pack.SimTag) {
+			t.Errorf("%s (@sim) ran against a configured environment: %s", c.ID, c.Outcome)
+		}
+	}
+	sel := r.summary.Run.Selection
+	if !slices.Equal(sel.SimOnly, want) || sel.Partial() || len(sel.NotRun) > 0 {
+		t.Errorf("selection %+v; want the %d @sim cases left out, not partial, none not run", sel, len(want))
+	}
+	if r.code != run.ExitOK || r.summary.Verdict != evidence.Approved {
+		t.Errorf("exit %d, verdict %s; want 0 and approved\n%s", r.code, r.summary.Verdict, r.stderr)
+	}
+	if !strings.Contains(r.stderr, fmt.Sprintf("%d @sim cases left out", len(want))) {
+		t.Errorf("the console does not say the @sim cases were left out:\n%s", r.stderr)
+	}
+
+	plan := filepath.Join(t.TempDir(), "plan.yaml")
+	os.WriteFile(plan, []byte("case: Dnr 2026/1\ntitle: t\nrequired: [NLL-TA05-01, NLL-TA01-01]\n"), 0o644)
+	r = execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Plan: plan})
+	if r.code != run.ExitHarness || !slices.Equal(r.summary.Run.Selection.NotRun, []string{"NLL-TA01-01"}) ||
+		!strings.Contains(r.stderr, "the plan requires NLL-TA01-01, which run only against konform's simulator") {
+		t.Errorf("exit %d, not run %v; want 3 naming NLL-TA01-01 as simulator-only\n%s", r.code, r.summary.Run.Selection.NotRun, r.stderr)
+	}
+	r = execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: "@tc:NLL-TA01-01"})
+	if r.code != run.ExitUsage || !strings.Contains(r.stderr, "only @sim cases") {
+		t.Errorf("exit %d; want 2 and a line saying the selection has only @sim cases\n%s", r.code, r.stderr)
 	}
 }

@@ -238,6 +238,15 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			return fail(ExitUsage, err)
 		}
 	}
+	// The @sim cases assert what konform's simulator does; against another environment they would
+	// judge NLL by the simulator's choices, so they are left out, and out of the verdict.
+	var simOnly []string
+	if !env.Simulated {
+		simOnly = p.LeaveOut(pack.SimTag)
+		if len(simOnly) > 0 && len(p.Cases) == 0 {
+			return fail(ExitUsage, fmt.Errorf("the selection has only %s cases, which assert what konform's simulator does and run only against it; run them without --env, or choose other cases", pack.SimTag))
+		}
+	}
 	var waivers map[string]*evidence.Waiver
 	if plan != nil {
 		waivers = plan.WaiverMap()
@@ -281,7 +290,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), log: evidence.NewExchangeLog(dir), snippets: opts.Snippets, run: &evidence.Run{
 		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest, Pack: p.Info(), Plan: plan.Info(),
-		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required())},
+		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required()), SimOnly: simOnly},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Operator: operator(opts.Operator), Host: hostname(), Command: opts.CommandLine, ClockToleranceMs: ClockTolerance.Milliseconds(),
 		WaiversSigned: opts.WaiversFile == "" && plan != nil && plan.Signer != nil,
@@ -341,6 +350,10 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	// The system under test's scenarios run one at a time after the others, so that every call
 	// the gateway sees while one runs is that scenario's.
 	var godogOut bytes.Buffer
+	leftOut := ""
+	if len(simOnly) > 0 {
+		leftOut = "~" + pack.SimTag
+	}
 	rec.format = newFormatter(rec.redactor, rec.redact)
 	for _, phase := range []struct {
 		tag         string
@@ -354,7 +367,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			TestSuiteInitializer: func(ts *godog.TestSuiteContext) { rec.initSuite(ts.ScenarioContext(), stepEnv) },
 			Features:             p.Features(),
 			Options: &godog.Options{
-				FS: p.FS, Paths: p.Paths, Tags: andTag(p.Tags, phase.tag), Dialect: "sv",
+				FS: p.FS, Paths: p.Paths, Tags: andTag(andTag(p.Tags, phase.tag), leftOut), Dialect: "sv",
 				Format: "progress", Output: &godogOut, NoColors: true,
 				Strict: true, Concurrency: phase.concurrency, Randomize: opts.Seed,
 			},
@@ -497,9 +510,23 @@ func mergeTestData(p *pack.Pack, env config.Environment) (map[string]string, err
 }
 
 // andTag narrows a godog tag expression (groups joined by &&) by one more tag.
+// intersect returns the elements of a that are in b, in a's order.
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 func andTag(expr, tag string) string {
 	if strings.TrimSpace(expr) == "" {
 		return tag
+	}
+	if tag == "" {
+		return expr
 	}
 	return expr + " && " + tag
 }
@@ -1031,6 +1058,14 @@ func (r *recorder) report(dir, godogOut string) {
 		fmt.Fprintf(out, "partial run (%s): no verdict; run the whole pack, or merge every shard, for one\n", sel.Describe())
 	case len(sel.NotRun) > 0 && r.run.Unreachable == "" && r.run.Refused == "":
 		fmt.Fprintf(out, "%d of %d mandatory cases did not run: no verdict\n", len(sel.NotRun), sel.Required)
+		if both := intersect(sel.NotRun, sel.SimOnly); len(both) > 0 {
+			fmt.Fprintf(out, "the plan requires %s, which run only against konform's simulator (%s); ask the case officer for a plan without them (\"@obligatorisk && ~%s\")\n",
+				strings.Join(both, ", "), pack.SimTag, pack.SimTag)
+		}
+	}
+	if len(r.run.Selection.SimOnly) > 0 {
+		fmt.Fprintf(out, "%d %s cases left out: they assert what konform's simulator does, so they run only against it and are no part of this verdict\n",
+			len(r.run.Selection.SimOnly), pack.SimTag)
 	}
 	if r.run.EnvironmentKind == evidence.SimulatorKind {
 		fmt.Fprintln(out, "run against konform's simulator: no evidence for approval")
