@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -507,6 +508,11 @@ func (w *World) rereadAfterConflict() error {
 		}
 	}
 	if conflicts == 0 {
+		if id := createdID(w.created); id != "" && !slices.ContainsFunc(calls, func(c *gateway.Call) bool {
+			return c.Method == http.MethodPut && strings.HasSuffix(c.Path, "/"+id)
+		}) {
+			return harnessError("NLL never answered the system's update with 409 or 412: the system did not save %s, which konform changed, so re-reading could not be checked (%s); a system that created one prescription saves that one", id, describe(calls))
+		}
 		return harnessError("NLL never answered the system's update with 409 or 412, so re-reading could not be checked; the scenario must change the resource before the system saves it (%s)", describe(calls))
 	}
 	return nil

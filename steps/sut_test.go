@@ -174,6 +174,15 @@ func TestNoConflictIsAnErrorNotAPass(t *testing.T) {
 	if err := w.rereadAfterConflict(); err == nil || !strings.Contains(err.Error(), ErrHarness.Error()) {
 		t.Fatalf("got %v, want a harness error", err)
 	}
+	// A system that created two prescriptions and saved the other one than konform changed is told so.
+	w.created = "https://nll.test/fhir/MedicationRequest/2/_history/1"
+	if err := w.rereadAfterConflict(); err == nil || !strings.Contains(err.Error(), "the system did not save 2, which konform changed") {
+		t.Fatalf("got %v, want the error to name the resource konform changed", err)
+	}
+	w.created = "MedicationRequest/1"
+	if err := w.rereadAfterConflict(); err == nil || strings.Contains(err.Error(), "did not save") {
+		t.Fatalf("got %v, want the general error when the system saved the changed resource", err)
+	}
 }
 
 // TestSUTStepsWithoutADriverAreErrors checks the message a step gives when the run has no driver.

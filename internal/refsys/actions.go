@@ -214,6 +214,9 @@ func (s *System) postPrescription(ctx context.Context, doc map[string]any) (driv
 	if err != nil {
 		return unreachable("Förskrivningen kunde inte skickas", err), nil
 	}
+	if s.has(DoublePost) && a.ok() {
+		_, _ = send()
+	}
 	for i := 0; i < 2 && a.status == http.StatusUnprocessableEntity && s.has(RetryAfter422); i++ {
 		if again, err := send(); err == nil {
 			a = again

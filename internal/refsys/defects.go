@@ -64,6 +64,8 @@ const (
 	// CachedList shows the list it read for the previous patient when the user switches patient,
 	// without calling NLL.
 	CachedList = "cached-list"
+	// DoublePost sends every new prescription twice, as a form saved by a double click.
+	DoublePost = "double-post"
 	// LateSend tells the user a new prescription is registered at once and sends it to NLL from an
 	// outbound queue a moment later, after the action has returned.
 	LateSend = "late-send"
@@ -108,6 +110,7 @@ var Defects = []Defect{
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
 	{PrefetchNoConsent, "reads the medication list information and the dispenses although the patient did not consent"},
 	{CachedList, "shows the previous patient's list, without calling NLL, when the user switches patient"},
+	{DoublePost, "sends every new prescription twice (a form saved by a double click)"},
 	{LateSend, "shows a new prescription as registered at once and sends it to NLL from an outbound queue 200 ms later, after the action"},
 	{ProductionCertificate, "presents a client certificate issued by a CA named " + ProductionCA + " (the production certificate in a test system)"},
 }

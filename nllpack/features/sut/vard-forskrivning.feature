@@ -13,7 +13,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
   @tc:SUT-VARD-01 @krav:FHIR-CREATE @obligatorisk
   Scenario: Systemet skapar en förskrivning som NLL registrerar
     När systemet under test utför "skapa förskrivning" för testpatienten
-    Så har systemet anropat NLL med POST "MedicationRequest"
+    # En förskrivning som användaren skapar en gång registreras en gång.
+    Så har systemet anropat NLL med POST "MedicationRequest" 1 gång
     Och varje skrivande anrop från systemet besvarades med en statuskod under 400
     När konform hämtar förskrivningen som systemet under test skapade
     Så är svarets statuskod 200
