@@ -161,8 +161,9 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När konform hämtar samtycket som systemet under test skapade
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "Consent.patient.reference" ger värdet "Patient/{{patient.id}}"
-    # Ett åtkomstsamtycke gäller först när patienten godkänt det (TA 53); ett dossamtycke eller ett
-    # samtycke som vården själv satt som gällande är något annat.
+    # Vården registrerar en samtyckesförfrågan, som gäller först när patienten godkänt den (TA 53):
+    # NLL sparar den som inte gällande, vilken status systemet än skickade. Ett dossamtycke är något
+    # annat än det åtkomstsamtycke som användaren bad om.
     Och FHIRPath-uttrycket "Consent.status = 'active'" ger värdet "false"
     Och FHIRPath-uttrycket "Consent.meta.profile.where($this.endsWith('NLLMultiDoseDispConsent')).exists()" ger värdet "false"
 
