@@ -122,6 +122,12 @@ func (e *external) request(a Action) (Request, error) {
 func result(out []byte) (Result, error) {
 	var a Answer
 	trimmed := bytes.TrimSpace(out)
+	if i := bytes.LastIndexByte(trimmed, '\n'); i >= 0 && !json.Valid(trimmed) {
+		// Log lines may come first: a last line that is a JSON object is the answer.
+		if last := bytes.TrimSpace(trimmed[i+1:]); len(last) > 0 && last[0] == '{' && json.Valid(last) {
+			trimmed = last
+		}
+	}
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
 		if err := json.Unmarshal(trimmed, &a); err != nil {
 			return Result{Shown: tail(string(trimmed), 500)}, fmt.Errorf("the answer is JSON but not in the driver's form (%v): status is a number, shown a string, values strings (docs/sut.md)", err)
@@ -224,7 +230,14 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			how = fmt.Sprintf("was killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
 		}
-		return res, fmt.Errorf("the command %s %s: %s", argv[0], how, or(tail(strings.TrimSpace(stderr.String()), 300), "no output on stderr"))
+		why := tail(strings.TrimSpace(stderr.String()), 300)
+		if why == "" {
+			why = "no output on stderr"
+			if out := tail(strings.TrimSpace(stdout.String()), 300); out != "" {
+				why += "; stdout: " + out
+			}
+		}
+		return res, fmt.Errorf("the command %s %s: %s", argv[0], how, why)
 	case err != nil:
 		return res, fmt.Errorf("the command %s: %v", argv[0], err)
 	case form != nil:

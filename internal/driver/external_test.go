@@ -87,12 +87,13 @@ func TestCommandFailuresAreErrorsThatSayWhy(t *testing.T) {
 		argv []string
 		want string
 	}{
-		"not found":      {[]string{filepath.Join(t.TempDir(), "missing.sh")}, "was not found"},
-		"not executable": {[]string{notExec}, "not executable"},
-		"exit 3":         {[]string{script(t, "echo 'NLL svarade 500' >&2\nexit 3\n")}, "exited 3: NLL svarade 500"},
-		"no such action": {[]string{script(t, "exit 0\n")}, "unknown action"},
-		"killed":         {[]string{script(t, "kill -SEGV $$\n")}, "was killed by signal 11 (segmentation fault)"},
-		"status as text": {[]string{script(t, "echo '{\"status\": \"422\"}'\n")}, "the answer is JSON but not in the driver's form"},
+		"not found":                {[]string{filepath.Join(t.TempDir(), "missing.sh")}, "was not found"},
+		"not executable":           {[]string{notExec}, "not executable"},
+		"exit 3":                   {[]string{script(t, "echo 'NLL svarade 500' >&2\nexit 3\n")}, "exited 3: NLL svarade 500"},
+		"no such action":           {[]string{script(t, "exit 0\n")}, "unknown action"},
+		"killed":                   {[]string{script(t, "kill -SEGV $$\n")}, "was killed by signal 11 (segmentation fault)"},
+		"status as text":           {[]string{script(t, "echo '{\"status\": \"422\"}'\n")}, "the answer is JSON but not in the driver's form"},
+		"exit 1, answer on stdout": {[]string{script(t, "echo '{\"status\": 500}'\nexit 1\n")}, `exited 1: no output on stderr; stdout: {"status": 500}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd, err := NewCommand(c.argv, "", xctx())
@@ -129,6 +130,13 @@ func TestCommandFailuresAreErrorsThatSayWhy(t *testing.T) {
 		if syscall.Kill(n, 0) == nil {
 			syscall.Kill(n, syscall.SIGKILL)
 			t.Fatal("the command's child outlived the action: the process group was not killed")
+		}
+	})
+	t.Run("log lines before the answer", func(t *testing.T) {
+		cmd, _ := NewCommand([]string{script(t, "echo 'INFO journal: action done {\"status\": 1}'\necho '{\"status\": 422, \"shown\": \"Avvisad\"}'\n")}, "", xctx())
+		res, err := cmd.Act(context.Background(), create)
+		if err != nil || res.Status != 422 || res.Shown != "Avvisad" {
+			t.Fatalf("%+v %v; want the last line read as the answer", res, err)
 		}
 	})
 	t.Run("plain text", func(t *testing.T) {
