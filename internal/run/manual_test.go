@@ -220,6 +220,10 @@ echo '{"status": 201}'
 	if p := r.outcome(t, "SUT-VARD-01").Problem(); p != nil && strings.Contains(p.Message, "sut.sh exited") {
 		t.Fatalf("the command could not use konform's files: %s", p.Message)
 	}
+	// Without --system the run says, once, that the evidence will name no system.
+	if strings.Count(r.stderr, "the run does not name the system under approval: pass --system system.yaml") != 1 {
+		t.Errorf("no line asking for --system:\n%s", r.stderr)
+	}
 }
 
 func must[T any](v T, err error) T {
