@@ -145,7 +145,7 @@ func TestVerifySaysTheEnvironmentKind(t *testing.T) {
 	for args, want := range map[string]int{"": 0, "--require-env simulator": 0, "--require-env test": 1, "--require-env prod": 2} {
 		sys, _, errb := system(nil)
 		code := Main(context.Background(), sys, append(append([]string{"verify"}, strings.Fields(args)...), dir))
-		if code != want || code < 2 && !strings.Contains(errb.String(), "kind simulator") {
+		if code != want || code < 2 && !strings.Contains(errb.String(), "environment sim: konform's simulator") {
 			t.Errorf("verify %s: exit %d, want %d\n%s", args, code, want, errb)
 		}
 	}
@@ -175,6 +175,9 @@ func TestVerifyRequiresTheVerdict(t *testing.T) {
 	partial := runOnce(0, "--tags", "@tc:A-1")
 	feature(500)
 	failed := runOnce(1)
+	waivers := filepath.Join(root, "waivers.yaml")
+	os.WriteFile(waivers, []byte("waivers:\n  - {case: A-1, reason: NLL-fel, reference: Dnr 1}\n"), 0o644)
+	waived := runOnce(0, "--waivers", waivers, "--case", "Dnr 2026/7")
 	// the report's verify line asks for the verdict it shows, and none where there is none to ask for
 	for dir, want := range map[string]bool{approved: true, partial: false, failed: false} {
 		report, _ := os.ReadFile(filepath.Join(dir, "report.html"))
@@ -190,12 +193,27 @@ func TestVerifyRequiresTheVerdict(t *testing.T) {
 		{partial, "approved", 1}, {partial, "approved-with-waivers", 1},
 		{failed, "approved", 1}, {failed, "approved-with-waivers", 1},
 		{approved, "godkänt", 2},
+		{waived, "approved", 1}, {waived, "approved-with-waivers", 1}, // the supplier's own waivers
 	} {
 		sys, _, errb := system(nil)
 		code := Main(context.Background(), sys, []string{"verify", "--require-verdict", k.flag, k.dir})
-		if code != k.want || code == 1 && !strings.Contains(errb.String(), "--require-verdict "+k.flag+": the signed verdict is ") ||
+		refusal := ": the signed verdict is "
+		if k.dir == waived && k.flag == "approved-with-waivers" {
+			refusal = ": the waivers (A-1) did not come in a plan signed by the case officer"
+		}
+		if code != k.want || code == 1 && !strings.Contains(errb.String(), "--require-verdict "+k.flag+refusal) ||
 			code < 2 && !strings.Contains(errb.String(), "run "+filepath.Base(k.dir)) {
 			t.Errorf("verify --require-verdict %s %s: exit %d, want %d\n%s", k.flag, filepath.Base(k.dir), code, k.want, errb)
+		}
+	}
+	// verify says what the case officer decides on, and names every requirement not met.
+	sys, _, errb := system(nil)
+	code := Main(context.Background(), sys, []string{"verify", "--require-verdict", "approved", "--require-env", "test", waived})
+	for _, want := range []string{"approval case Dnr 2026/7", "waived: A-1 (NOT in a signed plan", "verdict approved with waivers",
+		"--require-env test: the evidence comes from environment sim", "--require-verdict approved: the signed verdict is approved with waivers",
+		"is intact but NOT ACCEPTED: 2 requirement(s) not met"} {
+		if code != 1 || !strings.Contains(errb.String(), want) {
+			t.Errorf("verify: exit %d, want 1 and %q\n%s", code, want, errb)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,7 +35,8 @@ func newVerifyCmd(sys System) *cobra.Command {
 			"With --pack-sha256 the evidence must come from the test pack with that digest (konform pack\n" +
 			"verify prints a pack's digest): a run of another pack, or of a changed copy, is refused.\n" +
 			"With --require-verdict the signed verdict must be approved (every mandatory case passed), or\n" +
-			"with approved-with-waivers approved or approved with waivers.\n\n" +
+			"with approved-with-waivers approved or approved with waivers from a plan the case officer signed.\n" +
+			"Every requirement not met is named, and the last line says NOT ACCEPTED.\n\n" +
 			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, anything but a\n" +
 			"regular file, a file over the limits, another kind of environment than --require-env,\n" +
 			"another pack than --pack-sha256, or another verdict than --require-verdict ·\n" +
@@ -72,58 +74,24 @@ func newVerifyCmd(sys System) *cobra.Command {
 				return exit(run.ExitFailed)
 			}
 			fmt.Fprintf(sys.Stderr, "%s is intact: %d files, signed by %s (sha256 %s)\n", args[0], v.Files, v.Signer.Subject, v.Signer.Fingerprint)
-			started := ""
-			if !v.Started.IsZero() {
-				started = ", started " + v.Started.UTC().Format(time.RFC3339)
-			}
-			fmt.Fprintf(sys.Stderr, "run %s%s\n", orDash(v.RunID), started)
-			kind := v.Environment.Kind
-			if kind == "" {
-				kind = "not recorded (an older konform)"
-			}
-			switch {
-			case kind == evidence.SimulatorKind:
-			case pki.IsDevIssued(v.Signer.Issuer):
-				// Signed with a certificate of konform's dev PKI: only konform's simulator accepts it.
-				kind = evidence.SimulatorKind + " (signed with konform's development PKI)"
-				v.Environment.Kind = evidence.SimulatorKind
-			case pki.IsDevIssued(v.Environment.Server.IssuerName()):
-				kind = evidence.SimulatorKind + " (its server had a certificate of konform's development PKI)"
-				v.Environment.Kind = evidence.SimulatorKind
-			}
-			fmt.Fprintf(sys.Stderr, "environment %s, kind %s · verdict %s\n", v.Environment.Name, kind, orDash(string(v.Verdict)))
-			if s := v.Environment.Server; s != nil {
-				fmt.Fprintf(sys.Stderr, "server certificate %s, issued by %s (compare with the environment's)\n", s.Subject, s.Issuer)
-			}
-			if v.Pack != nil {
-				fmt.Fprintf(sys.Stderr, "test pack %s (%s), digest %s\n", v.Pack.Describe("en"), v.Pack.ID, v.PackDigest)
-			} else {
-				fmt.Fprintf(sys.Stderr, "test pack digest %s\n", orDash(v.PackDigest))
-			}
-			if v.Pack != nil && v.Pack.ChangedBundled {
-				fmt.Fprintf(sys.Stderr, "the pack bears the id of konform's bundled pack (%s) but is a changed copy of it; ask for the pack it ran (--pack-sha256)\n", v.Pack.ID)
-			}
-			switch {
-			case v.Plan != nil && v.Plan.Signer == nil:
-				fmt.Fprintf(sys.Stderr, "plan %s: the verdict is against a plan nobody signed; check that it is the case's plan (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
-			case v.Plan != nil:
-				fmt.Fprintf(sys.Stderr, "plan %s (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
-			}
-			if v.Environment.Kind == evidence.SimulatorKind {
-				fmt.Fprintln(sys.Stderr, "this run was against konform's simulator, or used its development PKI: it is no evidence for approval")
-			}
-			switch {
-			case v.SUTDriver == evidence.ReferenceSystem:
-				fmt.Fprintln(sys.Stderr, "the system under test was konform's reference system (--sut ref): it is no evidence for a supplier's system")
-			case v.SUTReference:
-				fmt.Fprintf(sys.Stderr, "the %s driver reached konform's reference system, not the supplier's: it is no evidence for a supplier's system\n", v.SUTDriver)
-			}
+			describeRun(sys, v)
+			// Every requirement the evidence does not meet is named, then one line ends it.
+			var refused []string
 			if requireEnv != "" && v.Environment.Kind != requireEnv {
-				fmt.Fprintf(sys.Stderr, "konform: --require-env %s: the evidence comes from environment %s of kind %s\n", requireEnv, v.Environment.Name, kind)
-				return exit(run.ExitFailed)
+				refused = append(refused, fmt.Sprintf("--require-env %s: the evidence comes from environment %s, of kind %s", requireEnv, v.Environment.Name, v.Environment.Kind))
 			}
-			if accepted != nil && !slices.Contains(accepted, v.Verdict) {
-				fmt.Fprintf(sys.Stderr, "konform: --require-verdict %s: the signed verdict is %s\n", requireVerdict, orDash(string(v.Verdict)))
+			switch {
+			case accepted == nil:
+			case !slices.Contains(accepted, v.Verdict):
+				refused = append(refused, fmt.Sprintf("--require-verdict %s: the signed verdict is %s", requireVerdict, orDash(string(v.Verdict))))
+			case v.Verdict == evidence.ApprovedWithWaivers && v.Run.WaiversUnsigned:
+				refused = append(refused, fmt.Sprintf("--require-verdict %s: the waivers (%s) did not come in a plan signed by the case officer", requireVerdict, strings.Join(v.Run.Waived, ", ")))
+			}
+			for _, r := range refused {
+				fmt.Fprintf(sys.Stderr, "konform: %s\n", r)
+			}
+			if len(refused) > 0 {
+				fmt.Fprintf(sys.Stderr, "%s is intact but NOT ACCEPTED: %d requirement(s) not met\n", args[0], len(refused))
 				return exit(run.ExitFailed)
 			}
 			return nil
@@ -142,6 +110,94 @@ func newVerifyCmd(sys System) *cobra.Command {
 var acceptedVerdicts = map[string][]evidence.Verdict{
 	"approved":              {evidence.Approved},
 	"approved-with-waivers": {evidence.Approved, evidence.ApprovedWithWaivers},
+}
+
+// describeRun prints what the signed manifest says of the run: the run, the case and the system,
+// the environment and the server, the pack and the plan, the selection, and why the verdict is
+// what it is. v.Environment.Kind becomes simulator when konform's development PKI shows.
+func describeRun(sys System, v *evidence.Verification) {
+	out := sys.Stderr
+	started := ""
+	if !v.Started.IsZero() {
+		started = ", started " + v.Started.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(out, "run %s%s\n", orDash(v.RunID), started)
+	m := v.Run
+	if m.Case != "" {
+		fmt.Fprintf(out, "approval case %s\n", m.Case)
+	}
+	switch {
+	case v.SUTDriver == evidence.ReferenceSystem:
+		fmt.Fprintln(out, "system under test: konform's reference system (--sut ref): it is no evidence for a supplier's system")
+	case v.SUTReference:
+		fmt.Fprintf(out, "system under test: the %s driver reached konform's reference system, not the supplier's: it is no evidence for a supplier's system\n", v.SUTDriver)
+	case v.SUTDriver != "":
+		fmt.Fprintf(out, "system under test: %s, driven by %s\n", m.System.Describe(), v.SUTDriver)
+	case m.System != nil:
+		fmt.Fprintf(out, "system: %s (no case drove it)\n", m.System.Describe())
+	}
+	kind := v.Environment.Kind
+	switch {
+	case kind == "":
+		kind = "not recorded (an older konform)"
+	case kind == evidence.SimulatorKind:
+		kind = "konform's simulator"
+	case pki.IsDevIssued(v.Signer.Issuer):
+		// Signed with a certificate of konform's dev PKI: only konform's simulator accepts it.
+		kind, v.Environment.Kind = "konform's simulator (signed with konform's development PKI)", evidence.SimulatorKind
+	case pki.IsDevIssued(v.Environment.Server.IssuerName()):
+		kind, v.Environment.Kind = "konform's simulator (its server had a certificate of konform's development PKI)", evidence.SimulatorKind
+	case kind == evidence.TestKind:
+		kind = "a test environment"
+	}
+	fmt.Fprintf(out, "environment %s: %s\n", v.Environment.Name, kind)
+	if s := v.Environment.Server; s != nil {
+		fmt.Fprintf(out, "server certificate %s, issued by %s (for EXT, the agency's published server certificate)\n", s.Subject, s.Issuer)
+	}
+	if v.Pack != nil {
+		fmt.Fprintf(out, "test pack %s, id %s, digest %s\n", v.Pack.Describe("en"), v.Pack.ID, v.PackDigest)
+	} else {
+		fmt.Fprintf(out, "test pack digest %s\n", orDash(v.PackDigest))
+	}
+	if v.Pack != nil && v.Pack.ChangedBundled {
+		fmt.Fprintf(out, "the pack bears the id of konform's bundled pack (%s) but is a changed copy of it; ask for the pack it ran (--pack-sha256)\n", v.Pack.ID)
+	}
+	switch {
+	case v.Plan != nil && v.Plan.Signer == nil:
+		fmt.Fprintf(out, "plan %s: the verdict is against a plan nobody signed; check that it is the case's plan (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
+	case v.Plan != nil:
+		fmt.Fprintf(out, "plan %s (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
+	}
+	if sel := m.Selection; sel != nil {
+		if d := sel.Describe(); d != "" {
+			fmt.Fprintf(out, "selection: %s\n", d)
+		}
+		if len(sel.SimOnly) > 0 {
+			fmt.Fprintf(out, "left out: %d @sim cases, which run only against konform's simulator\n", len(sel.SimOnly))
+		}
+	}
+	fmt.Fprintf(out, "verdict %s\n", orDash(string(v.Verdict)))
+	switch {
+	case m.Unreachable != "":
+		fmt.Fprintf(out, "no case ran: the target could not be reached (%s)\n", m.Unreachable)
+	case m.Refused != "":
+		fmt.Fprintf(out, "no case ran: the target refused the run's users (%s)\n", m.Refused)
+	case m.Interrupted:
+		fmt.Fprintln(out, "the run was interrupted before every case ran")
+	}
+	if len(m.Waived) > 0 {
+		how := "in a signed plan"
+		if m.WaiversUnsigned {
+			how = "NOT in a signed plan: check them against the case's decisions"
+		}
+		fmt.Fprintf(out, "waived: %s (%s)\n", strings.Join(m.Waived, ", "), how)
+	}
+	if len(m.FailedOptional) > 0 {
+		fmt.Fprintf(out, "optional cases that did not pass (they do not decide the verdict; the report names the requirements left unmet): %s\n", strings.Join(m.FailedOptional, ", "))
+	}
+	if v.Environment.Kind == evidence.SimulatorKind {
+		fmt.Fprintln(out, "this run was against konform's simulator, or used its development PKI: it is no evidence for approval")
+	}
 }
 
 func orDash(s string) string {

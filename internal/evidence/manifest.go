@@ -53,9 +53,20 @@ type Manifest struct {
 	// own reference system.
 	SUTDriver string `json:"sutDriver,omitempty"`
 	// SUTReference is true when another driver than ref reached konform's reference system.
-	SUTReference bool        `json:"sutReference,omitempty"`
-	Client       SignerInfo  `json:"clientCertificate"`
-	Files        []FileEntry `json:"files"`
+	SUTReference bool `json:"sutReference,omitempty"`
+	// Interrupted, Unreachable and Refused say why a run has no verdict, as in summary.json.
+	Interrupted bool   `json:"interrupted,omitempty"`
+	Unreachable string `json:"unreachable,omitempty"`
+	Refused     string `json:"refused,omitempty"`
+	// Waived lists the cases waived; WaiversUnsigned is true when the waivers did not come in a
+	// signed plan (the supplier may have written them).
+	Waived          []string `json:"waived,omitempty"`
+	WaiversUnsigned bool     `json:"waiversUnsigned,omitempty"`
+	// FailedOptional lists the optional cases that did not pass: they never decide the verdict,
+	// but the requirements they evidence are not shown met.
+	FailedOptional []string    `json:"failedOptional,omitempty"`
+	Client         SignerInfo  `json:"clientCertificate"`
+	Files          []FileEntry `json:"files"`
 }
 
 // EnvironmentInfo says what a run ran against: the environment's name, its kind (simulator or
@@ -188,6 +199,9 @@ type Verification struct {
 	// RunID and Started name the run.
 	RunID   string
 	Started time.Time
+	// Run is the rest of what the manifest says of the run: the case, the system, the selection,
+	// why it has no verdict, its waivers and failed optional cases. Its Files are not repeated.
+	Run Manifest
 }
 
 // VerifyOptions are the checks and bounds of VerifyContext.
@@ -241,6 +255,7 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 		return nil, fmt.Errorf("%s is not a konform manifest (%s)", filepath.Join(dir, ManifestFile), ManifestFormat)
 	}
 	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference, Plan: m.Plan, RunID: m.RunID, Started: m.Started}
+	v.Run, v.Run.Files = m, nil
 	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
 		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
 	}

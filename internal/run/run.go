@@ -921,10 +921,21 @@ func coverageOf(p *pack.Pack) []evidence.Coverage {
 
 // manifestOf copies the run's metadata into a manifest.
 func manifestOf(run *evidence.Run) evidence.Manifest {
+	var waived, failedOptional []string
+	for _, c := range run.Cases {
+		switch {
+		case c.Waiver != nil && c.Outcome != evidence.Passed:
+			waived = append(waived, c.ID)
+		case !c.Mandatory && c.Outcome != evidence.Passed && c.Outcome != evidence.Skipped:
+			failedOptional = append(failedOptional, c.ID)
+		}
+	}
 	return evidence.Manifest{RunID: run.ID, RunnerVersion: run.RunnerVersion,
 		Environment: evidence.EnvironmentInfo{Name: run.Environment, Kind: run.EnvironmentKind, BaseURL: run.BaseURL, Server: run.Server},
 		Verdict:     run.Verdict(), Selection: &run.Selection, Case: run.Case, System: run.System, PackDigest: run.PackDigest, Pack: run.Pack, Plan: run.Plan, Started: run.Started,
-		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, SUTDriver: sutDriver(run), SUTReference: run.ByReferenceSystem() && sutDriver(run) != evidence.ReferenceSystem, Client: evidence.SignerInfo{CertInfo: run.Client}}
+		Ended: run.Ended, ClockOffsetMs: run.ClockOffsetMs, SUTDriver: sutDriver(run), SUTReference: run.ByReferenceSystem() && sutDriver(run) != evidence.ReferenceSystem, Client: evidence.SignerInfo{CertInfo: run.Client},
+		Interrupted: run.Interrupted, Unreachable: run.Unreachable, Refused: run.Refused, Waived: waived, WaiversUnsigned: len(waived) > 0 && !run.WaiversSigned,
+		FailedOptional: failedOptional}
 }
 
 // sutDriver is the driver of the run's system under test, "" when none was in the loop.
