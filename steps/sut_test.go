@@ -229,3 +229,20 @@ func TestStrayCallsAreNotJudgedButNamed(t *testing.T) {
 		t.Errorf("StrayCalls = %v, want a harness error naming both calls", err)
 	}
 }
+
+// A 502 the gateway gave because NLL's answer broke off judges neither the system nor NLL: the
+// check is an error that says so, and the status the system showed is compared with the
+// gateway's answer, named as such.
+func TestTheGatewaysOwnAnswerIsNotNLLs(t *testing.T) {
+	broken := call("PUT", "MedicationDispense/1", 502, nil, "")
+	broken.Upstream, broken.Err = "forwarded", "NLL's answer broke off: unexpected EOF"
+	w := sutWorld(&recorded{calls: []*gateway.Call{broken}})
+	err := w.answeredBelow400("varje anrop")
+	if !errors.Is(err, ErrHarness) || !strings.Contains(err.Error(), "NLL gave no whole answer to the system's call PUT MedicationDispense/1 → 502: NLL's answer broke off") {
+		t.Errorf("answeredBelow400 = %v, want a harness error naming the broken answer", err)
+	}
+	w = sutWorld(&recorded{calls: []*gateway.Call{broken}, result: driver.Result{Status: 200}})
+	if err := w.reportedNLLStatus(); err == nil || !strings.Contains(err.Error(), "502 (the gateway's answer, since NLL gave none whole, to PUT MedicationDispense/1)") {
+		t.Errorf("reportedNLLStatus = %v, want the gateway's answer named", err)
+	}
+}
