@@ -3,7 +3,10 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -294,13 +297,86 @@ func TestInterruptedRunAgainstAnEnvironmentNamesTheCleanup(t *testing.T) {
 	}
 }
 
+// notKonform serves h without the header by which konform's simulator names itself, as a
+// service that is not konform's (EXT) answers.
+type notKonform struct{ h http.Handler }
+
+func (n notKonform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n.h.ServeHTTP(headerless{w}, r)
+}
+
+type headerless struct{ http.ResponseWriter }
+
+func (h headerless) WriteHeader(code int) {
+	h.Header().Del(sim.Header)
+	h.ResponseWriter.WriteHeader(code)
+}
+
+func (h headerless) Write(b []byte) (int, error) {
+	h.Header().Del(sim.Header)
+	return h.ResponseWriter.Write(b)
+}
+
+// foreignEnvironment serves a simulator as konform's does not look: certificates of a CA of its
+// own (not the dev PKI) and without konform's header, configured as environment "ext" of kind
+// test with the users the pack needs, as a supplier configures EXT.
+func foreignEnvironment(t *testing.T) (cfg string) {
+	t.Helper()
+	root := t.TempDir()
+	client, err := pki.IssueClient("Egen test-CA", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := x509.MarshalPKCS8PrivateKey(client.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(client.Chain[0])
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(notKonform{s})
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	files := map[string][]byte{
+		"ca.pem":     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}),
+		"client.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: client.Leaf.Raw}),
+		"client.key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}),
+	}
+	for file, claims := range map[string]sim.Claims{"prescriber": sim.PrescriberClaims(time.Now()), "pharmacist": sim.PharmacistClaims(time.Now()),
+		"pharmacy-staff": sim.RoleClaims(sim.RolePharmacyStaff, time.Now())} {
+		files[file] = []byte(s.Token(claims))
+	}
+	for name, data := range files {
+		os.WriteFile(filepath.Join(root, name), data, 0o600)
+	}
+	cfg = filepath.Join(root, "konform.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`environments:
+  ext:
+    kind: test
+    base_url: %s%s
+    ca: ca.pem
+    client: {cert: client.pem, key: client.key}
+    users:
+      förskrivare: {token_file: prescriber, org_info: '{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}'}
+      farmaceut: {token_file: pharmacist, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
+      apotekspersonal: {token_file: pharmacy-staff, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
+`, srv.URL, s.BasePath())), 0o644)
+	return cfg
+}
+
 // TestSimCasesAreLeftOutAgainstAnEnvironment: the @sim cases assert what konform's simulator does,
-// so against a configured environment the whole pack runs without them, they are no part of the
-// verdict, and the run is not partial: a correct system and NLL are approved there. A plan that
-// requires one of them cannot be met there, and the run says which and why.
+// so against an environment that is not konform's simulator the whole pack runs without them,
+// they are no part of the verdict, and the run is not partial: a correct system and NLL are
+// approved there. A plan that requires one of them cannot be met there, and the run says which
+// and why. Against konform's simulator served elsewhere they still run (TestNothingOutlivesItsScenario).
 func TestSimCasesAreLeftOutAgainstAnEnvironment(t *testing.T) {
 	t.Parallel()
-	sh := sharedSimulator(t)
+	cfg := foreignEnvironment(t)
+	certs := t.TempDir()
 	p, err := pack.Load(nil, pack.SimTag)
 	if err != nil {
 		t.Fatal(err)
@@ -310,15 +386,18 @@ func TestSimCasesAreLeftOutAgainstAnEnvironment(t *testing.T) {
 		want = append(want, c.ID)
 	}
 	sort.Strings(want)
-	r := execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, SUT: "ref"})
+	r := execute(t, run.Options{Env: "ext", Config: cfg, CertsDir: certs, SUT: "ref"})
+	if r.summary.Run == nil {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
 	for _, c := range r.summary.Run.Cases {
 		if slices.Contains(c.Tags, pack.SimTag) {
-			t.Errorf("%s (@sim) ran against a configured environment: %s", c.ID, c.Outcome)
+			t.Errorf("%s (@sim) ran against an environment that is not konform's simulator: %s", c.ID, c.Outcome)
 		}
 	}
 	sel := r.summary.Run.Selection
-	if !slices.Equal(sel.SimOnly, want) || sel.Partial() || len(sel.NotRun) > 0 {
-		t.Errorf("selection %+v; want the %d @sim cases left out, not partial, none not run", sel, len(want))
+	if r.summary.Run.EnvironmentKind != evidence.TestKind || !slices.Equal(sel.SimOnly, want) || sel.Partial() || len(sel.NotRun) > 0 {
+		t.Errorf("kind %s, selection %+v; want test, the %d @sim cases left out, not partial, none not run", r.summary.Run.EnvironmentKind, sel, len(want))
 	}
 	if r.code != run.ExitOK || r.summary.Verdict != evidence.Approved {
 		t.Errorf("exit %d, verdict %s; want 0 and approved\n%s", r.code, r.summary.Verdict, r.stderr)
@@ -329,12 +408,12 @@ func TestSimCasesAreLeftOutAgainstAnEnvironment(t *testing.T) {
 
 	plan := filepath.Join(t.TempDir(), "plan.yaml")
 	os.WriteFile(plan, []byte("case: Dnr 2026/1\ntitle: t\nrequired: [NLL-TA05-01, NLL-TA01-01]\n"), 0o644)
-	r = execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Plan: plan})
-	if r.code != run.ExitHarness || !slices.Equal(r.summary.Run.Selection.NotRun, []string{"NLL-TA01-01"}) ||
+	r = execute(t, run.Options{Env: "ext", Config: cfg, CertsDir: certs, Plan: plan})
+	if r.code != run.ExitHarness || r.summary.Run == nil || !slices.Equal(r.summary.Run.Selection.NotRun, []string{"NLL-TA01-01"}) ||
 		!strings.Contains(r.stderr, "the plan requires NLL-TA01-01, which run only against konform's simulator") {
-		t.Errorf("exit %d, not run %v; want 3 naming NLL-TA01-01 as simulator-only\n%s", r.code, r.summary.Run.Selection.NotRun, r.stderr)
+		t.Errorf("exit %d; want 3 naming NLL-TA01-01 as simulator-only\n%s", r.code, r.stderr)
 	}
-	r = execute(t, run.Options{Env: "delad", Config: sh.cfg, CertsDir: sh.certs, Tags: "@tc:NLL-TA01-01"})
+	r = execute(t, run.Options{Env: "ext", Config: cfg, CertsDir: certs, Tags: "@tc:NLL-TA01-01"})
 	if r.code != run.ExitUsage || !strings.Contains(r.stderr, "only @sim cases") {
 		t.Errorf("exit %d; want 2 and a line saying the selection has only @sim cases\n%s", r.code, r.stderr)
 	}

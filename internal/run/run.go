@@ -238,15 +238,6 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			return fail(ExitUsage, err)
 		}
 	}
-	// The @sim cases assert what konform's simulator does; against another environment they would
-	// judge NLL by the simulator's choices, so they are left out, and out of the verdict.
-	var simOnly []string
-	if !env.Simulated {
-		simOnly = p.LeaveOut(pack.SimTag)
-		if len(simOnly) > 0 && len(p.Cases) == 0 {
-			return fail(ExitUsage, fmt.Errorf("the selection has only %s cases, which assert what konform's simulator does and run only against it; run them without --env, or choose other cases", pack.SimTag))
-		}
-	}
 	var waivers map[string]*evidence.Waiver
 	if plan != nil {
 		waivers = plan.WaiverMap()
@@ -290,7 +281,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	rec := &recorder{pack: p, waivers: waivers, sys: sys, ctx: ctx, dir: dir, redact: !opts.NoRedact, redactor: evidence.NewRedactor(), log: evidence.NewExchangeLog(dir), snippets: opts.Snippets, run: &evidence.Run{
 		Redacted: !opts.NoRedact, Case: opts.Case, Shard: opts.Shard, System: system, PackDigest: p.Digest, Pack: p.Info(), Plan: plan.Info(),
-		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required()), SimOnly: simOnly},
+		Selection: evidence.Selection{Tags: strings.TrimSpace(opts.Tags), Paths: p.Selected, Shard: opts.Shard, Required: len(p.Required())},
 		ID:        runID, RunnerVersion: opts.Version, Environment: env.Name, EnvironmentKind: kind, BaseURL: tgt.baseURL, Started: now.UTC(),
 		Seed: opts.Seed, Operator: operator(opts.Operator), Host: hostname(), Command: opts.CommandLine, ClockToleranceMs: ClockTolerance.Milliseconds(),
 		WaiversSigned: opts.WaiversFile == "" && plan != nil && plan.Signer != nil,
@@ -341,6 +332,15 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		rec.run.EnvironmentKind = evidence.SimulatorKind
 		fmt.Fprintf(sys.Stderr, "konform: environment %s answers as konform's simulator (%s), not NLL: the evidence is marked simulator\n", env.Name, sim.Header)
 	}
+	// The @sim cases assert what konform's simulator does; against anything else they would judge
+	// NLL by the simulator's choices, so they are left out, and out of the verdict.
+	if rec.run.EnvironmentKind != evidence.SimulatorKind {
+		simOnly := p.LeaveOut(pack.SimTag)
+		if len(simOnly) > 0 && len(p.Cases) == 0 {
+			return fail(ExitUsage, fmt.Errorf("the selection has only %s cases, which assert what konform's simulator does and run only against it; run them without --env, or choose other cases", pack.SimTag))
+		}
+		rec.run.Selection.SimOnly, rec.run.Selection.Required = simOnly, len(p.Required())
+	}
 	if why != "" {
 		rec.run.Unreachable = why
 		fmt.Fprintf(sys.Stderr, "konform: cannot reach %s: %s (konform doctor --env %s%s checks the connection step by step)\n", tgt.baseURL, why, env.Name, configFlag(opts.Config))
@@ -354,7 +354,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	// the gateway sees while one runs is that scenario's.
 	var godogOut bytes.Buffer
 	leftOut := ""
-	if len(simOnly) > 0 {
+	if len(rec.run.Selection.SimOnly) > 0 {
 		leftOut = "~" + pack.SimTag
 	}
 	rec.format = newFormatter(rec.redactor, rec.redact)
