@@ -704,7 +704,11 @@ func (w *World) callBodyTrue(which, expr string) error {
 			return err
 		}
 		if got != "true" {
-			return &evidence.Mismatch{Check: "FHIRPath " + expr + " on the body of " + callLine(c), Expected: "true", Actual: quoteOrNone(got)}
+			actual := got
+			if got != "false" { // a truth value stands as the expected one does; anything else is quoted
+				actual = quoteOrNone(got)
+			}
+			return &evidence.Mismatch{Check: "FHIRPath " + expr + " on the body of " + callLine(c), Expected: "true", Actual: actual}
 		}
 		return nil
 	})

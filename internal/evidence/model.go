@@ -410,7 +410,7 @@ const StrayStep = "(konform) the system called NLL only when an action of the ca
 // konform's own step in the language.
 func stepText(lang, s string) string {
 	if s == StrayStep && lang == "sv" {
-		return "(konform) systemet anropade NLL bara när en åtgärd i fallet bad om det"
+		return "(konform) systemet anropade NLL bara när en åtgärd i testfallet bad om det"
 	}
 	return s
 }

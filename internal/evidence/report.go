@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,11 +56,11 @@ var labels = map[string]Labels{
 		"ended": "Slut (UTC)", "clock": "Klockavvikelse mot servern", "pack": "Testpaketets kontrollsumma", "packName": "Testpaket", "plan": "Testplan för ärendet", "planRequired": "testfall krävs",
 		"runner": "konform-version", "counts": "Antal", "cases": "Testfall", "id": "Id", "name": "Titel",
 		"kind": "Typ", "outcome": "Resultat", "requirements": "Krav", "location": "Plats", "mandatory": "obligatorisk",
-		"optional": "valfri", "steps": "Steg", "exchanges": "konforms egna anrop till NLL", "expected": "Förväntat", "actual": "Faktiskt", "detail": "Serverns ord",
+		"optional": "valfri", "steps": "Steg", "exchanges": "konforms egna anrop till NLL", "expected": "Förväntat", "actual": "Faktiskt", "detail": "Serverns ord", "detailAnswer": "Serverns svar",
 		"coverage": "Kravtäckning", "level": "Nivå", "text": "Krav", "covered": "Täcks av", "uncovered": "Ej täckt",
 		"linked": "för stort för att visas här; öppna filen", "unredacted": "OBS: beviset är inte maskerat (--no-redact); det innehåller personnummer och hemligheter i klartext.",
 		"interrupted": "Körningen avbröts; beviset omfattar de testfall som hann slutföras.", "none": "–",
-		"passed": "godkänt", "failed": "underkänt", "error": "fel", "skipped": "hoppades över", "undefined": "odefinierat",
+		"passed": "godkänt", "failed": "underkänt", "error": "fel", "skipped": "överhoppat", "undefined": "odefinierat",
 		"pending": "ej implementerat", "cleanup": "Kvarlämnade testdata", "ms": "ms", "notMeasured": "ej uppmätt",
 		"integrity":   "Kontrollera att beviset är oförändrat med: konform verify <mapp>",
 		"driverLogs":  "Drivrutinens logg (vad systemet under test fick och svarade)",
@@ -79,7 +81,7 @@ var labels = map[string]Labels{
 		"noneRan": "Inga testfall kördes, så inget kunde prövas.",
 		"notRun":  "obligatoriska testfall kördes inte", "deviations": "Avvikelser", "noDeviations": "Inga: varje obligatoriskt testfall som kördes blev godkänt.",
 		"status": "Status", "met": "uppfyllt", "notMet": "ej uppfyllt", "notTried": "ej prövat", "undecided": "utan utslag",
-		"operator": "Utförd av", "host": "Dator", "command": "Kommando", "seed": "Slumpfrö (ordning)", "shardRuns": "Delkörningar", "local": "svensk tid",
+		"operator": "Utförd av", "host": "Dator", "command": "Kommando", "seed": "Slumpfrö (ordning)", "shardRuns": "Körningens delar", "local": "svensk tid",
 		"tolerance": "tolerans", "withinTol": "inom toleransen", "outsideTol": "utanför toleransen",
 		"envKind": "Typ av miljö", "kind-simulator": "konforms simulator", "kind-test": "testmiljö",
 		"verifyHint": "Kontrollera att beviset är oförändrat och signerat med leverantörens testcertifikat:", "check": "Kontroll",
@@ -92,7 +94,7 @@ var labels = map[string]Labels{
 		"ended": "Ended (UTC)", "clock": "Clock offset to the server", "pack": "Test pack digest", "packName": "Test pack", "plan": "Plan of the case", "planRequired": "test cases required",
 		"runner": "konform version", "counts": "Counts", "cases": "Test cases", "id": "Id", "name": "Title",
 		"kind": "Kind", "outcome": "Outcome", "requirements": "Requirements", "location": "Location", "mandatory": "mandatory",
-		"optional": "optional", "steps": "Steps", "exchanges": "konform's own exchanges with NLL", "expected": "Expected", "actual": "Actual", "detail": "The server's words",
+		"optional": "optional", "steps": "Steps", "exchanges": "konform's own exchanges with NLL", "expected": "Expected", "actual": "Actual", "detail": "The server's words", "detailAnswer": "The server's words",
 		"coverage": "Requirement coverage", "level": "Level", "text": "Requirement", "covered": "Covered by", "uncovered": "Not covered",
 		"linked": "too large to show here; open the file", "unredacted": "NOTE: this evidence is not redacted (--no-redact); it holds personnummer and secrets in clear.",
 		"interrupted": "The run was interrupted; the evidence holds the cases that finished.", "none": "–",
@@ -129,6 +131,56 @@ var labels = map[string]Labels{
 // not know stays English.
 var swedish = strings.NewReplacer(
 	// At one place the pair listed first wins: whole phrases before the words they hold.
+
+	// why an exchange got no answer (fhirclient.TransportError.Cause, the gateway's calls)
+	"the server refused the TLS connection (", "servern avvisade TLS-anslutningen (",
+	"); check that the client certificate is valid and issued by a CA the service accepts", "); kontrollera att klientcertifikatet är giltigt och utfärdat av en CA som tjänsten godtar",
+	"the answer's body is larger than konform's limit of ", "svarets kropp är större än konforms gräns på ",
+	"; if NLL really sends answers this large, raise it with konform run --max-body", "; om NLL verkligen skickar så stora svar, höj gränsen med konform run --max-body",
+	"the server's certificate is not issued by a CA in the CA bundle; check the environment's CA file", "serverns certifikat är inte utfärdat av någon CA i miljöns CA-fil; kontrollera CA-filen",
+	"the server does not speak TLS on this port (it answered like plain HTTP or another protocol); check that the base URL names the service's HTTPS port",
+	"servern talar inte TLS på den här porten (den svarade som okrypterad HTTP eller ett annat protokoll); kontrollera att basadressen anger tjänstens HTTPS-port",
+	"the TLS handshake did not finish within ", "TLS-handskakningen blev inte klar inom ",
+	" (connect_timeout): something accepts connections on this port but does not complete TLS; check the base URL's port, the proxy and the firewall",
+	" (connect_timeout): något tar emot anslutningar på porten men slutför inte TLS; kontrollera basadressens port, proxyn och brandväggen",
+	"timed out after ", "tidsgränsen överskreds efter ", "; check that the service is up or raise the timeout", "; kontrollera att tjänsten är igång eller höj tidsgränsen",
+	"connection refused; check the URL and that the service is running", "anslutningen nekades; kontrollera adressen och att tjänsten körs",
+	"the server closed the connection without an answer", "servern stängde anslutningen utan att svara",
+	"the answer was cut off before its end", "svaret bröts av före slutet",
+	"the gateway closed the connection without an answer (simulated outage)", "gatewayen stängde anslutningen utan att svara (simulerat avbrott)",
+	"a connection refused by the gateway (", "en anslutning som gatewayen avvisade (",
+	"the system presented no client certificate", "systemet visade inget klientcertifikat",
+	"the request body is larger than the gateway accepts (", "begärans kropp är större än gatewayen tar emot (",
+	"NLL gave no whole answer to the system's call ", "NLL gav inget helt svar på systemets anrop ",
+	"the gateway's answer, since NLL gave none whole, to ", "gatewayens svar, eftersom NLL inte gav något helt svar, på ",
+	// what the cleanup could not end (steps/cleanup.go)
+	"; NLL may not let a client delete a data lock or dose basis: end it by hand (docs/ext.md)", "; NLL låter kanske inte en klient radera en spärr eller ett dosunderlag: avsluta den för hand (docs/ext.md)",
+	"; NLL may end it another way: end it by hand (docs/ext.md)", "; NLL avslutar den kanske på ett annat sätt: avsluta den för hand (docs/ext.md)",
+	// the checks of NLL's answers (steps/checks.go)
+	", or Parameters carrying one", ", eller Parameters som innehåller en",
+	" without an OperationOutcome in its parameters", " utan någon OperationOutcome bland sina parametrar",
+	"an issue of severity error or fatal with a code among ", "ett fel med allvarlighetsgrad error eller fatal och en kod bland ",
+	"an issue of severity error or fatal", "ett fel med allvarlighetsgrad error eller fatal",
+	" (expression, location or diagnostics)", " (i expression, location eller diagnostics)",
+	"a value starting with ", "ett värde som börjar med ", " (the next link ", " (next-länken ",
+	"a random and unique id", "ett slumpmässigt och unikt id",
+	// harness errors (steps, internal/run)
+	"this environment cannot issue tokens with changed claims; run the scenario against the simulator (@sim)", "miljön kan inte utfärda token med ändrade claims; kör testfallet mot simulatorn (@sim)",
+	"no resource with a Location header was created in this scenario", "ingen resurs med ett Location-huvud skapades i testfallet",
+	"{{created.id}} needs a created resource; create one first", "{{created.id}} behöver en skapad resurs; skapa en först",
+	"NLL never answered the system's update with 409 or 412: the system did not save ", "NLL besvarade aldrig systemets uppdatering med 409 eller 412: systemet sparade inte ",
+	", which konform changed, so re-reading could not be checked (", ", som konform ändrade, så omläsningen kunde inte prövas (",
+	"); a system that created one prescription saves that one", "); ett system som skapade en förskrivning sparar just den",
+	"NLL never answered the system's update with 409 or 412, so re-reading could not be checked; the scenario must change the resource before the system saves it (",
+	"NLL besvarade aldrig systemets uppdatering med 409 eller 412, så omläsningen kunde inte prövas; testfallet måste ändra resursen innan systemet sparar den (",
+	"unknown test certificate ", "okänt testcertifikat ", "; use giltigt, utgånget or okänd-ca (valid, expired, unknown-ca)", "; använd giltigt, utgånget eller okänd-ca",
+	"unknown role ", "okänd roll ", "; use förskrivare, farmaceut, sjuksköterska, farmaceut inom vården, dietist, apotekspersonal or privatperson",
+	"; använd förskrivare, farmaceut, sjuksköterska, farmaceut inom vården, dietist, apotekspersonal eller privatperson",
+	"the operator's answer: ", "operatörens svar: ",
+	"the run does not say which system is under approval; pass --system system.yaml", "körningen anger inte vilket system som prövas för godkännande; ange --system system.yaml",
+	"no request has been sent in this scenario; add a request step before checking the answer", "ingen begäran har skickats i testfallet; lägg till ett steg som skickar en begäran före kontrollen av svaret",
+	"no request has been sent in this scenario; add a request step before checking the connection", "ingen begäran har skickats i testfallet; lägg till ett steg som skickar en begäran före kontrollen av anslutningen",
+
 	"no call of the system was answered", "inget av systemets anrop besvarades",
 	" (as sent)", " (som skickat)", "response header ", "svarshuvudet ", "status code of page ", "statuskod för sida ",
 	"status code", "statuskod", "number of ", "antal ", "resource type", "resurstyp", "response body", "svarets kropp",
@@ -141,7 +193,7 @@ var swedish = strings.NewReplacer(
 	"OperationOutcome issue (severity/code)", "OperationOutcome-fel (allvarlighetsgrad/kod)",
 	"OperationOutcome issue points at", "OperationOutcome-felet pekar ut", "handling of a version conflict", "hantering av en versionskonflikt",
 	"status the system showed its user", "status som systemet visade för användaren", "the system's result ", "systemets resultat ",
-	"NLL's answer to ", "NLL:s svar på ", "patient of ", "patient i ", "x-request-id of ", "x-request-id i ",
+	"NLL's answer to ", "NLL:s svar på ", "patients of the pool ", "patienter i poolen ", "patient of the pool ", "patient i poolen ", "patient of ", "patient i ", "x-request-id of ", "x-request-id i ",
 	"x-user-agent of ", "x-user-agent i ", "x-provenance of ", "x-provenance i ",
 	"true on some page of the search result", "sant på någon sida av sökresultatet", "the test patient's personnummer ", "testpatientens personnummer ",
 	"the test patient ", "testpatienten ", "the system's name ", "systemets namn ", "the date of the call, ", "anropets datum, ",
@@ -150,10 +202,10 @@ var swedish = strings.NewReplacer(
 	"a date and time (dateTime with a zone)", "datum och tid (dateTime med tidszon)", "a FHIR resource with resourceType", "en FHIR-resurs med resourceType",
 	"a FHIR JSON resource", "en FHIR JSON-resurs", "base64-encoded JSON", "base64-kodad JSON", "no call", "inget anrop",
 	"no total", "inget total", "invalid JSON: ", "ogiltig JSON: ", "JSON without resourceType", "JSON utan resourceType",
-	" page(s)", " sida/sidor", " off)", " fel)",
+	" page(s)", " sida/sidor",
 	// konform's lookup of the test patient (steps.World), the commonest harness error
 	"harness: cannot look up test patient ", "konform kunde inte slå upp testpatienten ",
-	": the search (with the run's own identity and default headers) answered ", ": sökningen (med körningens egen identitet och standardheaders) svarade ",
+	": the search (with the run's own identity and default headers) answered ", ": sökningen (med körningens egen identitet och standardhuvuden) svarade ",
 	", not a Bundle", ", inte en Bundle", "harness: test patient ", "konform: testpatienten ",
 	" is not registered in NLL; pick a patient the environment knows", " finns inte i NLL; välj en patient som miljön känner",
 	// the checks of the system under test's calls (steps/sut.go)
@@ -178,26 +230,195 @@ var swedish = strings.NewReplacer(
 	"harness: the system under test did not finish ", "konform: systemet under test blev inte klart med ",
 	"; check that it runs, or raise the action timeout (timeout: in the sut section, or --sut-timeout)", "; kontrollera att det körs, eller höj åtgärdens tidsgräns (timeout: i avsnittet sut, eller --sut-timeout)",
 	"the status of NLL's answer to the system's last call", "statusen i NLL:s svar på systemets senaste anrop",
-	"the action needs förskrivning: no prescription was created or opened in this scenario", "åtgärden behöver en förskrivning: ingen förskrivning skapades eller öppnades i scenariot",
-	"rätta uttag needs uttag: no dispense was registered in this scenario", "rätta uttag behöver ett uttag: inget uttag registrerades i scenariot",
+	"the action needs förskrivning: no prescription was created or opened in this scenario", "åtgärden behöver en förskrivning: ingen förskrivning skapades eller öppnades i testfallet",
+	"rätta uttag needs uttag: no dispense was registered in this scenario", "rätta uttag behöver ett uttag: inget uttag registrerades i testfallet",
 	// a call no action asked for (steps.StrayCalls)
-	"harness: the system called NLL when no action of this case asked it to: ", "konform: systemet anropade NLL utan att någon åtgärd i fallet bad om det: ",
-	" (before the case's first action)", " (före fallets första åtgärd)", " (after the case's last step)", " (efter fallets sista steg)",
+	"harness: the system called NLL when no action of this case asked it to: ", "konform: systemet anropade NLL utan att någon åtgärd i testfallet bad om det: ",
+	" (before the case's first action)", " (före testfallets första åtgärd)", " (after the case's last step)", " (efter testfallets sista steg)",
 	"; konform cannot tell which case such a call belongs to. Make each action return only when the system has made its calls, and make no calls between actions, or raise sut.settle (docs/sut.md)",
-	"; konform kan inte avgöra vilket fall ett sådant anrop hör till. Låt varje åtgärd bli klar först när systemet har gjort sina anrop, och gör inga anrop mellan åtgärderna, eller höj sut.settle (docs/sut.md)",
+	"; konform kan inte avgöra vilket testfall ett sådant anrop hör till. Låt varje åtgärd bli klar först när systemet har gjort sina anrop, och gör inga anrop mellan åtgärderna, eller höj sut.settle (docs/sut.md)",
+	// konform's own prefix of a harness error, after every phrase that begins with it
+	"harness: ", "konform: ",
 )
 
 // swedishWhole are whole messages (a check's name or value) in Swedish.
 var swedishWhole = map[string]string{"none": "saknas", "connection": "anslutningen", "present": "finns", "absent": "saknas",
-	"empty": "tom", "true": "sant", "false": "falskt",
+	"empty": "tom", "true": "sant", "false": "falskt", "(empty)": "(tom)", "none (none)": "saknas (saknas)",
+	// the names and values of checks (steps/checks.go, steps/sut.go)
+	"resourceType": "resurstyp", "nllDetectedIssue code": "nllDetectedIssue-kod", "no nllDetectedIssue": "ingen nllDetectedIssue",
+	"a refusal's body": "avslagets kropp", "no FHIR data (an empty body, an error page or an OperationOutcome)": "inga FHIR-data (en tom kropp, en felsida eller en OperationOutcome)",
+	"no issues": "inga fel", "no expression, location or diagnostics": "ingen expression, location eller diagnostics",
+	"the system's client certificate": "systemets klientcertifikat", "a certificate on the system's calls": "ett certifikat på systemets anrop",
+	"not base64": "inte base64", "base64, but not JSON": "base64, men inte JSON", "a reason.text longer than 256 characters": "en reason.text längre än 256 tecken",
+	"a file (such as a screenshot)": "en fil (till exempel en skärmbild)", "nej: none": "nej, utan kommentar",
 	// the reasons a case is skipped (internal/run, steps.ErrNoSUT)
-	"this case drives the system under test, and the run has no driver: pass --sut ref (konform's reference system) or configure the system's driver": "fallet styr systemet under test, och körningen har ingen drivrutin: ange --sut ref (konforms referenssystem) eller konfigurera systemets drivrutin",
-	"this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual":                                             "fallet ber en operatör bekräfta vad systemet visar; kör det vid en terminal med --sut manual",
-	"the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal":                               "den manuella drivrutinen behöver en operatör vid en terminal, och körningen har ingen (CI); kör de manuella fallen vid en terminal",
+	"this case drives the system under test, and the run has no driver: pass --sut ref (konform's reference system) or configure the system's driver": "testfallet styr systemet under test, och körningen har ingen drivrutin: ange --sut ref (konforms referenssystem) eller konfigurera systemets drivrutin",
+	"this case asks an operator to confirm what the system shows; run it at a terminal with --sut manual":                                             "testfallet ber en operatör bekräfta vad systemet visar; kör det vid en terminal med --sut manual",
+	"the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal":                               "den manuella drivrutinen behöver en operatör vid en terminal, och körningen har ingen (CI); kör de manuella testfallen vid en terminal",
 	// an interrupted run's case in flight (internal/run)
-	"the run was interrupted before this case finished; its exchanges so far and its cleanup are in the evidence": "körningen avbröts innan fallet blev klart; dess anrop hittills och dess städning finns i beviset",
+	"the run was interrupted before this case finished; its exchanges so far and its cleanup are in the evidence": "körningen avbröts innan testfallet blev klart; dess anrop hittills och dess städning finns i beviset",
 	"interrupted (SIGINT or SIGTERM) while this step ran":                                                         "avbrutet (SIGINT eller SIGTERM) medan steget kördes",
 }
+
+// A rule renders what the replacer cannot: a phrase with a value inside it (a number, a name, a
+// quotation), or one after which the words are someone else's (a command's stderr, a Go error,
+// an operator's comment). Quotations and URLs are rules too, rendered as they are.
+type rule struct {
+	// needle is a text the rule's match holds, to skip the expression quickly; "" for none.
+	needle string
+	re     *regexp.Regexp
+	// to renders a match (the whole match and its groups).
+	to func(m []string) string
+	// foreign: the rest of the message after the match is someone else's words and stays as
+	// it is.
+	foreign bool
+	// atStart: the rule holds only at the start of the message.
+	atStart bool
+}
+
+// as renders a match by a template in which $1 … $9 stand for the match's groups.
+func as(template string) func([]string) string {
+	return func(m []string) string {
+		var b strings.Builder
+		for i := 0; i < len(template); i++ {
+			if template[i] == '$' && i+1 < len(template) && template[i+1] >= '1' && template[i+1] <= '9' {
+				if g := int(template[i+1] - '0'); g < len(m) {
+					b.WriteString(m[g])
+				}
+				i++
+				continue
+			}
+			b.WriteByte(template[i])
+		}
+		return b.String()
+	}
+}
+
+func asIs(m []string) string { return m[0] }
+
+// quoted is a quotation as strconv.Quote writes it, for a rule's expression.
+const quoted = `("(?:[^"\\]|\\.)*")`
+
+// pageValues renders the results of a FHIRPath expression on the pages of a search result.
+func pageValues(m []string) string {
+	values := strings.Split(m[1], ", ")
+	for i, v := range values {
+		values[i] = map[string]string{"true": "sant", "false": "falskt", "an empty collection": "en tom samling"}[v]
+		if values[i] == "" {
+			values[i] = v
+		}
+	}
+	pages := "sidor"
+	if m[2] == "1" {
+		pages = "sida"
+	}
+	return strings.Join(values, ", ") + " på " + m[2] + " " + pages + " av sökresultatet"
+}
+
+// swedishRules are the rules of the Swedish report. Where two match, the one that starts first
+// wins, and of two that start at one place, the one listed first.
+var swedishRules = func() []rule {
+	r := func(needle, expr string, to func([]string) string) rule {
+		return rule{needle: needle, re: regexp.MustCompile(expr), to: to}
+	}
+	foreign := func(needle, expr string, to func([]string) string) rule {
+		x := r(needle, expr, to)
+		x.foreign = true
+		return x
+	}
+	exited := func(how, sv string) []rule { // a command's end: what it printed is its own
+		return []rule{
+			r(" no output on stderr", `the command (.+?) `+how+`: no output on stderr$`, as("kommandot $1 "+sv+": inget på stderr")),
+			foreign(" no output on stderr; stdout: ", `the command (.+?) `+how+`: no output on stderr; stdout: `, as("kommandot $1 "+sv+": inget på stderr; stdout: ")),
+			foreign("the command ", `the command (.+?) `+how+`: `, as("kommandot $1 "+sv+": ")),
+		}
+	}
+	rules := []rule{
+		// the server's words to the end: an OperationOutcome's diagnostics
+		foreign("(OperationOutcome ", `\(OperationOutcome `, asIs),
+		// why no answer came (fhirclient.TransportError.Cause, the gateway)
+		r(" does not resolve (", `the host name (\S+) does not resolve \((.*?)\); check the URL and the DNS or proxy settings`,
+			as("värdnamnet $1 går inte att slå upp ($2); kontrollera adressen och inställningarna för DNS eller proxy")),
+		foreign("does not match the host name: ", `the server's certificate does not match the host name: `, as("serverns certifikat stämmer inte med värdnamnet: ")),
+		foreign("the server's certificate was not accepted: ", `the server's certificate was not accepted: `, as("serverns certifikat godtogs inte: ")),
+		foreign(" is not accepted: ", `the system's client certificate `+quoted+` is not accepted: `, as("systemets klientcertifikat $1 godtogs inte: ")),
+		foreign("NLL's answer broke off: ", `NLL's answer broke off: `, as("NLL:s svar bröts av: ")),
+		foreign("the gateway could not reach NLL: ", `the gateway could not reach NLL: `, as("gatewayen kunde inte nå NLL: ")),
+		r(" bytes)", `\((\d+) bytes\)`, as("($1 byte)")),
+		// the drivers' errors (internal/driver): the command's, the hook's and the operator's words stay theirs
+		r(" was not found; check command: in the sut: section", `the command (.+?) was not found; check command: in the sut: section`,
+			as("kommandot $1 hittades inte; kontrollera command: i avsnittet sut:")),
+		r(" is not executable (chmod +x)", `the command (.+?) is not executable \(chmod \+x\)`, as("kommandot $1 är inte körbart (chmod +x)")),
+	}
+	rules = append(rules, exited(`exited (\d+)`, "avslutades med kod $2")...)
+	rules = append(rules, exited(`was killed by signal (\d+) \(([^)]*)\)`, "stoppades av signal $2 ($3)")...)
+	rules = append(rules,
+		foreign("the command ", `the command (\S+): `, as("kommandot $1: ")),
+		foreign(" did not answer: ", `the test hook (\S+) did not answer: `, as("testkroken $1 svarade inte: ")),
+		foreign(" broke off its answer: ", `the test hook (\S+) broke off its answer: `, as("testkroken $1 bröt av sitt svar: ")),
+		r("the test hook ", `the test hook (\S+) answered (\d+): no body$`, as("testkroken $1 svarade $2: ingen kropp")),
+		foreign("the test hook ", `the test hook (\S+) answered (\d+): `, as("testkroken $1 svarade $2: ")),
+		foreign("the test hook ", `the test hook (\S+): `, as("testkroken $1: ")),
+		r(" could not be done: no comment", `the operator (.+?) answered that `+quoted+` could not be done: no comment$`,
+			as("operatören $1 svarade att $2 inte gick att utföra: ingen kommentar")),
+		foreign(" could not be done: ", `the operator (.+?) answered that `+quoted+` could not be done: `, as("operatören $1 svarade att $2 inte gick att utföra: ")),
+		foreign("no answer from the operator: ", `no answer from the operator: `, as("inget svar från operatören: ")),
+		r(" driver has no operator to ask", `the (\S+) driver has no operator to ask; run the case with the manual driver`,
+			as("drivrutinen $1 har ingen operatör att fråga; kör testfallet med den manuella drivrutinen")),
+		r("only an operator can confirm that ", `only an operator can confirm that (.+); run the case with the manual driver \(sut: driver: manual\)`,
+			as("bara en operatör kan bekräfta att $1; kör testfallet med den manuella drivrutinen (sut: driver: manual)")),
+		// the manual driver's checks (steps/sut.go): the claim is the feature file's
+		r("the file attached to the operator's confirmation that ", `the file attached to the operator's confirmation that (.+)$`,
+			as("filen som operatören bifogade till sin bekräftelse av att $1")),
+		r("the operator's confirmation that ", `the operator's confirmation that (.+)$`, as("operatörens bekräftelse av att $1")),
+		rule{needle: "nej: ", re: regexp.MustCompile(`^nej: `), to: as("nej, med kommentaren "), atStart: true},
+		// harness errors (steps, internal/run)
+		foreign(" does not parse: ", `FHIRPath `+quoted+` does not parse: (?:parser|lexer) errors: `, as("FHIRPath-uttrycket $1 går inte att tolka: syntaxfel: ")),
+		foreign(" does not parse: ", `FHIRPath `+quoted+` does not parse: `, as("FHIRPath-uttrycket $1 går inte att tolka: ")),
+		foreign(" cannot be evaluated: ", `FHIRPath `+quoted+` cannot be evaluated: `, as("FHIRPath-uttrycket $1 kan inte beräknas: ")),
+		r(" to change it: status ", `cannot read (\S+) to change it: status (\d+)`, as("kan inte läsa $1 för att ändra den: status $2")),
+		foreign(" to change it: ", `cannot read (\S+) to change it: `, as("kan inte läsa $1 för att ändra den: ")),
+		foreign(" do not fit NLL's claims: ", `token claims (.+?) do not fit NLL's claims: `, as("claims i token $1 passar inte NLL:s claims: ")),
+		r("the system under test has not acted in this scenario", `the system under test has not acted in this scenario; add `+quoted+` first`,
+			as("systemet under test har inte agerat i testfallet; lägg till $1 först")),
+		r("the system under test has not acted in this scenario", `the system under test has not acted in this scenario`, as("systemet under test har inte agerat i testfallet")),
+		// the run's users (internal/run/target.go)
+		r("the token of user ", `the token of user (.+?) was refused \(\$ping with it answered (\d+) ([^)]*)\); renew it, or check token_env, token_file or token_command under users: (.+?) in the configuration`,
+			as("token för användaren $1 avvisades ($ping med den besvarades med $2 $3); förnya den, eller kontrollera token_env, token_file eller token_command under users: $4 i konfigurationen")),
+		// the pool of test patients (steps/pool.go)
+		r("every patient of the pool ", `every patient of the pool (.+?) was taken out of it, since its cleanup left test data \((.*?)\); see the cleanup problems, end that data by hand, and add test patients to the pool`,
+			as("alla patienter i poolen $1 har tagits ur den, eftersom städningen efter dem lämnade kvar testdata ($2); se Kvarlämnade testdata, avsluta dessa testdata för hand och lägg till testpatienter i poolen")),
+		r("waited for a patient of the pool ", `the run ended while the scenario waited for a patient of the pool (.+)$`,
+			as("körningen avslutades medan testfallet väntade på en patient ur poolen $1")),
+		r(" taken out, since their cleanup left test data)", `all (\d+) patients of the pool (.+?) \((.*?) taken out, since their cleanup left test data\) have been leased by other scenarios for (\S+); add test patients to the pool \(at least as many as --concurrency\) or lower --concurrency`,
+			as("alla $1 patienter i poolen $2 ($3 har tagits ur den, eftersom städningen efter dem lämnade kvar testdata) har varit upptagna av andra testfall i $4; lägg till testpatienter i poolen (minst lika många som --concurrency) eller sänk --concurrency")),
+		r(" have been leased by other scenarios for ", `all (\d+) patients of the pool (.+?) have been leased by other scenarios for (\S+); add test patients to the pool \(at least as many as --concurrency\) or lower --concurrency`,
+			as("alla $1 patienter i poolen $2 har varit upptagna av andra testfall i $3; lägg till testpatienter i poolen (minst lika många som --concurrency) eller sänk --concurrency")),
+		// what the cleanup could not end (steps/cleanup.go)
+		r("cannot read it to set status ", `cannot read it to set status (\S+): GET answered (\d+)`, as("kan inte läsa den för att sätta status $1: GET besvarades med $2")),
+		foreign("cannot read it to set status ", `cannot read it to set status (\S+): `, as("kan inte läsa den för att sätta status $1: ")),
+		r("PUT with status ", `PUT with status (\S+) answered (\d+)`, as("PUT med status $1 besvarades med $2")),
+		r(" answered ", `(\$end|DELETE) answered (\d+)`, as("$1 besvarades med $2")),
+		// the checks (steps/checks.go, steps/sut.go)
+		r("call ", `\bcall (\d+) of the system\b`, as("systemets anrop $1")),
+		r("the system's call ", `\bthe system's call (\d+)\b`, as("systemets anrop $1")),
+		r("a call ", `\ba call ([A-Z]+) `, as("ett anrop $1 ")),
+		r(" page(s)", `((?:(?:true|false|an empty collection|-?\d+(?:\.\d+)?), )*(?:true|false|an empty collection|-?\d+(?:\.\d+)?)) on (\d+) page\(s\)`, pageValues),
+		r(" off)", `\((-?[0-9][0-9a-zµ.]*) off\)`, as("(avviker $1)")),
+		r(", got none", `, got none$`, as(", faktiskt saknas")),
+		r("none (", `\bnone \(none\)`, as("saknas (saknas)")),
+		r("none (", `\bnone \(`, as("saknas (")),
+		r("(none)", `\(none\)`, as("(saknas)")),
+		r(", body (empty))", `\(status (\d+), body \(empty\)\)`, as("(status $1, tom kropp)")),
+		foreign(", body ", `\(status (\d+), body `, as("(status $1, kropp: ")),
+		// values: URLs and quotations, as they are (last: a rule above that starts at the same
+		// place wins)
+		r("://", `https?://[^\s"]*[^\s"),;:.]`, asIs),
+		r(`"`, quoted, asIs),
+		foreign(`"`, `"[\s\S]*`, asIs), // a quotation that does not end: to the end
+	)
+	return rules
+}()
 
 // LookupPrefix begins the summary of konform's own lookup of a test patient's id, an exchange
 // the case is not about.
@@ -206,13 +427,105 @@ const LookupPrefix = "konform's lookup of the test patient: "
 // summaryText renders an exchange's summary in the report's language: only konform's own words
 // in it are translated, never the request line.
 func summaryText(lang, s string) string {
-	if rest, ok := strings.CutPrefix(s, LookupPrefix); ok && lang == "sv" {
-		return "konforms uppslag av testpatienten: " + rest
+	if lang != "sv" {
+		return s
 	}
-	return s
+	prefix := ""
+	if rest, ok := strings.CutPrefix(s, LookupPrefix); ok {
+		prefix, s = "konforms uppslag av testpatienten: ", rest
+	}
+	if why, ok := strings.CutPrefix(s, "connection refused by the gateway: "); ok {
+		return prefix + "anslutningen avvisades av gatewayen: " + text(lang, why)
+	}
+	if line, why, ok := strings.Cut(s, " → no answer: "); ok {
+		return prefix + line + " → inget svar: " + text(lang, why)
+	}
+	return prefix + s
 }
 
-// text renders a message in the report's language.
+// driverSummary renders the summary of a driver's log (internal/run/sut.go): the action's name
+// and the operator's claim as they are, konform's words about them in the report's language.
+func driverSummary(lang, s string) string {
+	if lang != "sv" {
+		return s
+	}
+	if claim, ok := strings.CutPrefix(s, "confirmed: "); ok {
+		return "bekräftat: " + claim
+	}
+	if claim, ok := strings.CutPrefix(s, "not confirmed: "); ok {
+		return "inte bekräftat: " + claim
+	}
+	action, rest, ok := strings.Cut(s, " → ")
+	if !ok {
+		return s
+	}
+	if status, ok := strings.CutPrefix(rest, "the system showed "); ok && status != "" && strings.Trim(status, "0123456789") == "" {
+		return action + " → systemet visade " + status
+	}
+	return action + " → " + text(lang, rest)
+}
+
+var attachedTo = regexp.MustCompile(`^(.*), attached by the operator to ` + quoted + ` \((\d+) bytes, sha256 ([0-9a-f]+)\)$`)
+
+// attachmentText renders the summary of a file an operator attached (internal/run/sut.go): the
+// file's name as it is, the driver log's summary as driverSummary renders it.
+func attachmentText(lang, s string) string {
+	m := attachedTo.FindStringSubmatch(s)
+	if lang != "sv" || m == nil {
+		return s
+	}
+	summary := m[2]
+	if u, err := strconv.Unquote(summary); err == nil {
+		summary = strconv.Quote(driverSummary(lang, u))
+	}
+	return m[1] + ", bifogad av operatören till " + summary + " (" + m[3] + " byte, sha256 " + m[4] + ")"
+}
+
+// detailText renders a failed check's detail: konform's words around an answer's status and
+// body in the report's language, the server's words as they came. Its label says whether
+// konform framed them.
+func detailText(l Labels, lang, d string) (label, detail string) {
+	status, body, ok := strings.Cut(d, ", body ")
+	if !ok || !strings.HasPrefix(status, "status ") || strings.Trim(status[len("status "):], "0123456789") != "" {
+		return l["detail"], d
+	}
+	if lang != "sv" {
+		return l["detailAnswer"], d
+	}
+	if body == "(empty)" {
+		return l["detailAnswer"], status + ", tom kropp"
+	}
+	return l["detailAnswer"], status + ", kropp: " + body
+}
+
+// checkValues renders a failed check's name, expected and actual value. A truth value compared
+// with a quoted value stays as the expression gave it, as the quoted one does.
+func checkValues(lang string, s *Step) (check, expect, actual string) {
+	check, expect, actual = text(lang, s.Check), text(lang, s.Expect), text(lang, s.Actual)
+	if strings.HasPrefix(s.Expect, `"`) && (s.Actual == "true" || s.Actual == "false") {
+		actual = s.Actual
+	}
+	return check, expect, actual
+}
+
+// says is a step's message in the report's language, as Step.Says, with the detail's framing
+// and the check's values as stepRows renders them.
+func says(l Labels, lang string, s *Step) string {
+	if lang != "sv" || s.Expect == "" {
+		return s.Says(lang)
+	}
+	check, expect, actual := checkValues(lang, s)
+	msg := check + ": förväntat " + expect + ", faktiskt " + actual
+	if s.Detail != "" {
+		_, d := detailText(l, lang, s.Detail)
+		msg += " (" + d + ")"
+	}
+	return msg
+}
+
+// text renders a message in the report's language: in Swedish, a whole message of
+// swedishWhole, else the rules where they match (the first to start wins) and the replacer
+// between them. Quotations, URLs and whatever follows a foreign rule pass as they came.
 func text(lang, s string) string {
 	if lang != "sv" {
 		return s
@@ -220,37 +533,62 @@ func text(lang, s string) string {
 	if w, ok := swedishWhole[s]; ok {
 		return w
 	}
-	// The server's words pass as they came: an OperationOutcome's diagnostics to the end, and
-	// whatever stands in double quotes.
-	tail := ""
-	if i := strings.Index(s, "(OperationOutcome "); i >= 0 {
-		s, tail = s[:i], s[i:]
-	}
 	var b strings.Builder
-	start, quoted := 0, false
-	for i := 0; i < len(s); i++ {
-		if quoted && s[i] == '\\' {
-			i++ // an escaped character, such as \"
+	next := make([][]int, len(swedishRules)) // each rule's next match at or after pos; nil: none
+	done := make([]bool, len(swedishRules))
+	for pos := 0; pos < len(s); {
+		best := -1
+		for i := range swedishRules {
+			x := &swedishRules[i]
+			if done[i] || x.atStart && pos > 0 {
+				continue
+			}
+			if next[i] == nil || next[i][0] < pos {
+				if x.needle != "" && !strings.Contains(s[pos:], x.needle) {
+					done[i] = true
+					continue
+				}
+				loc := x.re.FindStringSubmatchIndex(s[pos:])
+				if loc == nil {
+					done[i] = true
+					continue
+				}
+				for j := range loc {
+					if loc[j] >= 0 {
+						loc[j] += pos
+					}
+				}
+				next[i] = loc
+			}
+			if best < 0 || next[i][0] < next[best][0] {
+				best = i
+			}
+		}
+		if best < 0 {
+			b.WriteString(swedish.Replace(s[pos:]))
+			break
+		}
+		loc := next[best]
+		b.WriteString(swedish.Replace(s[pos:loc[0]]))
+		m := make([]string, len(loc)/2)
+		for j := range m {
+			if loc[2*j] >= 0 {
+				m[j] = s[loc[2*j]:loc[2*j+1]]
+			}
+		}
+		b.WriteString(swedishRules[best].to(m))
+		if swedishRules[best].foreign {
+			b.WriteString(s[loc[1]:])
+			break
+		}
+		if loc[1] == loc[0] { // an empty match: step on, so that the loop ends
+			b.WriteString(s[loc[1]:min(loc[1]+1, len(s))])
+			pos = loc[1] + 1
 			continue
 		}
-		if s[i] != '"' {
-			continue
-		}
-		if quoted {
-			b.WriteString(s[start : i+1]) // the quotation, with both its marks
-			start = i + 1
-		} else {
-			b.WriteString(swedish.Replace(s[start:i]))
-			start = i
-		}
-		quoted = !quoted
+		pos = loc[1]
 	}
-	if quoted {
-		b.WriteString(s[start:])
-	} else {
-		b.WriteString(swedish.Replace(s[start:]))
-	}
-	return b.String() + tail
+	return b.String()
 }
 
 // stepRows writes a case's steps as the items of the report's step list: the outcome, the step
@@ -258,7 +596,7 @@ func text(lang, s string) string {
 // innermost loop (a row for every step of every detailed case), written here rather than in the
 // template, whose reflection and escaping cost about 15 µs a row. Every value is escaped as
 // element content.
-func stepRows(l map[string]string, lang string, steps []Step) template.HTML {
+func stepRows(l Labels, lang string, steps []Step) template.HTML {
 	var b strings.Builder
 	esc := func(parts ...string) {
 		for _, p := range parts {
@@ -277,9 +615,11 @@ func stepRows(l map[string]string, lang string, steps []Step) template.HTML {
 		if s.Message != "" {
 			b.WriteString(`<span class="msg">`)
 			if s.Expect != "" {
-				esc(l["check"], ": ", text(lang, s.Check), "\n", l["expected"], ": ", text(lang, s.Expect), "\n", l["actual"], ": ", text(lang, s.Actual))
+				check, expect, actual := checkValues(lang, &s)
+				esc(l["check"], ": ", check, "\n", l["expected"], ": ", expect, "\n", l["actual"], ": ", actual)
 				if s.Detail != "" {
-					esc("\n", l["detail"], ": ", s.Detail)
+					label, detail := detailText(l, lang, s.Detail)
+					esc("\n", label, ": ", detail)
 				}
 			} else {
 				esc(text(lang, s.Message))
@@ -543,11 +883,19 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 		stockholm = time.UTC
 	}
 	t, err := template.New("report").Funcs(template.FuncMap{
-		"t":       func(key string) string { return l[key] },
-		"msg":     func(s string) string { return text(lang, s) },
-		"says":    func(s *Step) string { return s.Says(lang) },
-		"summary": func(s string) string { return summaryText(lang, s) },
-		"local":   func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
+		"t":    func(key string) string { return l[key] },
+		"msg":  func(s string) string { return text(lang, s) },
+		"says": func(s *Step) string { return says(l, lang, s) },
+		"problems": func(ps []string) string {
+			out := make([]string, len(ps))
+			for i, p := range ps {
+				out[i] = text(lang, p)
+			}
+			return strings.Join(out, "; ")
+		},
+		"attachment": func(s string) string { return attachmentText(lang, s) },
+		"summary":    func(s string) string { return summaryText(lang, s) },
+		"local":      func(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04:05 MST") },
 		"abs": func(n int64) int64 {
 			if n < 0 {
 				return -n
@@ -564,7 +912,10 @@ func WriteReport(dir string, run *Run, coverage []Coverage, lang string) error {
 			return exchangeItems(l, xs, open, func(s string) string { return summaryText(lang, s) }, ExchangeRef.Name)
 		},
 		"files": func(xs []reportExchange) template.HTML {
-			return exchangeItems(l, xs, 0, func(s string) string { return s }, func(e ExchangeRef) string { return e.File })
+			return exchangeItems(l, xs, 0, func(s string) string { return summaryText(lang, s) }, func(e ExchangeRef) string { return e.File })
+		},
+		"logs": func(xs []reportExchange) template.HTML {
+			return exchangeItems(l, xs, 0, func(s string) string { return driverSummary(lang, s) }, func(e ExchangeRef) string { return e.File })
 		},
 	}).Parse(reportTemplate)
 	if err != nil {
