@@ -564,3 +564,28 @@ func TestReportExchangeListsEscapeWhatTheyShow(t *testing.T) {
 		t.Errorf("markup from outside, or not exactly one open exchange:\n%s", got)
 	}
 }
+
+// TestReportShowsWhatTheVerdictLeavesOut: a failed optional case is among the deviations (marked
+// optional), the @sim cases a run left out are in the selection, and a requirement the selection
+// does not cover is named as outside it, with the pack's cases, not as uncovered.
+func TestReportShowsWhatTheVerdictLeavesOut(t *testing.T) {
+	dir := t.TempDir()
+	run := &Run{ID: "r", Started: time.Now(), Ended: time.Now(), Selection: Selection{Required: 1, SimOnly: []string{"S-1", "S-2"}},
+		Cases: []*Case{{ID: "M-1", Name: "M-1", Mandatory: true, Outcome: Passed}, {ID: "O-1", Name: "Valfritt", Outcome: Failed,
+			Steps: []Step{{Text: "x", Outcome: Failed, Message: "m"}}}}}
+	coverage := []Coverage{{ID: "SIM", Level: "SKA", Unselected: []string{"S-1"}}}
+	if err := WriteReport(dir, run, coverage, "sv"); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+	for _, want := range []string{`<a class="mono" href="#O-1">O-1</a> Valfritt <small>(valfri)</small>`,
+		"2 @sim-testfall lämnades utanför (de körs bara mot konforms simulator)",
+		`Inte i körningens urval; paketet täcker kravet med <span class="mono">S-1</span>`} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if strings.Contains(string(report), "Inga: varje testfall") {
+		t.Error("the report says there are no deviations although an optional case failed")
+	}
+}

@@ -38,6 +38,9 @@ type Coverage struct {
 	Cases []string
 	// Uncovered says why no case covers the requirement.
 	Uncovered string
+	// Unselected are the pack's cases that cover the requirement but were not in this run's
+	// selection (a partial run, a plan, the @sim cases left out).
+	Unselected []string `json:"unselected,omitempty"`
 }
 
 //go:embed report.html.tmpl
@@ -79,7 +82,8 @@ var labels = map[string]Labels{
 		"serverCert":   "Serverns certifikat", "issuedBy": "utfärdat av",
 		"unsignedWaivers": "undantagen är inte signerade av handläggaren: kontrollera dem mot ärendets beslut", "partialSel": "delkörning", "paths": "sökvägar", "shard": "del",
 		"noneRan": "Inga testfall kördes, så inget kunde prövas.",
-		"notRun":  "obligatoriska testfall kördes inte", "deviations": "Avvikelser", "noDeviations": "Inga: varje obligatoriskt testfall som kördes blev godkänt.",
+		"notRun":  "obligatoriska testfall kördes inte", "deviations": "Avvikelser", "noDeviations": "Inga: varje testfall som kördes blev godkänt, eller överhoppat med ett skäl.",
+		"simOnly": "@sim-testfall lämnades utanför (de körs bara mot konforms simulator)", "notSelected": "Inte i körningens urval; paketet täcker kravet med",
 		"status": "Status", "met": "uppfyllt", "notMet": "ej uppfyllt", "notTried": "ej prövat", "undecided": "utan utslag",
 		"operator": "Utförd av", "host": "Dator", "command": "Kommando", "seed": "Slumpfrö (ordning)", "shardRuns": "Körningens delar", "local": "svensk tid",
 		"tolerance": "tolerans", "withinTol": "inom toleransen", "outsideTol": "utanför toleransen",
@@ -117,7 +121,8 @@ var labels = map[string]Labels{
 		"serverCert":   "Server certificate", "issuedBy": "issued by",
 		"unsignedWaivers": "the waivers are not signed by the case officer: check them against the case's decisions", "partialSel": "partial run", "paths": "paths", "shard": "shard",
 		"noneRan": "No test case ran, so nothing was tried.",
-		"notRun":  "mandatory test cases did not run", "deviations": "Deviations", "noDeviations": "None: every mandatory test case that ran passed.",
+		"notRun":  "mandatory test cases did not run", "deviations": "Deviations", "noDeviations": "None: every test case that ran passed, or was skipped for a reason.",
+		"simOnly": "@sim test cases left out (they run only against konform's simulator)", "notSelected": "Not in this run's selection; the pack covers it with",
 		"status": "Status", "met": "met", "notMet": "not met", "notTried": "not tried", "undecided": "no verdict",
 		"operator": "Run by", "host": "Host", "command": "Command", "seed": "Seed (order)", "shardRuns": "Shards", "local": "Swedish time",
 		"tolerance": "tolerance", "withinTol": "within the tolerance", "outsideTol": "outside the tolerance",
@@ -773,13 +778,16 @@ func statusOf(c Coverage, outcomes map[string]Outcome) string {
 
 // deviations are the mandatory cases that did not pass, for the list under the verdict.
 func deviations(run *Run) []*Case {
-	var out []*Case
+	var out, optional []*Case
 	for _, c := range run.Cases {
-		if c.Mandatory && c.Outcome != Passed && (c.Outcome != Skipped || c.SkipReason != "") {
+		switch {
+		case c.Mandatory && c.Outcome != Passed && (c.Outcome != Skipped || c.SkipReason != ""):
 			out = append(out, c)
+		case !c.Mandatory && c.Outcome != Passed && c.Outcome != Skipped:
+			optional = append(optional, c) // listed too: it decides nothing, but a requirement is unmet
 		}
 	}
-	return out
+	return append(out, optional...)
 }
 
 // Languages lists the report's languages.

@@ -71,23 +71,34 @@ func (c *Catalogue) Requirement(id string) *Requirement { return c.byID[id] }
 // Coverage is one requirement and the cases that evidence it.
 type Coverage struct {
 	Requirement
-	// Cases are the ids of the cases tagged with the requirement.
-	Cases []string
+	// Cases are the ids of the selected cases tagged with the requirement; Unselected those of
+	// the rest of the pack.
+	Cases, Unselected []string
 }
 
 // Coverage maps every requirement of the catalogue to the pack's cases that tag it.
 func (p *Pack) Coverage() []Coverage {
-	byReq := map[string][]string{}
+	byReq, elsewhere := map[string][]string{}, map[string][]string{}
+	selected := map[*Case]bool{}
 	for _, c := range p.Cases {
+		selected[c] = true
 		for _, r := range c.Requirements {
 			byReq[r] = append(byReq[r], c.ID)
 		}
 	}
+	for _, c := range p.byPickle {
+		if !selected[c] {
+			for _, r := range c.Requirements {
+				elsewhere[r] = append(elsewhere[r], c.ID)
+			}
+		}
+	}
 	out := make([]Coverage, 0, len(p.Catalogue.Requirements))
 	for _, r := range p.Catalogue.Requirements {
-		cases := byReq[r.ID]
+		cases, unselected := byReq[r.ID], elsewhere[r.ID]
 		sort.Strings(cases)
-		out = append(out, Coverage{Requirement: r, Cases: cases})
+		sort.Strings(unselected)
+		out = append(out, Coverage{Requirement: r, Cases: cases, Unselected: unselected})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,6 +45,15 @@ func TestTagsSelectCases(t *testing.T) {
 	p, err := Load(nil, "@tc:NLL-TA05-01")
 	if err != nil || len(p.Cases) != 1 || p.Cases[0].ID != "NLL-TA05-01" {
 		t.Fatalf("%v %v", p, err)
+	}
+	// The coverage of a selection names the rest of the pack's cases for each requirement.
+	for _, cov := range p.Coverage() {
+		if len(cov.Cases) == 0 && cov.Uncovered == "" && len(cov.Unselected) == 0 {
+			t.Errorf("requirement %s: neither a selected case, nor an unselected one, nor a reason", cov.ID)
+		}
+		if slices.Contains(cov.Unselected, "NLL-TA05-01") {
+			t.Errorf("requirement %s names the selected case as unselected", cov.ID)
+		}
 	}
 }
 

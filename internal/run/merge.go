@@ -63,6 +63,9 @@ func Merge(_ context.Context, sys IO, opts MergeOptions) int {
 	}
 	var coverage []evidence.Coverage
 	if p, err := pack.Load(nil, ""); err == nil && p.Digest == merged.PackDigest {
+		if len(merged.Selection.SimOnly) > 0 {
+			p.LeaveOut(pack.SimTag) // as the shards did: they covered nothing
+		}
 		coverage = coverageOf(p)
 	}
 	if err := writeEvidence(sys, opts.Out, dir, merged, coverage, opts.Lang, id); err != nil {

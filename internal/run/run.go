@@ -914,7 +914,7 @@ func writeEvidence(sys IO, out, dir string, run *evidence.Run, coverage []eviden
 func coverageOf(p *pack.Pack) []evidence.Coverage {
 	var out []evidence.Coverage
 	for _, c := range p.Coverage() {
-		out = append(out, evidence.Coverage{ID: c.ID, Text: c.Text, Level: c.Level, Source: c.Source, Cases: c.Cases, Uncovered: c.Uncovered})
+		out = append(out, evidence.Coverage{ID: c.ID, Text: c.Text, Level: c.Level, Source: c.Source, Cases: c.Cases, Uncovered: c.Uncovered, Unselected: c.Unselected})
 	}
 	return out
 }
