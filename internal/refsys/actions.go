@@ -154,15 +154,10 @@ func (s *System) createPrescription(ctx context.Context, pnr, template string) (
 // sendLater is the late-send defect: it looks the patient up and builds the prescription, shows
 // it as registered, and posts it from an outbound queue after the action has returned.
 func (s *System) sendLater(ctx context.Context, pnr, template string) (driver.Result, error) {
-	id, stop := s.patientID(ctx, Prescriber, pnr)
-	if stop != nil {
-		return *stop, nil
+	doc, stop, err := s.prescription(ctx, pnr, template)
+	if stop != nil || err != nil {
+		return *stop, err
 	}
-	doc, err := s.template(template, map[string]string{"patient.id": id})
-	if err != nil {
-		return driver.Result{}, err
-	}
-	doc["authoredOn"] = s.now().Format(time.RFC3339)
 	body, _ := json.Marshal(doc)
 	s.late.Go(func() {
 		time.Sleep(LateSendDelay)
@@ -174,21 +169,31 @@ func (s *System) sendLater(ctx context.Context, pnr, template string) (driver.Re
 		Shown: "Förskrivningen är registrerad"}, nil
 }
 
+// prescription looks the patient up and builds a prescription for them from a template, dated by
+// the system's clock. It returns what the user was shown instead when the lookup failed.
+func (s *System) prescription(ctx context.Context, pnr, template string) (map[string]any, *driver.Result, error) {
+	id, stop := s.patientID(ctx, Prescriber, pnr)
+	if stop != nil {
+		return nil, stop, nil
+	}
+	doc, err := s.template(template, map[string]string{"patient.id": id})
+	if err != nil {
+		return nil, &driver.Result{}, err
+	}
+	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	return doc, nil, nil
+}
+
 // pending is a prescription queued during an outage.
 type pending struct{ pnr, template string }
 
 // tryCreate looks the patient up and posts the prescription once; a 4xx is shown at once and
 // not repeated.
 func (s *System) tryCreate(ctx context.Context, pnr, template string) (driver.Result, error) {
-	id, stop := s.patientID(ctx, Prescriber, pnr)
-	if stop != nil {
-		return *stop, nil
+	doc, stop, err := s.prescription(ctx, pnr, template)
+	if stop != nil || err != nil {
+		return *stop, err
 	}
-	doc, err := s.template(template, map[string]string{"patient.id": id})
-	if err != nil {
-		return driver.Result{}, err
-	}
-	doc["authoredOn"] = s.now().Format(time.RFC3339)
 	if s.has(DosageWithoutSequence) {
 		dosages, _ := doc["dosageInstruction"].([]any)
 		for _, d := range dosages {

@@ -3,10 +3,7 @@ package run_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -322,30 +319,12 @@ func (h headerless) Write(b []byte) (int, error) {
 // test with the users the pack needs, as a supplier configures EXT.
 func foreignEnvironment(t *testing.T) (cfg string) {
 	t.Helper()
-	root := t.TempDir()
-	client, err := pki.IssueClient("Egen test-CA", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := x509.MarshalPKCS8PrivateKey(client.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientCAs := x509.NewCertPool()
-	clientCAs.AddCert(client.Chain[0])
 	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(notKonform{s})
-	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	files := map[string][]byte{
-		"ca.pem":     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}),
-		"client.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: client.Leaf.Raw}),
-		"client.key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}),
-	}
+	root, url := ownCA(t, notKonform{s})
+	files := map[string][]byte{}
 	for file, claims := range map[string]sim.Claims{"prescriber": sim.PrescriberClaims(time.Now()), "pharmacist": sim.PharmacistClaims(time.Now()),
 		"pharmacy-staff": sim.RoleClaims(sim.RolePharmacyStaff, time.Now())} {
 		files[file] = []byte(s.Token(claims))
@@ -364,7 +343,7 @@ func foreignEnvironment(t *testing.T) (cfg string) {
       förskrivare: {token_file: prescriber, org_info: '{"orgenhetsId":"SE2321000016-TEST1","orgenhetsIdTyp":"HSA"}'}
       farmaceut: {token_file: pharmacist, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
       apotekspersonal: {token_file: pharmacy-staff, org_info: '{"orgenhetsId":"7350045511999","orgenhetsIdTyp":"GLN"}'}
-`, srv.URL, s.BasePath())), 0o644)
+`, url, s.BasePath())), 0o644)
 	return cfg
 }
 

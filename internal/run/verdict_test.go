@@ -146,12 +146,12 @@ func TestATableOnAStepThatTakesNoneIsAnError(t *testing.T) {
 	}
 }
 
-// TestTheSimulatorIsKnownByItsAnswers: konform's simulator served with certificates of a CA of
-// its own (not the dev PKI) and configured as kind: test still answers as the simulator, so the
-// run and its signed evidence say simulator; the server's certificate is in the evidence.
-func TestTheSimulatorIsKnownByItsAnswers(t *testing.T) {
-	t.Parallel()
-	root := t.TempDir()
+// ownCA serves h over mutual TLS with certificates that are not konform's dev PKI: httptest's
+// server certificate, and a client certificate of a CA of its own. It writes ca.pem, client.pem
+// and client.key to a folder and returns it, with the server's URL.
+func ownCA(t *testing.T, h http.Handler) (root, url string) {
+	t.Helper()
+	root = t.TempDir()
 	client, err := pki.IssueClient("Egen test-CA", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -162,14 +162,10 @@ func TestTheSimulatorIsKnownByItsAnswers(t *testing.T) {
 	}
 	clientCAs := x509.NewCertPool()
 	clientCAs.AddCert(client.Chain[0])
-	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(s)
+	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
 	srv.StartTLS()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	for name, data := range map[string][]byte{
 		"ca.pem":     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}),
 		"client.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: client.Leaf.Raw}),
@@ -177,9 +173,22 @@ func TestTheSimulatorIsKnownByItsAnswers(t *testing.T) {
 	} {
 		os.WriteFile(filepath.Join(root, name), data, 0o600)
 	}
+	return root, srv.URL
+}
+
+// TestTheSimulatorIsKnownByItsAnswers: konform's simulator served with certificates of a CA of
+// its own (not the dev PKI) and configured as kind: test still answers as the simulator, so the
+// run and its signed evidence say simulator; the server's certificate is in the evidence.
+func TestTheSimulatorIsKnownByItsAnswers(t *testing.T) {
+	t.Parallel()
+	s, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, url := ownCA(t, s)
 	cfg := filepath.Join(root, "konform.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("environments:\n  egen:\n    kind: test\n    base_url: %s%s\n    ca: ca.pem\n    client: {cert: client.pem, key: client.key}\n",
-		srv.URL, s.BasePath())), 0o644)
+		url, s.BasePath())), 0o644)
 	r := execute(t, run.Options{Env: "egen", Config: cfg, Tags: "@tc:NLL-ANSL-01"})
 	if r.dir == "" || r.summary.Run.EnvironmentKind != evidence.SimulatorKind || !strings.Contains(r.stderr, "answers as konform's simulator") {
 		t.Fatalf("exit %d, kind %q\n%s", r.code, r.summary.Run.EnvironmentKind, r.stderr)
