@@ -67,10 +67,14 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 		return ExitUsage
 	}
 	defer gw.Close()
-	fmt.Fprintln(sys.Stdout, gw.URL)
+	// The start lines come before the URL on stdout, which tells a script the gateway is ready,
+	// and under the lock, so no call's line cuts into them.
+	mu.Lock()
 	fmt.Fprintf(sys.Stderr, "konform's gateway at %s, in front of %s (%s)\n", gw.URL, env.Name, tgt.baseURL)
 	describeGateway(sys.Stderr, side, tgt)
 	fmt.Fprintf(sys.Stderr, "Point the system's NLL base URL at %s. Every call is printed below; Ctrl-C stops.\n", gw.URL)
+	mu.Unlock()
+	fmt.Fprintln(sys.Stdout, gw.URL)
 	<-ctx.Done()
 	fmt.Fprintln(sys.Stderr, "stopping the gateway")
 	return ExitOK
