@@ -119,12 +119,18 @@ func (w *World) notProductionCertificate() error {
 	if err != nil {
 		return err
 	}
-	seen := 0
+	seen, accepted := 0, 0
+	var refused []string
 	for _, c := range calls {
 		if len(c.ClientChain) == 0 {
 			continue
 		}
 		seen++
+		if c.Refused == "" {
+			accepted++
+		} else {
+			refused = append(refused, c.Refused)
+		}
 		guard := config.Environment{Name: "NLL's test environment"}
 		if err := guard.CheckIssuer("presented by the system", c.ClientChain[0], c.ClientChain[1:]); err != nil {
 			return &evidence.Mismatch{Check: "the issuer of the system's client certificate (" + callLine(c) + ")",
@@ -133,6 +139,12 @@ func (w *World) notProductionCertificate() error {
 	}
 	if seen == 0 {
 		return &evidence.Mismatch{Check: "the system's client certificate", Expected: "a certificate on the system's calls", Actual: describe(calls)}
+	}
+	// A certificate the gateway refused (self-signed, say) is no production certificate, but no
+	// test certificate either: the system never identified itself.
+	if accepted == 0 {
+		return &evidence.Mismatch{Check: "the system's client certificate", Expected: "a test certificate the gateway accepted on at least one call",
+			Actual: "every connection refused: " + strings.Join(refused, "; ")}
 	}
 	return nil
 }

@@ -151,6 +151,9 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		{"some certificate", func(w *World) error { return w.notProductionCertificate() },
 			&recorded{calls: []*gateway.Call{withChain(call("GET", "Patient", 200, nil, ""), "konform TEST Root CA v1")}},
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, "")}}, "expected a certificate on the system's calls"},
+		{"a refused certificate is no test certificate", func(w *World) error { return w.notProductionCertificate() },
+			&recorded{calls: []*gateway.Call{refusedCall("self-signed"), withChain(call("GET", "Patient", 200, nil, ""), "konform TEST Root CA v1")}},
+			&recorded{calls: []*gateway.Call{refusedCall("self-signed")}}, "every connection refused: the system's client certificate"},
 		{"result value", func(w *World) error { return w.resultIs("köad", "ja") },
 			&recorded{result: driver.Result{Values: map[string]string{"köad": "ja"}}}, &recorded{result: driver.Result{}}, `expected "ja"`},
 	}
@@ -201,6 +204,15 @@ func withChain(c *gateway.Call, issuer string) *gateway.Call {
 	ca := &x509.Certificate{Subject: name(issuer), Issuer: name(issuer)}
 	c.ClientChain = []*x509.Certificate{{Subject: name("system"), Issuer: ca.Subject}, ca}
 	c.ClientSubject = "CN=system"
+	return c
+}
+
+// refusedCall is a connection the gateway refused at the handshake, with a certificate issued by
+// issuer.
+func refusedCall(issuer string) *gateway.Call {
+	c := withChain(&gateway.Call{Upstream: "refused"}, issuer)
+	c.Refused = `the system's client certificate "CN=system" is not accepted: x509: certificate signed by unknown authority`
+	c.Err = c.Refused
 	return c
 }
 

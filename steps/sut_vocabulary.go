@@ -49,7 +49,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system's client certificate is not issued by a production CA$`,
 			ExampleSV: "Så är systemets klientcertifikat inte utfärdat av en produktions-CA",
 			ExampleEN: "Then the system's client certificate is not issued by a production CA",
-			Doc:       "Every client certificate the system presented to the gateway in this scenario, with its chain, names no production CA (SITHS e-id Function CA v1 and the others konform refuses for itself) as issuer, compared as konform's own guard compares them (requirement 3.7.1). No certificate at all is a failure.",
+			Doc:       "Every client certificate the system presented to the gateway in this scenario, with its chain, names no production CA (SITHS e-id Function CA v1 and the others konform refuses for itself) as issuer, compared as konform's own guard compares them (requirement 3.7.1). No certificate at all is a failure, and so is a scenario in which the gateway refused every certificate the system presented (a self-signed one, say): the system never identified itself with a test certificate.",
 			Bind:      func(w *World) any { return w.notProductionCertificate },
 		},
 		{
