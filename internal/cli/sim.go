@@ -87,7 +87,6 @@ func newSimCmd(sys System) *cobra.Command {
 			if err != nil {
 				return fail(sys, run.ExitUsage, fmt.Errorf("%v; pick another --addr", err))
 			}
-			fmt.Fprintln(sys.Stdout, srv.URL)
 			printSimGuide(sys, srv.URL, d, s, faults)
 			for _, name := range o.defects {
 				fmt.Fprintf(sys.Stderr, "defect %s: this simulator is broken on purpose (docs/simulator.md, Defect catalogue)\n", name)
@@ -95,6 +94,7 @@ func newSimCmd(sys System) *cobra.Command {
 			if o.personality == "alt" {
 				fmt.Fprintln(sys.Stderr, "personality alt: every choice NLL's documentation leaves open takes its other value (docs/simulator.md)")
 			}
+			fmt.Fprintln(sys.Stdout, srv.URL) // last: a script that waits for the URL has every line before it
 			<-cmd.Context().Done()
 			fmt.Fprintln(sys.Stderr, "stopping the simulator")
 			return srv.Close()
