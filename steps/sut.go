@@ -789,10 +789,31 @@ func (w *World) identifiesItself() error {
 }
 
 var (
-	patientRef  = regexp.MustCompile(`Patient/([A-Za-z0-9\-.]{1,64})`)
-	patientArg  = regexp.MustCompile(`(?:^|[?&])(?:patient|subject)=([A-Za-z0-9\-.]{1,64})`)
-	pnrArgument = regexp.MustCompile(`personnummer\|(\d{12})`)
+	patientRef = regexp.MustCompile(`Patient/([A-Za-z0-9\-.]{1,64})`)
+	patientArg = regexp.MustCompile(`(?:^|[?&])(?:patient|subject)=([A-Za-z0-9\-.]{1,64})`)
 )
+
+// patientLookup matches the calls that look a patient up and read nothing else of the patient's,
+// and those that read no patient's data at all.
+var patientLookup = regexp.MustCompile(`^(?:GET (?:Patient|Patient/[^/]+|metadata|\$ping)|POST Patient/_search)$`)
+
+// onlyPatientLookup checks that the system, in this scenario, at most looked the patient up: what a
+// system may do when the patient has not consented to its reading the medication list.
+func (w *World) onlyPatientLookup() error {
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		if c.Refused != "" {
+			continue // no request reached the gateway
+		}
+		if !patientLookup.MatchString(c.Method + " " + strings.TrimPrefix(c.Path, "/")) {
+			return &evidence.Mismatch{Check: "the system's calls", Expected: "at most a lookup of the patient (GET Patient?…, Patient/<id>)", Actual: callLine(c)}
+		}
+	}
+	return nil
+}
 
 // onlyTestPatient checks that the calls of the last action concerned the test patient alone: every
 // patient id and personnummer in their paths, queries and bodies.
@@ -827,9 +848,11 @@ func (w *World) onlyTestPatient() error {
 			}
 			named = true
 		}
-		for _, m := range pnrArgument.FindAllStringSubmatch(text, -1) {
-			if m[1] != w.pnr {
-				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient's personnummer " + w.pnr, Actual: m[1]}
+		// Every personnummer or samordningsnummer, in whatever form or parameter: as
+		// personnummer|…, urn:oid:1.2.752.129.2.1.3.1|…, patient.identifier=…, in a body.
+		for _, key := range evidence.IDNumbers(text) {
+			if len(w.pnr) != 12 || key != w.pnr[2:] {
+				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient's personnummer " + w.pnr, Actual: "another personnummer (" + key[:6] + "-" + key[6:] + ")"}
 			}
 			named = true
 		}

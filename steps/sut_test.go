@@ -154,6 +154,20 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		{"a refused certificate is no test certificate", func(w *World) error { return w.notProductionCertificate() },
 			&recorded{calls: []*gateway.Call{refusedCall("self-signed"), withChain(call("GET", "Patient", 200, nil, ""), "konform TEST Root CA v1")}},
 			&recorded{calls: []*gateway.Call{refusedCall("self-signed")}}, "every connection refused: the system's client certificate"},
+		{"only the patient looked up", (*World).onlyPatientLookup,
+			&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, nil, ""), call("GET", "Patient/p1", 200, nil, ""), call("GET", "metadata", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, nil, ""), call("GET", "Patient/p1/MedicationListInfo", 200, nil, "")}}, "Patient/p1/MedicationListInfo"},
+		{"a read by id is a read", (*World).onlyPatientLookup,
+			&recorded{}, &recorded{calls: []*gateway.Call{call("GET", "MedicationDispense/d1", 200, nil, "")}}, "MedicationDispense/d1"},
+		{"only the test patient, by id", testPatientOnly,
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient=p1", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient=p1", 200, nil, ""), call("GET", "MedicationRequest?patient=p2", 200, nil, "")}}, "got p2"},
+		{"only the test patient, by an OID and a chained parameter", testPatientOnly,
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient.identifier=urn:oid:1.2.752.129.2.1.3.1%7C191212121212", 200, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient.identifier=urn:oid:1.2.752.129.2.1.3.1%7C189002039817", 200, nil, "")}}, "another personnummer"},
+		{"only the test patient, in a body", testPatientOnly,
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest/$monitoring", 200, nil, `{"parameter":[{"name":"pnr","valueString":"19121212-1212"}]}`)}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest/$monitoring", 200, nil, `{"parameter":[{"name":"pnr","valueString":"189002039817"}]}`)}}, "another personnummer"},
 		{"result value", func(w *World) error { return w.resultIs("köad", "ja") },
 			&recorded{result: driver.Result{Values: map[string]string{"köad": "ja"}}}, &recorded{result: driver.Result{}}, `expected "ja"`},
 	}
@@ -168,6 +182,12 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testPatientOnly runs onlyTestPatient for the test patient 191212121212, whose id is p1.
+func testPatientOnly(w *World) error {
+	w.pnr, w.patient = "191212121212", "p1"
+	return w.onlyTestPatient()
 }
 
 // TestNoConflictIsAnErrorNotAPass checks that a scenario that never provoked a conflict cannot pass

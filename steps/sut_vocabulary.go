@@ -144,6 +144,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^(?:har systemet|systemet) bara slagit upp patienten i NLL$`,
+			EN:        `^the system only looked the patient up in NLL$`,
+			ExampleSV: "Så har systemet bara slagit upp patienten i NLL",
+			ExampleEN: "Then the system only looked the patient up in NLL",
+			Doc:       "Every call of the system in the scenario looked up a patient (GET `Patient?…`, GET `Patient/<id>`, POST `Patient/_search`) or read no patient's data (GET `metadata`, `$ping`); no call at all passes too. Any other call fails: a read of the prescriptions, the medication list information (also as `Patient/<id>/MedicationListInfo`), the dispenses, locks, consents or provenance, by search or by id, an operation, or a write.",
+			Bind:      func(w *World) any { return w.onlyPatientLookup },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:har systemet|systemet) inte anropat NLL med ` + method + ` ` + quoted + `$`,
 			EN:        `^the system did not call NLL with ` + method + ` ` + quoted + `$`,
 			ExampleSV: `Så har systemet inte anropat NLL med POST "MedicationDispense"`,

@@ -57,6 +57,29 @@ func (r *Redactor) Secret(values ...string) {
 func (r *Redactor) Redact(s string) string {
 	var b strings.Builder
 	last := 0
+	eachIDNumber(s, func(start, end int, key string) {
+		b.WriteString(s[last:start])
+		b.WriteString(r.pseudonym(key))
+		last = end
+	})
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// IDNumbers returns each personnummer and samordningsnummer in s that Redact would hide, as its
+// ten digits ÅÅMMDDNNNN, so that the same person written in any form compares equal.
+func IDNumbers(s string) []string {
+	var keys []string
+	eachIDNumber(s, func(_, _ int, key string) { keys = append(keys, key) })
+	return keys
+}
+
+// eachIDNumber calls found for each personnummer and samordningsnummer in s, in order, with
+// where it starts and ends and its ten digits.
+func eachIDNumber(s string, found func(start, end int, key string)) {
 	for i := 0; i < len(s); i++ {
 		if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
 			continue // a number starts after a non-digit
@@ -65,15 +88,9 @@ func (r *Redactor) Redact(s string) string {
 		if end < 0 {
 			continue
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(r.pseudonym(key))
-		last, i = end, end-1
+		found(i, end, key)
+		i = end - 1
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
 }
 
 // findIDNumber looks for a personnummer or samordningsnummer at s[i:], where s[i] is a digit

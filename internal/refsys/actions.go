@@ -17,7 +17,9 @@ import (
 // NLL's identifier systems and the extensions the system reads.
 const (
 	personnummerSystem = "http://electronichealth.se/identifier/personnummer"
-	forskrivarkod      = "http://electronichealth.se/identifier/forskrivarkod"
+	// personnummerOID is the personnummer's other identifier system, which NLL also accepts.
+	personnummerOID = "urn:oid:1.2.752.129.2.1.3.1"
+	forskrivarkod   = "http://electronichealth.se/identifier/forskrivarkod"
 )
 
 // readAs returns the purpose and access type of a role's ordinary reads: care reads with VARD
@@ -44,10 +46,9 @@ func (s *System) readAs(role string) (purpose, access string) {
 func (s *System) patientID(ctx context.Context, role, pnr string) (string, *driver.Result) {
 	purpose, acc := s.readAs(role)
 	if prev := s.s.current; s.has(WrongPatient) && prev != "" && prev != pnr {
-		if id := s.s.patients[prev]; id != "" {
-			_, _ = s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest",
-				query: url.Values{"patient": {id}}, purpose: purpose, access: acc})
-		}
+		// by the personnummer's OID in a chained parameter, as the agency's 2019 code wrote it
+		_, _ = s.call(ctx, request{role: role, method: http.MethodGet, path: "MedicationRequest",
+			query: url.Values{"patient.identifier": {personnummerOID + "|" + prev}}, purpose: purpose, access: acc})
 	}
 	s.s.current = pnr
 	if id, ok := s.s.patients[pnr]; ok {
@@ -78,10 +79,9 @@ func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lo
 		if s.has(PrefetchNoConsent) {
 			if id, stop := s.patientID(ctx, Prescriber, pnr); stop == nil {
 				purpose, access := s.readAs(Prescriber)
-				_, _ = s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "Basic",
-					query: url.Values{"code": {"medlistinfo"}, "patient": {id}}, purpose: purpose, access: access})
-				_, _ = s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "MedicationDispense",
-					query: url.Values{"patient": {id}}, purpose: purpose, access: access})
+				// the medication list information by its own endpoint, which NLL documents beside the search
+				_, _ = s.call(ctx, request{role: Prescriber, method: http.MethodGet, path: "Patient/" + id + "/MedicationListInfo",
+					purpose: purpose, access: access})
 			}
 		}
 		s.s.current = pnr

@@ -27,7 +27,8 @@ const (
 	NoContainedPractitioner = "no-contained-practitioner"
 	// RetryAfter422 repeats a POST that NLL rejected with 422, twice, before showing the error.
 	RetryAfter422 = "retry-after-422"
-	// WrongPatient refreshes the previously open patient's data when the user opens another patient.
+	// WrongPatient refreshes the previously open patient's data when the user opens another patient
+	// (naming that patient by personnummer, in a chained parameter with the OID).
 	WrongPatient = "wrong-patient"
 	// ClockSkew runs with a clock ten minutes fast, which shows in authoredOn.
 	ClockSkew = "clock-skew"
@@ -58,8 +59,8 @@ const (
 	// RefreshAfterSave reads the patient's list again after a refused prescription and shows the
 	// user that read's status instead of NLL's refusal.
 	RefreshAfterSave = "refresh-after-save"
-	// PrefetchNoConsent reads the medication list information and the dispenses although the
-	// patient did not consent (it leaves the prescriptions alone).
+	// PrefetchNoConsent reads the medication list information (Patient/<id>/MedicationListInfo)
+	// although the patient did not consent (it leaves the prescriptions alone).
 	PrefetchNoConsent = "prefetch-no-consent"
 	// CachedList shows the list it read for the previous patient when the user switches patient,
 	// without calling NLL.
@@ -96,7 +97,7 @@ var Defects = []Defect{
 	{DispenseWithoutVerify, "registers a dispense without MedicationDispense/$verify first"},
 	{NoContainedPractitioner, "names the prescriber by identifier instead of a contained Practitioner"},
 	{RetryAfter422, "repeats a POST that NLL rejected with 422, twice"},
-	{WrongPatient, "refreshes the previously open patient's list when the user opens another patient"},
+	{WrongPatient, "refreshes the previously open patient's list (MedicationRequest?patient.identifier=urn:oid:…|personnummer) when the user opens another patient"},
 	{ClockSkew, "runs with a clock ten minutes fast (authoredOn)"},
 	{NoQueue, "drops a prescription NLL could not take during an outage instead of queueing it"},
 	{QueueWithoutTrying, "queues every new prescription and reports NLL's 503 without calling NLL"},
@@ -108,7 +109,7 @@ var Defects = []Defect{
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},
 	{OverwriteOnConflict, "after a 409 or 412 sends its own stale copy again with the latest version number, undoing the other change"},
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
-	{PrefetchNoConsent, "reads the medication list information and the dispenses although the patient did not consent"},
+	{PrefetchNoConsent, "reads the medication list information (Patient/<id>/MedicationListInfo) although the patient did not consent"},
 	{CachedList, "shows the previous patient's list, without calling NLL, when the user switches patient"},
 	{DoublePost, "sends every new prescription twice (a form saved by a double click)"},
 	{LateSend, "shows a new prescription as registered at once and sends it to NLL from an outbound queue 200 ms later, after the action"},

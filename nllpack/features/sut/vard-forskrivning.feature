@@ -65,8 +65,9 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När systemet under test utför "läs läkemedelslista" med:
       | patient  | {{patient.personnummer}} |
       | samtycke | nej                      |
-    # Inte förskrivningarna, och inte heller läkemedelslisteinformationen eller uttagen.
-    Så har systemet inte anropat NLL med GET "{MedicationRequest,MedicationDispense,Basic}"
+    # Inte förskrivningarna, och inte heller läkemedelslisteinformationen (sökning eller
+    # Patient/<id>/MedicationListInfo), uttagen eller något annat om patienten: bara uppslaget.
+    Så har systemet bara slagit upp patienten i NLL
 
   @tc:SUT-VARD-10 @krav:ANDAMAL @obligatorisk
   Scenario: När användaren byter patient anropar systemet NLL bara för den nya patienten
