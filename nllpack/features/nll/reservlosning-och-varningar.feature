@@ -31,7 +31,9 @@ Egenskap: Patient utan personnummer och varningar i svaret
         "dispenseRequest": {"quantity": {"value": 1, "unit": "förpackning"}}
       }
       """
-    Så är svarets statuskod 422
+    # Att tillägget krävs står i profilen (SIMP MedicationRequest); om NLL avvisar det som en
+    # AFF-regel (422) eller som ett profilfel (400 eller 422) dokumenteras inte, därför 4xx.
+    Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
 
   # Hur tillägget nllReceivingPharmacy anger apoteket publicerar NLL inte (simulatorns val:
