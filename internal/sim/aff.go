@@ -101,7 +101,11 @@ func (s *Simulator) createPrescription(c *caller, w *write) *apiError {
 	}
 	// Auto05: the first prescription of a chain gets a new chain id.
 	if extension(w.res, ChainURL) == nil && !s.broken("no-chain-id") {
-		setExtension(w.res, map[string]any{"url": ChainURL, "valueString": uuid.NewString()})
+		chain := uuid.NewString()
+		if s.broken("chain-per-patient") {
+			chain = uuid.NewSHA1(uuid.NameSpaceURL, []byte("chain/"+w.patient)).String()
+		}
+		setExtension(w.res, map[string]any{"url": ChainURL, "valueString": chain})
 	}
 	s.completeValidity(w.res)
 	if dup := s.duplicateOf(w, replacedID); dup != "" && s.applies(ruleDuplicate) {

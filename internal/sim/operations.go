@@ -403,12 +403,17 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := make([]any, 0, len(plan))
+	var first *stored
 	for _, p := range plan {
 		var done stored
-		if p.done != nil {
+		switch {
+		case p.done != nil:
 			done = *p.done
-		} else {
+		case first != nil && s.broken("transaction-first-only"):
+			done = *first
+		default:
 			done = s.commit(p.caller, p.wr)
+			first = &done
 		}
 		status, location := map[string]string{"POST": "201 Created", "PUT": "200 OK"}[p.wr.method], fmt.Sprintf("%s/%s/_history/%d", done.typ, done.id, done.version)
 		if !s.policy.ReasonPhrase {

@@ -20,6 +20,8 @@ Egenskap: VR178 Parallella förskrivningar i en transaktion
     Och Bundle har 2 poster
     # FHIR tillåter statusen med eller utan förklarande text ("201" eller "201 Created").
     Och FHIRPath-uttrycket "Bundle.entry.all(response.status.startsWith('201'))" är sant
+    # Två förskrivningar, inte en som besvaras två gånger: varje post har en egen location.
+    Och FHIRPath-uttrycket "Bundle.entry.response.location.distinct().count() = 2" är sant
 
   # Den andra posten bryter mot en dokumenterad regel: en innesluten patient utan mottagande apotek
   # (nllReceivingPharmacy krävs då, SIMP MedicationRequest).

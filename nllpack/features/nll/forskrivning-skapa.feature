@@ -67,14 +67,19 @@ Egenskap: Skapa förskrivning
     Och FHIRPath-uttrycket "MedicationRequest.dispenseRequest.validityPeriod.end = MedicationRequest.dispenseRequest.validityPeriod.start + 366 days" är sant
     Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).exists()" är sant
 
-  @tc:NLL-FSK-07 @krav:AUTO01 @obligatorisk @beteende:WRITE-AUTO01
-  Scenario: Två förskrivningar får olika id
+  # Auto01: en ny förskrivning får ett unikt id. Auto05: den första förskrivningen i en kedja får
+  # ett nytt kedje-id, så två nya förskrivningar (ingen förnyar eller ersätter den andra) hamnar i
+  # var sin kedja.
+  @tc:NLL-FSK-07 @krav:AUTO01 @krav:AUTO05 @obligatorisk @beteende:WRITE-AUTO01 @beteende:WRITE-AUTO05
+  Scenario: Två förskrivningar får olika id och var sin kedja
     Givet att begäran har headern "Prefer" med värdet "return=representation"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "första"
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
     Och systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Så är svarets statuskod 201
     Och FHIRPath-uttrycket "MedicationRequest.id != '{{var.första}}'" är sant
+    Och FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value != '{{var.kedja}}'" är sant
 
   # Sidindelning (_count, next-länkar) är inte dokumenterad för NLL.
   @tc:NLL-FSK-08 @krav:FHIR-SEARCH @obligatorisk @sim @beteende:SEARCH-TOTAL @beteende:SEARCH-PAGING
