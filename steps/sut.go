@@ -667,13 +667,41 @@ func (w *World) validProvenance(which string) error {
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			return fail("base64, but not JSON")
 		}
+		if doc["resourceType"] != "Provenance" {
+			return fail("JSON that is no Provenance (resourceType " + quoteOrNone(fmt.Sprint(doc["resourceType"])) + ")")
+		}
 		for _, r := range asList(doc["reason"]) {
 			if text, _ := r.(map[string]any)["text"].(string); len([]rune(text)) > 256 {
 				return fail("a reason.text longer than 256 characters")
 			}
 		}
+		// The why: NLL takes the who from the token and the activity and reason from x-provenance.
+		// Which of the two it requires is not documented; one of them, stated, is.
+		if !stated(doc["reason"]) && !stated(doc["activity"]) {
+			return fail("a Provenance without a reason or an activity (the why)")
+		}
 		return nil
 	})
+}
+
+// stated reports whether v, a CodeableConcept or a list of them, has a text or a code.
+func stated(v any) bool {
+	list := asList(v)
+	if cc, ok := v.(map[string]any); ok {
+		list = []any{cc}
+	}
+	for _, c := range list {
+		cc, _ := c.(map[string]any)
+		if text, _ := cc["text"].(string); strings.TrimSpace(text) != "" {
+			return true
+		}
+		for _, coding := range asList(cc["coding"]) {
+			if code, _ := coding.(map[string]any)["code"].(string); strings.TrimSpace(code) != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // uniqueRequestIDs checks that every call carried an x-request-id of its own. NLL asks for "a

@@ -168,6 +168,12 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		{"only the test patient, in a body", testPatientOnly,
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest/$monitoring", 200, nil, `{"parameter":[{"name":"pnr","valueString":"19121212-1212"}]}`)}},
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest/$monitoring", 200, nil, `{"parameter":[{"name":"pnr","valueString":"189002039817"}]}`)}}, "another personnummer"},
+		{"x-provenance is a Provenance", func(w *World) error { return w.validProvenance("varje skrivande anrop") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", base64.StdEncoding.EncodeToString([]byte(`{"resourceType":"Provenance","activity":{"coding":[{"code":"nyordination"}]}}`))), "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", base64.StdEncoding.EncodeToString([]byte(`{}`))), "")}}, "no Provenance"},
+		{"x-provenance says why", func(w *World) error { return w.validProvenance("varje skrivande anrop") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", prov), "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, hdr("X-Provenance", base64.StdEncoding.EncodeToString([]byte(`{"resourceType":"Provenance","reason":[{"text":" "}]}`))), "")}}, "without a reason or an activity"},
 		{"result value", func(w *World) error { return w.resultIs("köad", "ja") },
 			&recorded{result: driver.Result{Values: map[string]string{"köad": "ja"}}}, &recorded{result: driver.Result{}}, `expected "ja"`},
 	}

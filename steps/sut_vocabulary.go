@@ -202,7 +202,7 @@ func sutVocabulary() []Def {
 			EN:        `^` + callsEN + ` of the system has a valid x-provenance$`,
 			ExampleSV: "Och varje skrivande anrop från systemet har ett giltigt x-provenance",
 			ExampleEN: "And every write of the system has a valid x-provenance",
-			Doc:       "The selected calls carried x-provenance as NLL documents it: base64-encoded JSON, a reason of at most 256 characters.",
+			Doc:       "The selected calls carried x-provenance as NLL documents it: a Provenance (who and why) as base64-encoded JSON, with a reason or an activity (a text or a code: the why; NLL takes the who from the token), any reason.text at most 256 characters.",
 			Bind:      func(w *World) any { return w.validProvenance },
 		},
 		{
