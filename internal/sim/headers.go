@@ -101,10 +101,15 @@ func (s *Simulator) authorize(r *http.Request, n need) (*caller, *apiError) {
 	if !n.token {
 		return c, nil // $ping with a token checks the token only
 	}
-	if aerr := s.readOrgInfo(c, r.Header.Get("X-Org-Info")); aerr != nil {
+	lookup := strings.Contains(r.URL.Path, "/Patient") // the defects *-patient-only check a patient lookup only
+	if aerr := s.readOrgInfo(c, r.Header.Get("X-Org-Info")); aerr != nil && (lookup || !s.broken("org-info-patient-only")) {
 		return nil, aerr
 	}
-	if n.purpose && roles[c.role].purpose != "" || r.Header.Get("X-Purpose") != "" {
+	if !lookup && s.broken("purpose-patient-only") {
+		if s.readPurpose(c, r.Header.Get("X-Purpose"), r.Header.Get("X-Access")) != nil {
+			c.purpose, c.access = "VARD", "TILLFALLIGT_SAMTYCKE"
+		}
+	} else if n.purpose && roles[c.role].purpose != "" || r.Header.Get("X-Purpose") != "" {
 		if aerr := s.readPurpose(c, r.Header.Get("X-Purpose"), r.Header.Get("X-Access")); aerr != nil {
 			return nil, aerr
 		}
@@ -177,7 +182,11 @@ func (s *Simulator) readProvenance(c *caller, v string) *apiError {
 		reasons = []any{r}
 	}
 	for _, r := range reasons {
-		if len([]rune(stringAt(r, "text"))) > 256 && !s.broken("reason-length-unchecked") {
+		n := len([]rune(stringAt(r, "text")))
+		if s.broken("reason-length-bytes") {
+			n = len(stringAt(r, "text"))
+		}
+		if n > 256 && !s.broken("reason-length-unchecked") {
 			return headerError(http.StatusBadRequest, "invalid", "x-provenance", "reason.text is longer than 256 characters")
 		}
 	}

@@ -32,11 +32,19 @@ Egenskap: Meddelandehuvud
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # Inte bara patientuppslaget: patientens förskrivningar också.
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 4xx
+    Och svaret lämnar inte ut några FHIR-data
 
   @tc:NLL-HDR-04 @krav:HDR-PURPOSE @obligatorisk @beteende:HDR-PURPOSE
   Scenario: En åtkomsttyp som NLL inte har avvisas
     Givet att ändamålet är "VARD" och åtkomsttypen "PAHITTAD"
     När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 4xx
+    Och svaret lämnar inte ut några FHIR-data
+    # Inte bara patientuppslaget: patientens förskrivningar också.
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
 
@@ -55,6 +63,10 @@ Egenskap: Meddelandehuvud
   Scenario: Anrop utan x-org-info avvisas
     Givet att begäran saknar headern "x-org-info"
     När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 4xx
+    Och svaret lämnar inte ut några FHIR-data
+    # Inte bara patientuppslaget: patientens förskrivningar också.
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
 
@@ -148,12 +160,13 @@ Egenskap: Meddelandehuvud
     Så är svarets statuskod 201
 
   # Först en orsak (reason.text) på exakt 256 tecken, som NLL tar emot, sedan en på 257, ett mer än
-  # NLL tillåter. Headrarna är base64 av {"resourceType":"Provenance","activity":{"text":"Skapa
-  # förskrivning"},"reason":[{"text":"Godkannandetest av x-provenance: en orsak med exakt 256 tecken, …"}]}
+  # NLL tillåter. Båda har å, ä och ö: 256 tecken är fler än 256 byte, så en server som räknar
+  # byte avvisar den första. Headrarna är base64 av {"resourceType":"Provenance","activity":{"text":"Skapa
+  # förskrivning"},"reason":[{"text":"Godkännandetest av x-provenance: en orsak med exakt 256 tecken, …"}]}
   # och av {…"reason":[{"text":"Godkännandetest av x-provenance: en orsak med fler tecken än de 256 …"}]}.
   @tc:NLL-HDR-15 @krav:HDR-PROVENANCE @obligatorisk @beteende:HDR-PROVENANCE-REASON
   Scenario: En orsak i x-provenance får vara 256 tecken men inte längre
-    Givet att begäran har headern "x-provenance" med värdet "eyJyZXNvdXJjZVR5cGUiOiJQcm92ZW5hbmNlIiwiYWN0aXZpdHkiOnsidGV4dCI6IlNrYXBhIGbDtnJza3Jpdm5pbmcifSwicmVhc29uIjpbeyJ0ZXh0IjoiR29ka2FubmFuZGV0ZXN0IGF2IHgtcHJvdmVuYW5jZTogZW4gb3JzYWsgbWVkIGV4YWt0IDI1NiB0ZWNrZW4sIHNhIG1hbmdhIHNvbSBOTEwgdGlsbGF0ZXIgaSByZWFzb24udGV4dC4gR29ka2FubmFuZGV0ZXN0IGF2IHgtcHJvdmVuYW5jZTogZW4gb3JzYWsgbWVkIGV4YWt0IDI1NiB0ZWNrZW4sIHNhIG1hbmdhIHNvbSBOTEwgdGlsbGF0ZXIgaSByZWFzb24udGV4dC4gR29ka2FubmFuZGV0ZXN0IGF2IHgtcHJvdmVuYW5jZTogZW4gb3JzYWsgbWVkICJ9XX0="
+    Givet att begäran har headern "x-provenance" med värdet "eyJyZXNvdXJjZVR5cGUiOiJQcm92ZW5hbmNlIiwiYWN0aXZpdHkiOnsidGV4dCI6IlNrYXBhIGbDtnJza3Jpdm5pbmcifSwicmVhc29uIjpbeyJ0ZXh0IjoiR29ka8Okbm5hbmRldGVzdCBhdiB4LXByb3ZlbmFuY2U6IGVuIG9yc2FrIG1lZCBleGFrdCAyNTYgdGVja2VuLCBzw6UgbcOlbmdhIHNvbSBOTEwgdGlsbMOldGVyIGkgcmVhc29uLnRleHQuIEdvZGvDpG5uYW5kZXRlc3QgYXYgeC1wcm92ZW5hbmNlOiBlbiBvcnNhayBtZWQgZXhha3QgMjU2IHRlY2tlbiwgc8OlIG3DpW5nYSBzb20gTkxMIHRpbGzDpXRlciBpIHJlYXNvbi50ZXh0LiBHb2Rrw6RubmFuZGV0ZXN0IGF2IHgtcHJvdmVuYW5jZTogZW4gb3JzYWsgbWVkICJ9XX0="
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
     Så är svarets statuskod 201
     Givet att begäran har headern "x-provenance" med värdet "eyJyZXNvdXJjZVR5cGUiOiJQcm92ZW5hbmNlIiwiYWN0aXZpdHkiOnsidGV4dCI6IlNrYXBhIGbDtnJza3Jpdm5pbmcifSwicmVhc29uIjpbeyJ0ZXh0IjoiR29ka8Okbm5hbmRldGVzdCBhdiB4LXByb3ZlbmFuY2U6IGVuIG9yc2FrIG1lZCBmbGVyIHRlY2tlbiDDpG4gZGUgMjU2IHNvbSBOTEwgdGlsbMOldGVyIGkgcmVhc29uLnRleHQuIEdvZGvDpG5uYW5kZXRlc3QgYXYgeC1wcm92ZW5hbmNlOiBlbiBvcnNhayBtZWQgZmxlciB0ZWNrZW4gw6RuIGRlIDI1NiBzb20gTkxMIHRpbGzDpXRlciBpIHJlYXNvbi50ZXh0LiBHb2Rrw6RubmFuZGV0ZXN0IGF2IHgtcHJvdmVuYW5jZTogZW4gb3JzYWsgbWVkIGZsZXIgdGVja2UuIn1dfQ=="
