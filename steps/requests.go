@@ -294,7 +294,13 @@ func (w *World) changeTo(field string, value any, n int) error {
 		return err
 	}
 	body, _ := json.Marshal(doc)
-	return w.send(fhirclient.Request{Method: http.MethodPut, Path: path, Body: body})
+	if err := w.send(fhirclient.Request{Method: http.MethodPut, Path: path, Body: body}); err != nil {
+		return err
+	}
+	if resp, err := w.response(); err == nil && resp.Status >= 200 && resp.Status < 300 {
+		w.changed = path
+	}
+	return nil
 }
 
 // fieldKey is one key of a field's dotted path, with an optional index into an array:

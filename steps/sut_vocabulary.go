@@ -175,7 +175,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system read the resource again after every 409 or 412 answer$`,
 			ExampleSV: "Så har systemet läst om resursen efter varje svar med 409 eller 412",
 			ExampleEN: "Then the system read the resource again after every 409 or 412 answer",
-			Doc:       "Every PUT that NLL refused for a version conflict was followed by a GET of the same resource. No conflict at all is an error: the scenario did not test it.",
+			Doc:       "Every PUT that NLL refused for a version conflict was followed by a GET of the same resource. No conflict at all is an error when konform changed no resource in the scenario (it tested nothing), or when the system saved another resource than the one konform changed. When konform changed it and the system met no conflict (it read the latest version before saving), no answer needed a re-read and the step passes: the scenario's checks of NLL's state afterwards show whether a change was lost.",
 			Bind:      func(w *World) any { return w.rereadAfterConflict },
 		},
 		{

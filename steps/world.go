@@ -123,6 +123,9 @@ type World struct {
 	lastErr error
 	// created is the Location of the last resource the scenario created.
 	created string
+	// changed is the path of the resource konform itself last changed (PUT, answered 2xx) in this
+	// scenario: what the system under test then saves meets a version conflict, or avoids one.
+	changed string
 	// made are the resources the scenario created (prescriptions, dispenses, data locks, dose
 	// bases, consents), for Cleanup.
 	made []ref

@@ -344,6 +344,13 @@ func (s *System) saveOpened(ctx context.Context, field, value string) (driver.Re
 		return driver.Result{}, fmt.Errorf("spara öppnad förskrivning needs a prescription opened first (öppna förskrivning)")
 	}
 	id, _ := s.s.opened["id"].(string)
+	if s.has(VersionOnlyRefresh) { // it reads the latest version, and takes only its number
+		latest, stop := s.read(ctx, Prescriber, id, "Ändringen kunde inte sparas")
+		if stop != nil {
+			return *stop, nil
+		}
+		s.s.opened["meta"] = latest["meta"]
+	}
 	return s.put(ctx, id, s.s.opened, field, value)
 }
 

@@ -56,6 +56,10 @@ const (
 	// OverwriteOnConflict, after a 409 or 412, reads the latest version but sends its own stale
 	// copy again with the new version number, undoing the other change.
 	OverwriteOnConflict = "overwrite-on-conflict"
+	// VersionOnlyRefresh, before saving an opened prescription, reads the latest version but takes
+	// only its version number, and sends its own stale copy: it meets no conflict, and undoes the
+	// change another made meanwhile.
+	VersionOnlyRefresh = "version-only-refresh"
 	// RefreshAfterSave reads the patient's list again after a refused prescription and shows the
 	// user that read's status instead of NLL's refusal.
 	RefreshAfterSave = "refresh-after-save"
@@ -108,6 +112,7 @@ var Defects = []Defect{
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},
 	{OverwriteOnConflict, "after a 409 or 412 sends its own stale copy again with the latest version number, undoing the other change"},
+	{VersionOnlyRefresh, "before saving an opened prescription reads the latest version but takes only its number, and sends its stale copy: no conflict, the other change undone"},
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
 	{PrefetchNoConsent, "reads the medication list information (Patient/<id>/MedicationListInfo) although the patient did not consent"},
 	{CachedList, "shows the previous patient's list, without calling NLL, when the user switches patient"},
