@@ -30,8 +30,10 @@ func newRunCmd(sys System) *cobra.Command {
 			"Feature files run with the pack they lie in (the nearest folder above with a pack.yaml).\n" +
 			"--pack-signer-sha256 refuses a pack its publisher did not sign.\n\n" +
 			"Exit codes: 0 every mandatory case passed · 1 a mandatory case failed · 2 usage or\n" +
-			"configuration error · 3 harness or connection error · 4 undefined or pending steps ·\n" +
-			"130 interrupted (the evidence of finished cases is written).\n\n" +
+			"configuration error · 3 no verdict: a mandatory case got none (a harness or connection\n" +
+			"error, or an @sut case skipped for want of a system under test) · 4 undefined or pending\n" +
+			"steps · 130 interrupted (the evidence of finished cases is written). With several, 4 comes\n" +
+			"before 1, and 1 (the verdict is \"not approved\") before 3.\n\n" +
 			"A PKCS#12 client certificate's password is read from " + PasswordEnv + ".",
 		Example: "  konform run\n" +
 			"  konform run --tags @tc:NLL-TA05-01\n" +

@@ -22,16 +22,18 @@ const (
 )
 
 // ExitCode maps a finished run to its exit code. A run with several kinds of trouble reports the
-// one that most needs a person: an incomplete pack (4) before a broken harness (3) before a
-// failed case (1), since the later verdicts cannot be trusted while the earlier trouble remains.
-// A whole run (not a selection) in which a mandatory case never ran has no verdict: it ranks as a
+// one that most needs a person: an incomplete pack (4), then a failed mandatory case (1), then a
+// mandatory case without a verdict (3). A failed mandatory case decides the verdict, "not
+// approved", whatever else went wrong, so its exit code agrees with the signed verdict: a CI
+// rule that retries a broken connection (3) never retries a real failure. A whole run (not a
+// selection) in which a mandatory case never ran has no verdict unless one failed: it ranks as a
 // broken harness.
 func ExitCode(run *evidence.Run) int {
 	code := ExitOK
 	if len(run.Selection.NotRun) > 0 && !run.Selection.Partial() {
 		code = ExitHarness
 	}
-	rank := map[int]int{ExitOK: 0, ExitFailed: 1, ExitHarness: 2, ExitUndefined: 3}
+	rank := map[int]int{ExitOK: 0, ExitHarness: 1, ExitFailed: 2, ExitUndefined: 3}
 	for _, c := range run.Cases {
 		next := ExitOK
 		if c.Waiver != nil && (c.Outcome == evidence.Failed || c.Outcome == evidence.Error) {
