@@ -47,6 +47,9 @@ func Merge(_ context.Context, sys IO, opts MergeOptions) int {
 	if err != nil {
 		return fail(ExitUsage, err)
 	}
+	if err := checkLatest(opts.Out); err != nil {
+		return fail(ExitUsage, err)
+	}
 	runID := newRunID(sys.Now())
 	dir := filepath.Join(opts.Out, runID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -75,7 +78,14 @@ func Merge(_ context.Context, sys IO, opts MergeOptions) int {
 	fmt.Fprintf(sys.Stderr, "merged %d shards: %d cases, %d passed, %d failed, %d error · verdict: %s\nevidence: %s\n",
 		len(opts.Dirs), n.Total, n.Passed, n.Failed, n.Error, merged.Verdict(), dir)
 	fmt.Fprintln(sys.Stdout, dir)
-	return ExitCode(merged)
+	code := ExitCode(merged)
+	if have := merged.Selection.Shard; have != "" && code == ExitOK {
+		// A shard is missing (its job died before it wrote evidence, say): the merge is not the
+		// whole run it stands for, so it has no verdict, as a whole run with a case not run has none.
+		fmt.Fprintf(sys.Stderr, "konform: the merged evidence has shards %s only, so it has no verdict; merge the evidence of every shard\n", have)
+		code = ExitHarness
+	}
+	return code
 }
 
 func mergeIdentity(opts MergeOptions) (*pki.Identity, error) {

@@ -264,6 +264,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	defer tgt.close()
 
+	if err := checkLatest(opts.Out); err != nil {
+		return fail(ExitUsage, err)
+	}
 	runID := newRunID(now)
 	dir := filepath.Join(opts.Out, runID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -573,6 +576,22 @@ func Abandon() string {
 	}
 	pointLatest(u.out, filepath.Base(u.dir))
 	return u.dir
+}
+
+// checkLatest refuses an out folder whose latest is not the link konform keeps: a folder or file
+// there (an earlier run's evidence, copied by an artifact upload or restore that follows links)
+// could not be replaced, and would pass for this run's evidence.
+func checkLatest(out string) error {
+	latest := filepath.Join(out, "latest")
+	fi, err := os.Lstat(latest)
+	if err != nil || fi.Mode()&os.ModeSymlink != 0 {
+		return nil
+	}
+	what := "a file"
+	if fi.IsDir() {
+		what = "a folder"
+	}
+	return fmt.Errorf("%s is %s, not the link konform keeps to the newest run, so this run could not replace it and a reader would take it for this run's evidence; remove it (a CI cache or artifact that copied the link), or choose another --out", latest, what)
 }
 
 // pointLatest makes out/latest a symbolic link to the newest run's folder.

@@ -185,6 +185,21 @@ func scanForSecrets(t *testing.T, dir string) {
 	}
 }
 
+// TestALatestThatIsNoLinkIsRefused: an out folder whose latest is a folder (an artifact upload
+// or restore that followed the link copied an earlier run there) stops the run before any
+// request, exit 2, instead of leaving the earlier evidence to pass for this run's.
+func TestALatestThatIsNoLinkIsRefused(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "reports")
+	if err := os.MkdirAll(filepath.Join(out, "latest"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", Out: out})
+	if r.code != run.ExitUsage || r.dir != "" || !strings.Contains(r.stderr, "latest is a folder, not the link konform keeps") {
+		t.Fatalf("exit %d, evidence %q\n%s", r.code, r.dir, r.stderr)
+	}
+}
+
 func TestNoRedactKeepsDataInClear(t *testing.T) {
 	t.Parallel()
 	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", NoRedact: true})
