@@ -58,10 +58,51 @@ func EnsureDevPKI(dir string, now time.Time) (DevPKI, bool, error) {
 	if d.usable(now) {
 		return d, false, nil
 	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return d, false, err
+	}
+	defer unlock()
+	if d.usable(now) { // another konform made it while this one waited
+		return d, false, nil
+	}
 	if err := GenerateDevPKI(dir, now); err != nil {
 		return d, false, err
 	}
 	return d, true, nil
+}
+
+// lockFile is the file a konform process holds in the certificate folder while it generates the
+// dev PKI, so that runs started at once in one workspace (parallel CI stages, two make runs)
+// generate it once instead of mixing the keys of one with the certificates of another.
+const lockFile = ".generating"
+
+// lockDir takes dir's lock file, waiting up to 30 s for another process to finish; a lock older
+// than a minute was left by a process that died, and is taken over. It returns the unlock.
+func lockDir(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create certificate directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, lockFile)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			return func() { os.Remove(path) }, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("cannot create %s: %w", path, err)
+		}
+		if fi, err := os.Stat(path); err == nil && time.Since(fi.ModTime()) > time.Minute {
+			os.Remove(path) // left by a process that died while generating
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("another konform has been generating the dev certificates in %s for 30 s; if none runs, remove %s", dir, path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (d DevPKI) usable(now time.Time) bool {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,6 +84,55 @@ func TestEnsureDevPKIKeepsAValidPKIAndRenewsAnExpiringOne(t *testing.T) {
 	os.Remove(filepath.Join(dir, pki.ClientP12File))
 	if _, made, _ := pki.EnsureDevPKI(dir, now); !made {
 		t.Error("a PKI with a missing file was kept")
+	}
+}
+
+// TestEnsureDevPKIAtOnceMakesOnePKI starts several konform runs' EnsureDevPKI at once in one
+// fresh folder, as parallel CI stages in one workspace do: exactly one generates, and the files
+// are one PKI (the client key belongs to the client certificate, the server certificate to the CA).
+func TestEnsureDevPKIAtOnceMakesOnePKI(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		dir := filepath.Join(t.TempDir(), "certs")
+		made := make(chan bool, 6)
+		var wg sync.WaitGroup
+		for i := 0; i < cap(made); i++ {
+			wg.Go(func() {
+				_, m, err := pki.EnsureDevPKI(dir, time.Now())
+				if err != nil {
+					t.Error(err)
+				}
+				made <- m
+			})
+		}
+		wg.Wait()
+		close(made)
+		n := 0
+		for m := range made {
+			if m {
+				n++
+			}
+		}
+		d := pki.DevPKI{Dir: dir}
+		if _, err := pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), ""); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		pool, err := pki.CertPool(d.Path(pki.CAFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		server, err := pki.ReadCertificateFile(d.Path(pki.ServerCertFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := server.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			t.Fatalf("round %d: the server certificate is not of the CA: %v", round, err)
+		}
+		if n != 1 {
+			t.Errorf("round %d: %d runs generated the PKI, want 1", round, n)
+		}
+		if _, err := os.Stat(filepath.Join(dir, ".generating")); !os.IsNotExist(err) {
+			t.Errorf("round %d: the lock file is left behind (%v)", round, err)
+		}
 	}
 }
 
