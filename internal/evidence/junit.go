@@ -54,6 +54,17 @@ func WriteJUnit(w io.Writer, run *Run) error {
 		}
 	}
 	flush()
+	if why := stopCause(run); why != "" && len(suites.Suites) == 0 {
+		// No case ran: one error names the cause, so that a CI's test report shows why, not an
+		// empty report.
+		current = &junit.Testsuite{Name: "konform", Package: "konform", Hostname: "localhost",
+			Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05")}
+		addProperties(current, run)
+		current.AddTestcase(junit.Testcase{Name: "konform: the run against " + run.Environment, Classname: "konform", Time: "0.000",
+			Error: &junit.Result{Message: xmlText(firstLine(why)), Type: "error", Data: xmlText(why + "\n")}})
+		out, elapsed = nil, 0
+		flush()
+	}
 	// The schema's testsuites element has no attributes: write the suites without the totals
 	// junit.Testsuites would add.
 	doc := struct {
@@ -174,6 +185,17 @@ func result(c *Case, p *Step, kind string) *junit.Result {
 		fmt.Fprintf(&b, "driver: %s  %s\n", e.File, e.Summary)
 	}
 	return &junit.Result{Message: xmlText(firstLine(p.Message)), Type: kind, Data: xmlText(b.String())}
+}
+
+// stopCause says why a run stopped before any case: its target unreachable, or its users refused.
+func stopCause(run *Run) string {
+	switch {
+	case run.Unreachable != "":
+		return "the environment could not be reached, so no case ran: " + run.Unreachable
+	case run.Refused != "":
+		return "the environment refused the run's users, so no case ran: " + run.Refused
+	}
+	return ""
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

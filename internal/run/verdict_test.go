@@ -60,6 +60,11 @@ func TestUnreachableTargetStopsEarlyWithOneLine(t *testing.T) {
 		if n := strings.Count(r.stderr, base); n != 1 || !strings.Contains(r.stderr, "konform: cannot reach") || r.summary.Run.Unreachable == "" {
 			t.Errorf("%s: the URL appears %d times; want one line naming it and the cause:\n%s", base, n, r.stderr)
 		}
+		// The CI's test report shows the cause too: one error, not an empty report.
+		junit, _ := os.ReadFile(filepath.Join(r.dir, evidence.JUnitFile))
+		if !strings.Contains(string(junit), `<error message="the environment could not be reached, so no case ran: `) || strings.Count(string(junit), "<testcase ") != 1 {
+			t.Errorf("%s: junit.xml does not name the cause in one error:\n%s", base, junit)
+		}
 	}
 }
 
