@@ -55,6 +55,9 @@ func evidenceRoot(dir string) (string, error) {
 		return "", fmt.Errorf("cannot read %s: %v; give the evidence folder", dir, reason(err))
 	}
 	if !fi.IsDir() {
+		if fi.Mode().IsRegular() { // an archive of the folder, say: verify reads the folder itself
+			return "", fmt.Errorf("%s is a file, not a folder; give the evidence folder (unpack an archive of it first, such as tar -xzf)", dir)
+		}
 		return "", fmt.Errorf("%s is not a folder (%s); give the evidence folder", dir, describe(root, fi.Mode()))
 	}
 	return root, nil
