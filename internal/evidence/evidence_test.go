@@ -239,6 +239,10 @@ func TestJUnitKeepsToTheAntSchema(t *testing.T) {
 	if err := WriteJUnit(&b, run); err != nil {
 		t.Fatal(err)
 	}
+	// A case's own files are on its testcase too (GitLab shows a testcase's system-out only).
+	if !regexp.MustCompile(`(?s)<testcase name="A-1 a"[^>]*>\s*<system-out><!\[CDATA\[A-1  exchanges/A-1/001.http  GET x → 200\]\]></system-out>`).Match(b.Bytes()) {
+		t.Errorf("the testcase A-1 has no system-out of its own:\n%s", b.String())
+	}
 	allowed := map[string]map[string]bool{
 		"testsuites": {},
 		"testsuite":  {"name": true, "timestamp": true, "hostname": true, "tests": true, "failures": true, "errors": true, "skipped": true, "time": true, "package": true, "id": true},

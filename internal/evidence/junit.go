@@ -39,19 +39,25 @@ func WriteJUnit(w io.Writer, run *Run) error {
 			addProperties(current, run)
 		}
 		elapsed += c.Duration
-		current.AddTestcase(testcase(c))
+		var own []string // the case's files, on the case too: GitLab shows a testcase's system-out only
 		for _, e := range c.Exchanges {
-			out = append(out, c.ID+"  "+e.Name()+"  "+e.Summary)
+			own = append(own, c.ID+"  "+e.Name()+"  "+e.Summary)
 		}
 		for _, e := range c.SUTCalls {
-			out = append(out, c.ID+"  "+e.File+"  system under test: "+e.Summary)
+			own = append(own, c.ID+"  "+e.File+"  system under test: "+e.Summary)
 		}
 		for _, e := range c.DriverLogs {
-			out = append(out, c.ID+"  "+e.File+"  driver: "+e.Summary)
+			own = append(own, c.ID+"  "+e.File+"  driver: "+e.Summary)
 		}
 		for _, e := range c.Attachments {
-			out = append(out, c.ID+"  "+e.File+"  attachment: "+e.Summary)
+			own = append(own, c.ID+"  "+e.File+"  attachment: "+e.Summary)
 		}
+		tc := testcase(c)
+		if len(own) > 0 {
+			tc.SystemOut = &junit.Output{Data: xmlText(strings.Join(own, "\n"))}
+		}
+		current.AddTestcase(tc)
+		out = append(out, own...)
 	}
 	flush()
 	if why := stopCause(run); why != "" && len(suites.Suites) == 0 {
