@@ -24,8 +24,9 @@ func devPKI(t *testing.T) pki.DevPKI {
 	return d
 }
 
-func TestDevPKIHasTheCertificatesTestsNeed(t *testing.T) {
-	d := devPKI(t)
+// caAndServer reads a dev PKI's CA, as a pool, and its server certificate.
+func caAndServer(t *testing.T, d pki.DevPKI) (*x509.CertPool, *x509.Certificate) {
+	t.Helper()
 	pool, err := pki.CertPool(d.Path(pki.CAFile))
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +35,12 @@ func TestDevPKIHasTheCertificatesTestsNeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pool, server
+}
+
+func TestDevPKIHasTheCertificatesTestsNeed(t *testing.T) {
+	d := devPKI(t)
+	pool, server := caAndServer(t, d)
 	for _, host := range []string{"127.0.0.1", "localhost", "::1"} {
 		if _, err := server.Verify(x509.VerifyOptions{Roots: pool, DNSName: host}); err != nil {
 			t.Errorf("server certificate does not verify for %s: %v", host, err)
@@ -116,14 +123,7 @@ func TestEnsureDevPKIAtOnceMakesOnePKI(t *testing.T) {
 		if _, err := pki.LoadIdentity(d.Path(pki.ClientCertFile), d.Path(pki.ClientKeyFile), ""); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		pool, err := pki.CertPool(d.Path(pki.CAFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		server, err := pki.ReadCertificateFile(d.Path(pki.ServerCertFile))
-		if err != nil {
-			t.Fatal(err)
-		}
+		pool, server := caAndServer(t, d)
 		if _, err := server.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
 			t.Fatalf("round %d: the server certificate is not of the CA: %v", round, err)
 		}
