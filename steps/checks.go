@@ -445,6 +445,34 @@ func (w *World) fhirPathEquals(expr, want string) error {
 	return nil
 }
 
+// resourceName is the type and id at the end of a reference: relative, absolute, or of a version.
+var resourceName = regexp.MustCompile(`(?:^|/)([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?$`)
+
+// fhirPathRefersTo checks that every Reference an expression gives names the resource want.
+func (w *World) fhirPathRefersTo(expr, want string) error {
+	want, err := w.fill(want)
+	if err != nil {
+		return err
+	}
+	target := resourceName.FindStringSubmatch(want)
+	if target == nil {
+		return harnessError("%q is no resource to refer to; write Type/id, such as Patient/{{patient.id}}", want)
+	}
+	got, err := w.evalFHIRPath("(" + expr + ").reference")
+	if err != nil {
+		return err
+	}
+	if got == "" {
+		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "a reference to " + target[1], Actual: "no reference"}
+	}
+	for _, ref := range strings.Split(got, ", ") {
+		if m := resourceName.FindStringSubmatch(ref); m == nil || m[1] != target[1] {
+			return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "a reference to " + target[1], Actual: ref}
+		}
+	}
+	return nil
+}
+
 // statusSeparators split a set of statuses: "409 eller 412", "400, 403 or 422".
 var statusSeparators = regexp.MustCompile(`, | eller | or `)
 

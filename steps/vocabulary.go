@@ -478,6 +478,15 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:refererar FHIRPath-uttrycket|FHIRPath-uttrycket) ` + quoted + ` (?:refererar )?till ` + quoted + `$`,
+			EN:        `^the FHIRPath expression ` + quoted + ` refers to ` + quoted + `$`,
+			ExampleSV: `Och FHIRPath-uttrycket "MedicationDispense.subject" refererar till "Patient/{{patient.id}}"`,
+			ExampleEN: `And the FHIRPath expression "MedicationDispense.subject" refers to "Patient/{{patient.id}}"`,
+			Doc:       "The expression gives one or more References, and every one's `reference` names this resource, as FHIR lets a reference name it: relative (`Patient/1`), absolute (`https://…/Patient/1`) or of a version (`Patient/1/_history/2`). No reference at all fails.",
+			Bind:      func(w *World) any { return w.fhirPathRefersTo },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:att )?värdet av FHIRPath-uttrycket ` + quoted + ` sparas som ` + quoted + `$`,
 			EN:        `^the value of the FHIRPath expression ` + quoted + ` is saved as ` + quoted + `$`,
 			ExampleSV: `Och värdet av FHIRPath-uttrycket "MedicationRequest.id" sparas som "första"`,

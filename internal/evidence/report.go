@@ -226,7 +226,7 @@ var swedish = strings.NewReplacer(
 	"every write (POST, PUT, DELETE; not $verify and the other checks and reads) of the system", "vart och ett av systemets skrivande anrop (POST, PUT, DELETE; inte $verify, de andra kontrollerna eller läsningar)",
 	" of the system", " av systemet", "the last action's calls", "den senaste åtgärdens anrop",
 	"the issuer of the system's client certificate", "utfärdaren av systemets klientcertifikat", "a test CA", "en test-CA",
-	"JSON that is no Provenance (resourceType ", "JSON som inte är en Provenance (resourceType ",
+	"JSON that is no Provenance (resourceType ", "JSON som inte är en Provenance (resourceType ", "a reference to ", "en referens till ",
 	"false on ", "falskt på ", "every connection refused: ", "varje anslutning avvisad: ", "another personnummer (", "ett annat personnummer (",
 	"client certificate presented by the system is issued by the production CA ", "klientcertifikatet som systemet visade är utfärdat av produktions-CA:n ",
 	" (named in the certificate's issuer); NLL's test environment is a test environment and needs a test certificate (for example from TEST SITHS e-id Function CA v1 or ExpiTrust test CA v7)",
@@ -256,7 +256,7 @@ var swedishWhole = map[string]string{"none": "saknas", "connection": "anslutning
 	"no issues": "inga fel", "no expression, location or diagnostics": "ingen expression, location eller diagnostics",
 	"the system's client certificate": "systemets klientcertifikat", "a certificate on the system's calls": "ett certifikat på systemets anrop",
 	"a test certificate the gateway accepted on at least one call": "ett testcertifikat som gatewayen godtog i minst ett anrop",
-	"the system's calls": "systemets anrop", "at most a lookup of the patient (GET Patient?…, Patient/<id>)": "högst ett uppslag av patienten (GET Patient?…, Patient/<id>)",
+	"no reference": "ingen referens", "the system's calls": "systemets anrop", "at most a lookup of the patient (GET Patient?…, Patient/<id>)": "högst ett uppslag av patienten (GET Patient?…, Patient/<id>)",
 	"a Provenance without a reason or an activity (the why)": "en Provenance utan reason eller activity (varför)", "not base64": "inte base64", "base64, but not JSON": "base64, men inte JSON", "a reason.text longer than 256 characters": "en reason.text längre än 256 tecken",
 	"a file (such as a screenshot)": "en fil (till exempel en skärmbild)", "nej: none": "nej, utan kommentar",
 	// the reasons a case is skipped (internal/run, steps.ErrNoSUT)

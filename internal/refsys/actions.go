@@ -17,6 +17,8 @@ import (
 // NLL's identifier systems and the extensions the system reads.
 const (
 	personnummerSystem = "http://electronichealth.se/identifier/personnummer"
+	// previousCustomer is the test patient the dispense-other-subject defect files a dispense under.
+	previousCustomer = "189002039817"
 	// personnummerOID is the personnummer's other identifier system, which NLL also accepts.
 	personnummerOID = "urn:oid:1.2.752.129.2.1.3.1"
 	forskrivarkod   = "http://electronichealth.se/identifier/forskrivarkod"
@@ -532,6 +534,11 @@ func (s *System) dispense(ctx context.Context, id, template string) (driver.Resu
 		return *stop, nil
 	}
 	patient := strings.TrimPrefix(stringAt(prescription, "subject", "reference"), "Patient/")
+	if s.has(DispenseOtherSubject) { // the customer the pharmacist served before, not the prescription's patient
+		if other, stop := s.patientID(ctx, Pharmacist, previousCustomer); stop == nil {
+			patient = other
+		}
+	}
 	doc, err := s.template(template, map[string]string{"patient.id": patient, "created.id": id})
 	if err != nil {
 		return driver.Result{}, err

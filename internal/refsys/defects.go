@@ -56,6 +56,9 @@ const (
 	// OverwriteOnConflict, after a 409 or 412, reads the latest version but sends its own stale
 	// copy again with the new version number, undoing the other change.
 	OverwriteOnConflict = "overwrite-on-conflict"
+	// DispenseOtherSubject files a dispense under the customer the pharmacist served before, not
+	// under the prescription's patient.
+	DispenseOtherSubject = "dispense-other-subject"
 	// VersionOnlyRefresh, before saving an opened prescription, reads the latest version but takes
 	// only its version number, and sends its own stale copy: it meets no conflict, and undoes the
 	// change another made meanwhile.
@@ -112,6 +115,7 @@ var Defects = []Defect{
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},
 	{OverwriteOnConflict, "after a 409 or 412 sends its own stale copy again with the latest version number, undoing the other change"},
+	{DispenseOtherSubject, "files a dispense under the customer served before (its subject), not under the prescription's patient"},
 	{VersionOnlyRefresh, "before saving an opened prescription reads the latest version but takes only its number, and sends its stale copy: no conflict, the other change undone"},
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
 	{PrefetchNoConsent, "reads the medication list information (Patient/<id>/MedicationListInfo) although the patient did not consent"},

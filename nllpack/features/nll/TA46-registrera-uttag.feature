@@ -111,7 +111,7 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     När systemet söker "MedicationDispense" med "prescription={{var.forskrivning}}"
     Så är svarets statuskod 200
     Och Bundle har 1 post
-    Och FHIRPath-uttrycket "Bundle.entry.resource.authorizingPrescription.reference" ger värdet "MedicationRequest/{{var.forskrivning}}"
+    Och FHIRPath-uttrycket "Bundle.entry.resource.authorizingPrescription" refererar till "MedicationRequest/{{var.forskrivning}}"
 
   # Ett uttag på pappersrecept har ingen förskrivning i NLL (NLLDispensePaperPrescription). Vilka
   # uppgifter från pappersreceptet profilen kräver är inte kända här; mallen är simulatorns minsta
@@ -126,4 +126,4 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     När systemet läser tillbaka den skapade resursen
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationDispense.authorizingPrescription.empty()" är sant
-    Och FHIRPath-uttrycket "MedicationDispense.subject.reference" ger värdet "Patient/{{patient.id}}"
+    Och FHIRPath-uttrycket "MedicationDispense.subject" refererar till "Patient/{{patient.id}}"

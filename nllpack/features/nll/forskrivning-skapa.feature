@@ -21,7 +21,7 @@ Egenskap: Skapa förskrivning
     Och resurstypen är "MedicationRequest"
     Och FHIRPath-uttrycket "MedicationRequest.id" ger värdet "{{created.id}}"
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "1"
-    Och FHIRPath-uttrycket "MedicationRequest.subject.reference" ger värdet "Patient/{{patient.id}}"
+    Och FHIRPath-uttrycket "MedicationRequest.subject" refererar till "Patient/{{patient.id}}"
     Och FHIRPath-uttrycket "MedicationRequest.requester.reference.startsWith('#')" är sant
 
   @tc:NLL-FSK-02 @krav:PREFER @obligatorisk @generisk @beteende:HDR-PREFER

@@ -33,7 +33,9 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     När konform hämtar uttaget som systemet under test skapade
     Så är svarets statuskod 200
     Och resurstypen är "MedicationDispense"
-    Och FHIRPath-uttrycket "MedicationDispense.authorizingPrescription.reference" ger värdet "MedicationRequest/{{var.förskrivning}}"
+    Och FHIRPath-uttrycket "MedicationDispense.authorizingPrescription" refererar till "MedicationRequest/{{var.förskrivning}}"
+    # Uttaget gäller förskrivningens patient, inte en tidigare kunds.
+    Och FHIRPath-uttrycket "MedicationDispense.subject" refererar till "Patient/{{patient.id}}"
 
   @tc:SUT-APO-04 @krav:VERIFY-FORE-UTTAG @krav:TK1 @obligatorisk
   Scenario: När $verify hittar avvikelser registrerar apoteket inte uttaget
@@ -87,7 +89,7 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     När systemet under test utför "ersätt förskrivning" med:
       | förskrivning | {{var.ersatt}} |
     Så har systemet anropat NLL med POST "MedicationRequest"
-    Och varje skrivande anrop från systemet har en kropp där FHIRPath-uttrycket "MedicationRequest.priorPrescription.reference = 'MedicationRequest/{{var.ersatt}}'" är sant
+    Och varje skrivande anrop från systemet har en kropp där FHIRPath-uttrycket "MedicationRequest.priorPrescription.reference.replaceMatches('/_history/.*$', '').matches('(^|/)MedicationRequest/{{var.ersatt}}$')" är sant
     Och varje skrivande anrop från systemet besvarades med en statuskod under 400
     Och varje skrivande anrop från systemet har headern "x-org-info" som matchar "GLN"
     När systemet hämtar "MedicationRequest/{{var.ersatt}}"
@@ -121,4 +123,4 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     Och varje skrivande anrop från systemet besvarades med en statuskod under 400
     När konform hämtar uttaget som systemet under test skapade
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "MedicationDispense.subject.reference" ger värdet "Patient/{{patient.id}}"
+    Och FHIRPath-uttrycket "MedicationDispense.subject" refererar till "Patient/{{patient.id}}"

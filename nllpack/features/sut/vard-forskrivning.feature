@@ -19,7 +19,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När konform hämtar förskrivningen som systemet under test skapade
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "active"
-    Och FHIRPath-uttrycket "MedicationRequest.subject.reference" ger värdet "Patient/{{patient.id}}"
+    Och FHIRPath-uttrycket "MedicationRequest.subject" refererar till "Patient/{{patient.id}}"
 
   @tc:SUT-VARD-02 @krav:HDR-REQUEST-ID @obligatorisk
   Scenario: Varje anrop från systemet har ett eget x-request-id
@@ -161,7 +161,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Så har systemet anropat NLL med POST "Consent"
     När konform hämtar samtycket som systemet under test skapade
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Consent.patient.reference" ger värdet "Patient/{{patient.id}}"
+    Och FHIRPath-uttrycket "Consent.patient" refererar till "Patient/{{patient.id}}"
     # Vården registrerar en samtyckesförfrågan, som gäller först när patienten godkänt den (TA 53):
     # NLL sparar den som inte gällande, vilken status systemet än skickade. Ett dossamtycke är något
     # annat än det åtkomstsamtycke som användaren bad om.
