@@ -56,6 +56,9 @@ const (
 	// OverwriteOnConflict, after a 409 or 412, reads the latest version but sends its own stale
 	// copy again with the new version number, undoing the other change.
 	OverwriteOnConflict = "overwrite-on-conflict"
+	// CareOrgOnWrites sends, on the pharmacy's POSTs and PUTs, the care unit's x-org-info (an
+	// HSA id) instead of the pharmacy's GLN, as an integration platform shared with care might.
+	CareOrgOnWrites = "care-org-on-writes"
 	// DispenseOtherSubject files a dispense under the customer the pharmacist served before, not
 	// under the prescription's patient.
 	DispenseOtherSubject = "dispense-other-subject"
@@ -115,6 +118,7 @@ var Defects = []Defect{
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},
 	{OverwriteOnConflict, "after a 409 or 412 sends its own stale copy again with the latest version number, undoing the other change"},
+	{CareOrgOnWrites, "sends the care unit's x-org-info (HSA id) instead of the pharmacy's GLN on the pharmacy's POST and PUT"},
 	{DispenseOtherSubject, "files a dispense under the customer served before (its subject), not under the prescription's patient"},
 	{VersionOnlyRefresh, "before saving an opened prescription reads the latest version but takes only its number, and sends its stale copy: no conflict, the other change undone"},
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},

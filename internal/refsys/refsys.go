@@ -205,6 +205,9 @@ func (s *System) call(ctx context.Context, r request) (*answer, error) {
 	if s.has(NoOrgInfo) {
 		req.Header.Del("X-Org-Info")
 	}
+	if s.has(CareOrgOnWrites) && r.role == Pharmacist && r.method != http.MethodGet {
+		req.Header.Set("X-Org-Info", s.cfg.Users[Prescriber].Get("X-Org-Info"))
+	}
 	req.Header.Set("Accept", "application/fhir+json")
 	req.Header.Set("X-Request-ID", s.requestID())
 	if !s.has(NoUserAgent) {

@@ -62,7 +62,11 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
   @tc:SUT-APO-07 @krav:GK4 @krav:GK5 @obligatorisk
   Scenario: Apotekssystemets anrop anger apoteket med GLN i x-org-info
     När systemet under test utför "hämta förskrivningar för expediering" för testpatienten
-    Så varje anrop från systemet har headern "x-org-info" som matchar "orgenhetsIdTyp.{1,5}GLN"
+    # Både läsningarna och anropen som expedierar: kontrollen ($verify) och registreringen.
+    Och systemet under test utför "expediera förskrivning" med:
+      | förskrivning | {{created.id}} |
+    Så har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}"
+    Och varje anrop från systemet har headern "x-org-info" som matchar "orgenhetsIdTyp.{1,5}GLN"
 
   @tc:SUT-APO-08 @krav:ANDAMAL @obligatorisk
   Scenario: När apoteket byter kund anropar systemet NLL bara för den nya kunden
@@ -91,7 +95,7 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     Så har systemet anropat NLL med POST "MedicationRequest"
     Och varje skrivande anrop från systemet har en kropp där FHIRPath-uttrycket "MedicationRequest.priorPrescription.reference.replaceMatches('/_history/.*$', '').matches('(^|/)MedicationRequest/{{var.ersatt}}$')" är sant
     Och varje skrivande anrop från systemet besvarades med en statuskod under 400
-    Och varje skrivande anrop från systemet har headern "x-org-info" som matchar "GLN"
+    Och varje skrivande anrop från systemet har headern "x-org-info" som matchar "orgenhetsIdTyp.{1,5}GLN"
     När systemet hämtar "MedicationRequest/{{var.ersatt}}"
     Så är svarets statuskod 200
     Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
