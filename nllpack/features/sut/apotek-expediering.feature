@@ -65,8 +65,8 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
     # Både läsningarna och anropen som expedierar: kontrollen ($verify) och registreringen.
     Och systemet under test utför "expediera förskrivning" med:
       | förskrivning | {{created.id}} |
-    Så har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}"
-    Och varje anrop från systemet har headern "x-org-info" som matchar "orgenhetsIdTyp.{1,5}GLN"
+    Så varje anrop från systemet har headern "x-org-info" som matchar "orgenhetsIdTyp.{1,5}GLN"
+    Och har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}"
 
   @tc:SUT-APO-08 @krav:ANDAMAL @obligatorisk
   Scenario: När apoteket byter kund anropar systemet NLL bara för den nya kunden
