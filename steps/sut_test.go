@@ -88,7 +88,15 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		},
 			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest/1", 200, nil, ""), call("PUT", "MedicationRequest/1", 200, nil, "")}},
 			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, ""), call("GET", "MedicationRequest/1", 200, nil, ""), call("PUT", "MedicationRequest/1", 200, nil, "")}},
-			"GET MedicationRequest/* before PUT MedicationRequest/*"},
+			"GET MedicationRequest/* before each PUT MedicationRequest/*"},
+		{"a check before each dispense", func(w *World) error {
+			return w.calledBefore("POST", "{$verify,MedicationDispense/$verify}", "POST", "MedicationDispense")
+		},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationDispense/$verify", 200, nil, ""), call("POST", "MedicationDispense", 500, nil, ""),
+				call("POST", "MedicationDispense", 201, nil, ""), call("POST", "$verify", 200, nil, ""), call("POST", "MedicationDispense", 201, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationDispense/$verify", 200, nil, ""), call("POST", "MedicationDispense", 201, nil, ""),
+				call("POST", "MedicationDispense", 201, nil, "")}},
+			"before each POST MedicationDispense"},
 		{"re-read after 409", (*World).rereadAfterConflict,
 			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, ""), call("GET", "MedicationRequest/1", 200, nil, "")}},
 			&recorded{calls: []*gateway.Call{call("PUT", "MedicationRequest/1", 409, nil, "")}}, "GET MedicationRequest/1 after the answer 409"},

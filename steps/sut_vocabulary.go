@@ -166,7 +166,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system called NLL with ` + method + ` ` + quoted + ` before ` + method + ` ` + quoted + `$`,
 			ExampleSV: `Så har systemet anropat NLL med POST "{$verify,MedicationDispense/$verify}" före POST "MedicationDispense"`,
 			ExampleEN: `Then the system called NLL with POST "{$verify,MedicationDispense/$verify}" before POST "MedicationDispense"`,
-			Doc:       "The first call matching the second pattern came after a call matching the first (and there was one).",
+			Doc:       "There was a call matching the second pattern, and each one came after a call matching the first: each that NLL accepted (2xx) uses one such earlier call up, so two dispenses need two checks; one NLL refused uses none.",
 			Bind:      func(w *World) any { return w.calledBefore },
 		},
 		{

@@ -216,7 +216,7 @@ var swedish = strings.NewReplacer(
 	// the checks of the system under test's calls (steps/sut.go)
 	"refused (a TLS alert, closed before any answer, or an HTTP refusal without data)", "avvisad (ett TLS-larm, stängd före svar, eller ett HTTP-avslag utan data)",
 	" → no answer", " → inget svar", ", also sent with ", ", skickat även med ", " after the answer ", " efter svaret ",
-	" before GET ", " före GET ", " before POST ", " före POST ", " before PUT ", " före PUT ", " before DELETE ", " före DELETE ", "a POST ", "ett anrop POST ", " that NLL answered 201 with a Location", " som NLL besvarade med 201 och en Location",
+	" before each ", " före varje ", " before GET ", " före GET ", " before POST ", " före POST ", " before PUT ", " före PUT ", " before DELETE ", " före DELETE ", "a POST ", "ett anrop POST ", " that NLL answered 201 with a Location", " som NLL besvarade med 201 och en Location",
 	" for the test patient", " för testpatienten", " and version ", " och version ",
 	"within ", "inom ", " minutes of ", " minuter från ", " (konform's clock)", " (konforms klocka)",
 	" of GET ", " i GET ", " of POST ", " i POST ", " of PUT ", " i PUT ", " of DELETE ", " i DELETE ",
