@@ -66,7 +66,9 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 		{"refers to", func(w *World) error { return w.fhirPathRefersTo("MedicationDispense.subject", "Patient/p1") },
 			answered(200, `{"resourceType":"MedicationDispense","subject":{"reference":"https://nll.test/fhir/Patient/p1/_history/3"}}`, nil),
 			answered(200, `{"resourceType":"MedicationDispense","subject":{"reference":"Patient/p2"}}`, nil), "expected a reference to Patient/p1, got Patient/p2"},
-		{"refers to, every one", func(w *World) error { return w.fhirPathRefersTo("MedicationDispense.authorizingPrescription", "MedicationRequest/m1") },
+		{"refers to, every one", func(w *World) error {
+			return w.fhirPathRefersTo("MedicationDispense.authorizingPrescription", "MedicationRequest/m1")
+		},
 			answered(200, `{"resourceType":"MedicationDispense","authorizingPrescription":[{"reference":"MedicationRequest/m1"}]}`, nil),
 			answered(200, `{"resourceType":"MedicationDispense","authorizingPrescription":[{"reference":"MedicationRequest/m1"},{"reference":"MedicationRequest/m10"}]}`, nil), "got MedicationRequest/m10"},
 		{"refers to, none", func(w *World) error { return w.fhirPathRefersTo("MedicationDispense.subject", "Patient/p1") },
