@@ -129,6 +129,23 @@ pnr 189001019802`
 	}
 }
 
+// TestScrubHidesEachSecretFieldAlone gives each secret key in a body of its own: a body with only
+// "token" or "apikey" once slipped past a quick look for other words.
+func TestScrubHidesEachSecretFieldAlone(t *testing.T) {
+	for _, key := range secretKeys {
+		for _, in := range []string{`{"` + key + `":"opaque-value"}`, `{"` + strings.ToUpper(key) + `" : "opaque-value"}`} {
+			if out := NewRedactor().Scrub(in); strings.Contains(out, "opaque") || !strings.Contains(out, `"[redacted]"`) {
+				t.Errorf("Scrub(%s) = %s", in, out)
+			}
+		}
+	}
+	for _, in := range []string{`{"tokens":"kept"}`, `{"xtoken":"kept"}`, `{"token" "kept"}`, `{"token": 5, "x":"kept"}`} {
+		if out := NewRedactor().Scrub(in); out != in {
+			t.Errorf("Scrub(%s) = %s, want it unchanged", in, out)
+		}
+	}
+}
+
 func TestFormatRedactsAuthorization(t *testing.T) {
 	e := &Exchange{Method: "GET", URL: "https://x/Patient?identifier=189001019802", Status: 200,
 		ReqHeader: map[string][]string{"Authorization": {"Bearer abc.def"}, "X-Purpose": {"VARD"}}}

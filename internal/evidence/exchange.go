@@ -194,21 +194,21 @@ func SecretHeader(name string) bool {
 // Scrub removes secrets and personal data from text: personnummer become the run's pseudonyms,
 // tokens, private keys and password fields become markers.
 func (r *Redactor) Scrub(s string) string {
-	// Each pattern runs only where the words it needs occur: the case-insensitive ones would
-	// otherwise try every position of every exchange.
+	// The literal patterns run only where their literal occurs. The case-insensitive ones are
+	// matched by hand (scrubCredentials, scrubSecretFields): the regexp engine would try them at
+	// every position of every exchange, which cost more than the rest of writing it.
 	if strings.Contains(s, "PRIVATE KEY-----") {
 		s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
 	}
 	if strings.Contains(s, "eyJ") {
 		s = jwtPattern.ReplaceAllString(s, "[token redacted]")
 	}
-	// (?i) also folds ſ to s and the Kelvin sign to k; a text with either gets every pattern.
-	odd := strings.Contains(s, "\u017f") || strings.Contains(s, "\u212a")
-	if odd || containsFold(s, "bearer") || containsFold(s, "basic") {
+	if strings.Contains(s, "\u017f") || strings.Contains(s, "\u212a") {
+		// (?i) also folds ſ to s and the Kelvin sign to k, which the hand matchers do not.
 		s = bearerPattern.ReplaceAllString(s, "$1$2[token redacted]")
-	}
-	if odd || containsFold(s, "pass") || containsFold(s, "secret") || containsFold(s, "_token") {
 		s = secretField.ReplaceAllString(s, `$1"[redacted]"`)
+	} else {
+		s = scrubSecretFields(scrubCredentials(s))
 	}
 	for _, secret := range r.secrets {
 		if strings.Contains(s, secret) {
@@ -218,19 +218,127 @@ func (r *Redactor) Scrub(s string) string {
 	return r.Redact(s)
 }
 
-// containsFold reports whether s contains the ASCII word sub in any case.
-func containsFold(s, sub string) bool {
-	lower, upper := sub[0]|0x20, sub[0]&^0x20 // equal to sub[0] when it is no letter
-	if lower < 'a' || lower > 'z' {
-		lower, upper = sub[0], sub[0]
+// scrubCredentials does what bearerPattern does, in a text without ſ or the Kelvin sign: the
+// credential after "bearer" or "basic" (any case, not inside a word) and white space becomes a
+// marker when it has 8 characters or more.
+func scrubCredentials(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 != 'b' || i > 0 && isWordByte(s[i-1]) {
+			continue
+		}
+		j := i
+		switch {
+		case hasPrefixFold(s[i:], "bearer"):
+			j += len("bearer")
+		case hasPrefixFold(s[i:], "basic"):
+			j += len("basic")
+		default:
+			continue
+		}
+		k := j
+		for k < len(s) && isSpaceByte(s[k]) {
+			k++
+		}
+		end := k
+		for end < len(s) && isCredentialByte(s[end]) {
+			end++
+		}
+		if k == j || end-k < 8 {
+			continue
+		}
+		b.WriteString(s[last:k])
+		b.WriteString("[token redacted]")
+		last, i = end, end-1
 	}
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if (s[i] == lower || s[i] == upper) && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// secretKeys are the JSON keys whose string values secretField hides.
+var secretKeys = []string{"password", "passwd", "client_secret", "secret", "refresh_token", "access_token", "id_token", "token", "api_key", "apikey"}
+
+// scrubSecretFields does what secretField does, in a text without ſ or the Kelvin sign: the
+// string value of a key of secretKeys (any case) becomes a marker.
+func scrubSecretFields(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := strings.IndexByte(s, '"'); i >= 0 && i < len(s); {
+		j := secretKeyEnd(s, i+1) // after the key's closing quote, or -1
+		if j >= 0 {
+			for j < len(s) && isSpaceByte(s[j]) {
+				j++
+			}
+			if j < len(s) && s[j] == ':' {
+				j++
+				for j < len(s) && isSpaceByte(s[j]) {
+					j++
+				}
+				if j < len(s) && s[j] == '"' {
+					if q := strings.IndexByte(s[j+1:], '"'); q >= 0 {
+						b.WriteString(s[last:j])
+						b.WriteString(`"[redacted]"`)
+						last = j + 1 + q + 1
+						next := strings.IndexByte(s[last:], '"')
+						if next < 0 {
+							break
+						}
+						i = last + next
+						continue
+					}
+				}
+			}
+		}
+		next := strings.IndexByte(s[i+1:], '"')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// secretKeyEnd returns where a key of secretKeys and its closing quote end, when one starts at
+// s[i:], or -1.
+func secretKeyEnd(s string, i int) int {
+	for _, k := range secretKeys {
+		if hasPrefixFold(s[i:], k) && i+len(k) < len(s) && s[i+len(k)] == '"' {
+			return i + len(k) + 1
 		}
 	}
-	return false
+	return -1
 }
+
+// hasPrefixFold reports whether s begins with the ASCII word prefix, in any ASCII case.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c, p := s[i], prefix[i]
+		if c != p && (c|0x20 != p || p < 'a' || p > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// isWordByte is \w of the regexp package: an ASCII letter, digit or underscore.
+func isWordByte(c byte) bool { return isAlnum(c) || c == '_' }
+
+// isSpaceByte is \s of the regexp package.
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+// isCredentialByte is a character bearerPattern takes for a credential's.
+func isCredentialByte(c byte) bool { return isAlnum(c) || strings.IndexByte("._~+/=-", c) >= 0 }
 
 // Format renders an exchange as plain text, the request and then the response, as a part of
 // exchanges.http (or a sut-NNN.http file) holds it. With redact, secrets and personal data are scrubbed.

@@ -183,7 +183,8 @@ func FuzzReadSummary(f *testing.F) {
 func FuzzScrubMatchesItsPatterns(f *testing.F) {
 	for _, s := range []string{"", "Authorization: Bearer abcdefgh12345678", "authorization: BASIC dXNlcjpwYXNz", `{"Password" : "hunter2"}`,
 		`{"refresh_TOKEN":"x"}`, `{"paſſword":"x"}`, "bearer\u212a", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
-		"-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----", "ſecret", `{"client_secret": "s"}`} {
+		"-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----", "ſecret", `{"client_secret": "s"}`,
+		`{"token":"x"}`, `{"ApiKey" :"x"}`, `{"apikey": "x" , "token":"y"}`, `"token":`, "xbearer abcdefgh12", "Basic\tabcdefg", "bearer  abcdefgh12345678 bearer abcdefgh"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
