@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/konform/konform/internal/gateway"
 )
 
 // FuzzAnswer: whatever body NLL (or a hostile server) answers, the checks that read it (JSON
@@ -35,5 +37,26 @@ func FuzzAnswer(f *testing.F) {
 		for _, expr := range exprs {
 			_, _ = evaluate(expr, body)
 		}
+	})
+}
+
+// FuzzTransactionEntries reads what a system sent as a transaction and what NLL answered, both
+// from outside: the checks' view of its entries must not panic, and every entry must keep its
+// transaction's request id (the one HTTP call it came in).
+func FuzzTransactionEntries(f *testing.F) {
+	f.Add(`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"MedicationRequest"},"request":{"method":"POST","url":"MedicationRequest","extension":[{"url":"x/nllProvenanceDetails","valueString":"e30="}]}}]}`,
+		`{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201 Created","location":"MedicationRequest/1/_history/1"}}]}`, 200)
+	f.Add(`{"resourceType":"Bundle","type":"transaction","entry":[{},null,{"request":null}]}`, `{"resourceType":"Bundle","type":"transaction-response","entry":[1,2,3]}`, 200)
+	f.Add(`{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"url":"?a=%zz"}}]}`, `{"resourceType":"OperationOutcome"}`, 422)
+	f.Fuzz(func(t *testing.T, body, answer string, status int) {
+		c := call("POST", "", status, hdr("X-Request-ID", "r"), body)
+		c.RespBody = []byte(answer)
+		for _, e := range entries(c) {
+			if e.Of != c || headerOf(e, "X-Request-ID") != "r" {
+				t.Fatalf("entry %d lost its transaction", e.Entry)
+			}
+			_ = callLine(e)
+		}
+		_ = describe(interactions([]*gateway.Call{c}))
 	})
 }

@@ -272,6 +272,16 @@ func (w *World) calls() ([]*gateway.Call, error) {
 	return own(s.Calls()), nil
 }
 
+// interactions returns the SUT's calls as calls() does, each transaction followed by a view of
+// each of its entries (entries): what the checks of which calls the system made look through.
+func (w *World) interactions() ([]*gateway.Call, error) {
+	calls, err := w.calls()
+	if err != nil {
+		return nil, err
+	}
+	return interactions(calls), nil
+}
+
 // own returns the calls that are not stray.
 func own(calls []*gateway.Call) []*gateway.Call {
 	out := calls[:0:0]
@@ -354,31 +364,51 @@ func (p callPattern) matches(c *gateway.Call) bool {
 	return p.re.MatchString(target)
 }
 
-// describe lists calls for a failure message.
+// describe lists calls for a failure message, a transaction with its entries; the entries'
+// views in calls are left out, since their transaction shows them.
 func describe(calls []*gateway.Call) string {
-	if len(calls) == 0 {
-		return "no call"
-	}
 	parts := make([]string, 0, len(calls))
 	for _, c := range calls {
-		parts = append(parts, callLine(c))
+		if c.Of != nil {
+			continue
+		}
+		l := callLine(c)
+		if es := entries(c); len(es) > 0 {
+			var inner []string
+			for _, e := range es {
+				inner = append(inner, line(e, ""))
+			}
+			l += " (a transaction of " + strings.Join(inner, ", ") + ")"
+		}
+		parts = append(parts, l)
+	}
+	if len(parts) == 0 {
+		return "no call"
 	}
 	return strings.Join(parts, "; ")
 }
 
-func callLine(c *gateway.Call) string {
+func callLine(c *gateway.Call) string { return line(c, entryOf(c)) }
+
+// line is a call in one line, with where it came from after its request.
+func line(c *gateway.Call, from string) string {
 	if c.Refused != "" {
 		return "a connection refused by the gateway (" + c.Refused + ")"
 	}
-	line := c.Method + " " + c.Path
+	path := c.Path
+	if path == "" && c.Of == nil {
+		path = "[base]/"
+	}
+	l := c.Method + " " + path
 	if c.RawQuery != "" {
 		q, _ := url.QueryUnescape(c.RawQuery)
-		line += "?" + q
+		l += "?" + q
 	}
+	l += from
 	if c.Status != 0 {
-		return line + " → " + strconv.Itoa(c.Status)
+		return l + " → " + strconv.Itoa(c.Status)
 	}
-	return line + " → no answer"
+	return l + " → no answer"
 }
 
 func (w *World) called(method, p string) error { return w.calledWithin(method, p, 0) }
@@ -395,7 +425,7 @@ func (w *World) calledWithin(method, p string, n int) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range calls {
+		for _, c := range interactions(calls) {
 			if pat.matches(c) {
 				return nil
 			}
@@ -417,7 +447,7 @@ func (w *World) calledTimes(method, p string, n int) error {
 		return err
 	}
 	got := 0
-	for _, c := range calls {
+	for _, c := range interactions(calls) {
 		if pat.matches(c) {
 			got++
 		}
@@ -461,7 +491,7 @@ func (w *World) notCalled(method, p string) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range calls {
+	for _, c := range interactions(calls) {
 		if pat.matches(c) {
 			return &evidence.Mismatch{Check: "the system's calls to NLL", Expected: "no call " + pat.text, Actual: describe(calls)}
 		}
@@ -488,7 +518,7 @@ func (w *World) calledBefore(m1, p1, m2, p2 string) error {
 	// (2xx) uses that call up, so two dispenses need two checks. One NLL refused uses nothing: the
 	// system may send it again on the same check.
 	before, thens := 0, 0
-	for _, c := range calls {
+	for _, c := range interactions(calls) {
 		switch {
 		case then.matches(c):
 			thens++
@@ -512,7 +542,7 @@ func (w *World) calledBefore(m1, p1, m2, p2 string) error {
 // rereadAfterConflict checks that every PUT answered 409 or 412 was followed by a GET of the
 // same resource. A scenario in which NLL never answered so has not tested it: that is an error.
 func (w *World) rereadAfterConflict() error {
-	calls, err := w.calls()
+	calls, err := w.interactions()
 	if err != nil {
 		return err
 	}
@@ -597,7 +627,18 @@ func parseSelector(s string) (selector, error) {
 	case "varje läsande anrop", "every read":
 		return selector{"every read (GET)", filter(func(c *gateway.Call) bool { return c.Method == http.MethodGet })}, nil
 	case "varje skrivande anrop", "every write":
-		return selector{"every write (POST, PUT, DELETE; not $verify and the other checks and reads)", filter(writes)}, nil
+		// A transaction's writes are its entries: each is judged as the call it stands for.
+		return selector{"every write (POST, PUT, DELETE, a transaction's entries; not $verify and the other checks and reads)", func(calls []*gateway.Call) []*gateway.Call {
+			var out []*gateway.Call
+			for _, c := range calls {
+				if es := entries(c); len(es) > 0 {
+					out = append(out, slices.DeleteFunc(es, func(e *gateway.Call) bool { return !writes(e) })...)
+				} else if writes(c) {
+					out = append(out, c)
+				}
+			}
+			return out
+		}}, nil
 	}
 	if m := callN.FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[1])
@@ -672,8 +713,12 @@ func (w *World) callHeaderMatches(which, name, expr string) error {
 func (w *World) validProvenance(which string) error {
 	return w.eachSelected(which, func(c *gateway.Call) error {
 		v := headerOf(c, "X-Provenance")
+		name := "x-provenance"
+		if c.Of != nil { // a transaction's entry: entries took its own from nllProvenanceDetails
+			name = "provenance (nllProvenanceDetails, else x-provenance)"
+		}
 		fail := func(why string) error {
-			return &evidence.Mismatch{Check: "x-provenance of " + callLine(c), Expected: "base64-encoded JSON (NLLProvenance)", Actual: why}
+			return &evidence.Mismatch{Check: name + " of " + callLine(c), Expected: "base64-encoded JSON (NLLProvenance)", Actual: why}
 		}
 		if v == "" {
 			return fail("none")
@@ -938,7 +983,7 @@ var createdKinds = map[string]string{
 // successful POST of that type, so that the following checks see NLL's state.
 func (w *World) readSUTCreated(kind string) error {
 	typ := createdKinds[kind]
-	calls, err := w.calls()
+	calls, err := w.interactions()
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,7 @@ func newRunCmd(sys System) *cobra.Command {
 	f.StringVar(&opts.SUTConfig, "sut-config", "", "file with the sut: and gateway: sections (as in konform.yaml), in place of the configuration file's")
 	f.StringVar(&opts.SUT, "sut", "", "driver of the system under test for @sut cases: ref (konform's reference connecting system), command or http (set up under sut: in the configuration file, whose driver is the default), or manual (an operator at the terminal); without one those cases are skipped")
 	f.StringVar(&opts.SUTDefect, "sut-defect", "", "make the reference system commit a defect (see docs/sut.md), to see the SUT cases fail")
+	f.BoolVar(&opts.SUTTransactions, "sut-transactions", false, "make the reference system send its prescriptions and dispenses in transactions (NLLTransactionBundle), as some systems do, to see how the SUT cases judge them")
 	f.DurationVar(&opts.SUTTimeout, "sut-timeout", 0, "limit per action of the system under test (default sut.timeout of the configuration file, else 2m)")
 	f.DurationVar(&settle, "sut-settle", 0, "how long the system under test must make no call after a case's last step, so that a late call is caught in its own case (default sut.settle of the configuration file, else 1s; 0 for --sut ref)")
 	f.StringVar(&opts.Operator, "operator", "", "who runs the cases, for the evidence (default the OS user)")

@@ -133,6 +133,9 @@ func addProperties(s *junit.Testsuite, run *Run) {
 	if sut := run.SUT; sut != nil {
 		s.AddProperty("konform.sut.driver", sut.Driver)
 		s.AddProperty("konform.sut.gateway", sut.Gateway)
+		if sut.Transactions {
+			s.AddProperty("konform.sut.transactions", "true")
+		}
 		if sut.Defect != "" {
 			s.AddProperty("konform.sut.defect", sut.Defect)
 		}

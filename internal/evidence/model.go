@@ -282,10 +282,14 @@ func (s *SUTInfo) Describe() string {
 	if s == nil {
 		return "not at all"
 	}
+	d := "with driver " + s.Driver
 	if s.Defect != "" {
-		return fmt.Sprintf("with driver %s and defect %s", s.Driver, s.Defect)
+		d += " and defect " + s.Defect
 	}
-	return "with driver " + s.Driver
+	if s.Transactions {
+		d += ", writing in transactions"
+	}
+	return d
 }
 
 // SUTInfo says how the system under test was in the loop.
@@ -294,6 +298,9 @@ type SUTInfo struct {
 	Driver string `json:"driver"`
 	// Defect is the reference system's deliberate defect, "" for none.
 	Defect string `json:"defect,omitempty"`
+	// Transactions is set when the reference system sent its writes in transactions
+	// (--sut-transactions).
+	Transactions bool `json:"transactions,omitempty"`
 	// Gateway is the base URL the system called NLL through.
 	Gateway string `json:"gateway"`
 	// ReferenceCalls counts the calls, under another driver than ref, that named konform's

@@ -101,6 +101,12 @@ type Call struct {
 	// Stray, when set, says why the call cannot be the scenario's own although it came while the
 	// scenario ran: it arrived before the scenario's first action, or after its last step.
 	Stray string
+	// Of and Entry are set on a view of one entry of a transaction (POST [base]/ with a Bundle
+	// of type transaction), which the checks make so that an entry is judged as the call it
+	// stands for: Of is the transaction, Entry the entry's number from 1. The gateway records
+	// calls only; it never sets them.
+	Of    *Call
+	Entry int
 }
 
 // Why a call that came during a scenario is not its own.

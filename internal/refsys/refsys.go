@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,11 @@ type Config struct {
 	Version string
 	// Defect is the mistake to make, "" for none (see Defects).
 	Defect string
+	// Transactions makes the system send each prescription, dispense and change of one as a
+	// transaction of one entry (NLLTransactionBundle, POST [base]/, the provenance in the
+	// entry's nllProvenanceDetails), as a system that writes in transactions does; false sends
+	// them one by one (POST MedicationRequest). Operations ($verify, $end) go as they are.
+	Transactions bool
 	// Now is the system's clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -186,8 +192,18 @@ type answer struct {
 // maxAnswer bounds what the system reads of one answer.
 const maxAnswer = 16 << 20
 
-// call sends one request with the message headers NLL requires.
+// call sends one request with the message headers NLL requires; with Config.Transactions, a
+// write of a resource goes as a transaction of one entry.
 func (s *System) call(ctx context.Context, r request) (*answer, error) {
+	if s.cfg.Transactions && (r.method == http.MethodPost || r.method == http.MethodPut) && !strings.Contains(r.path, "$") {
+		return s.transaction(ctx, r)
+	}
+	return s.send(ctx, r, true)
+}
+
+// send sends one request with the message headers NLL requires, x-provenance on a write when
+// provenance is set.
+func (s *System) send(ctx context.Context, r request, provenance bool) (*answer, error) {
 	u := *s.base
 	u.Path = s.base.Path + "/" + r.path
 	u.RawQuery = r.query.Encode()
@@ -219,8 +235,8 @@ func (s *System) call(ctx context.Context, r request) (*answer, error) {
 	}
 	if r.method == http.MethodPost || r.method == http.MethodPut {
 		req.Header.Set("Content-Type", "application/fhir+json")
-		if !s.has(NoProvenance) {
-			req.Header.Set("X-Provenance", provenance(r.activity, s.cfg.RunID))
+		if provenance && !s.has(NoProvenance) {
+			req.Header.Set("X-Provenance", provenanceOf(r.activity, s.cfg.RunID))
 		}
 	}
 	resp, err := s.client.Do(req)
@@ -237,6 +253,48 @@ func (s *System) call(ctx context.Context, r request) (*answer, error) {
 	return a, nil
 }
 
+// ProvenanceDetailsURL is the extension on a transaction entry's request that carries its
+// provenance, as konform's simulator reads it (sim.ProvenanceDetailsURL; NLL's own URL and value
+// format are not published).
+const ProvenanceDetailsURL = "http://electronichealth.se/fhir/StructureDefinition/nllProvenanceDetails"
+
+// transaction sends a write as a transaction of one entry, its provenance in the entry, and
+// answers with the entry's answer as if the write had gone alone: its status, Location and
+// resource. An answer that is no transaction-response (an error) is returned as it came.
+func (s *System) transaction(ctx context.Context, r request) (*answer, error) {
+	var resource json.RawMessage = r.body
+	req := map[string]any{"method": r.method, "url": r.path}
+	if !s.has(NoProvenance) {
+		req["extension"] = []any{map[string]any{"url": ProvenanceDetailsURL, "valueString": provenanceOf(r.activity, s.cfg.RunID)}}
+	}
+	body, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "transaction",
+		"entry": []any{map[string]any{"resource": resource, "request": req}}})
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.send(ctx, request{role: r.role, method: http.MethodPost, body: body, purpose: r.purpose, access: r.access}, false)
+	if err != nil || a.status != http.StatusOK || a.doc["type"] != "transaction-response" {
+		return a, err
+	}
+	entries := list(a.doc["entry"])
+	if len(entries) != 1 {
+		return a, nil
+	}
+	e, _ := entries[0].(map[string]any)
+	resp, _ := e["response"].(map[string]any)
+	code, _, _ := strings.Cut(fmt.Sprint(resp["status"]), " ")
+	one := &answer{header: http.Header{}}
+	one.status, _ = strconv.Atoi(code)
+	if loc, _ := resp["location"].(string); loc != "" {
+		one.header.Set("Location", loc)
+	}
+	if res, _ := e["resource"].(map[string]any); res != nil {
+		one.doc = res
+		one.body, _ = json.Marshal(res)
+	}
+	return one, nil
+}
+
 // requestID is a fresh UUID for every request (or, with the defect, the same one every time).
 func (s *System) requestID() string {
 	if s.has(ReusedRequestID) {
@@ -248,8 +306,8 @@ func (s *System) requestID() string {
 	return uuid.NewString()
 }
 
-// provenance is the x-provenance of a write: base64-encoded JSON with activity and reason.
-func provenance(activity, runID string) string {
+// provenanceOf is the x-provenance of a write: base64-encoded JSON with activity and reason.
+func provenanceOf(activity, runID string) string {
 	raw, _ := json.Marshal(map[string]any{
 		"resourceType": "Provenance",
 		"activity":     map[string]any{"coding": []any{map[string]any{"code": activity}}, "text": activity},

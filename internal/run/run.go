@@ -115,6 +115,9 @@ type Options struct {
 	SUT string
 	// SUTDefect switches the reference system to one of its defects (refsys.Defects).
 	SUTDefect string
+	// SUTTransactions makes the reference system send its writes in transactions
+	// (refsys.Config.Transactions).
+	SUTTransactions bool
 	// SUTTimeout bounds one action of the system under test; zero means sut.timeout of the
 	// configuration file, else config.DefaultSUTTimeout.
 	SUTTimeout time.Duration
@@ -189,6 +192,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		return fail(ExitUsage, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command, http or manual", opts.SUT))
 	case opts.SUTDefect != "" && opts.SUT != evidence.ReferenceSystem:
 		return fail(ExitUsage, fmt.Errorf("--sut-defect breaks the reference system; add --sut ref"))
+	case opts.SUTTransactions && opts.SUT != evidence.ReferenceSystem:
+		return fail(ExitUsage, fmt.Errorf("--sut-transactions makes the reference system write in transactions; add --sut ref"))
 	case opts.SUT == evidence.ReferenceSystem && opts.SystemFile != "":
 		return fail(ExitUsage, fmt.Errorf("--sut ref makes konform's own reference system the system under test, not the one --system describes; drive yours with --sut command, http or manual (docs/sut.md), or leave --system out"))
 	}

@@ -212,7 +212,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 		sutTLS := pki.ClientTLS(side.trust, refID)
 		sutTLS.ServerName = side.serverName
 		ref, err := refsys.New(refsys.Config{BaseURL: gw.URL, TLS: sutTLS, Templates: templates, TestData: testData,
-			RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Users: users})
+			RunID: runID, Version: opts.Version, Defect: opts.SUTDefect, Transactions: opts.SUTTransactions, Users: users})
 		if err != nil {
 			gw.Close()
 			return nil, err
@@ -242,7 +242,7 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 	// Without --system an external driver's system is not named: the x-user-agent check then
 	// says to pass --system rather than guess.
 	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, settle: settle, skip: skip, secret: secret,
-		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Gateway: gw.URL},
+		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Transactions: opts.SUTTransactions, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil
 }
 

@@ -56,12 +56,55 @@ func TestSUTPackPassesWithTheReferenceSystem(t *testing.T) {
 	}
 }
 
+// TestSUTPackPassesWithTransactions runs every @sut scenario with the reference system sending
+// its prescriptions and dispenses in transactions, as NLL allows: a system that writes so passes
+// as one that writes one by one does.
+func TestSUTPackPassesWithTransactions(t *testing.T) {
+	t.Parallel()
+	r := execute(t, run.Options{Tags: run.SUTTag, SUT: "ref", SUTTransactions: true, Concurrency: 4})
+	if r.code != run.ExitOK {
+		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+	}
+	if n := r.summary.Counts; n.Passed+n.Skipped != n.Total || n.Skipped != r.count(run.ManualTag) {
+		t.Fatalf("counts %+v; want every SUT case passed, but the %s ones skipped", n, run.ManualTag)
+	}
+	if s := r.summary.Run.SUT; s == nil || !s.Transactions {
+		t.Fatalf("summary.json sut = %+v, want transactions", s)
+	}
+	c := r.outcome(t, "SUT-APO-03")
+	transactions := 0
+	for _, call := range c.SUTCalls {
+		data, err := os.ReadFile(filepath.Join(r.dir, call.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "POST /fhir-server/fhir/\n") && strings.Contains(string(data), `"transaction-response"`) {
+			transactions++
+		}
+	}
+	if transactions == 0 {
+		t.Fatalf("SUT-APO-03's calls hold no transaction NLL answered: %+v", c.SUTCalls)
+	}
+}
+
 // TestEveryDefectIsCaught runs the SUT pack once per defect of the reference system. Each defect
 // must fail the scenarios testdata/sut-defects.yaml names, as failed (not error) and at the named
 // step, or as error where the file says "error: "; and every SUT scenario must fail under at
 // least one defect.
 func TestEveryDefectIsCaught(t *testing.T) {
 	t.Parallel()
+	catchEveryDefect(t, false)
+}
+
+// TestEveryDefectIsCaughtInTransactions does the same with the reference system sending its
+// prescriptions and dispenses in transactions (NLLTransactionBundle): the checks judge each entry
+// as the call it stands for, so every defect fails the same scenarios at the same steps.
+func TestEveryDefectIsCaughtInTransactions(t *testing.T) {
+	t.Parallel()
+	catchEveryDefect(t, true)
+}
+
+func catchEveryDefect(t *testing.T, transactions bool) {
 	data, err := os.ReadFile("testdata/sut-defects.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +134,7 @@ func TestEveryDefectIsCaught(t *testing.T) {
 			sort.Strings(ids)
 			tags = strings.Join(ids, ",")
 		}
-		r := execute(t, run.Options{Tags: tags, SUT: "ref", SUTDefect: d.Name, Concurrency: 4})
+		r := execute(t, run.Options{Tags: tags, SUT: "ref", SUTDefect: d.Name, SUTTransactions: transactions, Concurrency: 4})
 		if r.code == run.ExitOK && anyMandatory(p, cases) {
 			t.Errorf("defect %s: exit 0", d.Name)
 		}
@@ -173,5 +216,20 @@ func TestGatewayPortInUseExits2(t *testing.T) {
 	}
 	if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 		t.Fatalf("more than one line:\n%s", r.stderr)
+	}
+}
+
+// TestReferenceSystemSwitchesNeedSUTRef checks that the switches of the reference system are
+// usage errors without it, not silently ignored.
+func TestReferenceSystemSwitchesNeedSUTRef(t *testing.T) {
+	t.Parallel()
+	for flag, opts := range map[string]run.Options{
+		"--sut-defect":       {Tags: run.SUTTag, SUTDefect: "ignore-409"},
+		"--sut-transactions": {Tags: run.SUTTag, SUTTransactions: true},
+	} {
+		r := execute(t, opts)
+		if r.code != run.ExitUsage || !strings.Contains(r.stderr, flag) || !strings.Contains(r.stderr, "--sut ref") {
+			t.Errorf("%s without --sut ref: exit %d, %q; want 2 and a line naming both", flag, r.code, r.stderr)
+		}
 	}
 }
