@@ -223,7 +223,13 @@ var swedish = strings.NewReplacer(
 	"x-access of ", "x-access i ", "x-org-info of ", "x-org-info i ", "x-purpose of ", "x-purpose i ",
 	"calls GET ", "antal anrop GET ", "calls POST ", "antal anrop POST ", "calls PUT ", "antal anrop PUT ", "calls DELETE ", "antal anrop DELETE ",
 	"every call of the system", "vart och ett av systemets anrop", "every read (GET) of the system", "vart och ett av systemets läsande anrop (GET)",
-	"every write (POST, PUT, DELETE; not $verify and the other checks and reads) of the system", "vart och ett av systemets skrivande anrop (POST, PUT, DELETE; inte $verify, de andra kontrollerna eller läsningar)",
+	"every write (POST, PUT, DELETE, a transaction's entries; not $verify and the other checks and reads) of the system", "vart och ett av systemets skrivande anrop (POST, PUT, DELETE, en transaktions poster; inte $verify, de andra kontrollerna eller läsningar)",
+	" (a transaction of ", " (en transaktion av ", "provenance (nllProvenanceDetails, else x-provenance) of ", "provenance (nllProvenanceDetails, annars x-provenance) i ",
+	// the check of $verify before each dispense (steps/dispense.go)
+	"$verify before ", "$verify före ", "a $verify of the same dispense (", "en $verify av samma uttag (", "no $verify of a dispense before it", "ingen $verify av ett uttag före det",
+	"$verify of another dispense only: ", "$verify bara av ett annat uttag: ", "the system's dispenses", "systemets uttag",
+	"prescription none", "förskrivning saknas", ", patient none", ", patient saknas", ", article none", ", artikel saknas", ", quantity none", ", mängd saknas",
+	"prescription ", "förskrivning ", ", patient ", ", patient ", ", article ", ", artikel ", ", quantity ", ", mängd ",
 	" of the system", " av systemet", "the last action's calls", "den senaste åtgärdens anrop",
 	"the issuer of the system's client certificate", "utfärdaren av systemets klientcertifikat", "a test CA", "en test-CA",
 	"JSON that is no Provenance (resourceType ", "JSON som inte är en Provenance (resourceType ", "a reference to ", "en referens till ",
@@ -409,6 +415,7 @@ var swedishRules = func() []rule {
 		r(" answered ", `(\$end|DELETE) answered (\d+)`, as("$1 besvarades med $2")),
 		// the checks (steps/checks.go, steps/sut.go)
 		r("call ", `\bcall (\d+) of the system\b`, as("systemets anrop $1")),
+		r(" of the transaction POST [base]/)", ` \(entry (\d+) of the transaction POST \[base\]/\)`, as(" (post $1 i transaktionen POST [base]/)")),
 		r("the system's call ", `\bthe system's call (\d+)\b`, as("systemets anrop $1")),
 		r("a call ", `\ba call ([A-Z]+) `, as("ett anrop $1 ")),
 		r(" page(s)", `((?:(?:true|false|an empty collection|-?\d+(?:\.\d+)?), )*(?:true|false|an empty collection|-?\d+(?:\.\d+)?)) on (\d+) page\(s\)`, pageValues),

@@ -564,8 +564,17 @@ func (s *System) dispensePaper(ctx context.Context, pnr, template string) (drive
 func (s *System) checkAndRegister(ctx context.Context, doc map[string]any) (driver.Result, error) {
 	body, _ := json.Marshal(doc)
 	purpose, access := s.readAs(Pharmacist)
+	checked := body
+	if s.has(VerifyOtherDispense) { // a form that sends the check before the user's last change
+		var other map[string]any
+		_ = json.Unmarshal(body, &other)
+		q, _ := other["quantity"].(map[string]any)
+		n, _ := q["value"].(float64)
+		other["quantity"] = map[string]any{"value": n + 1, "unit": q["unit"]}
+		checked, _ = json.Marshal(other)
+	}
 	if !s.has(DispenseWithoutVerify) {
-		v, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPost, path: "MedicationDispense/$verify", body: body,
+		v, err := s.call(ctx, request{role: Pharmacist, method: http.MethodPost, path: "MedicationDispense/$verify", body: checked,
 			purpose: purpose, access: access, activity: "kontroll"})
 		if err != nil {
 			return unreachable("Uttaget kunde inte kontrolleras", err), nil

@@ -23,6 +23,9 @@ const (
 	ReadWithoutConsent = "read-without-consent"
 	// DispenseWithoutVerify registers a dispense without checking it with $verify first.
 	DispenseWithoutVerify = "dispense-without-verify"
+	// VerifyOtherDispense checks a dispense of one package more with $verify than it registers:
+	// the check was of another dispense.
+	VerifyOtherDispense = "verify-other-dispense"
 	// NoContainedPractitioner names the prescriber by identifier instead of a contained Practitioner.
 	NoContainedPractitioner = "no-contained-practitioner"
 	// RetryAfter422 repeats a POST that NLL rejected with 422, twice, before showing the error.
@@ -105,6 +108,7 @@ var Defects = []Defect{
 	{Ignore409, "gives up on 409/412 instead of reading the latest version again"},
 	{ReadWithoutConsent, "reads the medication list, and locked data, although the patient did not consent"},
 	{DispenseWithoutVerify, "registers a dispense without MedicationDispense/$verify first"},
+	{VerifyOtherDispense, "checks a dispense of one package more with $verify than it then registers"},
 	{NoContainedPractitioner, "names the prescriber by identifier instead of a contained Practitioner"},
 	{RetryAfter422, "repeats a POST that NLL rejected with 422, twice"},
 	{WrongPatient, "refreshes the previously open patient's list (MedicationRequest?patient.identifier=urn:oid:…|personnummer) when the user opens another patient"},
