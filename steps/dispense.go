@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/gateway"
 )
 
 // NLL requires a dispense to be checked with $verify before it is registered (nll.md 1.5: "Mandatory
@@ -118,29 +119,34 @@ func (w *World) verifiedEveryDispense() error {
 	}
 	var checked []string
 	dispenses := 0
-	for _, c := range interactions(calls) {
-		switch {
-		case verifyCall.matches(c):
+	var missing error
+	sequence(calls, func(c *gateway.Call) {
+		if c.Method != http.MethodPost || c.Path != "MedicationDispense" || missing != nil {
+			return
+		}
+		dispenses++
+		var res map[string]any
+		_ = json.Unmarshal(c.ReqBody, &res)
+		key := dispenseKey(res)
+		i := slices.Index(checked, key)
+		if i < 0 {
+			actual := "no $verify of a dispense before it"
+			if len(checked) > 0 {
+				actual = "$verify of another dispense only: " + strings.Join(checked, "; ")
+			}
+			missing = &evidence.Mismatch{Check: "$verify before " + callLine(c), Expected: "a $verify of the same dispense (" + key + ")", Actual: actual}
+		} else if c.Status >= 200 && c.Status < 300 {
+			checked = slices.Delete(checked, i, i+1)
+		}
+	}, func(c *gateway.Call) {
+		if verifyCall.matches(c) {
 			for _, d := range checkedDispenses(c.ReqBody) {
 				checked = append(checked, dispenseKey(d))
 			}
-		case c.Method == http.MethodPost && c.Path == "MedicationDispense":
-			dispenses++
-			var res map[string]any
-			_ = json.Unmarshal(c.ReqBody, &res)
-			key := dispenseKey(res)
-			i := slices.Index(checked, key)
-			if i < 0 {
-				actual := "no $verify of a dispense before it"
-				if len(checked) > 0 {
-					actual = "$verify of another dispense only: " + strings.Join(checked, "; ")
-				}
-				return &evidence.Mismatch{Check: "$verify before " + callLine(c), Expected: "a $verify of the same dispense (" + key + ")", Actual: actual}
-			}
-			if c.Status >= 200 && c.Status < 300 {
-				checked = slices.Delete(checked, i, i+1)
-			}
 		}
+	})
+	if missing != nil {
+		return missing
 	}
 	if dispenses == 0 {
 		return &evidence.Mismatch{Check: "the system's dispenses", Expected: "a call POST MedicationDispense", Actual: describe(calls)}

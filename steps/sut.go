@@ -222,7 +222,7 @@ func (w *World) reportedNLLStatus() error {
 		calls = calls[w.sutMark:]
 	}
 	var last, lastWrite *gateway.Call
-	for _, c := range calls {
+	for _, c := range interactions(calls) {
 		if c.Status != 0 {
 			last = c
 			if writes(c) {
@@ -237,7 +237,9 @@ func (w *World) reportedNLLStatus() error {
 		return &evidence.Mismatch{Check: "status the system showed its user", Expected: "the status of NLL's answer to the system's last call",
 			Actual: "no call of the system was answered"}
 	}
-	if r.Status != last.Status {
+	// A write in a transaction has two statuses, the transaction's (200) and the entry's (201);
+	// which of them a user sees is the system's choice.
+	if r.Status != last.Status && (last.Of == nil || r.Status != last.Of.Status) {
 		whose := "NLL's answer"
 		if last.Err != "" && last.Upstream == "forwarded" {
 			whose = "the gateway's answer, since NLL gave none whole,"
@@ -270,16 +272,6 @@ func (w *World) calls() ([]*gateway.Call, error) {
 		return nil, err
 	}
 	return own(s.Calls()), nil
-}
-
-// interactions returns the SUT's calls as calls() does, each transaction followed by a view of
-// each of its entries (entries): what the checks of which calls the system made look through.
-func (w *World) interactions() ([]*gateway.Call, error) {
-	calls, err := w.calls()
-	if err != nil {
-		return nil, err
-	}
-	return interactions(calls), nil
 }
 
 // own returns the calls that are not stray.
@@ -364,17 +356,16 @@ func (p callPattern) matches(c *gateway.Call) bool {
 	return p.re.MatchString(target)
 }
 
-// describe lists calls for a failure message, a transaction with its entries; the entries'
-// views in calls are left out, since their transaction shows them.
+// describe lists the system's calls for a failure message, a transaction with its entries.
 func describe(calls []*gateway.Call) string {
 	parts := make([]string, 0, len(calls))
 	for _, c := range calls {
-		if c.Of != nil {
-			continue
-		}
 		l := callLine(c)
-		if es := entries(c); len(es) > 0 {
-			var inner []string
+		if es, tx := entries(c); tx {
+			inner := []string{"no entry"}
+			if len(es) > 0 {
+				inner = inner[:0]
+			}
 			for _, e := range es {
 				inner = append(inner, line(e, ""))
 			}
@@ -517,20 +508,24 @@ func (w *World) calledBefore(m1, p1, m2, p2 string) error {
 	// Each call of the second kind needs one of the first kind before it; one that NLL accepted
 	// (2xx) uses that call up, so two dispenses need two checks. One NLL refused uses nothing: the
 	// system may send it again on the same check.
-	before, thens := 0, 0
-	for _, c := range interactions(calls) {
-		switch {
-		case then.matches(c):
-			thens++
-			if before == 0 {
-				return &evidence.Mismatch{Check: "order of the system's calls", Expected: first.text + " before each " + then.text, Actual: describe(calls)}
-			}
-			if c.Status >= 200 && c.Status < 300 {
-				before--
-			}
-		case first.matches(c):
+	before, thens, missing := 0, 0, false
+	sequence(calls, func(c *gateway.Call) {
+		if !then.matches(c) || missing {
+			return
+		}
+		thens++
+		if before == 0 {
+			missing = true
+		} else if c.Status >= 200 && c.Status < 300 {
+			before--
+		}
+	}, func(c *gateway.Call) {
+		if first.matches(c) {
 			before++
 		}
+	})
+	if missing {
+		return &evidence.Mismatch{Check: "order of the system's calls", Expected: first.text + " before each " + then.text, Actual: describe(calls)}
 	}
 	if thens == 0 {
 		return &evidence.Mismatch{Check: "order of the system's calls", Expected: first.text + " before " + then.text,
@@ -542,31 +537,45 @@ func (w *World) calledBefore(m1, p1, m2, p2 string) error {
 // rereadAfterConflict checks that every PUT answered 409 or 412 was followed by a GET of the
 // same resource. A scenario in which NLL never answered so has not tested it: that is an error.
 func (w *World) rereadAfterConflict() error {
-	calls, err := w.interactions()
+	real, err := w.calls()
 	if err != nil {
 		return err
 	}
+	calls := interactions(real)
 	conflicts := 0
+	seen := map[*gateway.Call]bool{} // transactions whose conflict is judged
 	for i, c := range calls {
 		if c.Method != http.MethodPut || (c.Status != http.StatusConflict && c.Status != http.StatusPreconditionFailed) {
 			continue
 		}
-		conflicts++
-		reread := false
-		for _, later := range calls[i+1:] {
-			if later.Method == http.MethodGet && later.Path == c.Path && later.Status == http.StatusOK {
-				reread = true
-				break
+		targets := []string{c.Path}
+		if c.Of != nil {
+			// NLL refused the whole transaction: the entry its answer points at must be read
+			// again, or, when it points at none, any of the transaction's PUTs.
+			if n := failedEntry(c.Of); n != 0 && n != c.Entry || n == 0 && seen[c.Of] {
+				continue
+			} else if n == 0 {
+				seen[c.Of] = true
+				targets = nil
+				for _, e := range calls {
+					if e.Of == c.Of && e.Method == http.MethodPut {
+						targets = append(targets, e.Path)
+					}
+				}
 			}
 		}
+		conflicts++
+		reread := slices.ContainsFunc(calls[i+1:], func(later *gateway.Call) bool {
+			return later.Method == http.MethodGet && later.Status == http.StatusOK && slices.Contains(targets, later.Path)
+		})
 		if !reread {
-			return &evidence.Mismatch{Check: "handling of a version conflict", Expected: "GET " + c.Path + " after the answer " + strconv.Itoa(c.Status),
-				Actual: describe(calls)}
+			return &evidence.Mismatch{Check: "handling of a version conflict", Expected: "GET " + strings.Join(targets, " or GET ") + " after the answer " + strconv.Itoa(c.Status),
+				Actual: describe(real)}
 		}
 	}
 	if conflicts == 0 {
 		if w.changed == "" {
-			return harnessError("NLL never answered the system's update with 409 or 412, so re-reading could not be checked; the scenario must change the resource before the system saves it (%s)", describe(calls))
+			return harnessError("NLL never answered the system's update with 409 or 412, so re-reading could not be checked; the scenario must change the resource before the system saves it (%s)", describe(real))
 		}
 		id := createdID(w.changed)
 		putChanged := slices.ContainsFunc(calls, func(c *gateway.Call) bool {
@@ -574,7 +583,7 @@ func (w *World) rereadAfterConflict() error {
 		})
 		putOther := slices.ContainsFunc(calls, func(c *gateway.Call) bool { return c.Method == http.MethodPut })
 		if !putChanged && putOther {
-			return harnessError("NLL never answered the system's update with 409 or 412: the system did not save %s, which konform changed, so re-reading could not be checked (%s); a system that created one prescription saves that one", id, describe(calls))
+			return harnessError("NLL never answered the system's update with 409 or 412: the system did not save %s, which konform changed, so re-reading could not be checked (%s); a system that created one prescription saves that one", id, describe(real))
 		}
 		// konform changed the resource and the system met no conflict: it read the latest
 		// version before saving, or did not save. No answer needed a re-read; what NLL holds
@@ -624,20 +633,14 @@ func parseSelector(s string) (selector, error) {
 	switch s {
 	case "varje anrop", "every call":
 		return selector{"every call", filter(func(*gateway.Call) bool { return true })}, nil
+	// A transaction's reads and writes are its entries: each is judged as the call it stands for.
 	case "varje läsande anrop", "every read":
-		return selector{"every read (GET)", filter(func(c *gateway.Call) bool { return c.Method == http.MethodGet })}, nil
+		return selector{"every read (GET)", func(calls []*gateway.Call) []*gateway.Call {
+			return filter(func(c *gateway.Call) bool { return c.Method == http.MethodGet })(interactions(calls))
+		}}, nil
 	case "varje skrivande anrop", "every write":
-		// A transaction's writes are its entries: each is judged as the call it stands for.
 		return selector{"every write (POST, PUT, DELETE, a transaction's entries; not $verify and the other checks and reads)", func(calls []*gateway.Call) []*gateway.Call {
-			var out []*gateway.Call
-			for _, c := range calls {
-				if es := entries(c); len(es) > 0 {
-					out = append(out, slices.DeleteFunc(es, func(e *gateway.Call) bool { return !writes(e) })...)
-				} else if writes(c) {
-					out = append(out, c)
-				}
-			}
-			return out
+			return filter(writes)(interactions(calls))
 		}}, nil
 	}
 	if m := callN.FindStringSubmatch(s); m != nil {
@@ -924,8 +927,13 @@ func (w *World) onlyTestPatient() error {
 	if w.sutMark > len(calls) {
 		w.sutMark = len(calls)
 	}
-	named := false // a system that shows what it kept from another patient calls NLL for none
+	named := false           // a system that shows what it kept from another patient calls NLL for none
+	var mine []*gateway.Call // the calls, and a transaction's entries with their own URLs
 	for _, c := range calls[w.sutMark:] {
+		es, _ := entries(c)
+		mine = append(append(mine, c), es...)
+	}
+	for _, c := range mine {
 		q, _ := url.QueryUnescape(c.RawQuery)
 		text := c.Path + "?" + q + " " + string(c.ReqBody)
 		for _, m := range patientRef.FindAllStringSubmatch(text, -1) {
@@ -983,12 +991,12 @@ var createdKinds = map[string]string{
 // successful POST of that type, so that the following checks see NLL's state.
 func (w *World) readSUTCreated(kind string) error {
 	typ := createdKinds[kind]
-	calls, err := w.interactions()
+	calls, err := w.calls()
 	if err != nil {
 		return err
 	}
 	location := ""
-	for _, c := range calls {
+	for _, c := range interactions(calls) {
 		if c.Method == http.MethodPost && c.Path == typ && c.Status == http.StatusCreated && c.RespHeader != nil {
 			location = c.RespHeader.Get("Location")
 		}

@@ -3,6 +3,7 @@ package steps
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -53,18 +54,18 @@ type transactionAnswer struct {
 	} `json:"entry"`
 }
 
-// entries returns a view of each entry of c when c is a transaction the system sent, nil
-// otherwise. An entry has its request's method and URL, its resource as the body, the
+// entries returns a view of each entry of c, and whether c is a transaction the system sent at
+// all (a transaction of no entries writes nothing). An entry has its request's method and URL, its resource as the body, the
 // transaction's headers with its own provenance as x-provenance (the header's when it has
 // none), and its own answer when NLL answered the transaction with a transaction-response of as
 // many entries; else NLL's answer to the whole transaction, which an error is.
-func entries(c *gateway.Call) []*gateway.Call {
+func entries(c *gateway.Call) ([]*gateway.Call, bool) {
 	if c.Method != http.MethodPost || c.Path != "" || c.Refused != "" || c.Of != nil {
-		return nil
+		return nil, false
 	}
 	var b transactionBody
 	if json.Unmarshal(c.ReqBody, &b) != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
-		return nil
+		return nil, false
 	}
 	var a transactionAnswer
 	answered := c.Status >= 200 && c.Status < 300 && json.Unmarshal(c.RespBody, &a) == nil &&
@@ -104,19 +105,73 @@ func entries(c *gateway.Call) []*gateway.Call {
 		}
 		out = append(out, &v)
 	}
-	return out
+	return out, true
 }
 
-// interactions returns calls with each transaction followed by its entries: what the checks of
-// which calls the system made look through.
+// interactions returns calls with each transaction replaced by its entries: what the checks of
+// which calls the system made, and of its reads and writes, look through. Entries of one
+// transaction are sent at once: for "X before Y" they stand together (sequence).
 func interactions(calls []*gateway.Call) []*gateway.Call {
 	out := make([]*gateway.Call, 0, len(calls))
 	for _, c := range calls {
-		out = append(out, c)
-		out = append(out, entries(c)...)
+		if es, tx := entries(c); tx {
+			out = append(out, es...)
+		} else {
+			out = append(out, c)
+		}
 	}
 	return out
 }
+
+// sequence walks interactions in order for a check of "X before Y": each call goes to visit
+// with done, which tells whether a call matching X counts as earlier yet. X in a transaction
+// counts only once the whole transaction is over, so it is never earlier than a Y beside it:
+// the system sent both before it had NLL's answer to either.
+func sequence(calls []*gateway.Call, visit func(c *gateway.Call), done func(c *gateway.Call)) {
+	var tx *gateway.Call
+	var pending []*gateway.Call
+	for _, c := range interactions(calls) {
+		if c.Of != tx {
+			for _, p := range pending {
+				done(p)
+			}
+			pending, tx = nil, c.Of
+		}
+		visit(c)
+		if c.Of != nil {
+			pending = append(pending, c)
+		} else {
+			done(c)
+		}
+	}
+}
+
+// failedEntry is the number (from 1) of the entry NLL's refusal of a transaction points at
+// (Bundle.entry[i] in an issue's expression, location or diagnostics), 0 when it names none.
+func failedEntry(tx *gateway.Call) int {
+	var oo struct {
+		ResourceType string `json:"resourceType"`
+		Issue        []struct {
+			Expression  []string `json:"expression"`
+			Location    []string `json:"location"`
+			Diagnostics string   `json:"diagnostics"`
+		} `json:"issue"`
+	}
+	if json.Unmarshal(tx.RespBody, &oo) != nil || oo.ResourceType != "OperationOutcome" {
+		return 0
+	}
+	for _, is := range oo.Issue {
+		for _, text := range append(append(is.Expression, is.Location...), is.Diagnostics) {
+			if m := entryIndex.FindStringSubmatch(text); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				return n + 1
+			}
+		}
+	}
+	return 0
+}
+
+var entryIndex = regexp.MustCompile(`Bundle\.entry\[(\d{1,6})\]`)
 
 // entryOf names where an entry came from, for a failure message: "" for a call of its own.
 func entryOf(c *gateway.Call) string {

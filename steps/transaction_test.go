@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/gateway"
 )
 
@@ -71,6 +72,112 @@ func TestTransactionEntriesAreJudgedAsCalls(t *testing.T) {
 		w = sutWorld(&recorded{calls: []*gateway.Call{call("POST", "", 200, nil, body)}})
 		if err := w.called("POST", "MedicationRequest"); err == nil {
 			t.Errorf("POST [base]/ with %q counted as POST MedicationRequest", body)
+		}
+	}
+}
+
+const (
+	txVerify = `{"resource":{"resourceType":"Parameters"},"request":{"method":"POST","url":"MedicationDispense/$verify"}}`
+	txMD     = `{"resource":{"resourceType":"MedicationDispense"},"request":{"method":"POST","url":"MedicationDispense"}}`
+	txMR     = `{"resource":{"resourceType":"MedicationRequest","subject":{"reference":"Patient/p1"}},"request":{"method":"POST","url":"MedicationRequest"}}`
+)
+
+// TestBeforeIsNeverBesideInOneTransaction: X and Y in one transaction do not meet "X före Y": the
+// system sent Y without waiting for X's answer (and FHIR does not process a transaction's
+// entries in order).
+func TestBeforeIsNeverBesideInOneTransaction(t *testing.T) {
+	ok := `{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"200"}},{"response":{"status":"201","location":"MedicationDispense/b/_history/1"}}]}`
+	for name, c := range map[string]*gateway.Call{
+		"accepted": transaction(nil, 200, ok, txVerify, txMD),
+		"refused":  transaction(nil, 400, `{"resourceType":"OperationOutcome"}`, txVerify, txMD),
+	} {
+		w := sutWorld(&recorded{calls: []*gateway.Call{c}})
+		if err := w.calledBefore("POST", "{$verify,MedicationDispense/$verify}", "POST", "MedicationDispense"); err == nil {
+			t.Errorf("%s: $verify and the dispense in one transaction pass \"$verify före POST MedicationDispense\"", name)
+		}
+	}
+	get := `{"request":{"method":"GET","url":"MedicationRequest/x"}}`
+	put := `{"resource":{"resourceType":"MedicationRequest","id":"x"},"request":{"method":"PUT","url":"MedicationRequest/x"}}`
+	w := sutWorld(&recorded{calls: []*gateway.Call{transaction(nil, 400, `{"resourceType":"OperationOutcome"}`, get, put)}})
+	if err := w.calledBefore("GET", "MedicationRequest/x", "PUT", "MedicationRequest/x"); err == nil {
+		t.Error("GET and PUT in one transaction pass \"GET före PUT\" (SUT-VARD-12)")
+	}
+}
+
+// TestReportedStatusOfATransactionWrite: a write in a transaction has the entry's status (201)
+// and the transaction's (200); a system may show either, and no other.
+func TestReportedStatusOfATransactionWrite(t *testing.T) {
+	answer := `{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201 Created","location":"MedicationRequest/a/_history/1"}}]}`
+	for status, pass := range map[int]bool{201: true, 200: true, 422: false, 0: false} {
+		r := &recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, nil, ""), transaction(nil, 200, answer, txMR)},
+			result: driver.Result{Status: status, Shown: "Sparad"}}
+		if err := sutWorld(r).reportedNLLStatus(); (err == nil) != pass {
+			t.Errorf("a system that shows %d for a create answered 201 in a transaction answered 200: %v", status, err)
+		}
+	}
+}
+
+// TestReadEntriesAreReads: a transaction's GET entries are judged as reads, by "varje läsande
+// anrop" and the test patient check.
+func TestReadEntriesAreReads(t *testing.T) {
+	read := `{"request":{"method":"GET","url":"MedicationRequest?patient=p2"}}`
+	answer := `{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201"}},{"response":{"status":"200"},"resource":{"resourceType":"Bundle"}}]}`
+	tx := transaction(hdr("X-Purpose", "FEL"), 200, answer, txMR, read)
+	w := sutWorld(&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, hdr("X-Purpose", "VARD"), ""), tx}})
+	if err := w.callHeaderIs("varje läsande anrop", "X-Purpose", "VARD"); err == nil {
+		t.Error("the transaction's GET MedicationRequest with x-purpose FEL is no read")
+	}
+	w.pnr, w.patient = "191212121212", "p1"
+	if err := w.onlyTestPatient(); err == nil {
+		t.Error("a transaction's GET MedicationRequest?patient=p2 (another patient) passes onlyTestPatient")
+	}
+}
+
+// TestEmptyTransactionIsNoWrite: "every write" is a transaction's entries, never the
+// transaction itself, so one without entries writes nothing to judge.
+func TestEmptyTransactionIsNoWrite(t *testing.T) {
+	prov := base64.StdEncoding.EncodeToString([]byte(`{"resourceType":"Provenance","reason":[{"text":"ny"}]}`))
+	w := sutWorld(&recorded{calls: []*gateway.Call{transaction(hdr("X-Provenance", prov), 200, `{}`)}})
+	if err := w.validProvenance("varje skrivande anrop"); err == nil {
+		t.Error("an empty transaction is judged as the write with a valid provenance")
+	}
+}
+
+// TestPatternCountsEntriesNotTheirTransaction: a pattern with * counts one write in a
+// transaction once, as its entry, not also as the transaction.
+func TestPatternCountsEntriesNotTheirTransaction(t *testing.T) {
+	answer := `{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201"}}]}`
+	w := sutWorld(&recorded{calls: []*gateway.Call{transaction(nil, 200, answer, txMR)}})
+	if err := w.calledTimes("POST", "*", 1); err != nil {
+		t.Errorf("one write in one transaction: %v", err)
+	}
+}
+
+// TestConflictOnOneEntryNeedsThatReread: a 409 on a transaction of two PUTs, whose answer points
+// at one of them, needs a re-read of that one; one that points at none, of either.
+func TestConflictOnOneEntryNeedsThatReread(t *testing.T) {
+	putA := `{"resource":{"resourceType":"MedicationRequest","id":"a"},"request":{"method":"PUT","url":"MedicationRequest/a"}}`
+	putB := `{"resource":{"resourceType":"MedicationRequest","id":"b"},"request":{"method":"PUT","url":"MedicationRequest/b"}}`
+	oo := `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"conflict","expression":["Bundle.entry[1]"]}]}`
+	w := sutWorld(&recorded{calls: []*gateway.Call{
+		transaction(nil, 409, oo, putA, putB),
+		call("GET", "MedicationRequest/b", 200, nil, ""),
+		transaction(nil, 200, `{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"200"}},{"response":{"status":"200"}}]}`, putA, putB),
+	}})
+	if err := w.rereadAfterConflict(); err != nil {
+		t.Errorf("the system re-read the entry NLL named: %v", err)
+	}
+	for _, c := range []struct {
+		answer, reread string
+		pass           bool
+	}{
+		{oo, "MedicationRequest/a", false}, // not the entry NLL named
+		{`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"conflict"}]}`, "MedicationRequest/a", true},
+		{`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"conflict"}]}`, "MedicationRequest/c", false},
+	} {
+		w := sutWorld(&recorded{calls: []*gateway.Call{transaction(nil, 409, c.answer, putA, putB), call("GET", c.reread, 200, nil, "")}})
+		if err := w.rereadAfterConflict(); (err == nil) != c.pass {
+			t.Errorf("answer %s, then GET %s: %v", c.answer, c.reread, err)
 		}
 	}
 }

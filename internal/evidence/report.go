@@ -224,7 +224,7 @@ var swedish = strings.NewReplacer(
 	"calls GET ", "antal anrop GET ", "calls POST ", "antal anrop POST ", "calls PUT ", "antal anrop PUT ", "calls DELETE ", "antal anrop DELETE ",
 	"every call of the system", "vart och ett av systemets anrop", "every read (GET) of the system", "vart och ett av systemets läsande anrop (GET)",
 	"every write (POST, PUT, DELETE, a transaction's entries; not $verify and the other checks and reads) of the system", "vart och ett av systemets skrivande anrop (POST, PUT, DELETE, en transaktions poster; inte $verify, de andra kontrollerna eller läsningar)",
-	" (a transaction of ", " (en transaktion av ", "provenance (nllProvenanceDetails, else x-provenance) of ", "provenance (nllProvenanceDetails, annars x-provenance) i ",
+	" (a transaction of no entry)", " (en transaktion utan poster)", " (a transaction of ", " (en transaktion av ", " or GET ", " eller GET ", "provenance (nllProvenanceDetails, else x-provenance) of ", "provenance (nllProvenanceDetails, annars x-provenance) i ",
 	// the check of $verify before each dispense (steps/dispense.go)
 	"$verify before ", "$verify före ", "a $verify of the same dispense (", "en $verify av samma uttag (", "no $verify of a dispense before it", "ingen $verify av ett uttag före det",
 	"$verify of another dispense only: ", "$verify bara av ett annat uttag: ", "the system's dispenses", "systemets uttag",

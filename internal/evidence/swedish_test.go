@@ -98,6 +98,8 @@ func TestSwedishCallsOfTheSystem(t *testing.T) {
 			want: "$verify före POST MedicationDispense → 201: förväntat en $verify av samma uttag (förskrivning MedicationRequest/m1, patient Patient/p1, artikel 123, mängd 2), faktiskt $verify bara av ett annat uttag: förskrivning MedicationRequest/m1, patient Patient/p1, artikel 123, mängd 3"},
 		{in: "$verify before POST MedicationDispense → 201: expected a $verify of the same dispense (prescription none, patient Patient/p1, article 123, quantity 1), got no $verify of a dispense before it",
 			want: "$verify före POST MedicationDispense → 201: förväntat en $verify av samma uttag (förskrivning saknas, patient Patient/p1, artikel 123, mängd 1), faktiskt ingen $verify av ett uttag före det"},
+		{in: "handling of a version conflict: expected GET MedicationRequest/a or GET MedicationRequest/b after the answer 409, got POST [base]/ → 409 (a transaction of no entry)",
+			want: "hantering av en versionskonflikt: förväntat GET MedicationRequest/a eller GET MedicationRequest/b efter svaret 409, faktiskt POST [base]/ → 409 (en transaktion utan poster)"},
 		{in: "every write (POST, PUT, DELETE, a transaction's entries; not $verify and the other checks and reads) of the system: expected at least one call, got no call",
 			want: "vart och ett av systemets skrivande anrop (POST, PUT, DELETE, en transaktions poster; inte $verify, de andra kontrollerna eller läsningar): förväntat minst ett anrop, faktiskt inget anrop"},
 		{in: "a connection refused by the gateway (the system presented no client certificate)", want: "en anslutning som gatewayen avvisade (systemet visade inget klientcertifikat)"},

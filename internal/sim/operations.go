@@ -463,7 +463,14 @@ func (s *Simulator) pointAtEntry(aerr *apiError, where string, entry any) {
 // X-Provenance header.
 func (s *Simulator) entryCaller(c *caller, r *http.Request, request map[string]any) (*caller, *apiError) {
 	ec := *c
-	v := stringAt(extension(request, ProvenanceDetailsURL), "valueString")
+	// The extension's URL and value type are not published: any URL ending so, with the
+	// provenance as a string or base64Binary, is read (as konform's checks of a system read it).
+	v := ""
+	for _, x := range list(request, "extension") {
+		if strings.HasSuffix(stringAt(x, "url"), "nllProvenanceDetails") {
+			v = stringAt(x, "valueString") + stringAt(x, "valueBase64Binary")
+		}
+	}
 	if v == "" {
 		v = r.Header.Get("X-Provenance")
 	}

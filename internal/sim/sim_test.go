@@ -652,6 +652,18 @@ func TestTransactionIsAllOrNothing(t *testing.T) {
 	if a := u.do("POST", "", plain); a.code != 200 {
 		t.Errorf("entry with the X-Provenance header: %d %s", a.code, a.raw)
 	}
+	// NLL's URL and value type for the extension are not published: every form konform's
+	// checks of a system accept is read.
+	for _, ext := range []map[string]any{
+		{"url": "urn:supplier:nllProvenanceDetails", "valueString": provenance("parallell")},
+		{"url": sim.ProvenanceDetailsURL, "valueBase64Binary": provenance("parallell")},
+	} {
+		other := map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": []any{map[string]any{"resource": prescription(gustav, nil),
+			"request": map[string]any{"method": "POST", "url": "MedicationRequest", "extension": []any{ext}}}}}
+		if a := u.with("X-Provenance", "").do("POST", "", other); a.code != 200 {
+			t.Errorf("provenance in %v: %d %s", ext, a.code, a.raw)
+		}
+	}
 }
 
 func TestSearchPagesWithNextLinks(t *testing.T) {

@@ -58,6 +58,8 @@ Egenskap: Systemet under test expedierar – anrop till NLL från ett apotekssys
       | förskrivning | {{created.id}} |
     Så har systemet anropat NLL med POST "MedicationDispense"
     Och varje skrivande anrop från systemet har ett giltigt x-provenance
+    # NLL läste och godtog uppgiften: en form som NLL inte läser avvisas.
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
 
   @tc:SUT-APO-07 @krav:GK4 @krav:GK5 @obligatorisk
   Scenario: Apotekssystemets anrop anger apoteket med GLN i x-org-info

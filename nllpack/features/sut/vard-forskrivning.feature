@@ -31,6 +31,8 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När systemet under test utför "skapa förskrivning" för testpatienten
     Så har systemet anropat NLL med POST "MedicationRequest"
     Och varje skrivande anrop från systemet har ett giltigt x-provenance
+    # NLL läste och godtog uppgiften: en form som NLL inte läser avvisas.
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
 
   @tc:SUT-VARD-04 @krav:FORSKRIVARE @obligatorisk
   Scenario: Systemet anger förskrivaren som en innesluten Practitioner
