@@ -28,9 +28,11 @@ type transactionBody struct {
 	Entry        []struct {
 		Resource json.RawMessage `json:"resource"`
 		Request  struct {
-			Method    string `json:"method"`
-			URL       string `json:"url"`
-			Extension []struct {
+			Method      string `json:"method"`
+			URL         string `json:"url"`
+			IfMatch     string `json:"ifMatch"`
+			IfNoneExist string `json:"ifNoneExist"`
+			Extension   []struct {
 				URL               string `json:"url"`
 				ValueString       string `json:"valueString"`
 				ValueBase64Binary string `json:"valueBase64Binary"`
@@ -81,6 +83,15 @@ func entries(c *gateway.Call) ([]*gateway.Call, bool) {
 		v.ReqHeader = c.ReqHeader.Clone()
 		if v.ReqHeader == nil {
 			v.ReqHeader = http.Header{}
+		}
+		// An entry's conditions are its own (Bundle.entry.request), not the transaction's.
+		v.ReqHeader.Del("If-Match")
+		v.ReqHeader.Del("If-None-Exist")
+		if e.Request.IfMatch != "" {
+			v.ReqHeader.Set("If-Match", e.Request.IfMatch)
+		}
+		if e.Request.IfNoneExist != "" {
+			v.ReqHeader.Set("If-None-Exist", e.Request.IfNoneExist)
 		}
 		for _, x := range e.Request.Extension {
 			if strings.HasSuffix(x.URL, provenanceDetails) {

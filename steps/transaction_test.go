@@ -29,7 +29,7 @@ func TestTransactionEntriesAreJudgedAsCalls(t *testing.T) {
 	answer := `{"resourceType":"Bundle","type":"transaction-response","entry":[
 		{"response":{"status":"201 Created","location":"MedicationRequest/a/_history/1"}},
 		{"response":{"status":"201","location":"https://nll.example/fhir/MedicationDispense/b/_history/1"}}]}`
-	ok := transaction(hdr("X-Request-ID", "r1", "X-Provenance", prov), 200, answer, mr, md)
+	ok := transaction(hdr("X-Request-ID", "r1", "X-Provenance", prov, "If-Match", `W/"1"`), 200, answer, mr, md)
 	w := sutWorld(&recorded{calls: []*gateway.Call{call("POST", "MedicationDispense/$verify", 200, hdr("X-Request-ID", "r0"), ""), ok}})
 	for name, check := range map[string]func() error{
 		"called":      func() error { return w.called("POST", "MedicationRequest") },
@@ -48,6 +48,9 @@ func TestTransactionEntriesAreJudgedAsCalls(t *testing.T) {
 		if err := check(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	if err := w.callHeaderIs("varje skrivande anrop", "If-Match", ""); err != nil {
+		t.Errorf("the entries took the transaction's If-Match: %v", err)
 	}
 	if err := w.notCalled("POST", "MedicationRequest"); err == nil || !strings.Contains(err.Error(), "a transaction of POST MedicationRequest → 201, POST MedicationDispense → 201") {
 		t.Errorf("notCalled on a transaction that holds the call: %v", err)
