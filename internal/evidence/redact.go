@@ -85,12 +85,39 @@ func eachIDNumber(s string, found func(start, end int, key string)) {
 			continue // a number starts after a non-digit
 		}
 		end, key := findIDNumber(s, i)
-		if end < 0 {
+		if end < 0 || inUUID(s, i, end) {
 			continue
 		}
 		found(i, end, key)
 		i = end - 1
 	}
+}
+
+// inUUID reports whether s[i:end] lies in a UUID (8-4-4-4-12 hex digits), whose first group
+// with the second, or whose last group, can read as a personnummer: the ids of FHIR resources
+// and x-request-id are UUIDs.
+func inUUID(s string, i, end int) bool {
+	for _, start := range []int{i, i - 24} { // a match starts a UUID's first group or its last
+		if start >= 0 && start+36 <= len(s) && end <= start+36 && isUUID(s[start:start+36]) &&
+			(start == 0 || !isHex(s[start-1])) && (start+36 == len(s) || !isHex(s[start+36])) {
+			return true
+		}
+	}
+	return false
+}
+
+// isUUID reports whether s is 36 characters of hex digits in groups of 8-4-4-4-12.
+func isUUID(s string) bool {
+	for j := 0; j < len(s); j++ {
+		if j == 8 || j == 13 || j == 18 || j == 23 {
+			if s[j] != '-' {
+				return false
+			}
+		} else if !isHex(s[j]) {
+			return false
+		}
+	}
+	return true
 }
 
 // findIDNumber looks for a personnummer or samordningsnummer at s[i:], where s[i] is a digit

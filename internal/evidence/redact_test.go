@@ -74,6 +74,7 @@ func TestRedactLeavesOrdinaryNumbers(t *testing.T) {
 		"7350045511999", "GLN 7350045511999",
 		"SE2321000016-1003", "SE162321000255-O12345", // HSA ids
 		"f47ac10b-58cc-4372-a567-0e02b2c3d479", "3f2a9b1c-0d4e-4f5a-8b6c-a9802262387b", "a980226-2387", "x9802262387", // ids, UUIDs
+		"19980226-2387-4abc-8def-0123456789ab", "3f2a9b1c-0d4e-4f5a-8b6c-199802262387", "Patient/3f2a9b1c-0d4e-4f5a-8b6c-199802262387/_history/1", // UUIDs all of digits where a personnummer could stand
 		"9802262387b", "980226-2387x",
 		"20110119100011", "2024-05-01T12:00:00.000+02:00", "1714564800", "1714564800123", `"versionId": "3"`,
 		`"lastUpdated": "2024-05-01T12:00:00Z"`, "x-request-id: 0b5e9f5c-3ad2-4c62-9b6d-5c1f0e8a7d21",
@@ -92,6 +93,10 @@ func TestRedactFindsANumberRightAfterALongerOne(t *testing.T) {
 		"990101-189001019802":   "990101-[personnummer-1]",
 		"19900101-199802262387": "19900101-[personnummer-1]",
 		"980226-19980226-2387":  "980226-[personnummer-1]",
+		// a personnummer beside a UUID, or in something shaped almost like one, is still one
+		"3f2a9b1c-0d4e-4f5a-8b6c-a98022623870 199802262387": "3f2a9b1c-0d4e-4f5a-8b6c-a98022623870 [personnummer-1]",
+		"19980226-2387-4abc-8def-0123456789":                "[personnummer-1]-4abc-8def-0123456789",
+		"0d4e-4f5a-8b6c-199802262387":                       "0d4e-4f5a-8b6c-[personnummer-1]",
 	} {
 		if got := NewRedactor().Redact(in); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
