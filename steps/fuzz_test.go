@@ -51,7 +51,7 @@ func FuzzTransactionEntries(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, answer string, status int) {
 		c := call("POST", "", status, hdr("X-Request-ID", "r"), body)
 		c.RespBody = []byte(answer)
-		es, _ := entries(c)
+		es, _ := Entries(c)
 		for _, e := range es {
 			if e.Of != c || headerOf(e, "X-Request-ID") != "r" {
 				t.Fatalf("entry %d lost its transaction", e.Entry)

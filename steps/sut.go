@@ -361,7 +361,7 @@ func describe(calls []*gateway.Call) string {
 	parts := make([]string, 0, len(calls))
 	for _, c := range calls {
 		l := callLine(c)
-		if es, tx := entries(c); tx {
+		if es, tx := Entries(c); tx {
 			inner := []string{"no entry"}
 			if len(es) > 0 {
 				inner = inner[:0]
@@ -930,7 +930,7 @@ func (w *World) onlyTestPatient() error {
 	named := false           // a system that shows what it kept from another patient calls NLL for none
 	var mine []*gateway.Call // the calls, and a transaction's entries with their own URLs
 	for _, c := range calls[w.sutMark:] {
-		es, _ := entries(c)
+		es, _ := Entries(c)
 		mine = append(append(mine, c), es...)
 	}
 	for _, c := range mine {

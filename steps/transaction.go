@@ -56,12 +56,12 @@ type transactionAnswer struct {
 	} `json:"entry"`
 }
 
-// entries returns a view of each entry of c, and whether c is a transaction the system sent at
+// Entries returns a view of each entry of c, and whether c is a transaction the system sent at
 // all (a transaction of no entries writes nothing). An entry has its request's method and URL, its resource as the body, the
 // transaction's headers with its own provenance as x-provenance (the header's when it has
 // none), and its own answer when NLL answered the transaction with a transaction-response of as
 // many entries; else NLL's answer to the whole transaction, which an error is.
-func entries(c *gateway.Call) ([]*gateway.Call, bool) {
+func Entries(c *gateway.Call) ([]*gateway.Call, bool) {
 	if c.Method != http.MethodPost || c.Path != "" || c.Refused != "" || c.Of != nil {
 		return nil, false
 	}
@@ -125,7 +125,7 @@ func entries(c *gateway.Call) ([]*gateway.Call, bool) {
 func interactions(calls []*gateway.Call) []*gateway.Call {
 	out := make([]*gateway.Call, 0, len(calls))
 	for _, c := range calls {
-		if es, tx := entries(c); tx {
+		if es, tx := Entries(c); tx {
 			out = append(out, es...)
 		} else {
 			out = append(out, c)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/konform/konform/internal/config"
@@ -90,6 +91,16 @@ func printCall(w io.Writer, c *gateway.Call) {
 	default:
 		fmt.Fprintf(w, "%s  %s /%s → %d (%d ms) from %s, x-user-agent %s, x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
 			c.Duration.Milliseconds(), or(c.ClientSubject, "no client certificate"), or(c.ReqHeader.Get("X-User-Agent"), "(none)"), or(c.ReqHeader.Get("X-Request-ID"), "(none)"))
+	}
+	// A transaction's entries, each as konform's checks judge it.
+	if es, tx := steps.Entries(c); tx {
+		for _, e := range es {
+			answer := "no answer"
+			if e.Status != 0 {
+				answer = strconv.Itoa(e.Status)
+			}
+			fmt.Fprintf(w, "          entry %d: %s %s → %s\n", e.Entry, e.Method, e.Target, answer)
+		}
 	}
 }
 

@@ -3,12 +3,15 @@ package run
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/konform/konform/internal/driver"
+	"github.com/konform/konform/internal/gateway"
 )
 
 // TestAttachmentChangedAfterItWasAttachedIsRefused: the copy into the evidence must be the file
@@ -31,5 +34,19 @@ func TestAttachmentChangedAfterItWasAttachedIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(to); err == nil {
 		t.Error("the changed file was left in the evidence")
+	}
+}
+
+// TestGatewayConsoleShowsATransactionsEntries: konform gateway's line for a transaction is
+// followed by a line per entry, as the checks judge it.
+func TestGatewayConsoleShowsATransactionsEntries(t *testing.T) {
+	var out strings.Builder
+	printCall(&out, &gateway.Call{Method: "POST", Path: "", Status: 200, Started: time.Now(), ReqHeader: http.Header{},
+		ReqBody:  []byte(`{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"MedicationRequest"}},{"request":{"method":"PUT","url":"MedicationRequest/7"}}]}`),
+		RespBody: []byte(`{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201 Created"}},{"response":{"status":"200 OK"}}]}`)})
+	for _, want := range []string{"POST / → 200", "entry 1: POST MedicationRequest → 201\n", "entry 2: PUT MedicationRequest/7 → 200\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%q lacks %q", out.String(), want)
+		}
 	}
 }
