@@ -175,7 +175,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system checked every dispense with \$verify before registering it$`,
 			ExampleSV: `Så har systemet kontrollerat varje uttag med $verify innan det registrerades`,
 			ExampleEN: `Then the system checked every dispense with $verify before registering it`,
-			Doc:       "The system registered a dispense (POST MedicationDispense, alone or in a transaction), and each one came after a $verify ($verify or MedicationDispense/$verify: the dispense itself, its resource parameter, or an entry of an NLLDispatch Bundle) of the same dispense: the same prescription, patient, article and quantity, references compared in every FHIR form. A check of another dispense does not count. Each dispense NLL accepted (2xx) uses its check up; one NLL refused uses none.",
+			Doc:       "The system registered a dispense (POST MedicationDispense, alone or in a transaction), and each one came after a $verify that NLL answered (2xx; $verify or MedicationDispense/$verify: the dispense itself, an NLLDispatch Bundle of dispenses, or either as the resource parameter) of the same dispense: the same prescription, article (the codings, of a contained Medication too) and quantity, and the same patient where both name one. References match by any name they give (relative, absolute, versioned, or an identifier). A check of another dispense, a refused or unanswered one, or one sent in the same transaction does not count. Each dispense NLL accepted (2xx) uses its check up; one NLL refused uses none.",
 			Bind:      func(w *World) any { return w.verifiedEveryDispense },
 		},
 		{
