@@ -360,18 +360,7 @@ func (p callPattern) matches(c *gateway.Call) bool {
 func describe(calls []*gateway.Call) string {
 	parts := make([]string, 0, len(calls))
 	for _, c := range calls {
-		l := callLine(c)
-		if es, tx := Entries(c); tx {
-			inner := []string{"no entry"}
-			if len(es) > 0 {
-				inner = inner[:0]
-			}
-			for _, e := range es {
-				inner = append(inner, line(e, ""))
-			}
-			l += " (a transaction of " + strings.Join(inner, ", ") + ")"
-		}
-		parts = append(parts, l)
+		parts = append(parts, callLine(c)+TransactionOf(c))
 	}
 	if len(parts) == 0 {
 		return "no call"
@@ -856,7 +845,9 @@ func (w *World) answeredBelow400(which string) error {
 			return harnessError("NLL gave no whole answer to the system's call %s: %s", callLine(c), c.Err)
 		}
 		if c.Status == 0 || c.Status >= 400 {
-			return &evidence.Mismatch{Check: "NLL's answer to " + callLine(c), Expected: "a status below 400", Actual: callLine(c)}
+			// NLL's reason, so that the failure names its cause (for a transaction, with the
+			// entry it points at, numbered from 0 as FHIRPath numbers it).
+			return &evidence.Mismatch{Check: "NLL's answer to " + callLine(c), Expected: "a status below 400", Actual: callLine(c), Detail: outcomeDetail(c.RespBody)}
 		}
 		return nil
 	})

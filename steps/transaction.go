@@ -119,6 +119,24 @@ func Entries(c *gateway.Call) ([]*gateway.Call, bool) {
 	return out, true
 }
 
+// TransactionOf says what a transaction holds, as a failure message and the evidence's list of
+// the system's calls add it to the call's line: " (a transaction of POST MedicationDispense →
+// 201)"; "" for a call that is no transaction.
+func TransactionOf(c *gateway.Call) string {
+	es, tx := Entries(c)
+	if !tx {
+		return ""
+	}
+	inner := []string{"no entry"}
+	if len(es) > 0 {
+		inner = inner[:0]
+	}
+	for _, e := range es {
+		inner = append(inner, line(e, ""))
+	}
+	return " (a transaction of " + strings.Join(inner, ", ") + ")"
+}
+
 // interactions returns calls with each transaction replaced by its entries: what the checks of
 // which calls the system made, and of its reads and writes, look through. Entries of one
 // transaction are sent at once: for "X before Y" they stand together (sequence).

@@ -2,11 +2,13 @@ package steps
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/konform/konform/internal/driver"
+	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/gateway"
 )
 
@@ -64,10 +66,14 @@ func TestTransactionEntriesAreJudgedAsCalls(t *testing.T) {
 	}
 
 	// NLL refused the whole transaction: every entry has its answer.
-	refused := transaction(hdr("X-Request-ID", "r3", "X-Provenance", prov), 422, `{"resourceType":"OperationOutcome"}`, mr, md)
+	refused := transaction(hdr("X-Request-ID", "r3", "X-Provenance", prov), 422,
+		`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"business-rule","diagnostics":"Bundle.entry[1]: SIM-AFF-04 uttaget har inte kontrollerats med $verify först"}]}`, mr, md)
 	w = sutWorld(&recorded{calls: []*gateway.Call{refused}})
-	if err := w.answeredBelow400("varje skrivande anrop"); err == nil || !strings.Contains(err.Error(), "POST MedicationRequest (entry 1 of the transaction POST [base]/) → 422") {
-		t.Errorf("a refused transaction: %v", err)
+	err := w.answeredBelow400("varje skrivande anrop")
+	var m *evidence.Mismatch
+	if !errors.As(err, &m) || !strings.Contains(m.Actual, "POST MedicationRequest (entry 1 of the transaction POST [base]/) → 422") ||
+		!strings.Contains(m.Detail, "Bundle.entry[1]: SIM-AFF-04") {
+		t.Errorf("a refused transaction: %v (%+v)", err, m)
 	}
 
 	// A batch, or a body that is no Bundle, holds no entries to judge.

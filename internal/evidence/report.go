@@ -243,7 +243,7 @@ var swedish = strings.NewReplacer(
 	"; check that it runs, or raise the action timeout (timeout: in the sut section, or --sut-timeout)", "; kontrollera att det körs, eller höj åtgärdens tidsgräns (timeout: i avsnittet sut, eller --sut-timeout)",
 	"the status of NLL's answer to the system's last call", "statusen i NLL:s svar på systemets senaste anrop",
 	"the action needs förskrivning: no prescription was created or opened in this scenario", "åtgärden behöver en förskrivning: ingen förskrivning skapades eller öppnades i testfallet",
-	"rätta uttag needs uttag: no dispense was registered in this scenario", "rätta uttag behöver ett uttag: inget uttag registrerades i testfallet",
+	"rätta uttag needs uttag: no dispense was registered in this scenario (NLL refused the system's dispense, or it made none; see the case's earlier steps and the system's calls)", "rätta uttag behöver ett uttag: inget uttag registrerades i testfallet (NLL avvisade systemets uttag, eller så gjorde det inget; se testfallets tidigare steg och systemets anrop)",
 	// a call no action asked for (steps.StrayCalls)
 	"harness: the system called NLL when no action of this case asked it to: ", "konform: systemet anropade NLL utan att någon åtgärd i testfallet bad om det: ",
 	" (before the case's first action)", " (före testfallets första åtgärd)", " (after the case's last step)", " (efter testfallets sista steg)",

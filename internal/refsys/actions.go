@@ -611,7 +611,7 @@ func (s *System) checkAndRegister(ctx context.Context, doc map[string]any) (driv
 // uttag): it reads the dispense and PUTs it back with the new quantity, nothing else changed.
 func (s *System) correctDispense(ctx context.Context, id, quantity string) (driver.Result, error) {
 	if id = or(id, s.s.dispensed); id == "" {
-		return driver.Result{}, fmt.Errorf("rätta uttag needs uttag: no dispense was registered in this scenario")
+		return driver.Result{}, fmt.Errorf("rätta uttag needs uttag: no dispense was registered in this scenario (NLL refused the system's dispense, or it made none; see the case's earlier steps and the system's calls)")
 	}
 	q, err := strconv.ParseFloat(quantity, 64)
 	if err != nil || q <= 0 {

@@ -388,7 +388,7 @@ func (r *recorder) writeSUTCalls(folder string, calls []*gateway.Call) ([]eviden
 			problems = append(problems, "cannot write "+file+": "+err.Error())
 			continue
 		}
-		summary := e.Summary()
+		summary := e.Summary() + steps.TransactionOf(c)
 		if r.redact {
 			summary = r.redactor.Scrub(summary)
 		}

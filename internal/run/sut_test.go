@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -84,6 +85,12 @@ func TestSUTPackPassesWithTransactions(t *testing.T) {
 	}
 	if transactions == 0 {
 		t.Fatalf("SUT-APO-03's calls hold no transaction NLL answered: %+v", c.SUTCalls)
+	}
+	// The evidence's list of the calls says what each transaction held.
+	if !slices.ContainsFunc(c.SUTCalls, func(r evidence.ExchangeRef) bool {
+		return strings.HasSuffix(r.Summary, "(a transaction of POST MedicationDispense → 201)")
+	}) {
+		t.Errorf("no call of SUT-APO-03 is summed up as a transaction of its dispense: %+v", c.SUTCalls)
 	}
 }
 
