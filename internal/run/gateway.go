@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
+	"path"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/gateway"
+	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/pki"
+	"github.com/konform/konform/nllpack"
 	"github.com/konform/konform/steps"
 )
 
@@ -123,6 +128,14 @@ func describeGateway(w io.Writer, side *gatewaySide, tgt *target) {
 			if h, err := tgt.credentialsFor(role); err == nil {
 				fmt.Fprintf(w, "  %s (simulator test user): Authorization: %s\n      X-Org-Info: %s\n", role, h.Get("Authorization"), h.Get("X-Org-Info"))
 			}
+		}
+		// and what to call NLL about: the simulator's test patients and the bundled pack's article
+		if patients, err := fs.Glob(nllpack.Fixtures(), "patients/*.json"); err == nil && len(patients) > 0 {
+			first := strings.TrimSuffix(path.Base(patients[0]), ".json")
+			fmt.Fprintf(w, "  test patients (simulator): personnummer %s and %d more, in nllpack/fixtures/patients/\n", first, len(patients)-1)
+		}
+		if p, err := pack.Bundled(); err == nil && p.Info.TestData["article.nplpackid"] != "" {
+			fmt.Fprintf(w, "  test article:             nplpackid %s (%s)\n", p.Info.TestData["article.nplpackid"], p.Info.TestData["article.name"])
 		}
 	}
 }

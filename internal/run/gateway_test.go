@@ -142,6 +142,12 @@ func TestGatewayServesTheConfiguredCertificates(t *testing.T) {
 	if !strings.Contains(stderr.String(), "issued by a CA of "+s.Path(pki.CAFile)) {
 		t.Errorf("the start lines do not name the configured client CA:\n%s", stderr)
 	}
+	// In front of the simulator they also give what to call NLL about.
+	for _, want := range []string{"test patients (simulator): personnummer 189001019802 and ", "test article:             nplpackid 20110119100011 (Paracetamol"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the start lines lack %q:\n%s", want, stderr)
+		}
+	}
 }
 
 // TestRunUsesTheConfiguredGatewayCertificate runs a SUT case through a gateway with the
