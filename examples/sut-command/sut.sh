@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # An example of a supplier's test command for konform's command driver (docs/sut.md): a
-# prescribing system played by curl, which carries out "skapa förskrivning" (create a
-# prescription) and "läs läkemedelslista" (read the medication list) through konform's gateway.
+# prescribing and dispensing system played by curl, which carries out "skapa förskrivning" (create
+# a prescription), "läs läkemedelslista" (read the medication list) and "expediera förskrivning"
+# (dispense a prescription: check it with $verify, then register it in a transaction,
+# NLLTransactionBundle) through konform's gateway.
 #
 #   sut:
 #     driver: command
@@ -56,7 +58,7 @@ patient() {
 
 case "${1:-}" in
 --help)
-  echo "usage: sut.sh ACTION (skapa förskrivning, läs läkemedelslista); konform's command driver runs it (docs/sut.md)"
+  echo "usage: sut.sh ACTION (skapa förskrivning, läs läkemedelslista, expediera förskrivning); konform's command driver runs it (docs/sut.md)"
   command -v curl >/dev/null && command -v jq >/dev/null # the probe: ready when curl and jq are here
   ;;
 "skapa förskrivning")
@@ -91,8 +93,40 @@ case "${1:-}" in
   status=$(nll GET "MedicationRequest" -G --data-urlencode "patient=$id" -H "X-Purpose: VARD" -H "X-Access: TILLFALLIGT_SAMTYCKE")
   answer "$status" "Läkemedelslistan: NLL svarade $status"
   ;;
+"expediera förskrivning")
+  # The pharmacy reads the prescription, checks the dispense with $verify and, when NLL found no
+  # issue, registers it as the one entry of a transaction, its provenance in the entry's
+  # nllProvenanceDetails instead of x-provenance (docs/sut.md, section 6, Transactions).
+  pharmacy=(-H "X-Purpose: EXPEDIERING" -H "X-Access: UTAN_KRAV_SAMTYCKE")
+  status=$(nll GET "MedicationRequest/$KONFORM_PARAM_FORSKRIVNING" "${pharmacy[@]}")
+  if [ "$status" != 200 ]; then
+    answer "$status" "Förskrivningen kunde inte hämtas: NLL svarade $status"
+    exit 0
+  fi
+  id=$(jq -r '.subject.reference | sub("^.*Patient/"; "")' "$tmp/body")
+  sed -e "s/{{patient.id}}/$id/g" -e "s/{{created.id}}/$KONFORM_PARAM_FORSKRIVNING/g" -e "s/{{run.id}}/$KONFORM_RUN_ID/g" -e "s/{{today}}/$(date +%F)/g" \
+    -e "s/{{testdata.article.nplpackid}}/$KONFORM_TESTDATA_ARTICLE_NPLPACKID/g" -e "s/{{testdata.article.name}}/$KONFORM_TESTDATA_ARTICLE_NAME/g" \
+    "$templates/${KONFORM_PARAM_MALL:-uttag.json}" > "$tmp/dispense.json"
+  status=$(nll POST "MedicationDispense/\$verify" "${pharmacy[@]}" -H "Content-Type: application/fhir+json" --data-binary "@$tmp/dispense.json")
+  if [ "$status" != 200 ] || [ "$(jq '[.parameter[]? | select(.name == "detectedIssues") | .valueBoolean] | any' "$tmp/body")" = true ]; then
+    answer "$status" "Kontrollen fann avvikelser; uttaget registreras inte"
+    exit 0
+  fi
+  provenance=$(jq -cn --arg run "$KONFORM_RUN_ID" \
+    '{resourceType: "Provenance", activity: {coding: [{code: "expediering"}], text: "expediering"}, reason: [{text: ("Exempelsystemet, körning " + $run)}]}' | base64 -w0)
+  jq --arg p "$provenance" '{resourceType: "Bundle", type: "transaction", entry: [{resource: ., request: {method: "POST", url: "MedicationDispense",
+    extension: [{url: "http://electronichealth.se/fhir/StructureDefinition/nllProvenanceDetails", valueString: $p}]}}]}' \
+    "$tmp/dispense.json" > "$tmp/transaction.json"
+  status=$(nll POST "" "${pharmacy[@]}" -H "Content-Type: application/fhir+json" --data-binary "@$tmp/transaction.json")
+  entry=$(jq -r '.entry[0].response.status // empty' "$tmp/body" 2>/dev/null | cut -d' ' -f1)
+  if [ "$status" = 200 ] && [ "${entry:0:1}" = 2 ]; then
+    answer "$entry" "Uttaget är registrerat: NLL svarade $entry" "$(jq -r '.entry[0].response.location' "$tmp/body" | sed 's|/_history/.*||; s|.*/||')"
+  else
+    answer "$status" "Uttaget avvisades: NLL svarade $status – $(jq -r '[.issue[]?.diagnostics // empty] | join("; ")' "$tmp/body" 2>/dev/null)"
+  fi
+  ;;
 *)
-  echo "the example system cannot $1; it does skapa förskrivning and läs läkemedelslista" >&2
+  echo "the example system cannot $1; it does skapa förskrivning, läs läkemedelslista and expediera förskrivning" >&2
   exit 3
   ;;
 esac

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,10 @@ import (
 	"github.com/konform/konform/internal/run"
 )
 
-// cases are the SUT cases the example system can carry out: creating a prescription, and reading
-// the medication list.
-var cases = []string{"SUT-VARD-01", "SUT-VARD-02", "SUT-VARD-03", "SUT-VARD-04", "SUT-VARD-05", "SUT-VARD-06", "SUT-VARD-07", "SUT-VARD-08"}
+// cases are the SUT cases the example system can carry out: creating a prescription, reading
+// the medication list, and dispensing a prescription (in a transaction).
+var cases = []string{"SUT-VARD-01", "SUT-VARD-02", "SUT-VARD-03", "SUT-VARD-04", "SUT-VARD-05", "SUT-VARD-06", "SUT-VARD-07", "SUT-VARD-08",
+	"SUT-APO-02", "SUT-APO-03", "SUT-APO-06"}
 
 // TestExampleCommandPassesItsCases runs sut.sh with the command driver through the gateway
 // against the simulator: its cases pass, each action's stdin, stdout and stderr are in the
@@ -57,6 +59,17 @@ func TestExampleCommandPassesItsCases(t *testing.T) {
 	}
 	if v, err := evidence.Verify(dir, ""); err != nil || len(v.Problems) > 0 {
 		t.Fatalf("the evidence does not verify: %v %v", err, v)
+	}
+	// The example registers its dispenses in a transaction, which the checks judge by its entry.
+	for _, c := range s.Run.Cases {
+		if c.ID != "SUT-APO-03" {
+			continue
+		}
+		if !slices.ContainsFunc(c.SUTCalls, func(r evidence.ExchangeRef) bool {
+			return strings.HasSuffix(r.Summary, "(a transaction of POST MedicationDispense → 201)")
+		}) {
+			t.Errorf("SUT-APO-03's calls hold no transaction of the dispense: %+v", c.SUTCalls)
+		}
 	}
 
 	_, _, s = execute("@tc:SUT-VARD-17") // registrera samtycke: not in the example
