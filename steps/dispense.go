@@ -54,7 +54,8 @@ func dispenseOf(res map[string]any) dispense {
 	}
 	for _, c := range asList(concept["coding"]) {
 		if coding, _ := c.(map[string]any); coding["code"] != nil {
-			d.article = append(d.article, fmt.Sprintf("%v|%v", orNone(fmt.Sprint(coding["system"])), coding["code"]))
+			system, _ := coding["system"].(string)
+			d.article = append(d.article, fmt.Sprintf("%s|%v", orNone(system), coding["code"]))
 		}
 	}
 	sort.Strings(d.article)
