@@ -109,7 +109,17 @@ func (w *World) perform(name string, params map[string]string) error {
 		return harnessError("the system under test could not perform %q: %v", name, err)
 	}
 	w.sutResult = &res
+	w.acted, w.actedSeq = true, max(w.actedSeq, lastSeq(s.Calls()))
 	return nil
+}
+
+// lastSeq is the highest gateway number of calls, 0 for none.
+func lastSeq(calls []*gateway.Call) int {
+	n := 0
+	for _, c := range calls {
+		n = max(n, c.Seq)
+	}
+	return n
 }
 
 // notProductionCertificate checks that no certificate the system presented in the scenario comes
@@ -271,7 +281,9 @@ func (w *World) calls() ([]*gateway.Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	return own(s.Calls()), nil
+	calls := s.Calls()
+	w.judgedSeq = max(w.judgedSeq, lastSeq(calls))
+	return own(calls), nil
 }
 
 // own returns the calls that are not stray.
@@ -300,6 +312,27 @@ func StrayCalls(calls []*gateway.Call) error {
 		return nil
 	}
 	return harnessError("the system called NLL when no action of this case asked it to: %s; konform cannot tell which case such a call belongs to. Make each action return only when the system has made its calls, and make no calls between actions, or raise sut.settle (docs/sut.md)", strings.Join(parts, "; "))
+}
+
+// UnjudgedCalls is the error of a scenario in which the system called NLL after its last action
+// had returned and after the scenario's last check of its calls had looked at them: a call sent
+// in the background, say, once the action reported done. No check saw it, so whether the system
+// met the case's requirements with it is unknown and the scenario has no verdict; nil when there
+// was none. calls are the scenario's, stray ones included (StrayCalls names those).
+func (w *World) UnjudgedCalls(calls []*gateway.Call) error {
+	if !w.acted {
+		return nil
+	}
+	var parts []string
+	for _, c := range calls {
+		if c.Stray == "" && c.Seq > w.actedSeq && c.Seq > w.judgedSeq {
+			parts = append(parts, callLine(c))
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return harnessError("the system called NLL after its last action had returned, and after this case's checks had looked at its calls: %s; no check judged it. Make each action return only when the system has made its calls to NLL (docs/sut.md)", strings.Join(parts, "; "))
 }
 
 // callPattern matches calls by method and a path below the base URL, where * stands for one

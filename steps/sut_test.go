@@ -294,3 +294,45 @@ func TestTheGatewaysOwnAnswerIsNotNLLs(t *testing.T) {
 		t.Errorf("reportedNLLStatus = %v, want the gateway's answer named", err)
 	}
 }
+
+// TestUnjudgedCallsAreThoseAfterTheActionAndTheChecks checks which calls no check saw: a call
+// that arrived after the last action returned and after the last check looked. A call of the
+// action, or one a check looked at, was judged.
+func TestUnjudgedCallsAreThoseAfterTheActionAndTheChecks(t *testing.T) {
+	lookup := call(http.MethodGet, "Patient?identifier=x", 200, nil, "")
+	lookup.Seq = 1
+	background := call(http.MethodGet, "Basic?code=medlistinfo", 200, nil, "")
+	background.Seq = 2
+	stray := call(http.MethodGet, "Patient/1", 200, nil, "")
+	stray.Seq, stray.Stray = 3, gateway.AfterLastStep
+	r := &recorded{calls: []*gateway.Call{lookup}}
+	w := sutWorld(r)
+	if err := w.UnjudgedCalls(r.calls); err != nil {
+		t.Fatalf("no action yet: %v", err)
+	}
+	if err := w.perform("läs läkemedelslista", map[string]string{"patient": "189001019802"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.calls(); err != nil { // a check looks: it sees the lookup only
+		t.Fatal(err)
+	}
+	r.calls = append(r.calls, background, stray)
+	err := w.UnjudgedCalls(r.calls)
+	if err == nil || !strings.Contains(err.Error(), "GET Basic?code=medlistinfo") || strings.Contains(err.Error(), "Patient/1") ||
+		!strings.Contains(err.Error(), ErrHarness.Error()) {
+		t.Fatalf("got %v; want a harness error naming the background read, not the stray call", err)
+	}
+	if _, err := w.calls(); err != nil { // a later check saw it
+		t.Fatal(err)
+	}
+	if err := w.UnjudgedCalls(r.calls); err != nil {
+		t.Fatalf("a check saw every call: %v", err)
+	}
+	w2 := sutWorld(&recorded{calls: []*gateway.Call{lookup, background}})
+	if err := w2.perform("läs läkemedelslista", map[string]string{"patient": "189001019802"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.UnjudgedCalls([]*gateway.Call{lookup, background}); err != nil {
+		t.Fatalf("the action's own calls, which no check followed: %v", err)
+	}
+}

@@ -134,6 +134,12 @@ type World struct {
 	// calls before that action began.
 	sutResult *driver.Result
 	sutMark   int
+	// actedSeq is the gateway's number (gateway.Call.Seq) of the last call that had arrived when
+	// the last action returned, acted whether an action has returned; judgedSeq is the number
+	// of the last call a check of the system's calls looked at. A call after both was judged by
+	// no check (UnjudgedCalls).
+	actedSeq, judgedSeq int
+	acted               bool
 
 	// Exchanges are every exchange of the scenario, in order, konform's own lookups included
 	// (Lookup tells them apart).

@@ -413,11 +413,19 @@ type Step struct {
 // line of the feature file; the report gives it in its language.
 const StrayStep = "(konform) the system called NLL only when an action of the case asked it to"
 
+// UnjudgedStep is the text of the step konform adds to a case of the system under test in which
+// the system called NLL after its last action had returned and after the case's checks had
+// looked at its calls (steps.World.UnjudgedCalls).
+const UnjudgedStep = "(konform) a check of the case saw every call of the system"
+
 // stepText is a step's text in the report's language: the feature file's words as written, and
 // konform's own step in the language.
 func stepText(lang, s string) string {
 	if s == StrayStep && lang == "sv" {
 		return "(konform) systemet anropade NLL bara när en åtgärd i testfallet bad om det"
+	}
+	if s == UnjudgedStep && lang == "sv" {
+		return "(konform) en kontroll i testfallet såg vart och ett av systemets anrop"
 	}
 	return s
 }

@@ -166,6 +166,7 @@ type scope struct {
 	acting   bool // an action has started: the calls from now on may be the scenario's
 	settling bool // the steps have ended: a call that arrives now is not the scenario's
 	ended    bool // End has returned the calls; a call that finishes later is unattributed
+	inflight int  // calls that arrived in the scenario and are not filed yet
 }
 
 // stray says why a call arriving now cannot be the scenario's own, "" when it may be.
@@ -389,14 +390,23 @@ func (g *Gateway) Settle(ctx context.Context, quiet time.Duration) {
 	}
 }
 
-// Calls returns the calls of the running scenario so far (finished ones, in order of arrival).
+// Calls returns the calls of the running scenario so far, in order of arrival. A call that has
+// arrived but still waits for NLL's answer is waited for (up to the gateway's timeout, after
+// which the proxy has answered it in any case), so that a check never judges the scenario's
+// calls without one the system made in the background, whose answer is merely slow.
 func (g *Gateway) Calls() []*Call {
 	s := g.currentScope()
 	if s == nil {
 		return nil
 	}
+	deadline := time.Now().Add(g.timeout + time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.inflight > 0 && time.Now().Before(deadline) {
+		s.mu.Unlock()
+		time.Sleep(2 * time.Millisecond)
+		s.mu.Lock()
+	}
 	return sorted(s.calls)
 }
 
@@ -496,6 +506,11 @@ func (p *pending) file() {
 		p.g.lastSeen = time.Now()
 		p.g.mu.Unlock()
 		p.g.add(p.s, p.c)
+		if p.s != nil {
+			p.s.mu.Lock()
+			p.s.inflight--
+			p.s.mu.Unlock()
+		}
 	})
 }
 
@@ -515,6 +530,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.arrived(c)
+	if s != nil {
+		s.mu.Lock()
+		s.inflight++
+		s.mu.Unlock()
+	}
 	p := &pending{g: g, s: s, c: c}
 	defer p.file()
 

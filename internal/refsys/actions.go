@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/konform/konform/internal/driver"
@@ -86,6 +88,9 @@ func (s *System) readMedicationList(ctx context.Context, pnr string, consent, lo
 					purpose: purpose, access: access})
 			}
 		}
+		if s.has(BackgroundPrefetch) {
+			s.prefetchInBackground(ctx, pnr)
+		}
 		s.s.current = pnr
 		return driver.Result{Shown: "Patienten har inte samtyckt; läkemedelslistan hämtas inte", Values: map[string]string{}}, nil
 	}
@@ -151,6 +156,32 @@ func (s *System) createPrescription(ctx context.Context, pnr, template string) (
 	r.Shown += "; förskrivningen är köad och skickas när NLL svarar igen"
 	r.Values["köad"] = "ja"
 	return r, nil
+}
+
+// prefetchInBackground is the background-prefetch defect: it sends a read of the patient's
+// medication list information from another goroutine and returns once the request is written,
+// a little later, whether NLL has answered or not.
+func (s *System) prefetchInBackground(ctx context.Context, pnr string) {
+	id, stop := s.patientID(ctx, Prescriber, pnr)
+	if stop != nil {
+		return
+	}
+	purpose, access := s.readAs(Prescriber)
+	sent := make(chan struct{})
+	var once sync.Once
+	s.late.Go(func() {
+		defer once.Do(func() { close(sent) })
+		bg, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		bg = httptrace.WithClientTrace(bg, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(sent) }) }})
+		_, _ = s.call(bg, request{role: Prescriber, method: http.MethodGet, path: "Basic",
+			query: url.Values{"code": {"medlistinfo"}, "patient": {id}}, purpose: purpose, access: access})
+	})
+	select {
+	case <-sent:
+	case <-ctx.Done():
+	}
+	time.Sleep(50 * time.Millisecond) // the gateway has the request
 }
 
 // sendLater is the late-send defect: it looks the patient up and builds the prescription, shows

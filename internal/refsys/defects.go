@@ -75,6 +75,9 @@ const (
 	// PrefetchNoConsent reads the medication list information (Patient/<id>/MedicationListInfo)
 	// although the patient did not consent (it leaves the prescriptions alone).
 	PrefetchNoConsent = "prefetch-no-consent"
+	// BackgroundPrefetch reads the medication list information in the background although the
+	// patient did not consent: the action returns once the read is sent, before NLL answers.
+	BackgroundPrefetch = "background-prefetch"
 	// CachedList shows the list it read for the previous patient when the user switches patient,
 	// without calling NLL.
 	CachedList = "cached-list"
@@ -127,6 +130,7 @@ var Defects = []Defect{
 	{VersionOnlyRefresh, "before saving an opened prescription reads the latest version but takes only its number, and sends its stale copy: no conflict, the other change undone"},
 	{RefreshAfterSave, "reads the patient's list again after a refused prescription and shows that read's status instead of NLL's refusal"},
 	{PrefetchNoConsent, "reads the medication list information (Patient/<id>/MedicationListInfo) although the patient did not consent"},
+	{BackgroundPrefetch, "reads the medication list information in the background although the patient did not consent, and returns before NLL answers"},
 	{CachedList, "shows the previous patient's list, without calling NLL, when the user switches patient"},
 	{DoublePost, "sends every new prescription twice (a form saved by a double click)"},
 	{LateSend, "shows a new prescription as registered at once and sends it to NLL from an outbound queue 200 ms later, after the action"},
@@ -153,7 +157,7 @@ const LateSendDelay = 200 * time.Millisecond
 
 // Asynchronous reports whether defect makes the reference system call NLL after an action has
 // returned; without it, the system has made its calls when an action returns.
-func Asynchronous(defect string) bool { return defect == LateSend }
+func Asynchronous(defect string) bool { return defect == LateSend || defect == BackgroundPrefetch }
 
 // has reports whether the system runs with defect.
 func (s *System) has(defect string) bool { return s.cfg.Defect == defect }

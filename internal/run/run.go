@@ -31,6 +31,7 @@ import (
 	_ "time/tzdata" // the run's date is Swedish, on any machine
 
 	"github.com/cucumber/godog"
+	"github.com/cucumber/godog/formatters"
 
 	"github.com/konform/konform/internal/config"
 	"github.com/konform/konform/internal/driver"
@@ -379,7 +380,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 			Features:             p.Features(),
 			Options: &godog.Options{
 				FS: p.FS, Paths: p.Paths, Tags: andTag(andTag(p.Tags, phase.tag), leftOut), Dialect: "sv",
-				Format: "progress", Output: &godogOut, NoColors: true,
+				Format: quietFormat, Output: &godogOut, NoColors: true,
 				Strict: true, Concurrency: phase.concurrency, Randomize: opts.Seed,
 			},
 		}
@@ -414,6 +415,18 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	rec.report(dir, godogOut.String())
 	fmt.Fprintln(sys.Stdout, dir)
 	return code
+}
+
+// quietFormat is godog's formatter for konform's runs: it writes nothing per step (konform
+// prints its own line per scenario and writes the evidence itself) and, at the end, godog's
+// summary with the snippets for undefined steps that the console shows. godog's progress
+// formatter wrote a dot per step under a lock, a few per cent of a step's time.
+const quietFormat = "konform-quiet"
+
+func init() {
+	godog.Format(quietFormat, "nothing per step; godog's summary and snippets at the end", func(suite string, out io.Writer) formatters.Formatter {
+		return godog.NewBaseFmt(suite, out)
+	})
 }
 
 // readPlan reads the plan, checks its signature and makes it the pack's selection.
@@ -758,9 +771,14 @@ func (r *recorder) initSuite(sc *godog.ScenarioContext, env *steps.Env) {
 		r.writeExchanges(c, s.w.Exchanges, s.w.Lookup, s.formatted)
 		if s.sutCase {
 			calls := r.sut.end()
-			if err := steps.StrayCalls(calls); err != nil && !s.interrupted && r.ctx.Err() == nil {
-				c.Steps = append(c.Steps, evidence.Step{Text: evidence.StrayStep, Line: c.Line, Outcome: evidence.Error,
-					Message: r.redactor.Scrub(err.Error())})
+			for _, k := range []struct {
+				text string
+				err  error
+			}{{evidence.StrayStep, steps.StrayCalls(calls)}, {evidence.UnjudgedStep, s.w.UnjudgedCalls(calls)}} {
+				if k.err != nil && !s.interrupted && r.ctx.Err() == nil {
+					c.Steps = append(c.Steps, evidence.Step{Text: k.text, Line: c.Line, Outcome: evidence.Error,
+						Message: r.redactor.Scrub(k.err.Error())})
+				}
 			}
 			r.noteReference(calls)
 			refs, problems := r.writeSUTCalls(filepath.Join("exchanges", safeName(c.ID)), calls)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/refsys"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/sim"
 )
 
 // TestSUTPackPassesWithTheReferenceSystem runs every @sut scenario with konform's reference
@@ -238,5 +240,20 @@ func TestReferenceSystemSwitchesNeedSUTRef(t *testing.T) {
 		if r.code != run.ExitUsage || !strings.Contains(r.stderr, flag) || !strings.Contains(r.stderr, "--sut ref") {
 			t.Errorf("%s without --sut ref: exit %d, %q; want 2 and a line naming both", flag, r.code, r.stderr)
 		}
+	}
+}
+
+// TestACallStillWaitingForNLLIsJudged checks that a call the system made in the background,
+// which NLL had not answered when the action returned, is judged by the case's checks: it used
+// to be filed only after them, so a slow NLL let SUT-VARD-09 pass a system that read the
+// medication list without consent.
+func TestACallStillWaitingForNLLIsJudged(t *testing.T) {
+	t.Parallel()
+	slow := sim.Fault{Method: "GET", Path: "Basic", Latency: 2 * time.Second}
+	r := execute(t, run.Options{Tags: "@tc:SUT-VARD-09", SUT: "ref", SUTDefect: refsys.BackgroundPrefetch, Faults: []sim.Fault{slow}})
+	c := r.outcome(t, "SUT-VARD-09")
+	if p := c.Problem(); c.Outcome != evidence.Failed || p == nil || !strings.Contains(p.Text, "bara slagit upp patienten") ||
+		!strings.Contains(p.Message, "GET Basic?code=medlistinfo") {
+		t.Fatalf("outcome %s at %+v; want failed at the lookup-only step, naming the background read", c.Outcome, p)
 	}
 }
