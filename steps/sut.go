@@ -471,6 +471,34 @@ func (w *World) calledTimes(method, p string, n int) error {
 	return nil
 }
 
+// refusedBy4xx checks that the system made at least one call matching the pattern and that
+// NLL answered each with a 4xx: the system sent what the case asked for, which NLL refuses.
+func (w *World) refusedBy4xx(method, p string) error {
+	pat, err := w.pattern(method, p)
+	if err != nil {
+		return err
+	}
+	calls, err := w.calls()
+	if err != nil {
+		return err
+	}
+	got := 0
+	for _, c := range interactions(calls) {
+		if !pat.matches(c) {
+			continue
+		}
+		got++
+		if c.Status < 400 || c.Status > 499 {
+			return &evidence.Mismatch{Check: "NLL's answer to " + callLine(c) + entryOf(c), Expected: "a status from 400 to 499 (NLL refuses what the case asked the system to send)",
+				Actual: callLine(c) + ": the system did not send what the action asked for, or NLL accepted it"}
+		}
+	}
+	if got == 0 {
+		return &evidence.Mismatch{Check: "NLL's answer to " + pat.text, Expected: "a status from 400 to 499", Actual: "no call " + pat.text + " (" + describe(calls) + ")"}
+	}
+	return nil
+}
+
 func (w *World) calledAny() error {
 	calls, err := w.calls()
 	if err != nil {
@@ -1019,11 +1047,21 @@ func (w *World) readSUTCreated(kind string) error {
 	if err != nil {
 		return err
 	}
-	location := ""
+	// The system's last POST of the type is what it created last: when NLL refused it, the
+	// resource an earlier POST created is not what the scenario means.
+	var last *gateway.Call
 	for _, c := range interactions(calls) {
-		if c.Method == http.MethodPost && c.Path == typ && c.Status == http.StatusCreated && c.RespHeader != nil {
-			location = c.RespHeader.Get("Location")
+		if c.Method == http.MethodPost && c.Path == typ {
+			last = c
 		}
+	}
+	location := ""
+	if last != nil && last.Status == http.StatusCreated && last.RespHeader != nil {
+		location = last.RespHeader.Get("Location")
+	}
+	if last != nil && location == "" {
+		return &evidence.Mismatch{Check: "what the system created", Expected: "a POST " + typ + " that NLL answered 201 with a Location",
+			Actual: "the system's last POST " + typ + ": " + callLine(last), Detail: outcomeDetail(last.RespBody)}
 	}
 	if location == "" {
 		return &evidence.Mismatch{Check: "what the system created", Expected: "a POST " + typ + " that NLL answered 201 with a Location", Actual: describe(calls)}

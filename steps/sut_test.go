@@ -75,6 +75,12 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		{"called times", func(w *World) error { return w.calledTimes("POST", "MedicationRequest", 1) },
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, "")}},
 			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 422, nil, ""), call("POST", "MedicationRequest", 422, nil, "")}}, "expected 1, got 2"},
+		{"refused with a 4xx", func(w *World) error { return w.refusedBy4xx("POST", "MedicationRequest") },
+			&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, nil, ""), call("POST", "MedicationRequest", 422, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 201, nil, "")}}, "expected a status from 400 to 499"},
+		{"refused, but no such call", func(w *World) error { return w.refusedBy4xx("POST", "MedicationRequest") },
+			&recorded{calls: []*gateway.Call{call("POST", "MedicationRequest", 400, nil, "")}},
+			&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 404, nil, "")}}, "no call POST MedicationRequest"},
 		{"not called", func(w *World) error { return w.notCalled("GET", "MedicationRequest") },
 			&recorded{calls: []*gateway.Call{call("GET", "Patient?identifier=x", 200, nil, "")}},
 			&recorded{calls: []*gateway.Call{call("GET", "MedicationRequest?patient=p", 200, nil, "")}}, "expected no call GET MedicationRequest"},
@@ -334,5 +340,24 @@ func TestUnjudgedCallsAreThoseAfterTheActionAndTheChecks(t *testing.T) {
 	}
 	if err := w2.UnjudgedCalls([]*gateway.Call{lookup, background}); err != nil {
 		t.Fatalf("the action's own calls, which no check followed: %v", err)
+	}
+}
+
+// TestWhatTheSystemCreatedIsItsLastPOST checks that the resource "the system created" is that of
+// its last POST of the type: when NLL refused that one, an earlier prescription is not read in
+// its place (SUT-VARD-16 passed a refused renewal so).
+func TestWhatTheSystemCreatedIsItsLastPOST(t *testing.T) {
+	created := call(http.MethodPost, "MedicationRequest", 201, nil, "{}")
+	created.RespHeader = hdr("Location", "MedicationRequest/1/_history/1")
+	refused := call(http.MethodPost, "MedicationRequest", 422, nil, "{}")
+	refused.RespBody = []byte(`{"resourceType":"OperationOutcome","issue":[{"code":"required","diagnostics":"sequence is missing"}]}`)
+	w := sutWorld(&recorded{calls: []*gateway.Call{created, refused}})
+	err := w.readSUTCreated("förskrivningen")
+	var m *evidence.Mismatch
+	if !errors.As(err, &m) || !strings.Contains(m.Actual, "last POST MedicationRequest: POST MedicationRequest → 422") || !strings.Contains(m.Detail, "sequence is missing") {
+		t.Fatalf("got %v; want a mismatch naming the refused last POST and NLL's reason", err)
+	}
+	if w.created != "" {
+		t.Fatalf("created %q; want none", w.created)
 	}
 }

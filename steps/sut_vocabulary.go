@@ -126,6 +126,15 @@ func sutVocabulary() []Def {
 		},
 		{
 			Group:     sutGroup,
+			SV:        `^NLL avvisade systemets anrop med ` + method + ` ` + quoted + ` med en statuskod från 400 till 499$`,
+			EN:        `^NLL refused the system's calls with ` + method + ` ` + quoted + ` with a status from 400 to 499$`,
+			ExampleSV: `Och NLL avvisade systemets anrop med POST "MedicationRequest" med en statuskod från 400 till 499`,
+			ExampleEN: `And NLL refused the system's calls with POST "MedicationRequest" with a status from 400 to 499`,
+			Doc:       "The system made at least one such call, and NLL answered each with a 4xx (a transaction's entries count): it proves that the system sent what the case asked for, something NLL refuses, where the case judges how the system handles the refusal.",
+			Bind:      func(w *World) any { return w.refusedBy4xx },
+		},
+		{
+			Group:     sutGroup,
 			SV:        `^(?:har systemet|systemet) anropat NLL$`,
 			EN:        `^the system called NLL$`,
 			ExampleSV: "Så har systemet anropat NLL",
@@ -274,7 +283,7 @@ func sutVocabulary() []Def {
 			EN:        `^konform reads the (prescription|dispense|consent) the system under test created$`,
 			ExampleSV: "När konform hämtar förskrivningen som systemet under test skapade",
 			ExampleEN: "When konform reads the prescription the system under test created",
-			Doc:       "konform reads, over its own connection, the resource NLL created for the system's last successful POST of that kind; the checks of the answer (FHIRPath, status) then see NLL's state, and {{created.id}} is its id.",
+			Doc:       "konform reads, over its own connection, the resource NLL created for the system's last POST of that kind (when NLL refused that POST, the step fails: an earlier one is not what the system last created); the checks of the answer (FHIRPath, status) then see NLL's state, and {{created.id}} is its id.",
 			Bind:      func(w *World) any { return w.readSUTCreated },
 		},
 	}

@@ -203,7 +203,8 @@ var swedish = strings.NewReplacer(
 	"true on some page of the search result", "sant på någon sida av sökresultatet", "the test patient's personnummer ", "testpatientens personnummer ",
 	"the test patient ", "testpatienten ", "the system's name ", "systemets namn ", "the date of the call, ", "anropets datum, ",
 	"at least one call", "minst ett anrop", "an id no other call used", "ett id som inget annat anrop använt",
-	"a value to save as ", "ett värde att spara som ", "a status below 400", "en status under 400",
+	"a value to save as ", "ett värde att spara som ", "a status below 400", "en status under 400", "a status from 400 to 499 (NLL refuses what the case asked the system to send)", "en status från 400 till 499 (NLL avvisar det som testfallet bad systemet skicka)",
+	": the system did not send what the action asked for, or NLL accepted it", ": systemet skickade inte det som åtgärden bad om, eller så godtog NLL det", "a status from 400 to 499", "en status från 400 till 499",
 	"a date and time (dateTime with a zone)", "datum och tid (dateTime med tidszon)", "a FHIR resource with resourceType", "en FHIR-resurs med resourceType",
 	"a FHIR JSON resource", "en FHIR JSON-resurs", "base64-encoded JSON", "base64-kodad JSON", "no call", "inget anrop",
 	"no total", "inget total", "invalid JSON: ", "ogiltig JSON: ", "JSON without resourceType", "JSON utan resourceType",
@@ -216,7 +217,7 @@ var swedish = strings.NewReplacer(
 	// the checks of the system under test's calls (steps/sut.go)
 	"refused (a TLS alert, closed before any answer, or an HTTP refusal without data)", "avvisad (ett TLS-larm, stängd före svar, eller ett HTTP-avslag utan data)",
 	" → no answer", " → inget svar", ", also sent with ", ", skickat även med ", " after the answer ", " efter svaret ",
-	" before each ", " före varje ", " before GET ", " före GET ", " before POST ", " före POST ", " before PUT ", " före PUT ", " before DELETE ", " före DELETE ", "a POST ", "ett anrop POST ", " that NLL answered 201 with a Location", " som NLL besvarade med 201 och en Location",
+	" before each ", " före varje ", " before GET ", " före GET ", " before POST ", " före POST ", " before PUT ", " före PUT ", " before DELETE ", " före DELETE ", "a POST ", "ett anrop POST ", "the system's last POST ", "systemets senaste POST ", " that NLL answered 201 with a Location", " som NLL besvarade med 201 och en Location",
 	" for the test patient", " för testpatienten", " and version ", " och version ",
 	"within ", "inom ", " minutes of ", " minuter från ", " (konform's clock)", " (konforms klocka)",
 	" of GET ", " i GET ", " of POST ", " i POST ", " of PUT ", " i PUT ", " of DELETE ", " i DELETE ",

@@ -228,12 +228,7 @@ func (s *System) tryCreate(ctx context.Context, pnr, template string) (driver.Re
 		return *stop, err
 	}
 	if s.has(DosageWithoutSequence) {
-		dosages, _ := doc["dosageInstruction"].([]any)
-		for _, d := range dosages {
-			if d, ok := d.(map[string]any); ok {
-				delete(d, "sequence")
-			}
-		}
+		withoutSequence(doc)
 	}
 	if s.has(NoContainedPractitioner) {
 		delete(doc, "contained")
@@ -443,7 +438,21 @@ func (s *System) renew(ctx context.Context, id, template string) (driver.Result,
 		return driver.Result{}, err
 	}
 	doc["authoredOn"] = s.now().Format(time.RFC3339)
+	if s.has(RenewRefused) {
+		withoutSequence(doc)
+	}
 	return s.postPrescription(ctx, doc)
+}
+
+// withoutSequence removes the sequence of a prescription's dosage instructions, which NLL
+// requires.
+func withoutSequence(doc map[string]any) {
+	dosages, _ := doc["dosageInstruction"].([]any)
+	for _, d := range dosages {
+		if d, ok := d.(map[string]any); ok {
+			delete(d, "sequence")
+		}
+	}
 }
 
 // cancel ends a prescription with $end (makulera).

@@ -47,6 +47,11 @@ const (
 	// DosageWithoutSequence builds its dosages without sequence, which NLL's profile NLLDosage
 	// requires (1..1), as a system written before structured dosage would.
 	DosageWithoutSequence = "dosage-without-sequence"
+	// RenewRefused renews a prescription without its dosages' sequence, so that NLL refuses the
+	// renewal; its new prescriptions are right.
+	RenewRefused = "renew-refused"
+	// IgnoreTemplate creates its ordinary prescription whatever template (mall) the case names.
+	IgnoreTemplate = "ignore-template"
 	// ReplaceAsNew sends a pharmacy's replacement (TA 27) as a new prescription, without
 	// priorPrescription naming the one it replaces.
 	ReplaceAsNew = "replace-as-new"
@@ -121,6 +126,8 @@ var Defects = []Defect{
 	{NoUserAgent, "does not identify itself in x-user-agent"},
 	{NoOrgInfo, "leaves x-org-info (the workplace) out of every call"},
 	{DosageWithoutSequence, "builds its dosages without sequence, which NLLDosage requires"},
+	{IgnoreTemplate, "creates its ordinary prescription whatever template (mall) the case names"},
+	{RenewRefused, "renews a prescription without its dosages' sequence, which NLL refuses (its new prescriptions are right)"},
 	{ReplaceAsNew, "sends a pharmacy's replacement (TA 27) as a new prescription, without priorPrescription"},
 	{DoseConsentForAccess, "registers a multi-dose consent (dossamtycke) where the patient's access consent was asked for (TA 53)"},
 	{CorrectionSwapsArticle, "correcting a dispense's counted quantity (TA 47), also changes its article to the one handed out"},

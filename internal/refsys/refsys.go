@@ -135,6 +135,9 @@ func (s *System) Act(ctx context.Context, a driver.Action) (driver.Result, error
 	case "läs läkemedelslista":
 		return s.readMedicationList(ctx, p["patient"], p["samtycke"] != "nej", p["spärrsamtycke"] == "ja")
 	case "skapa förskrivning":
+		if s.has(IgnoreTemplate) {
+			p["mall"] = "" // it sends its ordinary prescription, whatever the case asked for
+		}
 		return s.createPrescription(ctx, p["patient"], or(p["mall"], "forskrivning.json"))
 	case "förnya förskrivning":
 		return s.renew(ctx, p["förskrivning"], or(p["mall"], "fornyelse.json"))

@@ -121,6 +121,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     När systemet under test utför "skapa förskrivning" för testpatienten med mallen "forskrivning-okand-patient.json"
     Så har systemet anropat NLL med POST "MedicationRequest" 1 gång
     # Vilken 4xx NLL svarar för en okänd patient är inte dokumenterat: systemet ska visa NLL:s svar.
+    Och NLL avvisade systemets anrop med POST "MedicationRequest" med en statuskod från 400 till 499
     Och rapporterade systemet under test NLL:s statuskod för användaren
 
   @tc:SUT-VARD-20 @krav:TK1 @krav:P17 @manuell @valfri
@@ -150,6 +151,7 @@ Egenskap: Systemet under test förskriver – anrop till NLL från ett vårdsyst
     Och värdet av FHIRPath-uttrycket "MedicationRequest.extension.where(url.endsWith('nllPrescriptionChain')).value" sparas som "kedja"
     Och systemet under test utför "förnya förskrivning"
     Så har systemet anropat NLL med POST "MedicationRequest" 2 gånger
+    Och varje skrivande anrop från systemet besvarades med en statuskod under 400
     # Förnyade förskrivningar delar nllPrescriptionChain (SIMP MedicationRequest); hur förnyelsen
     # i övrigt anges (priorPrescription) dokumenterar NLL inte.
     När konform hämtar förskrivningen som systemet under test skapade
