@@ -935,10 +935,45 @@ func (w *World) identifiesItself() error {
 	})
 }
 
-var (
-	patientRef = regexp.MustCompile(`Patient/([A-Za-z0-9\-.]{1,64})`)
-	patientArg = regexp.MustCompile(`(?:^|[?&])(?:patient|subject)=([A-Za-z0-9\-.]{1,64})`)
-)
+var patientRef = regexp.MustCompile(`Patient/([A-Za-z0-9\-.]{1,64})`)
+
+// patientParams are the patient ids a call's search parameters name: patient and subject (with
+// a modifier, chained by _id, and as a reference in any form: 7, Patient/7, an absolute URL),
+// and _id in a search of Patient, in the query or in a POST _search's form.
+func patientParams(c *gateway.Call) []string {
+	params, _ := url.ParseQuery(c.RawQuery)
+	patients := c.Path == "Patient" || c.Path == "Patient/_search"
+	if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "_search") {
+		if form, err := url.ParseQuery(string(c.ReqBody)); err == nil {
+			for k, vs := range form {
+				params[k] = append(params[k], vs...)
+			}
+		}
+	}
+	var ids []string
+	for name, values := range params {
+		base, _, _ := strings.Cut(name, ":")
+		base = strings.TrimSuffix(base, "._id")
+		if base != "patient" && base != "subject" && !(patients && base == "_id") {
+			continue
+		}
+		for _, v := range values {
+			for _, ref := range strings.Split(v, ",") {
+				if i := strings.LastIndex(ref, "Patient/"); i >= 0 {
+					ref = ref[i+len("Patient/"):]
+				} else if strings.Contains(ref, "/") {
+					continue // another type's reference, such as a Group's
+				}
+				ref, _, _ = strings.Cut(ref, "/") // a version: …/_history/2
+				if ref = strings.TrimSpace(ref); ref != "" {
+					ids = append(ids, ref)
+				}
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
 
 // patientLookup matches the calls that look a patient up and read nothing else of the patient's,
 // and those that read no patient's data at all.
@@ -994,9 +1029,9 @@ func (w *World) onlyTestPatient() error {
 			}
 			named = true
 		}
-		for _, m := range patientArg.FindAllStringSubmatch("?"+q, -1) {
-			if m[1] != id {
-				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient " + id, Actual: m[1]}
+		for _, got := range patientParams(c) {
+			if got != id {
+				return &evidence.Mismatch{Check: "patient of " + callLine(c), Expected: "the test patient " + id, Actual: got}
 			}
 			named = true
 		}

@@ -78,7 +78,7 @@ func Entries(c *gateway.Call) ([]*gateway.Call, bool) {
 		v.Of, v.Entry = c, i+1
 		v.Method, v.Target = e.Request.Method, e.Request.URL
 		path, query, _ := strings.Cut(e.Request.URL, "?")
-		v.Path, v.RawQuery = strings.TrimPrefix(path, "/"), query
+		v.Path, v.RawQuery = gateway.CleanPath(path), query
 		v.ReqBody = e.Resource
 		v.ReqHeader = c.ReqHeader.Clone()
 		if v.ReqHeader == nil {

@@ -70,8 +70,9 @@ type Call struct {
 	Duration time.Duration
 	// Method and Target are the request line as the SUT sent it (path and query).
 	Method, Target string
-	// Path is the part of the target's path below the base URL, such as MedicationRequest/7;
-	// RawQuery is its query.
+	// Path is the part of the target's path below the base URL, such as MedicationRequest/7,
+	// without leading, trailing or repeated slashes (CleanPath): the resource the call addressed,
+	// however the system wrote it; Target keeps what it wrote. RawQuery is its query.
 	Path, RawQuery string
 	ReqHeader      http.Header
 	ReqBody        []byte
@@ -439,6 +440,16 @@ func (g *Gateway) arrived(c *Call) {
 	g.mu.Unlock()
 }
 
+// CleanPath is p without leading, trailing or repeated slashes: "MedicationDispense/" and
+// "//MedicationDispense" address MedicationDispense, as konform's simulator reads them.
+func CleanPath(p string) string {
+	p = strings.Trim(p, "/")
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	return p
+}
+
 // sorted returns a copy of calls in order of arrival.
 func sorted(calls []*Call) []*Call {
 	out := append([]*Call(nil), calls...)
@@ -522,7 +533,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.lastSeen = time.Now()
 	g.mu.Unlock()
 	c := &Call{Started: time.Now().UTC(), Method: r.Method, Target: r.URL.RequestURI(), RawQuery: r.URL.RawQuery,
-		Path: strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, g.basePath), "/"), ReqHeader: r.Header.Clone(), Stray: s.stray()}
+		Path: CleanPath(strings.TrimPrefix(r.URL.Path, g.basePath)), ReqHeader: r.Header.Clone(), Stray: s.stray()}
 	if r.TLS != nil {
 		c.TLSVersion, c.Cipher = tls.VersionName(r.TLS.Version), tls.CipherSuiteName(r.TLS.CipherSuite)
 		if len(r.TLS.PeerCertificates) > 0 {

@@ -991,3 +991,23 @@ func TestGatewaySettleGivesUpOnASystemThatNeverStops(t *testing.T) {
 		t.Errorf("Settle with an ended context took %s", took)
 	}
 }
+
+// TestGatewayRecordsThePathTheCallAddressed checks that a call's Path is the resource it
+// addressed, however many slashes the system wrote (the simulator reads them so), while Target
+// keeps what it wrote: a check for "no call POST MedicationDispense" must see
+// "MedicationDispense/".
+func TestGatewayRecordsThePathTheCallAddressed(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	e.g.Begin()
+	defer e.g.End()
+	for _, p := range []string{"/Patient/" + patientID + "/", "//Patient//" + patientID} {
+		e.mustDo(c, "GET", e.g.URL+p, e.readHeader(), nil)
+	}
+	e.settled(e.g, 2)
+	for _, call := range e.g.Calls() {
+		if call.Path != "Patient/"+patientID || !strings.Contains(call.Target, "/Patient") {
+			t.Errorf("path %q, target %q; want Patient/%s and the target as sent", call.Path, call.Target, patientID)
+		}
+	}
+}
