@@ -245,3 +245,50 @@ func TestCoverageListsEverySimulatorBehaviour(t *testing.T) {
 		t.Errorf("a pack without @beteende tags shows no gap:\n%s\n%s", out, errb)
 	}
 }
+
+// TestVerifyRefusesAVerdictAgainstAPlanNobodySigned checks that --require-verdict does not accept
+// a verdict against a plan the supplier may have written (it used to exit 0), and that
+// --plan-signer-sha256 requires the plan to be signed by the certificate named.
+func TestVerifyRefusesAVerdictAgainstAPlanNobodySigned(t *testing.T) {
+	root := t.TempDir()
+	pack := filepath.Join(root, "p")
+	os.MkdirAll(filepath.Join(pack, "features"), 0o755)
+	os.WriteFile(filepath.Join(pack, "pack.yaml"), []byte("id: p\ntitle: P\nversion: \"1\"\nnll_release: \"21\"\npublisher: X\ndate: 2026-11-01\npatients: [\"189001029819\"]\n"), 0o644)
+	os.WriteFile(filepath.Join(pack, "krav.yaml"), []byte("krav: []\n"), 0o644)
+	os.WriteFile(filepath.Join(pack, "features", "a.feature"), []byte("# language: sv\nEgenskap: A\n  @tc:A-1 @obligatorisk\n  Scenario: ping\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod 200\n\n  @tc:A-2 @obligatorisk\n  Scenario: ping igen\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod 500\n"), 0o644)
+	certs := filepath.Join(root, "c")
+	if err := pki.GenerateDevPKI(certs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	officer, err := pki.LoadIdentity(filepath.Join(certs, "client.pem"), filepath.Join(certs, "client.key"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := filepath.Join(root, "plan.yaml")
+	os.WriteFile(plan, []byte("case: Dnr 2026/9\nrequired: [A-1]\n"), 0o644) // the supplier leaves out the case it fails
+	runPlan := func() string {
+		code, out, errb := konform(t, "run", "--pack", pack, "--plan", plan, "--out", filepath.Join(root, "r"), "--certs", certs)
+		if code != 0 {
+			t.Fatalf("run --plan: exit %d\n%s", code, errb)
+		}
+		return strings.TrimSpace(out)
+	}
+	unsigned := runPlan()
+	code, _, errb := konform(t, "verify", "--require-verdict", "approved", unsigned)
+	if code != run.ExitFailed || !strings.Contains(errb, "--require-verdict approved: the verdict is against a plan nobody signed (Dnr 2026/9, 1 test cases required)") {
+		t.Errorf("an unsigned plan's verdict: exit %d, want 1 naming the unsigned plan\n%s", code, errb)
+	}
+	if code, _, errb := konform(t, "verify", "--plan-signer-sha256", officer.Fingerprint(), unsigned); code != run.ExitFailed || !strings.Contains(errb, "which nobody signed") {
+		t.Errorf("--plan-signer-sha256 on an unsigned plan: exit %d\n%s", code, errb)
+	}
+	if code, _, _ := konform(t, "pack", "sign", "--cert", filepath.Join(certs, "client.pem"), "--key", filepath.Join(certs, "client.key"), plan); code != 0 {
+		t.Fatalf("sign the plan: exit %d", code)
+	}
+	signed := runPlan()
+	if code, _, errb := konform(t, "verify", "--require-verdict", "approved", "--plan-signer-sha256", officer.Fingerprint(), signed); code != 0 {
+		t.Errorf("a plan signed by the certificate named: exit %d\n%s", code, errb)
+	}
+	if code, _, errb := konform(t, "verify", "--plan-signer-sha256", strings.Repeat("ab", 32), signed); code != run.ExitFailed || !strings.Contains(errb, "not by the certificate you named") {
+		t.Errorf("a plan signed by another: exit %d\n%s", code, errb)
+	}
+}

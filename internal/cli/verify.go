@@ -14,10 +14,11 @@ import (
 	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/signing"
 )
 
 func newVerifyCmd(sys System) *cobra.Command {
-	var pin, requireEnv, packPin, requireVerdict string
+	var pin, requireEnv, packPin, planPin, requireVerdict string
 	var maxFileMiB, maxTotalMiB int64
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
@@ -36,6 +37,9 @@ func newVerifyCmd(sys System) *cobra.Command {
 			"verify prints a pack's digest): a run of another pack, or of a changed copy, is refused.\n" +
 			"With --require-verdict the signed verdict must be approved (every mandatory case passed), or\n" +
 			"with approved-with-waivers approved or approved with waivers from a plan the case officer signed.\n" +
+			"A verdict against a plan nobody signed (the supplier may have written it) is refused by\n" +
+			"--require-verdict; --plan-signer-sha256 also requires the plan, when the run followed one, to be\n" +
+			"signed by the certificate with that fingerprint (the case officer's).\n" +
 			"Every requirement not met is named, and the last line says NOT ACCEPTED.\n\n" +
 			"Exit codes: 0 intact · 1 changed, added or removed files, a bad signature, anything but a\n" +
 			"regular file, a file over the limits, another kind of environment than --require-env,\n" +
@@ -44,7 +48,7 @@ func newVerifyCmd(sys System) *cobra.Command {
 		Example: "  konform verify reports/latest\n  konform verify --signer-sha256 19e602e9… --require-env test --require-verdict approved evidence/",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkPins(cmd, "signer-sha256", "pack-sha256"); err != nil {
+			if err := checkPins(cmd, "signer-sha256", "pack-sha256", "plan-signer-sha256"); err != nil {
 				return fail(sys, run.ExitUsage, err)
 			}
 			if cmd.Flags().Changed("require-env") && requireEnv != evidence.TestKind && requireEnv != evidence.SimulatorKind {
@@ -86,6 +90,16 @@ func newVerifyCmd(sys System) *cobra.Command {
 				refused = append(refused, fmt.Sprintf("--require-verdict %s: the signed verdict is %s", requireVerdict, orDash(string(v.Verdict))))
 			case v.Verdict == evidence.ApprovedWithWaivers && v.Run.WaiversUnsigned:
 				refused = append(refused, fmt.Sprintf("--require-verdict %s: the waivers (%s) did not come in a plan signed by the case officer", requireVerdict, strings.Join(v.Run.Waived, ", ")))
+			case v.Plan != nil && v.Plan.Signer == nil:
+				refused = append(refused, fmt.Sprintf("--require-verdict %s: the verdict is against a plan nobody signed (%s, %d test cases required), which the supplier may have written; only the whole pack, or a plan the case officer signed, decides approval",
+					requireVerdict, v.Plan.Case, v.Plan.Required))
+			}
+			switch {
+			case planPin == "" || v.Plan == nil:
+			case v.Plan.Signer == nil:
+				refused = append(refused, fmt.Sprintf("--plan-signer-sha256: the run followed plan %s, which nobody signed", v.Plan.Case))
+			case !signing.SamePin(planPin, v.Plan.Signer.SHA256):
+				refused = append(refused, fmt.Sprintf("--plan-signer-sha256: plan %s was signed by %s (sha256 %s), not by the certificate you named", v.Plan.Case, v.Plan.Signer.Subject, v.Plan.Signer.SHA256))
 			}
 			for _, r := range refused {
 				fmt.Fprintf(sys.Stderr, "konform: %s\n", r)
@@ -100,6 +114,7 @@ func newVerifyCmd(sys System) *cobra.Command {
 	cmd.Flags().StringVar(&pin, "signer-sha256", "", "require the signing certificate to have this SHA-256 fingerprint")
 	cmd.Flags().Int64Var(&maxFileMiB, "max-file", evidence.DefaultMaxFileSize>>20, "largest file verify reads, in MiB; a larger one is reported, not read")
 	cmd.Flags().Int64Var(&maxTotalMiB, "max-total", evidence.DefaultMaxTotalSize>>20, "most verify reads from the folder, in MiB; what is beyond is reported, not read")
+	cmd.Flags().StringVar(&planPin, "plan-signer-sha256", "", "require the run's plan, when it followed one, to be signed by the certificate with this SHA-256 fingerprint (the case officer's)")
 	cmd.Flags().StringVar(&packPin, "pack-sha256", "", "require the evidence to come from the test pack with this digest")
 	cmd.Flags().StringVar(&requireVerdict, "require-verdict", "", "require this signed verdict: approved, or approved-with-waivers (which accepts approved too)")
 	cmd.Flags().StringVar(&requireEnv, "require-env", "", "require evidence from this kind of environment: test (the agency's test environments) or simulator")
@@ -166,7 +181,7 @@ func describeRun(sys System, v *evidence.Verification) {
 	case v.Plan != nil && v.Plan.Signer == nil:
 		fmt.Fprintf(out, "plan %s: the verdict is against a plan nobody signed; check that it is the case's plan (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
 	case v.Plan != nil:
-		fmt.Fprintf(out, "plan %s (%d test cases required)\n", v.Plan.Describe("en"), v.Plan.Required)
+		fmt.Fprintf(out, "plan %s (its signer's certificate sha256 %s; %d test cases required)\n", v.Plan.Describe("en"), v.Plan.Signer.SHA256, v.Plan.Required)
 	}
 	if sel := m.Selection; sel != nil {
 		if d := sel.Describe(); d != "" {
