@@ -101,26 +101,9 @@ func (d *doctor) checkSUT(ctx context.Context, sys IO, opts Options, dev pki.Dev
 
 // checkCommand checks that the driver's program exists and is executable, and runs the probe.
 func (d *doctor) checkCommand(ctx context.Context, cfg config.SUT) {
-	prog := cfg.Command[0]
-	path := prog
-	if strings.ContainsRune(prog, filepath.Separator) && !filepath.IsAbs(prog) {
-		path = filepath.Join(cfg.Dir, prog)
-	}
-	if !strings.ContainsRune(prog, filepath.Separator) {
-		found, err := exec.LookPath(prog)
-		if err != nil {
-			d.fail("driver", fmt.Sprintf("command: %s is not on PATH", prog), ExitUsage)
-			return
-		}
-		path = found
-	}
-	info, err := os.Stat(path)
-	switch {
-	case err != nil:
-		d.fail("driver", fmt.Sprintf("command: %s was not found (%s)", prog, path), ExitUsage)
-		return
-	case info.IsDir() || info.Mode().Perm()&0o111 == 0:
-		d.fail("driver", fmt.Sprintf("command: %s is not executable (chmod +x)", path), ExitUsage)
+	path, err := findProgram(cfg)
+	if err != nil {
+		d.fail("driver", err.Error(), ExitUsage)
 		return
 	}
 	d.ok("driver", "command: "+path)
@@ -148,16 +131,54 @@ func (d *doctor) checkHook(ctx context.Context, cfg config.SUT, id *pki.Identity
 		d.fail("driver", err.Error(), ExitUsage)
 		return
 	}
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(hctx, http.MethodGet, cfg.URL, nil)
-	resp, err := client.Do(req)
+	status, err := probeHook(ctx, client, cfg.URL)
 	if err != nil {
-		d.fail("driver", fmt.Sprintf("http: the test hook %s does not answer: %v", cfg.URL, err), ExitHarness)
+		d.fail("driver", err.Error(), ExitHarness)
 		return
 	}
+	d.ok("driver", fmt.Sprintf("http: the test hook %s answers (GET → %d)", cfg.URL, status))
+}
+
+// findProgram is the path of the command driver's program, or why it cannot run: not on PATH,
+// not found, not executable.
+func findProgram(cfg config.SUT) (string, error) {
+	prog := cfg.Command[0]
+	path := prog
+	if strings.ContainsRune(prog, filepath.Separator) && !filepath.IsAbs(prog) {
+		path = filepath.Join(cfg.Dir, prog)
+	}
+	if !strings.ContainsRune(prog, filepath.Separator) {
+		found, err := exec.LookPath(prog)
+		if err != nil {
+			return "", fmt.Errorf("command: %s is not on PATH", prog)
+		}
+		path = found
+	}
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("command: %s was not found (%s)", prog, path)
+	case info.IsDir() || info.Mode().Perm()&0o111 == 0:
+		return "", fmt.Errorf("command: %s is not executable (chmod +x)", path)
+	}
+	return path, nil
+}
+
+// probeHook GETs the test hook and returns the status of its answer (any status: konform only
+// POSTs to it), or an error when it does not answer within 10 seconds.
+func probeHook(ctx context.Context, client *http.Client, url string) (int, error) {
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(hctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, fmt.Errorf("http: the test hook %s: %v", url, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("http: the test hook %s does not answer: %v", url, err)
+	}
 	resp.Body.Close()
-	d.ok("driver", fmt.Sprintf("http: the test hook %s answers (GET → %d)", cfg.URL, resp.StatusCode))
+	return resp.StatusCode, nil
 }
 
 // verifyClient checks a client certificate against the gateway's client CAs, as the gateway does.

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -284,4 +285,34 @@ func TestTheHooksTokenStaysOutOfTheEvidence(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestADriverThatCannotRunStopsTheRunAtOnce checks that a command driver whose program is not
+// there is a configuration error (exit 2) and a test hook nobody answers a connection error
+// (exit 3), each said in one line before any request: they used to error in every @sut case.
+func TestADriverThatCannotRunStopsTheRunAtOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.yaml")
+	os.WriteFile(missing, []byte("sut: {driver: command, command: [./journalya.py]}\n"), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/hook"
+	ln.Close()
+	silent := filepath.Join(dir, "silent.yaml")
+	os.WriteFile(silent, []byte("sut: {driver: http, url: "+closed+"}\n"), 0o644)
+	for _, c := range []struct {
+		cfg, want string
+		code      int
+	}{
+		{missing, "sut command: ./journalya.py was not found", run.ExitUsage},
+		{silent, "sut http: the test hook " + closed + " does not answer", run.ExitHarness},
+	} {
+		r := execute(t, run.Options{Tags: "@tc:SUT-VARD-01,@tc:NLL-ANSL-01", SUTConfig: c.cfg})
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || r.dir != "" {
+			t.Errorf("%s: exit %d, evidence %q, stderr:\n%s\nwant exit %d and one line with %q before any case", filepath.Base(c.cfg), r.code, r.dir, r.stderr, c.code, c.want)
+		}
+	}
 }

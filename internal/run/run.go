@@ -307,7 +307,10 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	}
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
-		loop, err := startSUT(sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
+		loop, err := startSUT(ctx, sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
+		if errors.As(err, new(sutUnreachable)) {
+			return fail(ExitHarness, err)
+		}
 		if err != nil {
 			return fail(ExitUsage, err)
 		}

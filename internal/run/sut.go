@@ -135,7 +135,7 @@ var _ steps.SUT = (*sutLoop)(nil)
 // startSUT starts the gateway in front of the target and the driver of the system under test:
 // konform's reference system (ref), the supplier's command or its test hook (cfg). The gateway
 // reaches NLL with the run's own client identity.
-func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string, templates fs.FS, testData map[string]string) (*sutLoop, error) {
+func startSUT(ctx context.Context, sys IO, opts Options, cfg config.SUT, tgt *target, system *evidence.System, runID string, templates fs.FS, testData map[string]string) (*sutLoop, error) {
 	switch {
 	case !slices.Contains(Drivers, opts.SUT):
 		return nil, fmt.Errorf("--sut %q is not a driver konform has; use ref (konform's reference connecting system), command, http or manual", opts.SUT)
@@ -222,9 +222,22 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 			system = &evidence.System{Name: refsys.Name, Version: opts.Version}
 		}
 	case "command":
-		drv, err = driver.NewCommand(cfg.Command, cfg.Dir, xctx)
+		// A program that cannot run is the configuration's error, said once before any request,
+		// not once for every case.
+		if _, err = findProgram(cfg); err != nil {
+			err = fmt.Errorf("sut %v; fix sut.command (konform doctor checks it)", err)
+		} else {
+			drv, err = driver.NewCommand(cfg.Command, cfg.Dir, xctx)
+		}
 	case "http":
-		drv, secret, err = newHook(cfg, xctx, tgt.identity)
+		if drv, secret, err = newHook(cfg, xctx, tgt.identity); err == nil {
+			var client *http.Client
+			if client, err = hookClient(cfg, tgt.identity); err == nil {
+				if _, err = probeHook(ctx, client, cfg.URL); err != nil {
+					err = sutUnreachable{fmt.Errorf("sut %v; start the system under test, or check sut.url (konform doctor checks it)", err)}
+				}
+			}
+		}
 	case "manual":
 		if sys.Ask == nil {
 			skip = "the manual driver needs an operator at a terminal, and this run has none (CI); run the manual cases at a terminal"
@@ -245,6 +258,10 @@ func startSUT(sys IO, opts Options, cfg config.SUT, tgt *target, system *evidenc
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Transactions: opts.SUTTransactions, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil
 }
+
+// sutUnreachable is startSUT's error when the system under test's test hook does not answer: a
+// connection error (exit 3), not one of the configuration (exit 2).
+type sutUnreachable struct{ error }
 
 // newHook makes the http driver: the hook's CA when configured, konform's identity with mtls,
 // the token from its variable, which it returns too.
