@@ -835,6 +835,10 @@ func (w *World) uniqueRequestIDs() error {
 			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "an id no other call used",
 				Actual: strconv.Quote(id) + ", also sent with " + earlier}
 		}
+		if c.RequestIDUsed != "" { // by a call of an earlier case: a counter that starts again, say
+			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "an id no other call used",
+				Actual: strconv.Quote(id) + ", sent before in this run with " + c.RequestIDUsed}
+		}
 		seen[id] = callLine(c)
 		return nil
 	})

@@ -124,6 +124,10 @@ func TestEverySUTCheckPassesAndFails(t *testing.T) {
 		{"unique request ids", (*World).uniqueRequestIDs,
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", id1), ""), call("POST", "MedicationRequest", 201, hdr("X-Request-ID", id2), "")}},
 			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", id1), ""), call("POST", "MedicationRequest", 201, hdr("X-Request-ID", id1), "")}}, "also sent with GET Patient"},
+		{"request ids unique in the run", (*World).uniqueRequestIDs,
+			&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, hdr("X-Request-ID", id1), "")}},
+			&recorded{calls: []*gateway.Call{{Method: "GET", Path: "Patient", Status: 200, ReqHeader: hdr("X-Request-ID", id1), RequestIDUsed: "GET Patient (10:02:03)"}}},
+			"sent before in this run with GET Patient (10:02:03)"},
 		{"body", func(w *World) error {
 			return w.callBodyTrue("varje skrivande anrop", "MedicationRequest.requester.reference.startsWith('#') and MedicationRequest.contained.exists()")
 		},

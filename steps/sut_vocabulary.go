@@ -229,7 +229,7 @@ func sutVocabulary() []Def {
 			EN:        `^every call of the system has its own x-request-id$`,
 			ExampleSV: "Och varje anrop från systemet har ett eget x-request-id",
 			ExampleEN: "And every call of the system has its own x-request-id",
-			Doc:       "Every call carried an x-request-id that no other call of the scenario used (NLL asks for a random and unique id, not a UUID in particular).",
+			Doc:       "Every call carried an x-request-id that no other call of the system used, in the scenario or earlier in the run (NLL asks for a random and unique id, not a UUID in particular).",
 			Bind:      func(w *World) any { return w.uniqueRequestIDs },
 		},
 		{

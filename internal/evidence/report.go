@@ -220,7 +220,7 @@ var swedish = strings.NewReplacer(
 	" is not registered in NLL; pick a patient the environment knows", " finns inte i NLL; välj en patient som miljön känner",
 	// the checks of the system under test's calls (steps/sut.go)
 	"refused (a TLS alert, closed before any answer, or an HTTP refusal without data)", "avvisad (ett TLS-larm, stängd före svar, eller ett HTTP-avslag utan data)",
-	" → no answer", " → inget svar", ", also sent with ", ", skickat även med ", " after the answer ", " efter svaret ",
+	" → no answer", " → inget svar", ", also sent with ", ", skickat även med ", ", sent before in this run with ", ", skickat tidigare i körningen med ", " after the answer ", " efter svaret ",
 	" before each ", " före varje ", " before GET ", " före GET ", " before POST ", " före POST ", " before PUT ", " före PUT ", " before DELETE ", " före DELETE ", "a POST ", "ett anrop POST ", "the system's last POST ", "systemets senaste POST ", " that NLL answered 201 with a Location", " som NLL besvarade med 201 och en Location",
 	" for the test patient", " för testpatienten", " and version ", " och version ",
 	"within ", "inom ", " minutes of ", " minuter från ", " (konform's clock)", " (konforms klocka)",

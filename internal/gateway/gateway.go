@@ -74,8 +74,12 @@ type Call struct {
 	// without leading, trailing or repeated slashes (CleanPath): the resource the call addressed,
 	// however the system wrote it; Target keeps what it wrote. RawQuery is its query.
 	Path, RawQuery string
-	ReqHeader      http.Header
-	ReqBody        []byte
+	// RequestIDUsed, when the call's x-request-id was sent before in this gateway's life (an
+	// earlier case of the run, or this one), names the first call that sent it: "GET Patient
+	// (10:02:03)". NLL asks for a random and unique id on every request.
+	RequestIDUsed string
+	ReqHeader     http.Header
+	ReqBody       []byte
 	// Status is the answer's status, 0 when none came.
 	Status     int
 	RespHeader http.Header
@@ -156,8 +160,9 @@ type Gateway struct {
 	scope        *scope
 	unattributed []*Call
 	outage       Outage
-	inflight     int       // calls that arrived and are not filed yet
-	lastSeen     time.Time // when a call last arrived or was filed
+	requestIDs   map[string]string // each x-request-id seen, and the first call that sent it
+	inflight     int               // calls that arrived and are not filed yet
+	lastSeen     time.Time         // when a call last arrived or was filed
 }
 
 // scope collects the calls of one scenario.
@@ -440,6 +445,30 @@ func (g *Gateway) arrived(c *Call) {
 	g.mu.Unlock()
 }
 
+// maxRequestIDs bounds the x-request-ids a gateway remembers (about 100 bytes each).
+const maxRequestIDs = 1 << 20
+
+// noteRequestID remembers the call's x-request-id, and sets RequestIDUsed when an earlier call
+// sent it.
+func (g *Gateway) noteRequestID(c *Call) {
+	id := strings.TrimSpace(c.ReqHeader.Get("X-Request-ID"))
+	if id == "" {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if first, ok := g.requestIDs[id]; ok {
+		c.RequestIDUsed = first
+		return
+	}
+	if g.requestIDs == nil {
+		g.requestIDs = map[string]string{}
+	}
+	if len(g.requestIDs) < maxRequestIDs {
+		g.requestIDs[id] = c.Method + " " + c.Path + " (" + c.Started.Format("15:04:05") + ")"
+	}
+}
+
 // CleanPath is p without leading, trailing or repeated slashes: "MedicationDispense/" and
 // "//MedicationDispense" address MedicationDispense, as konform's simulator reads them.
 func CleanPath(p string) string {
@@ -541,6 +570,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.arrived(c)
+	g.noteRequestID(c)
 	if s != nil {
 		s.mu.Lock()
 		s.inflight++

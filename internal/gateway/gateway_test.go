@@ -1011,3 +1011,23 @@ func TestGatewayRecordsThePathTheCallAddressed(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayNamesTheFirstCallOfAReusedRequestID checks that a call whose x-request-id an
+// earlier call of the run sent, in another case too, names that call: NLL asks for a random and
+// unique id on every request, and a system whose counter starts again each session reuses them.
+func TestGatewayNamesTheFirstCallOfAReusedRequestID(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	h := e.readHeader()
+	e.g.Begin()
+	e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil)
+	e.settled(e.g, 1)
+	first := e.g.End()
+	e.g.Begin()
+	e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil) // the same id, in the next case
+	e.settled(e.g, 1)
+	second := e.g.End()
+	if first[0].RequestIDUsed != "" || !strings.HasPrefix(second[0].RequestIDUsed, "GET Patient/"+patientID+" (") {
+		t.Fatalf("RequestIDUsed %q, then %q; want none, then the first call", first[0].RequestIDUsed, second[0].RequestIDUsed)
+	}
+}
