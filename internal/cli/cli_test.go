@@ -291,4 +291,10 @@ func TestVerifyRefusesAVerdictAgainstAPlanNobodySigned(t *testing.T) {
 	if code, _, errb := konform(t, "verify", "--plan-signer-sha256", strings.Repeat("ab", 32), signed); code != run.ExitFailed || !strings.Contains(errb, "not by the certificate you named") {
 		t.Errorf("a plan signed by another: exit %d\n%s", code, errb)
 	}
+	// another pack's digest: the evidence is intact, and not accepted (it is not tampering)
+	code, _, errb = konform(t, "verify", "--pack-sha256", strings.Repeat("cd", 32), signed)
+	if code != run.ExitFailed || !strings.Contains(errb, "--pack-sha256: the evidence came from the pack with digest ") ||
+		!strings.Contains(errb, "is intact but NOT ACCEPTED") || strings.Contains(errb, "NOT intact") {
+		t.Errorf("--pack-sha256 of another pack: exit %d\n%s", code, errb)
+	}
 }

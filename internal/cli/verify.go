@@ -63,7 +63,7 @@ func newVerifyCmd(sys System) *cobra.Command {
 			}
 			const most = math.MaxInt64 >> 21 // MiB that still fit in bytes
 			v, err := evidence.VerifyContext(cmd.Context(), args[0], evidence.VerifyOptions{
-				PinSHA256: pin, PackSHA256: packPin, MaxFileSize: min(maxFileMiB, most) << 20, MaxTotalSize: min(maxTotalMiB, most) << 20})
+				PinSHA256: pin, MaxFileSize: min(maxFileMiB, most) << 20, MaxTotalSize: min(maxTotalMiB, most) << 20})
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return fail(sys, run.ExitInterrupted, err)
 			}
@@ -93,6 +93,9 @@ func newVerifyCmd(sys System) *cobra.Command {
 			case v.Plan != nil && v.Plan.Signer == nil:
 				refused = append(refused, fmt.Sprintf("--require-verdict %s: the verdict is against a plan nobody signed (%s, %d test cases required), which the supplier may have written; only the whole pack, or a plan the case officer signed, decides approval",
 					requireVerdict, v.Plan.Case, v.Plan.Required))
+			}
+			if packPin != "" && !signing.SamePin(packPin, v.PackDigest) {
+				refused = append(refused, fmt.Sprintf("--pack-sha256: the evidence came from the pack with digest %s, not %s", orDash(v.PackDigest), strings.TrimSpace(packPin)))
 			}
 			switch {
 			case planPin == "" || v.Plan == nil:

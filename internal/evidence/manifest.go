@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/konform/konform/internal/signing"
@@ -208,9 +207,6 @@ type Verification struct {
 type VerifyOptions struct {
 	// PinSHA256, when set, is the SHA-256 fingerprint the signing certificate must have.
 	PinSHA256 string
-	// PackSHA256, when set, is the digest of the test pack the evidence must come from (konform
-	// pack verify prints it).
-	PackSHA256 string
 	// MaxFileSize bounds each file that is hashed, MaxTotalSize the bytes read from the whole
 	// folder; 0 means DefaultMaxFileSize and DefaultMaxTotalSize. What is over them is a finding.
 	MaxFileSize, MaxTotalSize int64
@@ -256,9 +252,6 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 	}
 	v := &Verification{Files: len(m.Files), Signer: m.Client.CertInfo, Environment: m.Environment, Verdict: m.Verdict, PackDigest: m.PackDigest, Pack: m.Pack, SUTDriver: m.SUTDriver, SUTReference: m.SUTReference, Plan: m.Plan, RunID: m.RunID, Started: m.Started}
 	v.Run, v.Run.Files = m, nil
-	if o.PackSHA256 != "" && !strings.EqualFold(strings.TrimSpace(o.PackSHA256), m.PackDigest) {
-		v.Problems = append(v.Problems, fmt.Sprintf("pack: the evidence came from the pack with digest %s, not %s", m.PackDigest, strings.TrimSpace(o.PackSHA256)))
-	}
 	problems, signer, err := checkSignature(ctx, root, data, m, o.PinSHA256)
 	if err != nil {
 		return nil, interrupted(dir, err)
