@@ -186,7 +186,7 @@ func startSUT(ctx context.Context, sys IO, opts Options, cfg config.SUT, tgt *ta
 				side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.CAFile))
 		}
 	}
-	gw, err := startGateway(opts, tgt, side, nil)
+	gw, err := startGateway(opts, tgt, side, refusalsTo(sys.Stderr, !opts.NoRedact))
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +257,31 @@ func startSUT(ctx context.Context, sys IO, opts Options, cfg config.SUT, tgt *ta
 	return &sutLoop{gw: gw, drv: drv, system: system, timeout: timeout, settle: settle, skip: skip, secret: secret,
 		info:  &evidence.SUTInfo{Driver: opts.SUT, Defect: opts.SUTDefect, Transactions: opts.SUTTransactions, Gateway: gw.URL},
 		close: func() { closeDrv(); gw.Close() }}, nil
+}
+
+// refusalsTo says on w, once for each reason, why the gateway refused a connection of the
+// system under test: the system itself sees only a TLS alert, and the reason is otherwise only
+// in the evidence. Personal data in a certificate's names is scrubbed when redact is set.
+func refusalsTo(w io.Writer, redact bool) func(*gateway.Call) {
+	var mu sync.Mutex
+	said := map[string]bool{}
+	redactor := evidence.NewRedactor()
+	return func(c *gateway.Call) {
+		if c.Refused == "" {
+			return
+		}
+		why := c.Refused
+		if redact {
+			why = redactor.Scrub(why)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if said[why] {
+			return
+		}
+		said[why] = true
+		fmt.Fprintf(w, "konform: the gateway refused a connection of the system under test: %s; the system must present its test certificate, issued by a CA of gateway.client_ca (docs/sut.md)\n", why)
+	}
 }
 
 // sutUnreachable is startSUT's error when the system under test's test hook does not answer: a

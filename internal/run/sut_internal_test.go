@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -48,5 +49,21 @@ func TestGatewayConsoleShowsATransactionsEntries(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("%q lacks %q", out.String(), want)
 		}
+	}
+}
+
+// TestTheGatewaysRefusalsAreSaidOnce checks the console line for a connection of the system the
+// gateway refused: once for each reason, with personal data in the certificate's names scrubbed.
+func TestTheGatewaysRefusalsAreSaidOnce(t *testing.T) {
+	var out bytes.Buffer
+	say := refusalsTo(&out, true)
+	expired := "the system's client certificate \"CN=Journalia,serialNumber=189001019802\" is not accepted: x509: certificate has expired"
+	for _, c := range []*gateway.Call{{Refused: expired}, {Method: "GET", Path: "Patient", Status: 200}, {Refused: expired}, {Refused: "the system presented no client certificate"}} {
+		say(c)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "refused a connection of the system under test") || !strings.Contains(lines[0], "certificate has expired") ||
+		!strings.Contains(lines[1], "presented no client certificate") || strings.Contains(out.String(), "189001019802") {
+		t.Fatalf("console:\n%s\nwant one line for each reason, the personnummer scrubbed", out.String())
 	}
 }
