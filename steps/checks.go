@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofhir/fhirpath"
 
@@ -87,7 +88,11 @@ func snippet(b []byte) string {
 		return "(empty)"
 	}
 	if len(s) > max {
-		return s[:max] + "…"
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) { // never half a character
+			cut--
+		}
+		return s[:cut] + "…"
 	}
 	return s
 }

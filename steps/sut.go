@@ -393,7 +393,13 @@ func (p callPattern) matches(c *gateway.Call) bool {
 func describe(calls []*gateway.Call) string {
 	parts := make([]string, 0, len(calls))
 	for _, c := range calls {
-		parts = append(parts, callLine(c)+TransactionOf(c))
+		p := callLine(c) + TransactionOf(c)
+		if c.Status >= 400 && c.Of == nil { // NLL's reason, so that a call refused earlier explains a later check
+			if why := outcomeDetail(c.RespBody); why != "" {
+				p += " (" + snippet([]byte(why)) + ")"
+			}
+		}
+		parts = append(parts, p)
 	}
 	if len(parts) == 0 {
 		return "no call"

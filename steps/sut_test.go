@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/konform/konform/internal/driver"
 	"github.com/konform/konform/internal/evidence"
@@ -375,5 +376,20 @@ func TestWhatTheSystemCreatedIsItsLastPOST(t *testing.T) {
 	}
 	if w.created != "" {
 		t.Fatalf("created %q; want none", w.created)
+	}
+}
+
+// TestACallsListGivesNLLsReasonForARefusal checks that the list of the system's calls in a
+// failure says why NLL refused one, so that a check which fails because an earlier call was
+// refused explains itself, and that a shortened reason never ends in half a character.
+func TestACallsListGivesNLLsReasonForARefusal(t *testing.T) {
+	refused := call(http.MethodGet, "Patient?identifier=x", 400, nil, "")
+	refused.RespBody = []byte(`{"resourceType":"OperationOutcome","issue":[{"code":"invalid","diagnostics":"x-request-id is not a UUID"}]}`)
+	if got := describe([]*gateway.Call{refused}); !strings.Contains(got, "→ 400 (OperationOutcome invalid: x-request-id is not a UUID)") {
+		t.Errorf("describe: %s", got)
+	}
+	long := strings.Repeat("a", 199) + "åäö"
+	if got := snippet([]byte(long)); !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
+		t.Errorf("snippet of %d bytes: %q is not valid UTF-8 ending in …", len(long), got)
 	}
 }
