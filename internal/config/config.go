@@ -16,12 +16,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/agnivade/levenshtein"
 	"gopkg.in/yaml.v3"
 
 	"github.com/konform/konform/internal/driver"
@@ -85,8 +88,9 @@ type Environment struct {
 	// DenyURLs lists parts of URLs konform must never connect to (production hosts).
 	DenyURLs []string `yaml:"deny_urls"`
 
-	line int             // where the environment starts in the file, for messages
-	set  map[string]bool // the keys the file sets, nested ones as "retries.wait"
+	line    int             // where the environment starts in the file, for messages
+	set     map[string]bool // the keys the file sets, nested ones as "retries.wait"
+	sutKeys map[string]int  // where each key of its sut section is, for messages
 }
 
 // Retries is an environment's retry policy; the default is no retries, so that a tester sees the
@@ -185,6 +189,7 @@ type File struct {
 	lines       map[string]int // where each environment starts, for messages
 	gatewayLine int            // where the gateway section starts
 	sutLine     int            // where the sut section starts
+	sutKeys     map[string]int // where each key of the sut section is, for messages
 }
 
 var builtin = map[string]Environment{
@@ -275,48 +280,56 @@ func LookupSUT(path, env string) (SUT, error) {
 
 // sut returns the sut section for env of a file read from path, checked and resolved.
 func (f *File) sut(path, env string) (SUT, error) {
-	section, where := f.SUT, fmt.Sprintf("%s:%d: sut", path, f.sutLine)
+	section, line, name, keys := f.SUT, f.sutLine, "sut", f.sutKeys
 	if e := f.Environments[env]; e != nil && e.SUT != nil {
-		section, where = e.SUT, fmt.Sprintf("%s:%d: environment %s: sut", path, f.lines[env], env)
+		section, line, name, keys = e.SUT, f.lines[env], "environment "+env+": sut", e.sutKeys
 	}
 	if section == nil {
 		return SUT{}, nil
 	}
+	// at names the line of a key of the section, or the section's when the file does not set it.
+	at := func(key string) string {
+		if n, ok := keys[key]; ok {
+			return fmt.Sprintf("%s:%d: %s", path, n, name)
+		}
+		return fmt.Sprintf("%s:%d: %s", path, line, name)
+	}
+	where := at("")
 	s := *section
 	switch s.Driver {
 	case "ref", "manual":
 	case "command":
 		if err := driver.CheckArgv(s.Command); err != nil {
-			return SUT{}, fmt.Errorf("%s: %v", where, err)
+			return SUT{}, fmt.Errorf("%s: %v", at("command"), err)
 		}
 	case "http":
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return SUT{}, fmt.Errorf("%s: url %q must be the http(s) URL of the system's test hook", where, s.URL)
+			return SUT{}, fmt.Errorf("%s: url %q must be the http(s) URL of the system's test hook", at("url"), s.URL)
 		}
 	default:
-		return SUT{}, fmt.Errorf("%s: driver %q is not one konform has; use ref, command, http or manual", where, s.Driver)
+		return SUT{}, fmt.Errorf("%s: driver %q is not one konform has; use ref, command, http or manual", at("driver"), s.Driver)
 	}
 	if (s.Command != nil || s.Probe != nil) && s.Driver != "command" || s.URL != "" && s.Driver != "http" {
 		return SUT{}, fmt.Errorf("%s: command and probe belong to driver command, url to driver http", where)
 	}
 	if s.TokenEnv != "" && !strings.HasPrefix(strings.ToLower(s.URL), "https://") {
-		return SUT{}, fmt.Errorf("%s: token_env needs an https url; konform sends no token in clear", where)
+		return SUT{}, fmt.Errorf("%s: token_env needs an https url; konform sends no token in clear", at("token_env"))
 	}
 	if s.MTLS && s.Driver != "http" {
-		return SUT{}, fmt.Errorf("%s: mtls belongs to driver http", where)
+		return SUT{}, fmt.Errorf("%s: mtls belongs to driver http", at("mtls"))
 	}
 	if s.Probe != nil && (len(s.Probe) == 0 || strings.TrimSpace(s.Probe[0]) == "") {
-		return SUT{}, fmt.Errorf("%s: probe needs a program first, such as [./sut.sh, --help]", where)
+		return SUT{}, fmt.Errorf("%s: probe needs a program first, such as [./sut.sh, --help]", at("probe"))
 	}
 	if s.Timeout < 0 {
-		return SUT{}, fmt.Errorf("%s: timeout must be more than zero, such as 2m", where)
+		return SUT{}, fmt.Errorf("%s: timeout must be more than zero, such as 2m", at("timeout"))
 	}
 	if s.Timeout == 0 && s.Driver != "manual" { // an operator has no time limit
 		s.Timeout = DefaultSUTTimeout
 	}
 	if s.Settle != nil && (*s.Settle < 0 || *s.Settle > time.Minute) {
-		return SUT{}, fmt.Errorf("%s: settle must be from 0 to 1m, such as 1s", where)
+		return SUT{}, fmt.Errorf("%s: settle must be from 0 to 1m, such as 1s", at("settle"))
 	}
 	dir := filepath.Dir(path)
 	if s.Dir == "" {
@@ -368,6 +381,7 @@ func parse(path string, data []byte) (*File, error) {
 		}
 		if k := key(doc.Content[0], "sut"); k != nil {
 			f.sutLine = k.Line
+			f.sutKeys = keyLines(child(doc.Content[0], "sut"))
 		}
 		envs := child(doc.Content[0], "environments")
 		for i := 0; envs != nil && i+1 < len(envs.Content); i += 2 {
@@ -376,6 +390,7 @@ func parse(path string, data []byte) (*File, error) {
 			if e := f.Environments[key.Value]; e != nil {
 				e.line = key.Line
 				e.set = keysOf(body)
+				e.sutKeys = keyLines(child(body, "sut"))
 			}
 		}
 	}
@@ -399,7 +414,8 @@ var yamlTypes = strings.NewReplacer(
 	"map[string]config.User", "users (a mapping of roles)",
 	"map[string]string", "a mapping",
 	"[]string", "a list",
-	"config.File", "the top level (environments:, gateway:)",
+	"config.File", "the top level (environments:, gateway:, sut:)",
+	"time.Duration", "a duration (such as 90s, 2m or 1h30m)",
 	"*config.Gateway", "gateway (a mapping)",
 	"*config.SUT", "sut (a mapping)",
 	"config.SUT", "sut (a mapping)",
@@ -417,8 +433,51 @@ var yamlTypes = strings.NewReplacer(
 func yamlProblem(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+	msg = unknownField.ReplaceAllStringFunc(msg, func(m string) string {
+		g := unknownField.FindStringSubmatch(m)
+		if best := closestKey(g[1], yamlKeys(knownTypes[g[2]])); best != "" {
+			return m + " (did you mean " + best + "?)"
+		}
+		return m
+	})
 	msg = yamlTypes.Replace(strings.ToValidUTF8(msg, ""))
 	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }), " ")
+}
+
+// unknownField matches the YAML library's error for a key a part of the file does not have.
+var unknownField = regexp.MustCompile(`field (\S{1,100}) not found in type (\S+)`)
+
+// knownTypes are the parts of konform.yaml by the Go type the YAML library names.
+var knownTypes = map[string]reflect.Type{
+	"config.File": reflect.TypeFor[File](), "config.SUT": reflect.TypeFor[SUT](), "config.Gateway": reflect.TypeFor[Gateway](),
+	"config.Environment": reflect.TypeFor[Environment](), "config.Client": reflect.TypeFor[Client](),
+	"config.Retries": reflect.TypeFor[Retries](), "config.User": reflect.TypeFor[User](),
+}
+
+// yamlKeys are the keys of a struct in konform.yaml (its fields' yaml names); none for nil.
+func yamlKeys(t reflect.Type) []string {
+	if t == nil {
+		return nil
+	}
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// closestKey is the key a mistyped one most likely meant (a letter or two off), or "".
+func closestKey(s string, keys []string) string {
+	best, bestDist := "", max(1, min(2, len(s)/3))+1
+	for _, k := range keys {
+		if d := levenshtein.ComputeDistance(strings.ToLower(s), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
 }
 
 // empty reports whether a decoded YAML document holds nothing (a trailing "---").
@@ -444,6 +503,18 @@ func keysOf(m *yaml.Node) map[string]bool {
 	}
 	walk(m, "")
 	return set
+}
+
+// keyLines returns the line of each key of a YAML mapping; nil for none.
+func keyLines(m *yaml.Node) map[string]int {
+	if m == nil {
+		return nil
+	}
+	lines := map[string]int{}
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		lines[m.Content[i].Value] = m.Content[i].Line
+	}
+	return lines
 }
 
 // checkName refuses an environment name that --env could not take or a message could not show.

@@ -127,7 +127,7 @@ func TestEverySettingIsCheckedBeforeAnyConnection(t *testing.T) {
 		{"negative connect_timeout", edit("connect_timeout: 10s", "connect_timeout: -1ms"), "connect_timeout must be more than zero", false},
 		{"negative retries.wait", edit("wait: 1s", "wait: -1s"), "retries.wait and retries.max_wait must not be negative", false},
 		{"max_wait below wait", edit("max_wait: 5s", "max_wait: 500ms"), "retries.max_wait must not be shorter than retries.wait", false},
-		{"a number for a timeout", edit("timeout: 30s", "timeout: 30"), "line 10: cannot unmarshal !!int `30` into time.Duration", true},
+		{"a number for a timeout", edit("timeout: 30s", "timeout: 30"), "line 10: cannot unmarshal !!int `30` into a duration (such as 90s, 2m or 1h30m)", true},
 		{"proxy without a scheme", edit("timeout: 30s", "proxy: proxy.example:3128"), "proxy \"proxy.example:3128\" must be an http(s) URL", false},
 		{"proxy socks", edit("timeout: 30s", "proxy: socks5://proxy.example:1080"), "must be an http(s) URL", false},
 		{"proxy bad port", edit("timeout: 30s", "proxy: http://proxy.example:port"), "must be an http(s) URL", false},
@@ -223,7 +223,7 @@ func TestSUTSection(t *testing.T) {
 			fmt.Sprintf("{Driver:command Timeout:2m0s Command:[./sut.sh {{action}}] Dir:%s URL: TokenEnv: CA: Probe:[] MTLS:false Settle:<nil>}", dir), ""},
 		{"sut: {driver: http, url: 'https://localhost:8088/hook', timeout: 10s, ca: ca.pem}\n",
 			fmt.Sprintf("{Driver:http Timeout:10s Command:[] Dir:%s URL:https://localhost:8088/hook TokenEnv: CA:%s Probe:[] MTLS:false Settle:<nil>}", dir, filepath.Join(dir, "ca.pem")), ""},
-		{"environments: {}\nsut:\n  driver: selenium\n", "", "konform.yaml:2: sut: driver \"selenium\""},
+		{"environments: {}\nsut:\n  driver: selenium\n", "", "konform.yaml:3: sut: driver \"selenium\""},
 		{"sut: {driver: command}\n", "", "needs a program"},
 		{"sut: {driver: command, command: [x, '{{patinet}}']}\n", "", "unknown placeholder"},
 		{"sut: {driver: http, url: 'ftp://x/'}\n", "", "test hook"},
@@ -234,11 +234,20 @@ func TestSUTSection(t *testing.T) {
 		{"sut: {driver: http, url: 'http://localhost:8088/hook', token_env: T}\n", "", "token_env needs an https url"},
 		{"sut: {driver: manual}\n", "{Driver:manual Timeout:0s Command:[] Dir:" + dir + " URL: TokenEnv: CA: Probe:[] MTLS:false Settle:<nil>}", ""},
 		{"sut: {driver: ref, argv: [x]}\n", "", "field argv not found in type sut"},
+		{"sut:\n  driver: command\n  comand: [./sut.sh]\n", "", "line 3: field comand not found in type sut (a mapping) (did you mean command?)"},
+		{"sut:\n  driver: command\n  command: [./sut.sh, '{{patient.pnrr}}']\n", "", "konform.yaml:3: sut: command: unknown placeholder {{patient.pnrr}}"},
+		{"sut:\n  driver: ref\n  timeout: 2 minutes\n", "", "line 3: cannot unmarshal !!str `2 minutes` into a duration (such as 90s, 2m or 1h30m)"},
+		{"gatway:\n  addr: 127.0.0.1:0\n", "", "field gatway not found in type the top level (environments:, gateway:, sut:) (did you mean gateway?)"},
+		{"environments:\n  sim-x:\n    sut:\n      driver: http\n      url: 'ftp://x/'\n", "", "konform.yaml:5: environment sim-x: sut: url"},
 	} {
 		if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := LookupSUT(path, "sim")
+		env := "sim"
+		if strings.Contains(c.yaml, "sim-x:\n    sut:") {
+			env = "sim-x"
+		}
+		s, err := LookupSUT(path, env)
 		got := fmt.Sprintf("%+v", s)
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):

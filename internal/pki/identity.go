@@ -140,7 +140,7 @@ func loadPKCS12(file string, data []byte, password string) (*Identity, error) {
 		case password != "" && strings.Contains(err.Error(), "no MAC in data"):
 			return nil, fmt.Errorf("cannot open %s: wrong password: the file has none; leave KONFORM_CERT_PASSWORD (or password_env, password_file) empty", file)
 		}
-		return nil, fmt.Errorf("cannot read PKCS#12 file %s: %s", file, oneLine(err.Error()))
+		return nil, fmt.Errorf("cannot read PKCS#12 file %s: %s; it is damaged or no PKCS#12 file: export the certificate again, or pass PEM files with --cert and --key", file, oneLine(err.Error()))
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
