@@ -87,6 +87,9 @@ func (s *Simulator) commit(c *caller, w *write) stored {
 		version = s.store.version(w.typ, w.id) + 1
 	}
 	setMeta(w.res, version, now)
+	if version > 1 && s.broken("version-kept") {
+		w.res["meta"].(map[string]any)["versionId"] = strconv.Itoa(version - 1)
+	}
 	s.setProfile(w)
 	if s.broken("no-last-updated") {
 		delete(w.res["meta"].(map[string]any), "lastUpdated")

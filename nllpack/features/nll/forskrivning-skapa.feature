@@ -20,7 +20,9 @@ Egenskap: Skapa förskrivning
     Så är svarets statuskod 200
     Och resurstypen är "MedicationRequest"
     Och FHIRPath-uttrycket "MedicationRequest.id" ger värdet "{{created.id}}"
-    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId" ger värdet "1"
+    # meta.versionId är Förskrivningsversion, ett löpnummer; vilket nummer den första versionen har
+    # dokumenterar NLL inte.
+    Och FHIRPath-uttrycket "MedicationRequest.meta.versionId.exists()" är sant
     Och FHIRPath-uttrycket "MedicationRequest.subject" refererar till "Patient/{{patient.id}}"
     Och FHIRPath-uttrycket "MedicationRequest.requester.reference.startsWith('#')" är sant
 
