@@ -228,7 +228,7 @@ func TestEachCheckFailsAgainstABrokenSimulator(t *testing.T) {
 		{"wrong status", sim.Fault{Path: "Patient", Status: 500}, "@tc:NLL-TA05-01", "NLL-TA05-01", evidence.Failed, run.ExitFailed,
 			[]string{"är svarets statuskod 200", "status code: expected 200, got 500"}},
 		{"missing field", sim.Fault{Method: "GET", Path: "MedicationRequest", Remove: "meta.versionId"}, "@tc:NLL-FSK-01", "NLL-FSK-01", evidence.Failed, run.ExitFailed,
-			[]string{"MedicationRequest.meta.versionId", `expected "1", got an empty collection`}},
+			[]string{"MedicationRequest.meta.versionId", "expected true, got false"}},
 		{"wrong resourceType", sim.Fault{Path: "$ping", ResourceType: "Bundle"}, "@tc:NLL-ANSL-01", "NLL-ANSL-01", evidence.Failed, run.ExitFailed,
 			[]string{"resourceType", `expected "Parameters", got "Bundle"`}},
 		{"HTML error page", sim.Fault{Path: "$ping", HTML: true, Status: 200}, "@tc:NLL-ANSL-01", "NLL-ANSL-01", evidence.Failed, run.ExitFailed,
