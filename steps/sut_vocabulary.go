@@ -112,7 +112,7 @@ func sutVocabulary() []Def {
 			EN:        `^the system called NLL with ` + method + ` ` + quoted + ` within ` + number + ` seconds$`,
 			ExampleSV: `Så har systemet anropat NLL med POST "MedicationRequest" inom 10 sekunder`,
 			ExampleEN: `Then the system called NLL with POST "MedicationRequest" within 10 seconds`,
-			Doc:       "As above, waiting up to N seconds for a system that calls in the background.",
+			Doc:       "As above, waiting up to N seconds for a system that calls in the background. A call that arrives after the last action and after the scenario's last check of the calls is judged by no check and ends the case as error, so a scenario of a background system ends with a check of its calls.",
 			Bind:      func(w *World) any { return w.calledWithin },
 		},
 		{
