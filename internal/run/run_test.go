@@ -291,7 +291,9 @@ func TestRefusalChecksFailAgainstAServerThatAcceptsAnyClient(t *testing.T) {
 func TestAnHTTPRefusalOfTheCertificateCounts(t *testing.T) {
 	t.Parallel()
 	lax := func(c *tls.Config) { c.ClientAuth = tls.RequestClientCert }
-	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-03", SimTLS: lax, Faults: []sim.Fault{{Path: "$ping", Status: 400, HTML: true}}})
+	// The run's own $ping comes first; the case's without a certificate is refused; its control
+	// with the certificate is answered, as such a front end answers it.
+	r := execute(t, run.Options{Tags: "@tc:NLL-ANSL-03", SimTLS: lax, Faults: []sim.Fault{{Path: "$ping", Status: 400, HTML: true, After: 1, Times: 1}}})
 	if c := r.outcome(t, "NLL-ANSL-03"); c.Outcome != evidence.Passed {
 		t.Fatalf("NLL-ANSL-03 is %s\n%s", c.Outcome, r.stderr)
 	}
@@ -660,4 +662,18 @@ func TestWhatTheUserTypedIsRedacted(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestAFrontEndPageInsteadOfNLLIsNoVerdict checks that a base URL which answers $ping with a
+// 404 or 5xx page that is no FHIR (a wrong path, a load balancer with nothing behind it) stops
+// the run as unreachable, exit 3, rather than fail every case and read as "not approved".
+func TestAFrontEndPageInsteadOfNLLIsNoVerdict(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{404, 502} {
+		r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", Faults: []sim.Fault{{HTML: true, Status: status}}})
+		if r.code != run.ExitHarness || !strings.Contains(r.stderr, fmt.Sprintf("$ping answered %d", status)) || !strings.Contains(r.stderr, "not FHIR") ||
+			r.summary.Verdict != evidence.Inconclusive {
+			t.Errorf("HTML %d: exit %d, verdict %s\n%s", status, r.code, r.summary.Verdict, r.stderr)
+		}
+	}
 }

@@ -397,7 +397,27 @@ func (t *target) preflight(ctx context.Context) (why string, server *evidence.Se
 	if ex.TLS != nil {
 		server = &evidence.ServerInfo{Subject: ex.TLS.PeerSubject, Issuer: ex.TLS.PeerIssuer}
 	}
-	return "", server, ex.Response != nil && ex.Response.Header.Get(sim.Header) != ""
+	simulator = ex.Response != nil && ex.Response.Header.Get(sim.Header) != ""
+	// A 404 or a 5xx without FHIR is a front end's page, not NLL's answer: the base URL leads
+	// elsewhere (a wrong path), or NLL is not there. Every case would "fail" on such pages, which
+	// says nothing of NLL, so the run has no verdict.
+	if r := ex.Response; r != nil && (r.Status == http.StatusNotFound || r.Status >= 500) && !fhirJSON(r.Body) {
+		kind := r.Header.Get("Content-Type")
+		if kind == "" {
+			kind = "no Content-Type"
+		}
+		return fmt.Sprintf("$ping answered %d %s (%s), not FHIR: the base URL does not lead to NLL's FHIR interface (check base_url and its path), or NLL is not available behind it",
+			r.Status, http.StatusText(r.Status), kind), server, simulator
+	}
+	return "", server, simulator
+}
+
+// fhirJSON reports whether body is a FHIR resource in JSON (it names its resourceType).
+func fhirJSON(body []byte) bool {
+	var doc struct {
+		ResourceType string `json:"resourceType"`
+	}
+	return json.Unmarshal(body, &doc) == nil && doc.ResourceType != ""
 }
 
 // checkUsers sends $ping with each configured user's token, as NLL's connectivity test checks a

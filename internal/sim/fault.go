@@ -40,6 +40,9 @@ type Fault struct {
 	// After spares the first After matching requests, so that a scenario's later request is broken
 	// while its earlier ones (a Background's create, say) are answered correctly.
 	After int `json:"after,omitempty"`
+	// Times, when set, breaks only that many matching requests (after the spared ones): an
+	// outage that ends, or a refusal of one request only.
+	Times int `json:"times,omitempty"`
 }
 
 func (f Fault) validate() error {
@@ -51,8 +54,8 @@ func (f Fault) validate() error {
 		// 1xx is no final answer: Go's server would send it and then the real one.
 		return fmt.Errorf("fault status %d is not the status of an answer; use 200 to 599", f.Status)
 	}
-	if f.Latency < 0 || f.RetryAfter < 0 || f.After < 0 {
-		return fmt.Errorf("fault latency, retryAfter and after must not be negative")
+	if f.Latency < 0 || f.RetryAfter < 0 || f.After < 0 || f.Times < 0 {
+		return fmt.Errorf("fault latency, retryAfter, after and times must not be negative")
 	}
 	return nil
 }
@@ -84,6 +87,7 @@ func (f Fault) String() string {
 	add("truncate", true, f.Truncate)
 	add("reset", true, f.Reset)
 	add("after", f.After, f.After != 0)
+	add("times", f.Times, f.Times != 0)
 	return strings.Join(parts, ",")
 }
 
@@ -180,7 +184,7 @@ func removePath(doc map[string]any, path []string) {
 // ParseFault reads a fault from its command-line form: comma-separated key=value pairs, such as
 // "path=Patient,status=503,retryAfter=30" or "method=GET,latency=2s". Keys: method, path,
 // latency (a Go duration), status, retryAfter (seconds), dropHeader, remove, resourceType, after
-// (matching requests spared first), and the switches html, truncate and reset (given alone or as
+// (matching requests spared first), times (matching requests broken, then none), and the switches html, truncate and reset (given alone or as
 // =true).
 func ParseFault(spec string) (Fault, error) {
 	var f Fault
@@ -209,6 +213,8 @@ func ParseFault(spec string) (Fault, error) {
 			f.ResourceType = value
 		case "after":
 			f.After, err = strconv.Atoi(value)
+		case "times":
+			f.Times, err = strconv.Atoi(value)
 		case "html", "truncate", "reset":
 			on := !hasValue || value == "true"
 			if hasValue && value != "true" && value != "false" {
@@ -223,7 +229,7 @@ func ParseFault(spec string) (Fault, error) {
 				f.Reset = on
 			}
 		default:
-			return bad("unknown key %q; use method, path, latency, status, retryAfter, dropHeader, remove, resourceType, after, html, truncate or reset", key)
+			return bad("unknown key %q; use method, path, latency, status, retryAfter, dropHeader, remove, resourceType, after, times, html, truncate or reset", key)
 		}
 		if err != nil {
 			return bad("bad value for %s: %q", key, value)

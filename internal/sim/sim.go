@@ -186,7 +186,7 @@ type Simulator struct {
 
 	mu        sync.RWMutex
 	faults    []Fault
-	faultHits map[int]int // matching requests seen per fault, for Fault.After
+	faultHits map[int]int // matching requests seen per fault, for Fault.After and Fault.Times
 
 	// writeMu serialises writes, so that checks and the store agree and transactions are atomic.
 	writeMu     sync.Mutex
@@ -263,7 +263,7 @@ func (s *Simulator) activeFaults(r *http.Request, rel string) []Fault {
 			s.faultHits = map[int]int{}
 		}
 		s.faultHits[i]++
-		if s.faultHits[i] > f.After {
+		if n := s.faultHits[i]; n > f.After && (f.Times == 0 || n <= f.After+f.Times) {
 			out = append(out, f)
 		}
 	}

@@ -785,6 +785,24 @@ func TestConcurrentSearchesAndWritesFinish(t *testing.T) {
 	}
 }
 
+// TestFaultTimesBreaksThatManyOnly: a fault with after=1,times=2 spares the first matching
+// request, breaks the next two, and answers the rest correctly: an outage that ends.
+func TestFaultTimesBreaksThatManyOnly(t *testing.T) {
+	f, err := sim.ParseFault("path=$ping,status=503,after=1,times=2")
+	if err != nil || f.String() != "path=$ping,status=503,after=1,times=2" {
+		t.Fatalf("%+v %v", f, err)
+	}
+	if _, err := sim.ParseFault("status=503,times=-1"); err == nil {
+		t.Error("a negative times is accepted")
+	}
+	u := prescriber(t, newSim(t, f))
+	for i, want := range []int{200, 503, 503, 200} {
+		if got := u.do("GET", "$ping", nil).code; got != want {
+			t.Errorf("request %d: %d, want %d", i+1, got, want)
+		}
+	}
+}
+
 // TestFaultAfterSparesTheFirstMatches: a fault with after=1 answers the first matching request
 // correctly and breaks the next ones.
 func TestFaultAfterSparesTheFirstMatches(t *testing.T) {

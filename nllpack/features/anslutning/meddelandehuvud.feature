@@ -25,6 +25,10 @@ Egenskap: Meddelandehuvud
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # Samma sökning med det vanliga åtkomstintyget besvaras: avvisningen gällde intyget.
+    Givet att begäran åter har headern "authorization" som vanligt
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 200
 
   @tc:NLL-HDR-03 @krav:HDR-PURPOSE @obligatorisk @beteende:HDR-PURPOSE
   Scenario: Läsning utan ändamål avvisas
@@ -119,6 +123,10 @@ Egenskap: Meddelandehuvud
     När systemet söker testpatienten på personnummer
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # Samma sökning med det vanliga åtkomstintyget besvaras: avvisningen gällde intyget.
+    Givet att begäran åter har headern "authorization" som vanligt
+    När systemet söker testpatienten på personnummer
+    Så är svarets statuskod 200
 
   # Bara simulatorn utfärdar intyg med ändrade påståenden; exp 1000000000 är 2001-09-09.
   @tc:NLL-HDR-11 @krav:HDR-AUTHORIZATION @obligatorisk @sim @beteende:HDR-AUTH-TOKEN
@@ -137,6 +145,10 @@ Egenskap: Meddelandehuvud
     När systemet hämtar "$ping"
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # $ping med det vanliga åtkomstintyget besvaras: avvisningen gällde intyget.
+    Givet att begäran åter har headern "authorization" som vanligt
+    När systemet hämtar "$ping"
+    Så är svarets statuskod 200
 
   # NLL kräver ett slumpat, unikt id men dokumenterar inte svaret på ett som inte är ett UUID.
   @tc:NLL-HDR-13 @krav:HDR-REQUEST-ID @obligatorisk @sim @beteende:HDR-REQUEST-ID

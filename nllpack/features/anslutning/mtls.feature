@@ -27,6 +27,10 @@ Egenskap: Anslutning med ömsesidig TLS
     Givet att systemet ansluter utan klientcertifikat
     När systemet hämtar "$ping"
     Så avvisas anslutningen
+    # Med sitt testcertifikat besvaras samma anrop: avvisningen gällde certifikatet.
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    När systemet hämtar "$ping"
+    Så är svarets statuskod 200
 
   # konforms utgångna testcertifikat är utfärdat av konforms egen test-CA: mot EXT skulle en
   # avvisning bara visa att CA:n är okänd (som NLL-ANSL-05), inte att utgångna certifikat avvisas.
@@ -42,3 +46,7 @@ Egenskap: Anslutning med ömsesidig TLS
     Givet att systemet ansluter med testcertifikatet "okänd-ca"
     När systemet hämtar "$ping"
     Så avvisas anslutningen
+    # Med sitt testcertifikat besvaras samma anrop: avvisningen gällde certifikatet.
+    Givet att systemet är anslutet till NLL med sitt testcertifikat
+    När systemet hämtar "$ping"
+    Så är svarets statuskod 200
