@@ -666,6 +666,74 @@ func (w *World) outcomePointsAt(element string) error {
 // maxPages bounds how many pages of a search result a check follows.
 const maxPages = 50
 
+// matchesOnAllPages counts the matches (entries whose search.mode is not include) of the last
+// answer, a searchset Bundle, and of every page its next links lead to. The answer stays the
+// first page.
+func (w *World) matchesOnAllPages() (int, error) {
+	first := w.last
+	defer func() { w.last = first }()
+	n := 0
+	for page := 1; ; page++ {
+		doc, err := w.bundle()
+		if err != nil {
+			return 0, err
+		}
+		next := ""
+		for _, e := range asList(doc["entry"]) {
+			entry, _ := e.(map[string]any)
+			if search, _ := entry["search"].(map[string]any); search == nil || search["mode"] != "include" {
+				n++
+			}
+		}
+		for _, l := range asList(doc["link"]) {
+			if link, _ := l.(map[string]any); link["relation"] == "next" {
+				next, _ = link["url"].(string)
+			}
+		}
+		if next == "" {
+			return n, nil
+		}
+		if page == maxPages {
+			return 0, harnessError("the search result has more than %d pages; konform counts at most %d", maxPages, maxPages)
+		}
+		if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: next}); err != nil {
+			return 0, err
+		}
+		resp, err := w.response()
+		if err != nil {
+			return 0, err
+		}
+		if resp.Status != http.StatusOK {
+			return 0, &evidence.Mismatch{Check: "status code of page " + strconv.Itoa(page+1) + " (the next link " + next + ")",
+				Expected: "200", Actual: strconv.Itoa(resp.Status), Detail: outcomeDetail(resp.Body)}
+		}
+	}
+}
+
+func (w *World) saveMatchCount(name string) error {
+	n, err := w.matchesOnAllPages()
+	if err != nil {
+		return err
+	}
+	w.vars[name] = strconv.Itoa(n)
+	return nil
+}
+
+func (w *World) matchCountIs(want string) error {
+	want, err := w.fill(want)
+	if err != nil {
+		return err
+	}
+	n, err := w.matchesOnAllPages()
+	if err != nil {
+		return err
+	}
+	if strconv.Itoa(n) != want {
+		return &evidence.Mismatch{Check: "matches on all pages of the search result", Expected: want, Actual: strconv.Itoa(n)}
+	}
+	return nil
+}
+
 // fhirPathTrueOnSomePage evaluates an expression on the last answer, a searchset Bundle, and on
 // each further page its next links lead to, until it is true: NLL's page size is not
 // documented, so a match need not be on the first page. The answer stays the first page, so that

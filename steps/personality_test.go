@@ -78,6 +78,11 @@ func TestSetChecksPassAgainstBothPersonalities(t *testing.T) {
 			if err != nil && !strings.Contains(err.Error(), "on 4 page(s)") {
 				t.Errorf("the paging check read %v, want 4 pages of 2 for 7 prescriptions", err)
 			}
+			must(t, w.search("MedicationRequest", "patient={{patient.id}}&_count=2"))
+			must(t, w.saveMatchCount("alla"))
+			expect("7 matches on all pages", w.matchCountIs("7"), true)
+			expect("the saved count on all pages", w.matchCountIs("{{var.alla}}"), true)
+			expect("2 matches, the first page's", w.matchCountIs("2"), false)
 		})
 	}
 }

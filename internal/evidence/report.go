@@ -212,7 +212,8 @@ var swedish = strings.NewReplacer(
 	"a date and time (dateTime with a zone)", "datum och tid (dateTime med tidszon)", "a FHIR resource with resourceType", "en FHIR-resurs med resourceType",
 	"a FHIR JSON resource", "en FHIR JSON-resurs", "base64-encoded JSON", "base64-kodad JSON", "no call", "inget anrop",
 	"no total", "inget total", "invalid JSON: ", "ogiltig JSON: ", "JSON without resourceType", "JSON utan resourceType",
-	" page(s)", " sida/sidor",
+	" page(s)", " sida/sidor", "matches on all pages of the search result", "träffar på alla sidor av sökresultatet",
+	"the search result has more than ", "sökresultatet har fler än ", " pages; konform counts at most ", " sidor; konform räknar högst ",
 	// konform's lookup of the test patient (steps.World), the commonest harness error
 	"harness: cannot look up test patient ", "konform kunde inte slå upp testpatienten ",
 	": the search (with the run's own identity and default headers) answered ", ": sökningen (med körningens egen identitet och standardhuvuden) svarade ",
