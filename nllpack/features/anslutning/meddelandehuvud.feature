@@ -90,16 +90,16 @@ Egenskap: Meddelandehuvud
     Så är svarets statuskod 200
     Och resurstypen är "Parameters"
     # NLL dokumenterar bara utparametern result; hur rollen redovisas (egen parameter eller i
-    # result) är inte dokumenterat. Farmaceutens svar ska därför skilja sig från förskrivarens,
-    # och svaret med intyg från svaret utan.
+    # result, som sträng, kod eller Coding) är inte dokumenterat. Farmaceutens svar ska därför
+    # skilja sig från förskrivarens i något värde, och svaret med intyg från svaret utan.
     Och FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').value.exists()" är sant
     Och värdet av FHIRPath-uttrycket "Parameters.parameter.where(name = 'result').value" sparas som "farmaceut"
-    Och värdet av FHIRPath-uttrycket "Parameters.parameter.value.ofType(string).join('|')" sparas som "farmaceutsvar"
+    Och värdet av FHIRPath-uttrycket "Parameters.parameter.descendants().select($this.toString()).join('|')" sparas som "farmaceutsvar"
     Och värdet av FHIRPath-uttrycket "Parameters.parameter.count()" sparas som "antal"
     Givet att användaren är förskrivare
     När systemet hämtar "$ping"
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "Parameters.parameter.value.ofType(string).join('|') != '{{var.farmaceutsvar}}'" är sant
+    Och FHIRPath-uttrycket "Parameters.parameter.descendants().select($this.toString()).join('|') != '{{var.farmaceutsvar}}'" är sant
     Givet att begäran saknar headern "authorization"
     När systemet hämtar "$ping"
     Så är svarets statuskod 200

@@ -41,7 +41,9 @@ Egenskap: TA 30 Avsluta och makulera förskrivning
     Så är svarets statuskod 2xx
     När systemet läser tillbaka den skapade resursen
     Så är svarets statuskod 200
-    Och FHIRPath-uttrycket "MedicationRequest.status" ger värdet "completed"
+    # Vilken status en avslutad förskrivning får dokumenterar NLL inte (bara active, on-hold och
+    # cancelled = makulerad); FHIR:s koder för en avslutad förskrivning är completed och stopped.
+    Och FHIRPath-uttrycket "MedicationRequest.status in ('completed' | 'stopped')" är sant
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId != '{{var.version}}'" är sant
 
   # Var NLL håller sista doseringsdagen på förskrivningen är inte dokumenterat.

@@ -27,8 +27,12 @@ Egenskap: Uppdatera förskrivning
   Scenario: En uppdatering som bygger på en gammal version avvisas
     När systemet ändrar "status" till "on-hold" i den skapade resursen
     Och systemet ändrar "status" till "completed" i version 1 av den skapade resursen
-    Så är svarets statuskod 409 eller 412
+    # Med vilken status NLL avvisar en gammal version dokumenterar NLL inte (409, 412, eller 422 som
+    # för en regel): att den avvisas och att den senaste ändringen står kvar är det som gäller.
+    Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
+    När systemet läser tillbaka den skapade resursen
+    Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "on-hold"
 
   # Läsning av en äldre version (vread, _history/n) är inte dokumenterad för NLL; därför @sim.
   @tc:NLL-FSK-12 @krav:FHIR-READ @obligatorisk @sim @beteende:RES-VREAD
