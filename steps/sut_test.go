@@ -393,3 +393,19 @@ func TestACallsListGivesNLLsReasonForARefusal(t *testing.T) {
 		t.Errorf("snippet of %d bytes: %q is not valid UTF-8 ending in …", len(long), got)
 	}
 }
+
+// TestAMalformedEscapeHidesNoPatient checks that one bad % in a query does not hide its other
+// parameters from the patient check: url.QueryUnescape gave up on the whole query, and a call
+// for another patient passed SUT-VARD-10 with "&x=%zz" added.
+func TestAMalformedEscapeHidesNoPatient(t *testing.T) {
+	w := sutWorld(&recorded{calls: []*gateway.Call{
+		call("GET", "MedicationRequest?patient=p1", 200, nil, ""),
+		call("GET", "Patient?identifier=http://electronichealth.se/identifier/personnummer%7C189002039817&x=%zz", 200, nil, ""),
+	}})
+	if err := testPatientOnly(w); err == nil || !strings.Contains(err.Error(), "another personnummer") {
+		t.Fatalf("got %v; want the other patient found", err)
+	}
+	if got := queryText("a=%7C1+2&b=%zz&c=%4"); got != "a=|1 2&b=%zz&c=%4" {
+		t.Errorf("queryText: %q", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -69,6 +70,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // Main runs konform with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, sys System, args []string) int {
+	sys.Stderr = controlFree{sys.Stderr}
 	root := newRoot(ctx, sys)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -151,6 +153,36 @@ func checkPins(cmd *cobra.Command, names ...string) error {
 		return fmt.Errorf("--%s must be 64 hex digits, got %q", name, f.Value.String())
 	}
 	return nil
+}
+
+// controlFree writes to w with every control character but newline and tab made visible as
+// U+FFFD: status lines quote names, cases, plans and commands from files the user did not write
+// (a supplier's plan, a manifest), whose escape sequences could otherwise hide or rewrite a line
+// on the case officer's terminal.
+type controlFree struct{ w io.Writer }
+
+func (c controlFree) Write(p []byte) (int, error) {
+	clean := true
+	for i, b := range p {
+		if b < 0x20 && b != '\n' && b != '\t' || b == 0x7f || b == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return c.w.Write(p)
+	}
+	var b strings.Builder
+	for _, r := range string(p) {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			r = '\uFFFD'
+		}
+		b.WriteRune(r)
+	}
+	if _, err := io.WriteString(c.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func fail(sys System, code int, err error) error {

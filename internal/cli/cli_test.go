@@ -298,3 +298,20 @@ func TestVerifyRefusesAVerdictAgainstAPlanNobodySigned(t *testing.T) {
 		t.Errorf("--pack-sha256 of another pack: exit %d\n%s", code, errb)
 	}
 }
+
+// TestStatusLinesCarryNoControlCharacters checks that what konform prints on stderr from files it
+// did not write (here a plan's case, in verify's description and its refusal) cannot send escape
+// sequences to the terminal.
+func TestStatusLinesCarryNoControlCharacters(t *testing.T) {
+	var out bytes.Buffer
+	w := controlFree{&out}
+	w.Write([]byte("plan Dnr \x1b[8m1\x07 (\u0085x)\tok\n"))
+	if got := out.String(); strings.ContainsAny(got, "\x1b\x07\u0085") || got != "plan Dnr \uFFFD[8m1\uFFFD (\uFFFDx)\tok\n" {
+		t.Fatalf("%q", got)
+	}
+	sys, _, errb := system(nil)
+	Main(context.Background(), sys, []string{"verify", "--require-env", "test\x1b[2J", t.TempDir()})
+	if strings.Contains(errb.String(), "\x1b") {
+		t.Fatalf("stderr carries an escape sequence: %q", errb.String())
+	}
+}
