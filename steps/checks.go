@@ -77,7 +77,20 @@ func quoteOrNone(s string) string {
 	if s == "" {
 		return "none"
 	}
-	return strconv.Quote(s)
+	return strconv.Quote(clip(s))
+}
+
+// clip cuts a value from outside (a header, an id) to 200 bytes for a message, never within a
+// character.
+func clip(s string) string {
+	if len(s) <= 200 {
+		return s
+	}
+	cut := 200
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // snippet shortens a body for a message.

@@ -304,7 +304,7 @@ func own(calls []*gateway.Call) []*gateway.Call {
 func StrayCalls(calls []*gateway.Call) error {
 	var parts []string
 	for _, c := range calls {
-		if c.Stray != "" {
+		if c.Stray != "" && c.Stray != gateway.Unfinished { // UnjudgedCalls names those
 			parts = append(parts, callLine(c)+" ("+c.Stray+")")
 		}
 	}
@@ -315,17 +315,18 @@ func StrayCalls(calls []*gateway.Call) error {
 }
 
 // UnjudgedCalls is the error of a scenario in which the system called NLL after its last action
-// had returned and after the scenario's last check of its calls had looked at them: a call sent
-// in the background, say, once the action reported done. No check saw it, so whether the system
+// had returned and after the scenario's last check of its calls had looked at them (a call sent
+// in the background, say, once the action reported done), or made a call that was still
+// unfinished when the scenario ended (gateway.Unfinished). No check saw it, so whether the system
 // met the case's requirements with it is unknown and the scenario has no verdict; nil when there
 // was none. calls are the scenario's, stray ones included (StrayCalls names those).
 func (w *World) UnjudgedCalls(calls []*gateway.Call) error {
-	if !w.acted {
-		return nil
-	}
 	var parts []string
 	for _, c := range calls {
-		if c.Stray == "" && c.Seq > w.actedSeq && c.Seq > w.judgedSeq {
+		switch {
+		case c.Stray == gateway.Unfinished: // still waiting for its request or its answer at the end
+			parts = append(parts, callLine(c)+" ("+c.Stray+")")
+		case w.acted && c.Stray == "" && c.Seq > w.actedSeq && c.Seq > w.judgedSeq:
 			parts = append(parts, callLine(c))
 		}
 	}
@@ -873,11 +874,11 @@ func (w *World) uniqueRequestIDs() error {
 		}
 		if earlier, dup := seen[id]; dup {
 			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "an id no other call used",
-				Actual: strconv.Quote(id) + ", also sent with " + earlier}
+				Actual: strconv.Quote(clip(id)) + ", also sent with " + earlier}
 		}
 		if c.RequestIDUsed != "" { // by a call of an earlier case: a counter that starts again, say
 			return &evidence.Mismatch{Check: "x-request-id of " + callLine(c), Expected: "an id no other call used",
-				Actual: strconv.Quote(id) + ", sent before in this run with " + c.RequestIDUsed}
+				Actual: strconv.Quote(clip(id)) + ", sent before in this run with " + c.RequestIDUsed}
 		}
 		seen[id] = callLine(c)
 		return nil

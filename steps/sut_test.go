@@ -358,6 +358,13 @@ func TestUnjudgedCallsAreThoseAfterTheActionAndTheChecks(t *testing.T) {
 	if err := w2.UnjudgedCalls([]*gateway.Call{lookup, background}); err != nil {
 		t.Fatalf("the action's own calls, which no check followed: %v", err)
 	}
+	unfinished := &gateway.Call{Method: "POST", Path: "MedicationDispense", Seq: 1, Stray: gateway.Unfinished}
+	if err := w2.UnjudgedCalls([]*gateway.Call{unfinished}); err == nil || !strings.Contains(err.Error(), "POST MedicationDispense → no answer (unfinished when the case ended)") {
+		t.Fatalf("a call unfinished at the end: %v", err)
+	}
+	if err := StrayCalls([]*gateway.Call{unfinished}); err != nil {
+		t.Fatalf("StrayCalls names an unfinished call too: %v", err)
+	}
 }
 
 // TestWhatTheSystemCreatedIsItsLastPOST checks that the resource "the system created" is that of

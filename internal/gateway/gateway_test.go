@@ -1030,4 +1030,45 @@ func TestGatewayNamesTheFirstCallOfAReusedRequestID(t *testing.T) {
 	if first[0].RequestIDUsed != "" || !strings.HasPrefix(second[0].RequestIDUsed, "GET Patient/"+patientID+" (") {
 		t.Fatalf("RequestIDUsed %q, then %q; want none, then the first call", first[0].RequestIDUsed, second[0].RequestIDUsed)
 	}
+	// A long id is remembered by its digest, not kept whole, and its reuse still seen.
+	h.Set("X-Request-ID", strings.Repeat("7", 100000))
+	e.g.Begin()
+	e.do(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil)
+	e.do(c, "GET", e.g.URL+"/Patient/"+patientID, h, nil)
+	e.settled(e.g, 2)
+	if long := e.g.End(); long[0].RequestIDUsed != "" || long[1].RequestIDUsed == "" {
+		t.Fatalf("a long id: RequestIDUsed %q, then %q", long[0].RequestIDUsed, long[1].RequestIDUsed)
+	}
+}
+
+// TestACallUnfinishedWhenTheScenarioEndsIsNamed checks that a call whose body is still coming
+// when the scenario ends is among End's calls, marked Unfinished: it used to be left out, and a
+// check had passed the scenario without it.
+func TestACallUnfinishedWhenTheScenarioEndsIsNamed(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.goodSUT()
+	e.g.Begin()
+	body, hold := io.Pipe()
+	req, err := http.NewRequest("POST", e.g.URL+"/MedicationDispense", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range e.writeHeader() {
+		req.Header[k] = v
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := c.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	hold.Write([]byte(`{"resourceType":`)) // the headers and part of the body are there
+	time.Sleep(200 * time.Millisecond)
+	calls := e.g.End()
+	hold.Close()
+	<-done
+	if len(calls) != 1 || calls[0].Stray != gateway.Unfinished || calls[0].Method != "POST" || calls[0].Path != "MedicationDispense" {
+		t.Fatalf("End's calls: %+v; want the POST, marked %q", calls, gateway.Unfinished)
+	}
 }

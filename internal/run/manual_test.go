@@ -316,3 +316,24 @@ func TestADriverThatCannotRunStopsTheRunAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAnInterruptWhileTheHookIsProbedExits130 checks that Ctrl-C while konform waits for a test
+// hook that does not answer is an interruption (130), not a connection error (3).
+func TestAnInterruptWhileTheHookIsProbedExits130(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer hook.Close()
+	defer close(release)
+	cfg := filepath.Join(t.TempDir(), "sut.yaml")
+	os.WriteFile(cfg, []byte("sut: {driver: http, url: "+hook.URL+"/hook}\n"), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	root := t.TempDir()
+	code := run.Execute(ctx, run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now},
+		run.Options{Tags: "@tc:SUT-VARD-01", SUTConfig: cfg, Out: filepath.Join(root, "reports"), CertsDir: filepath.Join(root, "certs")})
+	if code != run.ExitInterrupted || strings.Contains(stderr.String(), "does not answer") {
+		t.Fatalf("exit %d\n%s\nwant 130, not the hook's connection error", code, stderr.String())
+	}
+}

@@ -308,6 +308,9 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
 		loop, err := startSUT(ctx, sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
+		if err != nil && ctx.Err() != nil { // interrupted while the test hook was probed
+			return fail(ExitInterrupted, errors.New("interrupted before the first case"))
+		}
 		if errors.As(err, new(sutUnreachable)) {
 			return fail(ExitHarness, err)
 		}
