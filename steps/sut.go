@@ -491,22 +491,32 @@ func (w *World) calledWithin(method, p string, n int) error {
 	}
 }
 
-func (w *World) calledTimes(method, p string, n int) error {
+// matching returns the pattern of method and p, the scenario's calls, and those of their
+// interactions (a transaction's entries each) that match it.
+func (w *World) matching(method, p string) (callPattern, []*gateway.Call, []*gateway.Call, error) {
 	pat, err := w.pattern(method, p)
 	if err != nil {
-		return err
+		return pat, nil, nil, err
 	}
 	calls, err := w.calls()
 	if err != nil {
-		return err
+		return pat, nil, nil, err
 	}
-	got := 0
+	var matched []*gateway.Call
 	for _, c := range interactions(calls) {
 		if pat.matches(c) {
-			got++
+			matched = append(matched, c)
 		}
 	}
-	if got != n {
+	return pat, calls, matched, nil
+}
+
+func (w *World) calledTimes(method, p string, n int) error {
+	pat, calls, matched, err := w.matching(method, p)
+	if err != nil {
+		return err
+	}
+	if got := len(matched); got != n {
 		return &evidence.Mismatch{Check: "calls " + pat.text, Expected: fmt.Sprintf("%d", n), Actual: fmt.Sprintf("%d (%s)", got, describe(calls))}
 	}
 	return nil
@@ -515,26 +525,17 @@ func (w *World) calledTimes(method, p string, n int) error {
 // refusedBy4xx checks that the system made at least one call matching the pattern and that
 // NLL answered each with a 4xx: the system sent what the case asked for, which NLL refuses.
 func (w *World) refusedBy4xx(method, p string) error {
-	pat, err := w.pattern(method, p)
+	pat, calls, matched, err := w.matching(method, p)
 	if err != nil {
 		return err
 	}
-	calls, err := w.calls()
-	if err != nil {
-		return err
-	}
-	got := 0
-	for _, c := range interactions(calls) {
-		if !pat.matches(c) {
-			continue
-		}
-		got++
+	for _, c := range matched {
 		if c.Status < 400 || c.Status > 499 {
 			return &evidence.Mismatch{Check: "NLL's answer to " + callLine(c) + entryOf(c), Expected: "a status from 400 to 499 (NLL refuses what the case asked the system to send)",
 				Actual: callLine(c) + ": the system did not send what the action asked for, or NLL accepted it"}
 		}
 	}
-	if got == 0 {
+	if len(matched) == 0 {
 		return &evidence.Mismatch{Check: "NLL's answer to " + pat.text, Expected: "a status from 400 to 499", Actual: "no call " + pat.text + " (" + describe(calls) + ")"}
 	}
 	return nil

@@ -155,10 +155,7 @@ func TestVerifySaysTheEnvironmentKind(t *testing.T) {
 // refuses every other, and prints the run's id.
 func TestVerifyRequiresTheVerdict(t *testing.T) {
 	root := t.TempDir()
-	pack := filepath.Join(root, "p")
-	os.MkdirAll(filepath.Join(pack, "features"), 0o755)
-	os.WriteFile(filepath.Join(pack, "pack.yaml"), []byte("id: p\ntitle: P\nversion: \"1\"\nnll_release: \"21\"\npublisher: X\ndate: 2026-11-01\npatients: [\"189001029819\"]\n"), 0o644)
-	os.WriteFile(filepath.Join(pack, "krav.yaml"), []byte("krav: []\n"), 0o644)
+	pack := tinyPack(root)
 	feature := func(status int) {
 		os.WriteFile(filepath.Join(pack, "features", "a.feature"), []byte(fmt.Sprintf("# language: sv\nEgenskap: A\n  @tc:A-1 @obligatorisk\n  Scenario: ping\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod %d\n", status)), 0o644)
 	}
@@ -251,10 +248,7 @@ func TestCoverageListsEverySimulatorBehaviour(t *testing.T) {
 // --plan-signer-sha256 requires the plan to be signed by the certificate named.
 func TestVerifyRefusesAVerdictAgainstAPlanNobodySigned(t *testing.T) {
 	root := t.TempDir()
-	pack := filepath.Join(root, "p")
-	os.MkdirAll(filepath.Join(pack, "features"), 0o755)
-	os.WriteFile(filepath.Join(pack, "pack.yaml"), []byte("id: p\ntitle: P\nversion: \"1\"\nnll_release: \"21\"\npublisher: X\ndate: 2026-11-01\npatients: [\"189001029819\"]\n"), 0o644)
-	os.WriteFile(filepath.Join(pack, "krav.yaml"), []byte("krav: []\n"), 0o644)
+	pack := tinyPack(root)
 	os.WriteFile(filepath.Join(pack, "features", "a.feature"), []byte("# language: sv\nEgenskap: A\n  @tc:A-1 @obligatorisk\n  Scenario: ping\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod 200\n\n  @tc:A-2 @obligatorisk\n  Scenario: ping igen\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod 500\n"), 0o644)
 	certs := filepath.Join(root, "c")
 	if err := pki.GenerateDevPKI(certs, time.Now()); err != nil {
@@ -314,4 +308,13 @@ func TestStatusLinesCarryNoControlCharacters(t *testing.T) {
 	if strings.Contains(errb.String(), "\x1b") {
 		t.Fatalf("stderr carries an escape sequence: %q", errb.String())
 	}
+}
+
+// tinyPack writes a pack of no features yet, p under root, and returns its folder.
+func tinyPack(root string) string {
+	pack := filepath.Join(root, "p")
+	os.MkdirAll(filepath.Join(pack, "features"), 0o755)
+	os.WriteFile(filepath.Join(pack, "pack.yaml"), []byte("id: p\ntitle: P\nversion: \"1\"\nnll_release: \"21\"\npublisher: X\ndate: 2026-11-01\npatients: [\"189001029819\"]\n"), 0o644)
+	os.WriteFile(filepath.Join(pack, "krav.yaml"), []byte("krav: []\n"), 0o644)
+	return pack
 }
