@@ -412,9 +412,10 @@ func (g *Gateway) Settle(ctx context.Context, quiet time.Duration) {
 }
 
 // Calls returns the calls of the running scenario so far, in order of arrival. A call that has
-// arrived but still waits for NLL's answer is waited for (up to the gateway's timeout, after
-// which the proxy has answered it in any case), so that a check never judges the scenario's
-// calls without one the system made in the background, whose answer is merely slow.
+// arrived but is not finished (its body still coming, or NLL's answer) is waited for, up to the
+// gateway's timeout, so that a check never judges the scenario's calls without one the system
+// made in the background; one still unfinished then is returned as it arrived, with no answer
+// and Err saying so, so that the check sees it all the same.
 func (g *Gateway) Calls() []*Call {
 	s := g.currentScope()
 	if s == nil {
@@ -428,7 +429,12 @@ func (g *Gateway) Calls() []*Call {
 		time.Sleep(2 * time.Millisecond)
 		s.mu.Lock()
 	}
-	return sorted(s.calls)
+	calls := append([]*Call(nil), s.calls...)
+	for _, v := range s.pending {
+		v.Err = "no answer yet when the check looked"
+		calls = append(calls, &v)
+	}
+	return sorted(calls)
 }
 
 // Unattributed returns the calls that arrived while no scenario was running, or finished after
@@ -605,7 +611,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.pending = map[*Call]Call{}
 		}
 		s.pending[c] = Call{Started: c.Started, Method: c.Method, Target: c.Target, Path: c.Path, RawQuery: c.RawQuery, Seq: c.Seq,
-			ReqHeader: c.ReqHeader, ClientSubject: c.ClientSubject, TLSVersion: c.TLSVersion, Cipher: c.Cipher}
+			ReqHeader: c.ReqHeader, ClientSubject: c.ClientSubject, TLSVersion: c.TLSVersion, Cipher: c.Cipher, Stray: c.Stray, RequestIDUsed: c.RequestIDUsed}
 		s.mu.Unlock()
 	}
 	p := &pending{g: g, s: s, c: c}

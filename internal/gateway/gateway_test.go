@@ -1072,3 +1072,36 @@ func TestACallUnfinishedWhenTheScenarioEndsIsNamed(t *testing.T) {
 		t.Fatalf("End's calls: %+v; want the POST, marked %q", calls, gateway.Unfinished)
 	}
 }
+
+// TestACheckSeesACallThatOutlastsItsWait checks that a call still unfinished when Calls has
+// waited the gateway's timeout is returned as it arrived, with no answer: a check must judge it
+// even so (a dispense whose body trickles in for longer than the wait).
+func TestACheckSeesACallThatOutlastsItsWait(t *testing.T) {
+	e := newEnv(t, func(c *gateway.Config) { c.Timeout = 200 * time.Millisecond })
+	c := e.goodSUT()
+	e.g.Begin()
+	defer e.g.End()
+	body, hold := io.Pipe()
+	req, err := http.NewRequest("POST", e.g.URL+"/MedicationDispense", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range e.writeHeader() {
+		req.Header[k] = v
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := c.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	hold.Write([]byte(`{"resourceType":`))
+	time.Sleep(100 * time.Millisecond)
+	calls := e.g.Calls()
+	hold.Close()
+	<-done
+	if len(calls) != 1 || calls[0].Method != "POST" || calls[0].Path != "MedicationDispense" || calls[0].Status != 0 || calls[0].Err == "" {
+		t.Fatalf("Calls: %+v; want the unfinished POST with no answer", calls)
+	}
+}
