@@ -1048,22 +1048,7 @@ func TestACallUnfinishedWhenTheScenarioEndsIsNamed(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.goodSUT()
 	e.g.Begin()
-	body, hold := io.Pipe()
-	req, err := http.NewRequest("POST", e.g.URL+"/MedicationDispense", body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range e.writeHeader() {
-		req.Header[k] = v
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if resp, err := c.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
-	hold.Write([]byte(`{"resourceType":`)) // the headers and part of the body are there
+	hold, done := e.trickle(c, "/MedicationDispense") // the headers and part of the body are there
 	time.Sleep(200 * time.Millisecond)
 	calls := e.g.End()
 	hold.Close()
@@ -1081,22 +1066,7 @@ func TestACheckSeesACallThatOutlastsItsWait(t *testing.T) {
 	c := e.goodSUT()
 	e.g.Begin()
 	defer e.g.End()
-	body, hold := io.Pipe()
-	req, err := http.NewRequest("POST", e.g.URL+"/MedicationDispense", body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range e.writeHeader() {
-		req.Header[k] = v
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if resp, err := c.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
-	hold.Write([]byte(`{"resourceType":`))
+	hold, done := e.trickle(c, "/MedicationDispense")
 	time.Sleep(100 * time.Millisecond)
 	calls := e.g.Calls()
 	hold.Close()
@@ -1104,4 +1074,27 @@ func TestACheckSeesACallThatOutlastsItsWait(t *testing.T) {
 	if len(calls) != 1 || calls[0].Method != "POST" || calls[0].Path != "MedicationDispense" || calls[0].Status != 0 || calls[0].Err == "" {
 		t.Fatalf("Calls: %+v; want the unfinished POST with no answer", calls)
 	}
+}
+
+// trickle starts a POST through c whose headers and part of its body are sent and whose body
+// then waits; closing hold ends it, and done closes when the call has its answer.
+func (e *env) trickle(c *sut, path string) (hold *io.PipeWriter, done chan struct{}) {
+	e.t.Helper()
+	body, hold := io.Pipe()
+	req, err := http.NewRequest("POST", e.g.URL+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range e.writeHeader() {
+		req.Header[k] = v
+	}
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := c.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	hold.Write([]byte(`{"resourceType":`))
+	return hold, done
 }
