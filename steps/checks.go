@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -95,19 +96,11 @@ func clip(s string) string {
 
 // snippet shortens a body for a message.
 func snippet(b []byte) string {
-	const max = 200
 	s := strings.Join(strings.Fields(string(b)), " ")
 	if s == "" {
 		return "(empty)"
 	}
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) { // never half a character
-			cut--
-		}
-		return s[:cut] + "…"
-	}
-	return s
+	return clip(s)
 }
 
 // outcomeDetail summarises an OperationOutcome body for a status mismatch.
@@ -679,48 +672,66 @@ func (w *World) outcomePointsAt(element string) error {
 // maxPages bounds how many pages of a search result a check follows.
 const maxPages = 50
 
-// matchesOnAllPages counts the matches (entries whose search.mode is not include) of the last
-// answer, a searchset Bundle, and of every page its next links lead to. The answer stays the
-// first page.
-func (w *World) matchesOnAllPages() (int, error) {
+// eachPage calls visit with the last answer, a searchset Bundle, and then with each further page
+// its next links lead to (at most maxPages), until visit says it is done or no next link is
+// left; it returns the number of pages visited. The answer stays the first page, so that the
+// next such check of the same search starts from it again.
+func (w *World) eachPage(visit func(doc map[string]any) (done bool, err error)) (int, error) {
 	first := w.last
 	defer func() { w.last = first }()
-	n := 0
 	for page := 1; ; page++ {
 		doc, err := w.bundle()
 		if err != nil {
-			return 0, err
+			return page, err
+		}
+		if done, err := visit(doc); done || err != nil {
+			return page, err
 		}
 		next := ""
+		for _, l := range asList(doc["link"]) {
+			if link, _ := l.(map[string]any); link["relation"] == "next" {
+				next, _ = link["url"].(string)
+			}
+		}
+		if next == "" || page == maxPages {
+			return page, nil
+		}
+		if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: next}); err != nil {
+			return page, err
+		}
+		resp, err := w.response()
+		if err != nil {
+			return page, err
+		}
+		if resp.Status != http.StatusOK {
+			return page, &evidence.Mismatch{Check: "status code of page " + strconv.Itoa(page+1) + " (the next link " + next + ")",
+				Expected: "200", Actual: strconv.Itoa(resp.Status), Detail: outcomeDetail(resp.Body)}
+		}
+	}
+}
+
+// matchesOnAllPages counts the matches (entries whose search.mode is not include) of the last
+// answer, a searchset Bundle, and of every page its next links lead to; a result of more than
+// maxPages pages is a harness error, since a count of part of it proves nothing.
+func (w *World) matchesOnAllPages() (int, error) {
+	n, more := 0, false
+	_, err := w.eachPage(func(doc map[string]any) (bool, error) {
 		for _, e := range asList(doc["entry"]) {
 			entry, _ := e.(map[string]any)
 			if search, _ := entry["search"].(map[string]any); search == nil || search["mode"] != "include" {
 				n++
 			}
 		}
-		for _, l := range asList(doc["link"]) {
-			if link, _ := l.(map[string]any); link["relation"] == "next" {
-				next, _ = link["url"].(string)
-			}
-		}
-		if next == "" {
-			return n, nil
-		}
-		if page == maxPages {
-			return 0, harnessError("the search result has more than %d pages; konform counts at most %d", maxPages, maxPages)
-		}
-		if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: next}); err != nil {
-			return 0, err
-		}
-		resp, err := w.response()
-		if err != nil {
-			return 0, err
-		}
-		if resp.Status != http.StatusOK {
-			return 0, &evidence.Mismatch{Check: "status code of page " + strconv.Itoa(page+1) + " (the next link " + next + ")",
-				Expected: "200", Actual: strconv.Itoa(resp.Status), Detail: outcomeDetail(resp.Body)}
-		}
+		more = slices.ContainsFunc(asList(doc["link"]), func(l any) bool {
+			link, _ := l.(map[string]any)
+			return link["relation"] == "next"
+		})
+		return false, nil
+	})
+	if err == nil && more {
+		err = harnessError("the search result has more than %d pages; konform counts at most %d", maxPages, maxPages)
 	}
+	return n, err
 }
 
 func (w *World) saveMatchCount(name string) error {
@@ -749,48 +760,25 @@ func (w *World) matchCountIs(want string) error {
 
 // fhirPathTrueOnSomePage evaluates an expression on the last answer, a searchset Bundle, and on
 // each further page its next links lead to, until it is true: NLL's page size is not
-// documented, so a match need not be on the first page. The answer stays the first page, so that
-// the next such check of the same search starts from it again.
+// documented, so a match need not be on the first page.
 func (w *World) fhirPathTrueOnSomePage(expr string) error {
-	first := w.last
-	defer func() { w.last = first }()
 	var results []string
-	for page := 1; ; page++ {
+	found := false
+	pages, err := w.eachPage(func(map[string]any) (bool, error) {
 		got, err := w.evalFHIRPath(expr)
-		if err != nil {
-			return err
-		}
-		if got == "true" {
-			return nil
+		if err != nil || got == "true" {
+			found = got == "true"
+			return true, err
 		}
 		if got == "" {
 			got = "an empty collection"
 		}
 		results = append(results, got)
-		doc, err := w.bundle()
-		if err != nil {
-			return err
-		}
-		next := ""
-		for _, l := range asList(doc["link"]) {
-			if link, _ := l.(map[string]any); link["relation"] == "next" {
-				next, _ = link["url"].(string)
-			}
-		}
-		if next == "" || page == maxPages {
-			return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "true on some page of the search result",
-				Actual: fmt.Sprintf("%s on %d page(s)", strings.Join(results, ", "), page)}
-		}
-		if err := w.send(fhirclient.Request{Method: http.MethodGet, Path: next}); err != nil {
-			return err
-		}
-		resp, err := w.response()
-		if err != nil {
-			return err
-		}
-		if resp.Status != http.StatusOK {
-			return &evidence.Mismatch{Check: "status code of page " + strconv.Itoa(page+1) + " (the next link " + next + ")",
-				Expected: "200", Actual: strconv.Itoa(resp.Status), Detail: outcomeDetail(resp.Body)}
-		}
+		return false, nil
+	})
+	if err != nil || found {
+		return err
 	}
+	return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "true on some page of the search result",
+		Actual: fmt.Sprintf("%s on %d page(s)", strings.Join(results, ", "), pages)}
 }

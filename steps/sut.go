@@ -321,19 +321,20 @@ func StrayCalls(calls []*gateway.Call) error {
 // met the case's requirements with it is unknown and the scenario has no verdict; nil when there
 // was none. calls are the scenario's, stray ones included (StrayCalls names those).
 func (w *World) UnjudgedCalls(calls []*gateway.Call) error {
+	const afterTheChecks = "after the last action had returned and the case's checks had looked"
 	var parts []string
 	for _, c := range calls {
 		switch {
 		case c.Stray == gateway.Unfinished: // still waiting for its request or its answer at the end
 			parts = append(parts, callLine(c)+" ("+c.Stray+")")
 		case w.acted && c.Stray == "" && c.Seq > w.actedSeq && c.Seq > w.judgedSeq:
-			parts = append(parts, callLine(c))
+			parts = append(parts, callLine(c)+" ("+afterTheChecks+")")
 		}
 	}
 	if len(parts) == 0 {
 		return nil
 	}
-	return harnessError("the system called NLL after its last action had returned, and after this case's checks had looked at its calls: %s; no check judged it. Make each action return only when the system has made its calls to NLL (docs/sut.md)", strings.Join(parts, "; "))
+	return harnessError("no check of this case judged these calls of the system to NLL: %s. Make each action return only when the system has made its calls to NLL and had their answers (docs/sut.md)", strings.Join(parts, "; "))
 }
 
 // callPattern matches calls by method and a path below the base URL, where * stands for one

@@ -414,8 +414,8 @@ type Step struct {
 const StrayStep = "(konform) the system called NLL only when an action of the case asked it to"
 
 // UnjudgedStep is the text of the step konform adds to a case of the system under test in which
-// the system called NLL after its last action had returned and after the case's checks had
-// looked at its calls (steps.World.UnjudgedCalls).
+// no check judged a call of the system: one after its last action had returned and after the
+// case's checks had looked, or one unfinished when the case ended (steps.World.UnjudgedCalls).
 const UnjudgedStep = "(konform) a check of the case saw every call of the system"
 
 // stepText is a step's text in the report's language: the feature file's words as written, and

@@ -256,8 +256,10 @@ var swedish = strings.NewReplacer(
 	"; konform cannot tell which case such a call belongs to. Make each action return only when the system has made its calls, and make no calls between actions, or raise sut.settle (docs/sut.md)",
 	"; konform kan inte avgöra vilket testfall ett sådant anrop hör till. Låt varje åtgärd bli klar först när systemet har gjort sina anrop, och gör inga anrop mellan åtgärderna, eller höj sut.settle (docs/sut.md)",
 	// a call after the last action that no check saw (steps.World.UnjudgedCalls)
-	"harness: the system called NLL after its last action had returned, and after this case's checks had looked at its calls: ", "konform: systemet anropade NLL efter att dess senaste åtgärd var klar, och efter att testfallets kontroller hade sett dess anrop: ",
-	"; no check judged it. Make each action return only when the system has made its calls to NLL (docs/sut.md)", "; ingen kontroll bedömde det. Låt varje åtgärd bli klar först när systemet har gjort sina anrop till NLL (docs/sut.md)",
+	"harness: no check of this case judged these calls of the system to NLL: ", "konform: ingen kontroll i testfallet bedömde dessa anrop från systemet till NLL: ",
+	" (after the last action had returned and the case's checks had looked)", " (efter att den senaste åtgärden var klar och testfallets kontroller hade tittat)",
+	" (unfinished when the case ended)", " (inte klart när testfallet slutade)",
+	". Make each action return only when the system has made its calls to NLL and had their answers (docs/sut.md)", ". Låt varje åtgärd bli klar först när systemet har gjort sina anrop till NLL och fått svar (docs/sut.md)",
 	// konform's own prefix of a harness error, after every phrase that begins with it
 	"harness: ", "konform: ",
 )
