@@ -65,10 +65,13 @@ func Doctor(ctx context.Context, sys IO, opts Options) int {
 	}
 	d.ok("environment", fmt.Sprintf("%s (%s)", env.Name, env.Kind))
 	d.checkTestData(env, opts)
-	dev, _, err := pki.EnsureDevPKI(opts.CertsDir, now)
+	dev, made, err := pki.EnsureDevPKI(opts.CertsDir, now)
 	if err != nil {
 		d.fail("dev PKI", err.Error(), ExitUsage)
 		return d.worst
+	}
+	if made {
+		d.ok("dev PKI", "generated in "+opts.CertsDir+" (--certs names another folder)")
 	}
 	baseURL, caFile := env.BaseURL, env.CA
 	var creds map[steps.Role]http.Header

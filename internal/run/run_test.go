@@ -200,6 +200,21 @@ func TestALatestThatIsNoLinkIsRefused(t *testing.T) {
 	}
 }
 
+// A run in a folder without a dev PKI makes one there; the user is told once, where, and how
+// to name another folder.
+func TestAGeneratedDevPKIIsAnnounced(t *testing.T) {
+	t.Parallel()
+	certs := filepath.Join(t.TempDir(), "certs")
+	first := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", CertsDir: certs})
+	if first.code != run.ExitOK || !strings.Contains(first.stderr, "generated konform's development PKI") || !strings.Contains(first.stderr, certs) {
+		t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)
+	}
+	again := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", CertsDir: certs})
+	if again.code != run.ExitOK || strings.Contains(again.stderr, "generated konform's development PKI") {
+		t.Fatalf("second run: exit %d\n%s", again.code, again.stderr)
+	}
+}
+
 func TestNoRedactKeepsDataInClear(t *testing.T) {
 	t.Parallel()
 	r := execute(t, run.Options{Tags: "@tc:NLL-TA05-01", NoRedact: true})

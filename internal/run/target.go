@@ -143,7 +143,7 @@ func startTarget(ctx context.Context, env config.Environment, opts Options, sys 
 // connectRemote loads a configured environment's CA bundle, client identity and users.
 func connectRemote(ctx context.Context, env config.Environment, opts Options, sys IO) (*target, error) {
 	now := sys.Now()
-	d, _, err := pki.EnsureDevPKI(opts.CertsDir, now) // the negative identities come from the dev PKI
+	d, err := devPKI(opts.CertsDir, now, sys.Stderr) // the negative identities come from the dev PKI
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +252,21 @@ func configuredCredentials(ctx context.Context, env config.Environment, getenv f
 	return creds, nil
 }
 
+// devPKI returns the dev PKI in dir, generating it when missing or no longer valid, and says on
+// stderr when it did: a run started in another folder makes a new one there.
+func devPKI(dir string, now time.Time, stderr io.Writer) (pki.DevPKI, error) {
+	d, made, err := pki.EnsureDevPKI(dir, now)
+	if err == nil && made {
+		fmt.Fprintf(stderr, "konform: generated konform's development PKI (test certificates for the simulator, the gateway and the certificate cases) in %s; --certs names another folder\n", dir)
+	}
+	return d, err
+}
+
 // startSimulator starts the NLL simulator in-process on a free loopback port, with the dev PKI of
 // opts.CertsDir (generated when missing), and loads the run's client identity.
 func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	now := sys.Now()
-	d, _, err := pki.EnsureDevPKI(opts.CertsDir, now)
+	d, err := devPKI(opts.CertsDir, now, sys.Stderr)
 	if err != nil {
 		return nil, err
 	}
