@@ -6,9 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/konform/konform/internal/pki"
 )
 
 // TestBadRunFlagsExit2WithOneLine: flag values that used to be accepted silently (and then ran
@@ -17,9 +14,6 @@ func TestBadRunFlagsExit2WithOneLine(t *testing.T) {
 	root := t.TempDir()
 	file := filepath.Join(root, "a-file") // a folder cannot be made below a file, even as root
 	os.WriteFile(file, nil, 0o644)
-	if _, _, err := pki.EnsureDevPKI(filepath.Join(root, "certs"), time.Now()); err != nil { // its line is not the error's
-		t.Fatal(err)
-	}
 	for _, args := range [][]string{
 		{"--concurrency", "0"},
 		{"--timeout", "-5s"},

@@ -78,6 +78,7 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 	mu.Lock()
 	fmt.Fprintf(sys.Stderr, "konform's gateway at %s, in front of %s (%s)\n", gw.URL, env.Name, tgt.baseURL)
 	describeGateway(sys.Stderr, side, tgt)
+	fmt.Fprint(sys.Stderr, tgt.generatedPKI(opts.CertsDir))
 	fmt.Fprintf(sys.Stderr, "Point the system's NLL base URL at %s. Every call is printed below; Ctrl-C stops.\n", gw.URL)
 	mu.Unlock()
 	fmt.Fprintln(sys.Stdout, gw.URL)

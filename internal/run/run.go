@@ -297,6 +297,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		Client: evidence.CertInfo{Subject: tgt.identity.Leaf.Subject.String(),
 			Issuer: tgt.identity.Leaf.Issuer.String(), Fingerprint: tgt.identity.Fingerprint(), NotAfter: tgt.identity.Leaf.NotAfter.UTC()},
 	}}
+	rec.generatedPKI = tgt.generatedPKI(opts.CertsDir)
 	rec.redactor.Secret(tgt.secrets()...)
 	if rec.redact { // what the user typed may hold a personnummer (--case, --operator) or a secret
 		r := rec.run
@@ -644,6 +645,8 @@ type recorder struct {
 	log      *evidence.ExchangeLog // exchanges.http
 	format   *formatter            // the exchanges' evidence text, written while scenarios run
 	snippets bool                  // print Go snippets for undefined steps
+	// generatedPKI is the status line saying the run generated the dev PKI, or "".
+	generatedPKI string
 
 	sut *sutLoop // the system under test in the loop; nil without a driver
 	// cleanup is the command that removes what the run left in a configured environment; ""
@@ -1155,5 +1158,6 @@ func (r *recorder) report(dir, godogOut string) {
 	if (r.run.Interrupted || left) && r.cleanup != "" {
 		fmt.Fprintf(out, "to remove test data the run may have left in %s: %s\n", r.run.Environment, r.cleanup)
 	}
+	fmt.Fprint(out, r.generatedPKI)
 	fmt.Fprintf(out, "evidence: %s\n", dir)
 }

@@ -31,6 +31,7 @@ type target struct {
 	baseURL  string
 	identity *pki.Identity
 	devPKI   pki.DevPKI
+	madePKI  bool   // devPKI was generated for this run
 	roots    string // CA bundle file
 	reach    reach
 	version  string
@@ -140,10 +141,19 @@ func startTarget(ctx context.Context, env config.Environment, opts Options, sys 
 	return connectRemote(ctx, env, opts, sys)
 }
 
+// generatedPKI is the status line for a dev PKI that konform generated for this run or gateway
+// (missing or no longer valid): a run started in another folder makes a new one there.
+func (t *target) generatedPKI(dir string) string {
+	if !t.madePKI {
+		return ""
+	}
+	return fmt.Sprintf("generated konform's development PKI (test certificates for the simulator, the gateway and the certificate cases) in %s; --certs names another folder\n", dir)
+}
+
 // connectRemote loads a configured environment's CA bundle, client identity and users.
 func connectRemote(ctx context.Context, env config.Environment, opts Options, sys IO) (*target, error) {
 	now := sys.Now()
-	d, err := devPKI(opts.CertsDir, now, sys.Stderr) // the negative identities come from the dev PKI
+	d, made, err := pki.EnsureDevPKI(opts.CertsDir, now) // the negative identities come from the dev PKI
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +174,7 @@ func connectRemote(ctx context.Context, env config.Environment, opts Options, sy
 	if err != nil {
 		return nil, err
 	}
-	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, roots: env.CA, reach: reachOf(env, opts), version: opts.Version,
+	return &target{baseURL: env.BaseURL, identity: id, devPKI: d, madePKI: made, roots: env.CA, reach: reachOf(env, opts), version: opts.Version,
 		clients: map[steps.Identity]*fhirclient.Client{}, credentials: creds}, nil
 }
 
@@ -252,21 +262,11 @@ func configuredCredentials(ctx context.Context, env config.Environment, getenv f
 	return creds, nil
 }
 
-// devPKI returns the dev PKI in dir, generating it when missing or no longer valid, and says on
-// stderr when it did: a run started in another folder makes a new one there.
-func devPKI(dir string, now time.Time, stderr io.Writer) (pki.DevPKI, error) {
-	d, made, err := pki.EnsureDevPKI(dir, now)
-	if err == nil && made {
-		fmt.Fprintf(stderr, "konform: generated konform's development PKI (test certificates for the simulator, the gateway and the certificate cases) in %s; --certs names another folder\n", dir)
-	}
-	return d, err
-}
-
 // startSimulator starts the NLL simulator in-process on a free loopback port, with the dev PKI of
 // opts.CertsDir (generated when missing), and loads the run's client identity.
 func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	now := sys.Now()
-	d, err := devPKI(opts.CertsDir, now, sys.Stderr)
+	d, made, err := pki.EnsureDevPKI(opts.CertsDir, now)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func startSimulator(opts Options, sys IO, errLog io.Writer) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &target{baseURL: srv.URL, identity: id, devPKI: d, roots: d.Path(pki.CAFile), reach: reach{timeout: opts.Timeout, maxBody: opts.MaxBody},
+	t := &target{baseURL: srv.URL, identity: id, devPKI: d, madePKI: made, roots: d.Path(pki.CAFile), reach: reach{timeout: opts.Timeout, maxBody: opts.MaxBody},
 		version: opts.Version, clients: map[steps.Identity]*fhirclient.Client{}, credentials: simCredentials(s, now),
 		token: simToken(s, now)}
 	if opts.SimTLS == nil {
