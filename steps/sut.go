@@ -123,7 +123,8 @@ func lastSeq(calls []*gateway.Call) int {
 }
 
 // notProductionCertificate checks that no certificate the system presented in the scenario comes
-// from a production CA (requirement 3.7.1: test and production apart).
+// from a production CA, the built-in list's or the environment's production_issuers
+// (requirement 3.7.1: test and production apart).
 func (w *World) notProductionCertificate() error {
 	calls, err := w.calls()
 	if err != nil {
@@ -141,7 +142,7 @@ func (w *World) notProductionCertificate() error {
 		} else {
 			refused = append(refused, c.Refused)
 		}
-		guard := config.Environment{Name: "NLL's test environment"}
+		guard := config.Environment{Name: "NLL's test environment", ProductionIssuers: w.env.ProductionIssuers}
 		if err := guard.CheckIssuer("presented by the system", c.ClientChain[0], c.ClientChain[1:]); err != nil {
 			return &evidence.Mismatch{Check: "the issuer of the system's client certificate (" + callLine(c) + ")",
 				Expected: "a test CA", Actual: c.ClientChain[0].Issuer.String() + ": " + err.Error()}

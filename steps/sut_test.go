@@ -256,6 +256,22 @@ func TestSUTStepsWithoutADriverAreErrors(t *testing.T) {
 }
 
 // withChain gives a call a client certificate issued by issuer, with the issuing CA in the chain.
+// TestAProductionCANamedByTheEnvironmentFailsTheCertificateCheck: the environment's
+// production_issuers count as production CAs for the system's certificate too, not only for
+// konform's own.
+func TestAProductionCANamedByTheEnvironmentFailsTheCertificateCheck(t *testing.T) {
+	calls := &recorded{calls: []*gateway.Call{withChain(call("GET", "Patient", 200, nil, ""), "Regionens Produktions-CA v3")}}
+	w := sutWorld(calls)
+	if err := w.notProductionCertificate(); err != nil {
+		t.Fatalf("a CA nobody calls production: %v", err)
+	}
+	w = NewWorld(context.Background(), &Env{SUT: calls, ProductionIssuers: []string{"Regionens Produktions-CA v3"}})
+	err := w.notProductionCertificate()
+	if err == nil || !strings.Contains(err.Error(), `production CA "Regionens Produktions-CA v3"`) {
+		t.Fatalf("a CA the environment names production: %v", err)
+	}
+}
+
 func withChain(c *gateway.Call, issuer string) *gateway.Call {
 	name := func(cn string) pkix.Name { // as a parsed certificate has it, in Names too
 		return pkix.Name{CommonName: cn, Names: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: cn}}}

@@ -82,6 +82,9 @@ type Env struct {
 	Fixtures fs.FS
 	// SUT is the supplier's system in the loop, for @sut scenarios; nil when the run has no driver.
 	SUT SUT
+	// ProductionIssuers are the environment's production_issuers (konform.yaml): CAs that, with
+	// the built-in list, mark a certificate the system presents as a production certificate.
+	ProductionIssuers []string
 	// Pool is the pack's patient pool (pack.Pack.Pool), from which a scenario leases a test
 	// patient of its own; nil means the bundled pack's (nllpack/pack.yaml).
 	Pool *pack.Pool

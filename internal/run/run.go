@@ -306,7 +306,8 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 	if !env.Simulated {
 		rec.cleanup = "konform cleanup --env " + env.Name + " --run " + runID + configFlag(opts.Config)
 	}
-	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData}
+	stepEnv := &steps.Env{RunID: runID, Today: now.In(stockholm()).Format("2006-01-02"), Client: tgt.client, Fingerprint: tgt.fingerprint, Credentials: tgt.credentialsFor, Token: tgt.token, Fixtures: p.Templates(), Pool: p.Pool, TestData: testData,
+		ProductionIssuers: env.ProductionIssuers}
 	if opts.SUT != "" && p.Count(SUTTag) > 0 {
 		loop, err := startSUT(ctx, sys, opts, sutCfg, tgt, system, runID, p.SystemTemplates(), testData)
 		if err != nil && ctx.Err() != nil { // interrupted while the test hook was probed
