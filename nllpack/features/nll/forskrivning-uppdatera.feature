@@ -23,10 +23,37 @@ Egenskap: Uppdatera förskrivning
     # nummer den får, och vilket den första har, dokumenterar NLL inte.
     Och FHIRPath-uttrycket "MedicationRequest.meta.versionId != '{{var.version}}'" är sant
 
+  # Den gamla versionen är den klienten läste före ändringen: dess meta.versionId sparas och skickas
+  # tillbaka efter ändringen. Varken läsning av en äldre version (_history/n) eller vilket nummer den
+  # första versionen har dokumenterar NLL, så fallet använder inget av dem.
   @tc:NLL-FSK-11 @krav:FHIR-UPDATE @krav:TK1 @obligatorisk @beteende:WRITE-VERSION
   Scenario: En uppdatering som bygger på en gammal version avvisas
-    När systemet ändrar "status" till "on-hold" i den skapade resursen
-    Och systemet ändrar "status" till "completed" i version 1 av den skapade resursen
+    När systemet läser tillbaka den skapade resursen
+    Och värdet av FHIRPath-uttrycket "MedicationRequest.meta.versionId" sparas som "gammal"
+    Och systemet ändrar "status" till "on-hold" i den skapade resursen
+    Så är svarets statuskod 200
+    När systemet uppdaterar den skapade resursen med kroppen:
+      """
+      {
+        "resourceType": "MedicationRequest",
+        "id": "{{created.id}}",
+        "meta": {"versionId": "{{var.gammal}}"},
+        "contained": [
+          {"resourceType": "Practitioner", "id": "forskrivare",
+           "identifier": [{"system": "http://electronichealth.se/identifier/forskrivarkod", "value": "9000027"}],
+           "name": [{"family": "Doktorsson", "given": ["Test"]}]}
+        ],
+        "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
+        "status": "completed",
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "{{testdata.article.nplpackid}}", "display": "{{testdata.article.name}}"}]},
+        "subject": {"reference": "Patient/{{patient.id}}"},
+        "authoredOn": "{{today}}",
+        "requester": {"reference": "#forskrivare"},
+        "dosageInstruction": [{"sequence": 1, "text": "1 tablett vid behov, högst 4 gånger per dygn", "patientInstruction": "1 tablett vid behov, högst 4 gånger per dygn"}],
+        "dispenseRequest": {"validityPeriod": {"start": "{{today}}"}, "numberOfRepeatsAllowed": 0, "quantity": {"value": 1, "unit": "förpackning"}}
+      }
+      """
     # Med vilken status NLL avvisar en gammal version dokumenterar NLL inte (409, 412, eller 422 som
     # för en regel): att den avvisas och att den senaste ändringen står kvar är det som gäller.
     Så är svarets statuskod 4xx
