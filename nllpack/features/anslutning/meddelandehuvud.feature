@@ -40,6 +40,11 @@ Egenskap: Meddelandehuvud
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # Samma sökning med ändamålet besvaras: avvisningen gällde headern, inte sökningen.
+    Givet att begäran åter har headern "x-purpose" som vanligt
+    Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
 
   @tc:NLL-HDR-04 @krav:HDR-PURPOSE @obligatorisk @beteende:HDR-PURPOSE
   Scenario: En åtkomsttyp som NLL inte har avvisas
@@ -51,6 +56,10 @@ Egenskap: Meddelandehuvud
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # Samma sökning med en åtkomsttyp som NLL har besvaras: avvisningen gällde koden.
+    Givet att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
 
   @tc:NLL-HDR-05 @krav:HDR-PROVENANCE @obligatorisk @beteende:HDR-PROVENANCE
   Scenario: Skrivning utan x-provenance avvisas
@@ -73,6 +82,10 @@ Egenskap: Meddelandehuvud
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så är svarets statuskod 4xx
     Och svaret lämnar inte ut några FHIR-data
+    # Samma sökning med x-org-info besvaras: avvisningen gällde headern.
+    Givet att begäran åter har headern "x-org-info" som vanligt
+    När systemet söker "MedicationRequest" med "patient={{patient.id}}"
+    Så är svarets statuskod 200
 
   # Att NLL avvisar ett anrop utan x-request-id är inte dokumenterat (bara att det ska skickas och
   # ekas); därför @sim. Simulatorns egen statuskod och text kontrolleras här.

@@ -12,8 +12,10 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
     # Samtycket gäller patienten: scenariot lånar en egen patient ur poolen.
     Och att scenariot har en egen testpatient ur poolen
 
-  # En förfrågan som patienten inte har godkänt kan inte användas, så den är inte aktiv. Vilken
-  # status NLL ger förfrågan (proposed eller draft) är inte dokumenterat; båda godtas.
+  # En förfrågan som patienten inte har godkänt kan inte användas, så den är inte aktiv. Mallen
+  # skickar förfrågan med FHIR:s status för ett förslag, proposed: att vården får registrera ett
+  # samtycke som redan är active dokumenterar NLL inte (bara patienten godkänner). Vilken status NLL
+  # ger förfrågan (proposed eller draft) är inte dokumenterat; båda godtas.
   @tc:NLL-TA53-01 @krav:SAMTYCKE @obligatorisk @beteende:WRITE-CONSENT
   Scenario: Vården registrerar en samtyckesförfrågan som inte gäller förrän patienten godkänt den
     Givet att begäran har headern "Prefer" med värdet "return=representation"
@@ -62,7 +64,8 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
     När systemet läser tillbaka den skapade resursen
     Så FHIRPath-uttrycket "Consent.status" ger värdet "inactive"
 
-  # Samtycket gäller en patient som NLL inte känner (ett påhittat logiskt id).
+  # Samtycket gäller en patient som NLL inte känner (ett påhittat logiskt id); kroppen är i övrigt
+  # mallen samtycke.json, som sedan tas emot för testpatienten: det var patienten som stoppade den.
   @tc:NLL-TA53-04 @krav:SAMTYCKE @krav:TK1 @obligatorisk @beteende:AFF-09
   Scenario: Ett samtycke för en patient som NLL inte känner avvisas
     När systemet skapar en "Consent" med kroppen:
@@ -70,7 +73,7 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
       {
         "resourceType": "Consent",
         "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
-        "status": "active",
+        "status": "proposed",
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
         "category": [{"text": "Åtkomstsamtycke (NLLAccessConsent)"}],
         "patient": {"reference": "Patient/00000000-0000-0000-0000-000000000000"},
@@ -80,3 +83,5 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
       """
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
+    När systemet skapar en "Consent" från mallen "samtycke.json"
+    Så är svarets statuskod 201

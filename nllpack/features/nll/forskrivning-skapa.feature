@@ -52,6 +52,9 @@ Egenskap: Skapa förskrivning
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-okand-patient.json"
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
+    # Samma förskrivning till testpatienten tas emot: det var patienten som stoppade den.
+    När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"
+    Så är svarets statuskod 201
 
   @tc:NLL-FSK-05 @krav:FHIR-READ @krav:TK1 @obligatorisk @generisk @beteende:RES-READ
   Scenario: En okänd förskrivning ger 404 med en OperationOutcome
