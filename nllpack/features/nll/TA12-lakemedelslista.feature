@@ -9,9 +9,11 @@ Egenskap: TA 12 Hämta information om patientens läkemedelslista
     Och att ändamålet är "VARD" och åtkomsttypen "TILLFALLIGT_SAMTYCKE"
     Och att testpatienten har personnummer "189001019802"
 
+  # NLL dokumenterar sökningen som Patient/[id]/MedicationListInfo (SIMP BasicNLLMedicationListInfo);
+  # sökparametrarna för Basic (code, patient) publicerar NLL inte.
   @tc:NLL-TA12-01 @krav:MEDLISTINFO @krav:FHIR-SEARCH @obligatorisk @beteende:RES-MEDLISTINFO
   Scenario: Sök information om läkemedelslistan
-    När systemet söker "Basic" med "code=medlistinfo&patient={{patient.id}}"
+    När systemet hämtar "Patient/{{patient.id}}/MedicationListInfo"
     Så är svarets statuskod 200
     Och resurstypen är "Bundle"
     Och Bundle har 1 post
