@@ -278,6 +278,7 @@ var Defects = []Defect{
 
 	{"ping-token-unchecked", "OP-PING", "$ping with an invalid token answers OK"},
 	{"ping-one-role", "OP-PING", "$ping answers every user with the prescriber's role"},
+	{"ping-time-no-role", "OP-PING", "$ping answers every caller OK and the time, and no role"},
 	{"verify-saves", "OP-VERIFY", "$verify of a prescription stores it"},
 	{"verify-always-clean", "OP-VERIFY", "$verify answers detectedIssues false whatever it finds"},
 	{"verify-reusable", "OP-VERIFY-ONCE", "one $verify allows any number of dispenses"},

@@ -407,7 +407,9 @@ func (s *Simulator) ping(w http.ResponseWriter, r *http.Request) {
 		result += "; roll " + c.role
 	}
 	params := []any{map[string]any{"name": "result", "valueString": result}}
-	if c.role != "" && s.policy.PingRoleParameter {
+	if s.broken("ping-time-no-role") {
+		params[0] = map[string]any{"name": "result", "valueString": "OK " + s.now().UTC().Format(time.RFC3339Nano)}
+	} else if c.role != "" && s.policy.PingRoleParameter {
 		params = append(params, map[string]any{"name": "role", "valueString": c.role})
 	}
 	writeJSON(w, http.StatusOK, resource{"resourceType": "Parameters", "parameter": params})

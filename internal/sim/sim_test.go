@@ -280,6 +280,10 @@ func TestPingDefectsChangeTheAnswer(t *testing.T) {
 		{"ping-one-role", func(u *user) bool {
 			return strings.Contains(pharmacist(u.t, u.s).do("GET", "$ping", nil).raw, sim.RolePrescriber)
 		}},
+		{"ping-time-no-role", func(u *user) bool {
+			a := pharmacist(u.t, u.s).do("GET", "$ping", nil).raw
+			return !strings.Contains(a, sim.RolePharmacist) && strings.Contains(a, `"OK 20`)
+		}},
 	})
 }
 
