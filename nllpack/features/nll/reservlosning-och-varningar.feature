@@ -35,6 +35,29 @@ Egenskap: Patient utan personnummer och varningar i svaret
     # AFF-regel (422) eller som ett profilfel (400 eller 422) dokumenteras inte, därför 4xx.
     Så är svarets statuskod 4xx
     Och OperationOutcome har ett fel
+    # Samma förskrivning till en patient som NLL känner tas emot: avvisningen gällde patienten, inte
+    # resten av kroppen.
+    Givet att testpatienten har personnummer "189001019802"
+    När systemet skapar en "MedicationRequest" med kroppen:
+      """
+      {
+        "resourceType": "MedicationRequest",
+        "contained": [
+          {"resourceType": "Practitioner", "id": "forskrivare",
+           "identifier": [{"system": "http://electronichealth.se/identifier/forskrivarkod", "value": "9000027"}]}
+        ],
+        "identifier": [{"system": "urn:konform:run", "value": "{{run.id}}"}],
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://medication.ehm.se/nplpackid", "code": "{{testdata.article.nplpackid}}"}]},
+        "subject": {"reference": "Patient/{{patient.id}}"},
+        "authoredOn": "{{today}}",
+        "requester": {"reference": "#forskrivare"},
+        "dosageInstruction": [{"sequence": 1, "text": "1 tablett vid behov", "patientInstruction": "1 tablett vid behov"}],
+        "dispenseRequest": {"quantity": {"value": 1, "unit": "förpackning"}}
+      }
+      """
+    Så är svarets statuskod 201
 
   # Hur tillägget nllReceivingPharmacy anger apoteket publicerar NLL inte (simulatorns val:
   # valueIdentifier med apotekets GLN), därför valfritt.
