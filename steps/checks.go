@@ -418,10 +418,19 @@ func (w *World) saveFHIRPath(expr, name string) error {
 		return err
 	}
 	if got == "" {
-		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "a value to save as " + strconv.Quote(name), Actual: "an empty collection"}
+		return &evidence.Mismatch{Check: w.fhirPathCheck(expr), Expected: "a value to save as " + strconv.Quote(name), Actual: "an empty collection"}
 	}
 	w.vars[name] = got
 	return nil
+}
+
+// fhirPathCheck names a FHIRPath check in a failure: the expression with its placeholders filled,
+// as it was evaluated, so the reader sees the values it compared.
+func (w *World) fhirPathCheck(expr string) string {
+	if filled, err := w.fill(expr); err == nil {
+		expr = filled
+	}
+	return "FHIRPath " + expr
 }
 
 func (w *World) fhirPathTrue(expr string) error {
@@ -433,7 +442,7 @@ func (w *World) fhirPathTrue(expr string) error {
 		if got == "" {
 			got = "an empty collection"
 		}
-		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "true", Actual: got}
+		return &evidence.Mismatch{Check: w.fhirPathCheck(expr), Expected: "true", Actual: got}
 	}
 	return nil
 }
@@ -451,7 +460,7 @@ func (w *World) fhirPathEquals(expr, want string) error {
 		if got == "" {
 			got = "an empty collection"
 		}
-		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: strconv.Quote(want), Actual: got}
+		return &evidence.Mismatch{Check: w.fhirPathCheck(expr), Expected: strconv.Quote(want), Actual: got}
 	}
 	return nil
 }
@@ -474,11 +483,11 @@ func (w *World) fhirPathRefersTo(expr, want string) error {
 		return err
 	}
 	if got == "" {
-		return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "a reference to " + target[1], Actual: "no reference"}
+		return &evidence.Mismatch{Check: w.fhirPathCheck(expr), Expected: "a reference to " + target[1], Actual: "no reference"}
 	}
 	for _, ref := range strings.Split(got, ", ") {
 		if m := resourceName.FindStringSubmatch(ref); m == nil || m[1] != target[1] {
-			return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "a reference to " + target[1], Actual: ref}
+			return &evidence.Mismatch{Check: w.fhirPathCheck(expr), Expected: "a reference to " + target[1], Actual: ref}
 		}
 	}
 	return nil
@@ -779,6 +788,6 @@ func (w *World) fhirPathTrueOnSomePage(expr string) error {
 	if err != nil || found {
 		return err
 	}
-	return &evidence.Mismatch{Check: "FHIRPath " + expr, Expected: "true on some page of the search result",
+	return &evidence.Mismatch{Check: w.fhirPathCheck(expr), Expected: "true on some page of the search result",
 		Actual: fmt.Sprintf("%s on %d page(s)", strings.Join(results, ", "), pages)}
 }

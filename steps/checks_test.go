@@ -61,6 +61,9 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 		{"empty body", (*World).bodyIsEmpty, answered(201, "", nil), answered(201, bundle, nil), "expected empty"},
 		{"FHIRPath true", func(w *World) error { return w.fhirPathTrue("Bundle.total = 1") }, answered(200, bundle, nil),
 			answered(200, `{"resourceType":"Bundle","total":3}`, nil), "expected true, got false"},
+		// A failure shows the expression as evaluated, its saved values filled in.
+		{"FHIRPath true, a saved value", func(w *World) error { w.vars["n"] = "1"; return w.fhirPathTrue("Bundle.total = {{var.n}}") },
+			answered(200, bundle, nil), answered(200, `{"resourceType":"Bundle","total":3}`, nil), "FHIRPath Bundle.total = 1: expected true, got false"},
 		{"FHIRPath value", func(w *World) error { return w.fhirPathEquals("Bundle.entry.resource.id", "p") }, answered(200, bundle, nil),
 			answered(200, `{"resourceType":"Bundle","total":0}`, nil), "got an empty collection"},
 		{"refers to", func(w *World) error { return w.fhirPathRefersTo("MedicationDispense.subject", "Patient/p1") },
