@@ -294,13 +294,15 @@ func TestMergeCopiesOnlyFilesInsideTheShard(t *testing.T) {
 	os.MkdirAll(shard, 0o755)
 	os.MkdirAll(out, 0o755)
 	os.WriteFile(filepath.Join(base, "secret.txt"), []byte("secret"), 0o644)
-	run := &Run{ID: "r", Cases: []*Case{{ID: "A-1", Outcome: Passed, Exchanges: []ExchangeRef{{File: "../secret.txt"}, {File: "../../stolen.txt"}}}}}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert := selfSigned(t, key)
+	signer := CertInfo{Subject: "CN=signer", Issuer: "CN=signer", Fingerprint: fingerprint(cert)}
+	run := &Run{ID: "r", Client: signer, Cases: []*Case{{ID: "A-1", Outcome: Passed, Exchanges: []ExchangeRef{{File: "../secret.txt"}, {File: "../../stolen.txt"}}}}}
 	if err := Write(shard, run); err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cert := selfSigned(t, key)
-	if err := WriteManifest(shard, Manifest{Client: SignerInfo{CertInfo: CertInfo{Subject: "CN=signer", Issuer: "CN=signer", Fingerprint: fingerprint(cert)}}}, key, []*x509.Certificate{cert}); err != nil {
+	// the manifest says what the summary says, as konform's own does
+	if err := WriteManifest(shard, Manifest{RunID: "r", Verdict: run.Verdict(), Client: SignerInfo{CertInfo: signer}}, key, []*x509.Certificate{cert}); err != nil {
 		t.Fatal(err)
 	}
 	if p := problems(t, shard, ""); p != "" {

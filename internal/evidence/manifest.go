@@ -176,7 +176,8 @@ func hashFiles(dir string) ([]FileEntry, error) {
 type Verification struct {
 	// Problems lists every finding, one line each: "changed: f", "added: f", "removed: f", the
 	// signature's ("signature: …"), "not a regular file: f (symlink to …)" for anything but a
-	// regular file or a folder (never opened), "too large: f (…)" and "unreadable: f (…)".
+	// regular file or a folder (never opened), "too large: f (…)", "unreadable: f (…)" and
+	// "inconsistent: …" where the manifest says otherwise of the run than summary.json.
 	Problems []string
 	// Files is the number of files the manifest lists (each once).
 	Files int
@@ -261,6 +262,11 @@ func VerifyContext(ctx context.Context, dir string, o VerifyOptions) (*Verificat
 		v.Signer = *signer // the certificate's own names, not what the manifest says of it
 	}
 	problems, err = compareFiles(ctx, root, m.Files, o)
+	if err != nil {
+		return nil, interrupted(dir, err)
+	}
+	v.Problems = append(v.Problems, problems...)
+	problems, err = claimProblems(ctx, root, m, v.Problems)
 	if err != nil {
 		return nil, interrupted(dir, err)
 	}
