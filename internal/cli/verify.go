@@ -36,7 +36,8 @@ func newVerifyCmd(sys System) *cobra.Command {
 			"With --pack-sha256 the evidence must come from the test pack with that digest (konform pack\n" +
 			"verify prints a pack's digest): a run of another pack, or of a changed copy, is refused.\n" +
 			"With --require-verdict the signed verdict must be approved (every mandatory case passed), or\n" +
-			"with approved-with-waivers approved or approved with waivers from a plan the case officer signed.\n" +
+			"with approved-with-waivers approved or approved with waivers from a plan the case officer signed,\n" +
+			"and the system under test must not have been konform's own reference system (--sut ref).\n" +
 			"A verdict against a plan nobody signed (the supplier may have written it) is refused by\n" +
 			"--require-verdict; --plan-signer-sha256 also requires the plan, when the run followed one, to be\n" +
 			"signed by the certificate with that fingerprint (the case officer's).\n" +
@@ -93,6 +94,10 @@ func newVerifyCmd(sys System) *cobra.Command {
 			case v.Plan != nil && v.Plan.Signer == nil:
 				refused = append(refused, fmt.Sprintf("--require-verdict %s: the verdict is against a plan nobody signed (%s, %d test cases required), which the supplier may have written; only the whole pack, or a plan the case officer signed, decides approval",
 					requireVerdict, v.Plan.Case, v.Plan.Required))
+			}
+			if accepted != nil && (v.SUTDriver == evidence.ReferenceSystem || v.SUTReference) {
+				// The verdict is about konform's own reference system, which passes the @sut cases by design.
+				refused = append(refused, fmt.Sprintf("--require-verdict %s: the system under test was konform's reference system (driver %s), not the supplier's: its verdict is no evidence for a supplier's system", requireVerdict, v.SUTDriver))
 			}
 			if packPin != "" && !signing.SamePin(packPin, v.PackDigest) {
 				refused = append(refused, fmt.Sprintf("--pack-sha256: the evidence came from the pack with digest %s, not %s", orDash(v.PackDigest), strings.TrimSpace(packPin)))

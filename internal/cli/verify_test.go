@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/konform/konform/internal/evidence"
+	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/run"
+	"github.com/konform/konform/internal/signing"
 )
 
 // signedFolder writes a small evidence folder signed with a fresh self-signed key.
@@ -144,6 +146,47 @@ func TestVerifyOfSomethingElseExits2(t *testing.T) {
 	for _, p := range []string{fifo, filepath.Join(tmp, "missing")} {
 		if code, _, errb := verifyCLI(t, context.Background(), p); code != run.ExitUsage || !strings.HasPrefix(errb, "konform: ") {
 			t.Errorf("%s: exit %d\n%s", p, code, errb)
+		}
+	}
+}
+
+// TestVerifyRequireVerdictRefusesTheReferenceSystem: evidence whose system under test was konform's
+// own reference system (--sut ref, or another driver that reached it) is no evidence for a
+// supplier's system, so --require-verdict refuses it even when the run was approved against a test
+// environment. It used to exit 0 with verify's own line saying "no evidence for a supplier's system".
+func TestVerifyRequireVerdictRefusesTheReferenceSystem(t *testing.T) {
+	id, err := pki.IssueClient("Leverantörens Test CA", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := func(sut *evidence.SUTInfo) string {
+		dir := t.TempDir()
+		client := evidence.CertInfo{Subject: id.Leaf.Subject.String(), Issuer: id.Leaf.Issuer.String(), Fingerprint: signing.Fingerprint(id.Leaf)}
+		r := &evidence.Run{ID: "20261124T101500Z-a1b2c3", Environment: "ext5-x2", EnvironmentKind: evidence.TestKind, BaseURL: "https://ext5-x2.example/fhir",
+			PackDigest: "ab", SUT: sut, Client: client, Cases: []*evidence.Case{{ID: "SUT-VARD-01", File: "a.feature", Mandatory: true, Outcome: evidence.Passed}}}
+		if err := evidence.Write(dir, r); err != nil {
+			t.Fatal(err)
+		}
+		m := evidence.Manifest{RunID: r.ID, Verdict: r.Verdict(), PackDigest: r.PackDigest, SUTDriver: sut.Driver, SUTReference: sut.ReferenceCalls > 0,
+			Environment: evidence.EnvironmentInfo{Name: r.Environment, Kind: r.EnvironmentKind, BaseURL: r.BaseURL}, Client: evidence.SignerInfo{CertInfo: client}}
+		if err := evidence.WriteManifest(dir, m, id.Key, []*x509.Certificate{id.Leaf}); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	for _, k := range []struct {
+		name string
+		sut  *evidence.SUTInfo
+		want int
+	}{
+		{"ref", &evidence.SUTInfo{Driver: evidence.ReferenceSystem}, 1},
+		{"command that reached the reference system", &evidence.SUTInfo{Driver: "command", ReferenceCalls: 3}, 1},
+		{"the supplier's system", &evidence.SUTInfo{Driver: "command"}, 0},
+	} {
+		code, _, errb := verifyCLI(t, context.Background(), "--require-env", "test", "--require-verdict", "approved", folder(k.sut))
+		if code != k.want || k.want == 1 && (!strings.Contains(errb, "--require-verdict approved: the system under test was konform's reference system") ||
+			!strings.Contains(errb, "NOT ACCEPTED")) {
+			t.Errorf("%s: exit %d, want %d\n%s", k.name, code, k.want, errb)
 		}
 	}
 }
