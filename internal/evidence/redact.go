@@ -1,11 +1,13 @@
 package evidence
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Redactor replaces personnummer and samordningsnummer with pseudonyms that stay the same within
@@ -53,8 +55,10 @@ func (r *Redactor) Secret(values ...string) {
 // samordningsnummer, whose month and day may also be 00 when the birth date is not known) and
 // the check digit is right. A number must stand alone: no digit right before or after it, and for
 // the ten-digit forms no letter either (ids, UUID fragments), but for the end of a URL escape
-// such as %7C. The same number in any of its forms gets the same pseudonym.
+// such as %7C. The same number in any of its forms gets the same pseudonym. A number inside
+// standard base64 (NLL's x-provenance) is replaced too: see redactBase64.
 func (r *Redactor) Redact(s string) string {
+	s = r.redactBase64(s)
 	var b strings.Builder
 	last := 0
 	eachIDNumber(s, func(start, end int, key string) {
@@ -230,3 +234,47 @@ func ValidPersonnummer(p string) bool {
 	}
 	return luhn(p[2:])
 }
+
+// minBase64 is the shortest run of base64 that redactBase64 decodes.
+const minBase64 = 16
+
+// redactBase64 replaces each run of standard, padded base64 (minBase64 characters or more) that
+// decodes to UTF-8 text with a personnummer or samordningsnummer in it by the base64 of that text
+// redacted. NLL's x-provenance header, and a transaction entry's nllProvenanceDetails, are a
+// base64-encoded Provenance whose reason a system may fill with the patient's number: redaction
+// that read only the encoded form left it in clear. Other runs are left as they are.
+func (r *Redactor) redactBase64(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isBase64Byte(s[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(s) && isBase64Byte(s[i]) {
+			i++
+		}
+		for pad := 0; pad < 2 && i < len(s) && s[i] == '='; pad++ {
+			i++
+		}
+		run := s[start:i]
+		if len(run) < minBase64 || len(run)%4 != 0 {
+			continue
+		}
+		dec, err := base64.StdEncoding.DecodeString(run)
+		if err != nil || !utf8.Valid(dec) || len(IDNumbers(string(dec))) == 0 {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(base64.StdEncoding.EncodeToString([]byte(r.Redact(string(dec)))))
+		last = i
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isBase64Byte(c byte) bool { return isAlnum(c) || c == '+' || c == '/' }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -101,5 +102,30 @@ func TestRedactFindsANumberRightAfterALongerOne(t *testing.T) {
 		if got := NewRedactor().Redact(in); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestScrubRedactsPersonnummerInsideBase64: NLL's x-provenance header (and a transaction entry's
+// nllProvenanceDetails) is a base64-encoded Provenance, whose reason a system may fill with the
+// patient's personnummer. It used to reach the evidence in clear, since redaction read only the
+// encoded form. The number now becomes the person's pseudonym inside the decoded text, encoded again.
+func TestScrubRedactsPersonnummerInsideBase64(t *testing.T) {
+	r := NewRedactor()
+	prov := base64.StdEncoding.EncodeToString([]byte(`{"resourceType":"Provenance","reason":[{"text":"Förskrivning för patient 199802262387"}]}`))
+	out := r.Scrub("GET /Patient?identifier=199802262387\nX-Provenance: " + prov + "\n\n{\"valueString\": \"" + prov + "\"}")
+	if strings.Contains(out, prov) {
+		t.Fatalf("the encoded personnummer is in the evidence:\n%s", out)
+	}
+	_, rest, _ := strings.Cut(out, "X-Provenance: ")
+	enc, _, _ := strings.Cut(rest, "\n")
+	dec, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || strings.Contains(string(dec), "199802262387") || !strings.Contains(string(dec), "patient [personnummer-1]") {
+		t.Errorf("x-provenance decodes to %q (%v), want the pseudonym of the patient in the query", dec, err)
+	}
+	// base64 without a personnummer in it, and a hash that only looks like base64, stay as they were
+	plain := base64.StdEncoding.EncodeToString([]byte(`{"resourceType":"Provenance","reason":[{"text":"körning 20261124T101500Z"}]}`))
+	hash := "58e8be182b3003af2b2b945a52cb3a0bdf337190f50845d941d7cc8b98bc84bd"
+	if got := r.Scrub("X-Provenance: " + plain + "\n" + hash); got != "X-Provenance: "+plain+"\n"+hash {
+		t.Errorf("changed text without a personnummer: %q", got)
 	}
 }
