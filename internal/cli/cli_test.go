@@ -175,11 +175,13 @@ func TestVerifyRequiresTheVerdict(t *testing.T) {
 	waivers := filepath.Join(root, "waivers.yaml")
 	os.WriteFile(waivers, []byte("waivers:\n  - {case: A-1, reason: NLL-fel, reference: Dnr 1}\n"), 0o644)
 	waived := runOnce(0, "--waivers", waivers, "--case", "Dnr 2026/7")
-	// the report's verify line asks for the verdict it shows, and none where there is none to ask for
-	for dir, want := range map[string]bool{approved: true, partial: false, failed: false} {
+	// the report's verify line asks for approval whatever the verdict, so that the officer who
+	// copies it from a failed or partial run's report sees verify refuse it, not "intact"; with
+	// waivers it asks for approval with waivers
+	for dir, want := range map[string]string{approved: "approved", partial: "approved", failed: "approved", waived: "approved-with-waivers"} {
 		report, _ := os.ReadFile(filepath.Join(dir, "report.html"))
-		if got := strings.Contains(string(report), "--require-verdict approved &lt;"); got != want {
-			t.Errorf("%s: report.html asks for --require-verdict approved: %t", filepath.Base(dir), got)
+		if !strings.Contains(string(report), "--pack-sha256 &lt;") || !strings.Contains(string(report), "--require-verdict "+want+" &lt;") {
+			t.Errorf("%s: report.html's verify line does not ask for --pack-sha256 and --require-verdict %s", filepath.Base(dir), want)
 		}
 	}
 	for _, k := range []struct {

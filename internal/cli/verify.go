@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -79,7 +82,7 @@ func newVerifyCmd(sys System) *cobra.Command {
 				return exit(run.ExitFailed)
 			}
 			fmt.Fprintf(sys.Stderr, "%s is intact: %d files, signed by %s (sha256 %s)\n", args[0], v.Files, v.Signer.Subject, v.Signer.Fingerprint)
-			describeRun(sys, v)
+			describeRun(sys, args[0], v)
 			// Every requirement the evidence does not meet is named, then one line ends it.
 			var refused []string
 			if requireEnv != "" && v.Environment.Kind != requireEnv {
@@ -135,16 +138,44 @@ var acceptedVerdicts = map[string][]evidence.Verdict{
 	"approved-with-waivers": {evidence.Approved, evidence.ApprovedWithWaivers},
 }
 
+// runIDPattern is how konform names a run and its evidence folder (run.newRunID).
+var runIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`)
+
+// folderName is the name of the folder dir, or, when dir is a link (reports/latest) whose name is
+// no run id, of what it links to.
+func folderName(dir string) string {
+	name := filepath.Base(filepath.Clean(dir))
+	for range 8 { // links to links, but not forever
+		if runIDPattern.MatchString(name) {
+			break
+		}
+		target, err := os.Readlink(dir)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(dir), target)
+		}
+		dir, name = target, filepath.Base(filepath.Clean(target))
+	}
+	return name
+}
+
 // describeRun prints what the signed manifest says of the run: the run, the case and the system,
 // the environment and the server, the pack and the plan, the selection, and why the verdict is
 // what it is. v.Environment.Kind becomes simulator when konform's development PKI shows.
-func describeRun(sys System, v *evidence.Verification) {
+func describeRun(sys System, dir string, v *evidence.Verification) {
 	out := sys.Stderr
 	started := ""
 	if !v.Started.IsZero() {
 		started = ", started " + v.Started.UTC().Format(time.RFC3339)
 	}
 	fmt.Fprintf(out, "run %s%s\n", orDash(v.RunID), started)
+	// konform names a run's folder by its id; the name is not signed, so a copy of older evidence
+	// under a new run's name verifies intact. Say so, for the officer to compare with the case.
+	if name := folderName(dir); runIDPattern.MatchString(name) && name != v.RunID {
+		fmt.Fprintf(out, "note: the folder is named %s, but the evidence is of run %s: a copy or a renamed folder; compare the run id and start time with the case's\n", name, orDash(v.RunID))
+	}
 	m := v.Run
 	if m.Case != "" {
 		fmt.Fprintf(out, "approval case %s\n", m.Case)

@@ -103,6 +103,24 @@ func TestVerifyOfReportsLatest(t *testing.T) {
 	}
 }
 
+// TestVerifyNotesAFolderNamedForAnotherRun: a run's folder is named by its id, and the name is not
+// signed; evidence copied under another run's name verifies intact, with a note that says so.
+func TestVerifyNotesAFolderNamedForAnotherRun(t *testing.T) {
+	dir := signedFolder(t) // of run "r"
+	for name, note := range map[string]bool{"20261201T090000Z-bbbbbb": true, "bevis-inlamnat": false} {
+		named := filepath.Join(t.TempDir(), name)
+		os.Symlink(dir, named)
+		latest := filepath.Join(t.TempDir(), "latest")
+		os.Symlink(named, latest)
+		for _, d := range []string{named, latest} {
+			code, _, errb := verifyCLI(t, context.Background(), d)
+			if code != run.ExitOK || strings.Contains(errb, "note: the folder is named 20261201T090000Z-bbbbbb, but the evidence is of run r") != note {
+				t.Errorf("%s: exit %d, want a note: %t\n%s", d, code, note, errb)
+			}
+		}
+	}
+}
+
 func TestVerifyBoundsWhatItReads(t *testing.T) {
 	dir := signedFolder(t)
 	f, _ := os.Create(filepath.Join(dir, "big"))

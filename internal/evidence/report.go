@@ -89,7 +89,7 @@ var labels = map[string]Labels{
 		"tolerance": "tolerans", "withinTol": "inom toleransen", "outsideTol": "utanför toleransen",
 		"envKind": "Typ av miljö", "kind-simulator": "konforms simulator", "kind-test": "testmiljö",
 		"verifyHint": "Kontrollera att beviset är oförändrat och signerat med leverantörens testcertifikat:", "check": "Kontroll",
-		"registeredCert": "SHA-256 för leverantörens registrerade testcertifikat", "officerCert": "SHA-256 för handläggarens certifikat",
+		"registeredCert": "SHA-256 för leverantörens registrerade testcertifikat", "officerCert": "SHA-256 för handläggarens certifikat", "packDigest": "SHA-256 för testpaketet som ärendet gäller",
 		"pinsFromOutside": "Ta fingeravtrycken från ärendet, inte från den här rapporten: den som har beviset kan ha skrivit den.",
 	},
 	"en": {
@@ -130,7 +130,7 @@ var labels = map[string]Labels{
 		"tolerance": "tolerance", "withinTol": "within the tolerance", "outsideTol": "outside the tolerance",
 		"envKind": "Kind of environment", "kind-simulator": "konform's simulator", "kind-test": "test environment",
 		"verifyHint": "Check that the evidence is unchanged and signed with the supplier's test certificate:", "check": "Check",
-		"registeredCert": "SHA-256 of the supplier's registered test certificate", "officerCert": "SHA-256 of the case officer's certificate",
+		"registeredCert": "SHA-256 of the supplier's registered test certificate", "officerCert": "SHA-256 of the case officer's certificate", "packDigest": "SHA-256 of the test pack the case names",
 		"pinsFromOutside": "Take the fingerprints from the case, not from this report: whoever holds the evidence may have written it.",
 	},
 }
