@@ -159,9 +159,11 @@ func TestVerifyRequiresTheVerdict(t *testing.T) {
 	feature := func(status int) {
 		os.WriteFile(filepath.Join(pack, "features", "a.feature"), []byte(fmt.Sprintf("# language: sv\nEgenskap: A\n  @tc:A-1 @obligatorisk\n  Scenario: ping\n    När systemet hämtar \"$ping\"\n    Så är svarets statuskod %d\n", status)), 0o644)
 	}
+	systemFile := filepath.Join(root, "system.yaml")
+	os.WriteFile(systemFile, []byte("name: Journalen\nversion: \"4.2\"\n"), 0o644)
 	runOnce := func(want int, extra ...string) string {
 		sys, out, errb := system(nil)
-		args := append([]string{"run", "--pack", pack, "--out", filepath.Join(root, "r"), "--certs", filepath.Join(root, "c")}, extra...)
+		args := append([]string{"run", "--pack", pack, "--out", filepath.Join(root, "r"), "--certs", filepath.Join(root, "c"), "--system", systemFile}, extra...)
 		if code := Main(context.Background(), sys, args); code != want {
 			t.Fatalf("run %v: exit %d, want %d\n%s", extra, code, want, errb)
 		}
@@ -205,8 +207,20 @@ func TestVerifyRequiresTheVerdict(t *testing.T) {
 			t.Errorf("verify --require-verdict %s %s: exit %d, want %d\n%s", k.flag, filepath.Base(k.dir), code, k.want, errb)
 		}
 	}
-	// verify says what the case officer decides on, and names every requirement not met.
+	// approval is of one version of a system: evidence that names none is refused
 	sys, _, errb := system(nil)
+	args := []string{"run", "--pack", pack, "--out", filepath.Join(root, "r"), "--certs", filepath.Join(root, "c")}
+	feature(200)
+	if code := Main(context.Background(), sys, args); code != 0 {
+		t.Fatalf("run without --system: exit %d\n%s", code, errb)
+	}
+	sys, _, errb = system(nil)
+	if code := Main(context.Background(), sys, []string{"verify", "--require-verdict", "approved", filepath.Join(root, "r", "latest")}); code != 1 ||
+		!strings.Contains(errb.String(), "--require-verdict approved: the evidence names no system under approval") {
+		t.Errorf("verify of a run that names no system: exit %d\n%s", code, errb)
+	}
+	// verify says what the case officer decides on, and names every requirement not met.
+	sys, _, errb = system(nil)
 	code := Main(context.Background(), sys, []string{"verify", "--require-verdict", "approved", "--require-env", "test", waived})
 	for _, want := range []string{"approval case Dnr 2026/7", "waived: A-1 (NOT in a signed plan", "verdict approved with waivers",
 		"--require-env test: the evidence comes from environment sim", "--require-verdict approved: the signed verdict is approved with waivers",
@@ -262,8 +276,10 @@ func TestVerifyRefusesAVerdictAgainstAPlanNobodySigned(t *testing.T) {
 	}
 	plan := filepath.Join(root, "plan.yaml")
 	os.WriteFile(plan, []byte("case: Dnr 2026/9\nrequired: [A-1]\n"), 0o644) // the supplier leaves out the case it fails
+	systemFile := filepath.Join(root, "system.yaml")
+	os.WriteFile(systemFile, []byte("name: Journalen\nversion: \"4.2\"\n"), 0o644)
 	runPlan := func() string {
-		code, out, errb := konform(t, "run", "--pack", pack, "--plan", plan, "--out", filepath.Join(root, "r"), "--certs", certs)
+		code, out, errb := konform(t, "run", "--pack", pack, "--plan", plan, "--out", filepath.Join(root, "r"), "--certs", certs, "--system", systemFile)
 		if code != 0 {
 			t.Fatalf("run --plan: exit %d\n%s", code, errb)
 		}

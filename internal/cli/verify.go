@@ -102,6 +102,10 @@ func newVerifyCmd(sys System) *cobra.Command {
 				// The verdict is about konform's own reference system, which passes the @sut cases by design.
 				refused = append(refused, fmt.Sprintf("--require-verdict %s: the system under test was konform's reference system (driver %s), not the supplier's: its verdict is no evidence for a supplier's system", requireVerdict, v.SUTDriver))
 			}
+			if accepted != nil && v.SUTDriver != evidence.ReferenceSystem && !v.SUTReference && v.Run.System == nil {
+				// Approval is of one version of one system (the agency's requirement 3.1.3).
+				refused = append(refused, fmt.Sprintf("--require-verdict %s: the evidence names no system under approval; approval is of one version of a system, so the run needs --system (a file with its name and version)", requireVerdict))
+			}
 			if packPin != "" && !signing.SamePin(packPin, v.PackDigest) {
 				refused = append(refused, fmt.Sprintf("--pack-sha256: the evidence came from the pack with digest %s, not %s", orDash(v.PackDigest), strings.TrimSpace(packPin)))
 			}

@@ -180,12 +180,12 @@ func TestVerifyRequireVerdictRefusesTheReferenceSystem(t *testing.T) {
 	folder := func(sut *evidence.SUTInfo) string {
 		dir := t.TempDir()
 		client := evidence.CertInfo{Subject: id.Leaf.Subject.String(), Issuer: id.Leaf.Issuer.String(), Fingerprint: signing.Fingerprint(id.Leaf)}
-		r := &evidence.Run{ID: "20261124T101500Z-a1b2c3", Environment: "ext5-x2", EnvironmentKind: evidence.TestKind, BaseURL: "https://ext5-x2.example/fhir",
+		r := &evidence.Run{ID: "20261124T101500Z-a1b2c3", System: &evidence.System{Name: "Journalen", Version: "4.2"}, Environment: "ext5-x2", EnvironmentKind: evidence.TestKind, BaseURL: "https://ext5-x2.example/fhir",
 			PackDigest: "ab", SUT: sut, Client: client, Cases: []*evidence.Case{{ID: "SUT-VARD-01", File: "a.feature", Mandatory: true, Outcome: evidence.Passed}}}
 		if err := evidence.Write(dir, r); err != nil {
 			t.Fatal(err)
 		}
-		m := evidence.Manifest{RunID: r.ID, Verdict: r.Verdict(), PackDigest: r.PackDigest, SUTDriver: sut.Driver, SUTReference: sut.ReferenceCalls > 0,
+		m := evidence.Manifest{RunID: r.ID, System: r.System, Verdict: r.Verdict(), PackDigest: r.PackDigest, SUTDriver: sut.Driver, SUTReference: sut.ReferenceCalls > 0,
 			Environment: evidence.EnvironmentInfo{Name: r.Environment, Kind: r.EnvironmentKind, BaseURL: r.BaseURL}, Client: evidence.SignerInfo{CertInfo: client}}
 		if err := evidence.WriteManifest(dir, m, id.Key, []*x509.Certificate{id.Leaf}); err != nil {
 			t.Fatal(err)

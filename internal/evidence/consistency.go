@@ -43,6 +43,7 @@ func claimProblems(ctx context.Context, root string, m Manifest, found []string)
 	differ("pack digest", m.PackDigest, r.PackDigest)
 	differ("client certificate sha256", m.Client.Fingerprint, r.Client.Fingerprint)
 	differ("case", m.Case, r.Case)
+	differ("system under approval", systemName(m.System), systemName(r.System))
 	if m.Format != manifestFormat1 { // version 1 recorded no kind, verdict or driver
 		differ("environment kind", m.Environment.Kind, r.EnvironmentKind)
 		differ("verdict", string(m.Verdict), string(s.Verdict))
@@ -63,4 +64,12 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// systemName is a system's name and version, "" for none.
+func systemName(s *System) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name + " " + s.Version
 }

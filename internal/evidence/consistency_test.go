@@ -56,6 +56,7 @@ func TestVerifyComparesTheManifestWithTheSummary(t *testing.T) {
 		{"run id", func(m *Manifest) { m.RunID = "20261201T090000Z-bbbbbb" }, "inconsistent: manifest.json says run id 20261201T090000Z-bbbbbb, summary.json says 20261124T101500Z-a1b2c3"},
 		{"kind", func(m *Manifest) { m.Environment.Kind = SimulatorKind }, "inconsistent: manifest.json says environment kind simulator, summary.json says test"},
 		{"driver", func(m *Manifest) { m.SUTDriver = "" }, "inconsistent: manifest.json says system-under-test driver none, summary.json says command"},
+		{"system", func(m *Manifest) { m.System = &System{Name: "Journalen", Version: "4.3"} }, "inconsistent: manifest.json says system under approval Journalen 4.3, summary.json says none"},
 	} {
 		if p := problems(t, signedRun(t, key, cert, k.edit), ""); !strings.Contains(p, k.want) {
 			t.Errorf("%s: problems %q, want %q", k.name, p, k.want)

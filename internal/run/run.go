@@ -327,7 +327,7 @@ func Execute(ctx context.Context, sys IO, opts Options) int {
 		if opts.SystemFile == "" {
 			rec.run.System = loop.system
 			if loop.system == nil {
-				fmt.Fprintf(sys.Stderr, "konform: warning: the run does not name the system under approval: pass --system system.yaml (name and version), or the evidence names no system and the x-user-agent checks (SUT-VARD-06, SUT-APO-09) cannot be made; the run goes on\n")
+				fmt.Fprintf(sys.Stderr, "konform: warning: the run does not name the system under approval: pass --system system.yaml (name and version), or the evidence names no system, verify --require-verdict refuses it, and the x-user-agent checks (SUT-VARD-06, SUT-APO-09) cannot be made; the run goes on\n")
 			}
 		}
 	}
