@@ -662,7 +662,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.Upstream = "forwarded"
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, p)))
+	// The whole forwarded call, NLL's answer and its body included, ends a second after the
+	// timeout (by which NLL's header must have come): an NLL that trickles its answer, or never
+	// ends it, does not hold the SUT and the case.
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), callKey{}, p), g.timeout+time.Second)
+	defer cancel()
+	g.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // recordResponse copies NLL's answer into the call, bounded, files the call, and passes the
@@ -677,6 +682,9 @@ func (g *Gateway) recordResponse(resp *http.Response) error {
 	head, err := io.ReadAll(io.LimitReader(resp.Body, g.maxBody))
 	if err != nil {
 		c.Err = "NLL's answer broke off: " + err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			c.Err = fmt.Sprintf("NLL's answer did not end within the gateway's timeout (%v, and a second)", g.timeout)
+		}
 		return err
 	}
 	c.RespBody = head

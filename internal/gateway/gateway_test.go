@@ -1098,3 +1098,63 @@ func (e *env) trickle(c *sut, path string) (hold *io.PipeWriter, done chan struc
 	hold.Write([]byte(`{"resourceType":`))
 	return hold, done
 }
+
+// A hostile or broken NLL that sends its header and then trickles the body, or never ends it,
+// holds a call no longer than the gateway's timeout (docs/sut.md, Limits): the SUT gets a 502
+// or an answer that breaks off, and the call is recorded with why.
+func TestGatewayBoundsAnAnswerThatNeverEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		chunk int
+		pause time.Duration
+	}{
+		{"trickling", 1, 50 * time.Millisecond},
+		{"endless", 32 << 10, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/fhir+json")
+				w.WriteHeader(http.StatusOK)
+				buf := bytes.Repeat([]byte("a"), tc.chunk)
+				for {
+					if _, err := w.Write(buf); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush()
+					select {
+					case <-r.Context().Done():
+						return
+					case <-time.After(tc.pause):
+					}
+				}
+			}))
+			tlsCfg, err := pki.ServerTLS(e.d.Path(pki.ServerCertFile), e.d.Path(pki.ServerKeyFile), e.roots)
+			if err != nil {
+				t.Fatal(err)
+			}
+			up.TLS = tlsCfg
+			up.StartTLS()
+			t.Cleanup(up.Close)
+			g := e.start(e.config(up.URL+"/fhir-server/fhir", func(cfg *gateway.Config) {
+				cfg.Timeout, cfg.MaxBody = time.Second, 1<<20
+			}))
+			c := e.goodSUT()
+			g.Begin()
+			start := time.Now()
+			_, err = e.do(c, "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+			took := time.Since(start)
+			calls := g.End()
+			if took > 5*time.Second {
+				t.Fatalf("the call took %v (err %v); the gateway's timeout is 1s", took, err)
+			}
+			if len(calls) != 1 {
+				t.Fatalf("recorded %d calls", len(calls))
+			}
+			t.Logf("recorded: %d, Err %q", calls[0].Status, calls[0].Err)
+			if calls[0].Err == "" && calls[0].Status == http.StatusOK && !calls[0].Truncated {
+				t.Errorf("the call is recorded as a whole answer: %d, Err %q", calls[0].Status, calls[0].Err)
+			}
+		})
+	}
+}
