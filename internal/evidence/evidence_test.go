@@ -129,6 +129,38 @@ pnr 189001019802`
 	}
 }
 
+// A key cut short keeps one armour line: the end of a command's stderr in an error message
+// (the last 300 bytes) has the key's last lines and END, and output cut at its limit has BEGIN and
+// the first lines. Neither may show the key's base64.
+func TestScrubHidesAPrivateKeyCutShort(t *testing.T) {
+	key := "-----BEGIN PRIVATE KEY-----\n" +
+		"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n" +
+		"MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n" +
+		"NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ\n" +
+		"VumGAgRpv6KHXCfl4CakGSQ=\n" +
+		"-----END PRIVATE KEY-----\n"
+	for name, text := range map[string]string{
+		"the end, on one line":   "the command exited 1: …" + strings.Join(strings.Fields(key[60:]), " "),
+		"the end, as it came":    "stderr:\n" + key[60:],
+		"the beginning":          "stdout:\n" + key[:150] + "\n[1234 more bytes not kept]",
+		"the end, in JSON":       `{"log":"` + strings.ReplaceAll(key[60:], "\n", `\n`) + `"}`,
+		"the beginning, in JSON": `{"log":"` + strings.ReplaceAll(key[:150], "\n", `\n`),
+	} {
+		out := NewRedactor().Scrub(text)
+		for _, bad := range []string{"MzEfYyjiWA4R4", "NMoSfm76oqFvAp8", "VumGAgRpv6KH", "MIIEvQIBADAN"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: %q survives:\n%s", name, bad, out)
+			}
+		}
+		if !strings.Contains(out, "[private key redacted]") {
+			t.Errorf("%s: no marker:\n%s", name, out)
+		}
+	}
+	if out := NewRedactor().Scrub("the command exited 1: no such file"); out != "the command exited 1: no such file" {
+		t.Errorf("text without a key changed: %q", out)
+	}
+}
+
 // TestScrubHidesEachSecretFieldAlone gives each secret key in a body of its own: a body with only
 // "token" or "apikey" once slipped past a quick look for other words.
 func TestScrubHidesEachSecretFieldAlone(t *testing.T) {

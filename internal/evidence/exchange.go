@@ -153,7 +153,14 @@ func (l *ExchangeLog) Close() error {
 var (
 	jwtPattern        = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 	privateKeyPattern = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----`)
-	secretField       = regexp.MustCompile(`(?i)("(?:password|passwd|client_secret|secret|refresh_token|access_token|id_token|token|api_?key)"\s*:\s*)"[^"]*"`)
+	// A private key cut short keeps only one of its armour lines: the end of a command's output
+	// (the last 300 bytes in an error message) has the key's last lines and its END line, and
+	// output or a body cut at its limit has the BEGIN line and the first lines. The base64 lines
+	// beside the armour line go with it; they are separated by white space, or by \n as JSON
+	// writes a key.
+	orphanKeyEndPattern   = regexp.MustCompile(`(?:[A-Za-z0-9+/=]*(?:\s|\\[nr])+)?(?:[A-Za-z0-9+/=]{16,}(?:\s|\\[nr])+)*(?:[A-Za-z0-9+/=]+(?:\s|\\[nr])*)?-----END [A-Z ]*PRIVATE KEY-----`)
+	orphanKeyBeginPattern = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----(?:(?:\s|\\[nr])+[A-Za-z0-9+/=:,-]+)*`)
+	secretField           = regexp.MustCompile(`(?i)("(?:password|passwd|client_secret|secret|refresh_token|access_token|id_token|token|api_?key)"\s*:\s*)"[^"]*"`)
 	// bearerPattern is a credential after its scheme, whatever its shape (curl -v prints them).
 	bearerPattern = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}`)
 )
@@ -198,7 +205,7 @@ func (r *Redactor) Scrub(s string) string {
 	// matched by hand (scrubCredentials, scrubSecretFields): the regexp engine would try them at
 	// every position of every exchange, which cost more than the rest of writing it.
 	if strings.Contains(s, "PRIVATE KEY-----") {
-		s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
+		s = scrubPrivateKeys(s)
 	}
 	if strings.Contains(s, "eyJ") {
 		s = jwtPattern.ReplaceAllString(s, "[token redacted]")
@@ -216,6 +223,13 @@ func (r *Redactor) Scrub(s string) string {
 		}
 	}
 	return r.Redact(s)
+}
+
+// scrubPrivateKeys replaces every private key in PEM, whole or cut short, with a marker.
+func scrubPrivateKeys(s string) string {
+	s = privateKeyPattern.ReplaceAllString(s, "[private key redacted]")
+	s = orphanKeyEndPattern.ReplaceAllString(s, "[private key redacted]")
+	return orphanKeyBeginPattern.ReplaceAllString(s, "[private key redacted]")
 }
 
 // scrubCredentials does what bearerPattern does, in a text without ſ or the Kelvin sign: the
