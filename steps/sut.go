@@ -330,6 +330,10 @@ func (w *World) UnjudgedCalls(calls []*gateway.Call) error {
 			parts = append(parts, callLine(c)+" ("+c.Stray+")")
 		case w.acted && c.Stray == "" && c.Seq > w.actedSeq && c.Seq > w.judgedSeq:
 			parts = append(parts, callLine(c)+" ("+afterTheChecks+")")
+		case c.Stray == "":
+			if left := EntriesLeftOut(c); left != "" { // the rest of its entries no check saw
+				parts = append(parts, callLine(c)+" ("+left+")")
+			}
 		}
 	}
 	if len(parts) == 0 {

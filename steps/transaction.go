@@ -1,7 +1,10 @@
 package steps
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -21,39 +24,101 @@ import (
 // provenance as a string or base64Binary value, is read.
 const provenanceDetails = "nllProvenanceDetails"
 
-// transactionBody is what the checks read of a transaction's request.
-type transactionBody struct {
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Entry        []struct {
-		Resource json.RawMessage `json:"resource"`
-		Request  struct {
-			Method      string `json:"method"`
-			URL         string `json:"url"`
-			IfMatch     string `json:"ifMatch"`
-			IfNoneExist string `json:"ifNoneExist"`
-			Extension   []struct {
-				URL               string `json:"url"`
-				ValueString       string `json:"valueString"`
-				ValueBase64Binary string `json:"valueBase64Binary"`
-			} `json:"extension"`
-		} `json:"request"`
-	} `json:"entry"`
+// transactionEntry is what the checks read of one entry of a transaction's request.
+type transactionEntry struct {
+	Resource json.RawMessage `json:"resource"`
+	Request  struct {
+		Method      string `json:"method"`
+		URL         string `json:"url"`
+		IfMatch     string `json:"ifMatch"`
+		IfNoneExist string `json:"ifNoneExist"`
+		Extension   []struct {
+			URL               string `json:"url"`
+			ValueString       string `json:"valueString"`
+			ValueBase64Binary string `json:"valueBase64Binary"`
+		} `json:"extension"`
+	} `json:"request"`
 }
 
-// transactionAnswer is what the checks read of NLL's answer to a transaction.
-type transactionAnswer struct {
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Entry        []struct {
-		Resource json.RawMessage `json:"resource"`
-		Response struct {
-			Status   string          `json:"status"`
-			Location string          `json:"location"`
-			Etag     string          `json:"etag"`
-			Outcome  json.RawMessage `json:"outcome"`
-		} `json:"response"`
-	} `json:"entry"`
+// answerEntry is what the checks read of one entry of NLL's answer to a transaction.
+type answerEntry struct {
+	Resource json.RawMessage `json:"resource"`
+	Response struct {
+		Status   string          `json:"status"`
+		Location string          `json:"location"`
+		Etag     string          `json:"etag"`
+		Outcome  json.RawMessage `json:"outcome"`
+	} `json:"response"`
+}
+
+// MaxEntries is the most entries of one transaction the checks judge, and maxEntryHeaders the
+// most header values all of a transaction's entries may hold between them (each entry is a view
+// with the transaction's headers). A body of 8 MiB holds millions of empty entries, and a header
+// of 1 MB a hundred thousand names: judged whole, one such call took gigabytes. The entries
+// beyond are judged by no check, which UnjudgedCalls says; no system of NLL's sends so many.
+const (
+	MaxEntries      = 1000
+	maxEntryHeaders = 1 << 20
+)
+
+// decodeBundle reads a Bundle's resourceType and type, and gives each of its first max entries
+// to keep, decoded one at a time; the rest it counts. It reads as json.Unmarshal into a struct
+// does (keys in any case, the last of a repeated key), without holding every entry at once.
+func decodeBundle[E any](body []byte, max int) (resourceType, typ string, entries []E, total int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", "", nil, 0, false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		key, _ := t.(string)
+		if err != nil {
+			return "", "", nil, 0, false
+		}
+		switch {
+		case strings.EqualFold(key, "resourceType"):
+			err = dec.Decode(&resourceType)
+		case strings.EqualFold(key, "type"):
+			err = dec.Decode(&typ)
+		case strings.EqualFold(key, "entry"):
+			entries, total = entries[:0], 0
+			t, err = dec.Token()
+			if err != nil || t == nil { // "entry": null is no entries
+				break
+			}
+			if t != json.Delim('[') {
+				return "", "", nil, 0, false
+			}
+			for dec.More() {
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					return "", "", nil, 0, false
+				}
+				if total < max {
+					var e E
+					if err := json.Unmarshal(raw, &e); err != nil {
+						return "", "", nil, 0, false
+					}
+					entries = append(entries, e)
+				}
+				total++
+			}
+			_, err = dec.Token()
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return "", "", nil, 0, false
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return "", "", nil, 0, false
+	}
+	if _, err := dec.Token(); err != io.EOF { // nothing after it
+		return "", "", nil, 0, false
+	}
+	return resourceType, typ, entries, total, true
 }
 
 // Entries returns a view of each entry of c, and whether c is a transaction the system sent at
@@ -62,31 +127,51 @@ type transactionAnswer struct {
 // none), and its own answer when NLL answered the transaction with a transaction-response of as
 // many entries; else NLL's answer to the whole transaction, which an error is.
 func Entries(c *gateway.Call) ([]*gateway.Call, bool) {
+	es, _, tx := entries(c)
+	return es, tx
+}
+
+// entries is Entries, with how many entries the transaction has: more than it returns when the
+// transaction is larger than the checks judge (MaxEntries, maxEntryHeaders).
+func entries(c *gateway.Call) ([]*gateway.Call, int, bool) {
 	if c.Method != http.MethodPost || c.Path != "" || c.Refused != "" || c.Of != nil {
-		return nil, false
+		return nil, 0, false
 	}
-	var b transactionBody
-	if json.Unmarshal(c.ReqBody, &b) != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
-		return nil, false
+	limit := min(MaxEntries, maxEntryHeaders/max(1, len(c.ReqHeader)))
+	rt, typ, body, total, ok := decodeBundle[transactionEntry](c.ReqBody, limit)
+	if !ok || rt != "Bundle" || typ != "transaction" {
+		return nil, 0, false
 	}
-	var a transactionAnswer
-	answered := c.Status >= 200 && c.Status < 300 && json.Unmarshal(c.RespBody, &a) == nil &&
-		a.ResourceType == "Bundle" && a.Type == "transaction-response" && len(a.Entry) == len(b.Entry)
-	out := make([]*gateway.Call, 0, len(b.Entry))
-	for i, e := range b.Entry {
+	var answer []answerEntry
+	answered := false
+	if c.Status >= 200 && c.Status < 300 {
+		art, atyp, aes, atotal, ok := decodeBundle[answerEntry](c.RespBody, limit)
+		answered, answer = ok && art == "Bundle" && atyp == "transaction-response" && atotal == total, aes
+	}
+	// An entry's conditions are its own (Bundle.entry.request), not the transaction's; entries
+	// that add none of their own share one copy of the transaction's headers.
+	shared := c.ReqHeader.Clone()
+	if shared == nil {
+		shared = http.Header{}
+	}
+	shared.Del("If-Match")
+	shared.Del("If-None-Exist")
+	out := make([]*gateway.Call, 0, len(body))
+	for i, e := range body {
 		v := *c
 		v.Of, v.Entry = c, i+1
 		v.Method, v.Target = e.Request.Method, e.Request.URL
 		path, query, _ := strings.Cut(e.Request.URL, "?")
 		v.Path, v.RawQuery = gateway.CleanPath(path), query
 		v.ReqBody = e.Resource
-		v.ReqHeader = c.ReqHeader.Clone()
-		if v.ReqHeader == nil {
-			v.ReqHeader = http.Header{}
+		v.ReqHeader = shared
+		own := e.Request.IfMatch != "" || e.Request.IfNoneExist != ""
+		for _, x := range e.Request.Extension {
+			own = own || strings.HasSuffix(x.URL, provenanceDetails)
 		}
-		// An entry's conditions are its own (Bundle.entry.request), not the transaction's.
-		v.ReqHeader.Del("If-Match")
-		v.ReqHeader.Del("If-None-Exist")
+		if own {
+			v.ReqHeader = shared.Clone()
+		}
 		if e.Request.IfMatch != "" {
 			v.ReqHeader.Set("If-Match", e.Request.IfMatch)
 		}
@@ -99,7 +184,7 @@ func Entries(c *gateway.Call) ([]*gateway.Call, bool) {
 			}
 		}
 		if answered {
-			r := a.Entry[i]
+			r := answer[i]
 			code, _, _ := strings.Cut(strings.TrimSpace(r.Response.Status), " ")
 			v.Status, _ = strconv.Atoi(code)
 			v.RespHeader = http.Header{"Content-Type": c.RespHeader.Values("Content-Type")}
@@ -116,8 +201,21 @@ func Entries(c *gateway.Call) ([]*gateway.Call, bool) {
 		}
 		out = append(out, &v)
 	}
-	return out, true
+	return out, total, true
 }
+
+// EntriesLeftOut says, for a transaction larger than the checks judge, how many entries it has
+// and how many were judged; "" for any other call.
+func EntriesLeftOut(c *gateway.Call) string {
+	es, total, tx := entries(c)
+	if !tx || total == len(es) {
+		return ""
+	}
+	return fmt.Sprintf("a transaction of %d entries, of which the checks judged the first %d", total, len(es))
+}
+
+// shownEntries is how many entries a transaction's line names.
+const shownEntries = 20
 
 // TransactionOf says what a transaction holds, as a failure message and the evidence's list of
 // the system's calls add it to the call's line: " (a transaction of POST MedicationDispense →
@@ -131,8 +229,15 @@ func TransactionOf(c *gateway.Call) string {
 	if len(es) > 0 {
 		inner = inner[:0]
 	}
-	for _, e := range es {
+	for i, e := range es {
+		if i == shownEntries {
+			inner = append(inner, fmt.Sprintf("and %d more", len(es)-i))
+			break
+		}
 		inner = append(inner, line(e, ""))
+	}
+	if left := EntriesLeftOut(c); left != "" {
+		inner = append(inner, "("+left+")")
 	}
 	return " (a transaction of " + strings.Join(inner, ", ") + ")"
 }

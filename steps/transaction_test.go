@@ -3,7 +3,9 @@ package steps
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -188,5 +190,69 @@ func TestConflictOnOneEntryNeedsThatReread(t *testing.T) {
 		if err := w.rereadAfterConflict(); (err == nil) != c.pass {
 			t.Errorf("answer %s, then GET %s: %v", c.answer, c.reread, err)
 		}
+	}
+}
+
+// hugeTransaction is a call of n empty entries (3 bytes each) with header names of its own, as
+// a hostile system sends one within the gateway's 8 MiB.
+func hugeTransaction(n, headers int) *gateway.Call {
+	h := http.Header{}
+	for i := range headers {
+		h.Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("a", 200))
+	}
+	return transaction(h, 400, `{"resourceType":"OperationOutcome"}`, strings.Repeat("{},", n-1)+"{}")
+}
+
+// TestAHugeTransactionCostsLittle: a transaction of 300,000 empty entries with 40 headers
+// (900 kB) once cost 1.5 GB and seconds for each look at it (each entry took a copy of the
+// headers), and a line in the evidence with every entry; 8 MiB of them, 12 GB.
+func TestAHugeTransactionCostsLittle(t *testing.T) {
+	c := hugeTransaction(300_000, 40)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	es, tx := Entries(c)
+	line := TransactionOf(c)
+	runtime.ReadMemStats(&after)
+	if !tx {
+		t.Fatal("not read as a transaction")
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 200<<20 {
+		t.Errorf("reading it allocated %d MB", got>>20)
+	}
+	if len(es) > MaxEntries {
+		t.Errorf("%d entries judged, more than MaxEntries %d", len(es), MaxEntries)
+	}
+	if len(line) > 4096 {
+		t.Errorf("its line in the evidence is %d bytes", len(line))
+	}
+}
+
+// TestEntriesNoCheckJudgedMakeTheCaseError: the entries beyond MaxEntries are judged by no check,
+// so the case has no verdict (UnjudgedCalls), and the call's line says so.
+func TestEntriesNoCheckJudgedMakeTheCaseError(t *testing.T) {
+	md := `{"resource":{"resourceType":"MedicationDispense"},"request":{"method":"POST","url":"MedicationDispense"}}`
+	entries := make([]string, MaxEntries+1)
+	for i := range entries {
+		entries[i] = md
+	}
+	c := transaction(hdr("X-Request-ID", "r1"), 400, `{"resourceType":"OperationOutcome"}`, entries...)
+	c.Seq = 1
+	w := sutWorld(&recorded{calls: []*gateway.Call{c}})
+	if err := w.perform("läs läkemedelslista", map[string]string{"patient": "189001019802"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.calls(); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("a transaction of %d entries, of which the checks judged the first %d", MaxEntries+1, MaxEntries)
+	if err := w.UnjudgedCalls([]*gateway.Call{c}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("UnjudgedCalls = %v; want it to say %q", err, want)
+	}
+	if line := TransactionOf(c); !strings.Contains(line, want) || !strings.Contains(line, "and 980 more") {
+		t.Errorf("TransactionOf = %q", line)
+	}
+	within := transaction(hdr("X-Request-ID", "r2"), 400, `{"resourceType":"OperationOutcome"}`, entries[:MaxEntries]...)
+	if left := EntriesLeftOut(within); left != "" {
+		t.Errorf("a transaction of MaxEntries entries: %q", left)
 	}
 }

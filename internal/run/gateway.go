@@ -87,6 +87,9 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 	return ExitOK
 }
 
+// shownEntries is how many entries of a transaction konform gateway prints.
+const shownEntries = 50
+
 // printCall writes one line for a call of the system.
 func printCall(w io.Writer, c *gateway.Call) {
 	switch {
@@ -100,12 +103,19 @@ func printCall(w io.Writer, c *gateway.Call) {
 	}
 	// A transaction's entries, each as konform's checks judge it.
 	if es, tx := steps.Entries(c); tx {
-		for _, e := range es {
+		for i, e := range es {
+			if i == shownEntries {
+				fmt.Fprintf(w, "          and %d entries more\n", len(es)-i)
+				break
+			}
 			answer := "no answer"
 			if e.Status != 0 {
 				answer = strconv.Itoa(e.Status)
 			}
 			fmt.Fprintf(w, "          entry %d: %s %s → %s\n", e.Entry, e.Method, e.Target, answer)
+		}
+		if left := steps.EntriesLeftOut(c); left != "" {
+			fmt.Fprintf(w, "          %s\n", left)
 		}
 	}
 }
