@@ -61,6 +61,10 @@ type Config struct {
 	ErrorLog io.Writer
 	// OnCall, when set, sees every call once it is recorded (konform gateway prints a line each).
 	OnCall func(*Call)
+	// KeepNoUnattributed hands a call outside any scenario to OnCall only, and keeps it nowhere:
+	// konform gateway writes no evidence, and kept, a system's calls (each with up to MaxBody of
+	// request and of answer) grew its memory for as long as it ran.
+	KeepNoUnattributed bool
 }
 
 // Call is one call of the SUT as the gateway saw it.
@@ -159,6 +163,7 @@ type Gateway struct {
 	done     chan struct{}
 
 	onCall func(*Call)
+	forget bool // KeepNoUnattributed
 
 	mu           sync.Mutex
 	seq          int
@@ -221,7 +226,7 @@ func Start(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %v", cfg.Addr, err)
 	}
 	g := &Gateway{Addr: ln.Addr().String(), basePath: strings.TrimSuffix(up.Path, "/"), upstream: up,
-		maxBody: cfg.MaxBody, timeout: cfg.Timeout, done: make(chan struct{}), onCall: cfg.OnCall}
+		maxBody: cfg.MaxBody, timeout: cfg.Timeout, done: make(chan struct{}), onCall: cfg.OnCall, forget: cfg.KeepNoUnattributed}
 	g.URL = "https://" + g.Addr + g.basePath
 
 	transport := &http.Transport{
@@ -529,7 +534,7 @@ func (g *Gateway) add(s *scope, c *Call) {
 		}
 		s.mu.Unlock()
 	}
-	if !filed {
+	if !filed && !g.forget {
 		g.mu.Lock()
 		g.unattributed = append(g.unattributed, c)
 		g.mu.Unlock()

@@ -1158,3 +1158,30 @@ func TestGatewayBoundsAnAnswerThatNeverEnds(t *testing.T) {
 		})
 	}
 }
+
+// konform gateway writes no evidence: with KeepNoUnattributed it hands each call to OnCall and
+// keeps none, so that a system calling it for hours (8 MiB bodies: 600 calls held 4.9 GB) does
+// not grow its memory.
+func TestGatewayKeepsNoCallWhenAskedTo(t *testing.T) {
+	var mu sync.Mutex
+	seen := 0
+	e := newEnv(t, func(cfg *gateway.Config) {
+		cfg.KeepNoUnattributed = true
+		cfg.OnCall = func(*gateway.Call) { mu.Lock(); seen++; mu.Unlock() }
+	})
+	c := e.goodSUT()
+	for range 3 {
+		e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+	}
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return seen == 3 }, "3 calls handed to OnCall")
+	if n := len(e.g.Unattributed()); n != 0 {
+		t.Errorf("kept %d calls", n)
+	}
+	// A scenario's calls are still its own.
+	e.g.Begin()
+	e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+	e.settled(e.g, 1)
+	if calls := e.g.End(); len(calls) != 1 {
+		t.Errorf("the scenario has %d calls, want 1", len(calls))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/konform/konform/internal/config"
+	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/gateway"
 	"github.com/konform/konform/internal/pack"
 	"github.com/konform/konform/internal/pki"
@@ -63,11 +64,12 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 		return ExitUsage
 	}
 	var mu sync.Mutex
+	redactor := evidence.NewRedactor()
 	gw, err := startGateway(opts, tgt, side, func(c *gateway.Call) {
 		mu.Lock()
 		defer mu.Unlock()
-		printCall(sys.Stderr, c)
-	})
+		printCall(sys.Stderr, c, redactor)
+	}, true)
 	if err != nil {
 		fmt.Fprintf(sys.Stderr, "konform: %v\n", err)
 		return ExitUsage
@@ -90,32 +92,35 @@ func ServeGateway(ctx context.Context, sys IO, o GatewayOptions) int {
 // shownEntries is how many entries of a transaction konform gateway prints.
 const shownEntries = 50
 
-// printCall writes one line for a call of the system.
-func printCall(w io.Writer, c *gateway.Call) {
+// printCall writes one line for a call of the system, with personal data and secrets (in its
+// path, the certificate's names, its headers) scrubbed as the evidence scrubs them.
+func printCall(out io.Writer, c *gateway.Call, r *evidence.Redactor) {
+	var w strings.Builder
+	defer func() { _, _ = io.WriteString(out, r.Scrub(w.String())) }()
 	switch {
 	case c.Refused != "":
-		fmt.Fprintf(w, "%s  refused: %s\n", c.Started.Format("15:04:05"), c.Refused)
+		fmt.Fprintf(&w, "%s  refused: %s\n", c.Started.Format("15:04:05"), c.Refused)
 	case c.Status == 0:
-		fmt.Fprintf(w, "%s  %s /%s → no answer: %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Err)
+		fmt.Fprintf(&w, "%s  %s /%s → no answer: %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Err)
 	default:
-		fmt.Fprintf(w, "%s  %s /%s → %d (%d ms) from %s, x-user-agent %s, x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
+		fmt.Fprintf(&w, "%s  %s /%s → %d (%d ms) from %s, x-user-agent %s, x-request-id %s\n", c.Started.Format("15:04:05"), c.Method, c.Path, c.Status,
 			c.Duration.Milliseconds(), or(c.ClientSubject, "no client certificate"), or(c.ReqHeader.Get("X-User-Agent"), "(none)"), or(c.ReqHeader.Get("X-Request-ID"), "(none)"))
 	}
 	// A transaction's entries, each as konform's checks judge it.
 	if es, tx := steps.Entries(c); tx {
 		for i, e := range es {
 			if i == shownEntries {
-				fmt.Fprintf(w, "          and %d entries more\n", len(es)-i)
+				fmt.Fprintf(&w, "          and %d entries more\n", len(es)-i)
 				break
 			}
 			answer := "no answer"
 			if e.Status != 0 {
 				answer = strconv.Itoa(e.Status)
 			}
-			fmt.Fprintf(w, "          entry %d: %s %s → %s\n", e.Entry, e.Method, e.Target, answer)
+			fmt.Fprintf(&w, "          entry %d: %s %s → %s\n", e.Entry, e.Method, e.Target, answer)
 		}
 		if left := steps.EntriesLeftOut(c); left != "" {
-			fmt.Fprintf(w, "          %s\n", left)
+			fmt.Fprintf(&w, "          %s\n", left)
 		}
 	}
 }

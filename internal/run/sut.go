@@ -186,7 +186,7 @@ func startSUT(ctx context.Context, sys IO, opts Options, cfg config.SUT, tgt *ta
 				side.clientCA, d.Path(pki.ClientCertFile), d.Path(pki.CAFile))
 		}
 	}
-	gw, err := startGateway(opts, tgt, side, refusalsTo(sys.Stderr, !opts.NoRedact))
+	gw, err := startGateway(opts, tgt, side, refusalsTo(sys.Stderr, !opts.NoRedact), false)
 	if err != nil {
 		return nil, err
 	}
@@ -398,15 +398,16 @@ func checkServerCert(c *x509.Certificate, now time.Time) error {
 }
 
 // startGateway starts the gateway in front of the target: side towards the system under test,
-// and the run's own client identity towards NLL.
-func startGateway(opts Options, tgt *target, side *gatewaySide, onCall func(*gateway.Call)) (*gateway.Gateway, error) {
+// and the run's own client identity towards NLL; keepNone keeps no call outside a scenario
+// (konform gateway, which writes no evidence).
+func startGateway(opts Options, tgt *target, side *gatewaySide, onCall func(*gateway.Call), keepNone bool) (*gateway.Gateway, error) {
 	upstreamRoots, err := pki.CertPool(tgt.roots)
 	if err != nil {
 		return nil, err
 	}
 	return gateway.Start(gateway.Config{Upstream: tgt.baseURL, UpstreamTLS: pki.ClientTLS(upstreamRoots, tgt.identity),
 		ServerTLS: side.tls, Addr: side.addr, Timeout: tgt.reach.timeout, Proxy: tgt.reach.proxy, OnCall: onCall,
-		UpstreamHandler: tgt.handler})
+		UpstreamHandler: tgt.handler, KeepNoUnattributed: keepNone})
 }
 
 // writeSUTCalls writes the system's calls to <folder>/sut-NNN.http, scrubbed unless --no-redact,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/konform/konform/internal/driver"
+	"github.com/konform/konform/internal/evidence"
 	"github.com/konform/konform/internal/gateway"
 )
 
@@ -44,11 +45,33 @@ func TestGatewayConsoleShowsATransactionsEntries(t *testing.T) {
 	var out strings.Builder
 	printCall(&out, &gateway.Call{Method: "POST", Path: "", Status: 200, Started: time.Now(), ReqHeader: http.Header{},
 		ReqBody:  []byte(`{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"MedicationRequest"}},{"request":{"method":"PUT","url":"MedicationRequest/7"}}]}`),
-		RespBody: []byte(`{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201 Created"}},{"response":{"status":"200 OK"}}]}`)})
+		RespBody: []byte(`{"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":"201 Created"}},{"response":{"status":"200 OK"}}]}`)},
+		evidence.NewRedactor())
 	for _, want := range []string{"POST / → 200", "entry 1: POST MedicationRequest → 201\n", "entry 2: PUT MedicationRequest/7 → 200\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("%q lacks %q", out.String(), want)
 		}
+	}
+}
+
+// TestGatewayConsoleScrubsPersonalData: konform gateway's line for a call names no personnummer
+// (in the path, the client certificate's names, x-request-id) and no token, as the evidence
+// and konform run's console do not.
+func TestGatewayConsoleScrubsPersonalData(t *testing.T) {
+	var out strings.Builder
+	r := evidence.NewRedactor()
+	subject := "SERIALNUMBER=199802262387,CN=Anna Andersson"
+	printCall(&out, &gateway.Call{Method: "GET", Path: "Patient/199802262387", Status: 404, Started: time.Now(), ClientSubject: subject,
+		ReqHeader: http.Header{"X-Request-Id": {"19980226-2387"}, "X-User-Agent": {"sys/1 Bearer abcdefgh12345678"}}}, r)
+	printCall(&out, &gateway.Call{Refused: "the system's client certificate \"" + subject + "\" is not accepted: x509: certificate signed by unknown authority",
+		Started: time.Now()}, r)
+	for _, bad := range []string{"199802262387", "19980226-2387", "abcdefgh12345678"} {
+		if strings.Contains(out.String(), bad) {
+			t.Errorf("%q on the console:\n%s", bad, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "[personnummer-1]") || strings.Count(out.String(), "\n") != 2 {
+		t.Errorf("console:\n%s", out.String())
 	}
 }
 
