@@ -306,6 +306,11 @@ func verifyClient(cs tls.ConnectionState, roots *x509.CertPool) error {
 		return errors.New("the system presented no client certificate")
 	}
 	leaf := cs.PeerCertificates[0]
+	if leaf.IsCA || leaf.KeyUsage&x509.KeyUsageCertSign != 0 {
+		// NLL takes a function certificate, never a CA's own: konform refuses one as its own
+		// client certificate too. A root of client_ca would otherwise verify as itself.
+		return fmt.Errorf("the system's client certificate %q is a CA certificate; present the system's own client certificate, issued by the CA", leaf.Subject.String())
+	}
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)

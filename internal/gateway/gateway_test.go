@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"io/fs"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -1183,5 +1188,42 @@ func TestGatewayKeepsNoCallWhenAskedTo(t *testing.T) {
 	e.settled(e.g, 1)
 	if calls := e.g.End(); len(calls) != 1 {
 		t.Errorf("the scenario has %d calls, want 1", len(calls))
+	}
+}
+
+// A CA's own certificate is no client certificate: the gateway refuses the root of client_ca
+// itself, and a CA below it, although both verify (a CA certificate without extended key usage
+// may be used for anything).
+func TestGatewayRefusesACACertificateAsTheClients(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Leverantörens test-CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(cfg *gateway.Config) { cfg.ServerTLS.ClientCAs.AddCert(ca) })
+	pair := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: ca}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.roots,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &pair, nil }}}
+	defer tr.CloseIdleConnections()
+	e.g.Begin()
+	resp, err := (&http.Client{Transport: tr, Timeout: 20 * time.Second}).Get(e.g.URL + "/Patient/" + patientID)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("a client presenting a CA certificate got %d", resp.StatusCode)
+	}
+	e.settled(e.g, 1)
+	calls := e.g.End()
+	if len(calls) != 1 || !strings.Contains(calls[0].Refused, "is a CA certificate") {
+		t.Errorf("recorded %+v, want one refusal saying it is a CA certificate", calls)
 	}
 }
