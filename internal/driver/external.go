@@ -225,6 +225,11 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 		return res, fmt.Errorf("the command %s was not found; check command: in the sut: section", argv[0])
 	case errors.Is(err, os.ErrPermission):
 		return res, fmt.Errorf("the command %s is not executable (chmod +x)", argv[0])
+	case errors.Is(err, exec.ErrWaitDelay):
+		// The program exited, but a process it started still holds its stdout or stderr, so
+		// its answer may not be whole.
+		return res, fmt.Errorf("the command %s exited %d, but a process it started kept its stdout or stderr open %v after; start such a process with its output redirected (> file 2>&1), or wait for it before exiting",
+			argv[0], cmd.ProcessState.ExitCode(), cmd.WaitDelay)
 	case errors.As(err, &exit):
 		how := fmt.Sprintf("exited %d", exit.ExitCode())
 		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -240,6 +245,8 @@ func (c *Command) Act(ctx context.Context, a Action) (Result, error) {
 		return res, fmt.Errorf("the command %s %s: %s", argv[0], how, why)
 	case err != nil:
 		return res, fmt.Errorf("the command %s: %v", argv[0], err)
+	case stdout.dropped > 0: // the answer comes last, and konform kept only the first MaxOutput
+		return res, fmt.Errorf("the command %s printed more than %d MiB on stdout, and its answer comes last; print log lines on stderr", argv[0], MaxOutput>>20)
 	case form != nil:
 		return res, fmt.Errorf("the command %s: %v", argv[0], form)
 	}
@@ -371,7 +378,11 @@ func (h *Hook) Act(ctx context.Context, a Action) (Result, error) {
 		return Result{Log: log}, fmt.Errorf("the test hook %s did not answer: %v", h.url, err)
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, MaxOutput))
+	out, err := io.ReadAll(io.LimitReader(resp.Body, MaxOutput+1))
+	tooLong := len(out) > MaxOutput
+	if tooLong {
+		out = out[:MaxOutput]
+	}
 	log := fmt.Sprintf("# %s\n# POST %s\n# HTTP %d, %d ms\n\n## request\n%s\n\n## answer\n%s\n", req.Action, h.url, resp.StatusCode,
 		time.Since(started).Milliseconds(), body, out)
 	if err != nil {
@@ -379,6 +390,9 @@ func (h *Hook) Act(ctx context.Context, a Action) (Result, error) {
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return Result{Log: log}, fmt.Errorf("the test hook %s answered %d: %s", h.url, resp.StatusCode, or(tail(strings.TrimSpace(string(out)), 300), "no body"))
+	}
+	if tooLong { // cut short, the answer is not the one the hook gave
+		return Result{Log: log}, fmt.Errorf("the test hook %s answered %d with more than %d MiB; answer with the JSON object alone (docs/sut.md)", h.url, resp.StatusCode, MaxOutput>>20)
 	}
 	res, form := result(out)
 	res.Log = log

@@ -87,13 +87,15 @@ func TestCommandFailuresAreErrorsThatSayWhy(t *testing.T) {
 		argv []string
 		want string
 	}{
-		"not found":                {[]string{filepath.Join(t.TempDir(), "missing.sh")}, "was not found"},
-		"not executable":           {[]string{notExec}, "not executable"},
-		"exit 3":                   {[]string{script(t, "echo 'NLL svarade 500' >&2\nexit 3\n")}, "exited 3: NLL svarade 500"},
-		"no such action":           {[]string{script(t, "exit 0\n")}, "unknown action"},
-		"killed":                   {[]string{script(t, "kill -SEGV $$\n")}, "was killed by signal 11 (segmentation fault)"},
-		"status as text":           {[]string{script(t, "echo '{\"status\": \"422\"}'\n")}, "the answer is JSON but not in the driver's form"},
-		"exit 1, answer on stdout": {[]string{script(t, "echo '{\"status\": 500}'\nexit 1\n")}, `exited 1: no output on stderr; stdout: {"status": 500}`},
+		"not found":                  {[]string{filepath.Join(t.TempDir(), "missing.sh")}, "was not found"},
+		"not executable":             {[]string{notExec}, "not executable"},
+		"exit 3":                     {[]string{script(t, "echo 'NLL svarade 500' >&2\nexit 3\n")}, "exited 3: NLL svarade 500"},
+		"no such action":             {[]string{script(t, "exit 0\n")}, "unknown action"},
+		"killed":                     {[]string{script(t, "kill -SEGV $$\n")}, "was killed by signal 11 (segmentation fault)"},
+		"status as text":             {[]string{script(t, "echo '{\"status\": \"422\"}'\n")}, "the answer is JSON but not in the driver's form"},
+		"exit 1, answer on stdout":   {[]string{script(t, "echo '{\"status\": 500}'\nexit 1\n")}, `exited 1: no output on stderr; stdout: {"status": 500}`},
+		"megabytes of log on stdout": {[]string{script(t, "head -c 2000000 /dev/zero | tr '\\0' x\necho\necho '{\"status\": 201}'\n")}, "printed more than 1 MiB on stdout"},
+		"a child holds stdout":       {[]string{script(t, "(sleep 5; echo late) &\necho '{\"status\": 201}'\n")}, "exited 0, but a process it started kept its stdout or stderr open"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd, err := NewCommand(c.argv, "", xctx())
@@ -195,6 +197,16 @@ func TestHookPostsTheActionAndReadsTheAnswer(t *testing.T) {
 	closed.Close()
 	if _, err := NewHook(closed.URL, "", closed.Client(), xctx()).Act(context.Background(), create); err == nil || !strings.Contains(err.Error(), "did not answer") {
 		t.Errorf("a refused connection: %v", err)
+	}
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status": 201, "shown": "`))
+		for range 2 * MaxOutput / 4096 {
+			w.Write([]byte(strings.Repeat("x", 4096)))
+		}
+	}))
+	defer endless.Close()
+	if _, err := NewHook(endless.URL, "", endless.Client(), xctx()).Act(context.Background(), create); err == nil || !strings.Contains(err.Error(), "more than 1 MiB") {
+		t.Errorf("an answer over MaxOutput: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
