@@ -178,6 +178,30 @@ func TestScrubHidesEachSecretFieldAlone(t *testing.T) {
 	}
 }
 
+// TestScrubHidesQuerySecrets: a token in a URL's query (RFC 6750 allows access_token there), a
+// client secret in a form body and a session id header never reach the evidence in clear.
+func TestScrubHidesQuerySecrets(t *testing.T) {
+	for _, in := range []string{
+		"GET https://gw/fhir/Patient?_id=p1&access_token=opaque-value HTTP/1.1",
+		"GET https://gw/fhir/$ping?ACCESS_TOKEN=opaque-value#frag",
+		"GET /x;jsessionid=1;session=opaque-value",
+		"POST /token\n\nclient_secret=opaque-value&grant_type=client_credentials",
+		"https://gw/?key=opaque-value",
+	} {
+		if out := NewRedactor().Scrub(in); strings.Contains(out, "opaque") || !strings.Contains(out, "=[redacted]") {
+			t.Errorf("Scrub(%q) = %q", in, out)
+		}
+	}
+	for _, in := range []string{"GET /Patient?identifier=x&tokens=kept&_count=5", "a=kept", "x-token=kept", `{"accesstoken=kept"}`} {
+		if out := NewRedactor().Scrub(in); out != in {
+			t.Errorf("Scrub(%q) = %q, want it unchanged", in, out)
+		}
+	}
+	if !SecretHeader("X-Session-Id") || SecretHeader("X-Context-Id") {
+		t.Error("X-Session-Id carries a session, X-Context-Id groups requests")
+	}
+}
+
 func TestFormatRedactsAuthorization(t *testing.T) {
 	e := &Exchange{Method: "GET", URL: "https://x/Patient?identifier=189001019802", Status: 200,
 		ReqHeader: map[string][]string{"Authorization": {"Bearer abc.def"}, "X-Purpose": {"VARD"}}}

@@ -172,21 +172,23 @@ var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization"
 // carries a secret: an API gateway's key (X-Api-Key, Ocp-Apim-Subscription-Key), a token, a
 // password or a signature.
 var secretWords = map[string]bool{"key": true, "apikey": true, "token": true, "secret": true, "password": true, "passwd": true,
-	"auth": true, "authorization": true, "signature": true, "credential": true, "credentials": true, "cookie": true, "jwt": true}
+	"auth": true, "authorization": true, "signature": true, "credential": true, "credentials": true, "cookie": true, "jwt": true,
+	"sessionid": true}
 
 // secretEndings end a word of a header name that carries a secret (X-AccessToken, X-ClientSecret).
 var secretEndings = []string{"token", "secret", "apikey", "password"}
 
 // SecretHeader reports whether a header's value is kept out of the evidence: credentials and
 // cookies, and every header with a word of secretWords in its name, or a word ending in one of
-// secretEndings (a supplier's own headers in konform.yaml included). X-Turnkey-Build and
-// X-Author are no secrets.
+// secretEndings (a supplier's own headers in konform.yaml included), and a session id
+// (X-Session-Id). X-Turnkey-Build, X-Author and X-Session-Lang are no secrets.
 func SecretHeader(name string) bool {
 	if secretHeaders[name] {
 		return true
 	}
-	for _, word := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '-' || r == '_' }) {
-		if secretWords[word] {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '-' || r == '_' })
+	for i, word := range words {
+		if secretWords[word] || word == "session" && i+1 < len(words) && words[i+1] == "id" { // X-Session-Id
 			return true
 		}
 		for _, end := range secretEndings {
@@ -217,12 +219,55 @@ func (r *Redactor) Scrub(s string) string {
 	} else {
 		s = scrubSecretFields(scrubCredentials(s))
 	}
+	if strings.IndexByte(s, '=') >= 0 {
+		s = scrubQuerySecrets(s)
+	}
 	for _, secret := range r.secrets {
 		if strings.Contains(s, secret) {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
 	}
 	return r.Redact(s)
+}
+
+// querySecrets are the names of query and form parameters whose value is a secret: OAuth's
+// access_token in a URL (RFC 6750 allows it), a client's secret in a token request, an API key.
+var querySecrets = map[string]bool{"access_token": true, "id_token": true, "refresh_token": true, "token": true, "jwt": true,
+	"api_key": true, "apikey": true, "key": true, "client_secret": true, "secret": true, "password": true, "passwd": true,
+	"session": true, "session_id": true, "sessionid": true}
+
+// scrubQuerySecrets replaces the value of every parameter named in querySecrets (any case) with a
+// marker: name=value after ?, & or ; (a URL's query) or at the start of a line (a form body).
+func scrubQuerySecrets(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := strings.IndexByte(s, '='); i >= 0 && i < len(s); {
+		k := i
+		for k > 0 && (isAlnum(s[k-1]) || s[k-1] == '_') {
+			k--
+		}
+		end := i + 1
+		if (k == 0 || strings.IndexByte("?&;\n", s[k-1]) >= 0) && k < i && querySecrets[strings.ToLower(s[k:i])] {
+			for end < len(s) && strings.IndexByte("&; \t\r\n#\"'<>", s[end]) < 0 {
+				end++
+			}
+			if end > i+1 && s[i+1:end] != "[redacted]" {
+				b.WriteString(s[last : i+1])
+				b.WriteString("[redacted]")
+				last = end
+			}
+		}
+		next := strings.IndexByte(s[end:], '=')
+		if next < 0 {
+			break
+		}
+		i = end + next
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // scrubPrivateKeys replaces every private key in PEM, whole or cut short, with a marker.
