@@ -284,6 +284,11 @@ func (w *World) calls() ([]*gateway.Call, error) {
 	}
 	calls := s.Calls()
 	w.judgedSeq = max(w.judgedSeq, lastSeq(calls))
+	for _, c := range calls {
+		if c.NotKept != "" {
+			return nil, harnessError("%s: konform cannot judge a case of which it did not keep every call", c.NotKept)
+		}
+	}
 	return own(calls), nil
 }
 
@@ -326,6 +331,8 @@ func (w *World) UnjudgedCalls(calls []*gateway.Call) error {
 	var parts []string
 	for _, c := range calls {
 		switch {
+		case c.NotKept != "": // the gateway kept too little of the case for any check to judge
+			parts = append(parts, c.NotKept)
 		case c.Stray == gateway.Unfinished: // still waiting for its request or its answer at the end
 			parts = append(parts, callLine(c)+" ("+c.Stray+")")
 		case w.acted && c.Stray == "" && c.Seq > w.actedSeq && c.Seq > w.judgedSeq:

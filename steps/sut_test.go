@@ -432,3 +432,18 @@ func TestAMalformedEscapeHidesNoPatient(t *testing.T) {
 		t.Errorf("queryText: %q", got)
 	}
 }
+
+// TestACaseOfCallsNotKeptIsAnError: when the gateway kept less than the system sent (a flood over
+// its bounds), no check judges the case on part of its calls; it ends as error, even when no
+// check looked after the flood.
+func TestACaseOfCallsNotKeptIsAnError(t *testing.T) {
+	flood := &gateway.Call{Seq: 2, Method: "GET", Path: "Patient", NotKept: "the system made more than 1000 calls in the case"}
+	w := sutWorld(&recorded{calls: []*gateway.Call{call("GET", "Patient", 200, nil, ""), flood}})
+	if err := w.answeredBelow400("varje anrop"); err == nil || !errors.Is(err, ErrHarness) || !strings.Contains(err.Error(), "more than 1000 calls") {
+		t.Fatalf("a check over calls not kept: %v", err)
+	}
+	w = sutWorld(&recorded{})
+	if err := w.UnjudgedCalls([]*gateway.Call{flood}); err == nil || !strings.Contains(err.Error(), "more than 1000 calls") {
+		t.Fatalf("the end of a case whose calls were not kept: %v", err)
+	}
+}

@@ -65,6 +65,11 @@ type Config struct {
 	// konform gateway writes no evidence, and kept, a system's calls (each with up to MaxBody of
 	// request and of answer) grew its memory for as long as it ran.
 	KeepNoUnattributed bool
+	// MaxCaseBytes and MaxCaseCalls bound what a case keeps of the system's calls (zero means
+	// DefaultMaxCaseBytes and DefaultMaxCaseCalls): over MaxCaseBytes of bodies a call is kept
+	// without them, over MaxCaseCalls not at all, and the case cannot be judged.
+	MaxCaseBytes int64
+	MaxCaseCalls int
 }
 
 // Call is one call of the SUT as the gateway saw it.
@@ -92,6 +97,10 @@ type Call struct {
 	RespBody   []byte
 	// Truncated is true when a body was larger than the gateway records.
 	Truncated bool
+	// NotKept says why the gateway did not keep this call's bodies, or stands for the calls it
+	// did not keep at all: the case's calls went over Config.MaxCaseBytes or MaxCaseCalls. Such a
+	// case cannot be judged. "" for a call kept whole.
+	NotKept string
 	// ReqDecoded and RespDecoded name the Content-Encoding (gzip) a body came in when the
 	// record holds it decoded, so that it can be read, checked and redacted; the body went on
 	// as it came.
@@ -157,10 +166,13 @@ type Gateway struct {
 	upstream *url.URL
 	maxBody  int64
 	timeout  time.Duration
-	verify   func(cs tls.ConnectionState) error
-	proxy    *httputil.ReverseProxy
-	srv      *http.Server
-	done     chan struct{}
+	// maxCaseBytes and maxCaseCalls are Config's MaxCaseBytes and MaxCaseCalls.
+	maxCaseBytes int64
+	maxCaseCalls int
+	verify       func(cs tls.ConnectionState) error
+	proxy        *httputil.ReverseProxy
+	srv          *http.Server
+	done         chan struct{}
 
 	onCall func(*Call)
 	forget bool // KeepNoUnattributed
@@ -185,6 +197,28 @@ type scope struct {
 	inflight int  // calls that arrived in the scenario and are not filed yet
 	// pending holds, for each call in flight, its request line as it arrived, for End.
 	pending map[*Call]Call
+	kept    int64 // bytes of bodies kept
+	// overflow counts the calls not kept at all (over ScopeMaxCalls); last is the last of them.
+	overflow int
+	last     Call
+}
+
+// The most a case keeps of the system's calls by default: a system that floods the gateway does
+// not exhaust konform's memory or fill the evidence (Config.MaxCaseBytes, Config.MaxCaseCalls).
+const (
+	DefaultMaxCaseBytes = 64 << 20
+	DefaultMaxCaseCalls = 1000
+)
+
+// withOverflow is calls with a call standing for those not kept, if any. s.mu must be held.
+func (s *scope) withOverflow(calls []*Call) []*Call {
+	if s.overflow == 0 {
+		return calls
+	}
+	c := s.last
+	c.ReqHeader, c.RespHeader, c.ReqBody, c.RespBody = nil, nil, nil, nil
+	c.NotKept = fmt.Sprintf("the system made more than %d calls in the case; the gateway did not keep %d of them, the last %s %s", len(calls), s.overflow, c.Method, c.Path)
+	return append(calls, &c)
 }
 
 // stray says why a call arriving now cannot be the scenario's own, "" when it may be.
@@ -218,6 +252,12 @@ func Start(cfg Config) (*Gateway, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.MaxCaseBytes == 0 {
+		cfg.MaxCaseBytes = DefaultMaxCaseBytes
+	}
+	if cfg.MaxCaseCalls == 0 {
+		cfg.MaxCaseCalls = DefaultMaxCaseCalls
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -226,7 +266,8 @@ func Start(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %v", cfg.Addr, err)
 	}
 	g := &Gateway{Addr: ln.Addr().String(), basePath: strings.TrimSuffix(up.Path, "/"), upstream: up,
-		maxBody: cfg.MaxBody, timeout: cfg.Timeout, done: make(chan struct{}), onCall: cfg.OnCall, forget: cfg.KeepNoUnattributed}
+		maxBody: cfg.MaxBody, timeout: cfg.Timeout, done: make(chan struct{}), onCall: cfg.OnCall, forget: cfg.KeepNoUnattributed,
+		maxCaseBytes: cfg.MaxCaseBytes, maxCaseCalls: cfg.MaxCaseCalls}
 	g.URL = "https://" + g.Addr + g.basePath
 
 	transport := &http.Transport{
@@ -371,7 +412,7 @@ func (g *Gateway) End() []*Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
-	calls := append([]*Call(nil), s.calls...)
+	calls := s.withOverflow(append([]*Call(nil), s.calls...))
 	for _, v := range s.pending {
 		v.Stray, v.Err = Unfinished, "no answer yet when the case ended"
 		calls = append(calls, &v)
@@ -439,7 +480,7 @@ func (g *Gateway) Calls() []*Call {
 		time.Sleep(2 * time.Millisecond)
 		s.mu.Lock()
 	}
-	calls := append([]*Call(nil), s.calls...)
+	calls := s.withOverflow(append([]*Call(nil), s.calls...))
 	for _, v := range s.pending {
 		v.Err = "no answer yet when the check looked"
 		calls = append(calls, &v)
@@ -535,7 +576,19 @@ func (g *Gateway) add(s *scope, c *Call) {
 	if s != nil {
 		s.mu.Lock()
 		if !s.ended {
-			s.calls, filed = append(s.calls, c), true
+			filed = true
+			switch size := int64(len(c.ReqBody) + len(c.RespBody)); {
+			case len(s.calls) >= g.maxCaseCalls:
+				s.overflow++
+				s.last = *c
+			case s.kept+size > g.maxCaseBytes:
+				c.ReqBody, c.RespBody = nil, nil
+				c.NotKept = fmt.Sprintf("the system's calls in the case came to more than %d bytes; the gateway kept %s %s without its bodies", g.maxCaseBytes, c.Method, c.Path)
+				s.calls = append(s.calls, c)
+			default:
+				s.kept += size
+				s.calls = append(s.calls, c)
+			}
 		}
 		s.mu.Unlock()
 	}

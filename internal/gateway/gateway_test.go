@@ -639,6 +639,42 @@ func TestGatewayRefusesARequestBodyOverMaxBody(t *testing.T) {
 	}
 }
 
+// TestGatewayBoundsWhatACaseKeeps: a system that floods the gateway has its calls forwarded, but
+// the case keeps at most MaxCaseBytes of bodies and MaxCaseCalls calls; the calls over the bounds
+// are named (NotKept), so that the case ends without a verdict instead of being judged on part of
+// them, or holding them all in memory.
+func TestGatewayBoundsWhatACaseKeeps(t *testing.T) {
+	e := newEnv(t, func(cfg *gateway.Config) { cfg.MaxCaseBytes, cfg.MaxCaseCalls = 2500, 3 })
+	c := e.goodSUT()
+	e.g.Begin()
+	for range 5 {
+		if a := e.mustDo(c, "GET", e.g.URL+"/Medication?_count=1", e.readHeader(), nil); a.status != 200 {
+			t.Fatalf("a call over the bounds is still forwarded: %d %s", a.status, a.body)
+		}
+	}
+	e.settled(e.g, 3)
+	calls := e.g.End()
+	if len(calls) != 4 {
+		t.Fatalf("kept %d calls, want the 3 of MaxCaseCalls and one for the rest", len(calls))
+	}
+	kept := 0
+	for _, c := range calls[:3] {
+		if c.NotKept == "" {
+			kept++
+			continue
+		}
+		if c.RespBody != nil || !strings.Contains(c.NotKept, "more than 2500 bytes") {
+			t.Errorf("a call over MaxCaseBytes: body %d bytes, NotKept %q", len(c.RespBody), c.NotKept)
+		}
+	}
+	if kept != 2 {
+		t.Errorf("%d of 3 calls kept whole; two search answers (about 1 kB each) fit in 2500 bytes, three do not", kept)
+	}
+	if last := calls[3]; !strings.Contains(last.NotKept, "did not keep 2 of them, the last GET") || last.RespBody != nil {
+		t.Errorf("the calls over MaxCaseCalls: %q", last.NotKept)
+	}
+}
+
 // endless is a request body that never ends.
 type endless struct{}
 
