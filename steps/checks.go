@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gofhir/fhirpath"
@@ -393,12 +394,22 @@ type unevaluable struct{ err error }
 
 func (u *unevaluable) Error() string { return u.err.Error() }
 
+// regexFunctions runs FHIRPath's regular-expression functions one at a time. The library
+// (gofhir/fhirpath v1.4.0, also v1.8.1) caches compiled patterns and, on every hit, writes the
+// entry's time of use under a read lock: a data race when scenarios run concurrently.
+// TestRegexFunctionsRunConcurrently shows it under the race detector.
+var regexFunctions sync.Mutex
+
 // evaluate runs a FHIRPath expression over a JSON body, joining several results with ", ". An
 // expression that does not parse is a harness error; a body it cannot run on is *unevaluable.
 func evaluate(expr string, body []byte) (string, error) {
 	compiled, err := fhirpath.GetCached(expr)
 	if err != nil {
 		return "", harnessError("FHIRPath %q does not parse: %v", expr, err)
+	}
+	if strings.Contains(expr, "atches") { // matches() or replaceMatches()
+		regexFunctions.Lock()
+		defer regexFunctions.Unlock()
 	}
 	result, err := compiled.Evaluate(body)
 	if err != nil {

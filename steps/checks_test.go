@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/konform/konform/internal/fhirclient"
@@ -187,4 +188,28 @@ func TestARefusalBeforeAnyCertificateIsAnError(t *testing.T) {
 	if err := w.connectionRefused(); !errors.As(err, &terr) {
 		t.Fatalf("got %v, want the transport error", err)
 	}
+}
+
+// TestRegexFunctionsRunConcurrently evaluates FHIRPath's regular-expression functions from many
+// scenarios at once, as a concurrent run does: the FHIRPath library's cache of compiled patterns
+// writes under a read lock on every hit, which the race detector (make test) reports.
+func TestRegexFunctionsRunConcurrently(t *testing.T) {
+	body := []byte(`{"resourceType":"Parameters","parameter":[{"name":"role","valueString":"OK 2026-11-24T10:00:00Z 1234567890"}]}`)
+	exprs := []string{
+		`parameter.value.replaceMatches('[0-9]{4}-[0-9]{2}-[0-9]{2}[0-9T:.Z+-]*|[0-9]{9,}','')`,
+		`parameter.value.matches('^OK')`,
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				expr := exprs[(g+i)%len(exprs)]
+				if got, err := evaluate(expr, body); err != nil || got == "" {
+					t.Errorf("%s: %q, %v", expr, got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
