@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -481,18 +482,42 @@ func TestWaivedFailureDoesNotFailTheRun(t *testing.T) {
 	}
 }
 
+// cancelAfterFirstPass is a run's stderr that cancels the run 250 ms after the first line of a
+// passed case.
+type cancelAfterFirstPass struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancelAfterFirstPass) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if bytes.Contains(p, []byte("✔ passed")) {
+		c.once.Do(func() { time.AfterFunc(250*time.Millisecond, c.cancel) })
+	}
+	return c.buf.Write(p)
+}
+
+func (c *cancelAfterFirstPass) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
 // TestInterruptedRunWritesTheFinishedCases cancels a run midway, as SIGINT does through main's
 // context: the evidence holds the finished cases, says the run is incomplete, and verifies.
 func TestInterruptedRunWritesTheFinishedCases(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	// Every request takes 100 ms: in 1.5 s a case of a few requests finishes and at most 15
-	// requests are answered, whatever order the seed gives the cases.
+	// Every request takes 100 ms. The run is cancelled 250 ms after the first case has passed,
+	// however long a loaded machine took to get there, so that the next case is in flight.
 	slow, _ := sim.ParseFault("latency=100ms")
-	var stdout, stderr bytes.Buffer
-	time.AfterFunc(1500*time.Millisecond, cancel)
-	code := run.Execute(ctx, run.IO{Stdout: &stdout, Stderr: &stderr, Now: time.Now}, run.Options{
+	var stdout bytes.Buffer
+	stderr := &cancelAfterFirstPass{cancel: cancel}
+	code := run.Execute(ctx, run.IO{Stdout: &stdout, Stderr: stderr, Now: time.Now, Progress: true}, run.Options{
 		Out: filepath.Join(root, "reports"), CertsDir: filepath.Join(root, "certs"), Concurrency: 1, Seed: 1,
 		Faults: []sim.Fault{slow}})
 	if code != run.ExitInterrupted {
