@@ -626,6 +626,21 @@ func (w *World) givesOutNoData() error {
 	return w.outcomeHasError("")
 }
 
+// errorEmptyOrOutcome is a refusal where NLL documents only that the request is refused: an
+// error status (400 or above) with an empty body passes, since NLL's error handling lets an error
+// answer have none (nll.md 1.6); a body must be an OperationOutcome (or Parameters carrying one)
+// with an error. A 2xx answer must carry the error, as $verify's does.
+func (w *World) errorEmptyOrOutcome() error {
+	resp, err := w.response()
+	if err != nil {
+		return err
+	}
+	if resp.Status >= 400 && len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil
+	}
+	return w.outcomeHasError("")
+}
+
 func (w *World) outcomeHasError(codes string) error {
 	issues, err := w.outcome()
 	if err != nil {

@@ -379,6 +379,15 @@ func serviceVocabulary() []Def {
 		},
 		{
 			Group:     "Kontroller",
+			SV:        `^(?:är svaret|svaret är) tomt eller en OperationOutcome med ett fel$`,
+			EN:        `^the answer is empty or an OperationOutcome with an error$`,
+			ExampleSV: `Och svaret är tomt eller en OperationOutcome med ett fel`,
+			ExampleEN: `And the answer is empty or an OperationOutcome with an error`,
+			Doc:       "For a refusal whose form NLL does not document: an error status (400 or above) with an empty body passes, since NLL's error handling allows an error answer without a body; a body must be an OperationOutcome (or Parameters carrying one) with an issue of severity error or fatal. A 2xx answer must carry the error.",
+			Bind:      func(w *World) any { return w.errorEmptyOrOutcome },
+		},
+		{
+			Group:     "Kontroller",
 			SV:        `^(?:pekar OperationOutcome|OperationOutcome pekar) ut ` + quoted + `$`,
 			EN:        `^the OperationOutcome points at ` + quoted + `$`,
 			ExampleSV: `Och OperationOutcome pekar ut "Bundle.entry[1]"`,

@@ -199,7 +199,7 @@ var Defects = []Defect{
 	{"prefer-ignored", "HDR-PREFER", "return=representation answers no body"},
 	{"minimal-has-body", "HDR-PREFER", "without Prefer, a write answers with the resource"},
 
-	{"not-found-no-outcome", "RES-READ", "an unknown id answers 404 with an empty body"},
+	{"not-found-not-error", "RES-READ", "an unknown id answers 404 with an OperationOutcome whose one issue is information, no error"},
 	{"vread-current", "RES-VREAD", "_history/n answers the current version"},
 	{"protected-identity-named", "RES-PATIENT", "a patient with protected identity is answered with a name"},
 	{"patient-identifier-ignored", "RES-PATIENT", "Patient?identifier= answers every patient"},

@@ -443,6 +443,7 @@ func (s *Simulator) transaction(w http.ResponseWriter, r *http.Request) {
 // pointAtEntry makes a failing entry's problem name the entry: diagnostics starting with
 // "Bundle.entry[i]: " (named diagnostics), or only the expression Bundle.entry[i].resource.… .
 func (s *Simulator) pointAtEntry(aerr *apiError, where string, entry any) {
+	aerr.entry = true
 	if s.policy.NamedDiagnostics {
 		aerr.diagnostics = where + ": " + aerr.diagnostics
 		if aerr.expression == "" {

@@ -21,6 +21,7 @@ type apiError struct {
 	expression  string
 	rule        *rule  // set for AFF rejections
 	header      string // set for a problem with a message header: its name
+	entry       bool   // set for a transaction's failing entry
 }
 
 func (e *apiError) Error() string { return e.diagnostics }
@@ -92,15 +93,16 @@ func (s *Simulator) writeError(w http.ResponseWriter, e *apiError) {
 	if out.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="NLL"`)
 	}
-	if e.status == http.StatusUnauthorized && s.policy.BareAuthRefusal {
+	undocumented := e.rule == nil && !e.entry // NLL documents the OperationOutcome of these two only
+	if e.status == http.StatusUnauthorized && s.policy.BareAuthRefusal || undocumented && s.policy.BareErrors {
 		w.WriteHeader(out.status)
 		return
 	}
-	if out.status == http.StatusNotFound && s.broken("not-found-no-outcome") {
-		w.WriteHeader(out.status)
-		return
+	body := out.outcome()
+	if out.status == http.StatusNotFound && s.broken("not-found-not-error") {
+		body = outcome(issue{severity: "information", code: "informational", diagnostics: out.diagnostics})
 	}
-	writeJSON(w, out.status, out.outcome())
+	writeJSON(w, out.status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

@@ -72,15 +72,25 @@ func TestAltPersonalityAnswersDifferently(t *testing.T) {
 	if a := u.do("PUT", "MedicationRequest/"+id, mr); a.code != 200 {
 		t.Fatalf("update: %d %s", a.code, a.raw)
 	}
-	if a := u.do("PUT", "MedicationRequest/"+id, mr); a.code != 412 || code(a) != "processing" {
-		t.Errorf("stale update: %d %s", a.code, a.raw)
+	if a := u.do("PUT", "MedicationRequest/"+id, mr); a.code != 412 || a.raw != "" {
+		t.Errorf("stale update: %d %s, want 412 without a body", a.code, a.raw)
 	}
 
-	// Header problems: 422, Swedish diagnostics that do not start with the header, no expression.
-	a = u.with("X-Purpose", "").do("GET", "Patient?identifier=189001019802", nil)
+	// Header problems: 422 without a body; with bodies, Swedish diagnostics that do not start
+	// with the header, no expression, and the generic code.
+	if a := u.with("X-Purpose", "").do("GET", "Patient?identifier=189001019802", nil); a.code != 422 || a.raw != "" {
+		t.Errorf("missing x-purpose: %d %s, want 422 without a body", a.code, a.raw)
+	}
+	p, _ := sim.Personality("alt")
+	p.BareErrors = false
+	withBodies, err := sim.New(sim.Options{Fixtures: nllpack.Fixtures(), Policy: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = prescriber(t, withBodies).with("X-Purpose", "").do("GET", "Patient?identifier=189001019802", nil)
 	_, c, diag, _ := a.issue()
 	if a.code != 422 || c != "processing" || strings.HasPrefix(diag, "x-purpose") || !strings.Contains(diag, "x-purpose") || strings.Contains(a.raw, "expression") {
-		t.Errorf("missing x-purpose: %d %s", a.code, a.raw)
+		t.Errorf("missing x-purpose, with bodies: %d %s", a.code, a.raw)
 	}
 	if a := u.with("Authorization", "").do("GET", "Patient?identifier=189001019802", nil); a.code != 403 || a.header.Get("WWW-Authenticate") != "" || a.raw != "" {
 		t.Errorf("missing token: %d %v %q, want 403 without a body", a.code, a.header, a.raw)
@@ -96,8 +106,12 @@ func TestAltPersonalityAnswersDifferently(t *testing.T) {
 	if a := noID.do("GET", "Patient?identifier=189001019802", nil); a.code != 200 || a.header.Get("X-Request-ID") == "" {
 		t.Errorf("without x-request-id: %d", a.code)
 	}
-	if a := u.do("GET", "Patient/unknown", nil); a.code != 404 || code(a) != "processing" {
-		t.Errorf("unknown id: %d %s", a.code, a.raw)
+	if a := u.do("GET", "Patient/unknown", nil); a.code != 404 || a.raw != "" {
+		t.Errorf("unknown id: %d %s, want 404 without a body", a.code, a.raw)
+	}
+	// An automatic check's rejection names its rule in an OperationOutcome, as NLL documents.
+	if a := u.do("POST", "MedicationRequest", prescription(ingrid, func(m map[string]any) { m["status"] = "completed" })); a.code != 422 || !strings.Contains(a.raw, sim.DetectedIssueURL) {
+		t.Errorf("an AFF rejection: %d %s, want 422 with its rule", a.code, a.raw)
 	}
 
 	// Search: no total, pages of 5 with absolute-path links, unknown parameters ignored.

@@ -93,6 +93,11 @@ type Policy struct {
 	// BareAuthRefusal answers a missing or invalid token with its status alone, without a body,
 	// as an API gateway in front of a FHIR server may (default false: an OperationOutcome).
 	BareAuthRefusal bool
+	// BareErrors answers every refusal whose body NLL does not document with its status alone
+	// (default false: an OperationOutcome). NLL's error handling lets an error answer have an
+	// empty body; documented are an automatic check's (AFF) rejection, which names its rule in
+	// an OperationOutcome, and a transaction's, whose OperationOutcome points at the failing entry.
+	BareErrors bool
 	// ProfileStatus answers a resource that breaks the cardinality of its NLL profile (a Dosage
 	// without sequence, NLLDosage 1..1): 422 (default, FHIR's status for a profile violation) or
 	// 400 (a request that fails basic validation).
@@ -116,8 +121,8 @@ var Personalities = []string{"default", "alt"}
 // missing token, the code processing for every error, Swedish diagnostics, absolute-path
 // Location under the base /fhir, "201" without a reason phrase, no ETag, no Bundle.total, pages of
 // 5, lenient search, no request id required, the role in $ping's result, an OperationOutcome from
-// $end, no check of the medication list version, 400 for a profile violation, a token refused
-// without a body).
+// $end, no check of the medication list version, 400 for a profile violation, a token and every
+// other refusal whose body NLL does not document answered without a body).
 func Personality(name string) (Policy, error) {
 	switch name {
 	case "", "default":
@@ -127,7 +132,7 @@ func Personality(name string) (Policy, error) {
 			HeaderStatus: http.StatusUnprocessableEntity, AuthStatus: http.StatusForbidden, ForbiddenStatus: http.StatusUnprocessableEntity,
 			GenericIssueCodes: true, NamedDiagnostics: false, AbsoluteLocations: false, ReasonPhrase: false, VersionHeaders: false,
 			SearchTotal: false, StrictSearch: false, PingResult: "Anslutningen fungerar", PingRoleParameter: false, EndParameters: false,
-			ProfileStatus: http.StatusBadRequest, BareAuthRefusal: true}, nil
+			ProfileStatus: http.StatusBadRequest, BareAuthRefusal: true, BareErrors: true}, nil
 	}
 	return Policy{}, fmt.Errorf("unknown simulator personality %q; use %s", name, strings.Join(Personalities, " or "))
 }

@@ -287,6 +287,15 @@ func TestPingDefectsChangeTheAnswer(t *testing.T) {
 	})
 }
 
+func TestReadDefectsChangeTheAnswer(t *testing.T) {
+	showDefects(t, []defectCheck{
+		{"not-found-not-error", func(u *user) bool {
+			a := u.do("GET", "MedicationRequest/00000000-0000-0000-0000-000000000000", nil)
+			return a.code == 404 && !strings.Contains(a.raw, `"severity":"error"`)
+		}},
+	})
+}
+
 func TestCreateCompletesAndRecordsProvenance(t *testing.T) {
 	s := newSim(t)
 	u := prescriber(t, s)

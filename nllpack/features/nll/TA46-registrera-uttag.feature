@@ -48,7 +48,7 @@ Egenskap: TA 46 Registrera och kontrollera uttag – Apotek
     När systemet skapar en "MedicationDispense" från mallen "uttag.json"
     Så är svarets statuskod 4xx
     # NLL dokumenterar inte hur rollen avvisas (en behörighetskod eller en valideringsregel).
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
     # Samma uttag registreras av apoteket: inget annat än rollen stoppade förskrivaren.
     Givet att användaren är farmaceut
     Och att ändamålet är "EXPEDIERING" och åtkomsttypen "UTAN_KRAV_SAMTYCKE"

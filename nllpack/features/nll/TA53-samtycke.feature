@@ -82,6 +82,6 @@ Egenskap: TA 53 Hantera registrerat åtkomstsamtycke
       }
       """
     Så är svarets statuskod 4xx
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
     När systemet skapar en "Consent" från mallen "samtycke.json"
     Så är svarets statuskod 201

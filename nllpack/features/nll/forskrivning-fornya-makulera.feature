@@ -43,7 +43,7 @@ Egenskap: Förnya och makulera förskrivning – vård
     # kontrollen av ett uttag på en makulerad förskrivning är inte dokumenterat. Båda svaren godtas,
     # men fyndet ska vara ett fel: detectedIssues är sant också för en varning, som inte stoppar uttaget.
     Så är svarets statuskod 200 eller 4xx
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
 
   # Att inget leder tillbaka från makulerad är simulatorns regel (NLL dokumenterar statusarna, inte
   # övergångarna); därför @sim.

@@ -57,7 +57,7 @@ Egenskap: Uppdatera förskrivning
     # Med vilken status NLL avvisar en gammal version dokumenterar NLL inte (409, 412, eller 422 som
     # för en regel): att den avvisas och att den senaste ändringen står kvar är det som gäller.
     Så är svarets statuskod 4xx
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
     När systemet läser tillbaka den skapade resursen
     Så FHIRPath-uttrycket "MedicationRequest.status" ger värdet "on-hold"
 
@@ -99,6 +99,6 @@ Egenskap: Uppdatera förskrivning
       }
       """
     Så är svarets statuskod 4xx
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
     När systemet hämtar "MedicationRequest/{{uuid}}"
     Så är svarets statuskod 404

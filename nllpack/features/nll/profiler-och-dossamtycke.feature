@@ -29,7 +29,7 @@ Egenskap: Profiler och dossamtycke
     Och antalet träffar på alla sidor av sökresultatet sparas som "före"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning-dosering-utan-sekvens.json"
     Så är svarets statuskod 4xx
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
     När systemet söker "MedicationRequest" med "patient={{patient.id}}"
     Så antalet träffar på alla sidor av sökresultatet är "{{var.före}}"
     När systemet skapar en "MedicationRequest" från mallen "forskrivning.json"

@@ -34,7 +34,7 @@ Egenskap: Patient utan personnummer och varningar i svaret
     # Att tillägget krävs står i profilen (SIMP MedicationRequest); om NLL avvisar det som en
     # AFF-regel (422) eller som ett profilfel (400 eller 422) dokumenteras inte, därför 4xx.
     Så är svarets statuskod 4xx
-    Och OperationOutcome har ett fel
+    Och svaret är tomt eller en OperationOutcome med ett fel
     # Samma förskrivning till en patient som NLL känner tas emot: avvisningen gällde patienten, inte
     # resten av kroppen.
     Givet att testpatienten har personnummer "189001019802"
