@@ -70,6 +70,11 @@ type Config struct {
 	// without them, over MaxCaseCalls not at all, and the case cannot be judged.
 	MaxCaseBytes int64
 	MaxCaseCalls int
+	// MaxConcurrentCalls bounds the calls the gateway reads and forwards at once (zero means
+	// DefaultMaxConcurrentCalls), each holding up to MaxBody of request and of answer: a system
+	// that opens many calls at once does not exhaust konform's memory. A call over the bound waits
+	// for a place up to Timeout, then gets 503 and is recorded as refused.
+	MaxConcurrentCalls int
 }
 
 // Call is one call of the SUT as the gateway saw it.
@@ -169,6 +174,7 @@ type Gateway struct {
 	// maxCaseBytes and maxCaseCalls are Config's MaxCaseBytes and MaxCaseCalls.
 	maxCaseBytes int64
 	maxCaseCalls int
+	slots        chan struct{} // a place for each call read and forwarded at once
 	verify       func(cs tls.ConnectionState) error
 	proxy        *httputil.ReverseProxy
 	srv          *http.Server
@@ -208,6 +214,9 @@ type scope struct {
 const (
 	DefaultMaxCaseBytes = 64 << 20
 	DefaultMaxCaseCalls = 1000
+	// DefaultMaxConcurrentCalls is Config.MaxConcurrentCalls's default: with DefaultMaxBody,
+	// at most 256 MiB of bodies in flight.
+	DefaultMaxConcurrentCalls = 16
 )
 
 // withOverflow is calls with a call standing for those not kept, if any. s.mu must be held.
@@ -258,6 +267,9 @@ func Start(cfg Config) (*Gateway, error) {
 	if cfg.MaxCaseCalls == 0 {
 		cfg.MaxCaseCalls = DefaultMaxCaseCalls
 	}
+	if cfg.MaxConcurrentCalls <= 0 {
+		cfg.MaxConcurrentCalls = DefaultMaxConcurrentCalls
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -267,7 +279,7 @@ func Start(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{Addr: ln.Addr().String(), basePath: strings.TrimSuffix(up.Path, "/"), upstream: up,
 		maxBody: cfg.MaxBody, timeout: cfg.Timeout, done: make(chan struct{}), onCall: cfg.OnCall, forget: cfg.KeepNoUnattributed,
-		maxCaseBytes: cfg.MaxCaseBytes, maxCaseCalls: cfg.MaxCaseCalls}
+		maxCaseBytes: cfg.MaxCaseBytes, maxCaseCalls: cfg.MaxCaseCalls, slots: make(chan struct{}, cfg.MaxConcurrentCalls)}
 	g.URL = "https://" + g.Addr + g.basePath
 
 	transport := &http.Transport{
@@ -679,6 +691,27 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &pending{g: g, s: s, c: c}
 	defer p.file()
+
+	// The call holds a place while its bodies are read and forwarded. It arrived above, so a
+	// check waits for it while it waits for a place.
+	wait := time.NewTimer(g.timeout)
+	select {
+	case g.slots <- struct{}{}:
+		wait.Stop()
+		defer func() { <-g.slots }()
+	case <-wait.C:
+		c.Err = fmt.Sprintf("the gateway forwards at most %d calls at once, and this one waited %v for a place", cap(g.slots), g.timeout)
+		c.Status, c.Upstream = http.StatusServiceUnavailable, "refused"
+		p.file()
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, c.Err, c.Status)
+		return
+	case <-r.Context().Done():
+		wait.Stop()
+		c.Err, c.Upstream = "the system gave up the call while it waited for a place in the gateway", "refused"
+		p.file()
+		return
+	}
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1261,5 +1262,64 @@ func TestGatewayRefusesACACertificateAsTheClients(t *testing.T) {
 	calls := e.g.End()
 	if len(calls) != 1 || !strings.Contains(calls[0].Refused, "is a CA certificate") {
 		t.Errorf("recorded %+v, want one refusal saying it is a CA certificate", calls)
+	}
+}
+
+// TestGatewayBoundsTheCallsInFlight: a system that opens more calls at once than the gateway
+// forwards (each may hold MaxBody of request and of answer) has the extra ones wait for a place;
+// one that waits longer than the timeout gets 503 and is recorded as refused, never forwarded.
+func TestGatewayBoundsTheCallsInFlight(t *testing.T) {
+	e := newEnv(t, nil)
+	release := make(chan struct{})
+	var forwarded atomic.Int32
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		forwarded.Add(1)
+		w.Header().Set("Content-Type", "application/fhir+json")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		<-release // the answer's body comes when the test says
+		io.WriteString(w, `{"resourceType":"Patient","id":"p"}`)
+	}))
+	tlsCfg, err := pki.ServerTLS(e.d.Path(pki.ServerCertFile), e.d.Path(pki.ServerKeyFile), e.roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.TLS = tlsCfg
+	up.StartTLS()
+	t.Cleanup(up.Close)
+	g := e.start(e.config(up.URL+"/fhir-server/fhir", func(cfg *gateway.Config) {
+		cfg.Timeout, cfg.MaxConcurrentCalls = 500*time.Millisecond, 1
+	}))
+	g.Begin()
+	first := make(chan answer, 1)
+	go func() {
+		a, _ := e.do(e.goodSUT(), "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+		first <- a
+	}()
+	waitFor(t, func() bool { return forwarded.Load() == 1 }, "the first call forwarded")
+	second := e.mustDo(e.goodSUT(), "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+	close(release)
+	if a := <-first; a.status != http.StatusOK {
+		t.Errorf("the call that had the place: %d %s", a.status, a.body)
+	}
+	if second.status != http.StatusServiceUnavailable || !strings.Contains(string(second.body), "at most 1 calls at once") {
+		t.Errorf("the call over the bound: %d %s, want 503", second.status, second.body)
+	}
+	if third := e.mustDo(e.goodSUT(), "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil); third.status != http.StatusOK {
+		t.Errorf("a call once the place is free: %d %s", third.status, third.body)
+	}
+	e.settled(g, 3)
+	calls := g.End()
+	if forwarded.Load() != 2 {
+		t.Errorf("NLL got %d calls, want 2: the refused one is never forwarded", forwarded.Load())
+	}
+	refused := 0
+	for _, c := range calls {
+		if c.Upstream == "refused" && c.Status == http.StatusServiceUnavailable && strings.Contains(c.Err, "waited") {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d calls recorded as refused for want of a place, want 1", refused)
 	}
 }

@@ -18,7 +18,8 @@ Egenskap: Profiler och dossamtycke
     Så är svarets statuskod 201
     Och FHIRPath-uttrycket "MedicationRequest.meta.profile.where($this.endsWith('NLLDispensePaperPrescription')).empty()" är sant
 
-  # SIMP, NLLDosage: sequence 1..1, doseringsstegets plats bland de andra. Mallen är
+  # NLLDosage: sequence 1..1, doseringsstegets plats bland de andra (Simplifier, guiden
+  # SwedishNationalMedicationList-current, sidan Dosage). Mallen är
   # forskrivning.json utan sekvensen; samma förskrivning med sekvensen tas emot. En avvisning
   # sparar ingenting (SIMP OperationOutcome-Reply: 422, inget sparas; i FHIR skapar ett
   # misslyckat create ingenting): patientens förskrivningar är lika många efteråt.
