@@ -776,6 +776,11 @@ func (g *Gateway) recordResponse(resp *http.Response) error {
 	c := p.c
 	c.Status, c.RespHeader = resp.StatusCode, resp.Header.Clone()
 	head, err := io.ReadAll(io.LimitReader(resp.Body, g.maxBody))
+	if err == nil && int64(len(head)) < g.maxBody {
+		// A read cut by the call's deadline may end as a clean EOF (net/http), which would pass a
+		// trickling answer on, and record it, as whole.
+		err = resp.Request.Context().Err()
+	}
 	if err != nil {
 		c.Err = "NLL's answer broke off: " + err.Error()
 		if errors.Is(err, context.DeadlineExceeded) {

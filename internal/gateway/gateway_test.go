@@ -262,6 +262,26 @@ func (e *env) do(c *sut, method, url string, header http.Header, body []byte) (a
 	return answer{resp.StatusCode, resp.Header, b}, nil
 }
 
+// discard sends one request through c and reads the answer into nothing: an endless answer
+// costs no memory.
+func (e *env) discard(c *sut, method, url string, header http.Header) error {
+	e.t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
 // mustDo is do for calls that must get an answer.
 func (e *env) mustDo(c *sut, method, url string, header http.Header, body []byte) answer {
 	e.t.Helper()
@@ -1184,7 +1204,7 @@ func TestGatewayBoundsAnAnswerThatNeverEnds(t *testing.T) {
 			c := e.goodSUT()
 			g.Begin()
 			start := time.Now()
-			_, err = e.do(c, "GET", g.URL+"/Patient/"+patientID, e.readHeader(), nil)
+			err = e.discard(c, "GET", g.URL+"/Patient/"+patientID, e.readHeader())
 			took := time.Since(start)
 			calls := g.End()
 			if took > 5*time.Second {
