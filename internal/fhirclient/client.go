@@ -232,6 +232,10 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Exchange, *http.Res
 		r.SetBody(req.Body)
 	}
 	resp, err := r.Execute(req.Method, to)
+	if err == nil && ctx.Err() != nil {
+		// A body whose read the timeout cut may end as a clean EOF (net/http): not a whole answer.
+		err = ctx.Err()
+	}
 	ex.Duration = time.Since(ex.Started)
 	ex.Handshake = hs.get()
 	if resp != nil && resp.Request != nil {

@@ -376,3 +376,37 @@ func TestNoTLSIsUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// TestATrickleCutByTheTimeoutIsNoAnswer: an answer whose body is still coming when the timeout
+// ends is a transport error, never a whole answer. net/http may end such a read with a clean EOF.
+func TestATrickleCutByTheTimeoutIsNoAnswer(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/fhir+json")
+		w.WriteHeader(http.StatusOK)
+		for {
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	tlsCfg := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: srv.URL + "/fhir", TLS: tlsCfg, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		ex, err := c.Do(context.Background(), fhirclient.Request{Method: http.MethodGet, Path: "Patient"})
+		var terr *fhirclient.TransportError
+		if !errors.As(err, &terr) || ex.Response != nil || !strings.Contains(terr.Cause(), "100ms") {
+			t.Fatalf("a trickle cut by the timeout: %v, answer %v", err, ex.Response)
+		}
+	}
+}
