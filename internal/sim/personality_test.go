@@ -110,8 +110,8 @@ func TestAltPersonalityAnswersDifferently(t *testing.T) {
 		t.Errorf("unknown id: %d %s, want 404 without a body", a.code, a.raw)
 	}
 	// An automatic check's rejection names its rule in an OperationOutcome, as NLL documents.
-	if a := u.do("POST", "MedicationRequest", prescription(ingrid, func(m map[string]any) { m["status"] = "completed" })); a.code != 422 || !strings.Contains(a.raw, sim.DetectedIssueURL) {
-		t.Errorf("an AFF rejection: %d %s, want 422 with its rule", a.code, a.raw)
+	if a := u.do("POST", "MedicationRequest", prescription(ingrid, func(m map[string]any) { m["status"] = "completed" })); a.code != 422 || !strings.Contains(a.raw, sim.DetectedIssueURL) || code(a) != "processing" {
+		t.Errorf("an AFF rejection: %d %s, want 422 with its rule and the generic code", a.code, a.raw)
 	}
 
 	// Search: no total, pages of 5 with absolute-path links, unknown parameters ignored.
