@@ -385,6 +385,10 @@ func (h *Hook) Act(ctx context.Context, a Action) (Result, error) {
 	}
 	log := fmt.Sprintf("# %s\n# POST %s\n# HTTP %d, %d ms\n\n## request\n%s\n\n## answer\n%s\n", req.Action, h.url, resp.StatusCode,
 		time.Since(started).Milliseconds(), body, out)
+	if err == nil && ctx.Err() != nil {
+		// The deadline cut the answer; over TLS the cut read may still end as a clean EOF.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return Result{Log: log}, fmt.Errorf("the test hook %s broke off its answer: %v", h.url, err)
 	}

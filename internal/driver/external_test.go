@@ -214,3 +214,32 @@ func TestHookPostsTheActionAndReadsTheAnswer(t *testing.T) {
 		t.Errorf("a hook that hangs past the deadline: %v, log %q", err, res.Log)
 	}
 }
+
+// TestHookAnswerCutByTheDeadlineIsAnError: a hook that sends its JSON and then never ends the
+// answer has not answered, however often the deadline's cut read ends as a clean EOF (net/http).
+func TestHookAnswerCutByTheDeadlineIsAnError(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status": 201, "shown": "Förskrivningen skapades"}`))
+		for {
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}))
+	defer srv.Close()
+	for range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := NewHook(srv.URL, "", srv.Client(), xctx()).Act(ctx, create)
+		cancel()
+		if err == nil {
+			t.Fatal("an answer that never ended is taken as the hook's answer")
+		}
+	}
+}
