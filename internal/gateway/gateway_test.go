@@ -140,6 +140,20 @@ func (e *env) start(cfg gateway.Config) *gateway.Gateway {
 	return g
 }
 
+// upstream starts up as an NLL of its own, with the dev PKI's server certificate, until the test
+// ends, and returns its URL.
+func (e *env) upstream(up *httptest.Server) string {
+	e.t.Helper()
+	tlsCfg, err := pki.ServerTLS(e.d.Path(pki.ServerCertFile), e.d.Path(pki.ServerKeyFile), e.roots)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	up.TLS = tlsCfg
+	up.StartTLS()
+	e.t.Cleanup(up.Close)
+	return up.URL
+}
+
 // settled waits until the running scenario holds n calls, so that End does not race the
 // recording of a call whose answer the SUT already has (see
 // TestGatewayRecordsACallBeforeTheSUTHasTheAnswer); tests of other behaviour use it.
@@ -239,18 +253,7 @@ type answer struct {
 // do sends one request through c and reads the whole answer.
 func (e *env) do(c *sut, method, url string, header http.Header, body []byte) (answer, error) {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := c.Do(req)
+	resp, err := e.send(c, method, url, header, body)
 	if err != nil {
 		return answer{}, err
 	}
@@ -266,20 +269,30 @@ func (e *env) do(c *sut, method, url string, header http.Header, body []byte) (a
 // costs no memory.
 func (e *env) discard(c *sut, method, url string, header http.Header) error {
 	e.t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := c.Do(req)
+	resp, err := e.send(c, method, url, header, nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return err
+}
+
+// send sends one request through c and returns the answer unread.
+func (e *env) send(c *sut, method, url string, header http.Header, body []byte) (*http.Response, error) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return c.Do(req)
 }
 
 // mustDo is do for calls that must get an answer.
@@ -1191,20 +1204,13 @@ func TestGatewayBoundsAnAnswerThatNeverEnds(t *testing.T) {
 					}
 				}
 			}))
-			tlsCfg, err := pki.ServerTLS(e.d.Path(pki.ServerCertFile), e.d.Path(pki.ServerKeyFile), e.roots)
-			if err != nil {
-				t.Fatal(err)
-			}
-			up.TLS = tlsCfg
-			up.StartTLS()
-			t.Cleanup(up.Close)
-			g := e.start(e.config(up.URL+"/fhir-server/fhir", func(cfg *gateway.Config) {
+			g := e.start(e.config(e.upstream(up)+"/fhir-server/fhir", func(cfg *gateway.Config) {
 				cfg.Timeout, cfg.MaxBody = time.Second, 1<<20
 			}))
 			c := e.goodSUT()
 			g.Begin()
 			start := time.Now()
-			err = e.discard(c, "GET", g.URL+"/Patient/"+patientID, e.readHeader())
+			err := e.discard(c, "GET", g.URL+"/Patient/"+patientID, e.readHeader())
 			took := time.Since(start)
 			calls := g.End()
 			if took > 5*time.Second {
@@ -1300,14 +1306,7 @@ func TestGatewayBoundsTheCallsInFlight(t *testing.T) {
 		<-release // the answer's body comes when the test says
 		io.WriteString(w, `{"resourceType":"Patient","id":"p"}`)
 	}))
-	tlsCfg, err := pki.ServerTLS(e.d.Path(pki.ServerCertFile), e.d.Path(pki.ServerKeyFile), e.roots)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.TLS = tlsCfg
-	up.StartTLS()
-	t.Cleanup(up.Close)
-	g := e.start(e.config(up.URL+"/fhir-server/fhir", func(cfg *gateway.Config) {
+	g := e.start(e.config(e.upstream(up)+"/fhir-server/fhir", func(cfg *gateway.Config) {
 		cfg.Timeout, cfg.MaxConcurrentCalls = 500*time.Millisecond, 1
 	}))
 	g.Begin()
