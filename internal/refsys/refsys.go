@@ -248,6 +248,11 @@ func (s *System) send(ctx context.Context, r request, provenance bool) (*answer,
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err == nil && len(data) < maxAnswer {
+		// A read cut by the action's deadline may end as a clean EOF (net/http over TLS), which
+		// would take the part of the answer that came for the whole of it.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}
