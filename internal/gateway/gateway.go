@@ -587,23 +587,36 @@ func (g *Gateway) add(s *scope, c *Call) {
 	filed := false
 	if s != nil {
 		s.mu.Lock()
-		if !s.ended {
-			filed = true
-			switch size := int64(len(c.ReqBody) + len(c.RespBody)); {
-			case len(s.calls) >= g.maxCaseCalls:
-				s.overflow++
-				s.last = *c
-			case s.kept+size > g.maxCaseBytes:
-				c.ReqBody, c.RespBody = nil, nil
-				c.NotKept = fmt.Sprintf("the system's calls in the case came to more than %d bytes; the gateway kept %s %s without its bodies", g.maxCaseBytes, c.Method, c.Path)
-				s.calls = append(s.calls, c)
-			default:
-				s.kept += size
-				s.calls = append(s.calls, c)
-			}
-		}
+		filed = s.file(c, g.maxCaseCalls, g.maxCaseBytes)
 		s.mu.Unlock()
 	}
+	g.keep(c, filed)
+}
+
+// file keeps c among the scope's calls, bounded, unless End has returned them; it reports
+// whether it did. s.mu must be held.
+func (s *scope) file(c *Call, maxCalls int, maxBytes int64) bool {
+	if s.ended {
+		return false
+	}
+	switch size := int64(len(c.ReqBody) + len(c.RespBody)); {
+	case len(s.calls) >= maxCalls:
+		s.overflow++
+		s.last = *c
+	case s.kept+size > maxBytes:
+		c.ReqBody, c.RespBody = nil, nil
+		c.NotKept = fmt.Sprintf("the system's calls in the case came to more than %d bytes; the gateway kept %s %s without its bodies", maxBytes, c.Method, c.Path)
+		s.calls = append(s.calls, c)
+	default:
+		s.kept += size
+		s.calls = append(s.calls, c)
+	}
+	return true
+}
+
+// keep keeps a call no scope filed among the unattributed ones (unless the gateway keeps none),
+// and hands every call to OnCall.
+func (g *Gateway) keep(c *Call, filed bool) {
 	if !filed && !g.forget {
 		g.mu.Lock()
 		g.unattributed = append(g.unattributed, c)
@@ -652,13 +665,17 @@ func (p *pending) file() {
 		p.g.inflight--
 		p.g.lastSeen = time.Now()
 		p.g.mu.Unlock()
-		p.g.add(p.s, p.c)
+		// Filed and no longer in flight at once: an End in between would return the call twice,
+		// the second time as unfinished.
+		filed := false
 		if p.s != nil {
 			p.s.mu.Lock()
+			filed = p.s.file(p.c, p.g.maxCaseCalls, p.g.maxCaseBytes)
 			p.s.inflight--
 			delete(p.s.pending, p.c)
 			p.s.mu.Unlock()
 		}
+		p.g.keep(p.c, filed)
 	})
 }
 

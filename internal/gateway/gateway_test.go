@@ -1342,3 +1342,31 @@ func TestGatewayBoundsTheCallsInFlight(t *testing.T) {
 		t.Errorf("%d calls recorded as refused for want of a place, want 1", refused)
 	}
 }
+
+// TestEndReturnsACallFinishingAtThatMomentOnce: a call filed while End runs is returned once. It
+// used to be filed among the scenario's calls and only then taken out of those in flight, so that
+// an End in between returned it twice, the second time as unfinished (a case error for a call
+// that had its answer); OnCall, which runs in between, holds the call there.
+func TestEndReturnsACallFinishingAtThatMomentOnce(t *testing.T) {
+	filed, release := make(chan struct{}), make(chan struct{})
+	e := newEnv(t, func(cfg *gateway.Config) {
+		cfg.OnCall = func(*gateway.Call) { filed <- struct{}{}; <-release }
+	})
+	c := e.goodSUT()
+	e.g.Begin()
+	e.g.Acting()
+	done := make(chan answer, 1)
+	go func() { done <- e.mustDo(c, "GET", e.g.URL+"/Patient/"+patientID, e.readHeader(), nil) }()
+	<-filed
+	calls := e.g.End()
+	close(release)
+	if a := <-done; a.status != http.StatusOK {
+		t.Fatalf("read: %d %s", a.status, a.body)
+	}
+	if len(calls) != 1 || calls[0].Stray != "" || calls[0].Status != http.StatusOK {
+		for _, c := range calls {
+			t.Logf("Seq %d %s %s: status %d, stray %q, Err %q", c.Seq, c.Method, c.Path, c.Status, c.Stray, c.Err)
+		}
+		t.Fatalf("End returned %d calls, want the one answered call once", len(calls))
+	}
+}
