@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/konform/konform/internal/hostile"
 )
 
 // script writes an executable shell script and returns its path.
@@ -219,20 +221,7 @@ func TestHookPostsTheActionAndReadsTheAnswer(t *testing.T) {
 // answer has not answered, however often the deadline's cut read ends as a clean EOF (net/http).
 func TestHookAnswerCutByTheDeadlineIsAnError(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"status": 201, "shown": "Förskrivningen skapades"}`))
-		for {
-			if _, err := w.Write([]byte(" ")); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}))
+	srv := httptest.NewTLSServer(hostile.NeverEnding("", `{"status": 201, "shown": "Förskrivningen skapades"}`, 5*time.Millisecond))
 	defer srv.Close()
 	for range 20 {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/konform/konform/internal/fhirclient"
+	"github.com/konform/konform/internal/hostile"
 	"github.com/konform/konform/internal/pki"
 	"github.com/konform/konform/internal/sim"
 	"github.com/konform/konform/nllpack"
@@ -278,8 +279,8 @@ func TestLinksResolveAgainstTheBaseAndStayOnIt(t *testing.T) {
 	}
 }
 
-// hostile serves handler over TLS on loopback and returns a client for it with the given limit.
-func hostile(t *testing.T, maxBody int64, handler http.HandlerFunc) (*fhirclient.Client, string) {
+// hostileServer serves handler over TLS on loopback and returns a client for it with the given limit.
+func hostileServer(t *testing.T, maxBody int64, handler http.HandlerFunc) (*fhirclient.Client, string) {
 	t.Helper()
 	srv := httptest.NewTLSServer(handler)
 	t.Cleanup(srv.Close)
@@ -294,7 +295,7 @@ func hostile(t *testing.T, maxBody int64, handler http.HandlerFunc) (*fhirclient
 // TestEndlessAnswerIsCutAtTheLimit: a server that never stops sending is a transport error naming
 // the limit once the body passes it, not an out-of-memory death.
 func TestEndlessAnswerIsCutAtTheLimit(t *testing.T) {
-	c, _ := hostile(t, 1<<20, func(w http.ResponseWriter, r *http.Request) {
+	c, _ := hostileServer(t, 1<<20, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/fhir+json")
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
 		for r.Context().Err() == nil {
@@ -318,7 +319,7 @@ func TestEndlessAnswerIsCutAtTheLimit(t *testing.T) {
 // it, so the token cannot go to another scheme or host that way.
 func TestRedirectsAreNotFollowed(t *testing.T) {
 	var followed bool
-	c, base := hostile(t, 0, func(w http.ResponseWriter, r *http.Request) {
+	c, base := hostileServer(t, 0, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/elsewhere" {
 			followed = true
 		}
@@ -381,21 +382,7 @@ func TestNoTLSIsUnreachable(t *testing.T) {
 // ends is a transport error, never a whole answer. net/http may end such a read with a clean EOF.
 func TestATrickleCutByTheTimeoutIsNoAnswer(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/fhir+json")
-		w.WriteHeader(http.StatusOK)
-		for {
-			if _, err := w.Write([]byte(" ")); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}))
+	srv := httptest.NewTLSServer(hostile.NeverEnding("application/fhir+json", "", 10*time.Millisecond))
 	t.Cleanup(srv.Close)
 	tlsCfg := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 	c, err := fhirclient.New(fhirclient.Config{BaseURL: srv.URL + "/fhir", TLS: tlsCfg, Timeout: 100 * time.Millisecond})

@@ -6,26 +6,14 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/konform/konform/internal/hostile"
 )
 
 // TestAnswerCutByTheDeadlineIsAnError: an NLL that sends its JSON and then never ends the answer
 // has not answered, however often the deadline's cut read ends as a clean EOF (net/http).
 func TestAnswerCutByTheDeadlineIsAnError(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/fhir+json")
-		w.Write([]byte(`{"resourceType":"Patient","id":"p"}`))
-		for {
-			if _, err := w.Write([]byte(" ")); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}))
+	srv := httptest.NewTLSServer(hostile.NeverEnding("application/fhir+json", `{"resourceType":"Patient","id":"p"}`, 5*time.Millisecond))
 	defer srv.Close()
 	sys, err := New(Config{BaseURL: srv.URL + "/fhir", TLS: srv.Client().Transport.(*http.Transport).TLSClientConfig})
 	if err != nil {
