@@ -581,7 +581,7 @@ func sorted(calls []*Call) []*Call {
 	return out
 }
 
-// add files a finished call it under its scenario, or as unattributed when it
+// add files a refused connection under its scenario, or as unattributed when it
 // belongs to none (or finished after its scenario ended).
 func (g *Gateway) add(s *scope, c *Call) {
 	filed := false
